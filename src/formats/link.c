@@ -1,0 +1,1 @@
+/* link.c - being written; placeholder so the tree builds meanwhile. */

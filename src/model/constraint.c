@@ -1,0 +1,1 @@
+/* constraint.c - being written; placeholder so the tree builds meanwhile. */

@@ -1,0 +1,1 @@
+/* ddf.c - being written; placeholder so the tree builds meanwhile. */

@@ -1,0 +1,1 @@
+/* definition.c - being written; placeholder so the tree builds meanwhile. */

@@ -1,0 +1,1 @@
+/* path.c - being written; placeholder so the tree builds meanwhile. */

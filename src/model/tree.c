@@ -1,0 +1,1 @@
+/* tree.c - being written; placeholder so the tree builds meanwhile. */

@@ -1,0 +1,91 @@
+/* tree.h - the instance tree: object instances, resources and resource instances
+ * holding typed, validated values, with listeners told of every change. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "definition.h"
+#include "record.h"
+
+typedef struct lwm2m_tree lwm2m_tree;
+
+typedef enum lwm2m_change_kind {
+        LWM2M_CHANGE_INSTANCE_ADDED,
+        LWM2M_CHANGE_INSTANCE_REMOVED,
+        LWM2M_CHANGE_VALUES, /* one atomic write: every path it touched */
+} lwm2m_change_kind;
+
+typedef struct lwm2m_change {
+        lwm2m_change_kind kind;
+        lwm2m_path instance; /* /oid/iid */
+        /* VALUES: the resources (len 3) whose value or instances changed, sorted,
+         * each once; a value written equal to the stored one is not listed. */
+        const lwm2m_path *paths;
+        size_t n_paths;
+        const void *origin; /* the writer's tag, so a listener can skip its own */
+} lwm2m_change;
+
+typedef void (*lwm2m_listener_fn)(void *userdata, const lwm2m_change *change);
+
+typedef enum lwm2m_write_mode {
+        /* Partial update (CoAP POST): given resources set, multiple resources
+         * gain or update the given instances, nothing else changes. */
+        LWM2M_WRITE_UPDATE,
+        /* Replace (CoAP PUT) of everything under the base path: at instance
+         * level, writable resources absent from the records are removed; at
+         * resource level, a multiple resource's instances become exactly
+         * those given. */
+        LWM2M_WRITE_REPLACE,
+} lwm2m_write_mode;
+
+lwm2m_tree *lwm2m_tree_new(const lwm2m_registry *reg);
+void lwm2m_tree_free(lwm2m_tree *t);
+const lwm2m_registry *lwm2m_tree_registry(const lwm2m_tree *t);
+
+/* Listeners are called synchronously after each change, in the order added.
+ * A listener must not add or remove listeners from within the callback. */
+int lwm2m_tree_add_listener(lwm2m_tree *t, lwm2m_listener_fn fn, void *userdata);
+void lwm2m_tree_remove_listener(lwm2m_tree *t, lwm2m_listener_fn fn, void *userdata);
+
+/* Creates an empty instance. iid LWM2M_ID_INVALID picks the lowest free ID.
+ * -ENOENT: no definition for oid; -EEXIST: the instance exists; -ENOSPC: a
+ * single-instance object already has one (or no ID is free); -EINVAL: bad ID. */
+int lwm2m_tree_create_instance(lwm2m_tree *t, uint16_t oid, uint16_t iid, const void *origin,
+                               uint16_t *out_iid);
+/* -ENOENT if there is no such instance. */
+int lwm2m_tree_delete_instance(lwm2m_tree *t, uint16_t oid, uint16_t iid, const void *origin);
+bool lwm2m_tree_has_instance(const lwm2m_tree *t, uint16_t oid, uint16_t iid);
+/* Instances of an object in ascending order: returns the first instance ID
+ * greater than `after` (-1 for the first) or -ENOENT when there is none. */
+int lwm2m_tree_next_instance(const lwm2m_tree *t, uint16_t oid, int after);
+size_t lwm2m_tree_instance_count(const lwm2m_tree *t, uint16_t oid);
+/* Objects that have at least one instance, ascending; same convention. */
+int lwm2m_tree_next_object(const lwm2m_tree *t, int after);
+
+/* The stored value of a single resource (len 3) or of a resource instance
+ * (len 4), or NULL when it has none. The pointer is valid until the next change. */
+const lwm2m_value *lwm2m_tree_get(const lwm2m_tree *t, const lwm2m_path *path);
+/* Appends, sorted, a record for every value at or under `path` (root, object,
+ * instance, resource or resource instance); an instance with no values and a
+ * multiple resource with no instances give a NONE record, so every format can
+ * show them. -ENOENT when the path names nothing that exists. */
+int lwm2m_tree_read(const lwm2m_tree *t, const lwm2m_path *path, lwm2m_record_list *out);
+
+/* Writes records (absolute paths of resources or resource instances, all under
+ * `base`, which is an instance, resource or resource instance) as one atomic
+ * change: everything is checked first (instance exists -ENOENT, resource
+ * defined -ENOENT, not executable -EPERM, single vs multiple -EINVAL, type
+ * after lossless conversion -EINVAL, constraint -ERANGE) and nothing is stored
+ * unless all pass. Operations (R/W) are the caller's policy, not checked here.
+ * On failure `why` receives a sentence naming the resource. Listeners get one
+ * VALUES change per instance touched. */
+int lwm2m_tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
+                     lwm2m_write_mode mode, const void *origin, char *why, size_t why_size);
+/* Sets one value; shorthand for an UPDATE of one record. */
+int lwm2m_tree_set(lwm2m_tree *t, const lwm2m_path *path, const lwm2m_value *v,
+                   const void *origin, char *why, size_t why_size);
+/* Removes a resource's value (len 3) or a resource instance (len 4).
+ * -ENOENT when there was nothing to remove. */
+int lwm2m_tree_remove(lwm2m_tree *t, const lwm2m_path *path, const void *origin);

@@ -1,0 +1,83 @@
+/* buf.c - a growable byte buffer, the output type of every encoder.
+ * Grows geometrically and refuses to exceed a caller-chosen limit. */
+#include "buf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lwm2m_buf_free(lwm2m_buf *b)
+{
+        free(b->data);
+        *b = (lwm2m_buf){0};
+}
+
+void lwm2m_buf_reset(lwm2m_buf *b)
+{
+        b->len = 0;
+}
+
+int lwm2m_buf_reserve(lwm2m_buf *b, size_t extra)
+{
+        if (extra > LWM2M_BUF_MAX - b->len)
+                return -E2BIG;
+        size_t need = b->len + extra;
+        if (need <= b->cap)
+                return 0;
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < need)
+                cap *= 2;
+        uint8_t *p = realloc(b->data, cap);
+        if (!p)
+                return -ENOMEM;
+        b->data = p;
+        b->cap = cap;
+        return 0;
+}
+
+int lwm2m_buf_append(lwm2m_buf *b, const void *data, size_t len)
+{
+        if (len == 0)
+                return 0;
+        int r = lwm2m_buf_reserve(b, len);
+        if (r < 0)
+                return r;
+        memcpy(b->data + b->len, data, len);
+        b->len += len;
+        return 0;
+}
+
+int lwm2m_buf_append_byte(lwm2m_buf *b, uint8_t byte)
+{
+        return lwm2m_buf_append(b, &byte, 1);
+}
+
+int lwm2m_buf_printf(lwm2m_buf *b, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(NULL, 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -EINVAL;
+        /* +1 for vsnprintf's terminator, which is not counted in len. */
+        int r = lwm2m_buf_reserve(b, (size_t)n + 1);
+        if (r < 0)
+                return r;
+        va_start(ap, fmt);
+        vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        b->len += (size_t)n;
+        return 0;
+}
+
+uint8_t *lwm2m_buf_steal(lwm2m_buf *b, size_t *len)
+{
+        uint8_t *p = b->data;
+        if (len)
+                *len = b->len;
+        *b = (lwm2m_buf){0};
+        return p;
+}
