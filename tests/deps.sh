@@ -1,0 +1,29 @@
+#!/bin/bash
+# deps.sh - installs the Debian 12 packages lwm2md needs to build and test.
+# Sourced by tests/run.sh and examples/demo.sh; only installs what is missing.
+
+lwm2md_build_packages=(
+        meson ninja-build pkg-config gcc
+        libcoap3-dev libgnutls28-dev libsystemd-dev libcbor-dev libexpat1-dev
+        libjson-c-dev libinih-dev
+)
+lwm2md_test_packages=(
+        libcmocka-dev clang libclang-rt-14-dev gnutls-bin libxml2-utils dbus
+        python3 python3-cbor2 python3-dbus
+)
+
+# Installs the named packages that dpkg does not already have.
+lwm2md_install_missing() {
+        local missing=() p
+        for p in "$@"; do
+                dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+                        missing+=("$p")
+        done
+        [ ${#missing[@]} -eq 0 ] && return 0
+        echo "Installing: ${missing[*]}"
+        local sudo=()
+        [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+                apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}

@@ -1,0 +1,633 @@
+/* test_server.c - a small LwM2M server on libcoap for the integration tests and
+ * the demo: takes registrations on 127.0.0.1 and sends any operation in any format. */
+#include "test_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TS_MAX_REGISTRATIONS 16
+#define TS_MAX_PENDING 32
+#define TS_MAX_NOTIFICATIONS 256
+
+typedef struct pending {
+        bool used;
+        bool done;
+        bool observe; /* keep the token for notifications after the response */
+        int error;
+        uint8_t token[8];
+        size_t token_len;
+        ts_response response;
+} pending;
+
+struct ts_server {
+        ts_config cfg;
+        coap_context_t *ctx;
+        coap_endpoint_t *ep;
+        uint16_t port;
+        char uri[64];
+        coap_bin_const_t psk_key;
+        ts_registration regs[TS_MAX_REGISTRATIONS];
+        unsigned n_regs;
+        ts_registration *current;
+        unsigned registers, updates, deregisters, next_location;
+        uint8_t fail_code;
+        unsigned fail_count;
+        pending pend[TS_MAX_PENDING];
+        ts_response notes[TS_MAX_NOTIFICATIONS];
+        unsigned n_notes;
+};
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *ts_code_str(uint8_t code, char buf[8])
+{
+        snprintf(buf, 8, "%u.%02u", code >> 5, code & 31);
+        return buf;
+}
+
+void ts_response_free(ts_response *r)
+{
+        free(r->payload);
+        *r = (ts_response){.content_format = -1, .observe = -1};
+}
+
+static ts_server *server_of(coap_session_t *session)
+{
+        return coap_get_app_data(coap_session_get_context(session));
+}
+
+static void copy_response(const coap_pdu_t *pdu, ts_response *out)
+{
+        coap_opt_iterator_t it;
+        coap_opt_t *opt;
+        size_t len = 0, offset = 0, total = 0;
+        const uint8_t *data = NULL;
+
+        *out = (ts_response){.code = (uint8_t)coap_pdu_get_code(pdu), .content_format = -1,
+                             .observe = -1};
+        if ((opt = coap_check_option(pdu, COAP_OPTION_CONTENT_FORMAT, &it)))
+                out->content_format =
+                        (int)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+        if ((opt = coap_check_option(pdu, COAP_OPTION_OBSERVE, &it)))
+                out->observe =
+                        (int)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+        if (coap_get_data_large(pdu, &len, &data, &offset, &total) && data) {
+                out->payload = malloc(len + 1);
+                if (out->payload) {
+                        memcpy(out->payload, data, len);
+                        out->payload[len] = 0;
+                        out->len = len;
+                }
+        }
+}
+
+static pending *find_pending(ts_server *s, const coap_pdu_t *pdu)
+{
+        coap_bin_const_t tok = coap_pdu_get_token(pdu);
+        for (unsigned i = 0; i < TS_MAX_PENDING; i++) {
+                pending *p = &s->pend[i];
+                if (p->used && p->token_len == tok.length &&
+                    memcmp(p->token, tok.s, tok.length) == 0)
+                        return p;
+        }
+        return NULL;
+}
+
+static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *sent,
+                                   const coap_pdu_t *received, const coap_mid_t mid)
+{
+        ts_server *s = server_of(session);
+        pending *p = find_pending(s, received);
+        if (!p)
+                return COAP_RESPONSE_FAIL; /* libcoap answers with a reset */
+        if (!p->done) {
+                copy_response(received, &p->response);
+                p->done = true;
+                if (!p->observe || p->response.observe < 0)
+                        p->observe = false;
+                return COAP_RESPONSE_OK;
+        }
+        if (p->observe && s->n_notes < TS_MAX_NOTIFICATIONS) {
+                copy_response(received, &s->notes[s->n_notes++]);
+                return COAP_RESPONSE_OK;
+        }
+        return COAP_RESPONSE_FAIL;
+}
+
+static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
+                    const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+        ts_server *s = server_of(session);
+        if (!sent)
+                return;
+        pending *p = find_pending(s, sent);
+        if (p && !p->done) {
+                p->done = true;
+                p->error = reason == COAP_NACK_RST ? -ECONNRESET : -ETIMEDOUT;
+        }
+}
+
+/* Finds `key=` in an '&'-separated query and copies its value. */
+static bool query_get(const char *query, const char *key, char *out, size_t size)
+{
+        size_t klen = strlen(key);
+        const char *q = query;
+        while (q && *q) {
+                const char *end = strchr(q, '&');
+                size_t n = end ? (size_t)(end - q) : strlen(q);
+                if (n >= klen && strncmp(q, key, klen) == 0 && (n == klen || q[klen] == '=')) {
+                        const char *v = n > klen ? q + klen + 1 : q + klen;
+                        size_t vlen = n > klen ? n - klen - 1 : 0;
+                        if (vlen >= size)
+                                vlen = size - 1;
+                        memcpy(out, v, vlen);
+                        out[vlen] = 0;
+                        return true;
+                }
+                q = end ? end + 1 : NULL;
+        }
+        return false;
+}
+
+static char *payload_string(const coap_pdu_t *pdu)
+{
+        size_t len = 0, offset = 0, total = 0;
+        const uint8_t *data = NULL;
+        if (!coap_get_data_large(pdu, &len, &data, &offset, &total) || !data)
+                return strdup("");
+        char *s = malloc(len + 1);
+        if (!s)
+                return NULL;
+        memcpy(s, data, len);
+        s[len] = 0;
+        return s;
+}
+
+static ts_registration *find_by_location(ts_server *s, const char *loc)
+{
+        for (unsigned i = 0; i < s->n_regs; i++)
+                if (s->regs[i].registered && strcmp(s->regs[i].location, loc) == 0)
+                        return &s->regs[i];
+        return NULL;
+}
+
+static void handle_register(ts_server *s, coap_session_t *session, const coap_pdu_t *request,
+                            const char *query, coap_pdu_t *response)
+{
+        char ep[128] = "", tmp[32];
+        if (!query_get(query, "ep", ep, sizeof(ep)) || !ep[0]) {
+                coap_pdu_set_code(response, COAP_RESPONSE_CODE_BAD_REQUEST);
+                return;
+        }
+        ts_registration *r = NULL;
+        for (unsigned i = 0; i < s->n_regs; i++)
+                if (strcmp(s->regs[i].endpoint, ep) == 0)
+                        r = &s->regs[i];
+        if (!r) {
+                if (s->n_regs == TS_MAX_REGISTRATIONS) {
+                        coap_pdu_set_code(response, COAP_RESPONSE_CODE_INTERNAL_ERROR);
+                        return;
+                }
+                r = &s->regs[s->n_regs++];
+                snprintf(r->endpoint, sizeof(r->endpoint), "%s", ep);
+        }
+        if (r->session)
+                coap_session_release(r->session);
+        r->session = coap_session_reference(session);
+        r->registered = true;
+        snprintf(r->location, sizeof(r->location), "rd/%u", s->next_location++);
+        snprintf(r->query, sizeof(r->query), "%s", query);
+        r->lifetime = query_get(query, "lt", tmp, sizeof(tmp)) ? (uint32_t)strtoul(tmp, NULL, 10)
+                                                               : 86400;
+        if (!query_get(query, "lwm2m", r->version, sizeof(r->version)))
+                snprintf(r->version, sizeof(r->version), "1.0");
+        if (!query_get(query, "b", r->binding, sizeof(r->binding)))
+                snprintf(r->binding, sizeof(r->binding), "U");
+        r->queue_mode = query_get(query, "Q", tmp, sizeof(tmp));
+        free(r->links);
+        r->links = payload_string(request);
+        r->registers++;
+        s->registers++;
+        s->current = r;
+
+        coap_pdu_set_code(response, COAP_RESPONSE_CODE_CREATED);
+        char num[8];
+        snprintf(num, sizeof(num), "%u", s->next_location - 1);
+        coap_add_option(response, COAP_OPTION_LOCATION_PATH, 2, (const uint8_t *)"rd");
+        coap_add_option(response, COAP_OPTION_LOCATION_PATH, strlen(num), (const uint8_t *)num);
+}
+
+static void handle_request(coap_resource_t *resource, coap_session_t *session,
+                           const coap_pdu_t *request, const coap_string_t *query_s,
+                           coap_pdu_t *response)
+{
+        ts_server *s = server_of(session);
+        coap_string_t *path_s = coap_get_uri_path(request);
+        char path[64] = "", query[512] = "";
+        if (path_s) {
+                snprintf(path, sizeof(path), "%.*s", (int)path_s->length, path_s->s);
+                coap_delete_string(path_s);
+        }
+        if (query_s)
+                snprintf(query, sizeof(query), "%.*s", (int)query_s->length, query_s->s);
+        coap_pdu_code_t method = coap_pdu_get_code(request);
+
+        if (s->fail_count > 0 && method == COAP_REQUEST_CODE_POST) {
+                s->fail_count--;
+                coap_pdu_set_code(response, s->fail_code);
+                return;
+        }
+        if (strcmp(path, "rd") == 0 && method == COAP_REQUEST_CODE_POST) {
+                handle_register(s, session, request, query, response);
+                return;
+        }
+        ts_registration *r = find_by_location(s, path);
+        if (!r) {
+                coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
+                return;
+        }
+        if (method == COAP_REQUEST_CODE_POST) {
+                char tmp[32];
+                if (query_get(query, "lt", tmp, sizeof(tmp)))
+                        r->lifetime = (uint32_t)strtoul(tmp, NULL, 10);
+                if (query_get(query, "b", tmp, sizeof(tmp)))
+                        snprintf(r->binding, sizeof(r->binding), "%.7s", tmp);
+                char *links = payload_string(request);
+                if (links && links[0]) {
+                        free(r->links);
+                        r->links = links;
+                } else {
+                        free(links);
+                }
+                if (r->session != session) {
+                        coap_session_release(r->session);
+                        r->session = coap_session_reference(session);
+                }
+                r->updates++;
+                s->updates++;
+                coap_pdu_set_code(response, COAP_RESPONSE_CODE_CHANGED);
+        } else if (method == COAP_REQUEST_CODE_DELETE) {
+                r->registered = false;
+                r->deregisters++;
+                s->deregisters++;
+                coap_pdu_set_code(response, COAP_RESPONSE_CODE_DELETED);
+        } else {
+                coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_ALLOWED);
+        }
+}
+
+static const coap_bin_const_t *check_psk_identity(coap_bin_const_t *identity,
+                                                  coap_session_t *session, void *arg)
+{
+        ts_server *s = arg;
+        size_t n = strlen(s->cfg.psk_identity);
+        if (identity && identity->length == n && memcmp(identity->s, s->cfg.psk_identity, n) == 0)
+                return &s->psk_key;
+        return NULL;
+}
+
+static int setup_security(ts_server *s)
+{
+        const ts_config *c = &s->cfg;
+        if (c->security == TS_SECURITY_PSK) {
+                s->psk_key = (coap_bin_const_t){.s = c->psk_key, .length = c->psk_key_len};
+                coap_dtls_spsk_t spsk = {
+                        .version = COAP_DTLS_SPSK_SETUP_VERSION,
+                        .validate_id_call_back = check_psk_identity,
+                        .id_call_back_arg = s,
+                        .psk_info = {.key = s->psk_key},
+                };
+                return coap_context_set_psk2(s->ctx, &spsk) ? 0 : -EINVAL;
+        }
+        if (c->security == TS_SECURITY_X509 || c->security == TS_SECURITY_RPK) {
+                coap_dtls_pki_t pki = {
+                        .version = COAP_DTLS_PKI_SETUP_VERSION,
+                        .verify_peer_cert = c->security == TS_SECURITY_X509 && c->ca_file,
+                        .check_common_ca = c->security == TS_SECURITY_X509 && c->ca_file,
+                        .cert_chain_validation = 1,
+                        .cert_chain_verify_depth = 3,
+                        .allow_no_crl = 1,
+                        .allow_expired_crl = 1,
+                        .is_rpk_not_cert = c->security == TS_SECURITY_RPK,
+                };
+                if (c->security == TS_SECURITY_X509) {
+                        pki.pki_key.key_type = COAP_PKI_KEY_PEM;
+                        pki.pki_key.key.pem.public_cert = c->cert_file;
+                        pki.pki_key.key.pem.private_key = c->key_file;
+                        pki.pki_key.key.pem.ca_file = c->ca_file;
+                } else {
+                        /* RPK wants the key in memory: an EC private key serves as both. */
+                        static const size_t max = 16384;
+                        FILE *f = fopen(c->key_file, "re");
+                        if (!f)
+                                return -errno;
+                        uint8_t *buf = calloc(1, max);
+                        size_t n = buf ? fread(buf, 1, max - 1, f) : 0;
+                        fclose(f);
+                        if (!buf)
+                                return -ENOMEM;
+                        pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
+                        pki.pki_key.key.pem_buf.public_cert = buf;
+                        pki.pki_key.key.pem_buf.public_cert_len = n + 1;
+                        pki.pki_key.key.pem_buf.private_key = buf;
+                        pki.pki_key.key.pem_buf.private_key_len = n + 1;
+                        int ok = coap_context_set_pki(s->ctx, &pki);
+                        free(buf);
+                        return ok ? 0 : -EINVAL;
+                }
+                return coap_context_set_pki(s->ctx, &pki) ? 0 : -EINVAL;
+        }
+        return 0;
+}
+
+ts_server *ts_new(const ts_config *cfg)
+{
+        coap_startup();
+        coap_set_log_level(cfg->verbose ? LOG_DEBUG : LOG_EMERG);
+        coap_dtls_set_log_level(cfg->verbose ? LOG_DEBUG : LOG_EMERG);
+
+        ts_server *s = calloc(1, sizeof(*s));
+        if (!s)
+                return NULL;
+        s->cfg = *cfg;
+        s->next_location = 1;
+        for (unsigned i = 0; i < TS_MAX_NOTIFICATIONS; i++)
+                s->notes[i] = (ts_response){.content_format = -1, .observe = -1};
+        s->ctx = coap_new_context(NULL);
+        if (!s->ctx)
+                goto fail;
+        coap_set_app_data(s->ctx, s);
+        coap_context_set_block_mode(s->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+        coap_register_response_handler(s->ctx, on_response);
+        coap_register_nack_handler(s->ctx, on_nack);
+        if (setup_security(s) < 0)
+                goto fail;
+
+        coap_address_t addr;
+        coap_address_init(&addr);
+        addr.addr.sin.sin_family = AF_INET;
+        addr.addr.sin.sin_port = htons(cfg->port);
+        inet_pton(AF_INET, "127.0.0.1", &addr.addr.sin.sin_addr);
+        addr.size = sizeof(addr.addr.sin);
+        bool secure = cfg->security != TS_SECURITY_NOSEC;
+        s->ep = coap_new_endpoint(s->ctx, &addr, secure ? COAP_PROTO_DTLS : COAP_PROTO_UDP);
+        if (!s->ep)
+                goto fail;
+        /* libcoap 4.3 does not hand out the bound port; its description holds it. */
+        const char *desc = coap_endpoint_str(s->ep);
+        const char *colon = desc ? strrchr(desc, ':') : NULL;
+        s->port = colon ? (uint16_t)strtoul(colon + 1, NULL, 10) : cfg->port;
+        if (s->port == 0)
+                goto fail;
+        snprintf(s->uri, sizeof(s->uri), "%s://127.0.0.1:%u", secure ? "coaps" : "coap",
+                 s->port);
+
+        coap_resource_t *any = coap_resource_unknown_init2(handle_request, 0);
+        coap_register_request_handler(any, COAP_REQUEST_POST, handle_request);
+        coap_register_request_handler(any, COAP_REQUEST_DELETE, handle_request);
+        coap_register_request_handler(any, COAP_REQUEST_GET, handle_request);
+        coap_add_resource(s->ctx, any);
+        return s;
+fail:
+        ts_free(s);
+        return NULL;
+}
+
+void ts_free(ts_server *s)
+{
+        if (!s)
+                return;
+        for (unsigned i = 0; i < s->n_regs; i++) {
+                if (s->regs[i].session)
+                        coap_session_release(s->regs[i].session);
+                free(s->regs[i].links);
+        }
+        for (unsigned i = 0; i < TS_MAX_PENDING; i++)
+                ts_response_free(&s->pend[i].response);
+        for (unsigned i = 0; i < s->n_notes; i++)
+                ts_response_free(&s->notes[i]);
+        if (s->ctx)
+                coap_free_context(s->ctx);
+        free(s);
+        coap_cleanup();
+}
+
+uint16_t ts_port(const ts_server *s)
+{
+        return s->port;
+}
+
+const char *ts_uri(const ts_server *s)
+{
+        return s->uri;
+}
+
+void ts_process(ts_server *s, int ms)
+{
+        int64_t end = now_ms() + ms;
+        for (;;) {
+                int64_t left = end - now_ms();
+                if (left <= 0)
+                        break;
+                coap_io_process(s->ctx, (uint32_t)left);
+        }
+}
+
+/* Runs libcoap until `*counter` exceeds `seen` or the time is up. */
+static bool wait_counter(ts_server *s, const unsigned *counter, unsigned seen, int timeout_ms)
+{
+        int64_t end = now_ms() + timeout_ms;
+        while (*counter <= seen) {
+                int64_t left = end - now_ms();
+                if (left <= 0)
+                        return false;
+                coap_io_process(s->ctx, (uint32_t)(left < 100 ? left : 100));
+        }
+        return true;
+}
+
+ts_registration *ts_wait_register(ts_server *s, unsigned seen, int timeout_ms)
+{
+        return wait_counter(s, &s->registers, seen, timeout_ms) ? s->current : NULL;
+}
+
+ts_registration *ts_wait_update(ts_server *s, unsigned seen, int timeout_ms)
+{
+        return wait_counter(s, &s->updates, seen, timeout_ms) ? s->current : NULL;
+}
+
+bool ts_wait_deregister(ts_server *s, unsigned seen, int timeout_ms)
+{
+        return wait_counter(s, &s->deregisters, seen, timeout_ms);
+}
+
+ts_registration *ts_current(ts_server *s)
+{
+        return s->current;
+}
+
+unsigned ts_register_count(const ts_server *s)
+{
+        return s->registers;
+}
+
+unsigned ts_update_count(const ts_server *s)
+{
+        return s->updates;
+}
+
+unsigned ts_deregister_count(const ts_server *s)
+{
+        return s->deregisters;
+}
+
+void ts_fail_next(ts_server *s, uint8_t code, unsigned n)
+{
+        s->fail_code = code;
+        s->fail_count = n;
+}
+
+void ts_forget(ts_server *s)
+{
+        for (unsigned i = 0; i < s->n_regs; i++)
+                s->regs[i].registered = false;
+        s->current = NULL;
+}
+
+static int add_path_and_query(coap_optlist_t **opts, const char *path)
+{
+        const char *q = strchr(path, '?');
+        size_t plen = q ? (size_t)(q - path) : strlen(path);
+        uint8_t buf[512];
+        size_t buflen = sizeof(buf);
+        const char *p = path;
+        while (plen > 0 && *p == '/') {
+                p++;
+                plen--;
+        }
+        if (plen > 0) {
+                int n = coap_split_path((const uint8_t *)p, plen, buf, &buflen);
+                uint8_t *b = buf;
+                while (n-- > 0) {
+                        coap_insert_optlist(opts, coap_new_optlist(COAP_OPTION_URI_PATH,
+                                                                   coap_opt_length(b),
+                                                                   coap_opt_value(b)));
+                        b += coap_opt_size(b);
+                }
+        }
+        if (q && q[1]) {
+                buflen = sizeof(buf);
+                int n = coap_split_query((const uint8_t *)q + 1, strlen(q + 1), buf, &buflen);
+                uint8_t *b = buf;
+                while (n-- > 0) {
+                        coap_insert_optlist(opts, coap_new_optlist(COAP_OPTION_URI_QUERY,
+                                                                   coap_opt_length(b),
+                                                                   coap_opt_value(b)));
+                        b += coap_opt_size(b);
+                }
+        }
+        return 0;
+}
+
+int ts_request(ts_server *s, coap_pdu_code_t method, const char *path, int content_format,
+               int accept, int observe, const void *payload, size_t len, int timeout_ms,
+               ts_response *out)
+{
+        *out = (ts_response){.content_format = -1, .observe = -1};
+        ts_registration *r = s->current;
+        if (!r || !r->registered || !r->session)
+                return -ENOTCONN;
+
+        pending *p = NULL;
+        for (unsigned i = 0; i < TS_MAX_PENDING && !p; i++)
+                if (!s->pend[i].used)
+                        p = &s->pend[i];
+        if (!p) /* reuse the oldest finished, non-observing slot */
+                for (unsigned i = 0; i < TS_MAX_PENDING && !p; i++)
+                        if (s->pend[i].done && !s->pend[i].observe)
+                                p = &s->pend[i];
+        if (!p)
+                return -EBUSY;
+        ts_response_free(&p->response);
+        *p = (pending){.used = true, .observe = observe == 0};
+        p->response = (ts_response){.content_format = -1, .observe = -1};
+
+        coap_session_t *session = r->session;
+        coap_pdu_t *pdu = coap_pdu_init(COAP_MESSAGE_CON, method, coap_new_message_id(session),
+                                        coap_session_max_pdu_size(session));
+        if (!pdu)
+                return -ENOMEM;
+        coap_session_new_token(session, &p->token_len, p->token);
+        coap_add_token(pdu, p->token_len, p->token);
+
+        coap_optlist_t *opts = NULL;
+        uint8_t b[4];
+        if (observe >= 0)
+                coap_insert_optlist(&opts, coap_new_optlist(COAP_OPTION_OBSERVE,
+                                                            coap_encode_var_safe(b, 4, (unsigned)observe),
+                                                            b));
+        add_path_and_query(&opts, path);
+        if (content_format >= 0) {
+                uint8_t cb[4];
+                coap_insert_optlist(&opts, coap_new_optlist(COAP_OPTION_CONTENT_FORMAT,
+                                                            coap_encode_var_safe(cb, 4, (unsigned)content_format),
+                                                            cb));
+        }
+        if (accept >= 0) {
+                uint8_t ab[4];
+                coap_insert_optlist(&opts, coap_new_optlist(COAP_OPTION_ACCEPT,
+                                                            coap_encode_var_safe(ab, 4, (unsigned)accept),
+                                                            ab));
+        }
+        coap_add_optlist_pdu(pdu, &opts);
+        coap_delete_optlist(opts);
+        if (payload && len > 0)
+                coap_add_data_large_request(session, pdu, len, payload, NULL, NULL);
+
+        if (coap_send(session, pdu) == COAP_INVALID_MID) {
+                p->used = false;
+                return -EIO;
+        }
+        int64_t end = now_ms() + timeout_ms;
+        while (!p->done) {
+                int64_t left = end - now_ms();
+                if (left <= 0) {
+                        p->used = false;
+                        return -ETIMEDOUT;
+                }
+                coap_io_process(s->ctx, (uint32_t)(left < 100 ? left : 100));
+        }
+        int err = p->error;
+        if (err == 0) {
+                *out = p->response;
+                p->response = (ts_response){.content_format = -1, .observe = -1};
+        }
+        if (!p->observe)
+                p->used = false;
+        return err;
+}
+
+int ts_wait_notification(ts_server *s, int timeout_ms, ts_response *out)
+{
+        int64_t end = now_ms() + timeout_ms;
+        while (s->n_notes == 0) {
+                int64_t left = end - now_ms();
+                if (left <= 0)
+                        return -ETIMEDOUT;
+                coap_io_process(s->ctx, (uint32_t)(left < 100 ? left : 100));
+        }
+        *out = s->notes[0];
+        memmove(&s->notes[0], &s->notes[1], (s->n_notes - 1) * sizeof(s->notes[0]));
+        s->n_notes--;
+        s->notes[s->n_notes] = (ts_response){.content_format = -1, .observe = -1};
+        return 0;
+}
