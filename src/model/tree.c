@@ -42,6 +42,7 @@ typedef struct tree_instance {
         uint16_t n; /* at most 65535 distinct resource IDs */
         uint16_t cap;
         tree_resource *res;
+        const lwm2m_owner *owner; /* NULL: plain stored values */
 } tree_instance;
 
 typedef struct tree_object {
@@ -50,6 +51,11 @@ typedef struct tree_object {
         uint32_t cap;
         tree_instance *inst;
 } tree_object;
+
+typedef struct tree_object_owner {
+        uint16_t oid;
+        const lwm2m_owner *owner;
+} tree_object_owner;
 
 typedef struct tree_listener {
         lwm2m_listener_fn fn;
@@ -64,6 +70,9 @@ struct lwm2m_tree {
         tree_listener *listeners;
         size_t n_listeners;
         size_t cap_listeners;
+        tree_object_owner *object_owners; /* sorted by oid */
+        size_t n_object_owners;
+        size_t cap_object_owners;
 };
 
 /* Index of the element with `id`, or where it would be inserted. */
@@ -215,6 +224,7 @@ void lwm2m_tree_free(lwm2m_tree *t)
         }
         free(t->objects);
         free(t->listeners);
+        free(t->object_owners);
         free(t);
 }
 
@@ -320,7 +330,7 @@ int lwm2m_tree_create_instance(lwm2m_tree *t, uint16_t oid, uint16_t iid, const 
         o->cap = (uint32_t)cap;
         size_t ii = find_index(o->inst, o->n, sizeof(tree_instance), iid, &found);
         memmove(&o->inst[ii + 1], &o->inst[ii], (o->n - ii) * sizeof(tree_instance));
-        o->inst[ii] = (tree_instance){.iid = iid};
+        o->inst[ii] = (tree_instance){.iid = iid, .owner = lwm2m_tree_get_object_owner(t, oid)};
         o->n++;
 
         if (out_iid)
@@ -940,8 +950,9 @@ static void commit_plan(tree_instance *in, write_ctx *w, res_plan *p)
         }
 }
 
-int lwm2m_tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
-                     lwm2m_write_mode mode, const void *origin, char *why, size_t why_size)
+static int tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
+                      lwm2m_write_mode mode, const void *origin, bool commit, char *why,
+                      size_t why_size)
 {
         if (why && why_size > 0)
                 why[0] = '\0';
@@ -1025,6 +1036,9 @@ int lwm2m_tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record *
                         return -ENOMEM;
         }
 
+        if (!commit)
+                return 0;
+
         /* Phase 3: nothing below can fail. */
         for (size_t i = 0; i < w.n_insts; i++) {
                 const inst_plan *ip = &w.insts[i];
@@ -1056,6 +1070,69 @@ int lwm2m_tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record *
                 notify(t, &c);
         }
         return 0;
+}
+
+int lwm2m_tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
+                     lwm2m_write_mode mode, const void *origin, char *why, size_t why_size)
+{
+        return tree_write(t, base, recs, n, mode, origin, true, why, why_size);
+}
+
+int lwm2m_tree_check_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record *recs,
+                           size_t n, lwm2m_write_mode mode, char *why, size_t why_size)
+{
+        return tree_write(t, base, recs, n, mode, NULL, false, why, why_size);
+}
+
+int lwm2m_tree_set_owner(lwm2m_tree *t, uint16_t oid, uint16_t iid, const lwm2m_owner *owner)
+{
+        tree_instance *in = find_instance(t, oid, iid);
+        if (!in)
+                return -ENOENT;
+        in->owner = owner;
+        return 0;
+}
+
+const lwm2m_owner *lwm2m_tree_get_owner(const lwm2m_tree *t, uint16_t oid, uint16_t iid)
+{
+        const tree_instance *in = find_instance(t, oid, iid);
+        return in ? in->owner : NULL;
+}
+
+int lwm2m_tree_set_object_owner(lwm2m_tree *t, uint16_t oid, const lwm2m_owner *owner)
+{
+        bool found;
+        size_t i = find_index(t->object_owners, t->n_object_owners, sizeof(tree_object_owner),
+                              oid, &found);
+        if (found) {
+                if (owner) {
+                        t->object_owners[i].owner = owner;
+                } else {
+                        memmove(&t->object_owners[i], &t->object_owners[i + 1],
+                                (t->n_object_owners - i - 1) * sizeof(tree_object_owner));
+                        t->n_object_owners--;
+                }
+                return 0;
+        }
+        if (!owner)
+                return 0;
+        int r = grow_array((void **)&t->object_owners, sizeof(tree_object_owner),
+                           &t->cap_object_owners, t->n_object_owners + 1, true);
+        if (r < 0)
+                return r;
+        memmove(&t->object_owners[i + 1], &t->object_owners[i],
+                (t->n_object_owners - i) * sizeof(tree_object_owner));
+        t->object_owners[i] = (tree_object_owner){.oid = oid, .owner = owner};
+        t->n_object_owners++;
+        return 0;
+}
+
+const lwm2m_owner *lwm2m_tree_get_object_owner(const lwm2m_tree *t, uint16_t oid)
+{
+        bool found;
+        size_t i = find_index(t->object_owners, t->n_object_owners, sizeof(tree_object_owner),
+                              oid, &found);
+        return found ? t->object_owners[i].owner : NULL;
 }
 
 int lwm2m_tree_set(lwm2m_tree *t, const lwm2m_path *path, const lwm2m_value *v, const void *origin,

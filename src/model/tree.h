@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "definition.h"
+#include "owner.h"
 #include "record.h"
 
 typedef struct lwm2m_tree lwm2m_tree;
@@ -83,9 +84,21 @@ int lwm2m_tree_read(const lwm2m_tree *t, const lwm2m_path *path, lwm2m_record_li
  * VALUES change per instance touched. */
 int lwm2m_tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
                      lwm2m_write_mode mode, const void *origin, char *why, size_t why_size);
+/* Runs every check of lwm2m_tree_write without storing anything or telling
+ * listeners: for asking an owner's consent to a write that is known to fit. */
+int lwm2m_tree_check_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record *recs,
+                           size_t n, lwm2m_write_mode mode, char *why, size_t why_size);
 /* Sets one value; shorthand for an UPDATE of one record. */
 int lwm2m_tree_set(lwm2m_tree *t, const lwm2m_path *path, const lwm2m_value *v,
                    const void *origin, char *why, size_t why_size);
+/* The owner of an instance (NULL: plain stored values). The owner must
+ * outlive its instances or be replaced first. -ENOENT without the instance. */
+int lwm2m_tree_set_owner(lwm2m_tree *t, uint16_t oid, uint16_t iid, const lwm2m_owner *owner);
+const lwm2m_owner *lwm2m_tree_get_owner(const lwm2m_tree *t, uint16_t oid, uint16_t iid);
+/* The owner asked about server Creates of an object, and given to each
+ * instance created afterwards (NULL removes it). */
+int lwm2m_tree_set_object_owner(lwm2m_tree *t, uint16_t oid, const lwm2m_owner *owner);
+const lwm2m_owner *lwm2m_tree_get_object_owner(const lwm2m_tree *t, uint16_t oid);
 /* Removes a resource's value (len 3) or a resource instance (len 4).
  * -ENOENT when there was nothing to remove. */
 int lwm2m_tree_remove(lwm2m_tree *t, const lwm2m_path *path, const void *origin);

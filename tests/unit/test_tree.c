@@ -1366,6 +1366,69 @@ static void test_read_depths(void **state)
         lwm2m_record_list_free(&l);
 }
 
+/* ---- owners and check-only writes ---- */
+
+static void test_owners(void **state)
+{
+        fixture *f = *state;
+        static const lwm2m_owner_ops no_ops = {0};
+        lwm2m_owner object_owner = {.ops = &no_ops, .name = "object"};
+        lwm2m_owner other = {.ops = &no_ops, .name = "other"};
+
+        create(f, OID_TEST, 0);
+        assert_null(lwm2m_tree_get_owner(f->tree, OID_TEST, 0));
+        assert_int_equal(lwm2m_tree_set_owner(f->tree, OID_TEST, 0, &other), 0);
+        assert_ptr_equal(lwm2m_tree_get_owner(f->tree, OID_TEST, 0), &other);
+        assert_int_equal(lwm2m_tree_set_owner(f->tree, OID_TEST, 7, &other), -ENOENT);
+
+        /* New instances inherit the object's owner; existing ones keep theirs. */
+        assert_int_equal(lwm2m_tree_set_object_owner(f->tree, OID_TEST, &object_owner), 0);
+        assert_ptr_equal(lwm2m_tree_get_object_owner(f->tree, OID_TEST), &object_owner);
+        assert_null(lwm2m_tree_get_object_owner(f->tree, OID_TEMP));
+        create(f, OID_TEST, 1);
+        assert_ptr_equal(lwm2m_tree_get_owner(f->tree, OID_TEST, 1), &object_owner);
+        assert_ptr_equal(lwm2m_tree_get_owner(f->tree, OID_TEST, 0), &other);
+        /* An instance deleted and made again starts over. */
+        assert_int_equal(lwm2m_tree_delete_instance(f->tree, OID_TEST, 0, NULL), 0);
+        create(f, OID_TEST, 0);
+        assert_ptr_equal(lwm2m_tree_get_owner(f->tree, OID_TEST, 0), &object_owner);
+
+        assert_int_equal(lwm2m_tree_set_object_owner(f->tree, OID_TEST, NULL), 0);
+        assert_null(lwm2m_tree_get_object_owner(f->tree, OID_TEST));
+        create(f, OID_TEST, 2);
+        assert_null(lwm2m_tree_get_owner(f->tree, OID_TEST, 2));
+}
+
+static void test_check_write_stores_nothing(void **state)
+{
+        fixture *f = *state;
+        create(f, OID_TEST, 0);
+        assert_int_equal(set_int(f, 0, R_BOUNDED, 1), 0);
+        listen(f);
+
+        lwm2m_path base = lwm2m_path_instance(OID_TEST, 0);
+        lwm2m_record good[] = {rec_int(res_path(0, R_BOUNDED), 5),
+                               rec_int(ri_path(0, R_MULTI_INT, 3), 9)};
+        assert_int_equal(lwm2m_tree_check_write(f->tree, &base, good, 2, LWM2M_WRITE_UPDATE,
+                                                f->why, sizeof(f->why)),
+                         0);
+        assert_int_at(f, 0, R_BOUNDED, 1);
+        assert_null(get_ri(f, 0, R_MULTI_INT, 3));
+        assert_int_equal(f->rec.n, 0);
+
+        lwm2m_record bad[] = {rec_int(res_path(0, R_BOUNDED), 11)};
+        assert_int_equal(lwm2m_tree_check_write(f->tree, &base, bad, 1, LWM2M_WRITE_UPDATE,
+                                                f->why, sizeof(f->why)),
+                         -ERANGE);
+        assert_non_null(strstr(f->why, "Bounded Value"));
+        /* A replace that would clear resources also leaves them alone. */
+        assert_int_equal(lwm2m_tree_check_write(f->tree, &base, NULL, 0, LWM2M_WRITE_REPLACE,
+                                                f->why, sizeof(f->why)),
+                         0);
+        assert_int_at(f, 0, R_BOUNDED, 1);
+        assert_int_equal(f->rec.n, 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1390,6 +1453,8 @@ int main(void)
                 T(test_remove),
                 T(test_listener_events),
                 T(test_read_depths),
+                T(test_owners),
+                T(test_check_write_stores_nothing),
 #undef T
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
