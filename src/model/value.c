@@ -131,6 +131,8 @@ int lwm2m_value_set_bytes(lwm2m_value *v, lwm2m_type type, const void *data, siz
 
 int lwm2m_value_copy(lwm2m_value *dst, const lwm2m_value *src)
 {
+        if (dst == src)
+                return 0;
         if (type_has_bytes(src->type)) {
                 lwm2m_value tmp = {0};
                 if (src->buf.len > LWM2M_VALUE_MAX_BYTES)
