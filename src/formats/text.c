@@ -1,5 +1,242 @@
-/* text.c - being written; placeholder so the tree builds meanwhile. */
+/* text.c - text/plain (content-format 0): one resource or resource instance as text.
+ * Numbers in decimal, booleans 0/1, Time as integer seconds, Objlnk as oid:iid, opaque in base64.
+ */
 #include "text.h"
+
 #include <errno.h>
-int text_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out) { return -EPROTONOSUPPORT; }
-int text_decode(const lwm2m_path *base, const uint8_t *data, size_t len, const lwm2m_resolver *resolver, lwm2m_record_list *out) { return -EPROTONOSUPPORT; }
+#include <inttypes.h>
+#include <string.h>
+
+#include "../util/macro.h"
+#include "decimal.h"
+
+static const char base64_alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int base64_encode(const uint8_t *data, size_t len, lwm2m_buf *out)
+{
+        if (len > SIZE_MAX / 4 * 3 - 2)
+                return -E2BIG;
+        int r = lwm2m_buf_reserve(out, (len + 2) / 3 * 4);
+        if (r < 0)
+                return r;
+        uint8_t *p = out->data + out->len;
+        size_t i = 0;
+        for (; i + 3 <= len; i += 3) {
+                uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
+                *p++ = base64_alphabet[v >> 18 & 0x3f];
+                *p++ = base64_alphabet[v >> 12 & 0x3f];
+                *p++ = base64_alphabet[v >> 6 & 0x3f];
+                *p++ = base64_alphabet[v & 0x3f];
+        }
+        if (i < len) {
+                uint32_t v = (uint32_t)data[i] << 16;
+                if (i + 1 < len)
+                        v |= (uint32_t)data[i + 1] << 8;
+                *p++ = base64_alphabet[v >> 18 & 0x3f];
+                *p++ = base64_alphabet[v >> 12 & 0x3f];
+                *p++ = i + 1 < len ? base64_alphabet[v >> 6 & 0x3f] : '=';
+                *p++ = '=';
+        }
+        out->len = (size_t)(p - out->data);
+        return 0;
+}
+
+static int base64_value(uint8_t c)
+{
+        if (c >= 'A' && c <= 'Z')
+                return c - 'A';
+        if (c >= 'a' && c <= 'z')
+                return c - 'a' + 26;
+        if (c >= '0' && c <= '9')
+                return c - '0' + 52;
+        if (c == '+')
+                return 62;
+        if (c == '/')
+                return 63;
+        return -1;
+}
+
+/* RFC 4648 section 4, canonical only: padding required, no white space, no
+ * line breaks, and the unused bits of the last group must be zero, so every
+ * value has exactly one accepted spelling. */
+static int base64_decode(const uint8_t *s, size_t len, lwm2m_value *out)
+{
+        if (len % 4 != 0)
+                return -EBADMSG;
+        size_t pad = 0;
+        if (len > 0 && s[len - 1] == '=')
+                pad = len > 1 && s[len - 2] == '=' ? 2 : 1;
+        size_t n = len / 4 * 3 - pad;
+        if (n > LWM2M_VALUE_MAX_BYTES)
+                return -E2BIG;
+
+        _cleanup_free_ uint8_t *bytes = malloc(n + 1);
+        if (!bytes)
+                return -ENOMEM;
+        size_t o = 0;
+        for (size_t i = 0; i < len; i += 4) {
+                bool last = i + 4 == len;
+                uint32_t v = 0;
+                for (size_t k = 0; k < 4; k++) {
+                        int d;
+                        if (last && k >= 4 - pad)
+                                d = 0;
+                        else if ((d = base64_value(s[i + k])) < 0)
+                                return -EBADMSG;
+                        v = v << 6 | (uint32_t)d;
+                }
+                if (last && pad == 2 && (v & 0xffff) != 0)
+                        return -EBADMSG;
+                if (last && pad == 1 && (v & 0xff) != 0)
+                        return -EBADMSG;
+                bytes[o++] = (uint8_t)(v >> 16);
+                if (!(last && pad == 2))
+                        bytes[o++] = (uint8_t)(v >> 8);
+                if (!(last && pad >= 1))
+                        bytes[o++] = (uint8_t)v;
+        }
+        return lwm2m_value_set_bytes(out, LWM2M_TYPE_OPAQUE, bytes, o);
+}
+
+static int objlnk_part_parse(const char *s, size_t len, uint16_t *out)
+{
+        uint64_t v;
+        /* Five digits hold 65535; more could only be leading zeros. */
+        if (len > 5 || decimal_parse_u64(s, len, &v) < 0 || v > UINT16_MAX)
+                return -EBADMSG;
+        *out = (uint16_t)v;
+        return 0;
+}
+
+static int objlnk_parse(const char *s, size_t len, lwm2m_objlnk *out)
+{
+        const char *colon = memchr(s, ':', len);
+        if (!colon)
+                return -EBADMSG;
+        size_t head = (size_t)(colon - s);
+        if (objlnk_part_parse(s, head, &out->oid) < 0 ||
+            objlnk_part_parse(colon + 1, len - head - 1, &out->iid) < 0)
+                return -EBADMSG;
+        return 0;
+}
+
+static int text_parse_value(lwm2m_type type, const uint8_t *data, size_t len, lwm2m_value *v)
+{
+        const char *s = (const char *)data;
+        int r;
+
+        switch (type) {
+        case LWM2M_TYPE_STRING:
+        case LWM2M_TYPE_CORELNK:
+                r = lwm2m_value_set_bytes(v, type, data, len);
+                return r == -EILSEQ ? -EBADMSG : r;
+        case LWM2M_TYPE_OPAQUE:
+                return base64_decode(data, len, v);
+        case LWM2M_TYPE_INTEGER:
+        case LWM2M_TYPE_TIME:
+                v->type = type;
+                return decimal_parse_i64(s, len, &v->i);
+        case LWM2M_TYPE_UNSIGNED:
+                v->type = type;
+                return decimal_parse_u64(s, len, &v->u);
+        case LWM2M_TYPE_FLOAT:
+                v->type = type;
+                return decimal_parse_double(s, len, &v->f);
+        case LWM2M_TYPE_BOOLEAN:
+                /* The specification says 0 or 1; "true"/"false" are refused. */
+                if (len != 1 || (s[0] != '0' && s[0] != '1'))
+                        return -EBADMSG;
+                *v = lwm2m_value_boolean(s[0] == '1');
+                return 0;
+        case LWM2M_TYPE_OBJLNK:
+                v->type = type;
+                return objlnk_parse(s, len, &v->lnk);
+        default:
+                /* Executable resources hold no value to write. */
+                return -EBADMSG;
+        }
+}
+
+/* Text carries exactly one value at exactly the request path. */
+static int text_check_target(const lwm2m_path *base)
+{
+        if (base->len != LWM2M_PATH_RESOURCE && base->len != LWM2M_PATH_RESOURCE_INSTANCE)
+                return -EMEDIUMTYPE;
+        return 0;
+}
+
+int text_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out)
+{
+        int r = text_check_target(base);
+        if (r < 0)
+                return r;
+        if (n != 1)
+                return -EMEDIUMTYPE;
+        if (!lwm2m_path_equal(&recs[0].path, base))
+                /* A record below the base is an instance of a multiple resource. */
+                return lwm2m_path_starts_with(&recs[0].path, base) ? -EMEDIUMTYPE : -EINVAL;
+
+        const lwm2m_value *v = &recs[0].value;
+        char num[DECIMAL_DOUBLE_STRLEN];
+        switch (v->type) {
+        case LWM2M_TYPE_STRING:
+        case LWM2M_TYPE_CORELNK:
+                return lwm2m_buf_append(out, v->buf.data, v->buf.len);
+        case LWM2M_TYPE_OPAQUE:
+                return base64_encode(v->buf.data, v->buf.len, out);
+        case LWM2M_TYPE_INTEGER:
+        case LWM2M_TYPE_TIME:
+                return lwm2m_buf_printf(out, "%" PRId64, v->i);
+        case LWM2M_TYPE_UNSIGNED:
+                return lwm2m_buf_printf(out, "%" PRIu64, v->u);
+        case LWM2M_TYPE_FLOAT:
+                r = decimal_format_double(v->f, num);
+                if (r < 0)
+                        return r;
+                return lwm2m_buf_append(out, num, (size_t)r);
+        case LWM2M_TYPE_BOOLEAN:
+                return lwm2m_buf_append_byte(out, v->b ? '1' : '0');
+        case LWM2M_TYPE_OBJLNK:
+                return lwm2m_buf_printf(out, "%u:%u", v->lnk.oid, v->lnk.iid);
+        default:
+                /* No value (an empty multiple resource, an executable one). */
+                return -EMEDIUMTYPE;
+        }
+}
+
+int text_decode(const lwm2m_path *base, const uint8_t *data, size_t len,
+                const lwm2m_resolver *resolver, lwm2m_record_list *out)
+{
+        int r = text_check_target(base);
+        if (r < 0)
+                return r;
+
+        lwm2m_type type = LWM2M_TYPE_STRING;
+        if (resolver) {
+                bool multiple = false;
+                r = resolver->resource(resolver->userdata, base, &type, &multiple);
+                if (r < 0)
+                        return r;
+                /* Text cannot replace all instances of a multiple resource at once. */
+                if (multiple && base->len == LWM2M_PATH_RESOURCE)
+                        return -EMEDIUMTYPE;
+                /* A single resource has no instances to address. */
+                if (!multiple && base->len == LWM2M_PATH_RESOURCE_INSTANCE)
+                        return -ENOENT;
+        }
+
+        lwm2m_value v = {0};
+        r = text_parse_value(type, data, len, &v);
+        if (r < 0) {
+                lwm2m_value_clear(&v);
+                return r;
+        }
+        lwm2m_record *rec = lwm2m_record_list_add(out, base);
+        if (!rec) {
+                lwm2m_value_clear(&v);
+                return -errno;
+        }
+        rec->value = v;
+        return 0;
+}
