@@ -1,5 +1,417 @@
-/* senml_json.c - being written; placeholder so the tree builds meanwhile. */
+/* senml_json.c - SenML JSON (content-format 110, RFC 8428) as LwM2M 1.1 uses it, via json-c.
+ * Base name and time, relative names, v, vs, vb, vd (base64url), vlo. */
 #include "senml_json.h"
+
 #include <errno.h>
-int senml_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out) { return -EPROTONOSUPPORT; }
-int senml_json_decode(const lwm2m_path *base, const uint8_t *data, size_t len, const lwm2m_resolver *resolver, lwm2m_record_list *out) { return -EPROTONOSUPPORT; }
+#include <json-c/json.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/macro.h"
+#include "senml.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)
+
+static const char base64url_alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* RFC 8428 section 5: vd is base64url without padding (RFC 4648 section 5). */
+static int base64url_append(lwm2m_buf *b, const uint8_t *data, size_t len)
+{
+        if (len == 0)
+                return 0;
+        int r = lwm2m_buf_reserve(b, (len + 2) / 3 * 4);
+        if (r < 0)
+                return r;
+        uint8_t *o = b->data + b->len;
+        size_t i = 0;
+        for (; i + 3 <= len; i += 3) {
+                uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
+                *o++ = base64url_alphabet[v >> 18];
+                *o++ = base64url_alphabet[(v >> 12) & 63];
+                *o++ = base64url_alphabet[(v >> 6) & 63];
+                *o++ = base64url_alphabet[v & 63];
+        }
+        if (len - i == 1) {
+                uint32_t v = (uint32_t)data[i] << 16;
+                *o++ = base64url_alphabet[v >> 18];
+                *o++ = base64url_alphabet[(v >> 12) & 63];
+        } else if (len - i == 2) {
+                uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8;
+                *o++ = base64url_alphabet[v >> 18];
+                *o++ = base64url_alphabet[(v >> 12) & 63];
+                *o++ = base64url_alphabet[(v >> 6) & 63];
+        }
+        b->len = (size_t)(o - b->data);
+        return 0;
+}
+
+static int base64_digit(char c)
+{
+        if (c >= 'A' && c <= 'Z')
+                return c - 'A';
+        if (c >= 'a' && c <= 'z')
+                return c - 'a' + 26;
+        if (c >= '0' && c <= '9')
+                return c - '0' + 52;
+        /* Some LwM2M stacks send the standard alphabet; the two never clash. */
+        if (c == '-' || c == '+')
+                return 62;
+        if (c == '_' || c == '/')
+                return 63;
+        return -1;
+}
+
+/* Accepts base64url (or standard base64), with or without correct '=' padding; rejects
+ * anything else, including leftover bits that are not zero, so each value has one spelling
+ * per alphabet. Returns the decoded length in *out_len; the caller frees *out. */
+static int base64_decode(const char *s, size_t len, uint8_t **out, size_t *out_len)
+{
+        if (len % 4 == 0 && len > 0 && s[len - 1] == '=') {
+                len--;
+                if (s[len - 1] == '=')
+                        len--;
+        }
+        if (len % 4 == 1)
+                return -EBADMSG;
+        uint8_t *buf = malloc(len / 4 * 3 + 3);
+        if (!buf)
+                return -ENOMEM;
+        size_t n = 0;
+        uint32_t acc = 0;
+        unsigned bits = 0;
+        for (size_t i = 0; i < len; i++) {
+                int d = base64_digit(s[i]);
+                if (d < 0) {
+                        free(buf);
+                        return -EBADMSG;
+                }
+                acc = (acc << 6) | (uint32_t)d;
+                bits += 6;
+                if (bits >= 8) {
+                        bits -= 8;
+                        buf[n++] = (uint8_t)(acc >> bits);
+                        acc &= (1u << bits) - 1;
+                }
+        }
+        if (acc != 0) {
+                free(buf);
+                return -EBADMSG;
+        }
+        *out = buf;
+        *out_len = n;
+        return 0;
+}
+
+/* The shortest decimal that reads back as the same double, and always recognisably a
+ * float ("3.0", not "3"), so readers keep Float resources as floats. */
+static void format_double(double d, char *buf, size_t size)
+{
+        for (int prec = 1; prec <= 17; prec++) {
+                snprintf(buf, size, "%.*g", prec, d);
+                if (strtod(buf, NULL) == d)
+                        break;
+        }
+        if (!strpbrk(buf, ".e"))
+                strncat(buf, ".0", size - strlen(buf) - 1);
+}
+
+/* An integer literal (without its '-') that int64_t (negative) or uint64_t holds. */
+static bool int_literal_fits(const char *s, size_t len, bool negative)
+{
+        const char *limit = negative ? "9223372036854775808" : "18446744073709551615";
+        size_t limit_len = strlen(limit);
+        if (len != limit_len)
+                return len < limit_len;
+        return memcmp(s, limit, len) <= 0;
+}
+
+/* json-c 0.16 clamps integers that overflow 64 bits, keeps the last of repeated keys, and
+ * cuts keys at an escaped NUL, all silently. This pass over the text json-c has already
+ * accepted (so strings are double-quoted and well-formed) finds those cases: integer literals
+ * out of range, records with fewer members than the text wrote, and keys with "\u0000". */
+static int json_check_text(const char *s, size_t len, json_object *root)
+{
+        char open[LWM2M_FORMAT_MAX_DEPTH + 1];
+        unsigned depth = 0;
+        size_t element = 0, members = 0;
+
+        for (size_t i = 0; i < len; i++) {
+                char c = s[i];
+                if (c == '"') {
+                        bool nul = false;
+                        for (i++; i < len && s[i] != '"'; i++) {
+                                if (s[i] != '\\')
+                                        continue;
+                                if (len - i > 5 && memcmp(s + i + 1, "u0000", 5) == 0)
+                                        nul = true;
+                                i++;
+                        }
+                        size_t j = i + 1;
+                        while (j < len && strchr(" \t\r\n", s[j]))
+                                j++;
+                        if (nul && j < len && s[j] == ':')
+                                return -EBADMSG;
+                } else if (c == '{' || c == '[') {
+                        if (depth >= sizeof(open))
+                                return -EBADMSG;
+                        open[depth++] = c;
+                        if (depth == 2)
+                                members = 0;
+                } else if (c == '}' || c == ']') {
+                        if (depth == 0)
+                                return -EBADMSG;
+                        if (depth == 2 && c == '}') {
+                                json_object *rec = json_object_array_get_idx(root, element);
+                                if (json_object_is_type(rec, json_type_object) &&
+                                    (size_t)json_object_object_length(rec) != members)
+                                        return -EBADMSG; /* a repeated field */
+                        }
+                        depth--;
+                } else if (c == ':' && depth == 2 && open[1] == '{') {
+                        members++;
+                } else if (c == ',' && depth == 1) {
+                        element++;
+                } else if (c == '-' || (c >= '0' && c <= '9')) {
+                        bool negative = c == '-';
+                        size_t start = negative ? i + 1 : i, end = start;
+                        bool integer = true;
+                        while (end < len && strchr("0123456789.eE+-", s[end])) {
+                                if (s[end] == '.' || s[end] == 'e' || s[end] == 'E')
+                                        integer = false;
+                                end++;
+                        }
+                        if (integer && !int_literal_fits(s + start, end - start, negative))
+                                return -EBADMSG;
+                        i = end - 1;
+                }
+        }
+        return 0;
+}
+
+static int json_number(json_object *o, senml_number *num)
+{
+        if (json_object_is_type(o, json_type_double)) {
+                double d = json_object_get_double(o);
+                if (!isfinite(d))
+                        return -EBADMSG; /* json-c reads NaN, Infinity and 1e400; JSON has none */
+                *num = (senml_number){.kind = SENML_NUMBER_FLOAT, .f = d};
+                return 0;
+        }
+        int64_t i = json_object_get_int64(o);
+        if (i == INT64_MAX) {
+                /* json-c holds integers above INT64_MAX as uint64 and clamps get_int64. */
+                uint64_t u = json_object_get_uint64(o);
+                if (u > INT64_MAX) {
+                        *num = (senml_number){.kind = SENML_NUMBER_UINT, .u = u};
+                        return 0;
+                }
+        }
+        *num = (senml_number){.kind = SENML_NUMBER_INT, .i = i};
+        return 0;
+}
+
+static int json_record(senml_decoder *d, json_object *obj)
+{
+        _cleanup_free_ uint8_t *data = NULL;
+        senml_record rec = {0};
+        senml_number num;
+        int r;
+
+        if (!json_object_is_type(obj, json_type_object))
+                return -EBADMSG;
+        json_object_object_foreach(obj, key, val)
+        {
+                senml_field f = senml_field_from_name(key, strlen(key));
+                switch (json_object_get_type(val)) {
+                case json_type_string:
+                        if (f == SENML_VD && !data) {
+                                size_t n;
+                                r = base64_decode(json_object_get_string(val),
+                                                  (size_t)json_object_get_string_len(val), &data,
+                                                  &n);
+                                if (r < 0)
+                                        return r;
+                                r = senml_record_set_data(&rec, f, data, n);
+                        } else {
+                                r = senml_record_set_text(&rec, f, json_object_get_string(val),
+                                                          (size_t)json_object_get_string_len(val));
+                        }
+                        break;
+                case json_type_int:
+                case json_type_double:
+                        r = json_number(val, &num);
+                        if (r >= 0)
+                                r = senml_record_set_number(&rec, f, &num);
+                        break;
+                case json_type_boolean:
+                        r = senml_record_set_bool(&rec, f, json_object_get_boolean(val));
+                        break;
+                default:
+                        r = senml_record_set_other(&rec, f);
+                        break;
+                }
+                if (r < 0)
+                        return r;
+        }
+        return senml_decoder_add(d, &rec);
+}
+
+int senml_json_decode(const lwm2m_path *base, const uint8_t *data, size_t len,
+                      const lwm2m_resolver *resolver, lwm2m_record_list *out)
+{
+        if (len == 0)
+                return -EBADMSG;
+        if (len > INT_MAX)
+                return -E2BIG;
+
+        _cleanup_(json_tokener_freep) struct json_tokener *tok =
+                json_tokener_new_ex(LWM2M_FORMAT_MAX_DEPTH);
+        if (!tok)
+                return -ENOMEM;
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        _cleanup_(json_object_putp) json_object *root =
+                json_tokener_parse_ex(tok, (const char *)data, (int)len);
+        /* Anything after the pack (a NUL, a second value) makes it malformed. */
+        if (!root || json_tokener_get_parse_end(tok) != len)
+                return -EBADMSG;
+        if (!json_object_is_type(root, json_type_array))
+                return -EBADMSG;
+        size_t n = json_object_array_length(root);
+        if (n > LWM2M_RECORDS_MAX)
+                return -E2BIG;
+        int r = json_check_text((const char *)data, len, root);
+        if (r < 0)
+                return r;
+
+        senml_decoder d;
+        senml_decoder_init(&d, base, resolver, out);
+        for (size_t i = 0; i < n && r >= 0; i++)
+                r = json_record(&d, json_object_array_get_idx(root, i));
+        return senml_decoder_finish(&d, r);
+}
+
+/* Adds `val` (NULL: allocation failed) under a literal key, taking it in every case. */
+static int json_put(json_object *obj, const char *key, json_object *val)
+{
+        if (!val)
+                return -ENOMEM;
+        if (json_object_object_add_ex(obj, key, val,
+                                      JSON_C_OBJECT_ADD_KEY_IS_NEW |
+                                              JSON_C_OBJECT_KEY_IS_CONSTANT) < 0) {
+                json_object_put(val);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static json_object *json_new_double(double d)
+{
+        char buf[32];
+        format_double(d, buf, sizeof(buf));
+        return json_object_new_double_s(d, buf);
+}
+
+static json_object *json_new_time(double t)
+{
+        int64_t i;
+        if (senml_double_to_int64(t, &i))
+                return json_object_new_int64(i);
+        return json_new_double(t);
+}
+
+static int json_put_value(json_object *obj, const lwm2m_value *v)
+{
+        _cleanup_(lwm2m_buf_free) lwm2m_buf b64 = {0};
+        char lnk[16];
+        int r;
+
+        switch (v->type) {
+        case LWM2M_TYPE_INTEGER:
+        case LWM2M_TYPE_TIME:
+                return json_put(obj, "v", json_object_new_int64(v->i));
+        case LWM2M_TYPE_UNSIGNED:
+                return json_put(obj, "v", json_object_new_uint64(v->u));
+        case LWM2M_TYPE_FLOAT:
+                if (!isfinite(v->f))
+                        return -EMEDIUMTYPE; /* JSON has no NaN or infinity; CBOR has */
+                return json_put(obj, "v", json_new_double(v->f));
+        case LWM2M_TYPE_BOOLEAN:
+                return json_put(obj, "vb", json_object_new_boolean(v->b));
+        case LWM2M_TYPE_STRING:
+        case LWM2M_TYPE_CORELNK:
+                if (v->buf.len > INT_MAX)
+                        return -E2BIG;
+                return json_put(
+                        obj, "vs",
+                        json_object_new_string_len(v->buf.len ? (const char *)v->buf.data : "",
+                                                   (int)v->buf.len));
+        case LWM2M_TYPE_OPAQUE:
+                r = base64url_append(&b64, v->buf.data, v->buf.len);
+                if (r < 0)
+                        return r;
+                if (b64.len > INT_MAX)
+                        return -E2BIG;
+                return json_put(obj, "vd",
+                                json_object_new_string_len(b64.len ? (const char *)b64.data : "",
+                                                           (int)b64.len));
+        case LWM2M_TYPE_OBJLNK:
+                senml_objlnk_format(&v->lnk, lnk, sizeof(lnk));
+                return json_put(obj, "vlo", json_object_new_string(lnk));
+        default:
+                return -EINVAL;
+        }
+}
+
+static int json_put_record(json_object *obj, const senml_out *o)
+{
+        int r = 0;
+        if (o->bn)
+                r = json_put(obj, "bn", json_object_new_string(o->bn));
+        if (r >= 0 && o->has_bt)
+                r = json_put(obj, "bt", json_new_time(o->bt));
+        if (r >= 0 && o->has_n)
+                r = json_put(obj, "n", json_object_new_string(o->n));
+        if (r >= 0 && o->value)
+                r = json_put_value(obj, o->value);
+        return r;
+}
+
+int senml_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out)
+{
+        if (n > LWM2M_RECORDS_MAX)
+                return -E2BIG;
+        _cleanup_(json_object_putp) json_object *root = json_object_new_array_ext((int)n);
+        if (!root)
+                return -ENOMEM;
+
+        senml_encoder e;
+        senml_encoder_init(&e, base);
+        for (size_t i = 0; i < n; i++) {
+                senml_out o;
+                int r = senml_encoder_next(&e, &recs[i], &o);
+                if (r < 0)
+                        return r;
+                json_object *obj = json_object_new_object();
+                if (!obj)
+                        return -ENOMEM;
+                if (json_object_array_add(root, obj) < 0) {
+                        json_object_put(obj);
+                        return -ENOMEM;
+                }
+                r = json_put_record(obj, &o);
+                if (r < 0)
+                        return r;
+        }
+
+        size_t len;
+        const char *text = json_object_to_json_string_length(
+                root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+        if (!text)
+                return -ENOMEM;
+        return lwm2m_buf_append(out, text, len);
+}
