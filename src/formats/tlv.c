@@ -222,7 +222,7 @@ static int decode_element(tlv_decoder *d, const lwm2m_path *parent, const tlv_he
 
         lwm2m_type type;
         bool multiple;
-        lwm2m_record *rec;
+        lwm2m_record *rec = NULL;
         int r;
 
         switch (h->kind) {

@@ -41,7 +41,9 @@ typedef struct lwm2m_object_def {
         const lwm2m_resource_def *resources; /* sorted by id, ids unique */
 } lwm2m_object_def;
 
-/* Frees a definition built by the DDF loader (it owns all its strings). */
+/* Frees a definition built by the DDF loader: one heap block holding the
+ * struct, its resources and its strings (only constraints are separate). A
+ * definition built by hand must use the same layout (static strings are fine). */
 void lwm2m_object_def_free(lwm2m_object_def *def);
 const lwm2m_resource_def *lwm2m_object_def_find_resource(const lwm2m_object_def *def,
                                                          uint16_t rid);
