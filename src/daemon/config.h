@@ -1,0 +1,88 @@
+/* config.h - the daemon's configuration: /etc/lwm2md/lwm2md.conf (INI, via inih)
+ * and command-line overrides, checked with errors that name the file and line. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* LwM2M Security object resource 2 (Security Mode) values. */
+typedef enum config_security_mode {
+        CONFIG_SECURITY_PSK = 0,
+        CONFIG_SECURITY_RPK = 1,
+        CONFIG_SECURITY_X509 = 2,
+        CONFIG_SECURITY_NOSEC = 3,
+} config_security_mode;
+
+typedef struct config_server {
+        char *section; /* "server NAME" as written, for messages */
+        unsigned line; /* where the section starts */
+        bool bootstrap;
+        char *uri;
+        uint16_t short_id;
+        uint32_t lifetime;
+        char binding[4]; /* "U" or "UQ" */
+        config_security_mode security;
+        char *psk_identity;
+        uint8_t *psk_key;
+        size_t psk_key_len;
+        char *certificate; /* our certificate (X.509) or public key (RPK), a PEM file */
+        char *private_key; /* a PEM file */
+        char *server_certificate; /* the server's certificate (X.509, pinned) or public key (RPK) */
+        char *ca_file; /* CA bundle to verify the server's certificate chain */
+        uint32_t default_pmin;
+        uint32_t default_pmax;
+        uint32_t hold_off; /* bootstrap: Client Hold Off Time */
+        uint32_t retry_timer; /* first retry after a failure, seconds (0: engine default) */
+        uint32_t retry_max; /* longest wait between retries, seconds (0: engine default) */
+} config_server;
+
+typedef struct config_device {
+        char *manufacturer;
+        char *model;
+        char *serial_number;
+        char *firmware_version;
+        char *hardware_version;
+        char *software_version;
+        char *device_type;
+} config_device;
+
+typedef struct config {
+        char *file; /* the file read, or NULL */
+        char *endpoint;
+        char lwm2m_version[4]; /* "1.0", "1.1" or "1.2" */
+        char **objects_dirs;
+        size_t n_objects_dirs;
+        char *state_dir;
+        char *bus; /* "system", "user" or a D-Bus address */
+        config_device device;
+        config_server *servers;
+        size_t n_servers;
+} config;
+
+/* Receives each problem found, already prefixed with "file:line: ". */
+typedef void (*config_error_fn)(void *userdata, const char *message);
+
+void config_init(config *c);
+void config_free(config *c);
+/* Reads an INI file into `c` (later keys override earlier ones). Every problem
+ * is reported; returns 0, -EINVAL if there was any, or -errno when the file
+ * cannot be read. */
+int config_load_file(config *c, const char *path, config_error_fn error, void *userdata);
+/* Reads INI text held in memory; `name` is used in messages. */
+int config_load_string(config *c, const char *name, const char *text, config_error_fn error,
+                       void *userdata);
+/* The first non-bootstrap server, created if there is none (for --server and
+ * friends on the command line). NULL on allocation failure. */
+config_server *config_default_server(config *c);
+/* Sets one server key as the file would ("uri", "psk-key", ...); `origin`
+ * names the source in messages ("--psk-key"). */
+int config_set_server_key(config *c, config_server *s, const char *key, const char *value,
+                          const char *origin, config_error_fn error, void *userdata);
+int config_add_objects_dir(config *c, const char *dir);
+/* Fills defaults (endpoint from the machine ID, directories) and checks that
+ * the whole is consistent (a server to talk to, security matching the URI
+ * scheme, keys present). Returns 0 or -EINVAL after reporting each problem. */
+int config_finish(config *c, config_error_fn error, void *userdata);
+/* Parses hex ("0a1B..", optional "0x", ':' separators allowed). */
+int config_parse_hex(const char *s, uint8_t **out, size_t *len);

@@ -1,0 +1,85 @@
+/* engine-internal.h - the engine's shared structures, for its own modules only
+ * (engine.c, security.c, dm.c): servers, their sessions and pending exchanges. */
+#pragma once
+
+#include <coap3/coap.h>
+
+#include "../model/attributes.h"
+#include "../util/buf.h"
+#include "engine.h"
+
+/* What the one in-flight registration-interface request of a server is. */
+typedef enum reg_request {
+        REG_NONE,
+        REG_REGISTER,
+        REG_UPDATE,
+        REG_DEREGISTER,
+} reg_request;
+
+typedef struct server {
+        lwm2m_engine *e;
+        uint16_t short_id;
+        uint16_t security_iid;
+        uint16_t server_iid;
+        lwm2m_server_state state;
+        char uri[256];
+        char binding[4];
+        char version[4]; /* the LwM2M version offered in Register */
+        uint32_t lifetime;
+        coap_session_t *session;
+        char location[128]; /* Location-Path, segments joined by '/' */
+        char last_error[256];
+
+        reg_request in_flight;
+        uint8_t token[8];
+        size_t token_len;
+        bool update_links; /* the object list changed since the last Register/Update */
+        bool update_params; /* lifetime or binding changed */
+        bool update_wanted;
+        uint64_t next_update_ms; /* registered: when the next Update is due */
+        uint64_t retry_at_ms; /* backoff/disabled: when to try again */
+        uint64_t registered_until_ms; /* when the server will drop us */
+        unsigned attempts; /* failures since the last success */
+        bool security_checked; /* the handshake verified what the Security object pins */
+} server;
+
+struct lwm2m_engine {
+        lwm2m_tree *tree;
+        const lwm2m_registry *reg;
+        char *endpoint;
+        char version[4];
+        lwm2m_engine_config cfg;
+        coap_context_t *ctx;
+        server *servers;
+        size_t n_servers;
+        lwm2m_attributes *attrs;
+        lwm2m_owner server_owner; /* the engine stands behind /1 instances */
+        struct dm_pending *pending; /* requests waiting for owners */
+        bool shutting_down;
+        uint64_t shutdown_deadline_ms;
+        uint64_t now_ms;
+};
+
+void engine_log(lwm2m_engine *e, int priority, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+uint64_t engine_now_ms(void);
+server *engine_server_by_session(lwm2m_engine *e, coap_session_t *session);
+
+/* security.c: opens a client session to the server its Security instance names. */
+int security_open_session(lwm2m_engine *e, server *s);
+
+/* dm.c: answers one request from a server (libcoap calls again with the same
+ * request once an owner's asynchronous answer is in). */
+void dm_handle_request(lwm2m_engine *e, server *s, coap_resource_t *resource,
+                       const coap_pdu_t *request, const coap_string_t *query,
+                       coap_pdu_t *response);
+/* dm.c: gives up on owner answers that are overdue; returns the next deadline
+ * (UINT64_MAX for none). */
+uint64_t dm_run_timers(lwm2m_engine *e, uint64_t now);
+/* dm.c: cancels every request still waiting for an owner (shutdown). */
+void dm_cancel_all(lwm2m_engine *e);
+
+/* How long an owner (a D-Bus provider) may take to answer before the server
+ * gets 5.00; well inside the server's own exchange lifetime. */
+#define DM_OWNER_TIMEOUT_MS 5000u
+/* dm.c: the content-format a server gets when it names none. */
+uint16_t dm_default_format(const server *s, const lwm2m_path *path, bool single_value);

@@ -1,0 +1,846 @@
+/* engine.c - the LwM2M client engine: one libcoap context, a connection per
+ * server found in the Security and Server objects, registration and device management. */
+#include "engine.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "../formats/format.h"
+#include "../formats/link.h"
+#include "../util/macro.h"
+#include "coap_msg.h"
+#include "engine-internal.h"
+
+/* Server object (1) resources. */
+enum {
+        SRV_SHORT_ID = 0,
+        SRV_LIFETIME = 1,
+        SRV_DISABLE = 4,
+        SRV_DISABLE_TIMEOUT = 5,
+        SRV_BINDING = 7,
+        SRV_UPDATE_TRIGGER = 8,
+        SRV_BOOTSTRAP_TRIGGER = 9,
+        SRV_RETRY_TIMER = 18,
+        SRV_SEQUENCE_DELAY = 19,
+};
+/* Security object (0) resources. */
+enum { SEC_URI = 0, SEC_BOOTSTRAP = 1, SEC_SHORT_ID = 10 };
+
+/* Retry defaults where the Server object leaves them out: quicker than the
+ * specification's 60 s, since a gateway should come back soon after an outage. */
+#define RETRY_BASE_MS 5000u
+#define RETRY_MAX_MS (10u * 60 * 1000)
+#define DEREGISTER_WAIT_MS 5000u
+
+static const char *const state_names[_LWM2M_SERVER_STATE_MAX] = {
+        [LWM2M_SERVER_IDLE] = "idle",
+        [LWM2M_SERVER_REGISTERING] = "registering",
+        [LWM2M_SERVER_REGISTERED] = "registered",
+        [LWM2M_SERVER_BACKOFF] = "waiting-to-retry",
+        [LWM2M_SERVER_DISABLED] = "disabled",
+        [LWM2M_SERVER_DEREGISTERING] = "deregistering",
+        [LWM2M_SERVER_DEREGISTERED] = "deregistered",
+};
+
+const char *lwm2m_server_state_to_string(lwm2m_server_state s)
+{
+        return (unsigned)s < _LWM2M_SERVER_STATE_MAX ? state_names[s] : "invalid";
+}
+
+uint64_t engine_now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void engine_log(lwm2m_engine *e, int priority, const char *fmt, ...)
+{
+        if (!e->cfg.log)
+                return;
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        e->cfg.log(e->cfg.log_userdata, priority, msg);
+}
+
+static void server_changed(server *s)
+{
+        if (s->e->cfg.server_changed)
+                s->e->cfg.server_changed(s->e->cfg.userdata, s->short_id);
+}
+
+static void set_state(server *s, lwm2m_server_state state)
+{
+        if (s->state == state)
+                return;
+        engine_log(s->e, LOG_DEBUG, "server %u: %s -> %s", s->short_id,
+                   lwm2m_server_state_to_string(s->state), lwm2m_server_state_to_string(state));
+        s->state = state;
+        server_changed(s);
+}
+
+server *engine_server_by_session(lwm2m_engine *e, coap_session_t *session)
+{
+        server *s = coap_session_get_app_data(session);
+        for (size_t i = 0; i < e->n_servers; i++)
+                if (&e->servers[i] == s)
+                        return s;
+        return NULL;
+}
+
+static const lwm2m_value *server_value(lwm2m_engine *e, uint16_t iid, uint16_t rid)
+{
+        lwm2m_path p = lwm2m_path_resource(1, iid, rid);
+        return lwm2m_tree_get(e->tree, &p);
+}
+
+static uint64_t server_uint(lwm2m_engine *e, uint16_t iid, uint16_t rid, uint64_t fallback)
+{
+        const lwm2m_value *v = server_value(e, iid, rid);
+        if (v && v->type == LWM2M_TYPE_UNSIGNED)
+                return v->u;
+        if (v && (v->type == LWM2M_TYPE_INTEGER || v->type == LWM2M_TYPE_TIME) && v->i >= 0)
+                return (uint64_t)v->i;
+        return fallback;
+}
+
+/* Re-reads lifetime and binding from the Server object instance. */
+static void load_server_params(server *s)
+{
+        lwm2m_engine *e = s->e;
+        uint64_t lt = server_uint(e, s->server_iid, SRV_LIFETIME, 86400);
+        s->lifetime = lt == 0 || lt > UINT32_MAX ? 86400 : (uint32_t)lt;
+        const lwm2m_value *b = server_value(e, s->server_iid, SRV_BINDING);
+        snprintf(s->binding, sizeof(s->binding), "%s",
+                 b && b->type == LWM2M_TYPE_STRING && b->buf.len > 0 && b->buf.len < 4
+                         ? (const char *)b->buf.data
+                         : "U");
+}
+
+static void release_session(server *s)
+{
+        if (s->session) {
+                coap_session_set_app_data(s->session, NULL);
+                coap_session_release(s->session);
+                s->session = NULL;
+        }
+        s->in_flight = REG_NONE;
+}
+
+static void schedule_retry(server *s, const char *why)
+{
+        lwm2m_engine *e = s->e;
+        uint64_t base = server_uint(e, s->server_iid, SRV_RETRY_TIMER, RETRY_BASE_MS / 1000) * 1000;
+        uint64_t cap = server_uint(e, s->server_iid, SRV_SEQUENCE_DELAY, RETRY_MAX_MS / 1000) * 1000;
+        if (base == 0)
+                base = 1000;
+        if (cap < base)
+                cap = base;
+        uint64_t delay = base;
+        for (unsigned i = 0; i < s->attempts && delay < cap; i++)
+                delay *= 2;
+        if (delay > cap)
+                delay = cap;
+        /* ±25 % jitter, so that a fleet does not come back in lockstep. */
+        delay = delay * 3 / 4 + arc4random_uniform((uint32_t)(delay / 2 + 1));
+        s->attempts++;
+        s->retry_at_ms = engine_now_ms() + delay;
+        if (why)
+                snprintf(s->last_error, sizeof(s->last_error), "%s", why);
+        engine_log(e, LOG_WARNING, "server %u (%s): %s; next try in %.1f s", s->short_id, s->uri,
+                   s->last_error, (double)delay / 1000.0);
+        release_session(s);
+        s->location[0] = 0;
+        set_state(s, LWM2M_SERVER_BACKOFF);
+        server_changed(s);
+}
+
+/* ---- the Register payload ---- */
+
+static int append_object_links(lwm2m_engine *e, lwm2m_buf *out)
+{
+        /* Objects with instances, plus those someone stands behind (they can
+         * get instances by Create); never Security (0), which is not for DM servers. */
+        size_t n = lwm2m_registry_count(e->reg);
+        uint16_t *iids = NULL;
+        size_t iids_cap = 0;
+        int r = 0;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                const lwm2m_object_def *def = lwm2m_registry_at(e->reg, i);
+                if (def->id == 0)
+                        continue;
+                size_t count = lwm2m_tree_instance_count(e->tree, def->id);
+                if (count == 0 && !lwm2m_tree_get_object_owner(e->tree, def->id))
+                        continue;
+                if (count > iids_cap) {
+                        uint16_t *p = reallocarray(iids, count, sizeof(uint16_t));
+                        if (!p) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        iids = p;
+                        iids_cap = count;
+                }
+                size_t k = 0;
+                for (int iid = lwm2m_tree_next_instance(e->tree, def->id, -1); iid >= 0 && k < count;
+                     iid = lwm2m_tree_next_instance(e->tree, def->id, iid))
+                        iids[k++] = (uint16_t)iid;
+                r = link_append_register_object(def->id, def->version, iids, k, NULL, out);
+        }
+        free(iids);
+        return r;
+}
+
+static int build_register_payload(server *s, lwm2m_buf *out)
+{
+        int r = 0;
+        /* 1.0 servers predate the root link's ct; 1.1 and later name the
+         * preferred SenML format there, as the specification's examples do. */
+        if (strcmp(s->version, "1.0") != 0)
+                r = link_append_register_root(NULL, LWM2M_FORMAT_SENML_JSON, out);
+        if (r >= 0)
+                r = append_object_links(s->e, out);
+        return r;
+}
+
+/* ---- registration interface requests ---- */
+
+static int send_registration_request(server *s, reg_request kind)
+{
+        lwm2m_engine *e = s->e;
+        coap_pdu_code_t code = kind == REG_DEREGISTER ? COAP_REQUEST_CODE_DELETE
+                                                       : COAP_REQUEST_CODE_POST;
+        coap_pdu_t *pdu = coap_pdu_init(COAP_MESSAGE_CON, code, coap_new_message_id(s->session),
+                                        coap_session_max_pdu_size(s->session));
+        if (!pdu)
+                return -ENOMEM;
+        coap_session_new_token(s->session, &s->token_len, s->token);
+        coap_add_token(pdu, s->token_len, s->token);
+
+        coap_optlist_t *opts = NULL;
+        _cleanup_(lwm2m_buf_free) lwm2m_buf payload = {0};
+        char q[300];
+        int r = 0;
+        bool queue = strchr(s->binding, 'Q') != NULL;
+        bool v10 = strcmp(s->version, "1.0") == 0;
+        if (kind == REG_REGISTER) {
+                r = coap_msg_add_uri_path(&opts, "rd");
+                snprintf(q, sizeof(q), "ep=%s", e->endpoint);
+                r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, q);
+                snprintf(q, sizeof(q), "lt=%u", s->lifetime);
+                r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, q);
+                snprintf(q, sizeof(q), "lwm2m=%s", s->version);
+                r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, q);
+                /* 1.0 spells queue mode as binding UQ; 1.1 as b=U plus a Q flag. */
+                snprintf(q, sizeof(q), "b=%s", v10 ? s->binding : "U");
+                r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, q);
+                if (queue && !v10)
+                        r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, "Q");
+                r = r ?: build_register_payload(s, &payload);
+        } else {
+                r = coap_msg_add_uri_path(&opts, s->location);
+                if (kind == REG_UPDATE && s->update_params) {
+                        snprintf(q, sizeof(q), "lt=%u", s->lifetime);
+                        r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, q);
+                        snprintf(q, sizeof(q), "b=%s", v10 ? s->binding : "U");
+                        r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, q);
+                        if (queue && !v10)
+                                r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, "Q");
+                }
+                if (kind == REG_UPDATE && s->update_links)
+                        r = r ?: build_register_payload(s, &payload);
+        }
+        if (payload.len > 0)
+                r = r ?: coap_msg_add_uint(&opts, COAP_OPTION_CONTENT_FORMAT, LWM2M_FORMAT_LINK);
+        if (r < 0 || !coap_add_optlist_pdu(pdu, &opts)) {
+                coap_delete_optlist(opts);
+                coap_delete_pdu(pdu);
+                return r < 0 ? r : -ENOMEM;
+        }
+        coap_delete_optlist(opts);
+        if (payload.len > 0 &&
+            !coap_add_data_large_request(s->session, pdu, payload.len, payload.data, NULL, NULL)) {
+                coap_delete_pdu(pdu);
+                return -ENOMEM;
+        }
+        if (coap_send(s->session, pdu) == COAP_INVALID_MID)
+                return -EIO;
+        s->in_flight = kind;
+        if (kind == REG_UPDATE) {
+                s->update_links = false;
+                s->update_params = false;
+                s->update_wanted = false;
+        }
+        return 0;
+}
+
+static void start_register(server *s)
+{
+        lwm2m_engine *e = s->e;
+        release_session(s);
+        load_server_params(s);
+        int r = security_open_session(e, s);
+        if (r < 0) {
+                schedule_retry(s, NULL);
+                return;
+        }
+        set_state(s, LWM2M_SERVER_REGISTERING);
+        engine_log(e, LOG_INFO, "server %u: registering with %s as '%s' (LwM2M %s, lifetime %u s, binding %s)",
+                   s->short_id, s->uri, e->endpoint, s->version, s->lifetime, s->binding);
+        r = send_registration_request(s, REG_REGISTER);
+        if (r < 0)
+                schedule_retry(s, "cannot send the Register request");
+}
+
+static uint64_t update_interval_ms(uint32_t lifetime)
+{
+        /* Leave room for an exchange with retransmissions (up to ~93 s in CoAP)
+         * on long lifetimes, and half the lifetime on short ones. */
+        uint64_t lt = (uint64_t)lifetime * 1000;
+        uint64_t margin = lifetime > 120 ? (lt / 10 > 60000 ? lt / 10 : 60000) : lt / 2;
+        if (margin > lt / 2)
+                margin = lt / 2;
+        return lt - margin;
+}
+
+static void registered(server *s, const coap_pdu_t *response)
+{
+        coap_opt_iterator_t it;
+        coap_opt_t *opt;
+        size_t off = 0;
+        s->location[0] = 0;
+        coap_option_iterator_init(response, &it, COAP_OPT_ALL);
+        while ((opt = coap_option_next(&it))) {
+                if (it.number != COAP_OPTION_LOCATION_PATH)
+                        continue;
+                int n = snprintf(s->location + off, sizeof(s->location) - off, "%s%.*s",
+                                 off ? "/" : "", (int)coap_opt_length(opt),
+                                 (const char *)coap_opt_value(opt));
+                if (n < 0 || (size_t)n >= sizeof(s->location) - off)
+                        break;
+                off += (size_t)n;
+        }
+        if (!s->location[0]) {
+                schedule_retry(s, "the server accepted the registration but gave no location");
+                return;
+        }
+        uint64_t now = engine_now_ms();
+        s->attempts = 0;
+        s->last_error[0] = 0;
+        s->update_links = s->update_params = s->update_wanted = false;
+        s->next_update_ms = now + update_interval_ms(s->lifetime);
+        s->registered_until_ms = now + (uint64_t)s->lifetime * 1000;
+        engine_log(s->e, LOG_NOTICE, "server %u: registered at /%s (lifetime %u s)", s->short_id,
+                   s->location, s->lifetime);
+        set_state(s, LWM2M_SERVER_REGISTERED);
+        server_changed(s);
+}
+
+static void handle_registration_response(server *s, const coap_pdu_t *received)
+{
+        coap_pdu_code_t code = coap_pdu_get_code(received);
+        char cs[8];
+        reg_request kind = s->in_flight;
+        s->in_flight = REG_NONE;
+        coap_msg_code_str(code, cs);
+
+        if (kind == REG_REGISTER) {
+                if (code == COAP_RESPONSE_CODE_CREATED) {
+                        registered(s, received);
+                } else if (code == COAP_RESPONSE_CODE_PRECONDITION_FAILED &&
+                           strcmp(s->version, "1.0") != 0) {
+                        /* 4.12: the server does not speak this version; offer the next lower. */
+                        const char *lower = strcmp(s->version, "1.2") == 0 ? "1.1" : "1.0";
+                        engine_log(s->e, LOG_NOTICE,
+                                   "server %u refused LwM2M %s (4.12); trying %s", s->short_id,
+                                   s->version, lower);
+                        snprintf(s->version, sizeof(s->version), "%s", lower);
+                        if (send_registration_request(s, REG_REGISTER) < 0)
+                                schedule_retry(s, "cannot send the Register request");
+                } else {
+                        char why[64];
+                        snprintf(why, sizeof(why), "Register refused with %s", cs);
+                        schedule_retry(s, why);
+                }
+        } else if (kind == REG_UPDATE) {
+                if (code == COAP_RESPONSE_CODE_CHANGED) {
+                        uint64_t now = engine_now_ms();
+                        s->attempts = 0;
+                        s->next_update_ms = now + update_interval_ms(s->lifetime);
+                        s->registered_until_ms = now + (uint64_t)s->lifetime * 1000;
+                        engine_log(s->e, LOG_INFO, "server %u: registration updated", s->short_id);
+                        if (s->last_error[0]) {
+                                s->last_error[0] = 0;
+                                server_changed(s);
+                        }
+                } else if (code == COAP_RESPONSE_CODE_NOT_FOUND ||
+                           COAP_RESPONSE_CLASS(code) == 4) {
+                        /* The server lost (or refuses) our registration: register anew. */
+                        engine_log(s->e, LOG_NOTICE, "server %u: Update answered %s; registering again",
+                                   s->short_id, cs);
+                        snprintf(s->last_error, sizeof(s->last_error), "Update answered %s", cs);
+                        s->location[0] = 0;
+                        start_register(s);
+                } else {
+                        snprintf(s->last_error, sizeof(s->last_error), "Update answered %s", cs);
+                        s->next_update_ms = engine_now_ms() + RETRY_BASE_MS;
+                        server_changed(s);
+                }
+        } else if (kind == REG_DEREGISTER) {
+                engine_log(s->e, LOG_INFO, "server %u: de-registered (%s)", s->short_id, cs);
+                s->location[0] = 0;
+                release_session(s);
+                set_state(s, s->e->shutting_down ? LWM2M_SERVER_DEREGISTERED : LWM2M_SERVER_DISABLED);
+        }
+}
+
+static void handle_registration_failure(server *s, coap_nack_reason_t reason)
+{
+        reg_request kind = s->in_flight;
+        s->in_flight = REG_NONE;
+        const char *what = reason == COAP_NACK_RST               ? "the server reset the exchange"
+                           : reason == COAP_NACK_TLS_FAILED      ? "the DTLS handshake failed"
+                           : reason == COAP_NACK_TOO_MANY_RETRIES ? "no answer from the server"
+                                                                  : "the request could not be delivered";
+        char why[128];
+        if (kind == REG_REGISTER) {
+                snprintf(why, sizeof(why), "Register failed: %s", what);
+                schedule_retry(s, why);
+        } else if (kind == REG_UPDATE) {
+                /* One lost Update is no reason to drop the registration: retry while
+                 * the server still holds it, then start over (with a new handshake). */
+                uint64_t now = engine_now_ms();
+                snprintf(s->last_error, sizeof(s->last_error), "Update failed: %s", what);
+                engine_log(s->e, LOG_WARNING, "server %u: %s", s->short_id, s->last_error);
+                s->update_wanted = true;
+                if (reason == COAP_NACK_RST || reason == COAP_NACK_TLS_FAILED ||
+                    now + RETRY_BASE_MS >= s->registered_until_ms) {
+                        start_register(s);
+                } else {
+                        s->next_update_ms = now + RETRY_BASE_MS;
+                        release_session(s); /* the next Update re-handshakes: NAT rebinding */
+                }
+                server_changed(s);
+        } else if (kind == REG_DEREGISTER) {
+                engine_log(s->e, LOG_WARNING, "server %u: De-register got no answer (%s)",
+                           s->short_id, what);
+                s->location[0] = 0;
+                release_session(s);
+                set_state(s, s->e->shutting_down ? LWM2M_SERVER_DEREGISTERED : LWM2M_SERVER_DISABLED);
+        }
+}
+
+static bool token_matches(const server *s, const coap_pdu_t *pdu)
+{
+        coap_bin_const_t tok = coap_pdu_get_token(pdu);
+        return s->in_flight != REG_NONE && tok.length == s->token_len &&
+               memcmp(tok.s, s->token, tok.length) == 0;
+}
+
+static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *sent,
+                                   const coap_pdu_t *received, const coap_mid_t mid)
+{
+        lwm2m_engine *e = coap_get_app_data(coap_session_get_context(session));
+        server *s = engine_server_by_session(e, session);
+        if (!s || !token_matches(s, received))
+                return COAP_RESPONSE_OK;
+        handle_registration_response(s, received);
+        return COAP_RESPONSE_OK;
+}
+
+static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
+                    const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+        lwm2m_engine *e = coap_get_app_data(coap_session_get_context(session));
+        server *s = engine_server_by_session(e, session);
+        if (!s || !sent || !token_matches(s, sent))
+                return;
+        handle_registration_failure(s, reason);
+}
+
+static int on_event(coap_session_t *session, const coap_event_t event)
+{
+        lwm2m_engine *e = coap_get_app_data(coap_session_get_context(session));
+        server *s = engine_server_by_session(e, session);
+        if (!s)
+                return 0;
+        if (event == COAP_EVENT_DTLS_ERROR) {
+                if (!s->last_error[0] || strstr(s->last_error, "DTLS") == NULL)
+                        snprintf(s->last_error, sizeof(s->last_error),
+                                 "DTLS handshake with %.100s failed (wrong key or certificate?)", s->uri);
+                engine_log(e, LOG_ERR, "server %u: %s", s->short_id, s->last_error);
+        } else if (event == COAP_EVENT_DTLS_CONNECTED) {
+                engine_log(e, LOG_INFO, "server %u: DTLS session with %s established", s->short_id,
+                           s->uri);
+        }
+        return 0;
+}
+
+static void on_request(coap_resource_t *resource, coap_session_t *session,
+                       const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response)
+{
+        lwm2m_engine *e = coap_get_app_data(coap_session_get_context(session));
+        server *s = engine_server_by_session(e, session);
+        if (!s || s->state == LWM2M_SERVER_DEREGISTERED) {
+                coap_pdu_set_code(response, COAP_RESPONSE_CODE_UNAUTHORIZED);
+                return;
+        }
+        dm_handle_request(e, s, resource, request, query, response);
+}
+
+/* ---- the engine as owner of Server object instances ---- */
+
+static server *server_by_server_iid(lwm2m_engine *e, uint16_t iid)
+{
+        for (size_t i = 0; i < e->n_servers; i++)
+                if (e->servers[i].server_iid == iid)
+                        return &e->servers[i];
+        return NULL;
+}
+
+static int server_object_execute(void *userdata, const lwm2m_path *resource, const uint8_t *args,
+                                 size_t args_len, lwm2m_reply_fn reply, void *request)
+{
+        lwm2m_engine *e = userdata;
+        server *s = server_by_server_iid(e, resource->id[1]);
+        if (!s)
+                return -ENOENT;
+        switch (resource->id[2]) {
+        case SRV_UPDATE_TRIGGER:
+                lwm2m_engine_request_update(e, s->short_id);
+                reply(request, 0);
+                return 0;
+        case SRV_DISABLE: {
+                uint64_t timeout = server_uint(e, s->server_iid, SRV_DISABLE_TIMEOUT, 86400);
+                engine_log(e, LOG_NOTICE, "server %u: disabled by the server for %llu s",
+                           s->short_id, (unsigned long long)timeout);
+                reply(request, 0);
+                /* De-register after answering, so the answer goes out first. */
+                s->retry_at_ms = engine_now_ms() + timeout * 1000;
+                s->update_wanted = false;
+                if (s->state == LWM2M_SERVER_REGISTERED && s->session &&
+                    send_registration_request(s, REG_DEREGISTER) == 0) {
+                        set_state(s, LWM2M_SERVER_DEREGISTERING);
+                } else {
+                        release_session(s);
+                        set_state(s, LWM2M_SERVER_DISABLED);
+                }
+                return 0;
+        }
+        default:
+                return -EPERM;
+        }
+}
+
+static const lwm2m_owner_ops server_object_ops = {
+        .execute = server_object_execute,
+};
+
+/* ---- tree changes ---- */
+
+static void on_tree_change(void *userdata, const lwm2m_change *c)
+{
+        lwm2m_engine *e = userdata;
+        uint16_t oid = c->instance.id[0];
+        if (c->kind == LWM2M_CHANGE_INSTANCE_ADDED || c->kind == LWM2M_CHANGE_INSTANCE_REMOVED) {
+                if (oid == 0)
+                        return;
+                if (c->kind == LWM2M_CHANGE_INSTANCE_REMOVED)
+                        lwm2m_attributes_forget(e->attrs, 0, &c->instance);
+                for (size_t i = 0; i < e->n_servers; i++) {
+                        e->servers[i].update_links = true;
+                        e->servers[i].update_wanted = true;
+                }
+                return;
+        }
+        if (oid != 1)
+                return;
+        server *s = server_by_server_iid(e, c->instance.id[1]);
+        if (!s)
+                return;
+        for (size_t i = 0; i < c->n_paths; i++) {
+                uint16_t rid = c->paths[i].id[2];
+                if (rid == SRV_LIFETIME || rid == SRV_BINDING) {
+                        load_server_params(s);
+                        s->update_params = true;
+                        s->update_wanted = true;
+                }
+        }
+}
+
+/* ---- life cycle ---- */
+
+lwm2m_engine *lwm2m_engine_new(lwm2m_tree *tree, const lwm2m_engine_config *cfg)
+{
+        coap_startup();
+        lwm2m_engine *e = calloc(1, sizeof(*e));
+        if (!e)
+                return NULL;
+        e->tree = tree;
+        e->reg = lwm2m_tree_registry(tree);
+        e->cfg = *cfg;
+        e->endpoint = strdup(cfg->endpoint ? cfg->endpoint : "");
+        snprintf(e->version, sizeof(e->version), "%s", cfg->lwm2m_version ? cfg->lwm2m_version : "1.1");
+        e->attrs = lwm2m_attributes_new();
+        e->ctx = coap_new_context(NULL);
+        if (!e->endpoint || !e->attrs || !e->ctx)
+                goto fail;
+        coap_set_app_data(e->ctx, e);
+        /* Let libcoap reassemble block-wise transfers both ways. */
+        coap_context_set_block_mode(e->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+        coap_register_response_handler(e->ctx, on_response);
+        coap_register_nack_handler(e->ctx, on_nack);
+        coap_register_event_handler(e->ctx, on_event);
+        coap_resource_t *any = coap_resource_unknown_init2(on_request, 0);
+        if (!any)
+                goto fail;
+        coap_register_request_handler(any, COAP_REQUEST_GET, on_request);
+        coap_register_request_handler(any, COAP_REQUEST_POST, on_request);
+        coap_register_request_handler(any, COAP_REQUEST_DELETE, on_request);
+        coap_register_request_handler(any, COAP_REQUEST_FETCH, on_request);
+        coap_register_request_handler(any, COAP_REQUEST_IPATCH, on_request);
+        coap_add_resource(e->ctx, any);
+        if (coap_context_get_coap_fd(e->ctx) < 0)
+                goto fail; /* libcoap without epoll cannot join an event loop */
+        e->server_owner = (lwm2m_owner){.ops = &server_object_ops, .userdata = e, .name = "engine"};
+        if (lwm2m_tree_add_listener(tree, on_tree_change, e) < 0)
+                goto fail;
+        return e;
+fail:
+        lwm2m_engine_free(e);
+        return NULL;
+}
+
+void lwm2m_engine_free(lwm2m_engine *e)
+{
+        if (!e)
+                return;
+        lwm2m_tree_remove_listener(e->tree, on_tree_change, e);
+        for (size_t i = 0; i < e->n_servers; i++) {
+                release_session(&e->servers[i]);
+                if (lwm2m_tree_get_owner(e->tree, 1, e->servers[i].server_iid) == &e->server_owner)
+                        lwm2m_tree_set_owner(e->tree, 1, e->servers[i].server_iid, NULL);
+        }
+        free(e->servers);
+        if (e->ctx)
+                coap_free_context(e->ctx);
+        lwm2m_attributes_free(e->attrs);
+        free(e->endpoint);
+        free(e);
+        coap_cleanup();
+}
+
+static int64_t find_server_instance(lwm2m_engine *e, uint16_t short_id)
+{
+        for (int iid = lwm2m_tree_next_instance(e->tree, 1, -1); iid >= 0;
+             iid = lwm2m_tree_next_instance(e->tree, 1, iid))
+                if (server_uint(e, (uint16_t)iid, SRV_SHORT_ID, 0) == short_id)
+                        return iid;
+        return -ENOENT;
+}
+
+int lwm2m_engine_start(lwm2m_engine *e)
+{
+        for (int iid = lwm2m_tree_next_instance(e->tree, 0, -1); iid >= 0;
+             iid = lwm2m_tree_next_instance(e->tree, 0, iid)) {
+                lwm2m_path p = lwm2m_path_resource(0, (uint16_t)iid, SEC_BOOTSTRAP);
+                const lwm2m_value *bs = lwm2m_tree_get(e->tree, &p);
+                if (bs && bs->type == LWM2M_TYPE_BOOLEAN && bs->b)
+                        continue; /* bootstrap servers are not registered with */
+                p = lwm2m_path_resource(0, (uint16_t)iid, SEC_SHORT_ID);
+                const lwm2m_value *sid = lwm2m_tree_get(e->tree, &p);
+                p = lwm2m_path_resource(0, (uint16_t)iid, SEC_URI);
+                const lwm2m_value *uri = lwm2m_tree_get(e->tree, &p);
+                if (!sid || !uri || uri->type != LWM2M_TYPE_STRING) {
+                        engine_log(e, LOG_WARNING,
+                                   "Security instance /0/%d has no Short Server ID or URI; ignored", iid);
+                        continue;
+                }
+                uint16_t short_id = (uint16_t)(sid->type == LWM2M_TYPE_UNSIGNED ? sid->u : (uint64_t)sid->i);
+                int64_t srv_iid = find_server_instance(e, short_id);
+                if (srv_iid < 0) {
+                        engine_log(e, LOG_WARNING,
+                                   "no Server instance for short server ID %u (/0/%d); ignored",
+                                   short_id, iid);
+                        continue;
+                }
+                server *servers = reallocarray(e->servers, e->n_servers + 1, sizeof(server));
+                if (!servers)
+                        return -ENOMEM;
+                e->servers = servers;
+                server *s = &servers[e->n_servers++];
+                *s = (server){.e = e,
+                              .short_id = short_id,
+                              .security_iid = (uint16_t)iid,
+                              .server_iid = (uint16_t)srv_iid};
+                snprintf(s->uri, sizeof(s->uri), "%s", (const char *)uri->buf.data);
+                snprintf(s->version, sizeof(s->version), "%s", e->version);
+                load_server_params(s);
+        }
+        /* reallocarray may have moved the servers: point sessions at the new place. */
+        for (size_t i = 0; i < e->n_servers; i++) {
+                lwm2m_tree_set_owner(e->tree, 1, e->servers[i].server_iid, &e->server_owner);
+        }
+        if (e->n_servers == 0)
+                return -ENOENT;
+        for (size_t i = 0; i < e->n_servers; i++)
+                start_register(&e->servers[i]);
+        return 0;
+}
+
+int lwm2m_engine_fd(const lwm2m_engine *e)
+{
+        return coap_context_get_coap_fd(e->ctx);
+}
+
+void lwm2m_engine_request_update(lwm2m_engine *e, uint16_t short_id)
+{
+        for (size_t i = 0; i < e->n_servers; i++)
+                if (short_id == 0 || e->servers[i].short_id == short_id)
+                        e->servers[i].update_wanted = true;
+}
+
+static void run_server_timers(server *s, uint64_t now)
+{
+        switch (s->state) {
+        case LWM2M_SERVER_BACKOFF:
+        case LWM2M_SERVER_DISABLED:
+                if (!s->e->shutting_down && now >= s->retry_at_ms)
+                        start_register(s);
+                break;
+        case LWM2M_SERVER_REGISTERED:
+                if (s->e->shutting_down || s->in_flight != REG_NONE)
+                        break;
+                if (now >= s->registered_until_ms) {
+                        engine_log(s->e, LOG_WARNING, "server %u: registration expired; registering again",
+                                   s->short_id);
+                        start_register(s);
+                        break;
+                }
+                if (s->update_wanted || now >= s->next_update_ms) {
+                        if (!s->session && security_open_session(s->e, s) < 0) {
+                                schedule_retry(s, NULL);
+                                break;
+                        }
+                        if (send_registration_request(s, REG_UPDATE) < 0)
+                                s->next_update_ms = now + RETRY_BASE_MS;
+                }
+                break;
+        default:
+                break;
+        }
+}
+
+static uint64_t server_deadline(const server *s)
+{
+        switch (s->state) {
+        case LWM2M_SERVER_BACKOFF:
+        case LWM2M_SERVER_DISABLED:
+                return s->retry_at_ms;
+        case LWM2M_SERVER_REGISTERED:
+                if (s->in_flight != REG_NONE)
+                        return UINT64_MAX;
+                if (s->update_wanted)
+                        return 0;
+                return s->next_update_ms < s->registered_until_ms ? s->next_update_ms
+                                                                   : s->registered_until_ms;
+        default:
+                return UINT64_MAX;
+        }
+}
+
+int64_t lwm2m_engine_process(lwm2m_engine *e)
+{
+        coap_io_process(e->ctx, COAP_IO_NO_WAIT);
+        uint64_t now = engine_now_ms();
+        for (size_t i = 0; i < e->n_servers; i++)
+                run_server_timers(&e->servers[i], now);
+        if (e->shutting_down && now >= e->shutdown_deadline_ms) {
+                for (size_t i = 0; i < e->n_servers; i++) {
+                        server *s = &e->servers[i];
+                        if (s->state != LWM2M_SERVER_DEREGISTERED) {
+                                release_session(s);
+                                set_state(s, LWM2M_SERVER_DEREGISTERED);
+                        }
+                }
+        }
+
+        uint64_t next = UINT64_MAX;
+        for (size_t i = 0; i < e->n_servers; i++) {
+                uint64_t d = server_deadline(&e->servers[i]);
+                if (d < next)
+                        next = d;
+        }
+        if (e->shutting_down && !lwm2m_engine_finished(e) && e->shutdown_deadline_ms < next)
+                next = e->shutdown_deadline_ms;
+        /* libcoap's own timers (retransmissions); 0 means it has none. */
+        unsigned coap_ms = coap_io_prepare_epoll(e->ctx, coap_ticks_from_rt_us(0) ? 0 : 0);
+        now = engine_now_ms();
+        int64_t wait = -1;
+        if (next != UINT64_MAX)
+                wait = next > now ? (int64_t)(next - now) : 0;
+        if (coap_ms > 0 && (wait < 0 || (int64_t)coap_ms < wait))
+                wait = coap_ms;
+        return wait;
+}
+
+void lwm2m_engine_shutdown(lwm2m_engine *e)
+{
+        if (e->shutting_down)
+                return;
+        e->shutting_down = true;
+        e->shutdown_deadline_ms = engine_now_ms() + DEREGISTER_WAIT_MS;
+        for (size_t i = 0; i < e->n_servers; i++) {
+                server *s = &e->servers[i];
+                if (s->state == LWM2M_SERVER_REGISTERED && s->session && s->location[0]) {
+                        s->in_flight = REG_NONE;
+                        if (send_registration_request(s, REG_DEREGISTER) == 0) {
+                                set_state(s, LWM2M_SERVER_DEREGISTERING);
+                                continue;
+                        }
+                }
+                release_session(s);
+                set_state(s, LWM2M_SERVER_DEREGISTERED);
+        }
+}
+
+bool lwm2m_engine_finished(const lwm2m_engine *e)
+{
+        if (!e->shutting_down)
+                return false;
+        for (size_t i = 0; i < e->n_servers; i++)
+                if (e->servers[i].state != LWM2M_SERVER_DEREGISTERED)
+                        return false;
+        return true;
+}
+
+size_t lwm2m_engine_server_count(const lwm2m_engine *e)
+{
+        return e->n_servers;
+}
+
+int lwm2m_engine_server_info(const lwm2m_engine *e, size_t index, lwm2m_server_info *out)
+{
+        if (index >= e->n_servers)
+                return -ENOENT;
+        const server *s = &e->servers[index];
+        *out = (lwm2m_server_info){
+                .short_id = s->short_id,
+                .state = s->state,
+                .uri = s->uri,
+                .location = s->location,
+                .lwm2m_version = s->version,
+                .binding = s->binding,
+                .lifetime = s->lifetime,
+                .last_error = s->last_error,
+        };
+        return 0;
+}

@@ -1,0 +1,296 @@
+/* device.c - the Device object (/3/0): identity from the configuration or the
+ * running system, memory and time read on demand, reboot and factory reset handed on. */
+#include "device.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util/macro.h"
+
+enum {
+        DEV_MANUFACTURER = 0,
+        DEV_MODEL = 1,
+        DEV_SERIAL = 2,
+        DEV_FIRMWARE_VERSION = 3,
+        DEV_REBOOT = 4,
+        DEV_FACTORY_RESET = 5,
+        DEV_MEMORY_FREE = 10,
+        DEV_ERROR_CODE = 11,
+        DEV_RESET_ERROR_CODE = 12,
+        DEV_CURRENT_TIME = 13,
+        DEV_UTC_OFFSET = 14,
+        DEV_TIMEZONE = 15,
+        DEV_SUPPORTED_BINDING = 16,
+        DEV_DEVICE_TYPE = 17,
+        DEV_HARDWARE_VERSION = 18,
+        DEV_SOFTWARE_VERSION = 19,
+        DEV_MEMORY_TOTAL = 21,
+};
+
+struct device_object {
+        lwm2m_tree *tree;
+        device_actions actions;
+        lwm2m_owner owner;
+};
+
+/* The first line of a small system file, trimmed; NULL if absent or empty. */
+static char *read_first_line(const char *path)
+{
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f)
+                return NULL;
+        char buf[256];
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[n] = 0;
+        buf[strcspn(buf, "\n")] = 0; /* device tree strings end in NUL, sysfs in newline */
+        n = strlen(buf);
+        while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+                buf[--n] = 0;
+        return n > 0 ? strdup(buf) : NULL;
+}
+
+/* A key of /etc/os-release (or /usr/lib/os-release), unquoted. */
+static char *os_release(const char *key)
+{
+        static const char *const files[] = {"/etc/os-release", "/usr/lib/os-release"};
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_fclose_ FILE *f = fopen(files[i], "re");
+                if (!f)
+                        continue;
+                char line[512];
+                size_t klen = strlen(key);
+                while (fgets(line, sizeof(line), f)) {
+                        if (strncmp(line, key, klen) != 0 || line[klen] != '=')
+                                continue;
+                        char *v = line + klen + 1;
+                        v[strcspn(v, "\n")] = 0;
+                        size_t n = strlen(v);
+                        if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+                                v[n - 1] = 0;
+                                v++;
+                        }
+                        return v[0] ? strdup(v) : NULL;
+                }
+                return NULL;
+        }
+        return NULL;
+}
+
+static char *first_of(const char *configured, char *(*probe)(const char *), const char *const *args,
+                      size_t n_args, const char *fallback)
+{
+        if (configured)
+                return strdup(configured);
+        for (size_t i = 0; i < n_args; i++) {
+                char *v = probe(args[i]);
+                if (v)
+                        return v;
+        }
+        return fallback ? strdup(fallback) : NULL;
+}
+
+static int set_string(device_object *d, uint16_t rid, const char *s)
+{
+        if (!s)
+                return 0;
+        lwm2m_value v = {0};
+        int r = lwm2m_value_set_string(&v, s, strlen(s));
+        if (r == -EILSEQ)
+                return 0; /* a system file with odd bytes is not worth failing over */
+        if (r < 0)
+                return r;
+        lwm2m_path p = lwm2m_path_resource(3, 0, rid);
+        r = lwm2m_tree_set(d->tree, &p, &v, d, NULL, 0);
+        lwm2m_value_clear(&v);
+        return r == -ENOENT ? 0 : r; /* a definition without that resource */
+}
+
+static int set_value(device_object *d, const lwm2m_path *p, lwm2m_value v)
+{
+        int r = lwm2m_tree_set(d->tree, p, &v, d, NULL, 0);
+        return r == -ENOENT ? 0 : r;
+}
+
+/* MemTotal and MemAvailable from /proc/meminfo, in KiB. */
+static int read_meminfo(int64_t *total, int64_t *available)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/meminfo", "re");
+        if (!f)
+                return -errno;
+        char line[128];
+        *total = *available = -1;
+        while (fgets(line, sizeof(line), f)) {
+                long long kb;
+                if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
+                        *total = kb;
+                else if (sscanf(line, "MemAvailable: %lld kB", &kb) == 1)
+                        *available = kb;
+        }
+        return *total >= 0 && *available >= 0 ? 0 : -EIO;
+}
+
+static void refresh_dynamic(device_object *d)
+{
+        int64_t total = 0, avail = 0;
+        if (read_meminfo(&total, &avail) == 0) {
+                lwm2m_path p = lwm2m_path_resource(3, 0, DEV_MEMORY_FREE);
+                set_value(d, &p, lwm2m_value_integer(avail));
+                p = lwm2m_path_resource(3, 0, DEV_MEMORY_TOTAL);
+                set_value(d, &p, lwm2m_value_integer(total));
+        }
+        time_t now = time(NULL);
+        lwm2m_path p = lwm2m_path_resource(3, 0, DEV_CURRENT_TIME);
+        set_value(d, &p, lwm2m_value_time(now));
+
+        struct tm tm;
+        if (localtime_r(&now, &tm)) {
+                /* Offsets stay within a day; the casts keep the format bounded. */
+                unsigned off = (unsigned)labs(tm.tm_gmtoff) % 86400u;
+                char buf[32];
+                snprintf(buf, sizeof(buf), "UTC%c%02u:%02u", tm.tm_gmtoff < 0 ? '-' : '+',
+                         off / 3600, (off % 3600) / 60);
+                set_string(d, DEV_UTC_OFFSET, buf);
+        }
+        /* The IANA name: the tail of /etc/localtime's link target, as timedatectl shows. */
+        char target[256];
+        ssize_t n = readlink("/etc/localtime", target, sizeof(target) - 1);
+        const char *zone = NULL;
+        if (n > 0) {
+                target[n] = 0;
+                const char *z = strstr(target, "zoneinfo/");
+                zone = z ? z + strlen("zoneinfo/") : NULL;
+        }
+        set_string(d, DEV_TIMEZONE, zone ? zone : "Etc/UTC");
+}
+
+static int device_refresh(void *userdata, const lwm2m_path *path, lwm2m_reply_fn reply,
+                          void *request)
+{
+        device_object *d = userdata;
+        refresh_dynamic(d);
+        reply(request, 0);
+        return 0;
+}
+
+static int device_write(void *userdata, const lwm2m_path *base, const lwm2m_record *recs,
+                        size_t n, lwm2m_write_mode mode, lwm2m_reply_fn reply, void *request)
+{
+        /* Time, offset and zone belong to the system clock (timedated), which a
+         * management server does not get to set through us. */
+        return -EPERM;
+}
+
+static int device_execute(void *userdata, const lwm2m_path *resource, const uint8_t *args,
+                          size_t args_len, lwm2m_reply_fn reply, void *request)
+{
+        device_object *d = userdata;
+        int r;
+        switch (resource->id[2]) {
+        case DEV_REBOOT:
+                if (!d->actions.reboot)
+                        return -EPERM;
+                r = d->actions.reboot(d->actions.userdata);
+                break;
+        case DEV_FACTORY_RESET:
+                if (!d->actions.factory_reset)
+                        return -EPERM;
+                r = d->actions.factory_reset(d->actions.userdata);
+                break;
+        case DEV_RESET_ERROR_CODE: {
+                lwm2m_path p = lwm2m_path_resource(3, 0, DEV_ERROR_CODE);
+                lwm2m_record rec = {.path = lwm2m_path_resource_instance(3, 0, DEV_ERROR_CODE, 0),
+                                    .value = lwm2m_value_integer(0)};
+                r = lwm2m_tree_write(d->tree, &p, &rec, 1, LWM2M_WRITE_REPLACE, d, NULL, 0);
+                break;
+        }
+        default:
+                return -EPERM;
+        }
+        if (r < 0)
+                return r;
+        reply(request, 0);
+        return 0;
+}
+
+static const lwm2m_owner_ops device_ops = {
+        .refresh = device_refresh,
+        .write = device_write,
+        .execute = device_execute,
+};
+
+device_object *device_object_new(lwm2m_tree *tree, const device_info *info,
+                                 const device_actions *actions)
+{
+        device_object *d = calloc(1, sizeof(*d));
+        if (!d)
+                return NULL;
+        d->tree = tree;
+        if (actions)
+                d->actions = *actions;
+        d->owner = (lwm2m_owner){.ops = &device_ops, .userdata = d, .name = "device"};
+
+        int r = lwm2m_tree_create_instance(tree, 3, 0, d, NULL);
+        if (r < 0 && r != -EEXIST)
+                goto fail;
+        r = lwm2m_tree_set_owner(tree, 3, 0, &d->owner);
+        if (r < 0)
+                goto fail;
+
+        static const char *const vendor[] = {"/sys/class/dmi/id/sys_vendor"};
+        static const char *const model[] = {"/sys/firmware/devicetree/base/model",
+                                            "/sys/class/dmi/id/product_name"};
+        static const char *const serial[] = {"/sys/firmware/devicetree/base/serial-number",
+                                             "/sys/class/dmi/id/product_serial"};
+        static const char *const pretty[] = {"PRETTY_NAME", "NAME"};
+        struct utsname uts;
+        const char *kernel = uname(&uts) == 0 ? uts.release : NULL;
+
+        struct {
+                uint16_t rid;
+                char *value;
+        } ids[] = {
+                {DEV_MANUFACTURER, first_of(info->manufacturer, read_first_line, vendor, 1, "Unknown")},
+                {DEV_MODEL, first_of(info->model, read_first_line, model, 2, "Linux gateway")},
+                {DEV_SERIAL, first_of(info->serial_number, read_first_line, serial, 2, NULL)},
+                {DEV_FIRMWARE_VERSION, first_of(info->firmware_version, os_release, pretty, 2, NULL)},
+                {DEV_HARDWARE_VERSION, info->hardware_version ? strdup(info->hardware_version) : NULL},
+                {DEV_SOFTWARE_VERSION, first_of(info->software_version, NULL, NULL, 0, kernel)},
+                {DEV_DEVICE_TYPE, first_of(info->device_type, NULL, NULL, 0, "Gateway")},
+                {DEV_SUPPORTED_BINDING, first_of(info->supported_binding, NULL, NULL, 0, "UQ")},
+        };
+        r = 0;
+        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+                if (r >= 0)
+                        r = set_string(d, ids[i].rid, ids[i].value);
+                free(ids[i].value);
+        }
+        if (r < 0)
+                goto fail;
+        lwm2m_record err = {.path = lwm2m_path_resource_instance(3, 0, DEV_ERROR_CODE, 0),
+                            .value = lwm2m_value_integer(0)};
+        lwm2m_path errp = lwm2m_path_resource(3, 0, DEV_ERROR_CODE);
+        r = lwm2m_tree_write(tree, &errp, &err, 1, LWM2M_WRITE_REPLACE, d, NULL, 0);
+        if (r < 0 && r != -ENOENT)
+                goto fail;
+        refresh_dynamic(d);
+        return d;
+fail:
+        lwm2m_tree_set_owner(tree, 3, 0, NULL);
+        free(d);
+        errno = -r;
+        return NULL;
+}
+
+void device_object_free(device_object *d)
+{
+        if (!d)
+                return;
+        if (lwm2m_tree_get_owner(d->tree, 3, 0) == &d->owner)
+                lwm2m_tree_set_owner(d->tree, 3, 0, NULL);
+        free(d);
+}
