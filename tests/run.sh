@@ -38,7 +38,7 @@ if [ "$fuzz_seconds" != 0 ]; then
         fi
         ninja -C "$fuzz_build"
         for target in "$fuzz_build"/tests/fuzz/fuzz_*; do
-                [ -x "$target" ] || continue
+                [ -f "$target" ] && [ -x "$target" ] || continue
                 fuzz_ran=$((fuzz_ran + 1))
                 tests/fuzz/run-fuzz.sh "$target" "$fuzz_seconds" || fuzz_failed=$((fuzz_failed + 1))
         done

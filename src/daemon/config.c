@@ -13,7 +13,7 @@
 #include <systemd/sd-id128.h>
 
 #include "build-config.h"
-#include "util/macro.h"
+#include "../util/macro.h"
 
 /* Derives the default endpoint name from the machine ID without revealing it. */
 #define ENDPOINT_APP_ID SD_ID128_MAKE(6c, 77, 6d, 32, 6d, 64, 4f, 9a, 8e, 21, 4b, 53, 0d, 7a, 2c, 11)
@@ -83,6 +83,8 @@ void config_free(config *c)
         free(d->hardware_version);
         free(d->software_version);
         free(d->device_type);
+        free(d->reboot_command);
+        free(d->factory_reset_command);
         for (size_t i = 0; i < c->n_servers; i++)
                 server_free(&c->servers[i]);
         free(c->servers);
@@ -329,6 +331,8 @@ static int set_device_key(parse_state *st, const char *key, const char *value, c
                 {"hardware-version", offsetof(config_device, hardware_version)},
                 {"software-version", offsetof(config_device, software_version)},
                 {"device-type", offsetof(config_device, device_type)},
+                {"reboot-command", offsetof(config_device, reboot_command)},
+                {"factory-reset-command", offsetof(config_device, factory_reset_command)},
         };
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (strcmp(key, keys[i].key) == 0)

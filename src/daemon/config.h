@@ -45,6 +45,8 @@ typedef struct config_device {
         char *hardware_version;
         char *software_version;
         char *device_type;
+        char *reboot_command; /* run by /bin/sh; NULL: reboot through logind */
+        char *factory_reset_command; /* NULL: factory reset is refused */
 } config_device;
 
 typedef struct config {

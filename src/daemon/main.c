@@ -1,35 +1,72 @@
-/* main.c - the lwm2md command line: parses options and runs the chosen mode
- * (today: checking object definitions; the daemon's own run loop joins here). */
+/* main.c - the lwm2md command line: parses options and runs the chosen mode,
+ * the daemon (configuration file plus overrides) or a check of object definitions. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "check_objects.h"
-/* The build's config.h (PACKAGE_VERSION), not daemon/config.h beside this file. */
 #include "build-config.h"
+#include "check_objects.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
 
 #define EXIT_USAGE 2
 
+#define DEFAULT_CONFIG_FILE LWM2MD_SYSCONF_DIR "/lwm2md.conf"
+
 typedef enum run_mode {
-        MODE_NONE,
+        MODE_DAEMON,
         MODE_CHECK_OBJECTS,
 } run_mode;
+
+/* A daemon option that overrides the configuration file: applied after it is read. */
+typedef struct override {
+        const char *key; /* "endpoint", "objects-dir", or a server key */
+        const char *value;
+        const char *option; /* "--psk-key", for messages */
+} override;
 
 typedef struct options {
         run_mode mode;
         bool strict;
+        const char *config_file;
+        bool config_given;
+        override overrides[64];
+        size_t n_overrides;
+        int log_level;
         const char *const *args; /* the operands after the options */
         size_t n_args;
 } options;
 
 static void print_usage(FILE *f)
 {
-        fprintf(f, "Usage: lwm2md --check-objects [--strict] DIR...\n"
+        fprintf(f, "Usage: lwm2md [OPTIONS]\n"
+                   "       lwm2md --check-objects [--strict] DIR...\n"
                    "       lwm2md --help | --version\n"
                    "\n"
                    "OMA LwM2M client daemon for Linux gateways.\n"
                    "\n"
+                   "Daemon options (override the configuration file):\n"
+                   "  -c, --config FILE     configuration file (default " DEFAULT_CONFIG_FILE ";\n"
+                   "                        without this option a missing default file is fine)\n"
+                   "  -e, --endpoint NAME   endpoint client name\n"
+                   "  -s, --server URI      LwM2M server, coap://HOST[:PORT] or coaps://...\n"
+                   "      --psk-identity ID PSK identity for the server\n"
+                   "      --psk-key HEX     PSK key for the server, in hexadecimal\n"
+                   "      --lifetime S      registration lifetime in seconds\n"
+                   "      --binding U|UQ    binding (UQ: queue mode)\n"
+                   "      --lwm2m-version V LwM2M version to register with (1.0, 1.1, 1.2)\n"
+                   "      --objects-dir DIR object definition directory (repeatable; replaces\n"
+                   "                        the default list)\n"
+                   "      --state-dir DIR   where provisioned state is kept\n"
+                   "      --bus system|user|ADDRESS  D-Bus to serve on\n"
+                   "  -v, --verbose         log debug messages too\n"
+                   "\n"
+                   "Other modes:\n"
                    "  --check-objects  load the object definitions (*.xml DDF files) in each DIR,\n"
                    "                   later directories overriding earlier ones, print every\n"
                    "                   problem as FILE:LINE:COLUMN: LEVEL: MESSAGE and a summary,\n"
@@ -39,24 +76,93 @@ static void print_usage(FILE *f)
                    "  -V, --version    show the version and exit\n");
 }
 
+static int add_override(options *o, const char *key, const char *value, const char *option)
+{
+        if (o->n_overrides >= sizeof(o->overrides) / sizeof(o->overrides[0])) {
+                fprintf(stderr, "lwm2md: too many options\n");
+                return -EXIT_USAGE;
+        }
+        o->overrides[o->n_overrides++] = (override){key, value, option};
+        return 0;
+}
+
 /* Returns 0 to run, 1 when --help or --version has been answered, or -EXIT_USAGE. */
 static int parse_options(int argc, char **argv, options *o)
 {
         enum {
                 OPT_CHECK_OBJECTS = 0x100,
                 OPT_STRICT,
+                OPT_PSK_IDENTITY,
+                OPT_PSK_KEY,
+                OPT_LIFETIME,
+                OPT_BINDING,
+                OPT_VERSION,
+                OPT_OBJECTS_DIR,
+                OPT_STATE_DIR,
+                OPT_BUS,
         };
         static const struct option longopts[] = {
                 {"check-objects", no_argument, NULL, OPT_CHECK_OBJECTS},
                 {"strict", no_argument, NULL, OPT_STRICT},
+                {"config", required_argument, NULL, 'c'},
+                {"endpoint", required_argument, NULL, 'e'},
+                {"server", required_argument, NULL, 's'},
+                {"psk-identity", required_argument, NULL, OPT_PSK_IDENTITY},
+                {"psk-key", required_argument, NULL, OPT_PSK_KEY},
+                {"lifetime", required_argument, NULL, OPT_LIFETIME},
+                {"binding", required_argument, NULL, OPT_BINDING},
+                {"lwm2m-version", required_argument, NULL, OPT_VERSION},
+                {"objects-dir", required_argument, NULL, OPT_OBJECTS_DIR},
+                {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+                {"bus", required_argument, NULL, OPT_BUS},
+                {"verbose", no_argument, NULL, 'v'},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
                 {0},
         };
-        int c;
+        int c, r = 0;
 
-        while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) >= 0) {
+        o->config_file = DEFAULT_CONFIG_FILE;
+        o->log_level = LOG_INFO;
+        while ((c = getopt_long(argc, argv, "c:e:s:vhV", longopts, NULL)) >= 0) {
                 switch (c) {
+                case 'c':
+                        o->config_file = optarg;
+                        o->config_given = true;
+                        break;
+                case 'e':
+                        r = add_override(o, "endpoint", optarg, "--endpoint");
+                        break;
+                case 's':
+                        r = add_override(o, "uri", optarg, "--server");
+                        break;
+                case OPT_PSK_IDENTITY:
+                        r = add_override(o, "psk-identity", optarg, "--psk-identity");
+                        break;
+                case OPT_PSK_KEY:
+                        r = add_override(o, "psk-key", optarg, "--psk-key");
+                        break;
+                case OPT_LIFETIME:
+                        r = add_override(o, "lifetime", optarg, "--lifetime");
+                        break;
+                case OPT_BINDING:
+                        r = add_override(o, "binding", optarg, "--binding");
+                        break;
+                case OPT_VERSION:
+                        r = add_override(o, "lwm2m-version", optarg, "--lwm2m-version");
+                        break;
+                case OPT_OBJECTS_DIR:
+                        r = add_override(o, "objects-dir", optarg, "--objects-dir");
+                        break;
+                case OPT_STATE_DIR:
+                        r = add_override(o, "state-dir", optarg, "--state-dir");
+                        break;
+                case OPT_BUS:
+                        r = add_override(o, "bus", optarg, "--bus");
+                        break;
+                case 'v':
+                        o->log_level = LOG_DEBUG;
+                        break;
                 case OPT_CHECK_OBJECTS:
                         o->mode = MODE_CHECK_OBJECTS;
                         break;
@@ -74,14 +180,19 @@ static int parse_options(int argc, char **argv, options *o)
                         fprintf(stderr, "Try 'lwm2md --help'.\n");
                         return -EXIT_USAGE;
                 }
+                if (r < 0)
+                        return r;
         }
         o->args = (const char *const *)argv + optind;
         o->n_args = (size_t)(argc - optind);
 
         switch (o->mode) {
-        case MODE_NONE:
-                print_usage(stderr);
-                return -EXIT_USAGE;
+        case MODE_DAEMON:
+                if (o->n_args > 0) {
+                        fprintf(stderr, "lwm2md: unexpected argument '%s'\n", o->args[0]);
+                        return -EXIT_USAGE;
+                }
+                break;
         case MODE_CHECK_OBJECTS:
                 if (o->n_args == 0) {
                         fprintf(stderr, "lwm2md: --check-objects needs at least one DIR\n");
@@ -96,6 +207,65 @@ static int parse_options(int argc, char **argv, options *o)
         return 0;
 }
 
+static void print_config_error(void *userdata, const char *message)
+{
+        log_error("%s", message);
+}
+
+static int apply_overrides(config *c, const options *o)
+{
+        int errors = 0;
+        bool dirs_replaced = false;
+        for (size_t i = 0; i < o->n_overrides; i++) {
+                const override *ov = &o->overrides[i];
+                int r = 0;
+                if (strcmp(ov->key, "objects-dir") == 0) {
+                        /* The command line's list replaces the file's and the defaults. */
+                        if (!dirs_replaced) {
+                                for (size_t k = 0; k < c->n_objects_dirs; k++)
+                                        free(c->objects_dirs[k]);
+                                c->n_objects_dirs = 0;
+                                dirs_replaced = true;
+                        }
+                        r = config_add_objects_dir(c, ov->value);
+                } else if (strcmp(ov->key, "endpoint") == 0 || strcmp(ov->key, "state-dir") == 0 ||
+                           strcmp(ov->key, "bus") == 0 || strcmp(ov->key, "lwm2m-version") == 0) {
+                        char line[4200];
+                        snprintf(line, sizeof(line), "[lwm2md]\n%s = %s\n", ov->key, ov->value);
+                        r = config_load_string(c, ov->option, line, print_config_error, NULL);
+                } else {
+                        config_server *s = config_default_server(c);
+                        r = s ? config_set_server_key(c, s, ov->key, ov->value, ov->option,
+                                                      print_config_error, NULL)
+                              : -ENOMEM;
+                }
+                if (r < 0)
+                        errors++;
+        }
+        return errors ? -EINVAL : 0;
+}
+
+static int run_daemon(const options *o)
+{
+        config c;
+        config_init(&c);
+        int r = 0;
+        if (o->config_given || access(o->config_file, F_OK) == 0)
+                r = config_load_file(&c, o->config_file, print_config_error, NULL);
+        if (r >= 0)
+                r = apply_overrides(&c, o);
+        if (r >= 0)
+                r = config_finish(&c, print_config_error, NULL);
+        if (r < 0) {
+                log_error("not starting: fix the configuration above");
+                config_free(&c);
+                return EXIT_FAILURE;
+        }
+        r = daemon_run(&c);
+        config_free(&c);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
         options o = {0};
@@ -106,11 +276,12 @@ int main(int argc, char **argv)
         if (r > 0)
                 return EXIT_SUCCESS;
 
+        log_set_max_level(o.log_level);
         switch (o.mode) {
         case MODE_CHECK_OBJECTS:
                 return check_objects_run(o.args, o.n_args, o.strict, stdout, stderr);
-        case MODE_NONE:
-                break;
+        case MODE_DAEMON:
+                return run_daemon(&o);
         }
         return EXIT_USAGE;
 }

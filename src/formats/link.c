@@ -392,9 +392,13 @@ static int parse_token(link_parser *p, char **out)
                 return -EBADMSG;
         if (n >= LINK_ATTR_VALUE_MAX)
                 return -E2BIG;
-        char *v = strndup((const char *)p->data + start, n);
+        /* Not strndup: the payload is not NUL-terminated, which strict
+         * sanitizer string checks rightly object to. */
+        char *v = malloc(n + 1);
         if (!v)
                 return -ENOMEM;
+        memcpy(v, p->data + start, n);
+        v[n] = 0;
         *out = v;
         return 0;
 }

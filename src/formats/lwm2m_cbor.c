@@ -983,8 +983,10 @@ static bool in_order(const lwm2m_path *a, const lwm2m_path *b)
 
 static int check_paths(const decoder *d, size_t start)
 {
-        const lwm2m_record *recs = d->out->items + start;
         size_t n = d->out->n - start;
+        if (n == 0)
+                return 0; /* and the list may not be allocated yet */
+        const lwm2m_record *recs = d->out->items + start;
         for (size_t i = 0; i < n; i++)
                 if (!lwm2m_path_starts_with(&recs[i].path, d->base))
                         return -EBADMSG;

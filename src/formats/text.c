@@ -17,6 +17,8 @@ static int base64_encode(const uint8_t *data, size_t len, lwm2m_buf *out)
 {
         if (len > SIZE_MAX / 4 * 3 - 2)
                 return -E2BIG;
+        if (len == 0)
+                return 0; /* and out->data may still be NULL */
         int r = lwm2m_buf_reserve(out, (len + 2) / 3 * 4);
         if (r < 0)
                 return r;

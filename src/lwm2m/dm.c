@@ -82,6 +82,9 @@ static void release_payload(coap_session_t *session, void *data)
 static void respond_payload(dm_request *r, coap_pdu_code_t code, uint16_t format, lwm2m_buf *buf)
 {
         coap_pdu_set_code(r->response, code);
+        /* libcoap leaves out Content-Format 0 (text/plain); LwM2M servers want it said. */
+        if (format == LWM2M_FORMAT_TEXT)
+                coap_add_option(r->response, COAP_OPTION_CONTENT_FORMAT, 0, NULL);
         size_t len = 0;
         uint8_t *data = lwm2m_buf_steal(buf, &len);
         /* libcoap keeps the body for block-wise transfers and frees it with us. */

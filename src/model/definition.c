@@ -276,3 +276,18 @@ size_t lwm2m_registry_resource_count(const lwm2m_registry *reg)
 {
         return reg ? reg->n_resources : 0;
 }
+
+lwm2m_object_def *lwm2m_registry_take(lwm2m_registry *reg, uint16_t oid)
+{
+        bool found;
+        if (!reg)
+                return NULL;
+        size_t at = registry_search(reg, oid, &found);
+        if (!found)
+                return NULL;
+        lwm2m_object_def *def = reg->defs[at];
+        memmove(&reg->defs[at], &reg->defs[at + 1], (reg->n - at - 1) * sizeof(reg->defs[0]));
+        reg->n--;
+        reg->n_resources -= def->n_resources;
+        return def;
+}

@@ -64,6 +64,8 @@ void lwm2m_registry_free(lwm2m_registry *reg);
  * NULL, freed. Returns 0 or -ENOMEM (then `def` is still the caller's). */
 int lwm2m_registry_add(lwm2m_registry *reg, lwm2m_object_def *def, lwm2m_object_def **replaced);
 const lwm2m_object_def *lwm2m_registry_find(const lwm2m_registry *reg, uint16_t oid);
+/* Removes a definition and hands it to the caller (NULL if there is none). */
+lwm2m_object_def *lwm2m_registry_take(lwm2m_registry *reg, uint16_t oid);
 /* Definitions in ascending ID order: index 0 .. count-1. */
 size_t lwm2m_registry_count(const lwm2m_registry *reg);
 const lwm2m_object_def *lwm2m_registry_at(const lwm2m_registry *reg, size_t index);

@@ -1,0 +1,380 @@
+/* daemon.c - the running daemon: builds the parts from the configuration and
+ * drives them from one sd-event loop (engine I/O and timers, signals, watchdog, notify). */
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include <coap3/coap.h>
+
+#include "../lwm2m/engine.h"
+#include "../model/ddf.h"
+#include "../objects/device.h"
+#include "../util/macro.h"
+#include "build-config.h"
+#include "log.h"
+#include "provision.h"
+
+extern char **environ;
+
+/* Time the server's answer to an Execute gets before the reboot starts. */
+#define ACTION_DELAY_USEC (1000 * 1000)
+
+typedef struct daemon_state {
+        config *cfg;
+        lwm2m_registry *reg;
+        lwm2m_tree *tree;
+        device_object *device;
+        lwm2m_engine *engine;
+        sd_event *event;
+        sd_event_source *io;
+        sd_event_source *timer;
+        bool stopping;
+        const char *pending_action; /* "reboot" or "factory reset", after the delay */
+} daemon_state;
+
+static void on_diag(void *userdata, lwm2m_diag_level level, const char *file, unsigned line,
+                    unsigned column, const char *message)
+{
+        int prio = level == LWM2M_DIAG_ERROR     ? LOG_ERR
+                   : level == LWM2M_DIAG_WARNING ? LOG_WARNING
+                                                 : LOG_INFO;
+        if (line)
+                log_msg(prio, "%s:%u:%u: %s", file, line, column, message);
+        else
+                log_msg(prio, "%s: %s", file, message);
+}
+
+static void on_config_error(void *userdata, const char *message)
+{
+        log_error("%s", message);
+}
+
+static void on_engine_log(void *userdata, int priority, const char *message)
+{
+        log_msg(priority, "%s", message);
+}
+
+/* libcoap's own messages, into our log at their priority. */
+static void on_coap_log(coap_log_t level, const char *message)
+{
+        size_t n = strlen(message);
+        while (n > 0 && message[n - 1] == '\n')
+                n--;
+        log_msg(level > LOG_DEBUG ? LOG_DEBUG : level, "libcoap: %.*s", (int)n, message);
+}
+
+static void notify_status(daemon_state *d)
+{
+        size_t n = lwm2m_engine_server_count(d->engine), registered = 0;
+        for (size_t i = 0; i < n; i++) {
+                lwm2m_server_info info;
+                if (lwm2m_engine_server_info(d->engine, i, &info) == 0 &&
+                    info.state == LWM2M_SERVER_REGISTERED)
+                        registered++;
+        }
+        sd_notifyf(false, "STATUS=Registered with %zu of %zu servers", registered, n);
+}
+
+static void on_server_changed(void *userdata, uint16_t short_id)
+{
+        notify_status(userdata);
+}
+
+/* Runs the engine and sets the timer to when it next wants to run. */
+static void run_engine(daemon_state *d)
+{
+        int64_t wait_ms = lwm2m_engine_process(d->engine);
+        if (d->stopping && lwm2m_engine_finished(d->engine)) {
+                sd_event_exit(d->event, 0);
+                return;
+        }
+        if (wait_ms < 0) {
+                sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
+                return;
+        }
+        uint64_t now;
+        sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+        sd_event_source_set_time(d->timer, now + (uint64_t)wait_ms * 1000);
+        sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        run_engine(userdata);
+        return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        run_engine(userdata);
+        return 0;
+}
+
+static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        daemon_state *d = userdata;
+        if (d->stopping)
+                return 0;
+        log_notice("received %s; de-registering", strsignal((int)si->ssi_signo));
+        sd_notify(false, "STOPPING=1\nSTATUS=De-registering");
+        d->stopping = true;
+        lwm2m_engine_shutdown(d->engine);
+        run_engine(d);
+        return 0;
+}
+
+/* SIGHUP: definitions of objects not known before become available; changed
+ * definitions of objects already in use need a restart, and say so. */
+static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        daemon_state *d = userdata;
+        lwm2m_registry *fresh = lwm2m_registry_new();
+        if (!fresh)
+                return 0;
+        ddf_load_stats stats;
+        ddf_load_dirs(fresh, (const char *const *)d->cfg->objects_dirs, d->cfg->n_objects_dirs,
+                      on_diag, NULL, &stats);
+        unsigned added = 0, changed = 0;
+        for (size_t i = 0; i < lwm2m_registry_count(fresh);) {
+                const lwm2m_object_def *def = lwm2m_registry_at(fresh, i);
+                const lwm2m_object_def *old = lwm2m_registry_find(d->reg, def->id);
+                if (old) {
+                        if (strcmp(old->version, def->version) != 0 ||
+                            old->n_resources != def->n_resources)
+                                changed++;
+                        i++;
+                        continue;
+                }
+                /* Not in use by anyone yet: safe to add to the live registry. */
+                lwm2m_object_def *moved = lwm2m_registry_take(fresh, def->id);
+                if (lwm2m_registry_add(d->reg, moved, NULL) < 0)
+                        lwm2m_object_def_free(moved);
+                else
+                        added++;
+        }
+        lwm2m_registry_free(fresh);
+        log_notice("reloaded object definitions: %u new object(s) available%s", added,
+                   changed ? "; changed definitions of objects in use take effect after a restart" : "");
+        return 0;
+}
+
+static int on_child_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+        if (si->si_code != CLD_EXITED || si->si_status != 0)
+                log_warning("the %s command failed (status %d)", (const char *)userdata, si->si_status);
+        sd_event_source_unref(s);
+        return 0;
+}
+
+static int run_command(daemon_state *d, const char *command, const char *what)
+{
+        pid_t pid;
+        char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)command, NULL};
+        int r = posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ);
+        if (r != 0) {
+                log_error("cannot run the %s command: %s", what, strerror(r));
+                return -r;
+        }
+        sd_event_source *child = NULL;
+        r = sd_event_add_child(d->event, &child, pid, WEXITED, on_child_exit, (void *)what);
+        if (r >= 0)
+                sd_event_source_set_floating(child, true);
+        return 0;
+}
+
+static int reboot_through_logind(void)
+{
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = sd_bus_call_method(bus, "org.freedesktop.login1", "/org/freedesktop/login1",
+                                       "org.freedesktop.login1.Manager", "Reboot", &error, NULL,
+                                       "b", false);
+        if (r < 0)
+                log_error("cannot reboot through logind: %s",
+                          error.message ? error.message : strerror(-r));
+        sd_bus_error_free(&error);
+        return r;
+}
+
+static int on_action_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        daemon_state *d = userdata;
+        const char *what = d->pending_action;
+        d->pending_action = NULL;
+        log_notice("%s requested by the server", what);
+        if (strcmp(what, "reboot") == 0) {
+                if (d->cfg->device.reboot_command)
+                        run_command(d, d->cfg->device.reboot_command, what);
+                else
+                        reboot_through_logind();
+        } else {
+                run_command(d, d->cfg->device.factory_reset_command, what);
+        }
+        sd_event_source_unref(s);
+        return 0;
+}
+
+static int schedule_action(daemon_state *d, const char *what)
+{
+        if (d->pending_action)
+                return -EBUSY;
+        sd_event_source *s = NULL;
+        uint64_t now;
+        sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+        int r = sd_event_add_time(d->event, &s, CLOCK_MONOTONIC, now + ACTION_DELAY_USEC, 0,
+                                  on_action_timer, d);
+        if (r < 0)
+                return r;
+        d->pending_action = what;
+        return 0;
+}
+
+static int device_reboot(void *userdata)
+{
+        return schedule_action(userdata, "reboot");
+}
+
+static int device_factory_reset(void *userdata)
+{
+        return schedule_action(userdata, "factory reset");
+}
+
+static void daemon_free(daemon_state *d)
+{
+        sd_event_source_unref(d->io);
+        sd_event_source_unref(d->timer);
+        lwm2m_engine_free(d->engine);
+        device_object_free(d->device);
+        lwm2m_tree_free(d->tree);
+        lwm2m_registry_free(d->reg);
+        sd_event_unref(d->event);
+}
+
+static int build(daemon_state *d)
+{
+        config *c = d->cfg;
+        d->reg = lwm2m_registry_new();
+        if (!d->reg)
+                return -ENOMEM;
+        ddf_load_stats stats;
+        int r = ddf_load_dirs(d->reg, (const char *const *)c->objects_dirs, c->n_objects_dirs,
+                              on_diag, NULL, &stats);
+        if (r == -ENOMEM)
+                return r;
+        log_info("loaded %u object definitions (%u resources) from %u files%s", stats.objects,
+                 stats.resources, stats.files, stats.rejected ? "; some files were rejected" : "");
+        static const uint16_t needed[] = {0, 1, 3};
+        for (size_t i = 0; i < ELEMENTSOF(needed); i++)
+                if (!lwm2m_registry_find(d->reg, needed[i])) {
+                        log_error("no definition of object %u in the object directories; "
+                                  "is the shipped objects.d installed?", needed[i]);
+                        return -ENOENT;
+                }
+
+        d->tree = lwm2m_tree_new(d->reg);
+        if (!d->tree)
+                return -ENOMEM;
+        r = provision_from_config(d->tree, c, on_config_error, NULL);
+        if (r < 0)
+                return r;
+
+        const config_device *cd = &c->device;
+        device_info info = {
+                .manufacturer = cd->manufacturer,
+                .model = cd->model,
+                .serial_number = cd->serial_number,
+                .firmware_version = cd->firmware_version,
+                .hardware_version = cd->hardware_version,
+                .software_version = cd->software_version,
+                .device_type = cd->device_type,
+        };
+        device_actions actions = {
+                .reboot = device_reboot,
+                .factory_reset = cd->factory_reset_command ? device_factory_reset : NULL,
+                .userdata = d,
+        };
+        d->device = device_object_new(d->tree, &info, &actions);
+        if (!d->device) {
+                log_error("cannot create the Device object: %s", strerror(errno));
+                return -errno;
+        }
+
+        coap_set_log_handler(on_coap_log);
+        /* libcoap warns of every ICMP error and retransmission: keep its debug for -v. */
+        coap_set_log_level(log_get_max_level() >= LOG_DEBUG ? LOG_INFO : LOG_ERR);
+        coap_dtls_set_log_level(log_get_max_level() >= LOG_DEBUG ? LOG_INFO : LOG_ERR);
+
+        lwm2m_engine_config ec = {
+                .endpoint = c->endpoint,
+                .lwm2m_version = c->lwm2m_version,
+                .log = on_engine_log,
+                .server_changed = on_server_changed,
+                .userdata = d,
+        };
+        d->engine = lwm2m_engine_new(d->tree, &ec);
+        if (!d->engine) {
+                log_error("cannot set up CoAP (libcoap without epoll support?)");
+                return -EIO;
+        }
+        return 0;
+}
+
+int daemon_run(config *c)
+{
+        daemon_state d = {.cfg = c};
+        int r = build(&d);
+        if (r < 0)
+                goto out;
+
+        r = sd_event_default(&d.event);
+        if (r < 0)
+                goto out;
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        if ((r = sd_event_add_signal(d.event, NULL, SIGTERM, on_stop_signal, &d)) < 0 ||
+            (r = sd_event_add_signal(d.event, NULL, SIGINT, on_stop_signal, &d)) < 0 ||
+            (r = sd_event_add_signal(d.event, NULL, SIGHUP, on_reload_signal, &d)) < 0)
+                goto out;
+        r = sd_event_add_io(d.event, &d.io, lwm2m_engine_fd(d.engine), EPOLLIN, on_io, &d);
+        if (r < 0)
+                goto out;
+        r = sd_event_add_time(d.event, &d.timer, CLOCK_MONOTONIC, 0, 0, on_timer, &d);
+        if (r < 0)
+                goto out;
+        /* Pings the service manager's watchdog when WatchdogSec= is set. */
+        sd_event_set_watchdog(d.event, true);
+
+        r = lwm2m_engine_start(d.engine);
+        if (r == -ENOENT) {
+                log_error("no usable LwM2M server in the configuration");
+                goto out;
+        }
+        if (r < 0)
+                goto out;
+        run_engine(&d);
+        log_notice("lwm2md %s started as endpoint '%s'", PACKAGE_VERSION, c->endpoint);
+        sd_notify(false, "READY=1");
+        notify_status(&d);
+        r = sd_event_loop(d.event);
+        log_info("stopped");
+out:
+        if (r < 0 && r != -ENOENT)
+                log_error("cannot run: %s", strerror(-r));
+        daemon_free(&d);
+        return r;
+}
