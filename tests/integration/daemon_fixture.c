@@ -1,0 +1,216 @@
+/* daemon_fixture.c - runs the real lwm2md binary for integration tests: writes
+ * its configuration into a scratch directory, starts it, stops it and checks its log. */
+#include "daemon_fixture.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+extern char **environ;
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int fixture_init(daemon_fixture *f)
+{
+        *f = (daemon_fixture){0};
+        snprintf(f->dir, sizeof(f->dir), "%s/lwm2md-itest.XXXXXX", getenv("TMPDIR") ?: "/tmp");
+        if (!mkdtemp(f->dir))
+                return -errno;
+        snprintf(f->config_path, sizeof(f->config_path), "%s/lwm2md.conf", f->dir);
+        snprintf(f->log_path, sizeof(f->log_path), "%s/lwm2md.log", f->dir);
+        return 0;
+}
+
+void fixture_cleanup(daemon_fixture *f)
+{
+        if (f->pid > 0)
+                fixture_stop_daemon(f, 3000);
+        if (f->server) {
+                ts_free(f->server);
+                f->server = NULL;
+        }
+        if (f->dir[0] && !getenv("LWM2MD_KEEP_TEST_DIR")) {
+                char cmd[400];
+                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+                if (system(cmd) != 0)
+                        fprintf(stderr, "could not remove %s\n", f->dir);
+        }
+}
+
+int fixture_write_file(daemon_fixture *f, const char *name, const char *text, char *path,
+                       size_t size)
+{
+        char full[512];
+        snprintf(full, sizeof(full), "%s/%s", f->dir, name);
+        FILE *fp = fopen(full, "we");
+        if (!fp)
+                return -errno;
+        fputs(text, fp);
+        if (fclose(fp) != 0)
+                return -errno;
+        if (path)
+                snprintf(path, size, "%s", full);
+        return 0;
+}
+
+int fixture_write_config(daemon_fixture *f, const char *extra)
+{
+        char text[8192];
+        snprintf(text, sizeof(text),
+                 "[lwm2md]\n"
+                 "endpoint = itest\n"
+                 "objects-dir = %s/objects.d\n"
+                 "state-dir = %s/state\n"
+                 "\n"
+                 "[device]\n"
+                 "manufacturer = lwm2md tests\n"
+                 "model = itest-1\n"
+                 "serial-number = SN-0001\n"
+                 "firmware-version = 1.2.3\n"
+                 "reboot-command = touch %s/rebooted\n"
+                 "\n%s",
+                 SOURCE_ROOT, f->dir, f->dir, extra ? extra : "");
+        return fixture_write_file(f, "lwm2md.conf", text, NULL, 0);
+}
+
+int fixture_start_daemon(daemon_fixture *f, const char *const *args)
+{
+        const char *argv[32];
+        size_t n = 0;
+        argv[n++] = LWM2MD_PATH;
+        argv[n++] = "--config";
+        argv[n++] = f->config_path;
+        argv[n++] = "-v";
+        for (size_t i = 0; args && args[i] && n < 31; i++)
+                argv[n++] = args[i];
+        argv[n] = NULL;
+
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, f->log_path,
+                                         O_WRONLY | O_CREAT | O_APPEND, 0644);
+        posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        int r = posix_spawn(&f->pid, LWM2MD_PATH, &fa, NULL, (char *const *)argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        if (r != 0) {
+                f->pid = 0;
+                return -r;
+        }
+        return 0;
+}
+
+bool fixture_daemon_running(daemon_fixture *f)
+{
+        if (f->pid <= 0)
+                return false;
+        int status;
+        pid_t r = waitpid(f->pid, &status, WNOHANG);
+        if (r == f->pid) {
+                f->pid = 0;
+                return false;
+        }
+        return true;
+}
+
+int fixture_stop_daemon(daemon_fixture *f, int timeout_ms)
+{
+        if (f->pid <= 0)
+                return -ECHILD;
+        kill(f->pid, SIGTERM);
+        int64_t end = now_ms() + timeout_ms;
+        for (;;) {
+                int status;
+                pid_t r = waitpid(f->pid, &status, WNOHANG);
+                if (r == f->pid) {
+                        f->pid = 0;
+                        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                }
+                if (now_ms() >= end) {
+                        kill(f->pid, SIGKILL);
+                        waitpid(f->pid, &status, 0);
+                        f->pid = 0;
+                        return -ETIMEDOUT;
+                }
+                /* Keep the server answering (the daemon de-registers now). */
+                if (f->server)
+                        ts_process(f->server, 20);
+                else
+                        usleep(20000);
+        }
+}
+
+char *fixture_read_log(daemon_fixture *f)
+{
+        FILE *fp = fopen(f->log_path, "re");
+        if (!fp)
+                return strdup("");
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&buf, &len);
+        char chunk[4096];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+                fwrite(chunk, 1, n, mem);
+        fclose(fp);
+        fclose(mem);
+        return buf;
+}
+
+bool fixture_log_contains(daemon_fixture *f, const char *needle)
+{
+        char *log = fixture_read_log(f);
+        bool found = log && strstr(log, needle) != NULL;
+        free(log);
+        return found;
+}
+
+bool fixture_wait_log(daemon_fixture *f, const char *needle, int timeout_ms)
+{
+        int64_t end = now_ms() + timeout_ms;
+        while (now_ms() < end) {
+                if (fixture_log_contains(f, needle))
+                        return true;
+                if (f->server)
+                        ts_process(f->server, 50);
+                else
+                        usleep(50000);
+        }
+        return fixture_log_contains(f, needle);
+}
+
+void fixture_assert_clean_log(daemon_fixture *f)
+{
+        char *log = fixture_read_log(f);
+        bool dirty = strstr(log, "ERROR: AddressSanitizer") || strstr(log, "ERROR: LeakSanitizer") ||
+                     strstr(log, "runtime error:");
+        if (dirty)
+                fprintf(stderr, "---- daemon log (%s) ----\n%s\n----\n", f->log_path, log);
+        free(log);
+        assert_false(dirty);
+}
+
+int fixture_run(const char *command)
+{
+        int r = system(command);
+        if (r == -1)
+                return -errno;
+        return WIFEXITED(r) ? WEXITSTATUS(r) : 128;
+}

@@ -1,0 +1,47 @@
+/* daemon_fixture.h - runs the real lwm2md binary for integration tests: writes
+ * its configuration into a scratch directory, starts it, stops it and checks its log. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "../server/test_server.h"
+
+typedef struct daemon_fixture {
+        char dir[256]; /* scratch directory: config, keys, log */
+        char config_path[300];
+        char log_path[300];
+        pid_t pid;
+        ts_server *server;
+} daemon_fixture;
+
+/* Makes the scratch directory. */
+int fixture_init(daemon_fixture *f);
+/* Stops everything still running and removes the scratch directory. */
+void fixture_cleanup(daemon_fixture *f);
+/* Writes `text` to DIR/name and returns the full path in `path`. */
+int fixture_write_file(daemon_fixture *f, const char *name, const char *text, char *path,
+                       size_t size);
+/* Writes the configuration file: [lwm2md] with endpoint "itest", the source
+ * tree's objects.d and a state directory in the scratch directory, then
+ * `extra` (more sections, e.g. "[server 1]\nuri = ...\n"). */
+int fixture_write_config(daemon_fixture *f, const char *extra);
+/* Starts lwm2md --config DIR/lwm2md.conf -v plus `args` (NULL-terminated, may
+ * be NULL), logging to DIR/lwm2md.log. */
+int fixture_start_daemon(daemon_fixture *f, const char *const *args);
+/* SIGTERM and wait (up to timeout_ms): returns the exit status, or -ETIMEDOUT
+ * (then the daemon is killed). Leaves pid 0. */
+int fixture_stop_daemon(daemon_fixture *f, int timeout_ms);
+/* True while the daemon process is alive. */
+bool fixture_daemon_running(daemon_fixture *f);
+/* The daemon's log so far (malloc'd, NUL-terminated). */
+char *fixture_read_log(daemon_fixture *f);
+/* True if the log holds `needle`. */
+bool fixture_log_contains(daemon_fixture *f, const char *needle);
+/* Waits until the log holds `needle`. */
+bool fixture_wait_log(daemon_fixture *f, const char *needle, int timeout_ms);
+/* Fails the test (cmocka) if the log shows a sanitizer report. */
+void fixture_assert_clean_log(daemon_fixture *f);
+/* Runs a shell command (for certtool); 0 or the exit status. */
+int fixture_run(const char *command);
