@@ -304,7 +304,7 @@ static int set_main_key(parse_state *st, const char *key, const char *value, con
                                where);
                         return -EINVAL;
                 }
-                snprintf(c->lwm2m_version, sizeof(c->lwm2m_version), "%s", value);
+                memcpy(c->lwm2m_version, value, sizeof(c->lwm2m_version)); /* "1.x" and NUL, checked above */
                 return 0;
         }
         if (strcmp(key, "objects-dir") == 0)
