@@ -159,8 +159,8 @@ static void test_finish_checks_consistency(void **state)
                            "short-id = 9\n";
         assert_int_equal(load(&c, text, &e), 0);
         assert_int_equal(config_finish(&c, collect, &e), -EINVAL);
-        /* Each problem names where the server's section starts. */
-        assert_non_null(strstr(e.text, ":1: [server a]: a coaps:// uri needs credentials"));
+        /* Each problem names the section and the line of its first key. */
+        assert_non_null(strstr(e.text, "configuration:2: [server a]: a coaps:// uri needs credentials"));
         assert_non_null(strstr(e.text, "[server b]: security psk needs a coaps:// uri"));
         assert_non_null(strstr(e.text, "[server c]: security x509 needs certificate and private-key"));
         assert_non_null(strstr(e.text, "[server d]: no uri"));
