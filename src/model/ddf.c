@@ -608,7 +608,11 @@ static void start_item(ddf_parser *p, const XML_Char **attrs)
         while (len > 0 && is_blank(id[len - 1]))
                 len--;
         if (len >= sizeof(trimmed)) {
-                fail_at(p, at, "resource ID \"%.15s...\" is not a number", id);
+                /* Cut at a character boundary: the message must stay UTF-8. */
+                size_t cut = 15;
+                while (cut > 0 && ((unsigned char)id[cut] & 0xc0) == 0x80)
+                        cut--;
+                fail_at(p, at, "resource ID \"%.*s...\" is not a number", (int)cut, id);
                 return;
         }
         memcpy(trimmed, id, len);
