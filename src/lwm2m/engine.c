@@ -390,7 +390,10 @@ static void handle_registration_response(server *s, const coap_pdu_t *received)
                         s->location[0] = 0;
                         start_register(s);
                 } else {
+                        /* A server-side error: keep the registration and try again soon. */
                         snprintf(s->last_error, sizeof(s->last_error), "Update answered %s", cs);
+                        engine_log(s->e, LOG_WARNING, "server %u: %s; retrying in %u s", s->short_id,
+                                   s->last_error, RETRY_BASE_MS / 1000);
                         s->next_update_ms = engine_now_ms() + RETRY_BASE_MS;
                         server_changed(s);
                 }
@@ -624,6 +627,7 @@ void lwm2m_engine_free(lwm2m_engine *e)
         if (!e)
                 return;
         lwm2m_tree_remove_listener(e->tree, on_tree_change, e);
+        dm_cancel_all(e);
         for (size_t i = 0; i < e->n_servers; i++) {
                 release_session(&e->servers[i]);
                 if (lwm2m_tree_get_owner(e->tree, 1, e->servers[i].server_iid) == &e->server_owner)
@@ -773,7 +777,8 @@ int64_t lwm2m_engine_process(lwm2m_engine *e)
                 }
         }
 
-        uint64_t next = UINT64_MAX;
+        /* Owners that have not answered in time: the server gets 5.00. */
+        uint64_t next = dm_run_timers(e, now);
         for (size_t i = 0; i < e->n_servers; i++) {
                 uint64_t d = server_deadline(&e->servers[i]);
                 if (d < next)
@@ -782,7 +787,9 @@ int64_t lwm2m_engine_process(lwm2m_engine *e)
         if (e->shutting_down && !lwm2m_engine_finished(e) && e->shutdown_deadline_ms < next)
                 next = e->shutdown_deadline_ms;
         /* libcoap's own timers (retransmissions); 0 means it has none. */
-        unsigned coap_ms = coap_io_prepare_epoll(e->ctx, coap_ticks_from_rt_us(0) ? 0 : 0);
+        coap_tick_t ticks;
+        coap_ticks(&ticks);
+        unsigned coap_ms = coap_io_prepare_epoll(e->ctx, ticks);
         now = engine_now_ms();
         int64_t wait = -1;
         if (next != UINT64_MAX)

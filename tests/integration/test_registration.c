@@ -95,14 +95,36 @@ static void test_reregister_when_server_forgets(void **state)
         daemon_fixture *f = *state;
         start_with_server(f, NULL);
         assert_non_null(ts_wait_register(f->server, 0, 10000));
-        /* A restarted server answers the next Update with 4.04. */
-        ts_forget(f->server);
+        /* A restarted server has lost the registration: it answers the next
+         * Update with 4.04, and the daemon must register anew at once. */
+        ts_fail_next(f->server, COAP_RESPONSE_CODE_NOT_FOUND, 1);
         ts_response resp;
-        /* The registration is gone, so trigger the Update from the daemon side:
-         * the lifetime of 30 s has its Update due within 15 s. */
-        (void)resp;
-        assert_non_null(ts_wait_register(f->server, 1, 20000));
-        assert_true(fixture_log_contains(f, "registering again"));
+        assert_int_equal(ts_request(f->server, COAP_REQUEST_CODE_POST, "/1/0/8", -1, -1, -1, NULL, 0,
+                                    5000, &resp),
+                         0);
+        assert_int_equal(resp.code, COAP_RESPONSE_CODE_CHANGED);
+        ts_response_free(&resp);
+        assert_non_null(ts_wait_register(f->server, 1, 10000));
+        assert_true(fixture_wait_log(f, "Update answered 4.04; registering again", 2000));
+        fixture_assert_clean_log(f);
+}
+
+static void test_lost_update_keeps_registration(void **state)
+{
+        daemon_fixture *f = *state;
+        start_with_server(f, NULL);
+        assert_non_null(ts_wait_register(f->server, 0, 10000));
+        /* A server error on Update (5.03) is not a reason to register again:
+         * the daemon retries the Update while its registration is still valid. */
+        ts_fail_next(f->server, COAP_RESPONSE_CODE(503), 1);
+        ts_response resp;
+        assert_int_equal(ts_request(f->server, COAP_REQUEST_CODE_POST, "/1/0/8", -1, -1, -1, NULL, 0,
+                                    5000, &resp),
+                         0);
+        ts_response_free(&resp);
+        assert_non_null(ts_wait_update(f->server, 0, 15000));
+        assert_int_equal(ts_register_count(f->server), 1);
+        assert_true(fixture_log_contains(f, "Update answered 5.03"));
         fixture_assert_clean_log(f);
 }
 
@@ -135,6 +157,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_register_and_deregister, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_update_trigger_and_lifetime_write, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reregister_when_server_forgets, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_lost_update_keeps_registration, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_server_absent_at_start, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
