@@ -11,6 +11,9 @@ lwm2md_test_packages=(
         libcmocka-dev clang libclang-rt-14-dev gnutls-bin libxml2-utils dbus
         python3 python3-cbor2 python3-dbus
 )
+# Node.js and npm run the interoperability test (tests/interop). A machine that has them from
+# elsewhere keeps its own: NodeSource's nodejs conflicts with Debian's npm package.
+command -v npm >/dev/null 2>&1 || lwm2md_test_packages+=(nodejs npm)
 
 # Installs the named packages that dpkg does not already have.
 lwm2md_install_missing() {
