@@ -244,6 +244,10 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
                         return -EINVAL;
                 }
         } else if (strcmp(key, "psk-identity") == 0) {
+                if (!value[0]) {
+                        report(error, userdata, "%s: psk-identity must not be empty", origin);
+                        return -EINVAL;
+                }
                 r = set_string(&s->psk_identity, value);
         } else if (strcmp(key, "psk-key") == 0) {
                 uint8_t *k;
@@ -409,6 +413,8 @@ static char *read_line(char *str, int num, void *stream)
         size_t len = strlen(r);
         if (len > 0 && r[len - 1] == '\n') {
                 st->line++;
+                if (st->line_too_long)
+                        r[0] = '#'; /* the end of an overlong line is not a line of its own */
                 st->line_too_long = false;
         } else if (len == (size_t)num - 1) {
                 if (!st->line_too_long) {
@@ -506,8 +512,20 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                 errors++;
         }
 
-        bool ids[65535] = {false};
-        unsigned n_bootstrap = 0;
+        /* Explicit short IDs first, so that numbering the others cannot collide with them. */
+        _cleanup_free_ bool *ids = calloc(65535, sizeof(bool));
+        _cleanup_free_ bool *taken_twice = calloc(65535, sizeof(bool));
+        if (!ids || !taken_twice)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_servers; i++) {
+                uint16_t id = c->servers[i].short_id;
+                if (!c->servers[i].bootstrap && id != 0) {
+                        if (ids[id])
+                                taken_twice[id] = true;
+                        ids[id] = true;
+                }
+        }
+        unsigned n_management = 0;
         for (size_t i = 0; i < c->n_servers; i++) {
                 config_server *s = &c->servers[i];
                 char where[300];
@@ -521,21 +539,27 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                         continue;
                 }
                 if (s->bootstrap) {
-                        n_bootstrap++;
+                        /* Bootstrap (client-initiated, Bootstrap-Write/Finish) is not
+                         * implemented yet: say so rather than start and never register. */
+                        report(error, userdata, "%s: bootstrap servers are not supported yet; "
+                                                "configure the management server as [server NAME]",
+                               where);
+                        errors++;
                 } else {
+                        n_management++;
                         if (s->short_id == 0) {
                                 /* Number servers in order when the file leaves it to us. */
                                 uint16_t id = 1;
                                 while (ids[id])
                                         id++;
                                 s->short_id = id;
-                        }
-                        if (ids[s->short_id]) {
+                                ids[id] = true;
+                        } else if (taken_twice[s->short_id]) {
                                 report(error, userdata, "%s: short-id %u is used twice", where,
                                        s->short_id);
+                                taken_twice[s->short_id] = false; /* say it once */
                                 errors++;
                         }
-                        ids[s->short_id] = true;
                 }
                 bool secure = scheme_is_secure(s->uri);
                 if (secure && s->security == CONFIG_SECURITY_NOSEC) {
@@ -571,10 +595,6 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                         report(error, userdata, "%s: security rpk needs private-key", where);
                         errors++;
                 }
-        }
-        if (n_bootstrap > 1) {
-                report(error, userdata, "%s: only one [bootstrap-server] may be given", name);
-                errors++;
         }
         return errors ? -EINVAL : 0;
 }

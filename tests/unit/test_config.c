@@ -57,9 +57,8 @@ static void test_full_file(void **state)
                            "psk-identity = gw-1\n"
                            "psk-key = 00:11:22:AA\n"
                            "retry-timer = 2\n"
-                           "[bootstrap-server]\n"
-                           "uri = coap://bs.example\n"
-                           "hold-off = 5\n";
+                           "[server second]\n"
+                           "uri = coap://other.example\n";
         assert_int_equal(load(&c, text, &e), 0);
         assert_int_equal(e.n, 0);
         assert_string_equal(c.endpoint, "gw-1");
@@ -77,8 +76,7 @@ static void test_full_file(void **state)
         assert_int_equal(s->psk_key_len, 4);
         assert_int_equal(s->psk_key[3], 0xaa);
         assert_int_equal(s->retry_timer, 2);
-        assert_true(c.servers[1].bootstrap);
-        assert_int_equal(c.servers[1].hold_off, 5);
+        assert_false(c.servers[1].bootstrap);
 
         /* The mode follows from the credentials given with a coaps:// URI. */
         assert_int_equal(config_finish(&c, collect, &e), 0);
@@ -131,6 +129,8 @@ static void test_overlong_line(void **state)
         strcpy(text + off + n, "\nstate-dir = /s\n");
         assert_int_equal(load(&c, text, &e), -EINVAL);
         assert_non_null(strstr(e.text, "test.conf:2: line is too long"));
+        /* Reported once, and the rest of the long line is not taken for a line. */
+        assert_int_equal(e.n, 1);
         /* The line after it is still read, with its own number. */
         assert_string_equal(c.state_dir, "/s");
         free(text);
@@ -164,7 +164,42 @@ static void test_finish_checks_consistency(void **state)
         assert_non_null(strstr(e.text, "[server b]: security psk needs a coaps:// uri"));
         assert_non_null(strstr(e.text, "[server c]: security x509 needs certificate and private-key"));
         assert_non_null(strstr(e.text, "[server d]: no uri"));
-        assert_non_null(strstr(e.text, "[server f]: short-id 9 is used twice"));
+        assert_non_null(strstr(e.text, "short-id 9 is used twice"));
+        config_free(&c);
+}
+
+static void test_short_ids_numbered_around_explicit_ones(void **state)
+{
+        config c;
+        errors e;
+        /* The first server has none, the second asks for 1: the first gets 2. */
+        const char *text = "[server a]\nuri = coap://a\n[server b]\nuri = coap://b\nshort-id = 1\n";
+        assert_int_equal(load(&c, text, &e), 0);
+        assert_int_equal(config_finish(&c, collect, &e), 0);
+        assert_int_equal(c.servers[0].short_id, 2);
+        assert_int_equal(c.servers[1].short_id, 1);
+        config_free(&c);
+}
+
+static void test_bootstrap_refused_clearly(void **state)
+{
+        config c;
+        errors e;
+        const char *text = "[bootstrap-server]\nuri = coap://bs.example\nhold-off = 5\n";
+        assert_int_equal(load(&c, text, &e), 0);
+        assert_true(c.servers[0].bootstrap);
+        assert_int_equal(c.servers[0].hold_off, 5);
+        assert_int_equal(config_finish(&c, collect, &e), -EINVAL);
+        assert_non_null(strstr(e.text, "bootstrap servers are not supported yet"));
+        config_free(&c);
+}
+
+static void test_empty_psk_identity(void **state)
+{
+        config c;
+        errors e;
+        assert_int_equal(load(&c, "[server a]\npsk-identity =\n", &e), -EINVAL);
+        assert_non_null(strstr(e.text, "test.conf:2: psk-identity must not be empty"));
         config_free(&c);
 }
 
@@ -229,6 +264,9 @@ int main(void)
                 cmocka_unit_test(test_errors_name_the_line),
                 cmocka_unit_test(test_overlong_line),
                 cmocka_unit_test(test_finish_checks_consistency),
+                cmocka_unit_test(test_short_ids_numbered_around_explicit_ones),
+                cmocka_unit_test(test_bootstrap_refused_clearly),
+                cmocka_unit_test(test_empty_psk_identity),
                 cmocka_unit_test(test_defaults_and_overrides),
                 cmocka_unit_test(test_parse_hex),
                 cmocka_unit_test(test_missing_file),
