@@ -121,8 +121,13 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         daemon_state *d = userdata;
-        if (d->stopping)
+        if (d->stopping) {
+                /* A second signal: the operator does not want to wait for the servers. */
+                log_notice("received %s again; exiting without waiting for de-registration",
+                           strsignal((int)si->ssi_signo));
+                sd_event_exit(d->event, 0);
                 return 0;
+        }
         log_notice("received %s; de-registering", strsignal((int)si->ssi_signo));
         sd_notify(false, "STOPPING=1\nSTATUS=De-registering");
         d->stopping = true;
