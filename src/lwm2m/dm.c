@@ -536,6 +536,21 @@ static int check_writable(lwm2m_engine *e, const lwm2m_record_list *l)
         return 0;
 }
 
+/* An Object Instance TLV without resources decodes to a value-less record of the
+ * instance itself: for a write to that instance it says "nothing", so it goes. */
+static void drop_instance_marks(const lwm2m_path *base, lwm2m_record_list *l)
+{
+        size_t kept = 0;
+        for (size_t i = 0; i < l->n; i++) {
+                const lwm2m_record *rec = &l->items[i];
+                if (base->len == 2 && rec->value.type == LWM2M_TYPE_NONE &&
+                    lwm2m_path_equal(&rec->path, base))
+                        continue;
+                l->items[kept++] = *rec;
+        }
+        l->n = kept;
+}
+
 static int check_under(const lwm2m_path *base, const lwm2m_record_list *l)
 {
         for (size_t i = 0; i < l->n; i++)
@@ -567,12 +582,19 @@ static void dm_write(dm_request *r, lwm2m_write_mode mode)
                 respond_error(r, err, false, what);
                 return;
         }
+        const lwm2m_resource_def *res = resource_def(e, p);
+        if (res && !(res->operations & LWM2M_OP_WRITE)) {
+                respond_error(r, -EPERM, false, what);
+                return;
+        }
         if (r->content_format >= 0 && !lwm2m_format_supported((uint16_t)r->content_format)) {
                 respond_error(r, -EPROTONOSUPPORT, false, what);
                 return;
         }
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
         err = decode_payload(r, p, &l);
+        if (err >= 0)
+                drop_instance_marks(p, &l);
         err = err ?: check_under(p, &l);
         err = err ?: check_writable(e, &l);
         char why[200] = "";
@@ -703,6 +725,14 @@ static void dm_write_attributes(dm_request *r)
 
 /* ---- Execute ---- */
 
+/* An argchar of the Execute argument grammar: "!" / %x23-26 / %x28-5B / %x5D-7E
+ * (no space, no '"', no '\'', no '\\'). */
+static bool is_execute_argchar(uint8_t ch)
+{
+        return ch == '!' || (ch >= 0x23 && ch <= 0x26) || (ch >= 0x28 && ch <= 0x5B) ||
+               (ch >= 0x5D && ch <= 0x7E);
+}
+
 /* Execute arguments (TS Core 5.4.5): `0='text',1,2='x'`, digits 0-9 each once. */
 static bool execute_args_valid(const uint8_t *a, size_t len)
 {
@@ -720,9 +750,8 @@ static bool execute_args_valid(const uint8_t *a, size_t len)
                                 return false;
                         i++;
                         while (i < len && a[i] != '\'') {
-                                if (a[i] < 0x21 || a[i] > 0x7e || a[i] == '\\')
-                                        if (a[i] != ' ' && a[i] != '!')
-                                                return false;
+                                if (!is_execute_argchar(a[i]))
+                                        return false;
                                 i++;
                         }
                         if (i >= len)
@@ -744,6 +773,11 @@ static void dm_execute(dm_request *r)
         int err = path_exists(e, p, true);
         if (err < 0) {
                 respond_error(r, err, false, "Execute");
+                return;
+        }
+        const lwm2m_resource_def *res = resource_def(e, p);
+        if (p->len != 3 || !res || !(res->operations & LWM2M_OP_EXECUTE)) {
+                respond_error(r, -EPERM, false, "Execute");
                 return;
         }
         if (!execute_args_valid(r->payload, r->payload_len)) {
@@ -777,6 +811,44 @@ static bool object_is_protected(uint16_t oid)
         return oid == 0 || oid == 1 || oid == 3;
 }
 
+/* Create (TS Core 7.1.2.4): read-only values are the client's to set, so those
+ * in the payload are dropped; a resource without a value (executable) cannot be
+ * given; every mandatory writable resource must be. */
+static int create_filter(const lwm2m_object_def *obj, lwm2m_record_list *l)
+{
+        for (size_t i = 0; i < l->n; i++) {
+                const lwm2m_resource_def *res =
+                        lwm2m_object_def_find_resource(obj, l->items[i].path.id[2]);
+                if (!res)
+                        return -ENOENT;
+                if (!(res->operations & (LWM2M_OP_READ | LWM2M_OP_WRITE)))
+                        return -EBADMSG;
+        }
+        size_t kept = 0;
+        for (size_t i = 0; i < l->n; i++) {
+                lwm2m_record *rec = &l->items[i];
+                const lwm2m_resource_def *res = lwm2m_object_def_find_resource(obj, rec->path.id[2]);
+                if (!(res->operations & LWM2M_OP_WRITE)) {
+                        lwm2m_value_clear(&rec->value);
+                        continue;
+                }
+                l->items[kept++] = *rec;
+        }
+        l->n = kept;
+        for (size_t k = 0; k < obj->n_resources; k++) {
+                const lwm2m_resource_def *res = &obj->resources[k];
+                if (!res->mandatory || !(res->operations & LWM2M_OP_WRITE) ||
+                    res->type == LWM2M_TYPE_NONE)
+                        continue;
+                bool given = false;
+                for (size_t i = 0; i < l->n && !given; i++)
+                        given = l->items[i].path.id[2] == res->id;
+                if (!given)
+                        return -EBADMSG;
+        }
+        return 0;
+}
+
 static void dm_create(dm_request *r)
 {
         lwm2m_engine *e = r->e;
@@ -801,9 +873,18 @@ static void dm_create(dm_request *r)
         uint16_t iid = l.n > 0 ? l.items[0].path.id[1] : LWM2M_ID_INVALID;
         for (size_t i = 0; i < l.n && err >= 0; i++) {
                 const lwm2m_record *rec = &l.items[i];
-                if (rec->path.id[0] != obj->id || rec->path.id[1] != iid || rec->path.len < 3)
+                /* An instance without values (an empty Object Instance TLV) only names it. */
+                bool names_instance = rec->path.len == 2 && rec->value.type == LWM2M_TYPE_NONE;
+                if (rec->path.id[0] != obj->id || rec->path.id[1] != iid ||
+                    (rec->path.len < 3 && !names_instance))
                         err = -EBADMSG;
         }
+        size_t kept = 0;
+        for (size_t i = 0; i < l.n && err >= 0; i++)
+                if (l.items[i].path.len >= 3)
+                        l.items[kept++] = l.items[i];
+        if (err >= 0)
+                l.n = kept; /* the dropped instance records hold no value to free */
         if (err >= 0 && iid == LWM2M_ID_INVALID) {
                 int last = -1;
                 for (int k = lwm2m_tree_next_instance(e->tree, obj->id, -1); k >= 0;
@@ -819,7 +900,7 @@ static void dm_create(dm_request *r)
         if (err >= 0 && (lwm2m_tree_has_instance(e->tree, obj->id, iid) ||
                          (!obj->multiple && lwm2m_tree_instance_count(e->tree, obj->id) > 0)))
                 err = -EEXIST;
-        err = err ?: check_writable(e, &l);
+        err = err ?: create_filter(obj, &l);
         /* Values checked against the definition before anything exists. */
         for (size_t i = 0; i < l.n && err >= 0; i++) {
                 lwm2m_record *rec = &l.items[i];
@@ -972,8 +1053,13 @@ static void dm_write_composite(dm_request *r)
         int err = decode_payload(r, &root, &l);
         for (size_t i = 0; i < l.n && err >= 0; i++) {
                 const lwm2m_path *p = &l.items[i].path;
-                if (p->len < 3 || p->id[0] == 0)
-                        err = p->len < 3 ? -EBADMSG : -EPERM;
+                if (p->len >= 1 && p->id[0] == 0) {
+                        /* The Security object: as for a single path, never for servers. */
+                        respond(r, COAP_RESPONSE_CODE_UNAUTHORIZED);
+                        return;
+                }
+                if (p->len < 3)
+                        err = -EBADMSG;
                 else if (!lwm2m_tree_has_instance(e->tree, p->id[0], p->id[1]))
                         err = -ENOENT;
         }
@@ -1098,6 +1184,8 @@ void dm_handle_request(lwm2m_engine *e, server *s, coap_resource_t *resource,
                         dm_create(&r);
                 else if (r.path.len == 3 && res && (res->operations & LWM2M_OP_EXECUTE))
                         dm_execute(&r);
+                else if (r.path.len >= 3 && r.payload_len == 0 && r.content_format < 0)
+                        dm_execute(&r); /* nothing to write: an Execute, refused */
                 else
                         dm_write(&r, LWM2M_WRITE_UPDATE);
                 break;

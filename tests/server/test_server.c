@@ -30,6 +30,9 @@ struct ts_server {
         uint16_t port;
         char uri[64];
         coap_bin_const_t psk_key;
+        uint8_t *rpk_pem; /* libcoap keeps pointing at it until the context goes */
+        uint8_t peer_identity[4096]; /* what the last DTLS client showed, DER */
+        size_t peer_identity_len;
         ts_registration regs[TS_MAX_REGISTRATIONS];
         unsigned n_regs;
         ts_registration *current;
@@ -80,6 +83,18 @@ static void copy_response(const coap_pdu_t *pdu, ts_response *out)
         if ((opt = coap_check_option(pdu, COAP_OPTION_OBSERVE, &it)))
                 out->observe =
                         (int)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+        size_t loc = 0;
+        coap_option_iterator_init(pdu, &it, COAP_OPT_ALL);
+        while ((opt = coap_option_next(&it))) {
+                if (it.number != COAP_OPTION_LOCATION_PATH)
+                        continue;
+                int n = snprintf(out->location + loc, sizeof(out->location) - loc, "%s%.*s",
+                                 loc ? "/" : "", (int)coap_opt_length(opt),
+                                 (const char *)coap_opt_value(opt));
+                if (n < 0 || (size_t)n >= sizeof(out->location) - loc)
+                        break;
+                loc += (size_t)n;
+        }
         if (coap_get_data_large(pdu, &len, &data, &offset, &total) && data) {
                 out->payload = malloc(len + 1);
                 if (out->payload) {
@@ -295,6 +310,19 @@ static const coap_bin_const_t *check_psk_identity(coap_bin_const_t *identity,
         return NULL;
 }
 
+/* Notes the client's certificate or raw public key; libcoap has already checked
+ * the certificate against ca_file when one is configured. */
+static int record_peer_identity(const char *cn, const uint8_t *der, size_t len,
+                                coap_session_t *session, unsigned depth, int validated, void *arg)
+{
+        ts_server *s = arg;
+        if (depth == 0 && len <= sizeof(s->peer_identity)) {
+                memcpy(s->peer_identity, der, len);
+                s->peer_identity_len = len;
+        }
+        return 1;
+}
+
 static int setup_security(ts_server *s)
 {
         const ts_config *c = &s->cfg;
@@ -318,6 +346,8 @@ static int setup_security(ts_server *s)
                         .allow_no_crl = 1,
                         .allow_expired_crl = 1,
                         .is_rpk_not_cert = c->security == TS_SECURITY_RPK,
+                        .validate_cn_call_back = record_peer_identity,
+                        .cn_call_back_arg = s,
                 };
                 if (c->security == TS_SECURITY_X509) {
                         pki.pki_key.key_type = COAP_PKI_KEY_PEM;
@@ -340,9 +370,8 @@ static int setup_security(ts_server *s)
                         pki.pki_key.key.pem_buf.public_cert_len = n + 1;
                         pki.pki_key.key.pem_buf.private_key = buf;
                         pki.pki_key.key.pem_buf.private_key_len = n + 1;
-                        int ok = coap_context_set_pki(s->ctx, &pki);
-                        free(buf);
-                        return ok ? 0 : -EINVAL;
+                        s->rpk_pem = buf;
+                        return coap_context_set_pki(s->ctx, &pki) ? 0 : -EINVAL;
                 }
                 return coap_context_set_pki(s->ctx, &pki) ? 0 : -EINVAL;
         }
@@ -417,6 +446,7 @@ void ts_free(ts_server *s)
                 ts_response_free(&s->notes[i]);
         if (s->ctx)
                 coap_free_context(s->ctx);
+        free(s->rpk_pem);
         free(s);
         coap_cleanup();
 }
@@ -488,6 +518,12 @@ unsigned ts_update_count(const ts_server *s)
 unsigned ts_deregister_count(const ts_server *s)
 {
         return s->deregisters;
+}
+
+size_t ts_peer_identity(const ts_server *s, const uint8_t **der)
+{
+        *der = s->peer_identity;
+        return s->peer_identity_len;
 }
 
 void ts_fail_next(ts_server *s, uint8_t code, unsigned n)

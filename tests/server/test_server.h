@@ -11,7 +11,7 @@
 typedef enum ts_security {
         TS_SECURITY_NOSEC,
         TS_SECURITY_PSK,
-        TS_SECURITY_RPK, /* key_file: a PEM EC private key; the peer's key is not pinned */
+        TS_SECURITY_RPK, /* key_file: a PEM EC private key; any client key (ts_peer_identity) */
         TS_SECURITY_X509, /* cert_file, key_file, ca_file (client certificates checked) */
 } ts_security;
 
@@ -49,6 +49,7 @@ typedef struct ts_response {
         int observe; /* Observe option value, -1 when absent */
         uint8_t *payload;
         size_t len;
+        char location[64]; /* Location-Path segments joined by '/' ("3303/0"), "" if none */
 } ts_response;
 
 typedef struct ts_server ts_server;
@@ -71,6 +72,9 @@ ts_registration *ts_current(ts_server *s);
 unsigned ts_register_count(const ts_server *s);
 unsigned ts_update_count(const ts_server *s);
 unsigned ts_deregister_count(const ts_server *s);
+/* What the last DTLS client showed of itself in its handshake (DER): its certificate
+ * (X.509) or its SubjectPublicKeyInfo (RPK). Returns the length, 0 if none. */
+size_t ts_peer_identity(const ts_server *s, const uint8_t **der);
 /* Makes the next `n` Register/Update requests fail with `code`. */
 void ts_fail_next(ts_server *s, uint8_t code, unsigned n);
 /* Forgets every registration (as a restarted server would). */
