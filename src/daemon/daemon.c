@@ -14,6 +14,7 @@
 
 #include <coap3/coap.h>
 
+#include "../bus/bus.h"
 #include "../lwm2m/engine.h"
 #include "../model/ddf.h"
 #include "../objects/device.h"
@@ -33,9 +34,12 @@ typedef struct daemon_state {
         lwm2m_tree *tree;
         device_object *device;
         lwm2m_engine *engine;
+        lwm2m_bus *bus; /* NULL: running without D-Bus */
         sd_event *event;
         sd_event_source *io;
         sd_event_source *timer;
+        sd_event_source *post;
+        bool engine_ran; /* in this event loop iteration */
         bool stopping;
         const char *pending_action; /* "reboot" or "factory reset", after the delay */
 } daemon_state;
@@ -85,12 +89,15 @@ static void notify_status(daemon_state *d)
 
 static void on_server_changed(void *userdata, uint16_t short_id)
 {
-        notify_status(userdata);
+        daemon_state *d = userdata;
+        notify_status(d);
+        bus_server_changed(d->bus, short_id);
 }
 
 /* Runs the engine and sets the timer to when it next wants to run. */
 static void run_engine(daemon_state *d)
 {
+        d->engine_ran = true;
         int64_t wait_ms = lwm2m_engine_process(d->engine);
         if (d->stopping && lwm2m_engine_finished(d->engine)) {
                 sd_event_exit(d->event, 0);
@@ -115,6 +122,18 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         run_engine(userdata);
+        return 0;
+}
+
+/* After anything else ran (a D-Bus call that changed the tree, an owner's
+ * answer the engine waits for), the engine acts on it at once rather than at
+ * its next timer. */
+static int on_post(sd_event_source *s, void *userdata)
+{
+        daemon_state *d = userdata;
+        if (!d->engine_ran)
+                run_engine(d);
+        d->engine_ran = false;
         return 0;
 }
 
@@ -254,11 +273,102 @@ static int device_factory_reset(void *userdata)
         return schedule_action(userdata, "factory reset");
 }
 
+/* ---- what the D-Bus layer sees of the engine ---- */
+
+static size_t bus_server_count(void *userdata)
+{
+        daemon_state *d = userdata;
+        return lwm2m_engine_server_count(d->engine);
+}
+
+static int bus_server_info_of(void *userdata, size_t index, bus_server_info *out)
+{
+        daemon_state *d = userdata;
+        lwm2m_server_info info;
+        int r = lwm2m_engine_server_info(d->engine, index, &info);
+        if (r < 0)
+                return r;
+        *out = (bus_server_info){
+                .short_id = info.short_id,
+                .state = lwm2m_server_state_to_string(info.state),
+                .uri = info.uri,
+                .location = info.location,
+                .lwm2m_version = info.lwm2m_version,
+                .binding = info.binding,
+                .lifetime = info.lifetime,
+                .last_error = info.last_error,
+        };
+        return 0;
+}
+
+static int bus_request_update(void *userdata, uint16_t short_id)
+{
+        daemon_state *d = userdata;
+        lwm2m_engine_request_update(d->engine, short_id);
+        return 0;
+}
+
+static const char *bus_state(void *userdata)
+{
+        daemon_state *d = userdata;
+        if (d->stopping)
+                return "stopping";
+        bool registering = false, deregistering = false;
+        size_t n = lwm2m_engine_server_count(d->engine);
+        for (size_t i = 0; i < n; i++) {
+                lwm2m_server_info info;
+                if (lwm2m_engine_server_info(d->engine, i, &info) < 0)
+                        continue;
+                if (info.state == LWM2M_SERVER_REGISTERED)
+                        return "registered";
+                registering |= info.state == LWM2M_SERVER_REGISTERING;
+                deregistering |= info.state == LWM2M_SERVER_DEREGISTERING;
+        }
+        return registering ? "registering" : deregistering ? "deregistering" : "offline";
+}
+
+static const bus_engine_ops bus_ops = {
+        .server_count = bus_server_count,
+        .server_info = bus_server_info_of,
+        .request_update = bus_request_update,
+        .state = bus_state,
+};
+
+static void on_bus_log(void *userdata, int priority, const char *message)
+{
+        log_msg(priority, "D-Bus: %s", message);
+}
+
+/* Serves the tree on D-Bus; without it (no bus, the name taken) the daemon runs on. */
+static void start_bus(daemon_state *d)
+{
+        const char *address = d->cfg->bus ? d->cfg->bus : "system";
+        if (strcmp(address, "none") == 0)
+                return;
+        bus_config bc = {
+                .address = address,
+                .endpoint = d->cfg->endpoint,
+                .lwm2m_version = d->cfg->lwm2m_version,
+                .ops = &bus_ops,
+                .ops_userdata = d,
+                .log = on_bus_log,
+        };
+        char why[256] = "";
+        if (bus_new(d->event, d->tree, &bc, &d->bus, why, sizeof(why)) < 0)
+                log_warning("%s; running without D-Bus", why);
+        else
+                log_info("serving %s on D-Bus as org.lwm2md1 (%s)", d->cfg->endpoint,
+                         bus_unique_name(d->bus) ?: "?");
+}
+
 static void daemon_free(daemon_state *d)
 {
         sd_event_source_unref(d->io);
         sd_event_source_unref(d->timer);
+        sd_event_source_unref(d->post);
+        /* The engine first: it cancels what it asked of D-Bus owners. */
         lwm2m_engine_free(d->engine);
+        bus_free(d->bus);
         device_object_free(d->device);
         lwm2m_tree_free(d->tree);
         lwm2m_registry_free(d->reg);
@@ -361,8 +471,12 @@ int daemon_run(config *c)
         r = sd_event_add_time(d.event, &d.timer, CLOCK_MONOTONIC, 0, 0, on_timer, &d);
         if (r < 0)
                 goto out;
+        r = sd_event_add_post(d.event, &d.post, on_post, &d);
+        if (r < 0)
+                goto out;
         /* Pings the service manager's watchdog when WatchdogSec= is set. */
         sd_event_set_watchdog(d.event, true);
+        start_bus(&d);
 
         r = lwm2m_engine_start(d.engine);
         if (r == -ENOENT) {

@@ -241,7 +241,9 @@ int provision_from_config(lwm2m_tree *tree, const config *c, config_error_fn err
                         return r;
                 }
                 r = commit(&w, where, error, userdata);
-                if (r < 0 || s->bootstrap)
+                if (r < 0)
+                        return r; /* never start without a server the file names */
+                if (s->bootstrap)
                         continue;
 
                 uint16_t srv_iid;

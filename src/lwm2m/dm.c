@@ -255,6 +255,8 @@ static consent_state consent_result(dm_request *r, int *error)
                 return CONSENT_WAITING;
         *error = p->error;
         r->pending = NULL;
+        /* This is the triggered pass: libcoap frees the async when the handler returns. */
+        p->async = NULL;
         pending_free(p);
         return *error < 0 ? CONSENT_REFUSED : CONSENT_GIVEN;
 }
@@ -1205,6 +1207,8 @@ void dm_handle_request(lwm2m_engine *e, server *s, coap_resource_t *resource,
         }
         /* A second pass that found its consent already freed it; one that found
          * none left (a stale token) must not leak. */
-        if (r.pending && r.pending->done)
+        if (r.pending && r.pending->done) {
+                r.pending->async = NULL; /* libcoap frees it after this handler */
                 pending_free(r.pending);
+        }
 }

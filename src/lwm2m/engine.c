@@ -410,7 +410,7 @@ static void handle_registration_failure(server *s, coap_nack_reason_t reason)
         reg_request kind = s->in_flight;
         s->in_flight = REG_NONE;
         const char *what = reason == COAP_NACK_RST               ? "the server reset the exchange"
-                           : reason == COAP_NACK_TLS_FAILED      ? "the DTLS handshake failed"
+                           : reason == COAP_NACK_TLS_FAILED      ? "the DTLS handshake failed (wrong key or certificate?)"
                            : reason == COAP_NACK_TOO_MANY_RETRIES ? "no answer from the server"
                                                                   : "the request could not be delivered";
         char why[128];
@@ -721,14 +721,18 @@ static void run_server_timers(server *s, uint64_t now)
                         start_register(s);
                 break;
         case LWM2M_SERVER_REGISTERED:
-                if (s->e->shutting_down || s->in_flight != REG_NONE)
+                if (s->e->shutting_down)
                         break;
+                /* Also when an Update is still being retransmitted: the server has
+                 * dropped us by now, and a dead DTLS session needs a new handshake. */
                 if (now >= s->registered_until_ms) {
                         engine_log(s->e, LOG_WARNING, "server %u: registration expired; registering again",
                                    s->short_id);
                         start_register(s);
                         break;
                 }
+                if (s->in_flight != REG_NONE)
+                        break;
                 if (s->update_wanted || now >= s->next_update_ms) {
                         if (!s->session && security_open_session(s->e, s) < 0) {
                                 schedule_retry(s, NULL);
@@ -751,7 +755,7 @@ static uint64_t server_deadline(const server *s)
                 return s->retry_at_ms;
         case LWM2M_SERVER_REGISTERED:
                 if (s->in_flight != REG_NONE)
-                        return UINT64_MAX;
+                        return s->registered_until_ms;
                 if (s->update_wanted)
                         return 0;
                 return s->next_update_ms < s->registered_until_ms ? s->next_update_ms

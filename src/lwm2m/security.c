@@ -1,7 +1,9 @@
-/* security.c - opens the libcoap client session for a server as its Security
- * object instance says: NoSec, PSK, RPK or X.509 over DTLS, with the server's key pinned. */
+/* security.c - opens the libcoap client session for a server as its Security object
+ * instance says: NoSec, PSK, RPK or X.509 over DTLS, and checks the server's key or chain. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +11,9 @@
 #include <syslog.h>
 
 #include "engine-internal.h"
+
+/* The most certificates of a server's chain that are looked at. */
+#define MAX_CHAIN 8
 
 /* Security object (0) resources. */
 enum {
@@ -37,8 +42,149 @@ static bool value_bytes(const lwm2m_value *v, const uint8_t **data, size_t *len)
         return true;
 }
 
-/* Compares what the handshake shows of the server (its certificate at depth 0,
- * or its raw public key) with what the Security object pins. */
+/* Certificate Usage (/0/x/15), as in RFC 6698; LwM2M's default is 3. */
+static uint64_t cert_usage(lwm2m_engine *e, server *s)
+{
+        const lwm2m_value *v = security_value(e, s, SEC_CERT_USAGE);
+        if (v && v->type == LWM2M_TYPE_UNSIGNED && v->u <= 3)
+                return v->u;
+        if (v && v->type == LWM2M_TYPE_INTEGER && v->i >= 0 && v->i <= 3)
+                return (uint64_t)v->i;
+        return 3;
+}
+
+static int64_t security_mode(lwm2m_engine *e, server *s)
+{
+        const lwm2m_value *v = security_value(e, s, SEC_MODE);
+        return v && v->type == LWM2M_TYPE_INTEGER ? v->i : MODE_NOSEC;
+}
+
+/* The host part of the server's URI, for the certificate's name check. */
+static bool uri_host(const char *uri, char *host, size_t size)
+{
+        coap_uri_t u;
+        if (coap_split_uri((const uint8_t *)uri, strlen(uri), &u) < 0 || u.host.length == 0 ||
+            u.host.length >= size)
+                return false;
+        memcpy(host, u.host.s, u.host.length);
+        host[u.host.length] = 0;
+        return true;
+}
+
+/* The GnuTLS session under a libcoap one, NULL if there is none (yet). */
+static gnutls_session_t gnutls_of(coap_session_t *session)
+{
+        coap_tls_library_t lib = COAP_TLS_LIBRARY_NOTLS;
+        gnutls_session_t tls = coap_session_get_tls(session, &lib);
+        return lib == COAP_TLS_LIBRARY_GNUTLS ? tls : NULL;
+}
+
+/* Whether the server authenticated with a raw public key rather than a certificate;
+ * libcoap's stand-in name "RPK" could also be a certificate's name. */
+static bool peer_shows_raw_key(coap_session_t *session, const char *cn)
+{
+        gnutls_session_t tls = gnutls_of(session);
+        if (tls)
+                return gnutls_certificate_type_get2(tls, GNUTLS_CTYPE_PEERS) == GNUTLS_CRT_RAW;
+        return strcmp(cn ? cn : "", COAP_DTLS_RPK_CERT_CN) == 0;
+}
+
+static void crt_list_free(gnutls_x509_crt_t *crts, unsigned n)
+{
+        for (unsigned i = 0; i < n; i++)
+                gnutls_x509_crt_deinit(crts[i]);
+}
+
+/* Checks the server's certificate chain against the trust anchor of the Security
+ * object, the time and the URI's host name. The chain comes from the GnuTLS session
+ * (libcoap hands the callback the leaf only); the leaf alone serves if it cannot. */
+static bool verify_chain(server *s, coap_session_t *session, const uint8_t *leaf, size_t leaf_len,
+                         const uint8_t *anchor, size_t anchor_len, char *why, size_t size)
+{
+        gnutls_session_t tls = gnutls_of(session);
+        unsigned n_peer = 0;
+        const gnutls_datum_t *peer = tls ? gnutls_certificate_get_peers(tls, &n_peer) : NULL;
+        gnutls_datum_t leaf_datum = {.data = (unsigned char *)leaf, .size = (unsigned)leaf_len};
+        if (!peer || n_peer == 0) {
+                peer = &leaf_datum;
+                n_peer = 1;
+        }
+        if (n_peer > MAX_CHAIN)
+                n_peer = MAX_CHAIN;
+        engine_log(s->e, LOG_DEBUG, "server %u: checking a chain of %u certificate(s)", s->short_id,
+                   n_peer);
+
+        gnutls_x509_crt_t chain[MAX_CHAIN];
+        unsigned n = 0;
+        gnutls_x509_crt_t ca = NULL;
+        gnutls_x509_trust_list_t trust = NULL;
+        bool ok = false;
+        snprintf(why, size, "cannot check the server's certificate (out of memory?)");
+        for (; n < n_peer; n++) {
+                if (gnutls_x509_crt_init(&chain[n]) < 0)
+                        goto out;
+                if (gnutls_x509_crt_import(chain[n], &peer[n], GNUTLS_X509_FMT_DER) < 0) {
+                        gnutls_x509_crt_deinit(chain[n]);
+                        snprintf(why, size, "the server sent a certificate that cannot be parsed");
+                        goto out;
+                }
+        }
+        gnutls_datum_t anchor_datum = {.data = (unsigned char *)anchor,
+                                       .size = (unsigned)anchor_len};
+        if (gnutls_x509_trust_list_init(&trust, 0) < 0 || gnutls_x509_crt_init(&ca) < 0)
+                goto out;
+        if (gnutls_x509_crt_import(ca, &anchor_datum, GNUTLS_X509_FMT_DER) < 0) {
+                snprintf(why, size, "the trust anchor in the Security object is not a certificate");
+                goto out;
+        }
+        if (gnutls_x509_trust_list_add_cas(trust, &ca, 1, 0) != 1)
+                goto out;
+        ca = NULL; /* the list owns it now */
+
+        char host[256] = "";
+        gnutls_typed_vdata_st checks[2] = {
+                {.type = GNUTLS_DT_KEY_PURPOSE_OID,
+                 .data = (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER},
+        };
+        unsigned n_checks = 1;
+        if (uri_host(s->uri, host, sizeof(host)))
+                checks[n_checks++] = (gnutls_typed_vdata_st){.type = GNUTLS_DT_DNS_HOSTNAME,
+                                                             .data = (unsigned char *)host};
+        unsigned status = 0;
+        if (gnutls_x509_trust_list_verify_crt2(trust, chain, n, checks, n_checks, 0, &status,
+                                               NULL) < 0)
+                goto out;
+        if (status != 0) {
+                gnutls_datum_t text = {0};
+                if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text,
+                                                                 0) >= 0) {
+                        snprintf(why, size,
+                                 "the server's certificate (for '%.48s') does not verify "
+                                 "against the trust anchor: %.100s",
+                                 host, (const char *)text.data);
+                        gnutls_free(text.data);
+                } else {
+                        snprintf(why, size,
+                                 "the server's certificate does not verify (status 0x%x)", status);
+                }
+                goto out;
+        }
+        ok = true;
+        why[0] = 0;
+out:
+        if (ca)
+                gnutls_x509_crt_deinit(ca);
+        if (trust)
+                gnutls_x509_trust_list_deinit(trust, 1);
+        crt_list_free(chain, n);
+        return ok;
+}
+
+/* libcoap's check of the server, for every PKI session: libcoap is told not to judge
+ * the server itself (its GnuTLS back end keeps one set of verification settings per
+ * context, not per server, and logs its reasons only at debug level), so the whole
+ * decision is made here with what this server's Security object says. `asn1` is
+ * the server's certificate (X.509) or its SubjectPublicKeyInfo (RPK). */
 static int check_server_key(const char *cn, const uint8_t *asn1, size_t asn1_len,
                             coap_session_t *session, unsigned depth, int validated, void *arg)
 {
@@ -47,22 +193,44 @@ static int check_server_key(const char *cn, const uint8_t *asn1, size_t asn1_len
         if (!s)
                 return 0;
         if (depth > 0)
-                return 1; /* chain certificates: GnuTLS has verified them against the anchor */
-        const uint8_t *pin;
-        size_t pin_len;
-        const lwm2m_value *usage = security_value(e, s, SEC_CERT_USAGE);
-        bool pin_leaf = !usage || usage->type != LWM2M_TYPE_UNSIGNED || usage->u == 1 || usage->u == 3;
-        if (!value_bytes(security_value(e, s, SEC_SERVER_KEY), &pin, &pin_len))
-                return 1;
-        if (pin_leaf && (asn1_len != pin_len || memcmp(asn1, pin, pin_len) != 0)) {
-                snprintf(s->last_error, sizeof(s->last_error),
-                         "the server's %s does not match the one in the Security object",
-                         strcmp(cn ? cn : "", "RPK") == 0 ? "public key" : "certificate");
+                return 1; /* only the leaf is judged; verify_chain looks at the rest */
+        const uint8_t *pin = NULL;
+        size_t pin_len = 0;
+        bool have_pin = value_bytes(security_value(e, s, SEC_SERVER_KEY), &pin, &pin_len);
+        int64_t mode = security_mode(e, s);
+        char why[sizeof(s->last_error)] = "";
+        bool is_rpk = peer_shows_raw_key(session, cn);
+
+        if (is_rpk != (mode == MODE_RPK)) {
+                snprintf(why, sizeof(why),
+                         "the server offered a %s where the Security object expects a %s",
+                         is_rpk ? "raw public key" : "certificate",
+                         mode == MODE_RPK ? "raw public key" : "certificate");
+        } else if (!have_pin) {
+                /* Nothing to check against: the configuration asked for no check. */
+        } else if (mode == MODE_RPK || cert_usage(e, s) == 1 || cert_usage(e, s) == 3) {
+                if (asn1_len != pin_len || memcmp(asn1, pin, pin_len) != 0)
+                        snprintf(why, sizeof(why),
+                                 "the server's %s does not match the one in the Security object",
+                                 mode == MODE_RPK ? "public key" : "certificate");
+        } else {
+                (void)verify_chain(s, session, asn1, asn1_len, pin, pin_len, why, sizeof(why));
+        }
+        if (why[0]) {
+                snprintf(s->last_error, sizeof(s->last_error), "%s", why);
                 engine_log(e, LOG_ERR, "server %u: %s", s->short_id, s->last_error);
                 return 0;
         }
         s->security_checked = true;
         return 1;
+}
+
+/* Server Name Indication takes host names only (RFC 6066 3), never address literals. */
+static bool is_address_literal(const char *host)
+{
+        struct in6_addr a6;
+        struct in_addr a4;
+        return inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1;
 }
 
 static int resolve(const char *host, size_t host_len, uint16_t port, coap_address_t *out)
@@ -151,20 +319,15 @@ int security_open_session(lwm2m_engine *e, server *s)
                                  mode == MODE_RPK ? "public key" : "certificate");
                         return -EINVAL;
                 }
-                const lwm2m_value *usage = security_value(e, s, SEC_CERT_USAGE);
-                bool anchor = mode == MODE_X509 && have_server_key && usage &&
-                              usage->type == LWM2M_TYPE_UNSIGNED && (usage->u == 0 || usage->u == 2);
+                if (!have_server_key && s->attempts == 0)
+                        engine_log(e, LOG_WARNING,
+                                   "server %u: no server certificate, public key or CA in the "
+                                   "Security object: any server at %s is accepted",
+                                   s->short_id, s->uri);
                 coap_dtls_pki_t pki = {
                         .version = COAP_DTLS_PKI_SETUP_VERSION,
-                        /* The server must show the pinned key or a chain to the anchor. */
-                        .verify_peer_cert = have_server_key,
-                        .check_common_ca = anchor,
-                        .allow_self_signed = !anchor,
-                        .allow_expired_certs = 0,
-                        .cert_chain_validation = anchor,
-                        .cert_chain_verify_depth = 4,
-                        .allow_no_crl = 1,
-                        .allow_expired_crl = 1,
+                        /* check_server_key alone decides whether the server is the right one. */
+                        .verify_peer_cert = 0,
                         .is_rpk_not_cert = mode == MODE_RPK,
                         .validate_cn_call_back = check_server_key,
                         .cn_call_back_arg = e,
@@ -173,16 +336,15 @@ int security_open_session(lwm2m_engine *e, server *s)
                                                  .public_cert_len = id_len,
                                                  .private_key = secret,
                                                  .private_key_len = secret_len,
-                                                 .private_key_type = COAP_ASN1_PKEY_EC,
-                                                 .ca_cert = anchor ? server_key : NULL,
-                                                 .ca_cert_len = anchor ? server_key_len : 0}},
+                                                 .private_key_type = COAP_ASN1_PKEY_EC}},
                 };
-                /* Servers that host several names need SNI; take the URI's host. */
+                /* Servers that host several names need SNI; take the URI's host name. */
                 char host[256];
                 if (mode == MODE_X509 && uri.host.length < sizeof(host)) {
                         memcpy(host, uri.host.s, uri.host.length);
                         host[uri.host.length] = 0;
-                        pki.client_sni = host;
+                        if (!is_address_literal(host))
+                                pki.client_sni = host;
                 }
                 s->session = coap_new_client_session_pki(e->ctx, NULL, &dst, COAP_PROTO_DTLS, &pki);
         } else {

@@ -3,6 +3,7 @@
 #include "device.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,22 +117,25 @@ static int set_value(device_object *d, const lwm2m_path *p, lwm2m_value v)
         return r == -ENOENT ? 0 : r;
 }
 
-/* MemTotal and MemAvailable from /proc/meminfo, in KiB. */
+/* MemTotal and MemAvailable from /proc/meminfo, in KiB: one read, no stdio,
+ * since a server may read /3/0 thousands of times a second. */
 static int read_meminfo(int64_t *total, int64_t *available)
 {
-        _cleanup_fclose_ FILE *f = fopen("/proc/meminfo", "re");
-        if (!f)
+        _cleanup_close_ int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
                 return -errno;
-        char line[128];
-        *total = *available = -1;
-        while (fgets(line, sizeof(line), f)) {
-                long long kb;
-                if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
-                        *total = kb;
-                else if (sscanf(line, "MemAvailable: %lld kB", &kb) == 1)
-                        *available = kb;
-        }
-        return *total >= 0 && *available >= 0 ? 0 : -EIO;
+        char buf[512]; /* both keys are in the first lines */
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return -EIO;
+        buf[n] = 0;
+        const char *t = strstr(buf, "MemTotal:");
+        const char *a = strstr(buf, "MemAvailable:");
+        if (!t || !a)
+                return -EIO;
+        *total = strtoll(t + strlen("MemTotal:"), NULL, 10);
+        *available = strtoll(a + strlen("MemAvailable:"), NULL, 10);
+        return 0;
 }
 
 static void refresh_dynamic(device_object *d)
@@ -168,11 +172,19 @@ static void refresh_dynamic(device_object *d)
         set_string(d, DEV_TIMEZONE, zone ? zone : "Etc/UTC");
 }
 
+/* Only these resources change by themselves; a read of another needs nothing. */
+static bool is_dynamic(uint16_t rid)
+{
+        return rid == DEV_MEMORY_FREE || rid == DEV_CURRENT_TIME || rid == DEV_UTC_OFFSET ||
+               rid == DEV_TIMEZONE || rid == DEV_MEMORY_TOTAL;
+}
+
 static int device_refresh(void *userdata, const lwm2m_path *path, lwm2m_reply_fn reply,
                           void *request)
 {
         device_object *d = userdata;
-        refresh_dynamic(d);
+        if (path->len < 3 || is_dynamic(path->id[2]))
+                refresh_dynamic(d);
         reply(request, 0);
         return 0;
 }

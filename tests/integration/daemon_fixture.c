@@ -78,6 +78,7 @@ int fixture_write_config(daemon_fixture *f, const char *extra)
                  "endpoint = itest\n"
                  "objects-dir = %s/objects.d\n"
                  "state-dir = %s/state\n"
+                 "bus = none\n"
                  "\n"
                  "[device]\n"
                  "manufacturer = lwm2md tests\n"

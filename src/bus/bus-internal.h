@@ -1,0 +1,72 @@
+/* bus-internal.h - the state the D-Bus layer's parts share: the connection,
+ * the tree, typed exports per object and the providers that own instances. */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "../util/macro.h"
+#include "bus.h"
+
+#define BUS_NAME        "org.lwm2md1"
+#define BUS_ROOT_PATH   "/org/lwm2md1"
+#define BUS_OBJECT_PATH "/org/lwm2md1/object"
+#define BUS_SERVER_PATH "/org/lwm2md1/server"
+
+#define BUS_IFACE_MANAGER  "org.lwm2md1.Manager"
+#define BUS_IFACE_SERVER   "org.lwm2md1.Server"
+#define BUS_IFACE_OBJECT   "org.lwm2md1.Object"
+#define BUS_IFACE_INSTANCE "org.lwm2md1.Instance"
+#define BUS_IFACE_OWNER    "org.lwm2md1.Owner"
+
+#define BUS_ERROR_NOT_FOUND     "org.lwm2md1.Error.NotFound"
+#define BUS_ERROR_INVALID_VALUE "org.lwm2md1.Error.InvalidValue"
+#define BUS_ERROR_ACCESS_DENIED "org.lwm2md1.Error.AccessDenied"
+#define BUS_ERROR_NOT_ALLOWED   "org.lwm2md1.Error.NotAllowed"
+#define BUS_ERROR_NO_VALUE      "org.lwm2md1.Error.NoValue"
+#define BUS_ERROR_FAILED        "org.lwm2md1.Error.Failed"
+
+/* How long a provider has to answer an org.lwm2md1.Owner call: under the
+ * engine's 5 s, so that the provider's silence becomes our 5.00, not a timeout. */
+#define BUS_OWNER_TIMEOUT_USEC (4ULL * 1000 * 1000)
+
+typedef struct export_object export_object;
+typedef struct bus_owner bus_owner;
+typedef struct bus_request bus_request;
+
+struct lwm2m_bus {
+        sd_bus *bus;
+        lwm2m_tree *tree;
+        const lwm2m_registry *reg;
+        char *endpoint;
+        char lwm2m_version[8];
+        bus_engine_ops ops;
+        void *ops_userdata;
+        bus_log_fn log;
+        void *log_userdata;
+        /* Typed interfaces built so far, sorted by object ID. */
+        export_object **exports;
+        size_t n_exports;
+        bus_owner *owners;
+        /* D-Bus calls (Execute, Read) waiting for an instance's owner. */
+        bus_request *requests;
+        /* Inside AddInstance: its own tree changes are announced at its end, at once. */
+        bool adding;
+        bool listening;
+};
+
+_printf_(3, 4) void bus_log(lwm2m_bus *b, int priority, const char *fmt, ...);
+
+/* Sets `error` to the org.lwm2md1.Error for a negative errno and returns it. */
+int bus_error_from_errno(sd_bus_error *error, int err, const char *message);
+/* The reverse, for a provider's answer: our error names and D-Bus's own. */
+int bus_errno_from_error(const sd_bus_error *error);
+
+/* "Temperature (3303) resource Sensor Value (5700)" */
+void bus_describe_resource(const lwm2m_object_def *obj, const lwm2m_resource_def *res, char *out,
+                           size_t size);
+/* Credentials and keys that never leave the daemon over D-Bus. */
+bool bus_resource_is_secret(uint16_t oid, uint16_t rid);
+/* Parses "/org/lwm2md1/object/<oid>/<iid>" (only that depth). */
+int bus_parse_instance_path(const char *path, uint16_t *oid, uint16_t *iid);

@@ -1,0 +1,562 @@
+/* bus.c - the D-Bus face of lwm2md: the connection and the org.lwm2md1 name,
+ * the Manager with its ObjectManager, and the LwM2M servers as objects. */
+#include "bus.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "bus-internal.h"
+#include "export.h"
+#include "owner.h"
+
+/* ---- shared helpers ---- */
+
+void bus_log(lwm2m_bus *b, int priority, const char *fmt, ...)
+{
+        if (!b->log)
+                return;
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        b->log(b->log_userdata, priority, msg);
+}
+
+int bus_error_from_errno(sd_bus_error *error, int err, const char *message)
+{
+        const char *name;
+        switch (err) {
+        case -ENOENT:
+                name = BUS_ERROR_NOT_FOUND;
+                break;
+        case -EPERM:
+        case -EACCES:
+                name = BUS_ERROR_NOT_ALLOWED;
+                break;
+        case -EINVAL:
+        case -ERANGE:
+        case -EILSEQ:
+        case -E2BIG:
+        case -EBADMSG:
+                name = BUS_ERROR_INVALID_VALUE;
+                break;
+        case -ENOMEM:
+                return err; /* sd-bus answers org.freedesktop.DBus.Error.NoMemory */
+        default:
+                name = BUS_ERROR_FAILED;
+                break;
+        }
+        sd_bus_error_set(error, name, message ? message : strerror(-err));
+        return err;
+}
+
+int bus_errno_from_error(const sd_bus_error *error)
+{
+        if (sd_bus_error_has_name(error, BUS_ERROR_NOT_FOUND))
+                return -ENOENT;
+        if (sd_bus_error_has_name(error, BUS_ERROR_NOT_ALLOWED) ||
+            sd_bus_error_has_name(error, BUS_ERROR_ACCESS_DENIED))
+                return -EPERM;
+        if (sd_bus_error_has_name(error, BUS_ERROR_INVALID_VALUE))
+                return -EINVAL;
+        return -EIO;
+}
+
+void bus_describe_resource(const lwm2m_object_def *obj, const lwm2m_resource_def *res, char *out,
+                           size_t size)
+{
+        snprintf(out, size, "%s (%u) resource %s (%u)", obj && obj->name ? obj->name : "?",
+                 obj ? (unsigned)obj->id : 0u, res->name ? res->name : "?", (unsigned)res->id);
+}
+
+bool bus_resource_is_secret(uint16_t oid, uint16_t rid)
+{
+        /* Security (0): identities, keys and SMS secrets; OSCORE (21): Master
+         * Secret and Master Salt. */
+        if (oid == 0)
+                return rid >= 3 && rid <= 9;
+        if (oid == 21)
+                return rid == 0 || rid == 5;
+        return false;
+}
+
+/* A decimal ID in canonical form (no sign, no leading zero), 0..65534. */
+static int parse_id(const char *s, size_t len, uint16_t *out)
+{
+        if (len == 0 || len > 5 || (len > 1 && s[0] == '0'))
+                return -EINVAL;
+        unsigned v = 0;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -EINVAL;
+                v = v * 10 + (unsigned)(s[i] - '0');
+        }
+        if (v >= LWM2M_ID_INVALID)
+                return -EINVAL;
+        *out = (uint16_t)v;
+        return 0;
+}
+
+int bus_parse_instance_path(const char *path, uint16_t *oid, uint16_t *iid)
+{
+        static const char prefix[] = BUS_OBJECT_PATH "/";
+        if (!path || strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+                return -EINVAL;
+        const char *p = path + sizeof(prefix) - 1;
+        const char *slash = strchr(p, '/');
+        if (!slash)
+                return -EINVAL;
+        if (parse_id(p, (size_t)(slash - p), oid) < 0 ||
+            parse_id(slash + 1, strlen(slash + 1), iid) < 0)
+                return -EINVAL;
+        return 0;
+}
+
+/* ---- org.lwm2md1.Manager ---- */
+
+static int manager_get_string(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        lwm2m_bus *b = userdata;
+        const char *v = "";
+        if (strcmp(property, "Endpoint") == 0)
+                v = b->endpoint;
+        else if (strcmp(property, "Version") == 0)
+                v = b->lwm2m_version;
+        else if (b->ops.state)
+                v = b->ops.state(b->ops_userdata);
+        return sd_bus_message_append_basic(reply, 's', v ? v : "");
+}
+
+static size_t server_count(lwm2m_bus *b)
+{
+        return b->ops.server_count ? b->ops.server_count(b->ops_userdata) : 0;
+}
+
+static int server_at(lwm2m_bus *b, size_t i, bus_server_info *info)
+{
+        *info = (bus_server_info){0};
+        return b->ops.server_info ? b->ops.server_info(b->ops_userdata, i, info) : -ENOENT;
+}
+
+static int manager_get_servers(sd_bus *bus, const char *path, const char *interface,
+                               const char *property, sd_bus_message *reply, void *userdata,
+                               sd_bus_error *error)
+{
+        lwm2m_bus *b = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "o");
+        size_t n = server_count(b);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                bus_server_info info;
+                if (server_at(b, i, &info) < 0)
+                        continue;
+                char p[64];
+                snprintf(p, sizeof(p), BUS_SERVER_PATH "/%u", (unsigned)info.short_id);
+                r = sd_bus_message_append_basic(reply, 'o', p);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+static int manager_get_objects(sd_bus *bus, const char *path, const char *interface,
+                               const char *property, sd_bus_message *reply, void *userdata,
+                               sd_bus_error *error)
+{
+        lwm2m_bus *b = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "q");
+        for (int oid = lwm2m_tree_next_object(b->tree, -1); r >= 0 && oid >= 0;
+             oid = lwm2m_tree_next_object(b->tree, oid)) {
+                uint16_t id = (uint16_t)oid;
+                r = sd_bus_message_append_basic(reply, 'q', &id);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+static void emit_manager_changed(lwm2m_bus *b, const char *property)
+{
+        sd_bus_emit_properties_changed(b->bus, BUS_ROOT_PATH, BUS_IFACE_MANAGER, property, NULL);
+}
+
+/* Objects whose instances come from the configuration or a bootstrap server. */
+static bool object_is_provisioned(uint16_t oid)
+{
+        return oid == 0 || oid == 1 || oid == 2;
+}
+
+static int method_add_instance(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        lwm2m_bus *b = userdata;
+        uint16_t oid, iid;
+        int r = sd_bus_message_read(m, "qq", &oid, &iid);
+        if (r < 0)
+                return r;
+        const lwm2m_object_def *obj = lwm2m_registry_find(b->reg, oid);
+        if (!obj)
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_FOUND,
+                                         "object %u is not defined (no DDF file for it)", oid);
+        if (object_is_provisioned(oid))
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_ALLOWED,
+                                         "%s (%u) instances come from the configuration or a "
+                                         "bootstrap server",
+                                         obj->name ? obj->name : "?", oid);
+        if (iid != LWM2M_ID_INVALID && lwm2m_tree_has_instance(b->tree, oid, iid))
+                return sd_bus_error_setf(error, BUS_ERROR_FAILED, "/%u/%u exists already", oid,
+                                         iid);
+        if (!obj->multiple && lwm2m_tree_instance_count(b->tree, oid) > 0)
+                return sd_bus_error_setf(error, BUS_ERROR_FAILED,
+                                         "%s (%u) is a single-instance object and has its instance",
+                                         obj->name ? obj->name : "?", oid);
+
+        /* Values first, under a placeholder instance ID: nothing is created
+         * unless they all fit the definition. */
+        _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
+        r = export_read_values(b, m, obj, 0, true, &l, error);
+        if (r < 0)
+                return r;
+        bus_owner *o = NULL;
+        r = owner_get(b, m, &o);
+        if (r < 0)
+                return sd_bus_error_setf(error, BUS_ERROR_FAILED,
+                                         "cannot follow the caller on the bus: %s", strerror(-r));
+
+        uint16_t created = 0;
+        b->adding = true;
+        r = lwm2m_tree_create_instance(b->tree, oid, iid, b, &created);
+        if (r < 0) {
+                b->adding = false;
+                return bus_error_from_errno(error, r == -EEXIST || r == -ENOSPC ? -EIO : r,
+                                            r == -ENOSPC ? "no free instance ID" : NULL);
+        }
+        lwm2m_tree_set_owner(b->tree, oid, created, owner_lwm2m(o));
+        for (size_t i = 0; i < l.n; i++)
+                l.items[i].path.id[1] = created;
+        char why[512] = "";
+        lwm2m_path ip = lwm2m_path_instance(oid, created);
+        r = lwm2m_tree_write(b->tree, &ip, l.items, l.n, LWM2M_WRITE_UPDATE, b, why, sizeof(why));
+        if (r < 0) {
+                lwm2m_tree_delete_instance(b->tree, oid, created, b);
+                b->adding = false;
+                return bus_error_from_errno(error, r, why[0] ? why : NULL);
+        }
+        b->adding = false;
+
+        bus_log(b, LOG_INFO, "provider %s added /%u/%u", sd_bus_message_get_sender(m), oid,
+                created);
+        export_emit_instance_added(b, oid, created);
+        emit_manager_changed(b, "Objects");
+        char path[64];
+        export_instance_path(oid, created, path, sizeof(path));
+        r = sd_bus_reply_method_return(m, "o", path);
+        return r < 0 ? r : 1;
+}
+
+/* Root may remove anything a provider added; the owner its own instances. */
+static int caller_is_root(sd_bus_message *m)
+{
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t uid;
+        int r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID, &creds);
+        if (r < 0)
+                return r;
+        r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                r = sd_bus_creds_get_uid(creds, &uid);
+        if (r < 0)
+                return r;
+        return uid == 0;
+}
+
+static int method_remove_instance(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        lwm2m_bus *b = userdata;
+        const char *path;
+        uint16_t oid, iid;
+        int r = sd_bus_message_read_basic(m, 'o', &path);
+        if (r < 0)
+                return r;
+        if (bus_parse_instance_path(path, &oid, &iid) < 0 ||
+            !lwm2m_tree_has_instance(b->tree, oid, iid))
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_FOUND, "no instance at %s", path);
+        if (object_is_provisioned(oid) || oid == 3)
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_ALLOWED,
+                                         "/%u/%u belongs to the daemon", oid, iid);
+        if (!owner_is_sender(b, oid, iid, sd_bus_message_get_sender(m))) {
+                r = caller_is_root(m);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return sd_bus_error_setf(error, BUS_ERROR_ACCESS_DENIED,
+                                                 "only the owner of %s or root may remove it",
+                                                 path);
+        }
+        r = lwm2m_tree_delete_instance(b->tree, oid, iid, b);
+        if (r < 0)
+                return bus_error_from_errno(error, r, NULL);
+        bus_log(b, LOG_INFO, "%s removed /%u/%u", sd_bus_message_get_sender(m), oid, iid);
+        r = sd_bus_reply_method_return(m, NULL);
+        return r < 0 ? r : 1;
+}
+
+static int method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        lwm2m_bus *b = userdata;
+        uint16_t short_id = 0;
+        if (strcmp(sd_bus_message_get_interface(m), BUS_IFACE_SERVER) == 0) {
+                const char *p = sd_bus_message_get_path(m) + strlen(BUS_SERVER_PATH "/");
+                short_id = (uint16_t)strtoul(p, NULL, 10); /* checked by server_find */
+        }
+        int r = b->ops.request_update ? b->ops.request_update(b->ops_userdata, short_id) : -ENOTSUP;
+        if (r < 0)
+                return bus_error_from_errno(error, r, "cannot send a Registration Update");
+        r = sd_bus_reply_method_return(m, NULL);
+        return r < 0 ? r : 1;
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Endpoint", "s", manager_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("State", "s", manager_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Version", "s", manager_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Servers", "ao", manager_get_servers, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Objects", "aq", manager_get_objects, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD_WITH_NAMES("AddInstance", "qqa{qv}",
+                                 SD_BUS_PARAM(object) SD_BUS_PARAM(instance) SD_BUS_PARAM(values),
+                                 "o", SD_BUS_PARAM(path), method_add_instance,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("RemoveInstance", "o", SD_BUS_PARAM(instance), "", ,
+                                 method_remove_instance, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Update", "", "", method_update, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+/* ---- org.lwm2md1.Server ---- */
+
+/* The index of the server a path names, or -ENOENT. */
+static int server_index(lwm2m_bus *b, const char *path, bus_server_info *info)
+{
+        static const char prefix[] = BUS_SERVER_PATH "/";
+        if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+                return -ENOENT;
+        const char *p = path + sizeof(prefix) - 1;
+        uint16_t short_id;
+        if (parse_id(p, strlen(p), &short_id) < 0 || short_id == 0)
+                return -ENOENT;
+        size_t n = server_count(b);
+        for (size_t i = 0; i < n; i++)
+                if (server_at(b, i, info) >= 0 && info->short_id == short_id)
+                        return (int)i;
+        return -ENOENT;
+}
+
+static int server_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                       void **found, sd_bus_error *error)
+{
+        lwm2m_bus *b = userdata;
+        bus_server_info info;
+        if (server_index(b, path, &info) < 0)
+                return 0;
+        *found = b;
+        return 1;
+}
+
+static int server_get(sd_bus *bus, const char *path, const char *interface, const char *property,
+                      sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        lwm2m_bus *b = userdata;
+        bus_server_info info;
+        if (server_index(b, path, &info) < 0)
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_FOUND, "no server at %s", path);
+        if (strcmp(property, "ShortId") == 0)
+                return sd_bus_message_append_basic(reply, 'q', &info.short_id);
+        if (strcmp(property, "Lifetime") == 0)
+                return sd_bus_message_append_basic(reply, 'u', &info.lifetime);
+        const char *v = strcmp(property, "Uri") == 0            ? info.uri
+                        : strcmp(property, "State") == 0        ? info.state
+                        : strcmp(property, "Binding") == 0      ? info.binding
+                        : strcmp(property, "Location") == 0     ? info.location
+                        : strcmp(property, "LwM2MVersion") == 0 ? info.lwm2m_version
+                                                                : info.last_error;
+        return sd_bus_message_append_basic(reply, 's', v ? v : "");
+}
+
+#define SERVER_PROPERTY(name, sig)                                                                 \
+        SD_BUS_PROPERTY(name, sig, server_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+
+static const sd_bus_vtable server_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("ShortId", "q", server_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SERVER_PROPERTY("Uri", "s"),
+        SERVER_PROPERTY("State", "s"),
+        SERVER_PROPERTY("Lifetime", "u"),
+        SERVER_PROPERTY("Binding", "s"),
+        SERVER_PROPERTY("Location", "s"),
+        SERVER_PROPERTY("LwM2MVersion", "s"),
+        SERVER_PROPERTY("LastError", "s"),
+        SD_BUS_METHOD("Update", "", "", method_update, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+static int server_enumerate(sd_bus *bus, const char *prefix, void *userdata, char ***nodes,
+                            sd_bus_error *error)
+{
+        lwm2m_bus *b = userdata;
+        size_t n = server_count(b), k = 0;
+        char **v = calloc(n + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                bus_server_info info;
+                if (server_at(b, i, &info) < 0 ||
+                    asprintf(&v[k], BUS_SERVER_PATH "/%u", (unsigned)info.short_id) < 0) {
+                        v[k] = NULL;
+                        continue;
+                }
+                k++;
+        }
+        *nodes = v;
+        return 0;
+}
+
+void bus_server_changed(lwm2m_bus *b, uint16_t short_id)
+{
+        if (!b)
+                return;
+        char path[64];
+        snprintf(path, sizeof(path), BUS_SERVER_PATH "/%u", (unsigned)short_id);
+        /* NULL: every property that announces its changes. */
+        sd_bus_emit_properties_changed_strv(b->bus, path, BUS_IFACE_SERVER, NULL);
+        sd_bus_emit_properties_changed(b->bus, BUS_ROOT_PATH, BUS_IFACE_MANAGER, "State", "Servers",
+                                       NULL);
+}
+
+/* ---- life cycle ---- */
+
+static void on_tree_change(void *userdata, const lwm2m_change *c)
+{
+        lwm2m_bus *b = userdata;
+        export_on_change(b, c);
+        if (c->kind != LWM2M_CHANGE_VALUES && !(b->adding && c->origin == b))
+                emit_manager_changed(b, "Objects");
+}
+
+static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        bus_log(userdata, LOG_WARNING, "lost the D-Bus connection; running on without D-Bus");
+        return 0;
+}
+
+static int open_bus(const char *address, sd_bus **out)
+{
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+        if (!address || strcmp(address, "system") == 0)
+                return sd_bus_open_system_with_description(out, "lwm2md");
+        if (strcmp(address, "user") == 0)
+                return sd_bus_open_user_with_description(out, "lwm2md");
+        r = sd_bus_new(&bus);
+        if (r >= 0)
+                r = sd_bus_set_address(bus, address);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(bus, true);
+        if (r >= 0)
+                r = sd_bus_set_description(bus, "lwm2md");
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+        *out = TAKE_PTR(bus);
+        return 0;
+}
+
+int bus_new(sd_event *event, lwm2m_tree *tree, const bus_config *cfg, lwm2m_bus **out, char *why,
+            size_t why_size)
+{
+        const char *address = cfg->address ? cfg->address : "system";
+        lwm2m_bus *b = calloc(1, sizeof(*b));
+        if (!b)
+                return -ENOMEM;
+        b->tree = tree;
+        b->reg = lwm2m_tree_registry(tree);
+        b->endpoint = strdup(cfg->endpoint ? cfg->endpoint : "");
+        snprintf(b->lwm2m_version, sizeof(b->lwm2m_version), "%s",
+                 cfg->lwm2m_version ? cfg->lwm2m_version : "");
+        if (cfg->ops)
+                b->ops = *cfg->ops;
+        b->ops_userdata = cfg->ops_userdata;
+        b->log = cfg->log;
+        b->log_userdata = cfg->log_userdata;
+        const char *step = "cannot connect to the bus";
+        int r = b->endpoint ? open_bus(address, &b->bus) : -ENOMEM;
+        if (r >= 0) {
+                step = "cannot export the object tree";
+                r = sd_bus_add_object_vtable(b->bus, NULL, BUS_ROOT_PATH, BUS_IFACE_MANAGER,
+                                             manager_vtable, b);
+        }
+        if (r >= 0)
+                r = sd_bus_add_object_manager(b->bus, NULL, BUS_ROOT_PATH);
+        if (r >= 0)
+                r = sd_bus_add_fallback_vtable(b->bus, NULL, BUS_SERVER_PATH, BUS_IFACE_SERVER,
+                                               server_vtable, server_find, b);
+        if (r >= 0)
+                r = sd_bus_add_node_enumerator(b->bus, NULL, BUS_SERVER_PATH, server_enumerate, b);
+        if (r >= 0)
+                r = export_register(b);
+        if (r >= 0)
+                r = sd_bus_match_signal(b->bus, NULL, "org.freedesktop.DBus.Local",
+                                        "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+                                        "Disconnected", on_disconnected, b);
+        if (r >= 0) {
+                r = lwm2m_tree_add_listener(tree, on_tree_change, b);
+                b->listening = r >= 0;
+        }
+        if (r >= 0) {
+                step = "cannot own the name " BUS_NAME;
+                r = sd_bus_request_name(b->bus, BUS_NAME, 0);
+        }
+        if (r >= 0) {
+                step = "cannot attach the bus to the event loop";
+                r = sd_bus_attach_event(b->bus, event, SD_EVENT_PRIORITY_NORMAL);
+        }
+        if (r < 0) {
+                snprintf(why, why_size, "%s (%s): %s", step, address, strerror(-r));
+                bus_free(b);
+                return r;
+        }
+        *out = b;
+        return 0;
+}
+
+void bus_free(lwm2m_bus *b)
+{
+        if (!b)
+                return;
+        if (b->listening)
+                lwm2m_tree_remove_listener(b->tree, on_tree_change, b);
+        /* D-Bus calls waiting for owners go unanswered: the connection goes too. */
+        export_free(b);
+        owner_free_all(b);
+        if (b->bus) {
+                sd_bus_detach_event(b->bus);
+                sd_bus_flush_close_unref(b->bus);
+        }
+        free(b->endpoint);
+        free(b);
+}
+
+const char *bus_unique_name(lwm2m_bus *b)
+{
+        const char *name = NULL;
+        if (!b || sd_bus_get_unique_name(b->bus, &name) < 0)
+                return NULL;
+        return name;
+}

@@ -1,0 +1,40 @@
+/* export.h - the object tree on D-Bus: object definitions, instances with the
+ * generic org.lwm2md1.Instance and the typed org.lwm2md1.Object<oid>, value conversion. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+#include "../model/record.h"
+#include "../model/tree.h"
+
+typedef struct lwm2m_bus lwm2m_bus;
+
+/* Registers the fallback vtables and node enumerators under /org/lwm2md1/object
+ * and the typed interfaces of objects that already have instances. */
+int export_register(lwm2m_bus *b);
+/* Frees the typed interfaces (after the connection is closed) and answers
+ * nothing more to D-Bus calls still waiting for owners. */
+void export_free(lwm2m_bus *b);
+/* Builds and registers org.lwm2md1.Object<oid> the first time an instance of
+ * the object appears (built lazily: definitions never used cost nothing). */
+int export_typed_ensure(lwm2m_bus *b, uint16_t oid);
+/* The tree listener's part: InterfacesAdded/Removed and PropertiesChanged. */
+void export_on_change(lwm2m_bus *b, const lwm2m_change *c);
+/* Announces an instance with all its interfaces and values (InterfacesAdded). */
+void export_emit_instance_added(lwm2m_bus *b, uint16_t oid, uint16_t iid);
+
+/* "/org/lwm2md1/object/<oid>/<iid>" into `buf` (at least 48 bytes). */
+void export_instance_path(uint16_t oid, uint16_t iid, char *buf, size_t size);
+
+/* Reads a{qv} (resource ID -> value; a{qT} for multiple resources) into
+ * records under /oid/iid, converted to the definition's types. Resources the
+ * caller may not set are refused unless `as_owner`; secrets always are. On
+ * failure `error` holds an org.lwm2md1.Error naming the resource. */
+int export_read_values(lwm2m_bus *b, sd_bus_message *m, const lwm2m_object_def *obj, uint16_t iid,
+                       bool as_owner, lwm2m_record_list *out, sd_bus_error *error);
+/* Appends records of one instance as a{qv}, the way Owner.Write receives them. */
+int export_append_records(sd_bus_message *m, const lwm2m_object_def *obj, const lwm2m_record *recs,
+                          size_t n);

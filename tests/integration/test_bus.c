@@ -1,0 +1,1175 @@
+/* test_bus.c - integration: the daemon's D-Bus layer on a private dbus-daemon,
+ * with a provider (sd-bus, in this process) and the test LwM2M server on the other side. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../src/formats/format.h"
+#include "daemon_fixture.h"
+
+#define TEST_BUS_CONFIG   SOURCE_ROOT "/tests/integration/dbus-test.conf"
+#define POLICY_BUS_CONFIG SOURCE_ROOT "/tests/integration/dbus-policy-test.conf"
+#define TEMP_PATH         "/org/lwm2md1/object/3303/0"
+#define LIGHT_PATH        "/org/lwm2md1/object/3311/0"
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- a private dbus-daemon ---- */
+
+typedef struct private_bus {
+        pid_t pid;
+        char dir[64];
+        char address[512];
+} private_bus;
+
+static int private_bus_start(private_bus *pb, const char *config, const char *log_path)
+{
+        snprintf(pb->dir, sizeof(pb->dir), "/tmp/lwm2md-bus.XXXXXX");
+        if (!mkdtemp(pb->dir))
+                return -errno;
+        /* Reachable for the unprivileged user of the policy test. */
+        chmod(pb->dir, 0755);
+        char config_arg[512], address_arg[128];
+        snprintf(config_arg, sizeof(config_arg), "--config-file=%s", config);
+        snprintf(address_arg, sizeof(address_arg), "--address=unix:path=%s/bus", pb->dir);
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        char *argv[] = {(char *)"dbus-daemon",       config_arg,         address_arg,
+                        (char *)"--print-address=1", (char *)"--nofork", NULL};
+        pb->pid = fork();
+        if (pb->pid == 0) {
+                /* The bus goes with the test, even when the test crashes. */
+                prctl(PR_SET_PDEATHSIG, SIGTERM);
+                dup2(fds[1], STDOUT_FILENO);
+                if (log_fd >= 0)
+                        dup2(log_fd, STDERR_FILENO);
+                execvp("dbus-daemon", argv);
+                _exit(127);
+        }
+        int r = pb->pid < 0 ? -errno : 0;
+        if (log_fd >= 0)
+                close(log_fd);
+        close(fds[1]);
+        if (r < 0) {
+                close(fds[0]);
+                pb->pid = 0;
+                return r;
+        }
+        size_t len = 0;
+        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+        while (len < sizeof(pb->address) - 1 && !memchr(pb->address, '\n', len) &&
+               poll(&pfd, 1, 5000) > 0) {
+                ssize_t n = read(fds[0], pb->address + len, sizeof(pb->address) - 1 - len);
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+                pb->address[len] = '\0';
+        }
+        close(fds[0]);
+        pb->address[strcspn(pb->address, "\n")] = '\0';
+        return pb->address[0] ? 0 : -EIO;
+}
+
+static void private_bus_stop(private_bus *pb)
+{
+        if (pb->pid > 0) {
+                kill(pb->pid, SIGTERM);
+                waitpid(pb->pid, NULL, 0);
+                pb->pid = 0;
+        }
+        if (pb->dir[0]) {
+                char path[128];
+                snprintf(path, sizeof(path), "%s/bus", pb->dir);
+                unlink(path);
+                rmdir(pb->dir);
+                pb->dir[0] = '\0';
+        }
+}
+
+static sd_bus *connect_to(const char *address)
+{
+        sd_bus *bus = NULL;
+        if (sd_bus_new(&bus) < 0)
+                return NULL;
+        if (sd_bus_set_address(bus, address) < 0 || sd_bus_set_bus_client(bus, true) < 0 ||
+            sd_bus_start(bus) < 0) {
+                sd_bus_unref(bus);
+                return NULL;
+        }
+        return bus;
+}
+
+/* ---- the provider: a local service with its own connection and thread ---- */
+
+typedef struct provider {
+        sd_bus *bus;
+        pthread_t thread;
+        pthread_mutex_t lock; /* every use of `bus` and of the fields below */
+        atomic_bool stop;
+        bool running;
+        /* What the Owner calls brought. */
+        unsigned writes, executes, deletes, reads;
+        uint16_t last_write_rid;
+        int64_t last_write_x;
+        char last_write_sig[16];
+        uint16_t last_exec_rid;
+        char last_exec_args[64];
+        /* How to answer. */
+        const char *write_error;
+        bool hold_writes;
+        sd_bus_message *held[8];
+        size_t n_held;
+        double on_demand_value;
+        /* PropertiesChanged seen from the daemon. */
+        unsigned changes;
+        char changed_iface[64];
+        char changed_names[256];
+} provider;
+
+static int owner_write(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        provider *p = userdata;
+        int r = sd_bus_message_enter_container(m, 'a', "{qv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "qv")) > 0) {
+                const char *contents = NULL;
+                r = sd_bus_message_read_basic(m, 'q', &p->last_write_rid);
+                if (r >= 0)
+                        r = sd_bus_message_peek_type(m, NULL, &contents);
+                if (r < 0)
+                        break;
+                snprintf(p->last_write_sig, sizeof(p->last_write_sig), "%s", contents);
+                r = sd_bus_message_enter_container(m, 'v', contents);
+                if (r >= 0 && strcmp(contents, "x") == 0)
+                        r = sd_bus_message_read_basic(m, 'x', &p->last_write_x);
+                else if (r >= 0)
+                        r = sd_bus_message_skip(m, contents);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        if (r < 0)
+                return r;
+        p->writes++;
+        if (p->write_error)
+                return sd_bus_error_set(error, p->write_error, "refused by the test provider");
+        if (p->hold_writes && p->n_held < 8) {
+                p->held[p->n_held++] = sd_bus_message_ref(m);
+                return 1;
+        }
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int owner_execute(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        provider *p = userdata;
+        const char *args;
+        int r = sd_bus_message_read(m, "qs", &p->last_exec_rid, &args);
+        if (r < 0)
+                return r;
+        snprintf(p->last_exec_args, sizeof(p->last_exec_args), "%s", args);
+        p->executes++;
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int owner_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        provider *p = userdata;
+        p->deletes++;
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int owner_read(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        provider *p = userdata;
+        const void *rids;
+        size_t size;
+        int r = sd_bus_message_read_array(m, 'q', &rids, &size);
+        if (r < 0)
+                return r;
+        p->reads++;
+        sd_bus_message *reply = NULL;
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{qv}");
+        for (size_t i = 0; r >= 0 && i < size / sizeof(uint16_t); i++) {
+                uint16_t rid = ((const uint16_t *)rids)[i];
+                if (rid == 5700)
+                        r = sd_bus_message_append(reply, "{qv}", rid, "d", p->on_demand_value);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+static const sd_bus_vtable owner_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD("Write", "a{qv}", "", owner_write, 0),
+        SD_BUS_METHOD("Execute", "qs", "", owner_execute, 0),
+        SD_BUS_METHOD("Delete", "", "", owner_delete, 0),
+        SD_BUS_METHOD("Read", "aq", "a{qv}", owner_read, 0),
+        SD_BUS_VTABLE_END,
+};
+
+static int owner_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                      void **found, sd_bus_error *error)
+{
+        *found = userdata;
+        return 1;
+}
+
+static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        provider *p = userdata;
+        const char *iface;
+        if (sd_bus_message_read_basic(m, 's', &iface) < 0)
+                return 0;
+        snprintf(p->changed_iface, sizeof(p->changed_iface), "%s", iface);
+        p->changed_names[0] = '\0';
+        if (sd_bus_message_enter_container(m, 'a', "{sv}") < 0)
+                return 0;
+        while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                const char *name;
+                if (sd_bus_message_read_basic(m, 's', &name) < 0 ||
+                    sd_bus_message_skip(m, "v") < 0 || sd_bus_message_exit_container(m) < 0)
+                        return 0;
+                size_t len = strlen(p->changed_names);
+                snprintf(p->changed_names + len, sizeof(p->changed_names) - len, "%s ", name);
+        }
+        p->changes++;
+        return 0;
+}
+
+static void *provider_run(void *arg)
+{
+        provider *p = arg;
+        while (!atomic_load(&p->stop)) {
+                pthread_mutex_lock(&p->lock);
+                while (sd_bus_process(p->bus, NULL) > 0)
+                        ;
+                struct pollfd pfd = {.fd = sd_bus_get_fd(p->bus), .events = POLLIN};
+                pthread_mutex_unlock(&p->lock);
+                poll(&pfd, 1, 20);
+        }
+        return NULL;
+}
+
+/* A provider on its own connection; `owner_iface`: whether it exports org.lwm2md1.Owner. */
+static int provider_start(provider *p, const char *address, bool owner_iface)
+{
+        *p = (provider){0};
+        pthread_mutex_init(&p->lock, NULL);
+        p->bus = connect_to(address);
+        if (!p->bus)
+                return -EIO;
+        int r = owner_iface ? sd_bus_add_fallback_vtable(p->bus, NULL, "/org/lwm2md1/object",
+                                                         "org.lwm2md1.Owner", owner_vtable,
+                                                         owner_find, p)
+                            : 0;
+        if (r >= 0)
+                r = sd_bus_match_signal(p->bus, NULL, "org.lwm2md1", NULL,
+                                        "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                        on_properties_changed, p);
+        if (r < 0)
+                return r;
+        r = -pthread_create(&p->thread, NULL, provider_run, p);
+        p->running = r == 0;
+        return r;
+}
+
+/* Stops serving; the connection closes with it (the provider "exits"). */
+static void provider_stop(provider *p)
+{
+        if (p->running) {
+                atomic_store(&p->stop, true);
+                pthread_join(p->thread, NULL);
+                p->running = false;
+        }
+        for (size_t i = 0; i < p->n_held; i++)
+                sd_bus_message_unref(p->held[i]);
+        p->n_held = 0;
+        p->bus = sd_bus_flush_close_unref(p->bus);
+        pthread_mutex_destroy(&p->lock);
+}
+
+/* A method call on the daemon from the provider's connection. */
+static int provider_call(provider *p, const char *path, const char *iface, const char *member,
+                         sd_bus_error *error, sd_bus_message **reply, const char *types, ...)
+{
+        va_list ap;
+        va_start(ap, types);
+        pthread_mutex_lock(&p->lock);
+        int r = sd_bus_call_methodv(p->bus, "org.lwm2md1", path, iface, member, error, reply, types,
+                                    ap);
+        pthread_mutex_unlock(&p->lock);
+        va_end(ap);
+        return r;
+}
+
+static int provider_set(provider *p, const char *path, const char *iface, const char *property,
+                        sd_bus_error *error, const char *type, ...)
+{
+        va_list ap;
+        va_start(ap, type);
+        pthread_mutex_lock(&p->lock);
+        int r = sd_bus_set_propertyv(p->bus, "org.lwm2md1", path, iface, property, error, type, ap);
+        pthread_mutex_unlock(&p->lock);
+        va_end(ap);
+        return r;
+}
+
+/* Waits until the provider has seen a PropertiesChanged after `seen` naming `name`. */
+/* What the provider saw so far, copied under its lock (checks never hold it). */
+static provider provider_snapshot(provider *p)
+{
+        pthread_mutex_lock(&p->lock);
+        provider copy = *p;
+        pthread_mutex_unlock(&p->lock);
+        return copy;
+}
+
+/* A counter of the provider's, read under its lock. */
+static unsigned provider_count(provider *p, const unsigned *counter)
+{
+        pthread_mutex_lock(&p->lock);
+        unsigned v = *counter;
+        pthread_mutex_unlock(&p->lock);
+        return v;
+}
+
+static bool provider_wait_change(provider *p, unsigned seen, const char *name, int timeout_ms)
+{
+        int64_t end = now_ms() + timeout_ms;
+        for (;;) {
+                pthread_mutex_lock(&p->lock);
+                bool done = p->changes > seen && strstr(p->changed_names, name);
+                pthread_mutex_unlock(&p->lock);
+                if (done)
+                        return true;
+                if (now_ms() >= end)
+                        return false;
+                usleep(10000);
+        }
+}
+
+/* ---- the whole setting: bus, server, daemon, provider, an operator ---- */
+
+typedef struct env {
+        daemon_fixture f;
+        private_bus bus;
+        provider prov;
+        sd_bus *op; /* another local client: not an owner */
+} env;
+
+/* A definition whose resource names exercise every naming rule. */
+static const char names_ddf[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<LWM2M><Object ObjectType=\"MODefinition\"><Name>Name Test</Name>"
+        "<ObjectID>32770</ObjectID><ObjectURN>urn:oma:lwm2m:x:32770</ObjectURN>"
+        "<MultipleInstances>Multiple</MultipleInstances><Mandatory>Optional</Mandatory>"
+        "<Resources>"
+#define ITEM(id, name, ops, multiple, type)                                                        \
+        "<Item ID=\"" id "\"><Name>" name "</Name><Operations>" ops "</Operations>"                \
+        "<MultipleInstances>" multiple "</MultipleInstances><Mandatory>Optional</Mandatory>"       \
+        "<Type>" type "</Type><RangeEnumeration></RangeEnumeration><Units></Units>"                \
+        "<Description>test</Description></Item>"
+        ITEM("0", "level", "R", "Single", "Integer") ITEM("1", "Level", "RW", "Single", "Float")
+                ITEM("2", "3 phase", "R", "Single", "String")
+                        ITEM("3", "x", "R", "Single", "Boolean")
+                                ITEM("4", "do it!", "E", "Single", "")
+                                        ITEM("5", "Counts", "R", "Multiple", "Integer")
+                                                ITEM("6", "Data", "R", "Single", "Opaque")
+                                                        ITEM("7", "Link", "R", "Single", "Objlnk")
+#undef ITEM
+                                                                "</Resources></Object></LWM2M>\n";
+
+static void start_all_with(env *e, const char *bus_config, bool names_object)
+{
+        assert_int_equal(fixture_init(&e->f), 0);
+        ts_config cfg = {.security = TS_SECURITY_NOSEC};
+        e->f.server = ts_new(&cfg);
+        assert_non_null(e->f.server);
+        char log[400];
+        snprintf(log, sizeof(log), "%s/dbus-daemon.log", e->f.dir);
+        assert_int_equal(private_bus_start(&e->bus, bus_config, log), 0);
+
+        char extra[1024];
+        int n = snprintf(extra, sizeof(extra),
+                         "[server 1]\nuri = %s\nlifetime = 60\nretry-timer = 1\n",
+                         ts_uri(e->f.server));
+        if (names_object) {
+                char path[512];
+                assert_int_equal(
+                        fixture_write_file(&e->f, "32770.xml", names_ddf, path, sizeof(path)), 0);
+                /* A second objects directory: the scratch directory itself. */
+                snprintf(extra + n, sizeof(extra) - (size_t)n, "[lwm2md]\nobjects-dir = %s\n",
+                         e->f.dir);
+        }
+        assert_int_equal(fixture_write_config(&e->f, extra), 0);
+        const char *args[] = {"--bus", e->bus.address, NULL};
+        assert_int_equal(fixture_start_daemon(&e->f, args), 0);
+        assert_non_null(ts_wait_register(e->f.server, 0, 10000));
+        assert_true(fixture_wait_log(&e->f, "on D-Bus as org.lwm2md1", 5000));
+
+        assert_int_equal(provider_start(&e->prov, e->bus.address, true), 0);
+        e->op = connect_to(e->bus.address);
+        assert_non_null(e->op);
+}
+
+static void start_all(env *e, const char *bus_config)
+{
+        start_all_with(e, bus_config, false);
+}
+
+static int setup(void **state)
+{
+        env *e = calloc(1, sizeof(*e));
+        assert_non_null(e);
+        *state = e;
+        start_all(e, TEST_BUS_CONFIG);
+        return 0;
+}
+
+static int setup_names(void **state)
+{
+        env *e = calloc(1, sizeof(*e));
+        assert_non_null(e);
+        *state = e;
+        start_all_with(e, TEST_BUS_CONFIG, true);
+        return 0;
+}
+
+static int setup_policy(void **state)
+{
+        env *e = calloc(1, sizeof(*e));
+        assert_non_null(e);
+        *state = e;
+        start_all(e, POLICY_BUS_CONFIG);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        env *e = *state;
+        if (e->prov.bus)
+                provider_stop(&e->prov);
+        e->op = sd_bus_flush_close_unref(e->op);
+        fixture_cleanup(&e->f);
+        private_bus_stop(&e->bus);
+        free(e);
+        return 0;
+}
+
+/* Stops the daemon the normal way and checks it left no sanitizer report. */
+static void finish(env *e)
+{
+        assert_int_equal(fixture_stop_daemon(&e->f, 10000), 0);
+        fixture_assert_clean_log(&e->f);
+}
+
+/* ---- helpers for the checks ---- */
+
+static int resolve_resource(void *userdata, const lwm2m_path *p, lwm2m_type *type, bool *multiple)
+{
+        *multiple = false;
+        switch (p->id[2]) {
+        case 5700:
+        case 5601:
+        case 5602:
+                *type = LWM2M_TYPE_FLOAT;
+                return 0;
+        case 5701:
+                *type = LWM2M_TYPE_STRING;
+                return 0;
+        case 5851:
+                *type = LWM2M_TYPE_INTEGER;
+                return 0;
+        case 5850:
+                *type = LWM2M_TYPE_BOOLEAN;
+                return 0;
+        default:
+                return -ENOENT;
+        }
+}
+
+/* A server Read of one resource in `format`, decoded back to a double. */
+static double server_read_float(env *e, const char *path, int format)
+{
+        ts_response resp;
+        assert_int_equal(ts_request(e->f.server, COAP_REQUEST_CODE_GET, path, -1, format, -1, NULL,
+                                    0, 5000, &resp),
+                         0);
+        char code[8];
+        if (resp.code != COAP_RESPONSE_CODE_CONTENT)
+                fail_msg("Read %s in format %d: %s", path, format, ts_code_str(resp.code, code));
+        assert_int_equal(resp.content_format, format);
+        lwm2m_path base;
+        assert_int_equal(lwm2m_path_parse(path, &base), 0);
+        lwm2m_resolver resolver = {.resource = resolve_resource};
+        lwm2m_record_list l = {0};
+        assert_int_equal(
+                lwm2m_format_decode((uint16_t)format, &base, resp.payload, resp.len, &resolver, &l),
+                0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].value.type, LWM2M_TYPE_FLOAT);
+        double v = l.items[0].value.f;
+        lwm2m_record_list_free(&l);
+        ts_response_free(&resp);
+        return v;
+}
+
+static uint8_t server_request(env *e, coap_pdu_code_t method, const char *path, int format,
+                              const char *payload)
+{
+        ts_response resp;
+        int r = ts_request(e->f.server, method, path, format, -1, -1, payload,
+                           payload ? strlen(payload) : 0, 8000, &resp);
+        assert_int_equal(r, 0);
+        uint8_t code = resp.code;
+        ts_response_free(&resp);
+        return code;
+}
+
+static void add_temperature(env *e)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        int r = provider_call(&e->prov, "/org/lwm2md1", "org.lwm2md1.Manager", "AddInstance",
+                              &error, &reply, "qqa{qv}", 3303, 0, 2, 5700, "d", 21.5, 5701, "s",
+                              "Cel");
+        if (r < 0)
+                fail_msg("AddInstance: %s", error.message);
+        const char *path;
+        assert_true(sd_bus_message_read(reply, "o", &path) >= 0);
+        assert_string_equal(path, TEMP_PATH);
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&error);
+}
+
+static void add_light(env *e)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = provider_call(&e->prov, "/org/lwm2md1", "org.lwm2md1.Manager", "AddInstance",
+                              &error, NULL, "qqa{qv}", 3311, 65535, 2, 5850, "b", 0, 5851, "x",
+                              (int64_t)10);
+        if (r < 0)
+                fail_msg("AddInstance: %s", error.message);
+        sd_bus_error_free(&error);
+}
+
+static double get_double(sd_bus *bus, const char *path, const char *iface, const char *name)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        double d = -1;
+        int r = sd_bus_get_property_trivial(bus, "org.lwm2md1", path, iface, name, &error, 'd', &d);
+        if (r < 0)
+                fail_msg("Get %s: %s", name, error.message);
+        sd_bus_error_free(&error);
+        return d;
+}
+
+static int64_t get_int64(sd_bus *bus, const char *path, const char *iface, const char *name)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int64_t x = -1;
+        int r = sd_bus_get_property_trivial(bus, "org.lwm2md1", path, iface, name, &error, 'x', &x);
+        if (r < 0)
+                fail_msg("Get %s: %s", name, error.message);
+        sd_bus_error_free(&error);
+        return x;
+}
+
+/* Runs a shell command and returns its output (stdout and stderr). */
+static char *run_output(const char *command, int *status)
+{
+        FILE *fp = popen(command, "r");
+        assert_non_null(fp);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&buf, &len);
+        char chunk[4096];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+                fwrite(chunk, 1, n, mem);
+        int st = pclose(fp);
+        fclose(mem);
+        if (status)
+                *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+        return buf;
+}
+
+/* ---- the tests ---- */
+
+static void test_provider_values_reach_server(void **state)
+{
+        env *e = *state;
+        unsigned updates = ts_update_count(e->f.server);
+        add_temperature(e);
+        ts_registration *reg = ts_wait_update(e->f.server, updates, 5000);
+        assert_non_null(reg);
+        assert_non_null(strstr(reg->links, "</3303/0>"));
+        assert_true(server_read_float(e, "/3303/0/5700", LWM2M_FORMAT_TEXT) == 21.5);
+
+        /* A property Set, then several values as one change. */
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        assert_true(provider_set(&e->prov, TEMP_PATH, "org.lwm2md1.Object3303", "SensorValue",
+                                 &error, "d", 22.5) >= 0);
+        assert_true(server_read_float(e, "/3303/0/5700", LWM2M_FORMAT_SENML_JSON) == 22.5);
+        assert_true(provider_call(&e->prov, TEMP_PATH, "org.lwm2md1.Instance", "SetValues", &error,
+                                  NULL, "a{qv}", 3, 5700, "d", 23.25, 5601, "d", -4.0, 5602, "d",
+                                  30.0) >= 0);
+        assert_true(server_read_float(e, "/3303/0/5700", LWM2M_FORMAT_TEXT) == 23.25);
+        assert_true(server_read_float(e, "/3303/0/5700", LWM2M_FORMAT_SENML_JSON) == 23.25);
+        assert_true(server_read_float(e, "/3303/0/5700", LWM2M_FORMAT_SENML_CBOR) == 23.25);
+        assert_true(server_read_float(e, "/3303/0/5700", LWM2M_FORMAT_TLV) == 23.25);
+        assert_true(server_read_float(e, "/3303/0/5601", LWM2M_FORMAT_TLV) == -4.0);
+
+        /* Anyone reads the typed properties; the integer width does not matter on input. */
+        assert_true(get_double(e->op, TEMP_PATH, "org.lwm2md1.Object3303", "SensorValue") == 23.25);
+        assert_true(provider_call(&e->prov, TEMP_PATH, "org.lwm2md1.Instance", "SetValues", &error,
+                                  NULL, "a{qv}", 1, 5700, "i", -7) >= 0);
+        assert_true(get_double(e->op, TEMP_PATH, "org.lwm2md1.Object3303", "SensorValue") == -7.0);
+        sd_bus_error_free(&error);
+
+        sd_bus_message *reply = NULL;
+        const char *owner = NULL;
+        assert_true(sd_bus_get_property(e->op, "org.lwm2md1", TEMP_PATH, "org.lwm2md1.Instance",
+                                        "Owner", &error, &reply, "s") >= 0);
+        assert_true(sd_bus_message_read(reply, "s", &owner) >= 0);
+        const char *unique = NULL;
+        sd_bus_get_unique_name(e->prov.bus, &unique);
+        assert_string_equal(owner, unique);
+        sd_bus_message_unref(reply);
+        finish(e);
+}
+
+static void test_bad_values_are_refused(void **state)
+{
+        env *e = *state;
+        add_temperature(e);
+        add_light(e);
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        /* Wrong type: named resource, nothing stored. */
+        assert_true(provider_call(&e->prov, TEMP_PATH, "org.lwm2md1.Instance", "SetValues", &error,
+                                  NULL, "a{qv}", 2, 5601, "d", 1.0, 5700, "s", "hot") < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.InvalidValue");
+        assert_non_null(strstr(error.message, "Temperature (3303) resource Sensor Value (5700)"));
+        sd_bus_error_free(&error);
+        assert_true(get_double(e->op, TEMP_PATH, "org.lwm2md1.Object3303", "SensorValue") == 21.5);
+
+        /* Out of the range the definition gives. */
+        assert_true(provider_set(&e->prov, LIGHT_PATH, "org.lwm2md1.Object3311", "Dimmer", &error,
+                                 "x", (int64_t)150) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.InvalidValue");
+        assert_non_null(strstr(error.message, "Dimmer (5851)"));
+        assert_non_null(strstr(error.message, "0..100"));
+        sd_bus_error_free(&error);
+        assert_int_equal(get_int64(e->op, LIGHT_PATH, "org.lwm2md1.Object3311", "Dimmer"), 10);
+
+        /* A float that is no integer, for an integer resource. */
+        assert_true(provider_call(&e->prov, LIGHT_PATH, "org.lwm2md1.Instance", "Write", &error,
+                                  NULL, "qv", 5851, "d", 2.5) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.InvalidValue");
+        assert_non_null(strstr(error.message, "Dimmer (5851)"));
+        sd_bus_error_free(&error);
+
+        /* Unknown resource; an executable one. */
+        assert_true(provider_call(&e->prov, TEMP_PATH, "org.lwm2md1.Instance", "SetValues", &error,
+                                  NULL, "a{qv}", 1, 9999, "d", 1.0) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.NotFound");
+        sd_bus_error_free(&error);
+        assert_true(provider_call(&e->prov, TEMP_PATH, "org.lwm2md1.Instance", "Write", &error,
+                                  NULL, "qv", 5605, "s", "") < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.NotAllowed");
+        sd_bus_error_free(&error);
+
+        /* Someone else may set W resources only. */
+        assert_true(sd_bus_set_property(e->op, "org.lwm2md1", TEMP_PATH, "org.lwm2md1.Object3303",
+                                        "SensorValue", &error, "d", 0.0) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.NotAllowed");
+        sd_bus_error_free(&error);
+        unsigned seen = provider_count(&e->prov, &e->prov.changes);
+        assert_true(sd_bus_set_property(e->op, "org.lwm2md1", LIGHT_PATH, "org.lwm2md1.Object3311",
+                                        "Dimmer", &error, "x", (int64_t)20) >= 0);
+        assert_int_equal(get_int64(e->op, LIGHT_PATH, "org.lwm2md1.Object3311", "Dimmer"), 20);
+        assert_true(provider_wait_change(&e->prov, seen, "Dimmer", 2000));
+        provider seen_by = provider_snapshot(&e->prov);
+        assert_string_equal(seen_by.changed_iface, "org.lwm2md1.Object3311");
+
+        /* Security secrets are neither properties nor readable. */
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", "/org/lwm2md1/object/0/0",
+                                       "org.lwm2md1.Instance", "Read", &error, NULL, "q", 5) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.AccessDenied");
+        sd_bus_error_free(&error);
+        assert_true(sd_bus_get_property(e->op, "org.lwm2md1", "/org/lwm2md1/object/0/0",
+                                        "org.lwm2md1.Object0", "SecretKey", &error, NULL,
+                                        "ay") < 0);
+        /* sd-bus names an unknown property InvalidArgs or UnknownProperty. */
+        assert_true(sd_bus_error_has_name(&error, "org.freedesktop.DBus.Error.InvalidArgs") ||
+                    sd_bus_error_has_name(&error, "org.freedesktop.DBus.Error.UnknownProperty"));
+        sd_bus_error_free(&error);
+        sd_bus_message *reply = NULL;
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", "/org/lwm2md1/object/0/0",
+                                       "org.lwm2md1.Instance", "Read", &error, &reply, "q",
+                                       0) >= 0);
+        const char *uri = NULL;
+        assert_true(sd_bus_message_read(reply, "v", "s", &uri) >= 0);
+        assert_string_equal(uri, ts_uri(e->f.server));
+        sd_bus_message_unref(reply);
+        finish(e);
+}
+
+static void test_server_write_reaches_owner(void **state)
+{
+        env *e = *state;
+        add_light(e);
+        unsigned seen = provider_count(&e->prov, &e->prov.changes);
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_PUT, "/3311/0/5851", 0, "42"),
+                         COAP_RESPONSE_CODE_CHANGED);
+        provider seen_by = provider_snapshot(&e->prov);
+        assert_int_equal(seen_by.writes, 1);
+        assert_int_equal(seen_by.last_write_rid, 5851);
+        assert_string_equal(seen_by.last_write_sig, "x");
+        assert_int_equal(seen_by.last_write_x, 42);
+        assert_true(provider_wait_change(&e->prov, seen, "Dimmer", 2000));
+        assert_int_equal(get_int64(e->op, LIGHT_PATH, "org.lwm2md1.Object3311", "Dimmer"), 42);
+
+        /* The provider's refusal becomes the server's error; nothing is stored. */
+        pthread_mutex_lock(&e->prov.lock);
+        e->prov.write_error = "org.lwm2md1.Error.InvalidValue";
+        pthread_mutex_unlock(&e->prov.lock);
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_PUT, "/3311/0/5851", 0, "43"),
+                         COAP_RESPONSE_CODE_BAD_REQUEST);
+        pthread_mutex_lock(&e->prov.lock);
+        e->prov.write_error = "org.lwm2md1.Error.NotAllowed";
+        pthread_mutex_unlock(&e->prov.lock);
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_PUT, "/3311/0/5851", 0, "44"),
+                         COAP_RESPONSE_CODE_NOT_ALLOWED);
+        pthread_mutex_lock(&e->prov.lock);
+        e->prov.write_error = "org.lwm2md1.Error.NotFound";
+        pthread_mutex_unlock(&e->prov.lock);
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_PUT, "/3311/0/5851", 0, "45"),
+                         COAP_RESPONSE_CODE_NOT_FOUND);
+        assert_int_equal(get_int64(e->op, LIGHT_PATH, "org.lwm2md1.Object3311", "Dimmer"), 42);
+        assert_int_equal(provider_count(&e->prov, &e->prov.writes), 4);
+
+        /* A server Delete asks the owner too. */
+        pthread_mutex_lock(&e->prov.lock);
+        e->prov.write_error = NULL;
+        pthread_mutex_unlock(&e->prov.lock);
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_DELETE, "/3311/0", -1, NULL),
+                         COAP_RESPONSE_CODE_DELETED);
+        assert_int_equal(provider_count(&e->prov, &e->prov.deletes), 1);
+        finish(e);
+}
+
+/* A provider without org.lwm2md1.Owner: writes and deletes go through, executes do not. */
+static void test_owner_without_owner_interface(void **state)
+{
+        env *e = *state;
+        provider plain;
+        assert_int_equal(provider_start(&plain, e->bus.address, false), 0);
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = provider_call(&plain, "/org/lwm2md1", "org.lwm2md1.Manager", "AddInstance", &error,
+                              NULL, "qqa{qv}", 3311, 0, 1, 5851, "x", (int64_t)10);
+        if (r >= 0)
+                r = provider_call(&plain, "/org/lwm2md1", "org.lwm2md1.Manager", "AddInstance",
+                                  &error, NULL, "qqa{qv}", 3303, 0, 1, 5700, "d", 1.0);
+        if (r < 0) {
+                provider_stop(&plain);
+                fail_msg("AddInstance: %s", error.message);
+        }
+        uint8_t write = server_request(e, COAP_REQUEST_CODE_PUT, "/3311/0/5851", 0, "33");
+        int64_t dimmer = get_int64(e->op, LIGHT_PATH, "org.lwm2md1.Object3311", "Dimmer");
+        uint8_t exec = server_request(e, COAP_REQUEST_CODE_POST, "/3303/0/5605", -1, NULL);
+        uint8_t del = server_request(e, COAP_REQUEST_CODE_DELETE, "/3311/0", -1, NULL);
+        provider_stop(&plain);
+        assert_int_equal(write, COAP_RESPONSE_CODE_CHANGED);
+        assert_int_equal(dimmer, 33);
+        assert_int_equal(exec, COAP_RESPONSE_CODE_NOT_ALLOWED);
+        assert_int_equal(del, COAP_RESPONSE_CODE_DELETED);
+        finish(e);
+}
+
+static void test_execute_reaches_owner(void **state)
+{
+        env *e = *state;
+        add_temperature(e);
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_POST, "/3303/0/5605", -1, NULL),
+                         COAP_RESPONSE_CODE_CHANGED);
+        provider seen_by = provider_snapshot(&e->prov);
+        assert_int_equal(seen_by.executes, 1);
+        assert_int_equal(seen_by.last_exec_rid, 5605);
+        assert_string_equal(seen_by.last_exec_args, "");
+
+        /* From D-Bus: the typed method, with arguments, goes the same way. */
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = sd_bus_call_method(e->op, "org.lwm2md1", TEMP_PATH, "org.lwm2md1.Object3303",
+                                   "ResetMinAndMaxMeasuredValues", &error, NULL, "s", "0='x'");
+        if (r < 0)
+                fail_msg("ResetMinAndMaxMeasuredValues: %s", error.message);
+        seen_by = provider_snapshot(&e->prov);
+        assert_int_equal(seen_by.executes, 2);
+        assert_string_equal(seen_by.last_exec_args, "0='x'");
+        /* Not executable. */
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", TEMP_PATH, "org.lwm2md1.Instance",
+                                       "Execute", &error, NULL, "qs", 5700, "") < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.NotAllowed");
+        sd_bus_error_free(&error);
+        finish(e);
+}
+
+static void test_silent_owner_gives_5_00_without_blocking(void **state)
+{
+        env *e = *state;
+        add_light(e);
+        pthread_mutex_lock(&e->prov.lock);
+        e->prov.hold_writes = true;
+        pthread_mutex_unlock(&e->prov.lock);
+
+        /* The first Write waits for the provider (the daemon answers later)... */
+        ts_response resp;
+        assert_int_equal(ts_request(e->f.server, COAP_REQUEST_CODE_PUT, "/3311/0/5851", 0, -1, -1,
+                                    "55", 2, 400, &resp),
+                         -ETIMEDOUT);
+        /* ...while a Read at the same time is answered at once. */
+        int64_t t0 = now_ms();
+        assert_int_equal(ts_request(e->f.server, COAP_REQUEST_CODE_GET, "/3311/0/5851", -1, 0, -1,
+                                    NULL, 0, 3000, &resp),
+                         0);
+        assert_int_equal(resp.code, COAP_RESPONSE_CODE_CONTENT);
+        assert_string_equal((const char *)resp.payload, "10");
+        ts_response_free(&resp);
+        assert_true(now_ms() - t0 < 1000);
+
+        /* A provider that never answers: 5.00 after its 4 s. */
+        t0 = now_ms();
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_PUT, "/3311/0/5851", 0, "56"),
+                         COAP_RESPONSE_CODE_INTERNAL_ERROR);
+        int64_t took = now_ms() - t0;
+        assert_true(took >= 3500 && took < 6000);
+        assert_int_equal(get_int64(e->op, LIGHT_PATH, "org.lwm2md1.Object3311", "Dimmer"), 10);
+        finish(e);
+}
+
+static void test_on_demand_read(void **state)
+{
+        env *e = *state;
+        add_temperature(e);
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        pthread_mutex_lock(&e->prov.lock);
+        e->prov.on_demand_value = 30.5;
+        pthread_mutex_unlock(&e->prov.lock);
+        /* Only the owner chooses. */
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", TEMP_PATH, "org.lwm2md1.Instance",
+                                       "SetOnDemand", &error, NULL, "aq", 1, 5700) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.AccessDenied");
+        sd_bus_error_free(&error);
+        assert_true(provider_call(&e->prov, TEMP_PATH, "org.lwm2md1.Instance", "SetOnDemand",
+                                  &error, NULL, "aq", 1, 5700) >= 0);
+
+        assert_true(server_read_float(e, "/3303/0/5700", LWM2M_FORMAT_TEXT) == 30.5);
+        assert_int_equal(provider_count(&e->prov, &e->prov.reads), 1);
+        /* Other resources come from the stored values, without asking. */
+        ts_response resp;
+        assert_int_equal(ts_request(e->f.server, COAP_REQUEST_CODE_GET, "/3303/0/5701", -1, 0, -1,
+                                    NULL, 0, 3000, &resp),
+                         0);
+        assert_string_equal((const char *)resp.payload, "Cel");
+        ts_response_free(&resp);
+        assert_int_equal(provider_count(&e->prov, &e->prov.reads), 1);
+
+        /* A D-Bus Read by someone else asks the owner too. */
+        pthread_mutex_lock(&e->prov.lock);
+        e->prov.on_demand_value = 31.0;
+        pthread_mutex_unlock(&e->prov.lock);
+        sd_bus_message *reply = NULL;
+        double d = 0;
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", TEMP_PATH, "org.lwm2md1.Instance",
+                                       "Read", &error, &reply, "q", 5700) >= 0);
+        assert_true(sd_bus_message_read(reply, "v", "d", &d) >= 0);
+        assert_true(d == 31.0);
+        sd_bus_message_unref(reply);
+        assert_int_equal(provider_count(&e->prov, &e->prov.reads), 2);
+        finish(e);
+}
+
+static void test_owner_leaving_removes_instances(void **state)
+{
+        env *e = *state;
+        unsigned updates = ts_update_count(e->f.server);
+        add_temperature(e);
+        assert_non_null(ts_wait_update(e->f.server, updates, 5000));
+        updates = ts_update_count(e->f.server);
+
+        provider_stop(&e->prov);
+        ts_registration *reg = ts_wait_update(e->f.server, updates, 5000);
+        assert_non_null(reg);
+        assert_null(strstr(reg->links, "</3303/0>"));
+        assert_non_null(strstr(reg->links, "</3/0>"));
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_GET, "/3303/0/5700", -1, NULL),
+                         COAP_RESPONSE_CODE_NOT_FOUND);
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", TEMP_PATH, "org.lwm2md1.Instance",
+                                       "Read", &error, NULL, "q", 5700) < 0);
+        sd_bus_error_free(&error);
+        assert_true(fixture_log_contains(&e->f, "left the bus: removing 1 instance(s)"));
+        finish(e);
+}
+
+/* Finds `path` in GetManagedObjects and whether it has `iface` with `property`. */
+static bool managed_objects_have(sd_bus_message *m, const char *path, const char *iface,
+                                 const char *property)
+{
+        bool found = false;
+        assert_true(sd_bus_message_enter_container(m, 'a', "{oa{sa{sv}}}") >= 0);
+        while (sd_bus_message_enter_container(m, 'e', "oa{sa{sv}}") > 0) {
+                const char *p;
+                assert_true(sd_bus_message_read_basic(m, 'o', &p) >= 0);
+                bool here = strcmp(p, path) == 0;
+                assert_true(sd_bus_message_enter_container(m, 'a', "{sa{sv}}") >= 0);
+                while (sd_bus_message_enter_container(m, 'e', "sa{sv}") > 0) {
+                        const char *i;
+                        assert_true(sd_bus_message_read_basic(m, 's', &i) >= 0);
+                        bool wanted = here && strcmp(i, iface) == 0;
+                        assert_true(sd_bus_message_enter_container(m, 'a', "{sv}") >= 0);
+                        while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                                const char *name;
+                                assert_true(sd_bus_message_read_basic(m, 's', &name) >= 0);
+                                if (wanted && strcmp(name, property) == 0)
+                                        found = true;
+                                assert_true(sd_bus_message_skip(m, "v") >= 0);
+                                assert_true(sd_bus_message_exit_container(m) >= 0);
+                        }
+                        assert_true(sd_bus_message_exit_container(m) >= 0);
+                        assert_true(sd_bus_message_exit_container(m) >= 0);
+                }
+                assert_true(sd_bus_message_exit_container(m) >= 0);
+                assert_true(sd_bus_message_exit_container(m) >= 0);
+        }
+        return found;
+}
+
+static void test_introspection_and_object_manager(void **state)
+{
+        env *e = *state;
+        add_temperature(e);
+
+        char cmd[1024];
+        snprintf(cmd, sizeof(cmd),
+                 "busctl --address='%s' introspect org.lwm2md1 " TEMP_PATH " 2>&1", e->bus.address);
+        int status = -1;
+        char *out = run_output(cmd, &status);
+        assert_int_equal(status, 0);
+        bool typed = false, method = false;
+        for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+                char name[64], kind[16], sig[16];
+                if (sscanf(line, "%63s %15s %15s", name, kind, sig) != 3)
+                        continue;
+                if (strcmp(name, ".SensorValue") == 0 && strcmp(kind, "property") == 0 &&
+                    strcmp(sig, "d") == 0 && strstr(line, "21.5"))
+                        typed = true;
+                if (strcmp(name, ".ResetMinAndMaxMeasuredValues") == 0 &&
+                    strcmp(kind, "method") == 0 && strcmp(sig, "s") == 0)
+                        method = true;
+        }
+        free(out);
+        assert_true(typed);
+        assert_true(method);
+
+        /* busctl tree walks down from the root to the instance. */
+        snprintf(cmd, sizeof(cmd), "busctl --address='%s' tree org.lwm2md1 2>&1", e->bus.address);
+        out = run_output(cmd, &status);
+        assert_int_equal(status, 0);
+        assert_non_null(strstr(out, TEMP_PATH));
+        assert_non_null(strstr(out, "/org/lwm2md1/server/1"));
+        free(out);
+
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", "/org/lwm2md1",
+                                       "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                                       &error, &reply, "") >= 0);
+        assert_true(
+                managed_objects_have(reply, TEMP_PATH, "org.lwm2md1.Object3303", "SensorUnits"));
+        sd_bus_message_unref(reply);
+
+        /* The definition, and the Manager's view. */
+        reply = NULL;
+        assert_true(sd_bus_get_property(e->op, "org.lwm2md1", "/org/lwm2md1/object/3303",
+                                        "org.lwm2md1.Object", "Name", &error, &reply, "s") >= 0);
+        const char *name = NULL;
+        assert_true(sd_bus_message_read(reply, "s", &name) >= 0);
+        assert_string_equal(name, "Temperature");
+        sd_bus_message_unref(reply);
+        reply = NULL;
+        assert_true(sd_bus_get_property(e->op, "org.lwm2md1", "/org/lwm2md1", "org.lwm2md1.Manager",
+                                        "State", &error, &reply, "s") >= 0);
+        assert_true(sd_bus_message_read(reply, "s", &name) >= 0);
+        assert_string_equal(name, "registered");
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&error);
+        finish(e);
+}
+
+/* Property names and D-Bus types as lwm2md.dbus(5) describes them. */
+static void test_typed_names_and_types(void **state)
+{
+        env *e = *state;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = provider_call(&e->prov, "/org/lwm2md1", "org.lwm2md1.Manager", "AddInstance",
+                              &error, NULL, "qqa{qv}", 32770, 0, 3, 0, "i", 7, 5, "a{qx}", 2,
+                              (uint16_t)1, (int64_t)10, (uint16_t)4, (int64_t)40, 7, "(qq)",
+                              (uint16_t)3303, (uint16_t)0);
+        if (r < 0)
+                fail_msg("AddInstance: %s", error.message);
+
+        char cmd[1024];
+        snprintf(cmd, sizeof(cmd),
+                 "busctl --address='%s' introspect org.lwm2md1 /org/lwm2md1/object/32770/0 2>&1",
+                 e->bus.address);
+        int status = -1;
+        char *out = run_output(cmd, &status);
+        assert_int_equal(status, 0);
+        static const char *const expected[][3] = {
+                {".Level_0", "property", "x"}, {".Level_1", "property", "d"},
+                {".R3Phase", "property", "s"}, {".X", "property", "b"},
+                {".DoIt", "method", "s"},      {".Counts", "property", "a{qx}"},
+                {".Data", "property", "ay"},   {".Link", "property", "(qq)"},
+        };
+        for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+                bool found = false;
+                char *copy = strdup(out);
+                for (char *line = strtok(copy, "\n"); line && !found; line = strtok(NULL, "\n")) {
+                        char name[64], kind[16], sig[16];
+                        found = sscanf(line, "%63s %15s %15s", name, kind, sig) == 3 &&
+                                strcmp(name, expected[i][0]) == 0 &&
+                                strcmp(kind, expected[i][1]) == 0 &&
+                                strcmp(sig, expected[i][2]) == 0;
+                }
+                free(copy);
+                if (!found)
+                        fail_msg("no %s %s %s in:\n%s", expected[i][0], expected[i][1],
+                                 expected[i][2], out);
+        }
+        free(out);
+
+        /* Values come back in those types: a dictionary for the multiple resource. */
+        assert_int_equal(get_int64(e->op, "/org/lwm2md1/object/32770/0", "org.lwm2md1.Object32770",
+                                   "Level_0"),
+                         7);
+        sd_bus_message *reply = NULL;
+        assert_true(sd_bus_get_property(e->op, "org.lwm2md1", "/org/lwm2md1/object/32770/0",
+                                        "org.lwm2md1.Object32770", "Counts", &error, &reply,
+                                        "a{qx}") >= 0);
+        uint16_t k1, k2;
+        int64_t v1, v2;
+        assert_true(sd_bus_message_read(reply, "a{qx}", 2, &k1, &v1, &k2, &v2) >= 0);
+        assert_int_equal(k1, 1);
+        assert_int_equal(v1, 10);
+        assert_int_equal(k2, 4);
+        assert_int_equal(v2, 40);
+        sd_bus_message_unref(reply);
+        /* No value yet: the zero value for Get, NoValue for Read. */
+        assert_true(get_double(e->op, "/org/lwm2md1/object/32770/0", "org.lwm2md1.Object32770",
+                               "Level_1") == 0.0);
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", "/org/lwm2md1/object/32770/0",
+                                       "org.lwm2md1.Instance", "Read", &error, NULL, "q", 1) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.NoValue");
+        sd_bus_error_free(&error);
+        finish(e);
+}
+
+/* Under the shipped policy: an unprivileged caller reads but cannot change. */
+static void test_policy_refuses_unprivileged_callers(void **state)
+{
+        env *e = *state;
+        if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) {
+                fprintf(stderr, "skipped: needs root and setpriv to act as an unprivileged user\n");
+                skip();
+        }
+        add_temperature(e);
+        char cmd[2048];
+        int status = -1;
+        snprintf(cmd, sizeof(cmd),
+                 "setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address='%s' "
+                 "get-property org.lwm2md1 " TEMP_PATH " org.lwm2md1.Object3303 SensorValue 2>&1",
+                 e->bus.address);
+        char *out = run_output(cmd, &status);
+        if (status != 0)
+                fail_msg("Get as nobody: %s", out);
+        assert_non_null(strstr(out, "d 21.5"));
+        free(out);
+
+        snprintf(cmd, sizeof(cmd),
+                 "setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '"
+                 "import dbus, sys\n"
+                 "b = dbus.bus.BusConnection(sys.argv[1])\n"
+                 "o = b.get_object(\"org.lwm2md1\", \"" TEMP_PATH "\")\n"
+                 "try:\n"
+                 "    o.SetValues({dbus.UInt16(5700): dbus.Double(99.0)}, "
+                 "dbus_interface=\"org.lwm2md1.Instance\")\n"
+                 "    print(\"accepted\")\n"
+                 "except dbus.DBusException as e:\n"
+                 "    print(e.get_dbus_name())\n"
+                 "' '%s' 2>&1",
+                 e->bus.address);
+        out = run_output(cmd, &status);
+        if (!strstr(out, "org.freedesktop.DBus.Error.AccessDenied"))
+                fail_msg("SetValues as nobody: %s", out);
+        free(out);
+        assert_true(get_double(e->op, TEMP_PATH, "org.lwm2md1.Object3303", "SensorValue") == 21.5);
+        finish(e);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_provider_values_reach_server, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bad_values_are_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_server_write_reaches_owner, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_owner_without_owner_interface, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_execute_reaches_owner, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_silent_owner_gives_5_00_without_blocking,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_on_demand_read, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_owner_leaving_removes_instances, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_introspection_and_object_manager, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_typed_names_and_types, setup_names, teardown),
+                cmocka_unit_test_setup_teardown(test_policy_refuses_unprivileged_callers,
+                                                setup_policy, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
