@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../util/macro.h"
+#include "base64.h"
 #include "decimal.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
@@ -18,80 +19,15 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)
  * have been rounded from a different integer, so it is not taken as one. */
 #define EXACT_INTEGER_MAX 9007199254740992.0
 
-/* --- base64 (RFC 4648 section 4, with padding): Opaque values travel in "sv" --- */
-
-static const char base64_alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *base64_encode(const uint8_t *p, size_t len)
+/* Opaque values travel in "sv" as canonical base64 (RFC 4648 section 4, padded). */
+static int base64_decode_value(const char *s, size_t len, lwm2m_value *v)
 {
-        size_t out_len = (len + 2) / 3 * 4;
-        char *s = malloc(out_len + 1);
-        if (!s)
-                return NULL;
-        char *w = s;
-        for (size_t i = 0; i < len; i += 3) {
-                uint32_t chunk = (uint32_t)p[i] << 16;
-                if (i + 1 < len)
-                        chunk |= (uint32_t)p[i + 1] << 8;
-                if (i + 2 < len)
-                        chunk |= p[i + 2];
-                *w++ = base64_alphabet[(chunk >> 18) & 0x3F];
-                *w++ = base64_alphabet[(chunk >> 12) & 0x3F];
-                *w++ = i + 1 < len ? base64_alphabet[(chunk >> 6) & 0x3F] : '=';
-                *w++ = i + 2 < len ? base64_alphabet[chunk & 0x3F] : '=';
-        }
-        *w = '\0';
-        return s;
-}
-
-static int base64_digit(char c)
-{
-        const char *p = c ? strchr(base64_alphabet, c) : NULL;
-        return p ? (int)(p - base64_alphabet) : -1;
-}
-
-/* Canonical form only: padded to a multiple of four, no white space, and the
- * bits the padding leaves over are zero (one encoding per byte string). */
-static int base64_decode(const char *s, size_t len, lwm2m_value *v)
-{
-        if (len % 4 != 0)
-                return -EBADMSG;
-        size_t pad = 0;
-        if (len > 0 && s[len - 1] == '=')
-                pad = (len > 1 && s[len - 2] == '=') ? 2 : 1;
-        size_t out_len = len / 4 * 3 - pad;
-        if (out_len > LWM2M_VALUE_MAX_BYTES)
-                return -E2BIG;
-
-        _cleanup_free_ uint8_t *bytes = malloc(out_len + 1);
-        if (!bytes)
-                return -ENOMEM;
-        size_t o = 0;
-        for (size_t i = 0; i < len; i += 4) {
-                bool last = i + 4 == len;
-                uint32_t chunk = 0;
-                for (size_t k = 0; k < 4; k++) {
-                        int d;
-                        if (last && k >= 4 - pad) {
-                                d = 0;
-                        } else {
-                                d = base64_digit(s[i + k]);
-                                if (d < 0)
-                                        return -EBADMSG;
-                        }
-                        chunk = (chunk << 6) | (uint32_t)d;
-                }
-                if (last && pad == 2 && (chunk & 0xFFFF))
-                        return -EBADMSG;
-                if (last && pad == 1 && (chunk & 0xFF))
-                        return -EBADMSG;
-                uint8_t three[3] = {(uint8_t)(chunk >> 16), (uint8_t)(chunk >> 8), (uint8_t)chunk};
-                size_t take = last ? 3 - pad : 3;
-                memcpy(bytes + o, three, take);
-                o += take;
-        }
-        return lwm2m_value_set_bytes(v, LWM2M_TYPE_OPAQUE, bytes, o);
+        _cleanup_free_ uint8_t *bytes = NULL;
+        size_t n = 0;
+        int r = base64_decode(s, len, BASE64_CANONICAL, LWM2M_VALUE_MAX_BYTES, &bytes, &n);
+        if (r < 0)
+                return r;
+        return lwm2m_value_set_bytes(v, LWM2M_TYPE_OPAQUE, bytes, n);
 }
 
 /* --- encoding --- */
@@ -112,8 +48,9 @@ static json_object *json_from_double(double d, bool as_float)
 /* Creates the value member of an entry: its key and its JSON value. */
 static int value_to_json(const lwm2m_value *v, const char **key, json_object **out)
 {
-        _cleanup_free_ char *b64 = NULL;
+        _cleanup_(lwm2m_buf_free) lwm2m_buf b64 = {0};
         json_object *o;
+        int r;
 
         switch (v->type) {
         case LWM2M_TYPE_STRING:
@@ -123,10 +60,10 @@ static int value_to_json(const lwm2m_value *v, const char **key, json_object **o
                 break;
         case LWM2M_TYPE_OPAQUE:
                 *key = "sv";
-                b64 = base64_encode(v->buf.data, v->buf.len);
-                if (!b64)
-                        return -ENOMEM;
-                o = json_object_new_string(b64);
+                r = base64_append(&b64, v->buf.data, v->buf.len, false, true);
+                if (r < 0)
+                        return r;
+                o = json_object_new_string_len(b64.data ? (const char *)b64.data : "", (int)b64.len);
                 break;
         case LWM2M_TYPE_INTEGER:
         case LWM2M_TYPE_TIME:
@@ -475,7 +412,7 @@ static int value_from_json(const char *key, json_object *o, lwm2m_type type, lwm
         if (!want_string)
                 return -EBADMSG;
         if (type == LWM2M_TYPE_OPAQUE)
-                return base64_decode(s, len, v);
+                return base64_decode_value(s, len, v);
         int r = lwm2m_value_set_bytes(v, type, s, len);
         return r == -EILSEQ ? -EBADMSG : r;
 }

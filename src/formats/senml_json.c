@@ -10,102 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "../util/macro.h"
 #include "senml.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)
-
-static const char base64url_alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* RFC 8428 section 5: vd is base64url without padding (RFC 4648 section 5). */
-static int base64url_append(lwm2m_buf *b, const uint8_t *data, size_t len)
-{
-        if (len == 0)
-                return 0;
-        int r = lwm2m_buf_reserve(b, (len + 2) / 3 * 4);
-        if (r < 0)
-                return r;
-        uint8_t *o = b->data + b->len;
-        size_t i = 0;
-        for (; i + 3 <= len; i += 3) {
-                uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
-                *o++ = base64url_alphabet[v >> 18];
-                *o++ = base64url_alphabet[(v >> 12) & 63];
-                *o++ = base64url_alphabet[(v >> 6) & 63];
-                *o++ = base64url_alphabet[v & 63];
-        }
-        if (len - i == 1) {
-                uint32_t v = (uint32_t)data[i] << 16;
-                *o++ = base64url_alphabet[v >> 18];
-                *o++ = base64url_alphabet[(v >> 12) & 63];
-        } else if (len - i == 2) {
-                uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8;
-                *o++ = base64url_alphabet[v >> 18];
-                *o++ = base64url_alphabet[(v >> 12) & 63];
-                *o++ = base64url_alphabet[(v >> 6) & 63];
-        }
-        b->len = (size_t)(o - b->data);
-        return 0;
-}
-
-static int base64_digit(char c)
-{
-        if (c >= 'A' && c <= 'Z')
-                return c - 'A';
-        if (c >= 'a' && c <= 'z')
-                return c - 'a' + 26;
-        if (c >= '0' && c <= '9')
-                return c - '0' + 52;
-        /* Some LwM2M stacks send the standard alphabet; the two never clash. */
-        if (c == '-' || c == '+')
-                return 62;
-        if (c == '_' || c == '/')
-                return 63;
-        return -1;
-}
-
-/* Accepts base64url (or standard base64), with or without correct '=' padding; rejects
- * anything else, including leftover bits that are not zero, so each value has one spelling
- * per alphabet. Returns the decoded length in *out_len; the caller frees *out. */
-static int base64_decode(const char *s, size_t len, uint8_t **out, size_t *out_len)
-{
-        if (len % 4 == 0 && len > 0 && s[len - 1] == '=') {
-                len--;
-                if (s[len - 1] == '=')
-                        len--;
-        }
-        if (len % 4 == 1)
-                return -EBADMSG;
-        uint8_t *buf = malloc(len / 4 * 3 + 3);
-        if (!buf)
-                return -ENOMEM;
-        size_t n = 0;
-        uint32_t acc = 0;
-        unsigned bits = 0;
-        for (size_t i = 0; i < len; i++) {
-                int d = base64_digit(s[i]);
-                if (d < 0) {
-                        free(buf);
-                        return -EBADMSG;
-                }
-                acc = (acc << 6) | (uint32_t)d;
-                bits += 6;
-                if (bits >= 8) {
-                        bits -= 8;
-                        buf[n++] = (uint8_t)(acc >> bits);
-                        acc &= (1u << bits) - 1;
-                }
-        }
-        if (acc != 0) {
-                free(buf);
-                return -EBADMSG;
-        }
-        *out = buf;
-        *out_len = n;
-        return 0;
-}
 
 /* The shortest decimal that reads back as the same double, and always recognisably a
  * float ("3.0", not "3"), so readers keep Float resources as floats. */
@@ -231,9 +141,11 @@ static int json_record(senml_decoder *d, json_object *obj)
                 case json_type_string:
                         if (f == SENML_VD && !data) {
                                 size_t n;
+                                /* RFC 8428: base64url without padding; the standard
+                                 * alphabet and correct padding are accepted too. */
                                 r = base64_decode(json_object_get_string(val),
-                                                  (size_t)json_object_get_string_len(val), &data,
-                                                  &n);
+                                                  (size_t)json_object_get_string_len(val),
+                                                  BASE64_LENIENT, LWM2M_VALUE_MAX_BYTES, &data, &n);
                                 if (r < 0)
                                         return r;
                                 r = senml_record_set_data(&rec, f, data, n);
@@ -351,7 +263,7 @@ static int json_put_value(json_object *obj, const lwm2m_value *v)
                         json_object_new_string_len(v->buf.len ? (const char *)v->buf.data : "",
                                                    (int)v->buf.len));
         case LWM2M_TYPE_OPAQUE:
-                r = base64url_append(&b64, v->buf.data, v->buf.len);
+                r = base64_append(&b64, v->buf.data, v->buf.len, true, false);
                 if (r < 0)
                         return r;
                 if (b64.len > INT_MAX)

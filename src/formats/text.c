@@ -8,97 +8,19 @@
 #include <string.h>
 
 #include "../util/macro.h"
+#include "base64.h"
 #include "decimal.h"
 
-static const char base64_alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int base64_encode(const uint8_t *data, size_t len, lwm2m_buf *out)
+/* Opaque as text: canonical base64 only, so every value has one spelling. */
+static int base64_decode_value(const uint8_t *s, size_t len, lwm2m_value *out)
 {
-        if (len > SIZE_MAX / 4 * 3 - 2)
-                return -E2BIG;
-        if (len == 0)
-                return 0; /* and out->data may still be NULL */
-        int r = lwm2m_buf_reserve(out, (len + 2) / 3 * 4);
+        _cleanup_free_ uint8_t *bytes = NULL;
+        size_t n = 0;
+        int r = base64_decode((const char *)s, len, BASE64_CANONICAL, LWM2M_VALUE_MAX_BYTES, &bytes,
+                              &n);
         if (r < 0)
                 return r;
-        uint8_t *p = out->data + out->len;
-        size_t i = 0;
-        for (; i + 3 <= len; i += 3) {
-                uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
-                *p++ = base64_alphabet[v >> 18 & 0x3f];
-                *p++ = base64_alphabet[v >> 12 & 0x3f];
-                *p++ = base64_alphabet[v >> 6 & 0x3f];
-                *p++ = base64_alphabet[v & 0x3f];
-        }
-        if (i < len) {
-                uint32_t v = (uint32_t)data[i] << 16;
-                if (i + 1 < len)
-                        v |= (uint32_t)data[i + 1] << 8;
-                *p++ = base64_alphabet[v >> 18 & 0x3f];
-                *p++ = base64_alphabet[v >> 12 & 0x3f];
-                *p++ = i + 1 < len ? base64_alphabet[v >> 6 & 0x3f] : '=';
-                *p++ = '=';
-        }
-        out->len = (size_t)(p - out->data);
-        return 0;
-}
-
-static int base64_value(uint8_t c)
-{
-        if (c >= 'A' && c <= 'Z')
-                return c - 'A';
-        if (c >= 'a' && c <= 'z')
-                return c - 'a' + 26;
-        if (c >= '0' && c <= '9')
-                return c - '0' + 52;
-        if (c == '+')
-                return 62;
-        if (c == '/')
-                return 63;
-        return -1;
-}
-
-/* RFC 4648 section 4, canonical only: padding required, no white space, no
- * line breaks, and the unused bits of the last group must be zero, so every
- * value has exactly one accepted spelling. */
-static int base64_decode(const uint8_t *s, size_t len, lwm2m_value *out)
-{
-        if (len % 4 != 0)
-                return -EBADMSG;
-        size_t pad = 0;
-        if (len > 0 && s[len - 1] == '=')
-                pad = len > 1 && s[len - 2] == '=' ? 2 : 1;
-        size_t n = len / 4 * 3 - pad;
-        if (n > LWM2M_VALUE_MAX_BYTES)
-                return -E2BIG;
-
-        _cleanup_free_ uint8_t *bytes = malloc(n + 1);
-        if (!bytes)
-                return -ENOMEM;
-        size_t o = 0;
-        for (size_t i = 0; i < len; i += 4) {
-                bool last = i + 4 == len;
-                uint32_t v = 0;
-                for (size_t k = 0; k < 4; k++) {
-                        int d;
-                        if (last && k >= 4 - pad)
-                                d = 0;
-                        else if ((d = base64_value(s[i + k])) < 0)
-                                return -EBADMSG;
-                        v = v << 6 | (uint32_t)d;
-                }
-                if (last && pad == 2 && (v & 0xffff) != 0)
-                        return -EBADMSG;
-                if (last && pad == 1 && (v & 0xff) != 0)
-                        return -EBADMSG;
-                bytes[o++] = (uint8_t)(v >> 16);
-                if (!(last && pad == 2))
-                        bytes[o++] = (uint8_t)(v >> 8);
-                if (!(last && pad >= 1))
-                        bytes[o++] = (uint8_t)v;
-        }
-        return lwm2m_value_set_bytes(out, LWM2M_TYPE_OPAQUE, bytes, o);
+        return lwm2m_value_set_bytes(out, LWM2M_TYPE_OPAQUE, bytes, n);
 }
 
 static int objlnk_part_parse(const char *s, size_t len, uint16_t *out)
@@ -134,7 +56,7 @@ static int text_parse_value(lwm2m_type type, const uint8_t *data, size_t len, lw
                 r = lwm2m_value_set_bytes(v, type, data, len);
                 return r == -EILSEQ ? -EBADMSG : r;
         case LWM2M_TYPE_OPAQUE:
-                return base64_decode(data, len, v);
+                return base64_decode_value(data, len, v);
         case LWM2M_TYPE_INTEGER:
         case LWM2M_TYPE_TIME:
                 v->type = type;
@@ -186,7 +108,7 @@ int text_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2
         case LWM2M_TYPE_CORELNK:
                 return lwm2m_buf_append(out, v->buf.data, v->buf.len);
         case LWM2M_TYPE_OPAQUE:
-                return base64_encode(v->buf.data, v->buf.len, out);
+                return base64_append(out, v->buf.data, v->buf.len, false, true);
         case LWM2M_TYPE_INTEGER:
         case LWM2M_TYPE_TIME:
                 return lwm2m_buf_printf(out, "%" PRId64, v->i);
