@@ -1346,8 +1346,9 @@ static void test_write_composite(void **state)
 static void test_value_types_round_trip(void **state)
 {
         dm_ctx *c = *state;
-        static const char *const texts[] = {"Gr\xc3\xbc\xc3\x9f"
-                                            "e \xe2\x98\x83",
+        /* "Grüße ☃", split so that \x escapes end where they should. */
+        static const char *const texts[] = {("Gr\xc3\xbc\xc3\x9f"
+                                             "e \xe2\x98\x83"),
                                             "quote \" and \\", "", "a,b;c=d"};
         static const double floats[] = {33.25, 0.5, 1e-3, 100}; /* Contrast: 0..100 */
         static const int64_t ints[] = {-5, 1099511627776LL, 0, INT64_MIN};
