@@ -543,7 +543,39 @@ static int server_object_execute(void *userdata, const lwm2m_path *resource, con
         }
 }
 
+/* Values the DDF allows but a registration cannot use: refused with 4.00 rather
+ * than stored and silently replaced by a default. */
+static int server_object_write(void *userdata, const lwm2m_path *base, const lwm2m_record *recs,
+                               size_t n, lwm2m_write_mode mode, lwm2m_reply_fn reply,
+                               void *request)
+{
+        for (size_t i = 0; i < n; i++) {
+                const lwm2m_record *rec = &recs[i];
+                const lwm2m_value *v = &rec->value;
+                if (rec->path.len < 3)
+                        continue;
+                if (rec->path.id[2] == SRV_LIFETIME) {
+                        bool ok = (v->type == LWM2M_TYPE_INTEGER && v->i >= 1 && v->i <= UINT32_MAX) ||
+                                  (v->type == LWM2M_TYPE_UNSIGNED && v->u >= 1 && v->u <= UINT32_MAX);
+                        if (!ok)
+                                return -EINVAL;
+                } else if (rec->path.id[2] == SRV_BINDING) {
+                        if (v->type != LWM2M_TYPE_STRING || v->buf.len == 0 || v->buf.len > 3)
+                                return -EINVAL;
+                        /* This client speaks UDP, with or without queue mode. */
+                        for (size_t k = 0; k < v->buf.len; k++)
+                                if (v->buf.data[k] != 'U' && v->buf.data[k] != 'Q')
+                                        return -EINVAL;
+                        if (v->buf.data[0] != 'U')
+                                return -EINVAL;
+                }
+        }
+        reply(request, 0);
+        return 0;
+}
+
 static const lwm2m_owner_ops server_object_ops = {
+        .write = server_object_write,
         .execute = server_object_execute,
 };
 

@@ -758,6 +758,13 @@ static void test_write_resource_text(void **state)
         ts_registration *reg = ts_wait_update(c->f.server, seen, 5000);
         assert_non_null(reg);
         assert_int_equal(reg->lifetime, 240);
+        /* Values a registration cannot use are refused, and the old ones stay. */
+        expect_str(c, PUT, "/1/0/1", LWM2M_FORMAT_TEXT, "0", BAD_REQUEST);
+        expect_str(c, PUT, "/1/0/1", LWM2M_FORMAT_TEXT, "-5", BAD_REQUEST);
+        expect_text(c, "/1/0/1", "240");
+        expect_str(c, PUT, "/1/0/7", LWM2M_FORMAT_TEXT, "XYZ", BAD_REQUEST);
+        expect_str(c, PUT, "/1/0/7", LWM2M_FORMAT_TEXT, "T", BAD_REQUEST);
+        expect_text(c, "/1/0/7", "U");
 }
 
 static void test_write_resource_formats(void **state)
