@@ -274,7 +274,8 @@ static int send_registration_request(server *s, reg_request kind)
         if (coap_send(s->session, pdu) == COAP_INVALID_MID)
                 return -EIO;
         s->in_flight = kind;
-        if (kind == REG_UPDATE) {
+        /* What changes from now on is news to the server, even if the answer is slow. */
+        if (kind == REG_UPDATE || kind == REG_REGISTER) {
                 s->update_links = false;
                 s->update_params = false;
                 s->update_wanted = false;
@@ -335,7 +336,6 @@ static void registered(server *s, const coap_pdu_t *response)
         uint64_t now = engine_now_ms();
         s->attempts = 0;
         s->last_error[0] = 0;
-        s->update_links = s->update_params = s->update_wanted = false;
         s->next_update_ms = now + update_interval_ms(s->lifetime);
         s->registered_until_ms = now + (uint64_t)s->lifetime * 1000;
         engine_log(s->e, LOG_NOTICE, "server %u: registered at /%s (lifetime %u s)", s->short_id,
