@@ -36,7 +36,12 @@ typedef struct bus_owner bus_owner;
 typedef struct bus_request bus_request;
 
 struct lwm2m_bus {
-        sd_bus *bus;
+        sd_bus *bus; /* NULL while the bus is away */
+        sd_event *event;
+        char *address; /* "system", "user" or a D-Bus address */
+        /* Reconnecting: the timer and the wait before the next attempt. */
+        sd_event_source *retry;
+        uint64_t retry_usec;
         lwm2m_tree *tree;
         const lwm2m_registry *reg;
         char *endpoint;
@@ -49,6 +54,8 @@ struct lwm2m_bus {
         export_object **exports;
         size_t n_exports;
         bus_owner *owners;
+        /* The owner of CreateInstance's instances: the daemon itself. */
+        lwm2m_owner held;
         /* D-Bus calls (Execute, Read) waiting for an instance's owner. */
         bus_request *requests;
         /* Inside AddInstance: its own tree changes are announced at its end, at once. */
@@ -68,5 +75,13 @@ void bus_describe_resource(const lwm2m_object_def *obj, const lwm2m_resource_def
                            size_t size);
 /* Credentials and keys that never leave the daemon over D-Bus. */
 bool bus_resource_is_secret(uint16_t oid, uint16_t rid);
+/* An Execute's arguments as a D-Bus string (malloc'd): -EINVAL when they are
+ * not UTF-8 or hold a NUL, -ENOMEM. */
+int bus_execute_arguments(const uint8_t *args, size_t len, char **out);
+/* True for an instance made with CreateInstance. */
+bool bus_instance_is_held(lwm2m_bus *b, uint16_t oid, uint16_t iid);
+/* May `sender` push values into the instance's read-only resources and
+ * remove it? Its owner may, and anyone the policy lets call for held ones. */
+bool bus_may_push(lwm2m_bus *b, uint16_t oid, uint16_t iid, const char *sender);
 /* Parses "/org/lwm2md1/object/<oid>/<iid>" (only that depth). */
 int bus_parse_instance_path(const char *path, uint16_t *oid, uint16_t *iid);

@@ -84,6 +84,15 @@ bool bus_resource_is_secret(uint16_t oid, uint16_t rid)
         return false;
 }
 
+int bus_execute_arguments(const uint8_t *args, size_t len, char **out)
+{
+        /* D-Bus strings are UTF-8 without NUL; a server's payload need not be. */
+        if (len > 0 && (!lwm2m_utf8_valid(args, len) || memchr(args, 0, len)))
+                return -EINVAL;
+        *out = strndup(len ? (const char *)args : "", len);
+        return *out ? 0 : -ENOMEM;
+}
+
 /* A decimal ID in canonical form (no sign, no leading zero), 0..65534. */
 static int parse_id(const char *s, size_t len, uint16_t *out)
 {
@@ -182,7 +191,9 @@ static int manager_get_objects(sd_bus *bus, const char *path, const char *interf
 
 static void emit_manager_changed(lwm2m_bus *b, const char *property)
 {
-        sd_bus_emit_properties_changed(b->bus, BUS_ROOT_PATH, BUS_IFACE_MANAGER, property, NULL);
+        if (b->bus)
+                sd_bus_emit_properties_changed(b->bus, BUS_ROOT_PATH, BUS_IFACE_MANAGER, property,
+                                               NULL);
 }
 
 /* Objects whose instances come from the configuration or a bootstrap server. */
@@ -191,9 +202,48 @@ static bool object_is_provisioned(uint16_t oid)
         return oid == 0 || oid == 1 || oid == 2;
 }
 
-static int method_add_instance(sd_bus_message *m, void *userdata, sd_bus_error *error)
+/* Instances created with CreateInstance have no provider behind them: server
+ * writes are stored as they come, and an Execute is announced to whoever
+ * listens (a shell script with busctl monitor) by the Executed signal. */
+static int held_execute(void *userdata, const lwm2m_path *resource, const uint8_t *args,
+                        size_t args_len, lwm2m_reply_fn reply, void *request)
 {
         lwm2m_bus *b = userdata;
+        if (!b->bus)
+                return -EIO;
+        _cleanup_free_ char *text = NULL;
+        int r = bus_execute_arguments(args, args_len, &text);
+        if (r < 0)
+                return r;
+        char path[64];
+        export_instance_path(resource->id[0], resource->id[1], path, sizeof(path));
+        r = sd_bus_emit_signal(b->bus, path, BUS_IFACE_INSTANCE, "Executed", "qs", resource->id[2],
+                               text);
+        if (r < 0) {
+                bus_log(b, LOG_WARNING, "cannot announce the Execute of %s: %s", path,
+                        strerror(-r));
+                return -EIO;
+        }
+        reply(request, 0);
+        return 0;
+}
+
+static const lwm2m_owner_ops held_ops = {.execute = held_execute};
+
+bool bus_instance_is_held(lwm2m_bus *b, uint16_t oid, uint16_t iid)
+{
+        return lwm2m_tree_get_owner(b->tree, oid, iid) == &b->held;
+}
+
+bool bus_may_push(lwm2m_bus *b, uint16_t oid, uint16_t iid, const char *sender)
+{
+        return bus_instance_is_held(b, oid, iid) || owner_is_sender(b, oid, iid, sender);
+}
+
+/* AddInstance (owned by the caller, gone when it leaves the bus) and
+ * CreateInstance (held by the daemon until RemoveInstance). */
+static int add_instance(sd_bus_message *m, lwm2m_bus *b, bool held, sd_bus_error *error)
+{
         uint16_t oid, iid;
         int r = sd_bus_message_read(m, "qq", &oid, &iid);
         if (r < 0)
@@ -221,11 +271,16 @@ static int method_add_instance(sd_bus_message *m, void *userdata, sd_bus_error *
         r = export_read_values(b, m, obj, 0, true, &l, error);
         if (r < 0)
                 return r;
-        bus_owner *o = NULL;
-        r = owner_get(b, m, &o);
-        if (r < 0)
-                return sd_bus_error_setf(error, BUS_ERROR_FAILED,
-                                         "cannot follow the caller on the bus: %s", strerror(-r));
+        const lwm2m_owner *owner = &b->held;
+        if (!held) {
+                bus_owner *o = NULL;
+                r = owner_get(b, m, &o);
+                if (r < 0)
+                        return sd_bus_error_setf(error, BUS_ERROR_FAILED,
+                                                 "cannot follow the caller on the bus: %s",
+                                                 strerror(-r));
+                owner = owner_lwm2m(o);
+        }
 
         uint16_t created = 0;
         b->adding = true;
@@ -235,7 +290,7 @@ static int method_add_instance(sd_bus_message *m, void *userdata, sd_bus_error *
                 return bus_error_from_errno(error, r == -EEXIST || r == -ENOSPC ? -EIO : r,
                                             r == -ENOSPC ? "no free instance ID" : NULL);
         }
-        lwm2m_tree_set_owner(b->tree, oid, created, owner_lwm2m(o));
+        lwm2m_tree_set_owner(b->tree, oid, created, owner);
         for (size_t i = 0; i < l.n; i++)
                 l.items[i].path.id[1] = created;
         char why[512] = "";
@@ -248,8 +303,8 @@ static int method_add_instance(sd_bus_message *m, void *userdata, sd_bus_error *
         }
         b->adding = false;
 
-        bus_log(b, LOG_INFO, "provider %s added /%u/%u", sd_bus_message_get_sender(m), oid,
-                created);
+        bus_log(b, LOG_INFO, "%s %s /%u/%u", sd_bus_message_get_sender(m),
+                held ? "created (held by the daemon)" : "added", oid, created);
         export_emit_instance_added(b, oid, created);
         emit_manager_changed(b, "Objects");
         char path[64];
@@ -258,7 +313,18 @@ static int method_add_instance(sd_bus_message *m, void *userdata, sd_bus_error *
         return r < 0 ? r : 1;
 }
 
-/* Root may remove anything a provider added; the owner its own instances. */
+static int method_add_instance(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return add_instance(m, userdata, false, error);
+}
+
+static int method_create_instance(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return add_instance(m, userdata, true, error);
+}
+
+/* Root may remove anything a provider added; the owner its own instances;
+ * held instances whoever the policy lets call RemoveInstance. */
 static int caller_is_root(sd_bus_message *m)
 {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
@@ -288,7 +354,7 @@ static int method_remove_instance(sd_bus_message *m, void *userdata, sd_bus_erro
         if (object_is_provisioned(oid) || oid == 3)
                 return sd_bus_error_setf(error, BUS_ERROR_NOT_ALLOWED,
                                          "/%u/%u belongs to the daemon", oid, iid);
-        if (!owner_is_sender(b, oid, iid, sd_bus_message_get_sender(m))) {
+        if (!bus_may_push(b, oid, iid, sd_bus_message_get_sender(m))) {
                 r = caller_is_root(m);
                 if (r < 0)
                         return r;
@@ -332,6 +398,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("AddInstance", "qqa{qv}",
                                  SD_BUS_PARAM(object) SD_BUS_PARAM(instance) SD_BUS_PARAM(values),
                                  "o", SD_BUS_PARAM(path), method_add_instance,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("CreateInstance", "qqa{qv}",
+                                 SD_BUS_PARAM(object) SD_BUS_PARAM(instance) SD_BUS_PARAM(values),
+                                 "o", SD_BUS_PARAM(path), method_create_instance,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("RemoveInstance", "o", SD_BUS_PARAM(instance), "", ,
                                  method_remove_instance, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -429,7 +499,7 @@ static int server_enumerate(sd_bus *bus, const char *prefix, void *userdata, cha
 
 void bus_server_changed(lwm2m_bus *b, uint16_t short_id)
 {
-        if (!b)
+        if (!b || !b->bus)
                 return;
         char path[64];
         snprintf(path, sizeof(path), BUS_SERVER_PATH "/%u", (unsigned)short_id);
@@ -449,17 +519,11 @@ static void on_tree_change(void *userdata, const lwm2m_change *c)
                 emit_manager_changed(b, "Objects");
 }
 
-static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-        bus_log(userdata, LOG_WARNING, "lost the D-Bus connection; running on without D-Bus");
-        return 0;
-}
-
 static int open_bus(const char *address, sd_bus **out)
 {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
-        if (!address || strcmp(address, "system") == 0)
+        if (strcmp(address, "system") == 0)
                 return sd_bus_open_system_with_description(out, "lwm2md");
         if (strcmp(address, "user") == 0)
                 return sd_bus_open_user_with_description(out, "lwm2md");
@@ -478,25 +542,30 @@ static int open_bus(const char *address, sd_bus **out)
         return 0;
 }
 
-int bus_new(sd_event *event, lwm2m_tree *tree, const bus_config *cfg, lwm2m_bus **out, char *why,
-            size_t why_size)
+/* Everything that lived on the connection goes with it: calls waiting for
+ * providers are answered, the providers' instances removed (they were on
+ * the old bus and cannot follow), the typed interfaces unregistered. Held
+ * instances stay: they belong to the daemon. */
+static void disconnect(lwm2m_bus *b)
 {
-        const char *address = cfg->address ? cfg->address : "system";
-        lwm2m_bus *b = calloc(1, sizeof(*b));
-        if (!b)
-                return -ENOMEM;
-        b->tree = tree;
-        b->reg = lwm2m_tree_registry(tree);
-        b->endpoint = strdup(cfg->endpoint ? cfg->endpoint : "");
-        snprintf(b->lwm2m_version, sizeof(b->lwm2m_version), "%s",
-                 cfg->lwm2m_version ? cfg->lwm2m_version : "");
-        if (cfg->ops)
-                b->ops = *cfg->ops;
-        b->ops_userdata = cfg->ops_userdata;
-        b->log = cfg->log;
-        b->log_userdata = cfg->log_userdata;
+        if (!b->bus)
+                return;
+        /* Taken first, so that the removals below announce nothing on it. */
+        sd_bus *old = TAKE_PTR(b->bus);
+        export_free(b);
+        owner_retire_all(b);
+        sd_bus_detach_event(old);
+        sd_bus_close_unref(old);
+}
+
+static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error);
+
+/* Connects, exports the tree and takes the name; on failure leaves no
+ * connection behind and says which step failed. */
+static int connect_bus(lwm2m_bus *b, char *why, size_t why_size)
+{
         const char *step = "cannot connect to the bus";
-        int r = b->endpoint ? open_bus(address, &b->bus) : -ENOMEM;
+        int r = open_bus(b->address, &b->bus);
         if (r >= 0) {
                 step = "cannot export the object tree";
                 r = sd_bus_add_object_vtable(b->bus, NULL, BUS_ROOT_PATH, BUS_IFACE_MANAGER,
@@ -516,21 +585,129 @@ int bus_new(sd_event *event, lwm2m_tree *tree, const bus_config *cfg, lwm2m_bus 
                                         "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
                                         "Disconnected", on_disconnected, b);
         if (r >= 0) {
-                r = lwm2m_tree_add_listener(tree, on_tree_change, b);
-                b->listening = r >= 0;
-        }
-        if (r >= 0) {
                 step = "cannot own the name " BUS_NAME;
                 r = sd_bus_request_name(b->bus, BUS_NAME, 0);
         }
         if (r >= 0) {
                 step = "cannot attach the bus to the event loop";
-                r = sd_bus_attach_event(b->bus, event, SD_EVENT_PRIORITY_NORMAL);
+                r = sd_bus_attach_event(b->bus, b->event, SD_EVENT_PRIORITY_NORMAL);
         }
         if (r < 0) {
-                snprintf(why, why_size, "%s (%s): %s", step, address, strerror(-r));
+                snprintf(why, why_size, "%s (%s): %s", step, b->address, strerror(-r));
+                disconnect(b);
+                return r;
+        }
+        const char *unique = NULL;
+        sd_bus_get_unique_name(b->bus, &unique);
+        bus_log(b, LOG_INFO, "serving %s on D-Bus as " BUS_NAME " (%s, %s)", b->endpoint,
+                unique ? unique : "?", b->address);
+        return 0;
+}
+
+/* Waits before trying again, twice as long each time up to a ceiling, so
+ * that a bus restarting is found soon and a bus that is gone costs little. */
+#define RECONNECT_FIRST_USEC (1ULL * 1000 * 1000)
+#define RECONNECT_MAX_USEC   (30ULL * 1000 * 1000)
+
+static int schedule_reconnect(lwm2m_bus *b, uint64_t usec)
+{
+        int r = b->retry ? sd_event_source_set_time_relative(b->retry, usec) : -ENOENT;
+        if (r >= 0)
+                r = sd_event_source_set_enabled(b->retry, SD_EVENT_ONESHOT);
+        return r;
+}
+
+/* A restarted bus daemon has a new GUID: an address that pins the old one
+ * ("unix:path=/run/bus,guid=...") would refuse it for ever. Removes every
+ * "guid=" key in place. */
+static void forget_guid(char *address)
+{
+        char *p = address;
+        while ((p = strstr(p, "guid="))) {
+                bool key_start = p > address && (p[-1] == ',' || p[-1] == ':');
+                if (!key_start) {
+                        p += 5;
+                        continue;
+                }
+                size_t len = strcspn(p, ",;");
+                char *from = p + len, *to = p;
+                if (*from == ',')
+                        from++; /* "guid=x,next": drop the comma after it */
+                else if (p[-1] == ',')
+                        to = p - 1; /* "...,guid=x": drop the comma before it */
+                memmove(to, from, strlen(from) + 1);
+                p = to;
+        }
+}
+
+static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        lwm2m_bus *b = userdata;
+        disconnect(b);
+        forget_guid(b->address);
+        char why[256] = "";
+        if (connect_bus(b, why, sizeof(why)) >= 0) {
+                b->retry_usec = RECONNECT_FIRST_USEC;
+                return 0;
+        }
+        bus_log(b, LOG_WARNING, "%s; trying again in %llu s", why,
+                (unsigned long long)(b->retry_usec / 1000000));
+        schedule_reconnect(b, b->retry_usec);
+        b->retry_usec =
+                b->retry_usec * 2 > RECONNECT_MAX_USEC ? RECONNECT_MAX_USEC : b->retry_usec * 2;
+        return 0;
+}
+
+static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        lwm2m_bus *b = userdata;
+        bus_log(b, LOG_WARNING, "lost the D-Bus connection; reconnecting");
+        /* Not torn down here: this runs inside the connection's own dispatch. */
+        schedule_reconnect(b, 0);
+        return 0;
+}
+
+int bus_new(sd_event *event, lwm2m_tree *tree, const bus_config *cfg, lwm2m_bus **out, char *why,
+            size_t why_size)
+{
+        lwm2m_bus *b = calloc(1, sizeof(*b));
+        if (!b)
+                return -ENOMEM;
+        b->tree = tree;
+        b->reg = lwm2m_tree_registry(tree);
+        b->event = sd_event_ref(event);
+        b->address = strdup(cfg->address ? cfg->address : "system");
+        b->endpoint = strdup(cfg->endpoint ? cfg->endpoint : "");
+        snprintf(b->lwm2m_version, sizeof(b->lwm2m_version), "%s",
+                 cfg->lwm2m_version ? cfg->lwm2m_version : "");
+        if (cfg->ops)
+                b->ops = *cfg->ops;
+        b->ops_userdata = cfg->ops_userdata;
+        b->log = cfg->log;
+        b->log_userdata = cfg->log_userdata;
+        b->held = (lwm2m_owner){.ops = &held_ops, .userdata = b, .name = "daemon"};
+        b->retry_usec = RECONNECT_FIRST_USEC;
+        int r = b->address && b->endpoint ? 0 : -ENOMEM;
+        if (r >= 0)
+                r = sd_event_add_time_relative(event, &b->retry, CLOCK_MONOTONIC, 0, 0,
+                                               on_reconnect_timer, b);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(b->retry, SD_EVENT_OFF);
+        if (r >= 0) {
+                r = lwm2m_tree_add_listener(tree, on_tree_change, b);
+                b->listening = r >= 0;
+        }
+        if (r < 0) {
+                snprintf(why, why_size, "cannot set up D-Bus: %s", strerror(-r));
                 bus_free(b);
                 return r;
+        }
+        /* A bus that is not there yet (or a name still taken) is tried again later. */
+        if (connect_bus(b, why, why_size) < 0) {
+                bus_log(b, LOG_WARNING, "%s; trying again in %llu s", why,
+                        (unsigned long long)(b->retry_usec / 1000000));
+                schedule_reconnect(b, b->retry_usec);
+                b->retry_usec *= 2;
         }
         *out = b;
         return 0;
@@ -545,10 +722,14 @@ void bus_free(lwm2m_bus *b)
         /* D-Bus calls waiting for owners go unanswered: the connection goes too. */
         export_free(b);
         owner_free_all(b);
+        owner_remove_instances(b, &b->held);
         if (b->bus) {
                 sd_bus_detach_event(b->bus);
                 sd_bus_flush_close_unref(b->bus);
         }
+        sd_event_source_disable_unref(b->retry);
+        sd_event_unref(b->event);
+        free(b->address);
         free(b->endpoint);
         free(b);
 }
@@ -556,7 +737,7 @@ void bus_free(lwm2m_bus *b)
 const char *bus_unique_name(lwm2m_bus *b)
 {
         const char *name = NULL;
-        if (!b || sd_bus_get_unique_name(b->bus, &name) < 0)
+        if (!b || !b->bus || sd_bus_get_unique_name(b->bus, &name) < 0)
                 return NULL;
         return name;
 }

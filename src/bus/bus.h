@@ -46,8 +46,11 @@ typedef struct bus_config {
 typedef struct lwm2m_bus lwm2m_bus;
 
 /* Connects, exports the tree, takes the name org.lwm2md1 and attaches to
- * `event`. On failure returns a negative errno with a sentence in `why` (the
- * daemon then runs on without D-Bus). The tree must outlive the bus. */
+ * `event`. When the bus cannot be reached or the name is taken, or later when
+ * the connection is lost, it logs why and tries again (1 s, doubling to 30 s);
+ * providers' instances go with a lost connection, held ones stay. Fails only
+ * when it cannot set itself up (a negative errno, a sentence in `why`). The
+ * tree must outlive the bus. */
 int bus_new(sd_event *event, lwm2m_tree *tree, const bus_config *cfg, lwm2m_bus **out, char *why,
             size_t why_size);
 /* Removes what providers own from the tree, then closes the connection. */

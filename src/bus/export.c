@@ -42,10 +42,11 @@ struct export_object {
 typedef enum request_kind {
         REQUEST_EXECUTE,
         REQUEST_READ,
+        REQUEST_WRITE,
 } request_kind;
 
-/* A D-Bus call that waits for an instance's owner (Execute, or Read of a
- * value the owner provides on demand). */
+/* A D-Bus call that waits for an instance's owner (Execute, Read of a value
+ * the owner provides on demand, or a write by someone else than the owner). */
 struct bus_request {
         bus_request *next;
         lwm2m_bus *b;
@@ -53,6 +54,9 @@ struct bus_request {
         request_kind kind;
         lwm2m_path path;
         const lwm2m_owner *owner;
+        /* REQUEST_WRITE: what is committed once the owner agrees. */
+        lwm2m_record_list records;
+        lwm2m_write_mode mode;
 };
 
 /* ---- D-Bus signatures of LwM2M types ---- */
@@ -589,6 +593,7 @@ static void request_free(bus_request *req)
                         break;
                 }
         sd_bus_message_unref(req->call);
+        lwm2m_record_list_free(&req->records);
         free(req);
 }
 
@@ -623,14 +628,27 @@ static int reply_read(lwm2m_bus *b, sd_bus_message *call, const lwm2m_object_def
         return sd_bus_send(NULL, reply, NULL);
 }
 
+static const char *const request_refused[] = {
+        [REQUEST_EXECUTE] = "the owner refused the Execute",
+        [REQUEST_READ] = "the owner could not be read",
+        [REQUEST_WRITE] = "the owner refused the write",
+};
+
 static void on_request_reply(void *request, int error)
 {
         bus_request *req = request;
         lwm2m_bus *b = req->b;
         if (error < 0) {
-                reply_error_errno(req->call, error,
-                                  req->kind == REQUEST_EXECUTE ? "the owner refused the Execute"
-                                                               : "the owner could not be read");
+                reply_error_errno(req->call, error, request_refused[req->kind]);
+        } else if (req->kind == REQUEST_WRITE) {
+                /* Checked again: the instance may have changed while the owner thought. */
+                char why[512] = "";
+                int r = lwm2m_tree_write(b->tree, &req->path, req->records.items, req->records.n,
+                                         req->mode, b, why, sizeof(why));
+                if (r < 0)
+                        reply_error_errno(req->call, r, why[0] ? why : NULL);
+                else
+                        sd_bus_reply_method_return(req->call, NULL);
         } else if (req->kind == REQUEST_EXECUTE) {
                 sd_bus_reply_method_return(req->call, NULL);
         } else {
@@ -668,8 +686,57 @@ static int start_owner_request(lwm2m_bus *b, sd_bus_message *call, request_kind 
         if (r < 0) {
                 /* Refused at once: the reply function was not and will not be called. */
                 request_free(req);
-                return bus_error_from_errno(
-                        error, r, kind == REQUEST_EXECUTE ? "the owner refused the Execute" : NULL);
+                return bus_error_from_errno(error, r,
+                                            kind == REQUEST_READ ? NULL : request_refused[kind]);
+        }
+        return 1;
+}
+
+/* Must the instance's owner agree before `sender` changes it? */
+static bool needs_consent(lwm2m_bus *b, uint16_t oid, uint16_t iid, const char *sender)
+{
+        const lwm2m_owner *owner = lwm2m_tree_get_owner(b->tree, oid, iid);
+        return owner && owner->ops && owner->ops->write && !bus_may_push(b, oid, iid, sender);
+}
+
+/* Stores what a D-Bus caller wrote. The owner pushes straight into the tree;
+ * anyone else's write is first put to the owner, as a server's would be, so
+ * that an owner refusing a value (the Device object's clock, a provider's
+ * actuator) refuses it whoever sends it. Takes the records. Returns 1 when
+ * the answer to `call` is sent or will be. */
+static int commit_write(lwm2m_bus *b, sd_bus_message *call, const lwm2m_path *base,
+                        lwm2m_record_list *l, lwm2m_write_mode mode, sd_bus_error *error)
+{
+        const lwm2m_owner *owner = lwm2m_tree_get_owner(b->tree, base->id[0], base->id[1]);
+        if (!needs_consent(b, base->id[0], base->id[1], sd_bus_message_get_sender(call))) {
+                int r = write_records(b, base, l, mode, error);
+                if (r < 0)
+                        return r;
+                r = sd_bus_reply_method_return(call, NULL);
+                return r < 0 ? r : 1;
+        }
+        char why[512] = "";
+        int r = lwm2m_tree_check_write(b->tree, base, l->items, l->n, mode, why, sizeof(why));
+        if (r < 0)
+                return bus_error_from_errno(error, r, why[0] ? why : NULL);
+        bus_request *req = calloc(1, sizeof(*req));
+        if (!req)
+                return -ENOMEM;
+        *req = (bus_request){.b = b,
+                             .call = sd_bus_message_ref(call),
+                             .kind = REQUEST_WRITE,
+                             .path = *base,
+                             .owner = owner,
+                             .records = *l,
+                             .mode = mode,
+                             .next = b->requests};
+        *l = (lwm2m_record_list){0};
+        b->requests = req;
+        r = owner->ops->write(owner->userdata, base, req->records.items, req->records.n, mode,
+                              on_request_reply, req);
+        if (r < 0) {
+                request_free(req);
+                return bus_error_from_errno(error, r, request_refused[REQUEST_WRITE]);
         }
         return 1;
 }
@@ -708,23 +775,22 @@ static int resolve(lwm2m_bus *b, const char *path, uint16_t rid, uint16_t *oid, 
         return 0;
 }
 
-/* Sets one resource from the value at the read position (property Set, Write). */
-static int set_resource(lwm2m_bus *b, sd_bus_message *m, uint16_t oid, uint16_t iid,
-                        const lwm2m_object_def *obj, const lwm2m_resource_def *res,
-                        sd_bus_error *error)
+/* Reads one resource from the value at the read position (property Set,
+ * Write) into `l`, refusing what the sender may not set. */
+static int read_settable(lwm2m_bus *b, sd_bus_message *m, uint16_t oid, uint16_t iid,
+                         const lwm2m_object_def *obj, const lwm2m_resource_def *res,
+                         lwm2m_record_list *l, sd_bus_error *error)
 {
-        bool as_owner = owner_is_sender(b, oid, iid, sd_bus_message_get_sender(m));
+        bool as_owner = bus_may_push(b, oid, iid, sd_bus_message_get_sender(m));
         int r = check_settable(obj, res, as_owner, error);
         if (r < 0)
                 return r;
-        _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
         char why[512] = "";
         lwm2m_path rp = lwm2m_path_resource(oid, iid, res->id);
-        r = read_resource(m, obj, res, &rp, &l, why, sizeof(why));
+        r = read_resource(m, obj, res, &rp, l, why, sizeof(why));
         if (r < 0)
                 return bus_error_from_errno(error, r, why[0] ? why : NULL);
-        /* A multiple resource becomes exactly the instances given. */
-        return write_records(b, &rp, &l, LWM2M_WRITE_REPLACE, error);
+        return 0;
 }
 
 static int start_execute(lwm2m_bus *b, sd_bus_message *m, uint16_t oid, uint16_t iid,
@@ -834,11 +900,13 @@ static int method_write(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 r = sd_bus_message_enter_container(m, 'v', contents);
         if (r < 0)
                 return r;
-        r = set_resource(b, m, oid, iid, obj, res, error);
+        _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
+        r = read_settable(b, m, oid, iid, obj, res, &l, error);
         if (r < 0)
                 return r;
-        r = sd_bus_reply_method_return(m, NULL);
-        return r < 0 ? r : 1;
+        /* A multiple resource becomes exactly the instances given. */
+        lwm2m_path rp = lwm2m_path_resource(oid, iid, rid);
+        return commit_write(b, m, &rp, &l, LWM2M_WRITE_REPLACE, error);
 }
 
 static int method_execute(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -865,17 +933,13 @@ static int method_set_values(sd_bus_message *m, void *userdata, sd_bus_error *er
         int r = resolve(b, sd_bus_message_get_path(m), 0, &oid, &iid, &obj, NULL, error);
         if (r < 0)
                 return r;
-        bool as_owner = owner_is_sender(b, oid, iid, sd_bus_message_get_sender(m));
+        bool as_owner = bus_may_push(b, oid, iid, sd_bus_message_get_sender(m));
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
         r = export_read_values(b, m, obj, iid, as_owner, &l, error);
         if (r < 0)
                 return r;
         lwm2m_path ip = lwm2m_path_instance(oid, iid);
-        r = write_records(b, &ip, &l, LWM2M_WRITE_UPDATE, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_reply_method_return(m, NULL);
-        return r < 0 ? r : 1;
+        return commit_write(b, m, &ip, &l, LWM2M_WRITE_UPDATE, error);
 }
 
 static int method_set_on_demand(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -939,6 +1003,8 @@ static const sd_bus_vtable instance_vtable[] = {
                                  method_set_values, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetOnDemand", "aq", SD_BUS_PARAM(resources), "", ,
                                  method_set_on_demand, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES("Executed", "qs", SD_BUS_PARAM(resource) SD_BUS_PARAM(arguments),
+                                 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -1189,7 +1255,62 @@ static int typed_set(sd_bus *bus, const char *path, const char *interface, const
         uint16_t oid = 0, iid = 0;
         if (bus_parse_instance_path(path, &oid, &iid) < 0)
                 return -EINVAL;
-        return set_resource(mem->obj->b, value, oid, iid, mem->obj->def, mem->res, error);
+        lwm2m_bus *b = mem->obj->b;
+        /* Writes that need the owner's consent were taken by on_property_set. */
+        if (needs_consent(b, oid, iid, sd_bus_message_get_sender(value)))
+                return sd_bus_error_setf(error, BUS_ERROR_FAILED, "%s: cannot ask the owner", path);
+        _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
+        int r = read_settable(b, value, oid, iid, mem->obj->def, mem->res, &l, error);
+        if (r < 0)
+                return r;
+        lwm2m_path rp = lwm2m_path_resource(oid, iid, mem->res->id);
+        return write_records(b, &rp, &l, LWM2M_WRITE_REPLACE, error);
+}
+
+/* Properties.Set of a typed property by someone other than the owner: sd-bus
+ * wants a property setter's answer at once, but the owner answers later, so
+ * such calls are taken here, before the vtables see them. Returns 0 to leave
+ * a call to sd-bus (message rewound). */
+static int on_property_set(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        lwm2m_bus *b = userdata;
+        uint16_t oid = 0, iid = 0;
+        const char *iface = NULL, *property = NULL;
+        if (!sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Set") ||
+            bus_parse_instance_path(sd_bus_message_get_path(m), &oid, &iid) < 0 ||
+            !lwm2m_tree_has_instance(b->tree, oid, iid) ||
+            !needs_consent(b, oid, iid, sd_bus_message_get_sender(m)))
+                return 0;
+        const export_object *o = export_find(b, oid);
+        int r = sd_bus_message_read(m, "ss", &iface, &property);
+        if (r < 0 || !o || strcmp(iface, o->iface) != 0) {
+                sd_bus_message_rewind(m, true);
+                return 0;
+        }
+        const export_member *mem = NULL;
+        for (size_t i = 0; i < o->n_members && !mem; i++)
+                if (strcmp(o->members[i].name, property) == 0)
+                        mem = &o->members[i];
+        if (!mem || (mem->res->operations & LWM2M_OP_EXECUTE)) {
+                sd_bus_message_rewind(m, true);
+                return 0;
+        }
+        const char *contents = NULL;
+        r = sd_bus_message_peek_type(m, NULL, &contents);
+        if (r >= 0 && strcmp(contents, resource_signature(mem->res)) != 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_SIGNATURE,
+                                         "%s has type '%s', not '%s'", property,
+                                         resource_signature(mem->res), contents);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(m, 'v', contents);
+        if (r < 0)
+                return r;
+        _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
+        r = read_settable(b, m, oid, iid, o->def, mem->res, &l, error);
+        if (r < 0)
+                return r;
+        lwm2m_path rp = lwm2m_path_resource(oid, iid, mem->res->id);
+        return commit_write(b, m, &rp, &l, LWM2M_WRITE_REPLACE, error);
 }
 
 static int typed_execute(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -1377,6 +1498,12 @@ void export_on_change(lwm2m_bus *b, const lwm2m_change *c)
         uint16_t oid = c->instance.id[0], iid = c->instance.id[1];
         /* AddInstance announces its instance, values included, once it is complete. */
         bool quiet = b->adding && c->origin == b;
+        if (!b->bus) {
+                /* Nobody to tell; the typed interfaces are built on reconnecting. */
+                if (c->kind == LWM2M_CHANGE_INSTANCE_REMOVED)
+                        owner_forget_instance(b, oid, iid);
+                return;
+        }
         switch (c->kind) {
         case LWM2M_CHANGE_INSTANCE_ADDED:
                 if (export_typed_ensure(b, oid) == -ENOMEM)
@@ -1407,6 +1534,8 @@ int export_register(lwm2m_bus *b)
                                                instance_vtable, instance_find, b);
         if (r >= 0)
                 r = sd_bus_add_node_enumerator(b->bus, NULL, BUS_OBJECT_PATH, object_enumerate, b);
+        if (r >= 0)
+                r = sd_bus_add_fallback(b->bus, NULL, BUS_OBJECT_PATH, on_property_set, b);
         for (int oid = lwm2m_tree_next_object(b->tree, -1); r >= 0 && oid >= 0;
              oid = lwm2m_tree_next_object(b->tree, oid))
                 r = export_typed_ensure(b, (uint16_t)oid);

@@ -169,13 +169,12 @@ static int owner_execute(void *userdata, const lwm2m_path *resource, const uint8
                          size_t args_len, lwm2m_reply_fn reply, void *request)
 {
         bus_owner *o = userdata;
-        if (args_len > 0 && (!lwm2m_utf8_valid(args, args_len) || memchr(args, 0, args_len)))
-                return -EINVAL;
-        _cleanup_free_ char *text = strndup(args_len ? (const char *)args : "", args_len);
-        if (!text)
-                return -ENOMEM;
+        _cleanup_free_ char *text = NULL;
+        int r = bus_execute_arguments(args, args_len, &text);
+        if (r < 0)
+                return r;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r = new_call(o, resource, CALL_EXECUTE, &m);
+        r = new_call(o, resource, CALL_EXECUTE, &m);
         if (r >= 0)
                 r = sd_bus_message_append(m, "qs", resource->id[2], text);
         if (r < 0)
@@ -291,29 +290,22 @@ static bus_owner *spare_owner(lwm2m_bus *b)
         return o;
 }
 
-/* Everything the provider had goes: calls are answered, instances removed. */
-static void owner_retire(bus_owner *o, bool left)
+size_t owner_remove_instances(lwm2m_bus *b, const lwm2m_owner *owner)
 {
-        lwm2m_bus *b = o->b;
-        while (o->calls)
-                call_finish(o->calls, -EIO);
-
-        /* Collected first: deleting while walking would skip nothing, but a
-         * listener must not see the walk half done. */
+        /* Collected first: a listener must not see the walk half done. */
         size_t n = 0, cap = 0;
         lwm2m_path *gone = NULL;
         for (int oid = lwm2m_tree_next_object(b->tree, -1); oid >= 0;
              oid = lwm2m_tree_next_object(b->tree, oid))
                 for (int iid = lwm2m_tree_next_instance(b->tree, (uint16_t)oid, -1); iid >= 0;
                      iid = lwm2m_tree_next_instance(b->tree, (uint16_t)oid, iid)) {
-                        if (lwm2m_tree_get_owner(b->tree, (uint16_t)oid, (uint16_t)iid) !=
-                            &o->owner)
+                        if (lwm2m_tree_get_owner(b->tree, (uint16_t)oid, (uint16_t)iid) != owner)
                                 continue;
                         if (n == cap) {
                                 size_t nc = cap ? cap * 2 : 8;
                                 lwm2m_path *v = realloc(gone, nc * sizeof(*v));
                                 if (!v) {
-                                        /* Cannot remember it: at least stop pointing at us. */
+                                        /* Cannot remember it: stop pointing at the owner. */
                                         lwm2m_tree_set_owner(b->tree, (uint16_t)oid, (uint16_t)iid,
                                                              NULL);
                                         continue;
@@ -323,12 +315,23 @@ static void owner_retire(bus_owner *o, bool left)
                         }
                         gone[n++] = lwm2m_path_instance((uint16_t)oid, (uint16_t)iid);
                 }
-        if (n > 0 && left)
-                bus_log(b, LOG_INFO, "provider %s left the bus: removing %zu instance(s)", o->name,
-                        n);
         for (size_t i = 0; i < n; i++)
                 lwm2m_tree_delete_instance(b->tree, gone[i].id[0], gone[i].id[1], b);
         free(gone);
+        return n;
+}
+
+/* Everything the provider had goes: calls are answered, instances removed. */
+static void owner_retire(bus_owner *o, bool left)
+{
+        lwm2m_bus *b = o->b;
+        while (o->calls)
+                call_finish(o->calls, -EIO);
+
+        size_t n = owner_remove_instances(b, &o->owner);
+        if (n > 0 && left)
+                bus_log(b, LOG_INFO, "provider %s left the bus: removed %zu instance(s)", o->name,
+                        n);
 
         while (o->on_demand) {
                 on_demand *d = o->on_demand;
@@ -416,6 +419,15 @@ void owner_forget_instance(lwm2m_bus *b, uint16_t oid, uint16_t iid)
         for (bus_owner *o = b->owners; o; o = o->next)
                 if (o->name && on_demand_find(o, oid, iid))
                         owner_set_on_demand(o, oid, iid, NULL, 0);
+}
+
+void owner_retire_all(lwm2m_bus *b)
+{
+        for (bus_owner *o = b->owners; o; o = o->next)
+                if (o->name) {
+                        bus_log(b, LOG_INFO, "provider %s is gone with the bus", o->name);
+                        owner_retire(o, false);
+                }
 }
 
 void owner_free_all(lwm2m_bus *b)

@@ -25,5 +25,10 @@ bool owner_is_sender(lwm2m_bus *b, uint16_t oid, uint16_t iid, const char *sende
 int owner_set_on_demand(bus_owner *o, uint16_t oid, uint16_t iid, const uint16_t *rids, size_t n);
 /* An instance went away: forget what was kept for it. */
 void owner_forget_instance(lwm2m_bus *b, uint16_t oid, uint16_t iid);
+/* Removes every instance `owner` stands behind; returns how many. */
+size_t owner_remove_instances(lwm2m_bus *b, const lwm2m_owner *owner);
+/* The bus went away: every provider is gone with it (calls answered with
+ * -EIO, instances removed); the owner structures are kept for reuse. */
+void owner_retire_all(lwm2m_bus *b);
 /* Drops every owner: pending calls are answered with -EIO, their instances removed. */
 void owner_free_all(lwm2m_bus *b);

@@ -186,14 +186,16 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
         }
         lwm2m_registry_free(fresh);
         log_notice("reloaded object definitions: %u new object(s) available%s", added,
-                   changed ? "; changed definitions of objects in use take effect after a restart" : "");
+                   changed ? "; changed definitions of objects in use take effect after a restart"
+                           : "");
         return 0;
 }
 
 static int on_child_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
 {
         if (si->si_code != CLD_EXITED || si->si_status != 0)
-                log_warning("the %s command failed (status %d)", (const char *)userdata, si->si_status);
+                log_warning("the %s command failed (status %d)", (const char *)userdata,
+                            si->si_status);
         sd_event_source_unref(s);
         return 0;
 }
@@ -339,7 +341,8 @@ static void on_bus_log(void *userdata, int priority, const char *message)
         log_msg(priority, "D-Bus: %s", message);
 }
 
-/* Serves the tree on D-Bus; without it (no bus, the name taken) the daemon runs on. */
+/* Serves the tree on D-Bus. A bus that is away (not started yet, restarted,
+ * the name taken) is tried again by the bus layer; the daemon runs on meanwhile. */
 static void start_bus(daemon_state *d)
 {
         const char *address = d->cfg->bus ? d->cfg->bus : "system";
@@ -356,9 +359,6 @@ static void start_bus(daemon_state *d)
         char why[256] = "";
         if (bus_new(d->event, d->tree, &bc, &d->bus, why, sizeof(why)) < 0)
                 log_warning("%s; running without D-Bus", why);
-        else
-                log_info("serving %s on D-Bus as org.lwm2md1 (%s)", d->cfg->endpoint,
-                         bus_unique_name(d->bus) ?: "?");
 }
 
 static void daemon_free(daemon_state *d)
@@ -392,7 +392,8 @@ static int build(daemon_state *d)
         for (size_t i = 0; i < ELEMENTSOF(needed); i++)
                 if (!lwm2m_registry_find(d->reg, needed[i])) {
                         log_error("no definition of object %u in the object directories; "
-                                  "is the shipped objects.d installed?", needed[i]);
+                                  "is the shipped objects.d installed?",
+                                  needed[i]);
                         return -ENOENT;
                 }
 

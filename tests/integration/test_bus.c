@@ -45,11 +45,15 @@ typedef struct private_bus {
         char address[512];
 } private_bus;
 
+/* Starts dbus-daemon listening in a new directory, or in the same one again
+ * after private_bus_kill (a restarted bus keeps its address). */
 static int private_bus_start(private_bus *pb, const char *config, const char *log_path)
 {
-        snprintf(pb->dir, sizeof(pb->dir), "/tmp/lwm2md-bus.XXXXXX");
-        if (!mkdtemp(pb->dir))
-                return -errno;
+        if (!pb->dir[0]) {
+                snprintf(pb->dir, sizeof(pb->dir), "/tmp/lwm2md-bus.XXXXXX");
+                if (!mkdtemp(pb->dir))
+                        return -errno;
+        }
         /* Reachable for the unprivileged user of the policy test. */
         chmod(pb->dir, 0755);
         char config_arg[512], address_arg[128];
@@ -95,7 +99,8 @@ static int private_bus_start(private_bus *pb, const char *config, const char *lo
         return pb->address[0] ? 0 : -EIO;
 }
 
-static void private_bus_stop(private_bus *pb)
+/* Stops the bus daemon but keeps its directory (and so its address). */
+static void private_bus_kill(private_bus *pb)
 {
         if (pb->pid > 0) {
                 kill(pb->pid, SIGTERM);
@@ -106,6 +111,13 @@ static void private_bus_stop(private_bus *pb)
                 char path[128];
                 snprintf(path, sizeof(path), "%s/bus", pb->dir);
                 unlink(path);
+        }
+}
+
+static void private_bus_stop(private_bus *pb)
+{
+        private_bus_kill(pb);
+        if (pb->dir[0]) {
                 rmdir(pb->dir);
                 pb->dir[0] = '\0';
         }
@@ -552,10 +564,24 @@ static uint8_t server_request(env *e, coap_pdu_code_t method, const char *path, 
         ts_response resp;
         int r = ts_request(e->f.server, method, path, format, -1, -1, payload,
                            payload ? strlen(payload) : 0, 8000, &resp);
-        assert_int_equal(r, 0);
+        if (r < 0)
+                fail_msg("server request %d %s: %s", (int)method, path, strerror(-r));
         uint8_t code = resp.code;
         ts_response_free(&resp);
         return code;
+}
+
+/* Waits for a Registration Update (after `seen` of them) whose links hold `link`, or
+ * lack it when `present` is false: an Update sent for an earlier change may come first. */
+static ts_registration *wait_update_listing(env *e, unsigned seen, const char *link, bool present)
+{
+        for (int64_t end = now_ms() + 8000; now_ms() < end;) {
+                ts_registration *reg = ts_wait_update(e->f.server, seen, 1000);
+                if (reg && (strstr(reg->links, link) != NULL) == present)
+                        return reg;
+                seen = ts_update_count(e->f.server);
+        }
+        return NULL;
 }
 
 static void add_temperature(env *e)
@@ -633,9 +659,8 @@ static void test_provider_values_reach_server(void **state)
         env *e = *state;
         unsigned updates = ts_update_count(e->f.server);
         add_temperature(e);
-        ts_registration *reg = ts_wait_update(e->f.server, updates, 5000);
+        ts_registration *reg = wait_update_listing(e, updates, "</3303/0>", true);
         assert_non_null(reg);
-        assert_non_null(strstr(reg->links, "</3303/0>"));
         assert_true(server_read_float(e, "/3303/0/5700", LWM2M_FORMAT_TEXT) == 21.5);
 
         /* A property Set, then several values as one change. */
@@ -928,13 +953,12 @@ static void test_owner_leaving_removes_instances(void **state)
         env *e = *state;
         unsigned updates = ts_update_count(e->f.server);
         add_temperature(e);
-        assert_non_null(ts_wait_update(e->f.server, updates, 5000));
+        assert_non_null(wait_update_listing(e, updates, "</3303/0>", true));
         updates = ts_update_count(e->f.server);
 
         provider_stop(&e->prov);
-        ts_registration *reg = ts_wait_update(e->f.server, updates, 5000);
+        ts_registration *reg = wait_update_listing(e, updates, "</3303/0>", false);
         assert_non_null(reg);
-        assert_null(strstr(reg->links, "</3303/0>"));
         assert_non_null(strstr(reg->links, "</3/0>"));
         assert_int_equal(server_request(e, COAP_REQUEST_CODE_GET, "/3303/0/5700", -1, NULL),
                          COAP_RESPONSE_CODE_NOT_FOUND);
@@ -942,7 +966,278 @@ static void test_owner_leaving_removes_instances(void **state)
         assert_true(sd_bus_call_method(e->op, "org.lwm2md1", TEMP_PATH, "org.lwm2md1.Instance",
                                        "Read", &error, NULL, "q", 5700) < 0);
         sd_bus_error_free(&error);
-        assert_true(fixture_log_contains(&e->f, "left the bus: removing 1 instance(s)"));
+        assert_true(fixture_log_contains(&e->f, "left the bus: removed 1 instance(s)"));
+        finish(e);
+}
+
+/* Writes by someone other than the owner are put to the owner first, as a server's are. */
+static void test_operator_writes_ask_the_owner(void **state)
+{
+        env *e = *state;
+        add_light(e);
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", LIGHT_PATH, "org.lwm2md1.Instance",
+                                       "Write", &error, NULL, "qv", 5851, "x", (int64_t)55) >= 0);
+        provider seen_by = provider_snapshot(&e->prov);
+        assert_int_equal(seen_by.writes, 1);
+        assert_int_equal(seen_by.last_write_rid, 5851);
+        assert_int_equal(seen_by.last_write_x, 55);
+        assert_int_equal(get_int64(e->op, LIGHT_PATH, "org.lwm2md1.Object3311", "Dimmer"), 55);
+
+        /* busctl set-property does the same. */
+        assert_true(sd_bus_set_property(e->op, "org.lwm2md1", LIGHT_PATH, "org.lwm2md1.Object3311",
+                                        "Dimmer", &error, "x", (int64_t)56) >= 0);
+        assert_int_equal(provider_count(&e->prov, &e->prov.writes), 2);
+        assert_int_equal(get_int64(e->op, LIGHT_PATH, "org.lwm2md1.Object3311", "Dimmer"), 56);
+        /* A value of the wrong D-Bus type never reaches the owner. */
+        assert_true(sd_bus_set_property(e->op, "org.lwm2md1", LIGHT_PATH, "org.lwm2md1.Object3311",
+                                        "Dimmer", &error, "s", "bright") < 0);
+        sd_bus_error_free(&error);
+        assert_int_equal(provider_count(&e->prov, &e->prov.writes), 2);
+
+        /* The owner's refusal reaches the caller, whichever way it wrote; nothing is stored. */
+        pthread_mutex_lock(&e->prov.lock);
+        e->prov.write_error = "org.lwm2md1.Error.InvalidValue";
+        pthread_mutex_unlock(&e->prov.lock);
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", LIGHT_PATH, "org.lwm2md1.Instance",
+                                       "Write", &error, NULL, "qv", 5851, "x", (int64_t)57) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.InvalidValue");
+        sd_bus_error_free(&error);
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", LIGHT_PATH, "org.lwm2md1.Instance",
+                                       "SetValues", &error, NULL, "a{qv}", 1, 5851, "x",
+                                       (int64_t)58) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.InvalidValue");
+        sd_bus_error_free(&error);
+        assert_true(sd_bus_set_property(e->op, "org.lwm2md1", LIGHT_PATH, "org.lwm2md1.Object3311",
+                                        "Dimmer", &error, "x", (int64_t)59) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.InvalidValue");
+        sd_bus_error_free(&error);
+        assert_int_equal(provider_count(&e->prov, &e->prov.writes), 5);
+        assert_int_equal(get_int64(e->op, LIGHT_PATH, "org.lwm2md1.Object3311", "Dimmer"), 56);
+
+        /* The owner itself pushes without being asked. */
+        assert_true(provider_set(&e->prov, LIGHT_PATH, "org.lwm2md1.Object3311", "Dimmer", &error,
+                                 "x", (int64_t)60) >= 0);
+        assert_int_equal(provider_count(&e->prov, &e->prov.writes), 5);
+        assert_int_equal(get_int64(e->op, LIGHT_PATH, "org.lwm2md1.Object3311", "Dimmer"), 60);
+
+        /* The daemon's own Device object refuses its clock over D-Bus as it does to servers. */
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", "/org/lwm2md1/object/3/0",
+                                       "org.lwm2md1.Instance", "Write", &error, NULL, "qv", 13, "x",
+                                       (int64_t)0) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.NotAllowed");
+        sd_bus_error_free(&error);
+        assert_true(sd_bus_set_property(e->op, "org.lwm2md1", "/org/lwm2md1/object/3/0",
+                                        "org.lwm2md1.Object3", "Timezone", &error, "s",
+                                        "Europe/Paris") < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.NotAllowed");
+        sd_bus_error_free(&error);
+        finish(e);
+}
+
+typedef struct executed {
+        unsigned count;
+        char path[64];
+        uint16_t resource;
+        char arguments[64];
+} executed;
+
+static int on_executed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        executed *ex = userdata;
+        const char *args = NULL;
+        if (sd_bus_message_read(m, "qs", &ex->resource, &args) < 0)
+                return 0;
+        snprintf(ex->path, sizeof(ex->path), "%s", sd_bus_message_get_path(m));
+        snprintf(ex->arguments, sizeof(ex->arguments), "%s", args);
+        ex->count++;
+        return 0;
+}
+
+/* CreateInstance from the operator's connection, with one value (type `sig`). */
+static void create_held(env *e, uint16_t oid, uint16_t rid, const char *sig, ...)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL;
+        va_list ap;
+        va_start(ap, sig);
+        int r = sd_bus_message_new_method_call(e->op, &m, "org.lwm2md1", "/org/lwm2md1",
+                                               "org.lwm2md1.Manager", "CreateInstance");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "qq", oid, 65535);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{qv}");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'e', "qv");
+        if (r >= 0)
+                r = sd_bus_message_append_basic(m, 'q', &rid);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', sig);
+        if (r >= 0)
+                r = sd_bus_message_appendv(m, sig, ap);
+        for (int i = 0; r >= 0 && i < 3; i++)
+                r = sd_bus_message_close_container(m);
+        va_end(ap);
+        if (r >= 0)
+                r = sd_bus_call(e->op, m, 0, &error, NULL);
+        sd_bus_message_unref(m);
+        if (r < 0)
+                fail_msg("CreateInstance: %s", error.message ? error.message : strerror(-r));
+        sd_bus_error_free(&error);
+}
+
+static char *busctl(env *e, const char *args, int *status)
+{
+        char cmd[1024];
+        snprintf(cmd, sizeof(cmd), "busctl --address='%s' %s 2>&1", e->bus.address, args);
+        return run_output(cmd, status);
+}
+
+/* CreateInstance: an instance the daemon holds, for callers that cannot stay on
+ * the bus, such as busctl in a shell script. */
+static void test_held_instance_outlives_its_creator(void **state)
+{
+        env *e = *state;
+        unsigned updates = ts_update_count(e->f.server);
+        int status = -1;
+        char *out = busctl(e,
+                           "call org.lwm2md1 /org/lwm2md1 org.lwm2md1.Manager CreateInstance "
+                           "'qqa{qv}' 3342 65535 2 5500 b true 5750 s Door",
+                           &status);
+        assert_int_equal(status, 0);
+        assert_string_equal(out, "o \"/org/lwm2md1/object/3342/0\"\n");
+        free(out);
+        /* busctl has left the bus; the instance stays and the server hears of it. */
+        ts_registration *reg = wait_update_listing(e, updates, "</3342/0>", true);
+        assert_non_null(reg);
+        ts_response resp;
+        assert_int_equal(ts_request(e->f.server, COAP_REQUEST_CODE_GET, "/3342/0/5500", -1,
+                                    LWM2M_FORMAT_TEXT, -1, NULL, 0, 8000, &resp),
+                         0);
+        assert_int_equal(resp.code, COAP_RESPONSE_CODE_CONTENT);
+        assert_memory_equal(resp.payload, "1", 1);
+        ts_response_free(&resp);
+
+        /* Another busctl pushes into the read-only state; the Owner is the daemon (""). */
+        out = busctl(e,
+                     "set-property org.lwm2md1 /org/lwm2md1/object/3342/0 "
+                     "org.lwm2md1.Object3342 DigitalInputState b false",
+                     &status);
+        assert_int_equal(status, 0);
+        free(out);
+        out = busctl(e,
+                     "get-property org.lwm2md1 /org/lwm2md1/object/3342/0 "
+                     "org.lwm2md1.Instance Owner",
+                     &status);
+        assert_string_equal(out, "s \"\"\n");
+        free(out);
+        assert_int_equal(ts_request(e->f.server, COAP_REQUEST_CODE_GET, "/3342/0/5500", -1,
+                                    LWM2M_FORMAT_TEXT, -1, NULL, 0, 8000, &resp),
+                         0);
+        assert_memory_equal(resp.payload, "0", 1);
+        ts_response_free(&resp);
+
+        /* A server writes it (nobody to ask) and cannot execute on it. */
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_PUT, "/3342/0/5750", 0, "Gate"),
+                         COAP_RESPONSE_CODE_CHANGED);
+        out = busctl(e,
+                     "get-property org.lwm2md1 /org/lwm2md1/object/3342/0 "
+                     "org.lwm2md1.Object3342 ApplicationType",
+                     &status);
+        assert_string_equal(out, "s \"Gate\"\n");
+        free(out);
+
+        /* An Execute on a held instance is announced by a signal for whoever listens. */
+        executed ex = {0};
+        assert_true(sd_bus_match_signal(e->op, NULL, "org.lwm2md1", NULL, "org.lwm2md1.Instance",
+                                        "Executed", on_executed, &ex) >= 0);
+        create_held(e, 3303, 5700, "d", 4.5);
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_POST, "/3303/0/5605", 0, "0='now'"),
+                         COAP_RESPONSE_CODE_CHANGED);
+        for (int64_t end = now_ms() + 5000; !ex.count && now_ms() < end;) {
+                if (sd_bus_process(e->op, NULL) == 0)
+                        sd_bus_wait(e->op, 100000);
+        }
+        assert_int_equal(ex.count, 1);
+        assert_string_equal(ex.path, TEMP_PATH);
+        assert_int_equal(ex.resource, 5605);
+        assert_string_equal(ex.arguments, "0='now'");
+
+        /* Until someone removes it. */
+        updates = ts_update_count(e->f.server);
+        out = busctl(e,
+                     "call org.lwm2md1 /org/lwm2md1 org.lwm2md1.Manager RemoveInstance o "
+                     "/org/lwm2md1/object/3342/0",
+                     &status);
+        assert_int_equal(status, 0);
+        free(out);
+        reg = wait_update_listing(e, updates, "</3342/0>", false);
+        assert_non_null(reg);
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_GET, "/3342/0/5500", -1, NULL),
+                         COAP_RESPONSE_CODE_NOT_FOUND);
+        finish(e);
+}
+
+/* Counts the lines of the daemon's log holding `needle`. */
+static unsigned log_count(env *e, const char *needle)
+{
+        char *log = fixture_read_log(&e->f);
+        unsigned n = 0;
+        for (const char *p = log; p && (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        free(log);
+        return n;
+}
+
+/* The bus restarts: the daemon takes its name again, providers' instances are gone
+ * (the servers are told), held instances stay, and new providers are served. */
+static void test_bus_restart_reconnects(void **state)
+{
+        env *e = *state;
+        unsigned updates = ts_update_count(e->f.server);
+        add_temperature(e);
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        create_held(e, 3342, 5500, "b", 1);
+        assert_non_null(wait_update_listing(e, updates, "</3342/0>", true));
+
+        provider_stop(&e->prov);
+        e->op = sd_bus_flush_close_unref(e->op);
+        updates = ts_update_count(e->f.server);
+        private_bus_kill(&e->bus);
+        char log[400];
+        snprintf(log, sizeof(log), "%s/dbus-daemon.log", e->f.dir);
+        assert_int_equal(private_bus_start(&e->bus, TEST_BUS_CONFIG, log), 0);
+
+        /* Whether the provider's loss or the bus's was seen first, its instance goes. */
+        ts_registration *reg = wait_update_listing(e, updates, "</3303/0>", false);
+        assert_non_null(reg);
+        assert_non_null(strstr(reg->links, "</3342/0>"));
+        assert_true(fixture_wait_log(&e->f, "lost the D-Bus connection; reconnecting", 5000));
+        for (int64_t end = now_ms() + 10000;
+             log_count(e, "on D-Bus as org.lwm2md1") < 2 && now_ms() < end;)
+                usleep(50000);
+        if (log_count(e, "on D-Bus as org.lwm2md1") != 2) {
+                char *text = fixture_read_log(&e->f);
+                fprintf(stderr, "%s", text);
+                free(text);
+                fail_msg("the daemon did not come back on the bus (its log is above)");
+        }
+
+        /* The new bus sees the held instance and takes a new provider. */
+        assert_int_equal(provider_start(&e->prov, e->bus.address, true), 0);
+        e->op = connect_to(e->bus.address);
+        assert_non_null(e->op);
+        int b = -1;
+        assert_true(sd_bus_get_property_trivial(e->op, "org.lwm2md1", "/org/lwm2md1/object/3342/0",
+                                                "org.lwm2md1.Object3342", "DigitalInputState",
+                                                &error, 'b', &b) >= 0);
+        assert_int_equal(b, 1);
+        updates = ts_update_count(e->f.server);
+        add_temperature(e);
+        reg = wait_update_listing(e, updates, "</3303/0>", true);
+        assert_non_null(reg);
+        assert_true(server_read_float(e, "/3303/0/5700", LWM2M_FORMAT_TEXT) == 21.5);
+        sd_bus_error_free(&error);
         finish(e);
 }
 
@@ -1163,6 +1458,11 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_silent_owner_gives_5_00_without_blocking,
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(test_on_demand_read, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_operator_writes_ask_the_owner, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_held_instance_outlives_its_creator, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_bus_restart_reconnects, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_owner_leaving_removes_instances, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_introspection_and_object_manager, setup,

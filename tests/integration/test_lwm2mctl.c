@@ -688,28 +688,67 @@ static double read_float(ctl_ctx *c, const char *path)
         return d;
 }
 
-static void test_python_temperature_sensor(void **state)
+/* The two temperature examples: the Python provider that owns its instance
+ * (AddInstance, org.lwm2md1.Owner) and the busctl script whose instance the
+ * daemon holds (CreateInstance, signals). Servers and lwm2mctl see the same. */
+typedef enum sensor_kind { SENSOR_PYTHON, SENSOR_SHELL } sensor_kind;
+
+static pid_t spawn_sensor(ctl_ctx *c, sensor_kind kind, const char *tag, bool fast)
 {
-        ctl_ctx *c = *state;
-        if (!python_has_dbus()) {
+        char out_path[400], err_path[400];
+        c->sensor_tag = tag;
+        snprintf(out_path, sizeof(out_path), "%s/%s.out", c->f.dir, tag);
+        snprintf(err_path, sizeof(err_path), "%s/%s.err", c->f.dir, tag);
+        const char *python[] = {"/usr/bin/python3",
+                                SOURCE_ROOT "/examples/temperature-sensor.py",
+                                "--bus",
+                                c->bus_address,
+                                "--simulate",
+                                "--interval",
+                                "0.5",
+                                NULL};
+        const char *shell[] = {"/bin/bash",  SOURCE_ROOT "/examples/temperature-sensor.sh",
+                               "--bus",      c->bus_address,
+                               "--simulate", "--interval",
+                               "0.5",        NULL};
+        const char **argv = kind == SENSOR_PYTHON ? python : shell;
+        if (!fast)
+                argv[5] = NULL;
+        return spawn(argv, out_path, err_path);
+}
+
+static bool sensor_unavailable(sensor_kind kind)
+{
+        if (kind == SENSOR_PYTHON && !python_has_dbus()) {
                 fprintf(stdout, "skipped: /usr/bin/python3 lacks the dbus or gi module "
                                 "(Debian: python3-dbus, python3-gi)\n");
-                skip();
+                return true;
         }
-        char out_path[400], err_path[400];
-        c->sensor_tag = "sensor";
-        snprintf(out_path, sizeof(out_path), "%s/sensor.out", c->f.dir);
-        snprintf(err_path, sizeof(err_path), "%s/sensor.err", c->f.dir);
+        if (kind == SENSOR_SHELL && system("command -v busctl >/dev/null 2>&1") != 0) {
+                fprintf(stdout, "skipped: no busctl (Debian: systemd)\n");
+                return true;
+        }
+        return false;
+}
+
+/* After an Execute of Reset Min and Max: are both the same, within a second? */
+static bool min_max_equal_soon(ctl_ctx *c)
+{
+        int64_t end = now_ms() + 1000;
+        do {
+                if (read_float(c, "/3303/0/5601") == read_float(c, "/3303/0/5602"))
+                        return true;
+                pump(c, 20);
+        } while (now_ms() < end);
+        return false;
+}
+
+static void run_temperature_sensor(ctl_ctx *c, sensor_kind kind)
+{
+        if (sensor_unavailable(kind))
+                skip();
         unsigned seen = ts_update_count(c->f.server);
-        const char *argv[] = {"/usr/bin/python3",
-                              SOURCE_ROOT "/examples/temperature-sensor.py",
-                              "--bus",
-                              c->bus_address,
-                              "--interval",
-                              "0.5",
-                              "--simulate",
-                              NULL};
-        c->sensor_pid = spawn(argv, out_path, err_path);
+        c->sensor_pid = spawn_sensor(c, kind, kind == SENSOR_PYTHON ? "sensor" : "shsensor", true);
         assert_true(c->sensor_pid > 0);
 
         /* It prints its instance path once AddInstance returned. */
@@ -747,11 +786,12 @@ static void test_python_temperature_sensor(void **state)
         double value = read_float(c, "/3303/0/5700");
         assert_true(value > 10 && value < 40);
 
-        /* lwm2mctl sees the same instance and its owner. */
+        /* lwm2mctl sees the same instance and its owner (the script's: the daemon). */
         expect_exit(c, CTL(c, "list"), 0);
         expect_out(c, "/3303/0");
         expect_out(c, "Temperature");
-        expect_out(c, "(pid ");
+        if (kind == SENSOR_PYTHON)
+                expect_out(c, "(pid ");
         expect_exit(c, CTL(c, "read", "/3303/0/5701"), 0);
         assert_string_equal(c->out, "Sensor Units = Cel\n");
         expect_exit(c, CTL(c, "read", "/3303"), 0);
@@ -789,7 +829,7 @@ static void test_python_temperature_sensor(void **state)
         for (int attempt = 0; attempt < 5 && !reset; attempt++) {
                 r = request(c, COAP_REQUEST_CODE_POST, "/3303/0/5605", NULL, CHANGED);
                 ts_response_free(&r);
-                reset = read_float(c, "/3303/0/5601") == read_float(c, "/3303/0/5602");
+                reset = min_max_equal_soon(c);
         }
         assert_true(reset);
         expect_exit(c, CTL(c, "exec", "/3303/0/5605"), 0);
@@ -834,24 +874,12 @@ static void test_python_temperature_sensor(void **state)
         expect_exit(c, CTL(c, "read", "/3303/0"), 1);
 }
 
-static void test_python_sensor_deleted_by_server(void **state)
+static void run_sensor_deleted_by_server(ctl_ctx *c, sensor_kind kind)
 {
-        ctl_ctx *c = *state;
-        if (!python_has_dbus()) {
-                fprintf(stdout, "skipped: /usr/bin/python3 lacks the dbus or gi module\n");
+        if (sensor_unavailable(kind))
                 skip();
-        }
-        char out_path[400], err_path[400];
-        c->sensor_tag = "sensor2";
-        snprintf(out_path, sizeof(out_path), "%s/sensor2.out", c->f.dir);
-        snprintf(err_path, sizeof(err_path), "%s/sensor2.err", c->f.dir);
-        const char *argv[] = {"/usr/bin/python3",
-                              SOURCE_ROOT "/examples/temperature-sensor.py",
-                              "--bus",
-                              c->bus_address,
-                              "--simulate",
-                              NULL};
-        c->sensor_pid = spawn(argv, out_path, err_path);
+        c->sensor_pid =
+                spawn_sensor(c, kind, kind == SENSOR_PYTHON ? "sensor2" : "shsensor2", false);
         assert_true(c->sensor_pid > 0);
         int64_t end = now_ms() + 15000;
         char *out = NULL;
@@ -883,6 +911,26 @@ static void test_python_sensor_deleted_by_server(void **state)
         expect_exit(c, CTL(c, "read", path), 1);
 }
 
+static void test_python_temperature_sensor(void **state)
+{
+        run_temperature_sensor(*state, SENSOR_PYTHON);
+}
+
+static void test_python_sensor_deleted_by_server(void **state)
+{
+        run_sensor_deleted_by_server(*state, SENSOR_PYTHON);
+}
+
+static void test_shell_temperature_sensor(void **state)
+{
+        run_temperature_sensor(*state, SENSOR_SHELL);
+}
+
+static void test_shell_sensor_deleted_by_server(void **state)
+{
+        run_sensor_deleted_by_server(*state, SENSOR_SHELL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -895,6 +943,8 @@ int main(void)
                 cmocka_unit_test(test_unprivileged_user),
                 cmocka_unit_test(test_python_temperature_sensor),
                 cmocka_unit_test(test_python_sensor_deleted_by_server),
+                cmocka_unit_test(test_shell_temperature_sensor),
+                cmocka_unit_test(test_shell_sensor_deleted_by_server),
         };
         return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
