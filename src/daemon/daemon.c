@@ -39,7 +39,8 @@ typedef struct daemon_state {
         sd_event_source *io;
         sd_event_source *timer;
         sd_event_source *post;
-        bool engine_ran; /* in this event loop iteration */
+        /* The event loop iteration after the one that last ran the engine (0: none). */
+        uint64_t iteration_after_engine;
         bool stopping;
         const char *pending_action; /* "reboot" or "factory reset", after the delay */
 } daemon_state;
@@ -97,7 +98,9 @@ static void on_server_changed(void *userdata, uint16_t short_id)
 /* Runs the engine and sets the timer to when it next wants to run. */
 static void run_engine(daemon_state *d)
 {
-        d->engine_ran = true;
+        uint64_t iteration = 0;
+        sd_event_get_iteration(d->event, &iteration);
+        d->iteration_after_engine = iteration + 1;
         int64_t wait_ms = lwm2m_engine_process(d->engine);
         if (d->stopping && lwm2m_engine_finished(d->engine)) {
                 sd_event_exit(d->event, 0);
@@ -127,13 +130,16 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* After anything else ran (a D-Bus call that changed the tree, an owner's
  * answer the engine waits for), the engine acts on it at once rather than at
- * its next timer. */
+ * its next timer. sd-event dispatches one source per iteration and this one
+ * in a later iteration than the sources that made it pending: only when the
+ * engine ran in the iteration just before did nothing else run since. */
 static int on_post(sd_event_source *s, void *userdata)
 {
         daemon_state *d = userdata;
-        if (!d->engine_ran)
+        uint64_t now = 0;
+        sd_event_get_iteration(d->event, &now);
+        if (now != d->iteration_after_engine)
                 run_engine(d);
-        d->engine_ran = false;
         return 0;
 }
 
