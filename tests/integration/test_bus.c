@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <expat.h>
 
 #include "../../src/formats/format.h"
 #include "daemon_fixture.h"
@@ -1241,6 +1242,144 @@ static void test_bus_restart_reconnects(void **state)
         finish(e);
 }
 
+/* ---- the documented interfaces (dbus/) against what the daemon serves ---- */
+
+/* The members of one interface in introspection XML, one line each:
+ * "method Name in:qq out:o", "property Name s read", "signal Name qs". */
+typedef struct members {
+        const char *iface;
+        bool inside;
+        char current[256];
+        char text[4096];
+} members;
+
+static void members_flush(members *ms)
+{
+        if (!ms->current[0])
+                return;
+        size_t len = strlen(ms->text);
+        snprintf(ms->text + len, sizeof(ms->text) - len, "%s\n", ms->current);
+        ms->current[0] = '\0';
+}
+
+static const char *xml_attr(const char **attrs, const char *name)
+{
+        for (size_t i = 0; attrs[i]; i += 2)
+                if (strcmp(attrs[i], name) == 0)
+                        return attrs[i + 1];
+        return "";
+}
+
+static void XMLCALL members_start(void *userdata, const char *el, const char **attrs)
+{
+        members *ms = userdata;
+        size_t len = strlen(ms->current);
+        if (strcmp(el, "interface") == 0)
+                ms->inside = strcmp(xml_attr(attrs, "name"), ms->iface) == 0;
+        else if (!ms->inside)
+                return;
+        else if (strcmp(el, "method") == 0 || strcmp(el, "signal") == 0)
+                snprintf(ms->current, sizeof(ms->current), "%s %s", el, xml_attr(attrs, "name"));
+        else if (strcmp(el, "property") == 0)
+                snprintf(ms->current, sizeof(ms->current), "property %s %s %s",
+                         xml_attr(attrs, "name"), xml_attr(attrs, "type"),
+                         xml_attr(attrs, "access"));
+        else if (strcmp(el, "arg") == 0)
+                snprintf(ms->current + len, sizeof(ms->current) - len, " %s:%s",
+                         xml_attr(attrs, "direction")[0] ? xml_attr(attrs, "direction") : "out",
+                         xml_attr(attrs, "type"));
+}
+
+static void XMLCALL members_end(void *userdata, const char *el)
+{
+        members *ms = userdata;
+        if (strcmp(el, "interface") == 0)
+                ms->inside = false;
+        else if (strcmp(el, "method") == 0 || strcmp(el, "signal") == 0 ||
+                 strcmp(el, "property") == 0)
+                members_flush(ms);
+}
+
+static int compare_lines(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The members of `iface` in `xml`, sorted, one per line (malloc'd). */
+static char *interface_members(const char *xml, const char *iface)
+{
+        members ms = {.iface = iface};
+        XML_Parser p = XML_ParserCreate(NULL);
+        assert_non_null(p);
+        XML_SetUserData(p, &ms);
+        XML_SetElementHandler(p, members_start, members_end);
+        if (XML_Parse(p, xml, (int)strlen(xml), 1) != XML_STATUS_OK)
+                fail_msg("introspection XML of %s: %s", iface,
+                         XML_ErrorString(XML_GetErrorCode(p)));
+        XML_ParserFree(p);
+        char *lines[128];
+        size_t n = 0;
+        for (char *save = NULL, *l = strtok_r(ms.text, "\n", &save); l && n < 128;
+             l = strtok_r(NULL, "\n", &save))
+                lines[n++] = l;
+        qsort(lines, n, sizeof(*lines), compare_lines);
+        char *out = calloc(1, sizeof(ms.text) + 1);
+        assert_non_null(out);
+        for (size_t i = 0; i < n; i++) {
+                strcat(out, lines[i]);
+                strcat(out, "\n");
+        }
+        return out;
+}
+
+static void test_documented_interfaces_match(void **state)
+{
+        env *e = *state;
+        add_temperature(e);
+        static const struct {
+                const char *iface, *path;
+        } served[] = {
+                {"org.lwm2md1.Manager", "/org/lwm2md1"},
+                {"org.lwm2md1.Server", "/org/lwm2md1/server/1"},
+                {"org.lwm2md1.Object", "/org/lwm2md1/object/3303"},
+                {"org.lwm2md1.Instance", TEMP_PATH},
+        };
+        for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++) {
+                char file[512];
+                snprintf(file, sizeof(file), SOURCE_ROOT "/dbus/%s.xml", served[i].iface);
+                FILE *fp = fopen(file, "r");
+                assert_non_null(fp);
+                char *doc = NULL;
+                size_t len = 0;
+                FILE *mem = open_memstream(&doc, &len);
+                char chunk[4096];
+                size_t n;
+                while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+                        fwrite(chunk, 1, n, mem);
+                fclose(fp);
+                fclose(mem);
+
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                sd_bus_message *reply = NULL;
+                const char *live = NULL;
+                assert_true(sd_bus_call_method(e->op, "org.lwm2md1", served[i].path,
+                                               "org.freedesktop.DBus.Introspectable", "Introspect",
+                                               &error, &reply, "") >= 0);
+                assert_true(sd_bus_message_read(reply, "s", &live) >= 0);
+                char *want = interface_members(doc, served[i].iface);
+                char *got = interface_members(live, served[i].iface);
+                assert_true(want[0] != '\0');
+                if (strcmp(want, got) != 0)
+                        fail_msg("%s: dbus/%s.xml documents\n%sbut the daemon serves\n%s",
+                                 served[i].path, served[i].iface, want, got);
+                free(want);
+                free(got);
+                free(doc);
+                sd_bus_message_unref(reply);
+        }
+        finish(e);
+}
+
 /* Finds `path` in GetManagedObjects and whether it has `iface` with `property`. */
 static bool managed_objects_have(sd_bus_message *m, const char *path, const char *iface,
                                  const char *property)
@@ -1468,6 +1607,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_introspection_and_object_manager, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_typed_names_and_types, setup_names, teardown),
+                cmocka_unit_test_setup_teardown(test_documented_interfaces_match, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_policy_refuses_unprivileged_callers,
                                                 setup_policy, teardown),
         };
