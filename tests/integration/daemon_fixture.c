@@ -158,21 +158,34 @@ int fixture_stop_daemon(daemon_fixture *f, int timeout_ms)
         }
 }
 
-char *fixture_read_log(daemon_fixture *f)
+char *fixture_read_stream(FILE *fp)
 {
-        FILE *fp = fopen(f->log_path, "re");
-        if (!fp)
-                return strdup("");
         char *buf = NULL;
         size_t len = 0;
         FILE *mem = open_memstream(&buf, &len);
+        if (!mem)
+                return strdup("");
         char chunk[4096];
         size_t n;
         while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
                 fwrite(chunk, 1, n, mem);
-        fclose(fp);
         fclose(mem);
         return buf;
+}
+
+char *fixture_read_file(const char *path)
+{
+        FILE *fp = fopen(path, "re");
+        if (!fp)
+                return strdup("");
+        char *buf = fixture_read_stream(fp);
+        fclose(fp);
+        return buf;
+}
+
+char *fixture_read_log(daemon_fixture *f)
+{
+        return fixture_read_file(f->log_path);
 }
 
 bool fixture_log_contains(daemon_fixture *f, const char *needle)
@@ -200,8 +213,8 @@ bool fixture_wait_log(daemon_fixture *f, const char *needle, int timeout_ms)
 void fixture_assert_clean_log(daemon_fixture *f)
 {
         char *log = fixture_read_log(f);
-        bool dirty = strstr(log, "ERROR: AddressSanitizer") || strstr(log, "ERROR: LeakSanitizer") ||
-                     strstr(log, "runtime error:");
+        bool dirty = strstr(log, "ERROR: AddressSanitizer") ||
+                     strstr(log, "ERROR: LeakSanitizer") || strstr(log, "runtime error:");
         if (dirty)
                 fprintf(stderr, "---- daemon log (%s) ----\n%s\n----\n", f->log_path, log);
         free(log);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "../server/test_server.h"
@@ -35,6 +36,10 @@ int fixture_start_daemon(daemon_fixture *f, const char *const *args);
 int fixture_stop_daemon(daemon_fixture *f, int timeout_ms);
 /* True while the daemon process is alive. */
 bool fixture_daemon_running(daemon_fixture *f);
+/* Everything left in `fp` (malloc'd, NUL-terminated; "" on failure). */
+char *fixture_read_stream(FILE *fp);
+/* A whole file (malloc'd, NUL-terminated; "" when it cannot be read). */
+char *fixture_read_file(const char *path);
 /* The daemon's log so far (malloc'd, NUL-terminated). */
 char *fixture_read_log(daemon_fixture *f);
 /* True if the log holds `needle`. */

@@ -639,15 +639,8 @@ static char *run_output(const char *command, int *status)
 {
         FILE *fp = popen(command, "r");
         assert_non_null(fp);
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *mem = open_memstream(&buf, &len);
-        char chunk[4096];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-                fwrite(chunk, 1, n, mem);
+        char *buf = fixture_read_stream(fp);
         int st = pclose(fp);
-        fclose(mem);
         if (status)
                 *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
         return buf;
@@ -1347,17 +1340,7 @@ static void test_documented_interfaces_match(void **state)
         for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++) {
                 char file[512];
                 snprintf(file, sizeof(file), SOURCE_ROOT "/dbus/%s.xml", served[i].iface);
-                FILE *fp = fopen(file, "r");
-                assert_non_null(fp);
-                char *doc = NULL;
-                size_t len = 0;
-                FILE *mem = open_memstream(&doc, &len);
-                char chunk[4096];
-                size_t n;
-                while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-                        fwrite(chunk, 1, n, mem);
-                fclose(fp);
-                fclose(mem);
+                char *doc = fixture_read_file(file);
 
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 sd_bus_message *reply = NULL;

@@ -54,23 +54,6 @@ static int64_t now_ms(void)
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static char *read_file(const char *path)
-{
-        FILE *fp = fopen(path, "re");
-        if (!fp)
-                return strdup("");
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *mem = open_memstream(&buf, &len);
-        char chunk[4096];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-                fwrite(chunk, 1, n, mem);
-        fclose(fp);
-        fclose(mem);
-        return buf;
-}
-
 /* Keeps the LwM2M server answering while something else runs. */
 static void pump(ctl_ctx *c, int ms)
 {
@@ -140,8 +123,8 @@ static int run_ctl_on(ctl_ctx *c, const char *bus, const char *const *args)
         int status = wait_child(c, pid, 20000);
         free(c->out);
         free(c->err);
-        c->out = read_file(out_path);
-        c->err = read_file(err_path);
+        c->out = fixture_read_file(out_path);
+        c->err = fixture_read_file(err_path);
         /* lwm2mctl is built with the sanitizers too. */
         if (strstr(c->err, "Sanitizer") || strstr(c->err, "runtime error:"))
                 fail_msg("lwm2mctl %s: %s", args[0], c->err);
@@ -652,7 +635,7 @@ static char *sensor_output(ctl_ctx *c, const char *which)
 {
         char path[400];
         snprintf(path, sizeof(path), "%s/%s.%s", c->f.dir, c->sensor_tag, which);
-        return read_file(path);
+        return fixture_read_file(path);
 }
 
 /* Sends a request and checks the code; the response is the caller's to free. */

@@ -71,8 +71,8 @@ static void test_update_trigger_and_lifetime_write(void **state)
         assert_non_null(ts_wait_register(f->server, 0, 10000));
 
         ts_response resp;
-        assert_int_equal(ts_request(f->server, COAP_REQUEST_CODE_POST, "/1/0/8", -1, -1, -1, NULL, 0,
-                                    5000, &resp),
+        assert_int_equal(ts_request(f->server, COAP_REQUEST_CODE_POST, "/1/0/8", -1, -1, -1, NULL,
+                                    0, 5000, &resp),
                          0);
         assert_int_equal(resp.code, COAP_RESPONSE_CODE_CHANGED);
         ts_response_free(&resp);
@@ -99,8 +99,8 @@ static void test_reregister_when_server_forgets(void **state)
          * Update with 4.04, and the daemon must register anew at once. */
         ts_fail_next(f->server, COAP_RESPONSE_CODE_NOT_FOUND, 1);
         ts_response resp;
-        assert_int_equal(ts_request(f->server, COAP_REQUEST_CODE_POST, "/1/0/8", -1, -1, -1, NULL, 0,
-                                    5000, &resp),
+        assert_int_equal(ts_request(f->server, COAP_REQUEST_CODE_POST, "/1/0/8", -1, -1, -1, NULL,
+                                    0, 5000, &resp),
                          0);
         assert_int_equal(resp.code, COAP_RESPONSE_CODE_CHANGED);
         ts_response_free(&resp);
@@ -118,8 +118,8 @@ static void test_lost_update_keeps_registration(void **state)
          * the daemon retries the Update while its registration is still valid. */
         ts_fail_next(f->server, COAP_RESPONSE_CODE(503), 1);
         ts_response resp;
-        assert_int_equal(ts_request(f->server, COAP_REQUEST_CODE_POST, "/1/0/8", -1, -1, -1, NULL, 0,
-                                    5000, &resp),
+        assert_int_equal(ts_request(f->server, COAP_REQUEST_CODE_POST, "/1/0/8", -1, -1, -1, NULL,
+                                    0, 5000, &resp),
                          0);
         ts_response_free(&resp);
         assert_non_null(ts_wait_update(f->server, 0, 15000));
@@ -137,7 +137,8 @@ static void test_server_absent_at_start(void **state)
         f->server = NULL;
         char extra[512];
         snprintf(extra, sizeof(extra),
-                 "[server 1]\nuri = coap://127.0.0.1:%u\nlifetime = 30\nretry-timer = 1\nretry-max = 2\n",
+                 "[server 1]\nuri = coap://127.0.0.1:%u\nlifetime = 30\nretry-timer = 1\nretry-max "
+                 "= 2\n",
                  port);
         assert_int_equal(fixture_write_config(f, extra), 0);
         assert_int_equal(fixture_start_daemon(f, NULL), 0);
@@ -155,9 +156,12 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_register_and_deregister, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_update_trigger_and_lifetime_write, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_reregister_when_server_forgets, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_lost_update_keeps_registration, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_update_trigger_and_lifetime_write, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_reregister_when_server_forgets, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_lost_update_keeps_registration, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_server_absent_at_start, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
