@@ -240,6 +240,17 @@ bool bus_may_push(lwm2m_bus *b, uint16_t oid, uint16_t iid, const char *sender)
         return bus_instance_is_held(b, oid, iid) || owner_is_sender(b, oid, iid, sender);
 }
 
+/* The definition of `oid`, or NotFound naming the missing DDF. */
+static int defined_object(lwm2m_bus *b, uint16_t oid, const lwm2m_object_def **out,
+                          sd_bus_error *error)
+{
+        *out = lwm2m_registry_find(b->reg, oid);
+        if (!*out)
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_FOUND,
+                                         "object %u is not defined (no DDF file for it)", oid);
+        return 0;
+}
+
 /* AddInstance (owned by the caller, gone when it leaves the bus) and
  * CreateInstance (held by the daemon until RemoveInstance). */
 static int add_instance(sd_bus_message *m, lwm2m_bus *b, bool held, sd_bus_error *error)
@@ -248,10 +259,10 @@ static int add_instance(sd_bus_message *m, lwm2m_bus *b, bool held, sd_bus_error
         int r = sd_bus_message_read(m, "qq", &oid, &iid);
         if (r < 0)
                 return r;
-        const lwm2m_object_def *obj = lwm2m_registry_find(b->reg, oid);
-        if (!obj)
-                return sd_bus_error_setf(error, BUS_ERROR_NOT_FOUND,
-                                         "object %u is not defined (no DDF file for it)", oid);
+        const lwm2m_object_def *obj = NULL;
+        r = defined_object(b, oid, &obj, error);
+        if (r < 0)
+                return r;
         if (object_is_provisioned(oid))
                 return sd_bus_error_setf(error, BUS_ERROR_NOT_ALLOWED,
                                          "%s (%u) instances come from the configuration or a "
@@ -371,6 +382,54 @@ static int method_remove_instance(sd_bus_message *m, void *userdata, sd_bus_erro
         return r < 0 ? r : 1;
 }
 
+/* ManageObject / ReleaseObject: who takes a server's Create of an object. */
+static int manage_object(sd_bus_message *m, lwm2m_bus *b, bool manage, sd_bus_error *error)
+{
+        uint16_t oid;
+        int r = sd_bus_message_read_basic(m, 'q', &oid);
+        if (r < 0)
+                return r;
+        const lwm2m_object_def *obj = NULL;
+        r = defined_object(b, oid, &obj, error);
+        if (r < 0)
+                return r;
+        const char *name = obj->name ? obj->name : "?";
+        if (object_is_provisioned(oid) || oid == 3)
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_ALLOWED,
+                                         "%s (%u) belongs to the daemon", name, oid);
+        const lwm2m_owner *current = lwm2m_tree_get_object_owner(b->tree, oid);
+        const char *sender = sd_bus_message_get_sender(m);
+        const char *holder = owner_bus_name(current);
+        bool mine = holder && sender && strcmp(holder, sender) == 0;
+        if (!manage && !mine)
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_FOUND,
+                                         "the caller does not manage %s (%u)", name, oid);
+        if (current && !mine)
+                return sd_bus_error_setf(error, BUS_ERROR_FAILED,
+                                         "%s (%u) is managed by %s already", name, oid,
+                                         holder ? holder : current->name);
+        bus_owner *o = NULL;
+        r = owner_get(b, m, &o);
+        if (r >= 0)
+                r = owner_manage_object(o, oid, manage);
+        if (r < 0)
+                return bus_error_from_errno(error, r, NULL);
+        bus_log(b, LOG_INFO, "%s %s the server Creates of %s (%u)", sender,
+                manage ? "takes" : "no longer takes", name, oid);
+        r = sd_bus_reply_method_return(m, NULL);
+        return r < 0 ? r : 1;
+}
+
+static int method_manage_object(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return manage_object(m, userdata, true, error);
+}
+
+static int method_release_object(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return manage_object(m, userdata, false, error);
+}
+
 static int method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         lwm2m_bus *b = userdata;
@@ -405,6 +464,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("RemoveInstance", "o", SD_BUS_PARAM(instance), "", ,
                                  method_remove_instance, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ManageObject", "q", SD_BUS_PARAM(object), "", ,
+                                 method_manage_object, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ReleaseObject", "q", SD_BUS_PARAM(object), "", ,
+                                 method_release_object, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Update", "", "", method_update, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };

@@ -1017,17 +1017,30 @@ static int object_find(sd_bus *bus, const char *path, const char *interface, voi
         uint16_t oid;
         if (parse_object_path(path, &oid) < 0)
                 return 0;
-        const lwm2m_object_def *def = lwm2m_registry_find(b->reg, oid);
-        if (!def)
+        if (!lwm2m_registry_find(b->reg, oid))
                 return 0;
-        *found = (void *)def;
+        *found = b;
         return 1;
+}
+
+/* The definition behind a path object_find accepted. */
+static const lwm2m_object_def *object_at(lwm2m_bus *b, const char *path)
+{
+        uint16_t oid = 0;
+        return parse_object_path(path, &oid) < 0 ? NULL : lwm2m_registry_find(b->reg, oid);
 }
 
 static int object_get(sd_bus *bus, const char *path, const char *interface, const char *property,
                       sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
-        const lwm2m_object_def *def = userdata;
+        lwm2m_bus *b = userdata;
+        const lwm2m_object_def *def = object_at(b, path);
+        if (!def)
+                return -ENOENT;
+        if (strcmp(property, "Provider") == 0) {
+                const char *name = owner_bus_name(lwm2m_tree_get_object_owner(b->tree, def->id));
+                return sd_bus_message_append_basic(reply, 's', name ? name : "");
+        }
         if (strcmp(property, "Id") == 0)
                 return sd_bus_message_append_basic(reply, 'q', &def->id);
         if (strcmp(property, "Name") == 0)
@@ -1044,7 +1057,9 @@ static int object_get_resources(sd_bus *bus, const char *path, const char *inter
                                 const char *property, sd_bus_message *reply, void *userdata,
                                 sd_bus_error *error)
 {
-        const lwm2m_object_def *def = userdata;
+        const lwm2m_object_def *def = object_at(userdata, path);
+        if (!def)
+                return -ENOENT;
         int r = sd_bus_message_open_container(reply, 'a', "(qssssbbs)");
         for (size_t i = 0; r >= 0 && i < def->n_resources; i++) {
                 const lwm2m_resource_def *res = &def->resources[i];
@@ -1077,6 +1092,7 @@ static const sd_bus_vtable object_vtable[] = {
         SD_BUS_PROPERTY("Mandatory", "b", object_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Resources", "a(qssssbbs)", object_get_resources, 0,
                         SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Provider", "s", object_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END,
 };
 
@@ -1457,6 +1473,17 @@ void export_emit_instance_added(lwm2m_bus *b, uint16_t oid, uint16_t iid)
         int r = sd_bus_emit_object_added(b->bus, path);
         if (r < 0)
                 bus_log(b, LOG_DEBUG, "cannot announce %s: %s", path, strerror(-r));
+}
+
+void export_emit_provider_changed(lwm2m_bus *b, uint16_t oid)
+{
+        if (!b->bus)
+                return;
+        char path[48];
+        snprintf(path, sizeof(path), BUS_OBJECT_PATH "/%u", (unsigned)oid);
+        int r = sd_bus_emit_properties_changed(b->bus, path, BUS_IFACE_OBJECT, "Provider", NULL);
+        if (r < 0)
+                bus_log(b, LOG_DEBUG, "cannot announce the provider of %s: %s", path, strerror(-r));
 }
 
 static void emit_instance_removed(lwm2m_bus *b, uint16_t oid, uint16_t iid)

@@ -26,6 +26,9 @@ void export_on_change(lwm2m_bus *b, const lwm2m_change *c);
 /* Announces an instance with all its interfaces and values (InterfacesAdded). */
 void export_emit_instance_added(lwm2m_bus *b, uint16_t oid, uint16_t iid);
 
+/* The Provider property of an object definition changed (PropertiesChanged). */
+void export_emit_provider_changed(lwm2m_bus *b, uint16_t oid);
+
 /* "/org/lwm2md1/object/<oid>/<iid>" into `buf` (at least 48 bytes). */
 void export_instance_path(uint16_t oid, uint16_t iid, char *buf, size_t size);
 

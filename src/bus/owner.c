@@ -15,9 +15,10 @@ typedef enum call_kind {
         CALL_EXECUTE,
         CALL_DELETE,
         CALL_READ,
+        CALL_CREATE,
 } call_kind;
 
-static const char *const call_names[] = {"Write", "Execute", "Delete", "Read"};
+static const char *const call_names[] = {"Write", "Execute", "Delete", "Read", "Create"};
 
 /* One org.lwm2md1.Owner call in flight, on behalf of `request`. */
 typedef struct owner_call {
@@ -47,6 +48,9 @@ struct bus_owner {
         lwm2m_owner owner;
         owner_call *calls;
         on_demand *on_demand;
+        /* Objects whose server Creates this provider takes (ManageObject). */
+        uint16_t *managed;
+        size_t n_managed;
 };
 
 static const lwm2m_owner_ops bus_owner_ops;
@@ -124,7 +128,11 @@ static int on_call_reply(sd_bus_message *reply, void *userdata, sd_bus_error *re
 static int new_call(bus_owner *o, const lwm2m_path *path, call_kind kind, sd_bus_message **m)
 {
         char p[64];
-        export_instance_path(path->id[0], path->id[1], p, sizeof(p));
+        /* Create is asked of the object (the instance is not there yet). */
+        if (kind == CALL_CREATE)
+                snprintf(p, sizeof(p), BUS_OBJECT_PATH "/%u", (unsigned)path->id[0]);
+        else
+                export_instance_path(path->id[0], path->id[1], p, sizeof(p));
         return sd_bus_message_new_method_call(o->b->bus, m, o->name, p, BUS_IFACE_OWNER,
                                               call_names[kind]);
 }
@@ -180,6 +188,24 @@ static int owner_execute(void *userdata, const lwm2m_path *resource, const uint8
         if (r < 0)
                 return r == -ENOMEM ? r : -EIO;
         return send_call(o, CALL_EXECUTE, resource, m, reply, request);
+}
+
+static int owner_create(void *userdata, const lwm2m_path *instance, const lwm2m_record *recs,
+                        size_t n, lwm2m_reply_fn reply, void *request)
+{
+        bus_owner *o = userdata;
+        const lwm2m_object_def *obj = lwm2m_registry_find(o->b->reg, instance->id[0]);
+        if (!obj)
+                return -ENOENT;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r = new_call(o, instance, CALL_CREATE, &m);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(m, 'q', &instance->id[1]);
+        if (r >= 0)
+                r = export_append_records(m, obj, recs, n);
+        if (r < 0)
+                return r == -ENOMEM ? r : -EIO;
+        return send_call(o, CALL_CREATE, instance, m, reply, request);
 }
 
 static int owner_remove(void *userdata, const lwm2m_path *instance, lwm2m_reply_fn reply,
@@ -254,6 +280,7 @@ static void owner_cancel(void *userdata, void *request)
 static const lwm2m_owner_ops bus_owner_ops = {
         .write = owner_write,
         .execute = owner_execute,
+        .create = owner_create,
         .remove = owner_remove,
         .refresh = owner_refresh,
         .cancel = owner_cancel,
@@ -333,6 +360,15 @@ static void owner_retire(bus_owner *o, bool left)
                 bus_log(b, LOG_INFO, "provider %s left the bus: removed %zu instance(s)", o->name,
                         n);
 
+        for (size_t i = 0; i < o->n_managed; i++)
+                if (lwm2m_tree_get_object_owner(b->tree, o->managed[i]) == &o->owner) {
+                        lwm2m_tree_set_object_owner(b->tree, o->managed[i], NULL);
+                        export_emit_provider_changed(b, o->managed[i]);
+                }
+        free(o->managed);
+        o->managed = NULL;
+        o->n_managed = 0;
+
         while (o->on_demand) {
                 on_demand *d = o->on_demand;
                 o->on_demand = d->next;
@@ -411,6 +447,36 @@ int owner_set_on_demand(bus_owner *o, uint16_t oid, uint16_t iid, const uint16_t
         memcpy(d->rids, rids, n * sizeof(uint16_t));
         d->next = o->on_demand;
         o->on_demand = d;
+        return 0;
+}
+
+int owner_manage_object(bus_owner *o, uint16_t oid, bool manage)
+{
+        lwm2m_bus *b = o->b;
+        size_t at = 0;
+        while (at < o->n_managed && o->managed[at] != oid)
+                at++;
+        if (!manage) {
+                if (at == o->n_managed)
+                        return -ENOENT;
+                o->managed[at] = o->managed[--o->n_managed];
+                lwm2m_tree_set_object_owner(b->tree, oid, NULL);
+                export_emit_provider_changed(b, oid);
+                return 0;
+        }
+        if (at == o->n_managed) {
+                uint16_t *v = realloc(o->managed, (o->n_managed + 1) * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                o->managed = v;
+                o->managed[o->n_managed++] = oid;
+        }
+        int r = lwm2m_tree_set_object_owner(b->tree, oid, &o->owner);
+        if (r < 0) {
+                o->n_managed--;
+                return r;
+        }
+        export_emit_provider_changed(b, oid);
         return 0;
 }
 

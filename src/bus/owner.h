@@ -23,6 +23,11 @@ bool owner_is_sender(lwm2m_bus *b, uint16_t oid, uint16_t iid, const char *sende
 /* Resources of an instance read from its owner before each server Read;
  * n == 0 clears. -ENOMEM. */
 int owner_set_on_demand(bus_owner *o, uint16_t oid, uint16_t iid, const uint16_t *rids, size_t n);
+/* Makes the provider take (or, with !manage, stop taking) the server Creates
+ * of an object: Owner.Create at the object's path, and ownership of what it
+ * lets be created. The caller checks that nobody else manages it. -ENOENT
+ * (not managed, on release), -ENOMEM. */
+int owner_manage_object(bus_owner *o, uint16_t oid, bool manage);
 /* An instance went away: forget what was kept for it. */
 void owner_forget_instance(lwm2m_bus *b, uint16_t oid, uint16_t iid);
 /* Removes every instance `owner` stands behind; returns how many. */

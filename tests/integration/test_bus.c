@@ -152,8 +152,12 @@ typedef struct provider {
         char last_write_sig[16];
         uint16_t last_exec_rid;
         char last_exec_args[64];
+        unsigned creates;
+        uint16_t last_create_iid;
+        char last_create_names[64];
         /* How to answer. */
         const char *write_error;
+        const char *create_error;
         bool hold_writes;
         sd_bus_message *held[8];
         size_t n_held;
@@ -195,6 +199,32 @@ static int owner_write(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 p->held[p->n_held++] = sd_bus_message_ref(m);
                 return 1;
         }
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int owner_create(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        provider *p = userdata;
+        int r = sd_bus_message_read_basic(m, 'q', &p->last_create_iid);
+        p->last_create_names[0] = '\0';
+        if (r >= 0)
+                r = sd_bus_message_enter_container(m, 'a', "{qv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "qv")) > 0) {
+                uint16_t rid;
+                r = sd_bus_message_read_basic(m, 'q', &rid);
+                if (r >= 0)
+                        r = sd_bus_message_skip(m, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                size_t len = strlen(p->last_create_names);
+                snprintf(p->last_create_names + len, sizeof(p->last_create_names) - len, "%u ",
+                         rid);
+        }
+        if (r < 0)
+                return r;
+        p->creates++;
+        if (p->create_error)
+                return sd_bus_error_set(error, p->create_error, "refused by the test provider");
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -249,6 +279,7 @@ static const sd_bus_vtable owner_vtable[] = {
         SD_BUS_METHOD("Execute", "qs", "", owner_execute, 0),
         SD_BUS_METHOD("Delete", "", "", owner_delete, 0),
         SD_BUS_METHOD("Read", "aq", "a{qv}", owner_read, 0),
+        SD_BUS_METHOD("Create", "qa{qv}", "", owner_create, 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -1172,6 +1203,106 @@ static void test_held_instance_outlives_its_creator(void **state)
         finish(e);
 }
 
+static char *get_string(sd_bus *bus, const char *path, const char *iface, const char *name)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *v = NULL;
+        int r = sd_bus_get_property_string(bus, "org.lwm2md1", path, iface, name, &error, &v);
+        if (r < 0)
+                fail_msg("Get %s: %s", name, error.message);
+        sd_bus_error_free(&error);
+        return v;
+}
+
+/* ManageObject: a server's Create of the object reaches the provider, which then owns
+ * what it let be created. */
+static void test_server_create_reaches_manager(void **state)
+{
+        env *e = *state;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        assert_true(provider_call(&e->prov, "/org/lwm2md1", "org.lwm2md1.Manager", "ManageObject",
+                                  &error, NULL, "q", 3303) >= 0);
+        const char *unique = NULL;
+        sd_bus_get_unique_name(e->prov.bus, &unique);
+        char *provider_name =
+                get_string(e->op, "/org/lwm2md1/object/3303", "org.lwm2md1.Object", "Provider");
+        assert_string_equal(provider_name, unique);
+        free(provider_name);
+        /* One provider per object. */
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", "/org/lwm2md1", "org.lwm2md1.Manager",
+                                       "ManageObject", &error, NULL, "q", 3303) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.Failed");
+        sd_bus_error_free(&error);
+
+        const char *senml = "[{\"bn\":\"/3303/4/\",\"n\":\"5750\",\"vs\":\"attic\"}]";
+        ts_response resp;
+        assert_int_equal(ts_request(e->f.server, COAP_REQUEST_CODE_POST, "/3303",
+                                    LWM2M_FORMAT_SENML_JSON, -1, -1, senml, strlen(senml), 8000,
+                                    &resp),
+                         0);
+        assert_int_equal(resp.code, COAP_RESPONSE_CODE_CREATED);
+        assert_string_equal(resp.location, "3303/4");
+        ts_response_free(&resp);
+        provider seen_by = provider_snapshot(&e->prov);
+        assert_int_equal(seen_by.creates, 1);
+        assert_int_equal(seen_by.last_create_iid, 4);
+        assert_string_equal(seen_by.last_create_names, "5750 ");
+        char *owner =
+                get_string(e->op, "/org/lwm2md1/object/3303/4", "org.lwm2md1.Instance", "Owner");
+        assert_string_equal(owner, unique);
+        free(owner);
+        /* It is the provider's: a server Write of it asks the provider. */
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_PUT, "/3303/4/5750", 0, "loft"),
+                         COAP_RESPONSE_CODE_CHANGED);
+        assert_int_equal(provider_count(&e->prov, &e->prov.writes), 1);
+
+        /* The provider's refusal is the server's error, and nothing is created. */
+        pthread_mutex_lock(&e->prov.lock);
+        e->prov.create_error = "org.lwm2md1.Error.NotAllowed";
+        pthread_mutex_unlock(&e->prov.lock);
+        senml = "[{\"bn\":\"/3303/5/\",\"n\":\"5750\",\"vs\":\"cellar\"}]";
+        assert_int_equal(
+                server_request(e, COAP_REQUEST_CODE_POST, "/3303", LWM2M_FORMAT_SENML_JSON, senml),
+                COAP_RESPONSE_CODE_NOT_ALLOWED);
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_GET, "/3303/5", -1, NULL),
+                         COAP_RESPONSE_CODE_NOT_FOUND);
+
+        /* Released: Creates make plain instances again. */
+        assert_true(provider_call(&e->prov, "/org/lwm2md1", "org.lwm2md1.Manager", "ReleaseObject",
+                                  &error, NULL, "q", 3303) >= 0);
+        provider_name =
+                get_string(e->op, "/org/lwm2md1/object/3303", "org.lwm2md1.Object", "Provider");
+        assert_string_equal(provider_name, "");
+        free(provider_name);
+        assert_int_equal(
+                server_request(e, COAP_REQUEST_CODE_POST, "/3303", LWM2M_FORMAT_SENML_JSON, senml),
+                COAP_RESPONSE_CODE_CREATED);
+        assert_int_equal(provider_count(&e->prov, &e->prov.creates), 2);
+        owner = get_string(e->op, "/org/lwm2md1/object/3303/5", "org.lwm2md1.Instance", "Owner");
+        assert_string_equal(owner, "");
+        free(owner);
+
+        /* Managed again, then the provider leaves: its instance goes, the other stays. */
+        assert_true(provider_call(&e->prov, "/org/lwm2md1", "org.lwm2md1.Manager", "ManageObject",
+                                  &error, NULL, "q", 3303) >= 0);
+        provider_stop(&e->prov);
+        for (int64_t end = now_ms() + 5000; now_ms() < end;) {
+                if (server_request(e, COAP_REQUEST_CODE_GET, "/3303/4", -1, NULL) ==
+                    COAP_RESPONSE_CODE_NOT_FOUND)
+                        break;
+                usleep(50000);
+        }
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_GET, "/3303/4", -1, NULL),
+                         COAP_RESPONSE_CODE_NOT_FOUND);
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_GET, "/3303/5/5750", 0, NULL),
+                         COAP_RESPONSE_CODE_CONTENT);
+        provider_name =
+                get_string(e->op, "/org/lwm2md1/object/3303", "org.lwm2md1.Object", "Provider");
+        assert_string_equal(provider_name, "");
+        free(provider_name);
+        finish(e);
+}
+
 /* Counts the lines of the daemon's log holding `needle`. */
 static unsigned log_count(env *e, const char *needle)
 {
@@ -1585,6 +1716,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_held_instance_outlives_its_creator, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_bus_restart_reconnects, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_server_create_reaches_manager, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_owner_leaving_removes_instances, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_introspection_and_object_manager, setup,
