@@ -440,6 +440,7 @@ static int build(daemon_state *d)
                 .endpoint = c->endpoint,
                 .lwm2m_version = c->lwm2m_version,
                 .log = on_engine_log,
+                .log_max_priority = log_get_max_level(),
                 .server_changed = on_server_changed,
                 .userdata = d,
         };

@@ -33,8 +33,8 @@ enum { SEC_URI = 0, SEC_BOOTSTRAP = 1, SEC_SHORT_ID = 10 };
 
 /* Retry defaults where the Server object leaves them out: quicker than the
  * specification's 60 s, since a gateway should come back soon after an outage. */
-#define RETRY_BASE_MS 5000u
-#define RETRY_MAX_MS (10u * 60 * 1000)
+#define RETRY_BASE_MS      5000u
+#define RETRY_MAX_MS       (10u * 60 * 1000)
 #define DEREGISTER_WAIT_MS 5000u
 
 static const char *const state_names[_LWM2M_SERVER_STATE_MAX] = {
@@ -139,7 +139,8 @@ static void schedule_retry(server *s, const char *why)
 {
         lwm2m_engine *e = s->e;
         uint64_t base = server_uint(e, s->server_iid, SRV_RETRY_TIMER, RETRY_BASE_MS / 1000) * 1000;
-        uint64_t cap = server_uint(e, s->server_iid, SRV_SEQUENCE_DELAY, RETRY_MAX_MS / 1000) * 1000;
+        uint64_t cap =
+                server_uint(e, s->server_iid, SRV_SEQUENCE_DELAY, RETRY_MAX_MS / 1000) * 1000;
         if (base == 0)
                 base = 1000;
         if (cap < base)
@@ -190,8 +191,8 @@ static int append_object_links(lwm2m_engine *e, lwm2m_buf *out)
                         iids_cap = count;
                 }
                 size_t k = 0;
-                for (int iid = lwm2m_tree_next_instance(e->tree, def->id, -1); iid >= 0 && k < count;
-                     iid = lwm2m_tree_next_instance(e->tree, def->id, iid))
+                for (int iid = lwm2m_tree_next_instance(e->tree, def->id, -1);
+                     iid >= 0 && k < count; iid = lwm2m_tree_next_instance(e->tree, def->id, iid))
                         iids[k++] = (uint16_t)iid;
                 r = link_append_register_object(def->id, def->version, iids, k, NULL, out);
         }
@@ -216,8 +217,8 @@ static int build_register_payload(server *s, lwm2m_buf *out)
 static int send_registration_request(server *s, reg_request kind)
 {
         lwm2m_engine *e = s->e;
-        coap_pdu_code_t code = kind == REG_DEREGISTER ? COAP_REQUEST_CODE_DELETE
-                                                       : COAP_REQUEST_CODE_POST;
+        coap_pdu_code_t code =
+                kind == REG_DEREGISTER ? COAP_REQUEST_CODE_DELETE : COAP_REQUEST_CODE_POST;
         coap_pdu_t *pdu = coap_pdu_init(COAP_MESSAGE_CON, code, coap_new_message_id(s->session),
                                         coap_session_max_pdu_size(s->session));
         if (!pdu)
@@ -294,7 +295,8 @@ static void start_register(server *s)
                 return;
         }
         set_state(s, LWM2M_SERVER_REGISTERING);
-        engine_log(e, LOG_INFO, "server %u: registering with %s as '%s' (LwM2M %s, lifetime %u s, binding %s)",
+        engine_log(e, LOG_INFO,
+                   "server %u: registering with %s as '%s' (LwM2M %s, lifetime %u s, binding %s)",
                    s->short_id, s->uri, e->endpoint, s->version, s->lifetime, s->binding);
         r = send_registration_request(s, REG_REGISTER);
         if (r < 0)
@@ -359,9 +361,8 @@ static void handle_registration_response(server *s, const coap_pdu_t *received)
                            strcmp(s->version, "1.0") != 0) {
                         /* 4.12: the server does not speak this version; offer the next lower. */
                         const char *lower = strcmp(s->version, "1.2") == 0 ? "1.1" : "1.0";
-                        engine_log(s->e, LOG_NOTICE,
-                                   "server %u refused LwM2M %s (4.12); trying %s", s->short_id,
-                                   s->version, lower);
+                        engine_log(s->e, LOG_NOTICE, "server %u refused LwM2M %s (4.12); trying %s",
+                                   s->short_id, s->version, lower);
                         snprintf(s->version, sizeof(s->version), "%s", lower);
                         if (send_registration_request(s, REG_REGISTER) < 0)
                                 schedule_retry(s, "cannot send the Register request");
@@ -381,19 +382,19 @@ static void handle_registration_response(server *s, const coap_pdu_t *received)
                                 s->last_error[0] = 0;
                                 server_changed(s);
                         }
-                } else if (code == COAP_RESPONSE_CODE_NOT_FOUND ||
-                           COAP_RESPONSE_CLASS(code) == 4) {
+                } else if (code == COAP_RESPONSE_CODE_NOT_FOUND || COAP_RESPONSE_CLASS(code) == 4) {
                         /* The server lost (or refuses) our registration: register anew. */
-                        engine_log(s->e, LOG_NOTICE, "server %u: Update answered %s; registering again",
-                                   s->short_id, cs);
+                        engine_log(s->e, LOG_NOTICE,
+                                   "server %u: Update answered %s; registering again", s->short_id,
+                                   cs);
                         snprintf(s->last_error, sizeof(s->last_error), "Update answered %s", cs);
                         s->location[0] = 0;
                         start_register(s);
                 } else {
                         /* A server-side error: keep the registration and try again soon. */
                         snprintf(s->last_error, sizeof(s->last_error), "Update answered %s", cs);
-                        engine_log(s->e, LOG_WARNING, "server %u: %s; retrying in %u s", s->short_id,
-                                   s->last_error, RETRY_BASE_MS / 1000);
+                        engine_log(s->e, LOG_WARNING, "server %u: %s; retrying in %u s",
+                                   s->short_id, s->last_error, RETRY_BASE_MS / 1000);
                         s->next_update_ms = engine_now_ms() + RETRY_BASE_MS;
                         server_changed(s);
                 }
@@ -401,7 +402,8 @@ static void handle_registration_response(server *s, const coap_pdu_t *received)
                 engine_log(s->e, LOG_INFO, "server %u: de-registered (%s)", s->short_id, cs);
                 s->location[0] = 0;
                 release_session(s);
-                set_state(s, s->e->shutting_down ? LWM2M_SERVER_DEREGISTERED : LWM2M_SERVER_DISABLED);
+                set_state(s,
+                          s->e->shutting_down ? LWM2M_SERVER_DEREGISTERED : LWM2M_SERVER_DISABLED);
         }
 }
 
@@ -409,10 +411,12 @@ static void handle_registration_failure(server *s, coap_nack_reason_t reason)
 {
         reg_request kind = s->in_flight;
         s->in_flight = REG_NONE;
-        const char *what = reason == COAP_NACK_RST               ? "the server reset the exchange"
-                           : reason == COAP_NACK_TLS_FAILED      ? "the DTLS handshake failed (wrong key or certificate?)"
-                           : reason == COAP_NACK_TOO_MANY_RETRIES ? "no answer from the server"
-                                                                  : "the request could not be delivered";
+        const char *what = reason == COAP_NACK_RST ? "the server reset the exchange"
+                           : reason == COAP_NACK_TLS_FAILED
+                                   ? "the DTLS handshake failed (wrong key or certificate?)"
+                           : reason == COAP_NACK_TOO_MANY_RETRIES
+                                   ? "no answer from the server"
+                                   : "the request could not be delivered";
         char why[128];
         if (kind == REG_REGISTER) {
                 snprintf(why, sizeof(why), "Register failed: %s", what);
@@ -437,7 +441,8 @@ static void handle_registration_failure(server *s, coap_nack_reason_t reason)
                            s->short_id, what);
                 s->location[0] = 0;
                 release_session(s);
-                set_state(s, s->e->shutting_down ? LWM2M_SERVER_DEREGISTERED : LWM2M_SERVER_DISABLED);
+                set_state(s,
+                          s->e->shutting_down ? LWM2M_SERVER_DEREGISTERED : LWM2M_SERVER_DISABLED);
         }
 }
 
@@ -478,13 +483,48 @@ static int on_event(coap_session_t *session, const coap_event_t event)
         if (event == COAP_EVENT_DTLS_ERROR) {
                 if (!s->last_error[0] || strstr(s->last_error, "DTLS") == NULL)
                         snprintf(s->last_error, sizeof(s->last_error),
-                                 "DTLS handshake with %.100s failed (wrong key or certificate?)", s->uri);
+                                 "DTLS handshake with %.100s failed (wrong key or certificate?)",
+                                 s->uri);
                 engine_log(e, LOG_ERR, "server %u: %s", s->short_id, s->last_error);
         } else if (event == COAP_EVENT_DTLS_CONNECTED) {
                 engine_log(e, LOG_INFO, "server %u: DTLS session with %s established", s->short_id,
                            s->uri);
         }
         return 0;
+}
+
+static const char *method_name(coap_pdu_code_t code)
+{
+        switch (code) {
+        case COAP_REQUEST_CODE_GET:
+                return "GET";
+        case COAP_REQUEST_CODE_POST:
+                return "POST";
+        case COAP_REQUEST_CODE_PUT:
+                return "PUT";
+        case COAP_REQUEST_CODE_DELETE:
+                return "DELETE";
+        case COAP_REQUEST_CODE_FETCH:
+                return "FETCH";
+        case COAP_REQUEST_CODE_IPATCH:
+                return "iPATCH";
+        default:
+                return "request";
+        }
+}
+
+/* One debug line per server request: what a missed or late answer is traced by. */
+static void log_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
+                        const coap_pdu_t *response)
+{
+        coap_string_t *path = coap_get_uri_path(request);
+        char code[8];
+        coap_pdu_code_t answer = coap_pdu_get_code(response);
+        engine_log(e, LOG_DEBUG, "server %u: %s /%.*s (message %d): %s", s->short_id,
+                   method_name(coap_pdu_get_code(request)), path ? (int)path->length : 0,
+                   path ? (const char *)path->s : "", coap_pdu_get_mid(request),
+                   answer ? coap_msg_code_str(answer, code) : "answered later");
+        coap_delete_string(path);
 }
 
 static void on_request(coap_resource_t *resource, coap_session_t *session,
@@ -497,6 +537,8 @@ static void on_request(coap_resource_t *resource, coap_session_t *session,
                 return;
         }
         dm_handle_request(e, s, resource, request, query, response);
+        if (e->cfg.log && e->cfg.log_max_priority >= LOG_DEBUG)
+                log_request(e, s, request, response);
 }
 
 /* ---- the engine as owner of Server object instances ---- */
@@ -546,8 +588,7 @@ static int server_object_execute(void *userdata, const lwm2m_path *resource, con
 /* Values the DDF allows but a registration cannot use: refused with 4.00 rather
  * than stored and silently replaced by a default. */
 static int server_object_write(void *userdata, const lwm2m_path *base, const lwm2m_record *recs,
-                               size_t n, lwm2m_write_mode mode, lwm2m_reply_fn reply,
-                               void *request)
+                               size_t n, lwm2m_write_mode mode, lwm2m_reply_fn reply, void *request)
 {
         for (size_t i = 0; i < n; i++) {
                 const lwm2m_record *rec = &recs[i];
@@ -555,8 +596,10 @@ static int server_object_write(void *userdata, const lwm2m_path *base, const lwm
                 if (rec->path.len < 3)
                         continue;
                 if (rec->path.id[2] == SRV_LIFETIME) {
-                        bool ok = (v->type == LWM2M_TYPE_INTEGER && v->i >= 1 && v->i <= UINT32_MAX) ||
-                                  (v->type == LWM2M_TYPE_UNSIGNED && v->u >= 1 && v->u <= UINT32_MAX);
+                        bool ok =
+                                (v->type == LWM2M_TYPE_INTEGER && v->i >= 1 &&
+                                 v->i <= UINT32_MAX) ||
+                                (v->type == LWM2M_TYPE_UNSIGNED && v->u >= 1 && v->u <= UINT32_MAX);
                         if (!ok)
                                 return -EINVAL;
                 } else if (rec->path.id[2] == SRV_BINDING) {
@@ -623,7 +666,8 @@ lwm2m_engine *lwm2m_engine_new(lwm2m_tree *tree, const lwm2m_engine_config *cfg)
         e->reg = lwm2m_tree_registry(tree);
         e->cfg = *cfg;
         e->endpoint = strdup(cfg->endpoint ? cfg->endpoint : "");
-        snprintf(e->version, sizeof(e->version), "%s", cfg->lwm2m_version ? cfg->lwm2m_version : "1.1");
+        snprintf(e->version, sizeof(e->version), "%s",
+                 cfg->lwm2m_version ? cfg->lwm2m_version : "1.1");
         e->attrs = lwm2m_attributes_new();
         e->ctx = coap_new_context(NULL);
         if (!e->endpoint || !e->attrs || !e->ctx)
@@ -697,10 +741,12 @@ int lwm2m_engine_start(lwm2m_engine *e)
                 const lwm2m_value *uri = lwm2m_tree_get(e->tree, &p);
                 if (!sid || !uri || uri->type != LWM2M_TYPE_STRING) {
                         engine_log(e, LOG_WARNING,
-                                   "Security instance /0/%d has no Short Server ID or URI; ignored", iid);
+                                   "Security instance /0/%d has no Short Server ID or URI; ignored",
+                                   iid);
                         continue;
                 }
-                uint16_t short_id = (uint16_t)(sid->type == LWM2M_TYPE_UNSIGNED ? sid->u : (uint64_t)sid->i);
+                uint16_t short_id =
+                        (uint16_t)(sid->type == LWM2M_TYPE_UNSIGNED ? sid->u : (uint64_t)sid->i);
                 int64_t srv_iid = find_server_instance(e, short_id);
                 if (srv_iid < 0) {
                         engine_log(e, LOG_WARNING,
@@ -758,7 +804,8 @@ static void run_server_timers(server *s, uint64_t now)
                 /* Also when an Update is still being retransmitted: the server has
                  * dropped us by now, and a dead DTLS session needs a new handshake. */
                 if (now >= s->registered_until_ms) {
-                        engine_log(s->e, LOG_WARNING, "server %u: registration expired; registering again",
+                        engine_log(s->e, LOG_WARNING,
+                                   "server %u: registration expired; registering again",
                                    s->short_id);
                         start_register(s);
                         break;
@@ -791,7 +838,7 @@ static uint64_t server_deadline(const server *s)
                 if (s->update_wanted)
                         return 0;
                 return s->next_update_ms < s->registered_until_ms ? s->next_update_ms
-                                                                   : s->registered_until_ms;
+                                                                  : s->registered_until_ms;
         default:
                 return UINT64_MAX;
         }

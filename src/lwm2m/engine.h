@@ -11,10 +11,10 @@
 typedef struct lwm2m_engine lwm2m_engine;
 
 typedef enum lwm2m_server_state {
-        LWM2M_SERVER_IDLE, /* not started */
+        LWM2M_SERVER_IDLE,        /* not started */
         LWM2M_SERVER_REGISTERING, /* handshake and Register in flight */
         LWM2M_SERVER_REGISTERED,
-        LWM2M_SERVER_BACKOFF, /* waiting before the next try */
+        LWM2M_SERVER_BACKOFF,  /* waiting before the next try */
         LWM2M_SERVER_DISABLED, /* by the server (/1/x/4), until the disable timeout */
         LWM2M_SERVER_DEREGISTERING,
         LWM2M_SERVER_DEREGISTERED, /* after shutdown */
@@ -31,6 +31,9 @@ typedef struct lwm2m_engine_config {
         const char *lwm2m_version; /* "1.0", "1.1" or "1.2": the highest to offer */
         lwm2m_log_fn log;
         void *log_userdata;
+        /* The least urgent priority `log` takes: one debug line per server request is only
+         * formatted when this is LOG_DEBUG (0 means LOG_INFO). */
+        int log_max_priority;
         /* Told whenever a server's state, registration or last error changes. */
         void (*server_changed)(void *userdata, uint16_t short_id);
         void *userdata;
@@ -40,7 +43,7 @@ typedef struct lwm2m_server_info {
         uint16_t short_id;
         lwm2m_server_state state;
         const char *uri;
-        const char *location; /* Registration location ("rd/5"), "" when unregistered */
+        const char *location;      /* Registration location ("rd/5"), "" when unregistered */
         const char *lwm2m_version; /* the version registered with */
         const char *binding;
         uint32_t lifetime;

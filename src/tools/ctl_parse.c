@@ -381,6 +381,22 @@ static char *format_double(double d)
         return strdup(buf);
 }
 
+char *ctl_format_json_float(double d)
+{
+        if (!isfinite(d))
+                return NULL;
+        char *s = format_double(d);
+        /* A fraction or an exponent keeps 21.0 a number with a fraction for a JSON
+         * reader: "21" would reach a script as an integer. */
+        if (!s || strpbrk(s, ".eE"))
+                return s;
+        char *with_fraction = NULL;
+        if (asprintf(&with_fraction, "%s.0", s) < 0)
+                with_fraction = NULL;
+        free(s);
+        return with_fraction;
+}
+
 char *ctl_format_value(const lwm2m_value *v, bool human)
 {
         char *s = NULL;

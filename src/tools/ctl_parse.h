@@ -57,6 +57,9 @@ int ctl_parse_value(const char *text, lwm2m_type type, lwm2m_value *out, char *w
 /* Formats a value as ctl_parse_value reads it back (floats with the fewest digits that
  * round-trip). `human` adds the UTC date after a Time. Returns a malloc'd string or NULL. */
 char *ctl_format_value(const lwm2m_value *v, bool human);
+/* A Float as a JSON number that a reader takes for one with a fraction ("21.0", "0.5",
+ * "1e+300"); NULL for infinities and NaN, which JSON cannot write. */
+char *ctl_format_json_float(double d);
 
 /* "R", "W", "RW", "E", "" -> LWM2M_OP_* bits; -EINVAL for anything else. */
 int ctl_parse_operations(const char *s, uint8_t *out);

@@ -584,8 +584,8 @@ static json_object *value_to_json(const lwm2m_value *v)
         case LWM2M_TYPE_UNSIGNED:
                 return json_object_new_uint64(v->u);
         case LWM2M_TYPE_FLOAT: {
-                _cleanup_free_ char *s = ctl_format_value(v, false);
-                return s ? json_object_new_double_s(v->f, s) : json_object_new_double(v->f);
+                _cleanup_free_ char *s = ctl_format_json_float(v->f);
+                return s ? json_object_new_double_s(v->f, s) : json_object_new_null();
         }
         case LWM2M_TYPE_BOOLEAN:
                 return json_object_new_boolean(v->b);

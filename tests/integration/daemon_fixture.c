@@ -210,14 +210,24 @@ bool fixture_wait_log(daemon_fixture *f, const char *needle, int timeout_ms)
         return fixture_log_contains(f, needle);
 }
 
+void fixture_print_log(daemon_fixture *f, size_t tail)
+{
+        char *log = fixture_read_log(f);
+        size_t len = strlen(log);
+        const char *from = len > tail ? log + len - tail : log;
+        fprintf(stderr, "---- daemon log (%s%s) ----\n%s\n----\n", f->log_path,
+                from != log ? ", its end" : "", from);
+        free(log);
+}
+
 void fixture_assert_clean_log(daemon_fixture *f)
 {
         char *log = fixture_read_log(f);
         bool dirty = strstr(log, "ERROR: AddressSanitizer") ||
                      strstr(log, "ERROR: LeakSanitizer") || strstr(log, "runtime error:");
-        if (dirty)
-                fprintf(stderr, "---- daemon log (%s) ----\n%s\n----\n", f->log_path, log);
         free(log);
+        if (dirty)
+                fixture_print_log(f, SIZE_MAX);
         assert_false(dirty);
 }
 

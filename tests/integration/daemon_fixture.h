@@ -46,6 +46,8 @@ char *fixture_read_log(daemon_fixture *f);
 bool fixture_log_contains(daemon_fixture *f, const char *needle);
 /* Waits until the log holds `needle`. */
 bool fixture_wait_log(daemon_fixture *f, const char *needle, int timeout_ms);
+/* Prints the last `tail` bytes of the daemon's log to stderr, for a failing test. */
+void fixture_print_log(daemon_fixture *f, size_t tail);
 /* Fails the test (cmocka) if the log shows a sanitizer report. */
 void fixture_assert_clean_log(daemon_fixture *f);
 /* Runs a shell command (for certtool); 0 or the exit status. */

@@ -596,8 +596,10 @@ static uint8_t server_request(env *e, coap_pdu_code_t method, const char *path, 
         ts_response resp;
         int r = ts_request(e->f.server, method, path, format, -1, -1, payload,
                            payload ? strlen(payload) : 0, 8000, &resp);
-        if (r < 0)
+        if (r < 0) {
+                fixture_print_log(&e->f, 6000);
                 fail_msg("server request %d %s: %s", (int)method, path, strerror(-r));
+        }
         uint8_t code = resp.code;
         ts_response_free(&resp);
         return code;
@@ -1187,6 +1189,8 @@ static void test_held_instance_outlives_its_creator(void **state)
         assert_string_equal(ex.path, TEMP_PATH);
         assert_int_equal(ex.resource, 5605);
         assert_string_equal(ex.arguments, "0='now'");
+        if (getenv("DUMPLOG"))
+                fixture_print_log(&e->f, 20000);
 
         /* Until someone removes it. */
         updates = ts_update_count(e->f.server);

@@ -894,6 +894,21 @@ static void run_sensor_deleted_by_server(ctl_ctx *c, sensor_kind kind)
         expect_exit(c, CTL(c, "read", path), 1);
 }
 
+/* A sensor test that failed half-way leaves its sensor and its instance behind: stop it
+ * and wait until the instance is gone, so that the next test starts from /3303/0 again. */
+static int stop_sensor(void **state)
+{
+        ctl_ctx *c = *state;
+        if (c->sensor_pid <= 0)
+                return 0;
+        stop_child(&c->sensor_pid);
+        for (int64_t end = now_ms() + 10000; now_ms() < end; pump(c, 100))
+                if (CTL(c, "read", "/3303/0") != 0)
+                        return 0;
+        fprintf(stderr, "a stopped sensor's /3303/0 is still there\n");
+        return -1;
+}
+
 static void test_python_temperature_sensor(void **state)
 {
         run_temperature_sensor(*state, SENSOR_PYTHON);
@@ -924,10 +939,10 @@ int main(void)
                 cmocka_unit_test(test_exec_and_update),
                 cmocka_unit_test(test_errors_and_exit_codes),
                 cmocka_unit_test(test_unprivileged_user),
-                cmocka_unit_test(test_python_temperature_sensor),
-                cmocka_unit_test(test_python_sensor_deleted_by_server),
-                cmocka_unit_test(test_shell_temperature_sensor),
-                cmocka_unit_test(test_shell_sensor_deleted_by_server),
+                cmocka_unit_test_teardown(test_python_temperature_sensor, stop_sensor),
+                cmocka_unit_test_teardown(test_python_sensor_deleted_by_server, stop_sensor),
+                cmocka_unit_test_teardown(test_shell_temperature_sensor, stop_sensor),
+                cmocka_unit_test_teardown(test_shell_sensor_deleted_by_server, stop_sensor),
         };
         return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

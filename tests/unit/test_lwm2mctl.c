@@ -223,6 +223,25 @@ static void test_value_float(void **state)
         rejected("", LWM2M_TYPE_FLOAT, -EINVAL, NULL);
 }
 
+/* --json: every Float is a number with a fraction or exponent, however round. */
+static void test_value_float_json(void **state)
+{
+        const struct {
+                double d;
+                const char *json;
+        } cases[] = {{21.0, "21.0"},    {-3.0, "-3.0"},     {0.0, "0.0"},   {21.5, "21.5"},
+                     {1e100, "1e+100"}, {2.5e-3, "0.0025"}, {1e15, "1e+15"}};
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *s = ctl_format_json_float(cases[i].d);
+                assert_non_null(s);
+                assert_string_equal(s, cases[i].json);
+                assert_true(strtod(s, NULL) == cases[i].d);
+                free(s);
+        }
+        assert_null(ctl_format_json_float(INFINITY));
+        assert_null(ctl_format_json_float(NAN));
+}
+
 static void test_value_boolean(void **state)
 {
         const char *yes[] = {"true", "TRUE", "1", "yes", "on"};
@@ -334,6 +353,7 @@ int main(void)
                 cmocka_unit_test(test_args_update),
                 cmocka_unit_test(test_value_integer_and_unsigned),
                 cmocka_unit_test(test_value_float),
+                cmocka_unit_test(test_value_float_json),
                 cmocka_unit_test(test_value_boolean),
                 cmocka_unit_test(test_value_time),
                 cmocka_unit_test(test_value_opaque_objlnk_string),
