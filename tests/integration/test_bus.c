@@ -458,7 +458,7 @@ static const char names_ddf[] =
 static void start_all_with(env *e, const char *bus_config, bool names_object)
 {
         assert_int_equal(fixture_init(&e->f), 0);
-        ts_config cfg = {.security = TS_SECURITY_NOSEC};
+        ts_config cfg = {.security = TS_SECURITY_NOSEC, .trace_timeouts = true};
         e->f.server = ts_new(&cfg);
         assert_non_null(e->f.server);
         char log[400];

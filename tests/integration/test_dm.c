@@ -71,7 +71,7 @@ static int start_group(void **state, const char *const *args)
         const char *dirs[] = {SOURCE_ROOT "/objects.d"};
         if (!c->reg || ddf_load_dirs(c->reg, dirs, 1, NULL, NULL, NULL) < 0)
                 return -1;
-        ts_config cfg = {.security = TS_SECURITY_NOSEC};
+        ts_config cfg = {.security = TS_SECURITY_NOSEC, .trace_timeouts = true};
         c->f.server = ts_new(&cfg);
         if (!c->f.server)
                 return -1;

@@ -266,7 +266,7 @@ static int group_setup(void **state)
                 fprintf(stderr, "could not start dbus-daemon\n");
                 return -1;
         }
-        ts_config cfg = {.security = TS_SECURITY_NOSEC};
+        ts_config cfg = {.security = TS_SECURITY_NOSEC, .trace_timeouts = true};
         c->f.server = ts_new(&cfg);
         if (!c->f.server)
                 return -1;

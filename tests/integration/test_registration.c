@@ -18,7 +18,7 @@ static int setup(void **state)
         daemon_fixture *f = calloc(1, sizeof(*f));
         assert_non_null(f);
         assert_int_equal(fixture_init(f), 0);
-        ts_config cfg = {.security = TS_SECURITY_NOSEC};
+        ts_config cfg = {.security = TS_SECURITY_NOSEC, .trace_timeouts = true};
         f->server = ts_new(&cfg);
         assert_non_null(f->server);
         *state = f;
@@ -145,7 +145,7 @@ static void test_server_absent_at_start(void **state)
         assert_true(fixture_wait_log(f, "next try in", 15000));
         assert_true(fixture_daemon_running(f));
 
-        ts_config cfg = {.security = TS_SECURITY_NOSEC, .port = port};
+        ts_config cfg = {.security = TS_SECURITY_NOSEC, .port = port, .trace_timeouts = true};
         f->server = ts_new(&cfg);
         assert_non_null(f->server);
         assert_non_null(ts_wait_register(f->server, 0, 15000));

@@ -4,13 +4,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define TS_MAX_REGISTRATIONS 16
-#define TS_MAX_PENDING 32
+#define TS_MAX_PENDING       32
 #define TS_MAX_NOTIFICATIONS 256
 
 typedef struct pending {
@@ -30,7 +31,7 @@ struct ts_server {
         uint16_t port;
         char uri[64];
         coap_bin_const_t psk_key;
-        uint8_t *rpk_pem; /* libcoap keeps pointing at it until the context goes */
+        uint8_t *rpk_pem;            /* libcoap keeps pointing at it until the context goes */
         uint8_t peer_identity[4096]; /* what the last DTLS client showed, DER */
         size_t peer_identity_len;
         ts_registration regs[TS_MAX_REGISTRATIONS];
@@ -75,8 +76,8 @@ static void copy_response(const coap_pdu_t *pdu, ts_response *out)
         size_t len = 0, offset = 0, total = 0;
         const uint8_t *data = NULL;
 
-        *out = (ts_response){.code = (uint8_t)coap_pdu_get_code(pdu), .content_format = -1,
-                             .observe = -1};
+        *out = (ts_response){
+                .code = (uint8_t)coap_pdu_get_code(pdu), .content_format = -1, .observe = -1};
         if ((opt = coap_check_option(pdu, COAP_OPTION_CONTENT_FORMAT, &it)))
                 out->content_format =
                         (int)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
@@ -221,8 +222,8 @@ static void handle_register(ts_server *s, coap_session_t *session, const coap_pd
         r->registered = true;
         snprintf(r->location, sizeof(r->location), "rd/%u", s->next_location++);
         snprintf(r->query, sizeof(r->query), "%s", query);
-        r->lifetime = query_get(query, "lt", tmp, sizeof(tmp)) ? (uint32_t)strtoul(tmp, NULL, 10)
-                                                               : 86400;
+        r->lifetime =
+                query_get(query, "lt", tmp, sizeof(tmp)) ? (uint32_t)strtoul(tmp, NULL, 10) : 86400;
         if (!query_get(query, "lwm2m", r->version, sizeof(r->version)))
                 snprintf(r->version, sizeof(r->version), "1.0");
         if (!query_get(query, "b", r->binding, sizeof(r->binding)))
@@ -378,10 +379,39 @@ static int setup_security(ts_server *s)
         return 0;
 }
 
+/* libcoap's last debug lines, for a request that timed out. One ring per process:
+ * libcoap's log handler has no context pointer. */
+#define TRACE_LINES 64
+static struct {
+        char line[TRACE_LINES][240];
+        int64_t at_ms[TRACE_LINES];
+        unsigned next;
+} trace;
+
+static void keep_trace(coap_log_t level, const char *message)
+{
+        unsigned i = trace.next++ % TRACE_LINES;
+        snprintf(trace.line[i], sizeof(trace.line[i]), "%s", message);
+        trace.line[i][strcspn(trace.line[i], "\n")] = '\0';
+        trace.at_ms[i] = now_ms();
+}
+
+static void print_trace(const char *why)
+{
+        fprintf(stderr, "---- test server: %s; libcoap's last lines ----\n", why);
+        unsigned n = trace.next < TRACE_LINES ? trace.next : TRACE_LINES;
+        for (unsigned k = trace.next - n; k != trace.next; k++)
+                fprintf(stderr, "%" PRId64 " %s\n", trace.at_ms[k % TRACE_LINES],
+                        trace.line[k % TRACE_LINES]);
+        fprintf(stderr, "----\n");
+}
+
 ts_server *ts_new(const ts_config *cfg)
 {
         coap_startup();
-        coap_set_log_level(cfg->verbose ? LOG_DEBUG : LOG_EMERG);
+        if (cfg->trace_timeouts && !cfg->verbose)
+                coap_set_log_handler(keep_trace);
+        coap_set_log_level(cfg->verbose || cfg->trace_timeouts ? LOG_DEBUG : LOG_EMERG);
         coap_dtls_set_log_level(cfg->verbose ? LOG_DEBUG : LOG_EMERG);
 
         ts_server *s = calloc(1, sizeof(*s));
@@ -417,8 +447,7 @@ ts_server *ts_new(const ts_config *cfg)
         s->port = colon ? (uint16_t)strtoul(colon + 1, NULL, 10) : cfg->port;
         if (s->port == 0)
                 goto fail;
-        snprintf(s->uri, sizeof(s->uri), "%s://127.0.0.1:%u", secure ? "coaps" : "coap",
-                 s->port);
+        snprintf(s->uri, sizeof(s->uri), "%s://127.0.0.1:%u", secure ? "coaps" : "coap", s->port);
 
         coap_resource_t *any = coap_resource_unknown_init2(handle_request, 0);
         coap_register_request_handler(any, COAP_REQUEST_POST, handle_request);
@@ -608,21 +637,22 @@ int ts_request(ts_server *s, coap_pdu_code_t method, const char *path, int conte
         coap_optlist_t *opts = NULL;
         uint8_t b[4];
         if (observe >= 0)
-                coap_insert_optlist(&opts, coap_new_optlist(COAP_OPTION_OBSERVE,
-                                                            coap_encode_var_safe(b, 4, (unsigned)observe),
-                                                            b));
+                coap_insert_optlist(
+                        &opts, coap_new_optlist(COAP_OPTION_OBSERVE,
+                                                coap_encode_var_safe(b, 4, (unsigned)observe), b));
         add_path_and_query(&opts, path);
         if (content_format >= 0) {
                 uint8_t cb[4];
-                coap_insert_optlist(&opts, coap_new_optlist(COAP_OPTION_CONTENT_FORMAT,
-                                                            coap_encode_var_safe(cb, 4, (unsigned)content_format),
-                                                            cb));
+                coap_insert_optlist(
+                        &opts, coap_new_optlist(
+                                       COAP_OPTION_CONTENT_FORMAT,
+                                       coap_encode_var_safe(cb, 4, (unsigned)content_format), cb));
         }
         if (accept >= 0) {
                 uint8_t ab[4];
-                coap_insert_optlist(&opts, coap_new_optlist(COAP_OPTION_ACCEPT,
-                                                            coap_encode_var_safe(ab, 4, (unsigned)accept),
-                                                            ab));
+                coap_insert_optlist(
+                        &opts, coap_new_optlist(COAP_OPTION_ACCEPT,
+                                                coap_encode_var_safe(ab, 4, (unsigned)accept), ab));
         }
         coap_add_optlist_pdu(pdu, &opts);
         coap_delete_optlist(opts);
@@ -638,11 +668,20 @@ int ts_request(ts_server *s, coap_pdu_code_t method, const char *path, int conte
                 int64_t left = end - now_ms();
                 if (left <= 0) {
                         p->used = false;
+                        if (s->cfg.trace_timeouts && !s->cfg.verbose) {
+                                char why[128];
+                                snprintf(why, sizeof(why),
+                                         "no answer to %s in %d ms (now %" PRId64 ")", path,
+                                         timeout_ms, now_ms());
+                                print_trace(why);
+                        }
                         return -ETIMEDOUT;
                 }
                 coap_io_process(s->ctx, (uint32_t)(left < 100 ? left : 100));
         }
         int err = p->error;
+        if (err == -ETIMEDOUT && s->cfg.trace_timeouts && !s->cfg.verbose)
+                print_trace("libcoap gave up on a request");
         if (err == 0) {
                 *out = p->response;
                 p->response = (ts_response){.content_format = -1, .observe = -1};

@@ -11,7 +11,7 @@
 typedef enum ts_security {
         TS_SECURITY_NOSEC,
         TS_SECURITY_PSK,
-        TS_SECURITY_RPK, /* key_file: a PEM EC private key; any client key (ts_peer_identity) */
+        TS_SECURITY_RPK,  /* key_file: a PEM EC private key; any client key (ts_peer_identity) */
         TS_SECURITY_X509, /* cert_file, key_file, ca_file (client certificates checked) */
 } ts_security;
 
@@ -25,18 +25,21 @@ typedef struct ts_config {
         const char *key_file;
         const char *ca_file;
         bool verbose; /* libcoap debug output on stderr */
+        /* Without verbose: keep libcoap's last debug lines and print them when a request
+         * of ts_request times out (costs some CPU per message: not for benchmarks). */
+        bool trace_timeouts;
 } ts_config;
 
 typedef struct ts_registration {
         bool registered; /* false once de-registered */
         char endpoint[128];
         char location[16]; /* "rd/N" */
-        char version[8]; /* lwm2m= */
-        char binding[8]; /* b= */
+        char version[8];   /* lwm2m= */
+        char binding[8];   /* b= */
         uint32_t lifetime;
-        bool queue_mode; /* Q */
-        char *links; /* the last Register or Update payload, NUL-terminated */
-        char query[512]; /* the Register query string as received */
+        bool queue_mode;    /* Q */
+        char *links;        /* the last Register or Update payload, NUL-terminated */
+        char query[512];    /* the Register query string as received */
         unsigned registers; /* Register requests taken for this endpoint */
         unsigned updates;
         unsigned deregisters;
@@ -44,9 +47,9 @@ typedef struct ts_registration {
 } ts_registration;
 
 typedef struct ts_response {
-        uint8_t code; /* CoAP class * 32 + detail, e.g. 69 for 2.05; 0 if none */
+        uint8_t code;       /* CoAP class * 32 + detail, e.g. 69 for 2.05; 0 if none */
         int content_format; /* -1 when absent */
-        int observe; /* Observe option value, -1 when absent */
+        int observe;        /* Observe option value, -1 when absent */
         uint8_t *payload;
         size_t len;
         char location[64]; /* Location-Path segments joined by '/' ("3303/0"), "" if none */
