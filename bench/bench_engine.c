@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "../tests/server/test_server.h"
+#include "bench_common.h"
 
 extern char **environ;
 
@@ -166,13 +167,6 @@ typedef struct daemon_run {
 
 /* ---- small helpers ---- */
 
-static int64_t now_ns(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static _Noreturn void die(const char *fmt, ...)
 {
@@ -185,23 +179,6 @@ static _Noreturn void die(const char *fmt, ...)
         exit(EXIT_FAILURE);
 }
 
-static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void progress(const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        fputs("  .. ", stderr);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
-        va_end(ap);
-}
-
-static int compare_i64(const void *a, const void *b)
-{
-        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-        return x < y ? -1 : x > y;
-}
-
 static int compare_double(const void *a, const void *b)
 {
         double x = *(const double *)a, y = *(const double *)b;
@@ -209,12 +186,6 @@ static int compare_double(const void *a, const void *b)
 }
 
 /* The value at quantile q of n sorted samples (nearest rank). */
-static int64_t quantile_i64(const int64_t *sorted, size_t n, double q)
-{
-        size_t rank = (size_t)(q * (double)n + 0.999999);
-        return sorted[rank > 0 ? rank - 1 : 0];
-}
-
 static double median_double(double *v, size_t n)
 {
         qsort(v, n, sizeof(*v), compare_double);
@@ -283,7 +254,7 @@ static void spawn_daemon(bench *b, const char *uri, security sec, const char *co
         if (log < 0 || null < 0)
                 die("%s: %s", d->log_path, strerror(errno));
         pid_t parent = getpid();
-        d->spawned_ns = now_ns();
+        d->spawned_ns = bench_now_ns();
         d->pid = fork();
         if (d->pid < 0)
                 die("fork: %s", strerror(errno));
@@ -305,14 +276,7 @@ static void spawn_daemon(bench *b, const char *uri, security sec, const char *co
 
 static void show_log(const daemon_run *d)
 {
-        FILE *f = fopen(d->log_path, "re");
-        if (!f)
-                return;
-        fprintf(stderr, "---- %s ----\n", d->log_path);
-        char line[1024];
-        while (fgets(line, sizeof(line), f))
-                fputs(line, stderr);
-        fclose(f);
+        bench_show_log(d->log_path, SIZE_MAX);
 }
 
 /* SIGTERM, keeping the server answering while the daemon de-registers. */
@@ -321,12 +285,12 @@ static void stop_daemon(ts_server *s, daemon_run *d)
         if (d->pid <= 0)
                 return;
         kill(d->pid, SIGTERM);
-        int64_t end = now_ns() + 5 * 1000000000LL;
+        int64_t end = bench_now_ns() + 5 * 1000000000LL;
         for (;;) {
                 int status;
                 if (waitpid(d->pid, &status, WNOHANG) == d->pid)
                         break;
-                if (now_ns() > end) {
+                if (bench_now_ns() > end) {
                         kill(d->pid, SIGKILL);
                         waitpid(d->pid, &status, 0);
                         break;
@@ -539,24 +503,24 @@ static void measure_reads(bench *b, ts_server *s, pid_t daemon, const read_targe
                 ts_response_free(&resp);
         }
         read_switches(daemon, &before);
-        int64_t start = now_ns(), cpu_start = thread_cpu_ns();
+        int64_t start = bench_now_ns(), cpu_start = thread_cpu_ns();
         for (unsigned i = 0; i < b->opt.requests; i++) {
-                int64_t t0 = now_ns();
+                int64_t t0 = bench_now_ns();
                 request_or_die(s, COAP_REQUEST_CODE_GET, t->path, t->accept, CODE_CONTENT, &resp);
-                b->samples[i] = now_ns() - t0;
+                b->samples[i] = bench_now_ns() - t0;
                 if (resp.content_format != t->accept)
                         die("%s: asked for format %d, got %d", t->path, t->accept,
                             resp.content_format);
                 ts_response_free(&resp);
         }
-        int64_t total = now_ns() - start, cpu = thread_cpu_ns() - cpu_start;
+        int64_t total = bench_now_ns() - start, cpu = thread_cpu_ns() - cpu_start;
         read_switches(daemon, &after);
         size_t n = b->opt.requests;
-        qsort(b->samples, n, sizeof(*b->samples), compare_i64);
+        qsort(b->samples, n, sizeof(*b->samples), bench_compare_i64);
         *out = (latency){
                 .done = true,
-                .p50_us = (double)quantile_i64(b->samples, n, 0.50) / 1e3,
-                .p99_us = (double)quantile_i64(b->samples, n, 0.99) / 1e3,
+                .p50_us = (double)bench_quantile(b->samples, n, 0.50) / 1e3,
+                .p99_us = (double)bench_quantile(b->samples, n, 0.99) / 1e3,
                 .max_us = (double)b->samples[n - 1] / 1e3,
                 .per_second = (double)n * 1e9 / (double)total,
                 .daemon_cpu_us = (double)(after.cpu_ns - before.cpu_ns) / 1e3 / (double)n,
@@ -611,23 +575,23 @@ static void measure_udp_floor(bench *b, pinning pin, latency *out)
         int64_t start = 0;
         for (unsigned i = 0; i < b->opt.warmup + n; i++) {
                 if (i == b->opt.warmup)
-                        start = now_ns();
-                int64_t t0 = now_ns();
+                        start = bench_now_ns();
+                int64_t t0 = bench_now_ns();
                 if (send(me, buf, 20, 0) < 0 || poll(&pfd, 1, REQUEST_TIMEOUT_MS) <= 0 ||
                     recv(me, buf, sizeof(buf), 0) < 0)
                         die("UDP floor: no echo");
                 if (i >= b->opt.warmup)
-                        b->samples[i - b->opt.warmup] = now_ns() - t0;
+                        b->samples[i - b->opt.warmup] = bench_now_ns() - t0;
         }
-        int64_t total = now_ns() - start;
+        int64_t total = bench_now_ns() - start;
         kill(child, SIGKILL);
         waitpid(child, NULL, 0);
         close(me);
-        qsort(b->samples, n, sizeof(*b->samples), compare_i64);
+        qsort(b->samples, n, sizeof(*b->samples), bench_compare_i64);
         *out = (latency){
                 .done = true,
-                .p50_us = (double)quantile_i64(b->samples, n, 0.50) / 1e3,
-                .p99_us = (double)quantile_i64(b->samples, n, 0.99) / 1e3,
+                .p50_us = (double)bench_quantile(b->samples, n, 0.50) / 1e3,
+                .p99_us = (double)bench_quantile(b->samples, n, 0.99) / 1e3,
                 .max_us = (double)b->samples[n - 1] / 1e3,
                 .per_second = (double)n * 1e9 / (double)total,
         };
@@ -649,13 +613,13 @@ static void run_read_scenario(bench *b, security sec, pinning pin)
         if (extras) {
                 ts_process(s, SETTLE_MS);
                 read_memory(b, d.pid, "idle", &fig->mem_idle[sec]);
-                progress("%s: idle for %u s", security_names[sec], b->opt.idle_seconds);
+                bench_progress("%s: idle for %u s", security_names[sec], b->opt.idle_seconds);
                 measure_idle(s, d.pid, b->opt.idle_seconds, &fig->idle[sec]);
         }
         for (size_t i = 0; i < N_TARGETS; i++) {
-                progress("%s, %s: %s x %u", security_names[sec],
-                         pin == PIN_ONE_CPU ? "pinned" : "unpinned", read_targets[i].label,
-                         b->opt.requests);
+                bench_progress("%s, %s: %s x %u", security_names[sec],
+                               pin == PIN_ONE_CPU ? "pinned" : "unpinned", read_targets[i].label,
+                               b->opt.requests);
                 measure_reads(b, s, d.pid, &read_targets[i], &fig->reads[sec][pin][i]);
         }
         if (extras)
@@ -697,7 +661,7 @@ static void proxy_record(proxy *p, bool from_client, const uint8_t *data, size_t
         pthread_mutex_lock(&p->lock);
         if (p->n_events < PROXY_MAX_EVENTS) {
                 wire_event *e = &p->events[p->n_events++];
-                e->t_ns = now_ns();
+                e->t_ns = bench_now_ns();
                 e->from_client = from_client;
                 e->len = len;
                 memcpy(e->head, data, len < PROXY_HEAD ? len : PROXY_HEAD);
@@ -1036,11 +1000,11 @@ static void run_wire_scenario(bench *b, security sec, pinning pin)
                 fig->reg[sec].payload = r->links ? strlen(r->links) : 0;
                 find_register(ev, n, sec, &fig->reg_coap_header, &fig->reg[sec]);
                 free(ev);
-                progress("%s: Read sizes through a recording proxy", security_names[sec]);
+                bench_progress("%s: Read sizes through a recording proxy", security_names[sec]);
                 measure_read_sizes(s, &p, sec, fig);
         }
-        progress("%s, %s: %u re-registrations through a recording proxy", security_names[sec],
-                 pin == PIN_ONE_CPU ? "pinned" : "unpinned", b->opt.handshakes);
+        bench_progress("%s, %s: %u re-registrations through a recording proxy", security_names[sec],
+                       pin == PIN_ONE_CPU ? "pinned" : "unpinned", b->opt.handshakes);
         measure_reconnects(b, s, &p, sec, pin, &d);
         stop_daemon(s, &d);
         proxy_stop(&p);
@@ -1071,7 +1035,7 @@ static void run_startup(bench *b, security sec, const char *const *dirs, size_t 
                 size_t mark = proxy_mark(&p);
                 spawn_daemon(b, uri, sec, dirs, n_dirs, &d);
                 ts_registration *r = wait_register(s, regs, &d);
-                ms[i] = (double)(now_ns() - d.spawned_ns) / 1e6;
+                ms[i] = (double)(bench_now_ns() - d.spawned_ns) / 1e6;
                 wakeups w;
                 read_switches(d.pid, &w);
                 cpu[i] = (double)w.cpu_ns / 1e6;
@@ -1123,22 +1087,13 @@ static unsigned count_xml(const char *dir)
 /* ---- the table ---- */
 
 /* Prints `text` in `width` columns: printf counts bytes, and "µs" takes two. */
-static void cell(const char *text, int width, bool left)
-{
-        int columns = 0;
-        for (const char *c = text; *c; c++)
-                columns += ((unsigned char)*c & 0xc0) != 0x80;
-        int fill = width > columns ? width - columns : 0;
-        printf("%*s%s%*s", left ? 0 : fill, "", text, left ? fill : 0, "");
-}
-
 static void row(const char *figure, const char *conditions, const char *v0, const char *v1)
 {
-        cell(figure, 40, true);
+        bench_cell(figure, 40, true);
         putchar(' ');
-        cell(conditions, 30, true);
-        cell(v0, 14, false);
-        cell(v1, 14, false);
+        bench_cell(conditions, 30, true);
+        bench_cell(v0, 14, false);
+        bench_cell(v1, 14, false);
         putchar('\n');
 }
 
@@ -1185,30 +1140,6 @@ static const char *fmt_ms(char *buf, size_t size, bool done, double ms)
         return buf;
 }
 
-static void first_line_of(const char *path, const char *key, char *out, size_t size)
-{
-        snprintf(out, size, "?");
-        FILE *f = fopen(path, "re");
-        if (!f)
-                return;
-        char line[512];
-        while (fgets(line, sizeof(line), f)) {
-                if (strncmp(line, key, strlen(key)) != 0)
-                        continue;
-                const char *v = strchr(line, ':');
-                v = v ? v + 1 : line;
-                while (*v == ' ' || *v == '\t')
-                        v++;
-                size_t n = strcspn(v, "\n");
-                if (n >= size)
-                        n = size - 1;
-                memcpy(out, v, n);
-                out[n] = 0;
-                break;
-        }
-        fclose(f);
-}
-
 static void print_table(const bench *b)
 {
         const figures *fig = &b->fig;
@@ -1216,9 +1147,9 @@ static void print_table(const bench *b)
         struct utsname un;
         uname(&un);
         char cpu[128], governor[64];
-        first_line_of("/proc/cpuinfo", "model name", cpu, sizeof(cpu));
-        first_line_of("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", "", governor,
-                      sizeof(governor));
+        bench_first_line_of("/proc/cpuinfo", "model name", cpu, sizeof(cpu));
+        bench_first_line_of("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", "", governor,
+                            sizeof(governor));
 
         printf("\nlwm2md engine benchmark: the real daemon against the test LwM2M server on "
                "loopback\n");
@@ -1366,18 +1297,6 @@ static void print_table(const bench *b)
 /* ---- main ---- */
 
 /* The three load averages: how busy the machine was around the figures. */
-static void read_loadavg(char *out, size_t size)
-{
-        snprintf(out, size, "?");
-        FILE *f = fopen("/proc/loadavg", "re");
-        if (!f)
-                return;
-        double l1, l5, l15;
-        if (fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
-                snprintf(out, size, "%.2f %.2f %.2f", l1, l5, l15);
-        fclose(f);
-}
-
 static void usage(FILE *f)
 {
         fprintf(f,
@@ -1391,14 +1310,12 @@ static void usage(FILE *f)
 
 static unsigned parse_count(const char *s, unsigned min)
 {
-        char *end;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 10);
-        if (errno || *end || v < min || v > 10000000) {
+        unsigned v;
+        if (!bench_parse_count(s, min, 10000000, &v)) {
                 usage(stderr);
                 exit(2);
         }
-        return (unsigned)v;
+        return v;
 }
 
 static void remove_scratch(const char *dir)
@@ -1420,14 +1337,14 @@ static void run_other_scenarios(bench *b)
                 for (int pin = 0; pin < _PIN_MAX; pin++)
                         run_wire_scenario(b, (security)sec, (pinning)pin);
 
-        progress("start-up, %u runs each", b->opt.startups);
+        bench_progress("start-up, %u runs each", b->opt.startups);
         const char *objects[] = {OBJECTS_DIR};
         for (int sec = 0; sec < _SEC_MAX; sec++)
                 run_startup(b, (security)sec, objects, 1, &b->fig.start_objects[sec]);
         b->fig.registry_files = count_xml(b->opt.registry_dir);
         if (b->fig.registry_files == 0) {
-                progress("%s holds no DDF files: start-up with the registry skipped",
-                         b->opt.registry_dir);
+                bench_progress("%s holds no DDF files: start-up with the registry skipped",
+                               b->opt.registry_dir);
                 return;
         }
         /* The shipped definitions come last, so they win over the registry's. */
@@ -1496,7 +1413,7 @@ int main(int argc, char **argv)
                 die("sched_getaffinity: %s", strerror(errno));
         if (!CPU_ISSET(b.opt.pin_cpu, &b.all_cpus))
                 die("CPU %u is not available to this process", b.opt.pin_cpu);
-        read_loadavg(b.load_before, sizeof(b.load_before));
+        bench_loadavg(b.load_before, sizeof(b.load_before));
         b.samples = calloc(b.opt.requests, sizeof(*b.samples));
         if (!b.samples)
                 die("out of memory");
@@ -1506,7 +1423,7 @@ int main(int argc, char **argv)
         /* A dying daemon must not take the benchmark down with SIGPIPE. */
         signal(SIGPIPE, SIG_IGN);
 
-        progress("UDP echo floor");
+        bench_progress("UDP echo floor");
         for (int pin = 0; pin < _PIN_MAX; pin++)
                 measure_udp_floor(&b, (pinning)pin, &b.fig.floor[pin]);
         for (int sec = 0; sec < _SEC_MAX; sec++)
@@ -1514,7 +1431,7 @@ int main(int argc, char **argv)
                         run_read_scenario(&b, (security)sec, (pinning)pin);
         if (!b.opt.reads_only)
                 run_other_scenarios(&b);
-        read_loadavg(b.load_after, sizeof(b.load_after));
+        bench_loadavg(b.load_after, sizeof(b.load_after));
         print_table(&b);
         free(b.samples);
         remove_scratch(b.dir);

@@ -1,9 +1,11 @@
 #!/bin/bash
 # run.sh - the benchmark command: a release build (no sanitizers) in build-bench, then every
-# benchmark in bench/ (DDF loader, content formats, the daemon end to end), each printing its table.
+# benchmark in bench/ (DDF loader, content formats, the daemon end to end, its D-Bus side), each
+# printing its table.
 #
 # Usage: bench/run.sh [bench_engine options, e.g. -n 5000 for a quicker run]
-# Environment: BUILD_DIR (default build-bench).
+# Environment: BUILD_DIR (default build-bench); BENCH_BUS_ARGS, options for bench_bus
+# (e.g. "--quick").
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,7 +21,8 @@ else
                 -Dbenchmarks=true >/dev/null
 fi
 # Only what the benchmarks run: a broken test elsewhere must not hold them up.
-if ! out=$(ninja -C "$build" src/lwm2md bench/bench_ddf bench/bench_formats bench/bench_engine 2>&1); then
+if ! out=$(ninja -C "$build" src/lwm2md bench/bench_ddf bench/bench_formats bench/bench_engine \
+        bench/bench_bus 2>&1); then
         echo "$out" >&2
         exit 1
 fi
@@ -37,3 +40,8 @@ echo "== bench_formats: content format codecs =="
 echo
 echo "== bench_engine: the daemon against the test LwM2M server on loopback =="
 "$build/bench/bench_engine" "$@"
+echo
+echo "== bench_bus: the daemon's D-Bus side on a private dbus-daemon, with a provider =="
+# Word splitting wanted: BENCH_BUS_ARGS holds options.
+# shellcheck disable=SC2086
+"$build/bench/bench_bus" ${BENCH_BUS_ARGS:-}

@@ -1,0 +1,1478 @@
+/* bench_bus.c - figures of the real lwm2md's D-Bus side on a private dbus-daemon, with a provider
+ * in this process: server Reads of pushed and on-demand values, pushes per second, memory. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../src/util/macro.h"
+#include "../tests/server/test_server.h"
+#include "bench_common.h"
+
+#define BUS_NAME            "org.lwm2md1"
+#define MANAGER_PATH        "/org/lwm2md1"
+#define OBJECT_PATH         "/org/lwm2md1/object"
+#define TEMPERATURE         3303
+#define SENSOR_VALUE        5700
+#define SENSOR_UNITS        5701
+#define ANY_INSTANCE        65535
+#define TYPED_IFACE         "org.lwm2md1.Object3303"
+#define FIRST_VALUE         21.5
+#define REQUEST_TIMEOUT_MS  5000
+#define REGISTER_TIMEOUT_MS 20000
+/* The daemon sends its Update at once; one that has not come by then is not coming. */
+#define UPDATE_GRACE_MS 5000
+/* Each D-Bus call of ours: an answer this late is a failure, not a figure. */
+#define CALL_TIMEOUT_USEC (10 * 1000000ULL)
+/* dbus-daemon's built-in max_replies_per_connection; the test bus configuration sets no limits. */
+#define MAX_WINDOW 128
+/* A watcher that has seen nothing new for this long has seen everything. */
+#define WATCH_QUIET_MS 3000
+
+enum { FMT_TEXT = 0, FMT_SENML_CBOR = 112, CODE_CONTENT = 69 };
+
+typedef struct figure {
+        bool done, timed; /* timed: per-operation latencies were taken */
+        unsigned count;
+        double median_us, p90_us, p99_us, min_us;
+        double per_second;
+        double daemon_cpu_us, bus_cpu_us, bench_cpu_us; /* CPU time per operation */
+} figure;
+
+typedef struct memory {
+        bool done;
+        long pss_kib, private_clean_kib, private_dirty_kib;
+} memory;
+
+typedef enum read_kind {
+        READ_STORED_TEXT,
+        READ_STORED_CBOR,
+        READ_DEMAND_TEXT,
+        READ_DEMAND_CBOR,
+        _READ_MAX
+} read_kind;
+
+typedef enum command_kind {
+        CMD_ADD,          /* `count` AddInstance calls, the instance IDs into `iids` */
+        CMD_REMOVE,       /* RemoveInstance of the `count` instances in `iids` */
+        CMD_ON_DEMAND,    /* SetOnDemand([5700]) on `iid` */
+        CMD_SET_VALUES,   /* SetValues calls, one in flight */
+        CMD_PIPELINED,    /* SetValues calls, `window` in flight */
+        CMD_SET_PROPERTY, /* Properties.Set of SensorValue, one in flight */
+        CMD_QUIT,
+        _CMD_MAX
+} command_kind;
+
+/* Work for the provider's thread, which alone uses the provider's connection. */
+typedef struct command {
+        command_kind kind;
+        unsigned count, warmup, window;
+        uint16_t iid;
+        uint16_t *iids;
+        /* What came back. */
+        int error; /* negative errno */
+        char message[512];
+        double last_value; /* the last value pushed */
+        figure fig;
+} command;
+
+typedef struct bench bench;
+
+typedef struct provider {
+        bench *b;
+        sd_bus *bus;
+        int wake_fd; /* eventfd: a command was posted */
+        pthread_t thread;
+        bool running;
+        pthread_mutex_t lock;
+        command *posted; /* under lock: the command being run, NULL once finished */
+        double next_value;
+        atomic_uint owner_reads; /* Owner.Read calls answered */
+} provider;
+
+/* Another local client that follows the pushed instance, as an operator's tool would. */
+typedef struct watcher {
+        sd_bus *bus;
+        pthread_t thread;
+        bool running;
+        atomic_bool stop;
+        atomic_int error;
+        atomic_uint changes;     /* PropertiesChanged naming SensorValue */
+        atomic_llong last_value; /* the SensorValue they carried last (pushes are integers) */
+} watcher;
+
+typedef struct options {
+        unsigned reads, pushes, window, instances, settle_ms;
+} options;
+
+typedef struct figures {
+        figure reads[_READ_MAX];
+        figure pushes[_CMD_MAX]; /* CMD_SET_VALUES, CMD_PIPELINED, CMD_SET_PROPERTY */
+        figure add, remove;
+        memory idle, added, removed, loaded;
+        unsigned changes_seen, changes_expected;
+} figures;
+
+struct bench {
+        options opt;
+        figures fig;
+        char dir[PATH_MAX]; /* scratch directory: configuration, logs, bus socket */
+        char log_path[PATH_MAX + 16];
+        char address[512]; /* of the private bus */
+        const char *daemon_path;
+        pid_t daemon_pid, bus_pid;
+        ts_server *server;
+        provider prov;
+        watcher watch;
+        int64_t *samples;
+        uint16_t iid_pushed, iid_on_demand;
+        char load_before[64], load_after[64];
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
+DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, pclose)
+
+/* For the exit handler: every way out (die, a signal) stops the children and
+ * removes the scratch directory. */
+static bench *the_bench;
+
+/* ---- small helpers ---- */
+
+static int64_t process_cpu_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static _Noreturn void die(const char *fmt, ...) _printf_(1, 2);
+static _Noreturn void die(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("bench_bus: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+        if (the_bench && the_bench->log_path[0])
+                bench_show_log(the_bench->log_path, 40);
+        exit(EXIT_FAILURE);
+}
+
+/* The value at quantile q of n sorted samples (nearest rank). */
+/* CPU time of every thread of a process so far, from the scheduler (ns, not ticks). */
+static int64_t task_cpu_ns(pid_t pid)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+        _cleanup_(closedirp) DIR *dir = opendir(path);
+        if (!dir)
+                return 0;
+        int64_t sum = 0;
+        struct dirent *de;
+        while ((de = readdir(dir))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                char stat_path[PATH_MAX];
+                snprintf(stat_path, sizeof(stat_path), "%s/%s/schedstat", path, de->d_name);
+                _cleanup_fclose_ FILE *f = fopen(stat_path, "re");
+                unsigned long long run_ns;
+                if (f && fscanf(f, "%llu", &run_ns) == 1)
+                        sum += (int64_t)run_ns;
+        }
+        return sum;
+}
+
+typedef struct cpu_mark {
+        int64_t wall_ns, daemon_ns, bus_ns, bench_ns;
+} cpu_mark;
+
+static void cpu_mark_take(const bench *b, cpu_mark *m)
+{
+        m->daemon_ns = task_cpu_ns(b->daemon_pid);
+        m->bus_ns = task_cpu_ns(b->bus_pid);
+        m->bench_ns = process_cpu_ns();
+        m->wall_ns = bench_now_ns();
+}
+
+/* Fills `f` from `n` operations between two marks; `samples` (may be NULL) are sorted here. */
+static void figure_fill(figure *f, int64_t *samples, unsigned n, const cpu_mark *start,
+                        const cpu_mark *end)
+{
+        double per = n > 0 ? (double)n : 1;
+        *f = (figure){
+                .done = true,
+                .timed = samples != NULL && n > 0,
+                .count = n,
+                .per_second = (double)n * 1e9 / (double)(end->wall_ns - start->wall_ns),
+                .daemon_cpu_us = (double)(end->daemon_ns - start->daemon_ns) / 1e3 / per,
+                .bus_cpu_us = (double)(end->bus_ns - start->bus_ns) / 1e3 / per,
+                .bench_cpu_us = (double)(end->bench_ns - start->bench_ns) / 1e3 / per,
+        };
+        if (!f->timed)
+                return;
+        qsort(samples, n, sizeof(*samples), bench_compare_i64);
+        f->median_us = (double)bench_quantile(samples, n, 0.50) / 1e3;
+        f->p90_us = (double)bench_quantile(samples, n, 0.90) / 1e3;
+        f->p99_us = (double)bench_quantile(samples, n, 0.99) / 1e3;
+        f->min_us = (double)samples[0] / 1e3;
+}
+
+static void read_memory(const bench *b, memory *m)
+{
+        char path[64], line[256];
+        snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)b->daemon_pid);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f)
+                die("%s: %s", path, strerror(errno));
+        *m = (memory){.done = true};
+        while (fgets(line, sizeof(line), f)) {
+                long v;
+                if (sscanf(line, "Pss: %ld kB", &v) == 1)
+                        m->pss_kib = v;
+                else if (sscanf(line, "Private_Clean: %ld kB", &v) == 1)
+                        m->private_clean_kib = v;
+                else if (sscanf(line, "Private_Dirty: %ld kB", &v) == 1)
+                        m->private_dirty_kib = v;
+        }
+}
+
+static void instance_path(char *buf, size_t size, uint16_t iid)
+{
+        snprintf(buf, size, OBJECT_PATH "/%u/%u", TEMPERATURE, iid);
+}
+
+/* The instance ID at the end of an instance's object path. */
+static int parse_instance_path(const char *path, uint16_t *iid)
+{
+        char prefix[64];
+        snprintf(prefix, sizeof(prefix), OBJECT_PATH "/%u/", TEMPERATURE);
+        if (strncmp(path, prefix, strlen(prefix)) != 0)
+                return -EINVAL;
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(path + strlen(prefix), &end, 10);
+        if (errno || *end || v >= ANY_INSTANCE)
+                return -EINVAL;
+        *iid = (uint16_t)v;
+        return 0;
+}
+
+/* ---- children: the bus and the daemon ---- */
+
+/* The full path of a program on $PATH: the child after fork may only call execve. */
+static int find_program(const char *name, char *out, size_t size)
+{
+        const char *path = getenv("PATH") ?: "/usr/bin:/bin";
+        while (*path) {
+                size_t len = strcspn(path, ":");
+                snprintf(out, size, "%.*s/%s", (int)len, path, name);
+                if (len > 0 && access(out, X_OK) == 0)
+                        return 0;
+                path += len + (path[len] == ':');
+        }
+        return -ENOENT;
+}
+
+/* fork and execve with stdin from /dev/null; only async-signal-safe calls in the child. */
+static pid_t spawn(const char *program, char *const argv[], int out_fd, int err_fd)
+{
+        _cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null < 0)
+                return -errno;
+        pid_t parent = getpid();
+        pid_t pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                /* Children must not outlive an interrupted benchmark; they get the signal
+                 * mask and SIGPIPE disposition a service manager would give them, not ours. */
+                sigset_t none;
+                struct sigaction dfl = {.sa_handler = SIG_DFL};
+                sigemptyset(&none);
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent ||
+                    sigaction(SIGPIPE, &dfl, NULL) < 0 ||
+                    sigprocmask(SIG_SETMASK, &none, NULL) < 0 || dup2(null, STDIN_FILENO) < 0 ||
+                    dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0)
+                        _exit(127);
+                execve(program, argv, environ);
+                _exit(127);
+        }
+        return pid;
+}
+
+static void kill_child(pid_t *pid)
+{
+        if (*pid <= 0)
+                return;
+        kill(*pid, SIGKILL);
+        waitpid(*pid, NULL, 0);
+        *pid = 0;
+}
+
+/* A private dbus-daemon listening in the scratch directory; fills b->address. */
+static void start_bus(bench *b)
+{
+        char program[PATH_MAX], config[PATH_MAX + 32], address[PATH_MAX + 32], log[PATH_MAX + 32];
+        if (find_program("dbus-daemon", program, sizeof(program)) < 0)
+                die("dbus-daemon is not installed (Debian package dbus-daemon)");
+        snprintf(config, sizeof(config), "--config-file=%s", DBUS_TEST_CONFIG);
+        /* The socket goes in our scratch directory rather than where the configuration's
+         * <listen> would put it, so that it disappears with the directory. */
+        snprintf(address, sizeof(address), "--address=unix:path=%s/bus", b->dir);
+        snprintf(log, sizeof(log), "%s/dbus-daemon.log", b->dir);
+        char *argv[] = {program, config, address, (char *)"--print-address", (char *)"--nofork",
+                        NULL};
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                die("pipe: %s", strerror(errno));
+        _cleanup_close_ int out = fds[0];
+        _cleanup_close_ int in = fds[1];
+        _cleanup_close_ int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (log_fd < 0)
+                die("%s: %s", log, strerror(errno));
+        b->bus_pid = spawn(program, argv, in, log_fd);
+        if (b->bus_pid < 0)
+                die("cannot start dbus-daemon: %s", strerror((int)-b->bus_pid));
+        /* Only the child writes: its exit ends our read. */
+        close(in);
+        in = -1;
+
+        size_t len = 0;
+        struct pollfd pfd = {.fd = out, .events = POLLIN};
+        while (len < sizeof(b->address) - 1 && !memchr(b->address, '\n', len) &&
+               poll(&pfd, 1, REQUEST_TIMEOUT_MS) > 0) {
+                ssize_t n = read(out, b->address + len, sizeof(b->address) - 1 - len);
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+                b->address[len] = '\0';
+        }
+        b->address[strcspn(b->address, "\n")] = '\0';
+        if (!b->address[0]) {
+                bench_show_log(log, 20);
+                die("dbus-daemon printed no address");
+        }
+}
+
+static void write_config(bench *b, const char *path)
+{
+        _cleanup_fclose_ FILE *f = fopen(path, "we");
+        if (!f)
+                die("%s: %s", path, strerror(errno));
+        fprintf(f,
+                "[lwm2md]\nendpoint = bench-bus\nobjects-dir = %s\nstate-dir = %s/state\n"
+                "bus = %s\n\n"
+                "[device]\nmanufacturer = lwm2md bench\nmodel = bench-1\n"
+                "serial-number = SN-BENCH-0001\nfirmware-version = 1.0.0\n"
+                "reboot-command = true\n\n"
+                /* A long lifetime: no periodic Update falls into a measurement. */
+                "[server 1]\nuri = %s\nshort-id = 1\nlifetime = 86400\n",
+                OBJECTS_DIR, b->dir, b->address, ts_uri(b->server));
+        if (ferror(f) || fflush(f) != 0)
+                die("%s: %s", path, strerror(errno));
+}
+
+static void start_daemon(bench *b)
+{
+        char config[PATH_MAX + 16], state[PATH_MAX + 16];
+        snprintf(config, sizeof(config), "%s/lwm2md.conf", b->dir);
+        snprintf(state, sizeof(state), "%s/state", b->dir);
+        snprintf(b->log_path, sizeof(b->log_path), "%s/lwm2md.log", b->dir);
+        if (mkdir(state, 0700) < 0)
+                die("%s: %s", state, strerror(errno));
+        write_config(b, config);
+        _cleanup_close_ int log = open(b->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (log < 0)
+                die("%s: %s", b->log_path, strerror(errno));
+        char *argv[] = {(char *)b->daemon_path, (char *)"--config", config, NULL};
+        b->daemon_pid = spawn(b->daemon_path, argv, log, log);
+        if (b->daemon_pid < 0)
+                die("cannot start %s: %s", b->daemon_path, strerror((int)-b->daemon_pid));
+}
+
+/* SIGTERM, with the server answering while the daemon de-registers; its exit status. */
+static int stop_daemon(bench *b)
+{
+        kill(b->daemon_pid, SIGTERM);
+        int64_t end = bench_now_ns() + 10 * 1000000000LL;
+        for (;;) {
+                int status;
+                if (waitpid(b->daemon_pid, &status, WNOHANG) == b->daemon_pid) {
+                        b->daemon_pid = 0;
+                        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                }
+                if (bench_now_ns() > end)
+                        return -ETIMEDOUT; /* the exit handler kills it */
+                ts_process(b->server, 10);
+        }
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        if (remove(path) < 0)
+                fprintf(stderr, "bench_bus: cannot remove %s: %s\n", path, strerror(errno));
+        return 0;
+}
+
+/* On every exit: nothing of ours stays behind. */
+static void cleanup(void)
+{
+        static atomic_flag once = ATOMIC_FLAG_INIT;
+        bench *b = the_bench;
+        if (!b || atomic_flag_test_and_set(&once))
+                return;
+        kill_child(&b->daemon_pid);
+        kill_child(&b->bus_pid);
+        if (!b->dir[0])
+                return;
+        if (getenv("BENCH_KEEP_DIR")) {
+                fprintf(stderr, "bench_bus: kept %s\n", b->dir);
+                return;
+        }
+        nftw(b->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* SIGINT, SIGTERM and SIGHUP are blocked everywhere and taken here, so that exit() and
+ * with it the cleanup run in a thread rather than in a signal handler. */
+static void *signal_main(void *arg)
+{
+        const sigset_t *set = arg;
+        int sig;
+        if (sigwait(set, &sig) == 0) {
+                fprintf(stderr, "bench_bus: interrupted by %s\n", strsignal(sig));
+                exit(128 + sig);
+        }
+        return NULL;
+}
+
+/* Waits for the daemon's Register, and gives up at once if the daemon exits instead. */
+static void wait_register(bench *b)
+{
+        int64_t end = bench_now_ns() + REGISTER_TIMEOUT_MS * 1000000LL;
+        while (!ts_wait_register(b->server, 0, 100)) {
+                int status;
+                if (waitpid(b->daemon_pid, &status, WNOHANG) == b->daemon_pid) {
+                        b->daemon_pid = 0;
+                        die("lwm2md exited (%s %d) instead of registering",
+                            WIFEXITED(status) ? "status" : "signal",
+                            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+                }
+                if (bench_now_ns() > end)
+                        die("lwm2md did not register within %d ms", REGISTER_TIMEOUT_MS);
+        }
+}
+
+/* ---- D-Bus connections ---- */
+
+static sd_bus *connect_bus(const char *address)
+{
+        sd_bus *bus = NULL;
+        int r = sd_bus_new(&bus);
+        if (r >= 0)
+                r = sd_bus_set_address(bus, address);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(bus, true);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        /* Also the timeout of Properties.Set, which takes none of its own. */
+        if (r >= 0)
+                r = sd_bus_set_method_call_timeout(bus, CALL_TIMEOUT_USEC);
+        if (r < 0) {
+                sd_bus_unref(bus);
+                die("cannot connect to %s: %s", address, strerror(-r));
+        }
+        return bus;
+}
+
+/* Waits until the daemon owns its name on the private bus. */
+static void wait_bus_name(bench *b, sd_bus *bus)
+{
+        int64_t end = bench_now_ns() + REGISTER_TIMEOUT_MS * 1000000LL;
+        for (;;) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                int has = 0;
+                int r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "NameHasOwner", &error, &reply,
+                                           "s", BUS_NAME);
+                if (r < 0 || sd_bus_message_read(reply, "b", &has) < 0)
+                        die("NameHasOwner: %s", error.message ?: strerror(-r));
+                if (has)
+                        return;
+                if (bench_now_ns() > end)
+                        die("lwm2md did not take the name " BUS_NAME " within %d ms",
+                            REGISTER_TIMEOUT_MS);
+                ts_process(b->server, 20);
+        }
+}
+
+/* ---- the provider: its own connection, serviced by its own thread ---- */
+
+/* Owner.Read: the daemon asks for on-demand values before a server Read. Each answer is the
+ * number of reads so far, so that the benchmark can tell a fresh value from a stored one. */
+static int owner_read(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        provider *p = userdata;
+        const void *rids;
+        size_t size;
+        int r = sd_bus_message_read_array(m, 'q', &rids, &size);
+        if (r < 0)
+                return r;
+        double value = (double)(atomic_load(&p->owner_reads) + 1);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{qv}");
+        for (size_t i = 0; r >= 0 && i < size / sizeof(uint16_t); i++) {
+                uint16_t rid;
+                memcpy(&rid, (const uint8_t *)rids + i * sizeof(rid), sizeof(rid));
+                if (rid == SENSOR_VALUE)
+                        r = sd_bus_message_append(reply, "{qv}", rid, "d", value);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        /* Counted before the answer leaves: the server may have its response before this
+         * thread runs again. */
+        atomic_fetch_add(&p->owner_reads, 1);
+        r = sd_bus_send(NULL, reply, NULL);
+        return r < 0 ? r : 1;
+}
+
+static const sd_bus_vtable owner_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD("Read", "aq", "a{qv}", owner_read, 0),
+        SD_BUS_VTABLE_END,
+};
+
+static int call_failed(command *c, int r, const sd_bus_error *error, const char *what)
+{
+        if (sd_bus_error_is_set(error))
+                snprintf(c->message, sizeof(c->message), "%s: %s: %s", what, error->name,
+                         error->message ?: "");
+        else
+                snprintf(c->message, sizeof(c->message), "%s: %s", what, strerror(-r));
+        return r < 0 ? r : -EIO;
+}
+
+static int add_instances(provider *p, command *c)
+{
+        for (unsigned i = 0; i < c->count; i++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                const char *path;
+                int64_t t0 = bench_now_ns();
+                int r = sd_bus_call_method(p->bus, BUS_NAME, MANAGER_PATH, "org.lwm2md1.Manager",
+                                           "AddInstance", &error, &reply, "qqa{qv}", TEMPERATURE,
+                                           ANY_INSTANCE, 2, SENSOR_VALUE, "d", FIRST_VALUE,
+                                           SENSOR_UNITS, "s", "Cel");
+                p->b->samples[i] = bench_now_ns() - t0;
+                if (r < 0)
+                        return call_failed(c, r, &error, "AddInstance");
+                r = sd_bus_message_read(reply, "o", &path);
+                if (r < 0 || parse_instance_path(path, &c->iids[i]) < 0) {
+                        snprintf(c->message, sizeof(c->message), "AddInstance: a bad answer");
+                        return -EBADMSG;
+                }
+        }
+        return 0;
+}
+
+static int remove_instances(provider *p, command *c)
+{
+        for (unsigned i = 0; i < c->count; i++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                char path[96];
+                instance_path(path, sizeof(path), c->iids[i]);
+                int64_t t0 = bench_now_ns();
+                int r = sd_bus_call_method(p->bus, BUS_NAME, MANAGER_PATH, "org.lwm2md1.Manager",
+                                           "RemoveInstance", &error, NULL, "o", path);
+                p->b->samples[i] = bench_now_ns() - t0;
+                if (r < 0)
+                        return call_failed(c, r, &error, "RemoveInstance");
+        }
+        return 0;
+}
+
+static int set_on_demand(provider *p, command *c)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        char path[96];
+        instance_path(path, sizeof(path), c->iid);
+        int r = sd_bus_call_method(p->bus, BUS_NAME, path, "org.lwm2md1.Instance", "SetOnDemand",
+                                   &error, NULL, "aq", 1, SENSOR_VALUE);
+        return r < 0 ? call_failed(c, r, &error, "SetOnDemand") : 0;
+}
+
+/* SetValues({5700: the next value}): every push is a new value, so a real change. */
+static int new_set_values(provider *p, const char *path, sd_bus_message **ret)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r = sd_bus_message_new_method_call(p->bus, &m, BUS_NAME, path, "org.lwm2md1.Instance",
+                                               "SetValues");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "a{qv}", 1, SENSOR_VALUE, "d", p->next_value++);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+static int push_one(provider *p, command *c, const char *path)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+        if (c->kind == CMD_SET_PROPERTY) {
+                r = sd_bus_set_property(p->bus, BUS_NAME, path, TYPED_IFACE, "SensorValue", &error,
+                                        "d", p->next_value++);
+                return r < 0 ? call_failed(c, r, &error, "Set SensorValue") : 0;
+        }
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        r = new_set_values(p, path, &m);
+        if (r >= 0)
+                r = sd_bus_call(p->bus, m, 0, &error, NULL);
+        return r < 0 ? call_failed(c, r, &error, "SetValues") : 0;
+}
+
+static int push_one_in_flight(provider *p, command *c)
+{
+        char path[96];
+        instance_path(path, sizeof(path), c->iid);
+        for (unsigned i = 0; i < c->warmup; i++) {
+                int r = push_one(p, c, path);
+                if (r < 0)
+                        return r;
+        }
+        cpu_mark start, end;
+        cpu_mark_take(p->b, &start);
+        for (unsigned i = 0; i < c->count; i++) {
+                int64_t t0 = bench_now_ns();
+                int r = push_one(p, c, path);
+                p->b->samples[i] = bench_now_ns() - t0;
+                if (r < 0)
+                        return r;
+        }
+        cpu_mark_take(p->b, &end);
+        figure_fill(&c->fig, p->b->samples, c->count, &start, &end);
+        return 0;
+}
+
+typedef struct pipeline {
+        command *c;
+        unsigned in_flight, answered;
+        int error;
+} pipeline;
+
+static int on_push_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        pipeline *pl = userdata;
+        pl->in_flight--;
+        pl->answered++;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        if (e && pl->error == 0)
+                pl->error = call_failed(pl->c, -EIO, e, "SetValues (pipelined)");
+        return 0;
+}
+
+/* `n` SetValues calls with up to `window` waiting for their answers. */
+static int push_window(provider *p, command *c, unsigned n)
+{
+        char path[96];
+        instance_path(path, sizeof(path), c->iid);
+        pipeline pl = {.c = c};
+        unsigned sent = 0;
+        int r = 0;
+        while (r >= 0 && pl.error == 0 && pl.answered < n) {
+                while (r >= 0 && pl.in_flight < c->window && sent < n) {
+                        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+                        r = new_set_values(p, path, &m);
+                        if (r >= 0)
+                                r = sd_bus_call_async(p->bus, NULL, m, on_push_reply, &pl, 0);
+                        if (r >= 0) {
+                                pl.in_flight++;
+                                sent++;
+                        }
+                }
+                if (r >= 0)
+                        r = sd_bus_process(p->bus, NULL);
+                if (r == 0)
+                        r = sd_bus_wait(p->bus, UINT64_MAX);
+        }
+        /* Answers still on their way would find `pl` gone: wait for them (each call has
+         * its timeout, after which sd-bus answers it itself). */
+        while (pl.in_flight > 0) {
+                int k = sd_bus_process(p->bus, NULL);
+                if (k == 0)
+                        k = sd_bus_wait(p->bus, UINT64_MAX);
+                if (k < 0)
+                        break;
+        }
+        if (r < 0)
+                return call_failed(c, r, NULL, "SetValues (pipelined)");
+        return pl.error;
+}
+
+static int push_pipelined(provider *p, command *c)
+{
+        int r = push_window(p, c, c->warmup);
+        if (r < 0)
+                return r;
+        cpu_mark start, end;
+        cpu_mark_take(p->b, &start);
+        r = push_window(p, c, c->count);
+        cpu_mark_take(p->b, &end);
+        if (r < 0)
+                return r;
+        figure_fill(&c->fig, NULL, c->count, &start, &end);
+        return 0;
+}
+
+static void run_command(provider *p, command *c)
+{
+        cpu_mark start, end;
+        cpu_mark_take(p->b, &start);
+        switch (c->kind) {
+        case CMD_ADD:
+                c->error = add_instances(p, c);
+                break;
+        case CMD_REMOVE:
+                c->error = remove_instances(p, c);
+                break;
+        case CMD_ON_DEMAND:
+                c->error = set_on_demand(p, c);
+                break;
+        case CMD_SET_VALUES:
+        case CMD_SET_PROPERTY:
+                c->error = push_one_in_flight(p, c);
+                break;
+        case CMD_PIPELINED:
+                c->error = push_pipelined(p, c);
+                break;
+        case CMD_QUIT:
+        case _CMD_MAX:
+                break;
+        }
+        cpu_mark_take(p->b, &end);
+        if (c->error == 0 && (c->kind == CMD_ADD || c->kind == CMD_REMOVE))
+                figure_fill(&c->fig, p->b->samples, c->count, &start, &end);
+        c->last_value = p->next_value - 1;
+}
+
+static void *provider_main(void *arg)
+{
+        provider *p = arg;
+        for (;;) {
+                int r;
+                while ((r = sd_bus_process(p->bus, NULL)) > 0)
+                        ;
+                /* A broken connection shows in the next command's calls; until then
+                 * only commands wake this thread. */
+                bool broken = r < 0;
+                uint64_t posted;
+                if (read(p->wake_fd, &posted, sizeof(posted)) == sizeof(posted)) {
+                        pthread_mutex_lock(&p->lock);
+                        command *c = p->posted;
+                        pthread_mutex_unlock(&p->lock);
+                        if (c)
+                                run_command(p, c);
+                        pthread_mutex_lock(&p->lock);
+                        p->posted = NULL;
+                        pthread_mutex_unlock(&p->lock);
+                        if (c && c->kind == CMD_QUIT)
+                                break;
+                        continue;
+                }
+                int events = sd_bus_get_events(p->bus);
+                uint64_t until = UINT64_MAX;
+                sd_bus_get_timeout(p->bus, &until);
+                int timeout = -1;
+                if (!broken && until != UINT64_MAX) {
+                        struct timespec ts;
+                        clock_gettime(CLOCK_MONOTONIC, &ts);
+                        uint64_t now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+                        timeout = until > now ? (int)((until - now + 999) / 1000) : 0;
+                }
+                struct pollfd fds[2] = {
+                        {.fd = broken ? -1 : sd_bus_get_fd(p->bus),
+                         .events = (short)(events > 0 ? events : 0)},
+                        {.fd = p->wake_fd, .events = POLLIN},
+                };
+                if (poll(fds, 2, timeout) < 0 && errno != EINTR)
+                        break;
+        }
+        p->bus = sd_bus_flush_close_unref(p->bus);
+        return NULL;
+}
+
+static void provider_start(bench *b)
+{
+        provider *p = &b->prov;
+        p->b = b;
+        p->next_value = 1000;
+        p->bus = connect_bus(b->address);
+        pthread_mutex_init(&p->lock, NULL);
+        p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (p->wake_fd < 0)
+                die("eventfd: %s", strerror(errno));
+        /* The daemon calls the owner at each instance's path: one fallback serves them all. */
+        int r = sd_bus_add_fallback_vtable(p->bus, NULL, OBJECT_PATH, "org.lwm2md1.Owner",
+                                           owner_vtable, NULL, p);
+        if (r < 0)
+                die("cannot export org.lwm2md1.Owner: %s", strerror(-r));
+        r = pthread_create(&p->thread, NULL, provider_main, p);
+        if (r != 0)
+                die("pthread_create: %s", strerror(r));
+        p->running = true;
+}
+
+/* Runs `c` on the provider's thread; the test server keeps answering meanwhile (the
+ * daemon sends Registration Updates when instances come and go). */
+static void provider_do(bench *b, command *c)
+{
+        provider *p = &b->prov;
+        pthread_mutex_lock(&p->lock);
+        p->posted = c;
+        pthread_mutex_unlock(&p->lock);
+        uint64_t one = 1;
+        if (write(p->wake_fd, &one, sizeof(one)) != sizeof(one))
+                die("eventfd: %s", strerror(errno));
+        /* Every call has its own timeout; this only guards against a stuck thread. */
+        int64_t end = bench_now_ns() + (120 + (int64_t)(c->count + c->warmup) / 100) * 1000000000LL;
+        for (;;) {
+                pthread_mutex_lock(&p->lock);
+                bool finished = p->posted == NULL;
+                pthread_mutex_unlock(&p->lock);
+                if (finished)
+                        break;
+                if (bench_now_ns() > end)
+                        die("the provider did not finish in time");
+                ts_process(b->server, 20);
+        }
+        if (c->error < 0)
+                die("%s", c->message[0] ? c->message : strerror(-c->error));
+}
+
+static void provider_stop(bench *b)
+{
+        provider *p = &b->prov;
+        if (!p->running)
+                return;
+        command quit = {.kind = CMD_QUIT};
+        provider_do(b, &quit);
+        pthread_join(p->thread, NULL);
+        p->running = false;
+        close(p->wake_fd);
+        pthread_mutex_destroy(&p->lock);
+}
+
+/* ---- the watcher ---- */
+
+static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        watcher *w = userdata;
+        const char *iface;
+        if (sd_bus_message_read_basic(m, 's', &iface) < 0 || strcmp(iface, TYPED_IFACE) != 0 ||
+            sd_bus_message_enter_container(m, 'a', "{sv}") < 0)
+                return 0;
+        while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                const char *name;
+                double v;
+                if (sd_bus_message_read_basic(m, 's', &name) < 0)
+                        return 0;
+                if (strcmp(name, "SensorValue") == 0 && sd_bus_message_read(m, "v", "d", &v) >= 0) {
+                        atomic_store(&w->last_value, (long long)v);
+                        atomic_fetch_add(&w->changes, 1);
+                } else if (sd_bus_message_skip(m, "v") < 0) {
+                        return 0;
+                }
+                if (sd_bus_message_exit_container(m) < 0)
+                        return 0;
+        }
+        return 0;
+}
+
+static void *watcher_main(void *arg)
+{
+        watcher *w = arg;
+        while (!atomic_load(&w->stop)) {
+                int r = sd_bus_process(w->bus, NULL);
+                if (r == 0)
+                        r = sd_bus_wait(w->bus, 100000);
+                if (r < 0 && r != -EINTR) {
+                        atomic_store(&w->error, r);
+                        break;
+                }
+        }
+        return NULL;
+}
+
+static void watcher_start(bench *b, sd_bus *bus, uint16_t iid)
+{
+        watcher *w = &b->watch;
+        char path[96];
+        instance_path(path, sizeof(path), iid);
+        w->bus = bus;
+        int r = sd_bus_match_signal(w->bus, NULL, BUS_NAME, path, "org.freedesktop.DBus.Properties",
+                                    "PropertiesChanged", on_properties_changed, w);
+        if (r < 0)
+                die("cannot watch %s: %s", path, strerror(-r));
+        r = pthread_create(&w->thread, NULL, watcher_main, w);
+        if (r != 0)
+                die("pthread_create: %s", strerror(r));
+        w->running = true;
+}
+
+/* Waits until the watcher has seen `want` changes after `before`, or nothing new for a while. */
+static unsigned watcher_wait(bench *b, unsigned before, unsigned want)
+{
+        watcher *w = &b->watch;
+        unsigned seen = atomic_load(&w->changes) - before;
+        int64_t quiet_since = bench_now_ns();
+        while (seen < want && bench_now_ns() - quiet_since < WATCH_QUIET_MS * 1000000LL) {
+                if (atomic_load(&w->error) < 0)
+                        die("watcher: %s", strerror(-atomic_load(&w->error)));
+                ts_process(b->server, 10);
+                unsigned now_seen = atomic_load(&w->changes) - before;
+                if (now_seen != seen)
+                        quiet_since = bench_now_ns();
+                seen = now_seen;
+        }
+        return seen;
+}
+
+static void watcher_stop(bench *b)
+{
+        watcher *w = &b->watch;
+        if (w->running) {
+                atomic_store(&w->stop, true);
+                pthread_join(w->thread, NULL);
+                w->running = false;
+        }
+        w->bus = sd_bus_flush_close_unref(w->bus);
+}
+
+/* ---- the server's side ---- */
+
+/* Instances of 3303 in the last Register or Update the server took. */
+static unsigned instances_registered(bench *b)
+{
+        static const char needle[] = "</3303/";
+        ts_registration *reg = ts_current(b->server);
+        unsigned n = 0;
+        for (const char *s = reg && reg->links ? reg->links : ""; (s = strstr(s, needle));
+             s += sizeof(needle) - 1)
+                n++;
+        return n;
+}
+
+static bool wait_instances_for(bench *b, unsigned want, int timeout_ms)
+{
+        int64_t end = bench_now_ns() + timeout_ms * 1000000LL;
+        for (;;) {
+                unsigned updates = ts_update_count(b->server);
+                if (instances_registered(b) == want)
+                        return true;
+                if (bench_now_ns() > end)
+                        return false;
+                ts_wait_update(b->server, updates, 100);
+        }
+}
+
+/* Waits until the server has been told of `want` instances of 3303: the daemon sends a
+ * Registration Update for every change of its instances, and one that does not come is a
+ * daemon bug that fails the benchmark. */
+static void wait_instances(bench *b, unsigned want)
+{
+        if (!wait_instances_for(b, want, UPDATE_GRACE_MS))
+                die("%d ms after the last change the server still has %u instances of 3303, "
+                    "not %u: lwm2md sent no Registration Update for it",
+                    UPDATE_GRACE_MS, instances_registered(b), want);
+}
+
+static double parse_text(const ts_response *resp)
+{
+        char text[64];
+        size_t len = resp->len < sizeof(text) - 1 ? resp->len : sizeof(text) - 1;
+        memcpy(text, resp->payload, len);
+        text[len] = '\0';
+        char *end;
+        double v = strtod(text, &end);
+        return end != text && *end == '\0' ? v : -1;
+}
+
+static void server_read(bench *b, const char *path, int accept, ts_response *resp)
+{
+        int r = ts_request(b->server, COAP_REQUEST_CODE_GET, path, -1, accept, -1, NULL, 0,
+                           REQUEST_TIMEOUT_MS, resp);
+        if (r < 0)
+                die("server Read %s: %s", path, strerror(-r));
+        char code[8];
+        if (resp->code != CODE_CONTENT)
+                die("server Read %s (accept %d): answered %s", path, accept,
+                    ts_code_str(resp->code, code));
+        if (resp->content_format != accept)
+                die("server Read %s: asked for format %d, got %d", path, accept,
+                    resp->content_format);
+}
+
+/* What a server Read of /3303/IID/5700 in text says now. */
+static double server_read_value(bench *b, uint16_t iid)
+{
+        char path[32];
+        snprintf(path, sizeof(path), "/%u/%u/%u", TEMPERATURE, iid, SENSOR_VALUE);
+        ts_response resp;
+        server_read(b, path, FMT_TEXT, &resp);
+        double v = parse_text(&resp);
+        ts_response_free(&resp);
+        return v;
+}
+
+/* Read round trips of /3303/IID/5700, one in flight; each one checked. `on_demand`: the
+ * provider must have been asked for every one of them. */
+static void measure_reads(bench *b, uint16_t iid, int accept, bool on_demand, figure *out)
+{
+        char path[32];
+        snprintf(path, sizeof(path), "/%u/%u/%u", TEMPERATURE, iid, SENSOR_VALUE);
+        unsigned warmup = b->opt.reads / 10, asked = atomic_load(&b->prov.owner_reads);
+        cpu_mark start = {0}, end;
+        for (unsigned i = 0; i < warmup + b->opt.reads; i++) {
+                if (i == warmup)
+                        cpu_mark_take(b, &start);
+                ts_response resp;
+                int64_t t0 = bench_now_ns();
+                server_read(b, path, accept, &resp);
+                int64_t took = bench_now_ns() - t0;
+                if (i >= warmup)
+                        b->samples[i - warmup] = took;
+                unsigned reads = atomic_load(&b->prov.owner_reads);
+                if (on_demand && reads != asked + i + 1)
+                        die("Read %s: the provider was asked %u times for %u reads", path,
+                            reads - asked, i + 1);
+                double want = on_demand ? (double)reads : FIRST_VALUE;
+                if (accept == FMT_TEXT && parse_text(&resp) != want)
+                        die("Read %s: %.*s, expected %g", path, (int)resp.len,
+                            (const char *)resp.payload, want);
+                if (resp.len == 0)
+                        die("Read %s: an empty payload", path);
+                ts_response_free(&resp);
+        }
+        cpu_mark_take(b, &end);
+        if (!on_demand && atomic_load(&b->prov.owner_reads) != asked)
+                die("Read %s: the daemon asked the provider for a stored value", path);
+        figure_fill(out, b->samples, b->opt.reads, &start, &end);
+}
+
+/* ---- the scenario ---- */
+
+static uint16_t add_one(bench *b)
+{
+        uint16_t iid;
+        command c = {.kind = CMD_ADD, .count = 1, .iids = &iid};
+        provider_do(b, &c);
+        return iid;
+}
+
+static void settle_and_read_memory(bench *b, memory *m)
+{
+        /* Start-up and the last Update's garbage settle first, as in bench_engine. */
+        ts_process(b->server, (int)b->opt.settle_ms);
+        read_memory(b, m);
+}
+
+static void run_memory(bench *b)
+{
+        figures *fig = &b->fig;
+        settle_and_read_memory(b, &fig->idle);
+
+        unsigned n = b->opt.instances;
+        _cleanup_free_ uint16_t *iids = calloc(n, sizeof(*iids));
+        if (!iids)
+                die("out of memory");
+        bench_progress("AddInstance x %u, then the Registration Update", n);
+        command add = {.kind = CMD_ADD, .count = n, .iids = iids};
+        provider_do(b, &add);
+        fig->add = add.fig;
+        wait_instances(b, n + 1);
+        settle_and_read_memory(b, &fig->added);
+
+        bench_progress("RemoveInstance x %u", n);
+        command rm = {.kind = CMD_REMOVE, .count = n, .iids = iids};
+        provider_do(b, &rm);
+        fig->remove = rm.fig;
+        wait_instances(b, 1);
+        settle_and_read_memory(b, &fig->removed);
+}
+
+static void run_pushes(bench *b, command_kind kind, const char *label)
+{
+        unsigned before = atomic_load(&b->watch.changes);
+        command c = {
+                .kind = kind,
+                .count = b->opt.pushes,
+                .warmup = b->opt.pushes / 10,
+                .window = kind == CMD_PIPELINED ? b->opt.window : 1,
+                .iid = b->iid_pushed,
+        };
+        bench_progress("%s x %u", label, c.count);
+        provider_do(b, &c);
+        b->fig.pushes[kind] = c.fig;
+        /* Every push stored a new value: the server reads the last one. */
+        double v = server_read_value(b, b->iid_pushed);
+        if (v != c.last_value)
+                die("after %s the server reads %g, the provider pushed %g last", label, v,
+                    c.last_value);
+        unsigned want = c.count + c.warmup;
+        unsigned seen = watcher_wait(b, before, want);
+        b->fig.changes_expected += want;
+        b->fig.changes_seen += seen;
+        if (seen != want)
+                fprintf(stderr,
+                        "bench_bus: %s: the watcher saw %u PropertiesChanged for %u pushes\n",
+                        label, seen, want);
+        else if (atomic_load(&b->watch.last_value) != (long long)c.last_value)
+                die("%s: the last PropertiesChanged carried %lld, the provider pushed %g last",
+                    label, atomic_load(&b->watch.last_value), c.last_value);
+}
+
+static void run(bench *b)
+{
+        figures *fig = &b->fig;
+        start_bus(b);
+        ts_config cfg = {.security = TS_SECURITY_NOSEC};
+        b->server = ts_new(&cfg);
+        if (!b->server)
+                die("cannot start the test LwM2M server");
+        start_daemon(b);
+        bench_progress("lwm2md %d registering with the test server %s", (int)b->daemon_pid,
+                       ts_uri(b->server));
+        wait_register(b);
+        sd_bus *watch_bus = connect_bus(b->address);
+        wait_bus_name(b, watch_bus);
+
+        provider_start(b);
+        b->iid_pushed = add_one(b);
+        wait_instances(b, 1);
+        watcher_start(b, watch_bus, b->iid_pushed);
+        run_memory(b);
+
+        /* The on-demand instance comes after the memory figures: idle is one instance. */
+        b->iid_on_demand = add_one(b);
+        command od = {.kind = CMD_ON_DEMAND, .iid = b->iid_on_demand};
+        provider_do(b, &od);
+        wait_instances(b, 2);
+
+        static const struct {
+                const char *label;
+                int accept;
+                bool on_demand;
+        } reads[_READ_MAX] = {
+                [READ_STORED_TEXT] = {"stored, text", FMT_TEXT, false},
+                [READ_STORED_CBOR] = {"stored, SenML CBOR", FMT_SENML_CBOR, false},
+                [READ_DEMAND_TEXT] = {"on demand, text", FMT_TEXT, true},
+                [READ_DEMAND_CBOR] = {"on demand, SenML CBOR", FMT_SENML_CBOR, true},
+        };
+        for (int k = 0; k < _READ_MAX; k++) {
+                bench_progress("server Read %s x %u", reads[k].label, b->opt.reads);
+                measure_reads(b, reads[k].on_demand ? b->iid_on_demand : b->iid_pushed,
+                              reads[k].accept, reads[k].on_demand, &fig->reads[k]);
+        }
+        run_pushes(b, CMD_SET_VALUES, "SetValues, one in flight");
+        run_pushes(b, CMD_PIPELINED, "SetValues, pipelined");
+        run_pushes(b, CMD_SET_PROPERTY, "Set SensorValue");
+        read_memory(b, &fig->loaded);
+
+        provider_stop(b);
+        watcher_stop(b);
+        int status = stop_daemon(b);
+        if (status == -ETIMEDOUT)
+                die("lwm2md did not stop within 10 s of SIGTERM");
+        if (status != 0)
+                die("lwm2md exited with status %d on SIGTERM", status);
+        kill(b->bus_pid, SIGTERM);
+        waitpid(b->bus_pid, NULL, 0);
+        b->bus_pid = 0;
+        ts_free(b->server);
+        b->server = NULL;
+}
+
+/* ---- the table ---- */
+
+/* Prints `text` in `width` columns: printf counts bytes, and "µs" takes two. */
+static const char *fmt_us(char *buf, size_t size, bool done, double us)
+{
+        if (!done)
+                return "-";
+        snprintf(buf, size, "%.1f µs", us);
+        return buf;
+}
+
+static void latency_row(const char *name, const figure *f)
+{
+        char v[4][32], count[16], rate[32];
+        const double us[4] = {f->median_us, f->p90_us, f->p99_us, f->min_us};
+        bench_cell(name, 44, true);
+        for (int i = 0; i < 4; i++)
+                bench_cell(fmt_us(v[i], sizeof(v[i]), f->done && f->timed, us[i]), 11, false);
+        snprintf(count, sizeof(count), "%u", f->count);
+        snprintf(rate, sizeof(rate), "%.0f /s", f->per_second);
+        bench_cell(f->done ? count : "-", 8, false);
+        bench_cell(f->done ? rate : "-", 12, false);
+        putchar('\n');
+}
+
+static void cpu_row(const char *name, const figure *f)
+{
+        char v[3][32];
+        bench_cell(name, 44, true);
+        bench_cell(fmt_us(v[0], sizeof(v[0]), f->done, f->daemon_cpu_us), 11, false);
+        bench_cell(fmt_us(v[1], sizeof(v[1]), f->done, f->bus_cpu_us), 13, false);
+        bench_cell(fmt_us(v[2], sizeof(v[2]), f->done, f->bench_cpu_us), 13, false);
+        putchar('\n');
+}
+
+static void memory_row(const char *name, const memory *m)
+{
+        char v[3][32];
+        snprintf(v[0], sizeof(v[0]), "%ld KiB", m->private_clean_kib + m->private_dirty_kib);
+        snprintf(v[1], sizeof(v[1]), "%ld KiB", m->private_dirty_kib);
+        snprintf(v[2], sizeof(v[2]), "%ld KiB", m->pss_kib);
+        bench_cell(name, 44, true);
+        for (int i = 0; i < 3; i++)
+                bench_cell(m->done ? v[i] : "-", 15, false);
+        putchar('\n');
+}
+
+static void dbus_daemon_version(char *out, size_t size)
+{
+        snprintf(out, size, "dbus-daemon ?");
+        _cleanup_(pclosep) FILE *p = popen("dbus-daemon --version 2>/dev/null", "re");
+        char line[128];
+        if (p && fgets(line, sizeof(line), p))
+                snprintf(out, size, "%.*s", (int)strcspn(line, "\n"), line);
+}
+
+static void print_table(const bench *b)
+{
+        const figures *fig = &b->fig;
+        struct utsname un;
+        uname(&un);
+        char cpu[128], dbus[128], name[96];
+        bench_first_line_of("/proc/cpuinfo", "model name", cpu, sizeof(cpu));
+        dbus_daemon_version(dbus, sizeof(dbus));
+
+        printf("\nlwm2md D-Bus benchmark: the real daemon on a private dbus-daemon, a provider in "
+               "this process,\nthe test LwM2M server on 127.0.0.1 (NoSec)\n");
+        printf("daemon: %s\n", b->daemon_path);
+        printf("build: %s (-O%s), sanitizers: %s; %s, %s\n", BUILD_TYPE, BUILD_OPTIMIZATION,
+               BUILD_SANITIZE, coap_package_version(), dbus);
+        printf("machine: %s, %ld CPUs, Linux %s\n", cpu, sysconf(_SC_NPROCESSORS_ONLN), un.release);
+        printf("load average before: %s, after: %s\n", b->load_before, b->load_after);
+        printf("reads: %u timed after %u warm-up; pushes: %u timed after %u warm-up; one request "
+               "or call\nin flight unless said otherwise, latency as the caller sees it; a second "
+               "D-Bus client\nwatches the pushed instance's PropertiesChanged\n\n",
+               b->opt.reads, b->opt.reads / 10, b->opt.pushes, b->opt.pushes / 10);
+
+        bench_cell("figure", 44, true);
+        static const char *const heads[] = {"median", "p90", "p99", "min"};
+        for (int i = 0; i < 4; i++)
+                bench_cell(heads[i], 11, false);
+        bench_cell("count", 8, false);
+        bench_cell("rate", 12, false);
+        putchar('\n');
+
+        static const char *const read_names[_READ_MAX] = {
+                [READ_STORED_TEXT] = "text, stored",
+                [READ_STORED_CBOR] = "SenML CBOR, stored",
+                [READ_DEMAND_TEXT] = "text, on demand",
+                [READ_DEMAND_CBOR] = "SenML CBOR, on demand",
+        };
+        const figure *figs[_READ_MAX + 5];
+        char names[_READ_MAX + 5][96];
+        size_t n = 0;
+        for (int k = 0; k < _READ_MAX; k++) {
+                bool demand = k == READ_DEMAND_TEXT || k == READ_DEMAND_CBOR;
+                snprintf(names[n], sizeof(names[n]), "Read /3303/%u/5700 %s",
+                         demand ? b->iid_on_demand : b->iid_pushed, read_names[k]);
+                figs[n++] = &fig->reads[k];
+        }
+        snprintf(names[n], sizeof(names[n]), "SetValues({5700: d}), one in flight");
+        figs[n++] = &fig->pushes[CMD_SET_VALUES];
+        snprintf(names[n], sizeof(names[n]), "SetValues({5700: d}), %u in flight", b->opt.window);
+        figs[n++] = &fig->pushes[CMD_PIPELINED];
+        snprintf(names[n], sizeof(names[n]), "Set Object3303.SensorValue, one in flight");
+        figs[n++] = &fig->pushes[CMD_SET_PROPERTY];
+        snprintf(names[n], sizeof(names[n]), "AddInstance(3303, 65535, {5700, 5701})");
+        figs[n++] = &fig->add;
+        snprintf(names[n], sizeof(names[n]), "RemoveInstance");
+        figs[n++] = &fig->remove;
+        for (size_t i = 0; i < n; i++)
+                latency_row(names[i], figs[i]);
+
+        printf("\n");
+        bench_cell("CPU time per operation", 44, true);
+        bench_cell("lwm2md", 11, false);
+        bench_cell("dbus-daemon", 13, false);
+        bench_cell("bench_bus", 13, false);
+        putchar('\n');
+        for (size_t i = 0; i < n; i++)
+                cpu_row(names[i], figs[i]);
+
+        printf("\n");
+        bench_cell("memory of lwm2md (smaps_rollup)", 44, true);
+        bench_cell("Private", 15, false);
+        bench_cell("Private_Dirty", 15, false);
+        bench_cell("Pss", 15, false);
+        putchar('\n');
+        memory_row("idle, registered, the provider's 1 instance", &fig->idle);
+        snprintf(name, sizeof(name), "+ %u instances, Update sent", b->opt.instances);
+        memory_row(name, &fig->added);
+        char v[3][32];
+        double per = b->opt.instances;
+        long private_added = fig->added.private_clean_kib + fig->added.private_dirty_kib,
+             private_idle = fig->idle.private_clean_kib + fig->idle.private_dirty_kib;
+        snprintf(v[0], sizeof(v[0]), "%.2f KiB", (double)(private_added - private_idle) / per);
+        snprintf(v[1], sizeof(v[1]), "%.2f KiB",
+                 (double)(fig->added.private_dirty_kib - fig->idle.private_dirty_kib) / per);
+        snprintf(v[2], sizeof(v[2]), "%.2f KiB",
+                 (double)(fig->added.pss_kib - fig->idle.pss_kib) / per);
+        bench_cell("  per instance", 44, true);
+        for (int i = 0; i < 3; i++)
+                bench_cell(v[i], 15, false);
+        putchar('\n');
+        snprintf(name, sizeof(name), "after removing the %u again", b->opt.instances);
+        memory_row(name, &fig->removed);
+        memory_row("after the timed reads and pushes", &fig->loaded);
+
+        printf("\nPropertiesChanged seen by the watcher: %u for %u pushes (warm-ups included)\n",
+               fig->changes_seen, fig->changes_expected);
+}
+
+/* ---- main ---- */
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: bench_bus [-n READS] [-p PUSHES] [-w WINDOW] [-i INSTANCES] [--quick]\n"
+                "Runs lwm2md (%s, or $LWM2MD) on a private dbus-daemon against the test LwM2M\n"
+                "server on 127.0.0.1, with a provider in this process, and prints the figures.\n"
+                "  -n READS      timed server Reads per case (2000)\n"
+                "  -p PUSHES     timed value pushes per case (20000)\n"
+                "  -w WINDOW     SetValues calls in flight when pipelined (64, at most %d)\n"
+                "  -i INSTANCES  instances added for the memory figures (100)\n"
+                "  --quick       a short run: -n 200 -p 2000, less settling\n"
+                "BENCH_KEEP_DIR=1 keeps the scratch directory (configuration, logs).\n",
+                LWM2MD_PATH, MAX_WINDOW);
+}
+
+static unsigned parse_count(const char *s, unsigned min, unsigned max)
+{
+        unsigned v;
+        if (!bench_parse_count(s, min, max, &v)) {
+                usage(stderr);
+                exit(2);
+        }
+        return v;
+}
+
+int main(int argc, char **argv)
+{
+        static bench b;
+        b.opt = (options){
+                .reads = 2000, .pushes = 20000, .window = 64, .instances = 100, .settle_ms = 2000};
+        static const struct option long_options[] = {
+                {"quick", no_argument, NULL, 'q'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        int c;
+        while ((c = getopt_long(argc, argv, "n:p:w:i:h", long_options, NULL)) >= 0) {
+                switch (c) {
+                case 'n':
+                        b.opt.reads = parse_count(optarg, 1, 10000000);
+                        break;
+                case 'p':
+                        b.opt.pushes = parse_count(optarg, 1, 10000000);
+                        break;
+                case 'w':
+                        b.opt.window = parse_count(optarg, 1, MAX_WINDOW);
+                        break;
+                case 'i':
+                        b.opt.instances = parse_count(optarg, 1, 10000);
+                        break;
+                case 'q':
+                        b.opt.reads = 200;
+                        b.opt.pushes = 2000;
+                        b.opt.settle_ms = 500;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        if (optind < argc) {
+                usage(stderr);
+                return 2;
+        }
+        /* LWM2MD: another build of the daemon, to compare two builds with one benchmark. */
+        b.daemon_path = getenv("LWM2MD") ?: LWM2MD_PATH;
+        if (access(b.daemon_path, X_OK) < 0)
+                die("%s: %s (build it first)", b.daemon_path, strerror(errno));
+        unsigned most = b.opt.reads > b.opt.pushes ? b.opt.reads : b.opt.pushes;
+        b.samples = calloc(most > b.opt.instances ? most : b.opt.instances, sizeof(*b.samples));
+        if (!b.samples)
+                die("out of memory");
+
+        /* Blocked before any thread exists, so that every thread inherits it. */
+        static sigset_t stop_signals;
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGTERM);
+        sigaddset(&stop_signals, SIGHUP);
+        if (pthread_sigmask(SIG_BLOCK, &stop_signals, NULL) != 0)
+                die("pthread_sigmask failed");
+        pthread_t signal_thread;
+        if (pthread_create(&signal_thread, NULL, signal_main, &stop_signals) != 0)
+                die("pthread_create failed");
+        pthread_detach(signal_thread);
+        /* A dying daemon or bus must not take the benchmark down with SIGPIPE. */
+        signal(SIGPIPE, SIG_IGN);
+
+        snprintf(b.dir, sizeof(b.dir), "%s/lwm2md-bench-bus.XXXXXX", getenv("TMPDIR") ?: "/tmp");
+        if (!mkdtemp(b.dir))
+                die("mkdtemp: %s", strerror(errno));
+        the_bench = &b;
+        if (atexit(cleanup) != 0)
+                die("atexit failed");
+
+        bench_loadavg(b.load_before, sizeof(b.load_before));
+        run(&b);
+        bench_loadavg(b.load_after, sizeof(b.load_after));
+        print_table(&b);
+        free(b.samples);
+        return 0;
+}
