@@ -8,6 +8,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "../util/buf.h"
 #include "bus-internal.h"
 #include "export.h"
 #include "owner.h"
@@ -89,7 +90,7 @@ int bus_execute_arguments(const uint8_t *args, size_t len, char **out)
         /* D-Bus strings are UTF-8 without NUL; a server's payload need not be. */
         if (len > 0 && (!lwm2m_utf8_valid(args, len) || memchr(args, 0, len)))
                 return -EINVAL;
-        *out = strndup(len ? (const char *)args : "", len);
+        *out = lwm2m_bytes_to_string(args, len);
         return *out ? 0 : -ENOMEM;
 }
 

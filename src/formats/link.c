@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../model/value.h"
+#include "../util/buf.h"
 #include "../util/macro.h"
 #include "decimal.h"
 
@@ -392,15 +393,8 @@ static int parse_token(link_parser *p, char **out)
                 return -EBADMSG;
         if (n >= LINK_ATTR_VALUE_MAX)
                 return -E2BIG;
-        /* Not strndup: the payload is not NUL-terminated, which strict
-         * sanitizer string checks rightly object to. */
-        char *v = malloc(n + 1);
-        if (!v)
-                return -ENOMEM;
-        memcpy(v, p->data + start, n);
-        v[n] = 0;
-        *out = v;
-        return 0;
+        *out = lwm2m_bytes_to_string(p->data + start, n);
+        return *out ? 0 : -ENOMEM;
 }
 
 /* Attributes LwM2M defines as numbers must be numbers, so that a server's typo

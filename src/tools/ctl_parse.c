@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "../model/definition.h"
+#include "../util/buf.h"
 #include "../util/macro.h"
 
 _printf_(3, 4) static int fail(char *why, size_t why_size, const char *fmt, ...)
@@ -403,7 +404,7 @@ char *ctl_format_value(const lwm2m_value *v, bool human)
         switch (v->type) {
         case LWM2M_TYPE_STRING:
         case LWM2M_TYPE_CORELNK:
-                return strndup(v->buf.data ? (const char *)v->buf.data : "", v->buf.len);
+                return lwm2m_bytes_to_string(v->buf.data, v->buf.len);
         case LWM2M_TYPE_INTEGER:
                 return asprintf(&s, "%" PRId64, v->i) < 0 ? NULL : s;
         case LWM2M_TYPE_UNSIGNED:

@@ -81,3 +81,16 @@ uint8_t *lwm2m_buf_steal(lwm2m_buf *b, size_t *len)
         *b = (lwm2m_buf){0};
         return p;
 }
+
+char *lwm2m_bytes_to_string(const void *data, size_t len)
+{
+        if (len == SIZE_MAX)
+                return NULL;
+        char *s = malloc(len + 1);
+        if (!s)
+                return NULL;
+        if (len)
+                memcpy(s, data, len);
+        s[len] = '\0';
+        return s;
+}

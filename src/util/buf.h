@@ -23,3 +23,8 @@ int lwm2m_buf_append_byte(lwm2m_buf *b, uint8_t byte);
 int lwm2m_buf_printf(lwm2m_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Hands the bytes to the caller (who frees them) and empties the buffer. */
 uint8_t *lwm2m_buf_steal(lwm2m_buf *b, size_t *len);
+
+/* A NUL-terminated copy of `len` bytes that need not be NUL-terminated themselves (a
+ * CoAP payload, a value's bytes): strndup() would look for a NUL past them. NULL on
+ * allocation failure; `data` may be NULL when `len` is 0. */
+char *lwm2m_bytes_to_string(const void *data, size_t len);
