@@ -8,7 +8,7 @@ lwm2md_build_packages=(
         libjson-c-dev libinih-dev
 )
 lwm2md_test_packages=(
-        libcmocka-dev clang libclang-rt-14-dev gnutls-bin libxml2-utils dbus systemd
+        libcmocka-dev clang clang-format libclang-rt-14-dev gnutls-bin libxml2-utils dbus systemd
         python3 python3-cbor2 python3-dbus python3-gi
 )
 # Node.js and npm run the interoperability test (tests/interop). A machine that has them from

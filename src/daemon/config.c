@@ -12,13 +12,14 @@
 #include <strings.h>
 #include <systemd/sd-id128.h>
 
-#include "build-config.h"
 #include "../util/macro.h"
+#include "build-config.h"
 
 /* Derives the default endpoint name from the machine ID without revealing it. */
-#define ENDPOINT_APP_ID SD_ID128_MAKE(6c, 77, 6d, 32, 6d, 64, 4f, 9a, 8e, 21, 4b, 53, 0d, 7a, 2c, 11)
+#define ENDPOINT_APP_ID                                                                            \
+        SD_ID128_MAKE(6c, 77, 6d, 32, 6d, 64, 4f, 9a, 8e, 21, 4b, 53, 0d, 7a, 2c, 11)
 
-#define CONFIG_LINE_MAX 4096
+#define CONFIG_LINE_MAX  4096
 #define CONFIG_VALUE_MAX 4096
 
 typedef struct parse_state {
@@ -206,8 +207,9 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
 
         if (strcmp(key, "uri") == 0) {
                 if (strncmp(value, "coap://", 7) != 0 && strncmp(value, "coaps://", 8) != 0) {
-                        report(error, userdata, "%s: uri must start with coap:// or coaps://, not '%s'",
-                               origin, value);
+                        report(error, userdata,
+                               "%s: uri must start with coap:// or coaps://, not '%s'", origin,
+                               value);
                         return -EINVAL;
                 }
                 r = set_string(&s->uri, value);
@@ -220,14 +222,16 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
                 s->short_id = (uint16_t)n;
         } else if (strcmp(key, "lifetime") == 0) {
                 if (parse_uint(value, 1, UINT32_MAX, &n) < 0) {
-                        report(error, userdata, "%s: lifetime must be 1..4294967295 seconds, not '%s'",
-                               origin, value);
+                        report(error, userdata,
+                               "%s: lifetime must be 1..4294967295 seconds, not '%s'", origin,
+                               value);
                         return -EINVAL;
                 }
                 s->lifetime = (uint32_t)n;
         } else if (strcmp(key, "binding") == 0) {
                 if (strcmp(value, "U") != 0 && strcmp(value, "UQ") != 0) {
-                        report(error, userdata, "%s: binding must be U or UQ, not '%s'", origin, value);
+                        report(error, userdata, "%s: binding must be U or UQ, not '%s'", origin,
+                               value);
                         return -EINVAL;
                 }
                 snprintf(s->binding, sizeof(s->binding), "%s", value);
@@ -239,8 +243,9 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
                                 found = true;
                         }
                 if (!found) {
-                        report(error, userdata, "%s: security must be nosec, psk, rpk or x509, not '%s'",
-                               origin, value);
+                        report(error, userdata,
+                               "%s: security must be nosec, psk, rpk or x509, not '%s'", origin,
+                               value);
                         return -EINVAL;
                 }
         } else if (strcmp(key, "psk-identity") == 0) {
@@ -277,9 +282,9 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
                                origin, key, value);
                         return -EINVAL;
                 }
-                uint32_t *field = strcmp(key, "hold-off") == 0      ? &s->hold_off
-                                  : strcmp(key, "retry-timer") == 0 ? &s->retry_timer
-                                  : strcmp(key, "retry-max") == 0   ? &s->retry_max
+                uint32_t *field = strcmp(key, "hold-off") == 0       ? &s->hold_off
+                                  : strcmp(key, "retry-timer") == 0  ? &s->retry_timer
+                                  : strcmp(key, "retry-max") == 0    ? &s->retry_max
                                   : strcmp(key, "default-pmin") == 0 ? &s->default_pmin
                                                                      : &s->default_pmax;
                 *field = (uint32_t)n;
@@ -308,7 +313,8 @@ static int set_main_key(parse_state *st, const char *key, const char *value, con
                                where);
                         return -EINVAL;
                 }
-                memcpy(c->lwm2m_version, value, sizeof(c->lwm2m_version)); /* "1.x" and NUL, checked above */
+                memcpy(c->lwm2m_version, value,
+                       sizeof(c->lwm2m_version)); /* "1.x" and NUL, checked above */
                 return 0;
         }
         if (strcmp(key, "objects-dir") == 0)
@@ -435,8 +441,8 @@ static int parse_stream(parse_state *st)
         int r = ini_parse_stream(read_line, st, on_ini_entry, st);
         if (r > 0) {
                 /* inih found a syntax error (no '=' or ']') on line r. */
-                report(st->error, st->userdata, "%s:%d: syntax error (expected [section] or key = value)",
-                       st->name, r);
+                report(st->error, st->userdata,
+                       "%s:%d: syntax error (expected [section] or key = value)", st->name, r);
                 st->errors++;
         } else if (r < 0) {
                 return -ENOMEM;
@@ -493,8 +499,10 @@ int config_finish(config *c, config_error_fn error, void *userdata)
         const char *name = c->file ? c->file : "configuration";
 
         if (!c->endpoint && default_endpoint(&c->endpoint) < 0) {
-                report(error, userdata, "%s: no endpoint name given and none can be derived "
-                                        "from /etc/machine-id or the host name", name);
+                report(error, userdata,
+                       "%s: no endpoint name given and none can be derived "
+                       "from /etc/machine-id or the host name",
+                       name);
                 errors++;
         }
         if (c->n_objects_dirs == 0) {
@@ -507,8 +515,10 @@ int config_finish(config *c, config_error_fn error, void *userdata)
         if (!c->bus && set_string(&c->bus, "system") < 0)
                 return -ENOMEM;
         if (c->n_servers == 0) {
-                report(error, userdata, "%s: no server configured: give [server NAME] or "
-                                        "[bootstrap-server] with a uri, or --server URI", name);
+                report(error, userdata,
+                       "%s: no server configured: give [server NAME] or "
+                       "[bootstrap-server] with a uri, or --server URI",
+                       name);
                 errors++;
         }
 
@@ -541,8 +551,9 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                 if (s->bootstrap) {
                         /* Bootstrap (client-initiated, Bootstrap-Write/Finish) is not
                          * implemented yet: say so rather than start and never register. */
-                        report(error, userdata, "%s: bootstrap servers are not supported yet; "
-                                                "configure the management server as [server NAME]",
+                        report(error, userdata,
+                               "%s: bootstrap servers are not supported yet; "
+                               "configure the management server as [server NAME]",
                                where);
                         errors++;
                 } else {
@@ -563,7 +574,8 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                 }
                 bool secure = scheme_is_secure(s->uri);
                 if (secure && s->security == CONFIG_SECURITY_NOSEC) {
-                        /* Infer the mode from the credentials given, as an integrator would expect. */
+                        /* Infer the mode from the credentials given, as an integrator would expect.
+                         */
                         if (s->psk_identity || s->psk_key)
                                 s->security = CONFIG_SECURITY_PSK;
                         else if (s->certificate && s->private_key)
@@ -577,8 +589,10 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                         errors++;
                 }
                 if (secure && s->security == CONFIG_SECURITY_NOSEC) {
-                        report(error, userdata, "%s: a coaps:// uri needs credentials "
-                                                "(psk-identity and psk-key, or private-key)", where);
+                        report(error, userdata,
+                               "%s: a coaps:// uri needs credentials "
+                               "(psk-identity and psk-key, or private-key)",
+                               where);
                         errors++;
                 }
                 if (s->security == CONFIG_SECURITY_PSK && (!s->psk_identity || !s->psk_key)) {
@@ -587,8 +601,8 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                         errors++;
                 }
                 if (s->security == CONFIG_SECURITY_X509 && (!s->certificate || !s->private_key)) {
-                        report(error, userdata, "%s: security x509 needs certificate and private-key",
-                               where);
+                        report(error, userdata,
+                               "%s: security x509 needs certificate and private-key", where);
                         errors++;
                 }
                 if (s->security == CONFIG_SECURITY_RPK && !s->private_key) {

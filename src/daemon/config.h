@@ -26,15 +26,15 @@ typedef struct config_server {
         char *psk_identity;
         uint8_t *psk_key;
         size_t psk_key_len;
-        char *certificate; /* our certificate (X.509) or public key (RPK), a PEM file */
-        char *private_key; /* a PEM file */
+        char *certificate;        /* our certificate (X.509) or public key (RPK), a PEM file */
+        char *private_key;        /* a PEM file */
         char *server_certificate; /* the server's certificate (X.509, pinned) or public key (RPK) */
-        char *ca_file; /* CA bundle to verify the server's certificate chain */
+        char *ca_file;            /* CA bundle to verify the server's certificate chain */
         uint32_t default_pmin;
         uint32_t default_pmax;
-        uint32_t hold_off; /* bootstrap: Client Hold Off Time */
+        uint32_t hold_off;    /* bootstrap: Client Hold Off Time */
         uint32_t retry_timer; /* first retry after a failure, seconds (0: engine default) */
-        uint32_t retry_max; /* longest wait between retries, seconds (0: engine default) */
+        uint32_t retry_max;   /* longest wait between retries, seconds (0: engine default) */
 } config_server;
 
 typedef struct config_device {
@@ -45,7 +45,7 @@ typedef struct config_device {
         char *hardware_version;
         char *software_version;
         char *device_type;
-        char *reboot_command; /* run by /bin/sh; NULL: reboot through logind */
+        char *reboot_command;        /* run by /bin/sh; NULL: reboot through logind */
         char *factory_reset_command; /* NULL: factory reset is refused */
 } config_device;
 

@@ -86,10 +86,13 @@ static int load_private_key(const char *path, gnutls_datum_t *der, gnutls_datum_
                 return -ENOENT;
         if (gnutls_x509_privkey_init(&key) < 0)
                 return -ENOMEM;
-        if (gnutls_x509_privkey_import2(key, &raw, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN) < 0 &&
-            gnutls_x509_privkey_import2(key, &raw, GNUTLS_X509_FMT_DER, NULL, GNUTLS_PKCS_PLAIN) < 0)
+        if (gnutls_x509_privkey_import2(key, &raw, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN) <
+                    0 &&
+            gnutls_x509_privkey_import2(key, &raw, GNUTLS_X509_FMT_DER, NULL, GNUTLS_PKCS_PLAIN) <
+                    0)
                 return -EBADMSG;
-        if (gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_DER, NULL, GNUTLS_PKCS_PLAIN, der) < 0)
+        if (gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_DER, NULL, GNUTLS_PKCS_PLAIN,
+                                              der) < 0)
                 return -EBADMSG;
         if (!public_der)
                 return 0;
@@ -174,7 +177,8 @@ static int credentials(instance_writer *w, const config_server *s, const char *w
         const char *file = NULL;
         switch (s->security) {
         case CONFIG_SECURITY_PSK:
-                put_bytes(w, SEC_IDENTITY, LWM2M_TYPE_OPAQUE, s->psk_identity, strlen(s->psk_identity));
+                put_bytes(w, SEC_IDENTITY, LWM2M_TYPE_OPAQUE, s->psk_identity,
+                          strlen(s->psk_identity));
                 put_bytes(w, SEC_SECRET, LWM2M_TYPE_OPAQUE, s->psk_key, s->psk_key_len);
                 return 0;
         case CONFIG_SECURITY_RPK:
@@ -200,7 +204,8 @@ static int credentials(instance_writer *w, const config_server *s, const char *w
         }
         if (r < 0) {
                 report(error, userdata, "%s: %s: %s", where, file,
-                       r == -ENOENT ? "cannot read the file" : "not a usable PEM or DER key/certificate");
+                       r == -ENOENT ? "cannot read the file"
+                                    : "not a usable PEM or DER key/certificate");
                 return r;
         }
         put_bytes(w, SEC_IDENTITY, LWM2M_TYPE_OPAQUE, id.data, id.size);
@@ -218,8 +223,8 @@ int provision_from_config(lwm2m_tree *tree, const config *c, config_error_fn err
         for (size_t i = 0; i < c->n_servers; i++) {
                 const config_server *s = &c->servers[i];
                 char where[300];
-                snprintf(where, sizeof(where), "%s%s[%s]", c->file ? c->file : "", c->file ? ": " : "",
-                         s->section);
+                snprintf(where, sizeof(where), "%s%s[%s]", c->file ? c->file : "",
+                         c->file ? ": " : "", s->section);
                 uint16_t sec_iid;
                 int r = lwm2m_tree_create_instance(tree, 0, LWM2M_ID_INVALID, NULL, &sec_iid);
                 if (r < 0) {

@@ -53,8 +53,8 @@ const char *lwm2m_format_name(uint16_t format)
         return c ? c->name : NULL;
 }
 
-int lwm2m_format_encode(uint16_t format, const lwm2m_path *base, const lwm2m_record *recs,
-                        size_t n, lwm2m_buf *out)
+int lwm2m_format_encode(uint16_t format, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
+                        lwm2m_buf *out)
 {
         const codec *c = codec_find(format);
         if (!c)

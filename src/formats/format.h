@@ -24,8 +24,7 @@ enum {
  * `path` is a resource (len 3) or resource instance (len 4). Returns 0, or
  * -ENOENT when no such resource is defined. */
 typedef struct lwm2m_resolver {
-        int (*resource)(void *userdata, const lwm2m_path *path, lwm2m_type *type,
-                        bool *multiple);
+        int (*resource)(void *userdata, const lwm2m_path *path, lwm2m_type *type, bool *multiple);
         void *userdata;
 } lwm2m_resolver;
 
@@ -54,7 +53,7 @@ typedef int (*lwm2m_decode_fn)(const lwm2m_path *base, const uint8_t *data, size
 bool lwm2m_format_supported(uint16_t format);
 /* "text/plain", "application/vnd.oma.lwm2m+tlv", ... or NULL. */
 const char *lwm2m_format_name(uint16_t format);
-int lwm2m_format_encode(uint16_t format, const lwm2m_path *base, const lwm2m_record *recs,
-                        size_t n, lwm2m_buf *out);
+int lwm2m_format_encode(uint16_t format, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
+                        lwm2m_buf *out);
 int lwm2m_format_decode(uint16_t format, const lwm2m_path *base, const uint8_t *data, size_t len,
                         const lwm2m_resolver *resolver, lwm2m_record_list *out);

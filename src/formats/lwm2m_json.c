@@ -63,7 +63,8 @@ static int value_to_json(const lwm2m_value *v, const char **key, json_object **o
                 r = base64_append(&b64, v->buf.data, v->buf.len, false, true);
                 if (r < 0)
                         return r;
-                o = json_object_new_string_len(b64.data ? (const char *)b64.data : "", (int)b64.len);
+                o = json_object_new_string_len(b64.data ? (const char *)b64.data : "",
+                                               (int)b64.len);
                 break;
         case LWM2M_TYPE_INTEGER:
         case LWM2M_TYPE_TIME:

@@ -76,8 +76,7 @@ int coap_msg_add_uri_path(coap_optlist_t **opts, const char *path)
                 size_t n = strcspn(p, "/");
                 if (n == 0)
                         break;
-                coap_optlist_t *o =
-                        coap_new_optlist(COAP_OPTION_URI_PATH, n, (const uint8_t *)p);
+                coap_optlist_t *o = coap_new_optlist(COAP_OPTION_URI_PATH, n, (const uint8_t *)p);
                 if (!o || !coap_insert_optlist(opts, o))
                         return -ENOMEM;
                 p += n;
@@ -88,8 +87,8 @@ int coap_msg_add_uri_path(coap_optlist_t **opts, const char *path)
 int coap_msg_add_uint(coap_optlist_t **opts, uint16_t number, uint32_t value)
 {
         uint8_t buf[4];
-        coap_optlist_t *o = coap_new_optlist(number, coap_encode_var_safe(buf, sizeof(buf), value),
-                                             buf);
+        coap_optlist_t *o =
+                coap_new_optlist(number, coap_encode_var_safe(buf, sizeof(buf), value), buf);
         return o && coap_insert_optlist(opts, o) ? 0 : -ENOMEM;
 }
 

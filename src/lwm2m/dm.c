@@ -26,7 +26,7 @@ typedef struct dm_pending {
         size_t token_len;
         coap_async_t *async;
         unsigned outstanding; /* replies still to come */
-        int error; /* the first refusal */
+        int error;            /* the first refusal */
         bool done;
         uint64_t deadline_ms;
         const lwm2m_owner *asked[DM_MAX_OWNERS];
@@ -35,7 +35,7 @@ typedef struct dm_pending {
 
 /* What one pass of the handler has to say about a consent it needed. */
 typedef enum consent_state {
-        CONSENT_GIVEN, /* carry on */
+        CONSENT_GIVEN,   /* carry on */
         CONSENT_REFUSED, /* answer with the error */
         CONSENT_WAITING, /* the answer comes later: respond with nothing now */
 } consent_state;
@@ -440,8 +440,8 @@ static void add_attribute_links(lwm2m_engine *e, uint16_t ssid, const lwm2m_path
                 link_entry_add_uint(le, "epmax", a->epmax);
 }
 
-static int discover_resources(lwm2m_engine *e, server *s, const lwm2m_object_def *obj,
-                              uint16_t iid, int only_rid, lwm2m_buf *out)
+static int discover_resources(lwm2m_engine *e, server *s, const lwm2m_object_def *obj, uint16_t iid,
+                              int only_rid, lwm2m_buf *out)
 {
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
         lwm2m_path ip = lwm2m_path_instance(obj->id, iid);
@@ -603,7 +603,8 @@ static void dm_write(dm_request *r, lwm2m_write_mode mode)
         err = err ?: lwm2m_tree_check_write(e->tree, p, l.items, l.n, mode, why, sizeof(why));
         if (err < 0) {
                 if (why[0])
-                        engine_log(e, LOG_INFO, "server %u: %s refused: %s", r->s->short_id, what, why);
+                        engine_log(e, LOG_INFO, "server %u: %s refused: %s", r->s->short_id, what,
+                                   why);
                 respond_error(r, err, false, what);
                 return;
         }
@@ -829,7 +830,8 @@ static int create_filter(const lwm2m_object_def *obj, lwm2m_record_list *l)
         size_t kept = 0;
         for (size_t i = 0; i < l->n; i++) {
                 lwm2m_record *rec = &l->items[i];
-                const lwm2m_resource_def *res = lwm2m_object_def_find_resource(obj, rec->path.id[2]);
+                const lwm2m_resource_def *res =
+                        lwm2m_object_def_find_resource(obj, rec->path.id[2]);
                 if (!(res->operations & LWM2M_OP_WRITE)) {
                         lwm2m_value_clear(&rec->value);
                         continue;
@@ -1067,8 +1069,9 @@ static void dm_write_composite(dm_request *r)
         }
         err = err ?: check_writable(e, &l);
         char why[200] = "";
-        err = err ?: lwm2m_tree_check_write(e->tree, &root, l.items, l.n, LWM2M_WRITE_UPDATE, why,
-                                            sizeof(why));
+        err = err
+                      ?: lwm2m_tree_check_write(e->tree, &root, l.items, l.n, LWM2M_WRITE_UPDATE,
+                                                why, sizeof(why));
         if (err < 0) {
                 respond_error(r, err, false, "Write-Composite");
                 return;
@@ -1116,7 +1119,8 @@ static void dm_write_composite(dm_request *r)
                         return;
                 }
         }
-        err = lwm2m_tree_write(e->tree, &root, l.items, l.n, LWM2M_WRITE_UPDATE, e, why, sizeof(why));
+        err = lwm2m_tree_write(e->tree, &root, l.items, l.n, LWM2M_WRITE_UPDATE, e, why,
+                               sizeof(why));
         if (err < 0) {
                 respond_error(r, err, false, "Write-Composite");
                 return;
@@ -1133,8 +1137,7 @@ static bool has_query(const coap_pdu_t *pdu)
 }
 
 void dm_handle_request(lwm2m_engine *e, server *s, coap_resource_t *resource,
-                       const coap_pdu_t *request, const coap_string_t *query,
-                       coap_pdu_t *response)
+                       const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response)
 {
         dm_request r = {
                 .e = e,

@@ -33,14 +33,14 @@ typedef struct server {
         reg_request in_flight;
         uint8_t token[8];
         size_t token_len;
-        bool update_links; /* the object list changed since the last Register/Update */
+        bool update_links;  /* the object list changed since the last Register/Update */
         bool update_params; /* lifetime or binding changed */
         bool update_wanted;
-        uint64_t next_update_ms; /* registered: when the next Update is due */
-        uint64_t retry_at_ms; /* backoff/disabled: when to try again */
+        uint64_t next_update_ms;      /* registered: when the next Update is due */
+        uint64_t retry_at_ms;         /* backoff/disabled: when to try again */
         uint64_t registered_until_ms; /* when the server will drop us */
-        unsigned attempts; /* failures since the last success */
-        bool security_checked; /* the handshake verified what the Security object pins */
+        unsigned attempts;            /* failures since the last success */
+        bool security_checked;        /* the handshake verified what the Security object pins */
 } server;
 
 struct lwm2m_engine {
@@ -53,14 +53,15 @@ struct lwm2m_engine {
         server *servers;
         size_t n_servers;
         lwm2m_attributes *attrs;
-        lwm2m_owner server_owner; /* the engine stands behind /1 instances */
+        lwm2m_owner server_owner;   /* the engine stands behind /1 instances */
         struct dm_pending *pending; /* requests waiting for owners */
         bool shutting_down;
         uint64_t shutdown_deadline_ms;
         uint64_t now_ms;
 };
 
-void engine_log(lwm2m_engine *e, int priority, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void engine_log(lwm2m_engine *e, int priority, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 uint64_t engine_now_ms(void);
 server *engine_server_by_session(lwm2m_engine *e, coap_session_t *session);
 
@@ -70,8 +71,7 @@ int security_open_session(lwm2m_engine *e, server *s);
 /* dm.c: answers one request from a server (libcoap calls again with the same
  * request once an owner's asynchronous answer is in). */
 void dm_handle_request(lwm2m_engine *e, server *s, coap_resource_t *resource,
-                       const coap_pdu_t *request, const coap_string_t *query,
-                       coap_pdu_t *response);
+                       const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response);
 /* dm.c: gives up on owner answers that are overdue; returns the next deadline
  * (UINT64_MAX for none). */
 uint64_t dm_run_timers(lwm2m_engine *e, uint64_t now);

@@ -19,9 +19,9 @@
 enum {
         SEC_URI = 0,
         SEC_MODE = 2,
-        SEC_IDENTITY = 3, /* PSK identity, our public key (RPK) or certificate (X.509), DER */
+        SEC_IDENTITY = 3,   /* PSK identity, our public key (RPK) or certificate (X.509), DER */
         SEC_SERVER_KEY = 4, /* the server's public key (RPK) or certificate (X.509), DER */
-        SEC_SECRET = 5, /* PSK key or our private key, DER */
+        SEC_SECRET = 5,     /* PSK key or our private key, DER */
         SEC_CERT_USAGE = 15,
 };
 
@@ -309,8 +309,8 @@ int security_open_session(lwm2m_engine *e, server *s)
                         .psk_info = {.identity = {.s = id, .length = id_len},
                                      .key = {.s = secret, .length = secret_len}},
                 };
-                s->session = coap_new_client_session_psk2(e->ctx, NULL, &dst, COAP_PROTO_DTLS,
-                                                          &cpsk);
+                s->session =
+                        coap_new_client_session_psk2(e->ctx, NULL, &dst, COAP_PROTO_DTLS, &cpsk);
         } else if (mode == MODE_RPK || mode == MODE_X509) {
                 if (!have_id || !have_secret) {
                         snprintf(s->last_error, sizeof(s->last_error),
@@ -353,8 +353,8 @@ int security_open_session(lwm2m_engine *e, server *s)
                 return -EPROTONOSUPPORT;
         }
         if (!s->session) {
-                snprintf(s->last_error, sizeof(s->last_error),
-                         "cannot open a %s session to %s", secure ? "DTLS" : "CoAP", s->uri);
+                snprintf(s->last_error, sizeof(s->last_error), "cannot open a %s session to %s",
+                         secure ? "DTLS" : "CoAP", s->uri);
                 return -EIO;
         }
         coap_session_set_app_data(s->session, s);

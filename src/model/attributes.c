@@ -130,7 +130,8 @@ int lwm2m_attributes_write(lwm2m_attributes *a, uint16_t ssid, const lwm2m_path 
 
         if (next.present == 0) {
                 if (found) {
-                        memmove(&a->items[i], &a->items[i + 1], (a->n - i - 1) * sizeof(attr_entry));
+                        memmove(&a->items[i], &a->items[i + 1],
+                                (a->n - i - 1) * sizeof(attr_entry));
                         a->n--;
                 }
                 return 0;
@@ -178,8 +179,9 @@ void lwm2m_attributes_forget(lwm2m_attributes *a, uint16_t ssid, const lwm2m_pat
         size_t kept = 0;
         for (size_t i = 0; i < a->n; i++) {
                 const attr_entry *e = &a->items[i];
-                bool drop = path ? lwm2m_path_starts_with(&e->path, path) && (!ssid || e->ssid == ssid)
-                                 : e->ssid == ssid;
+                bool drop =
+                        path ? lwm2m_path_starts_with(&e->path, path) && (!ssid || e->ssid == ssid)
+                             : e->ssid == ssid;
                 if (!drop)
                         a->items[kept++] = *e;
         }

@@ -22,7 +22,7 @@ enum {
 };
 
 typedef struct lwm2m_attr_set {
-        uint8_t present; /* LWM2M_ATTR_* bits */
+        uint8_t present;                   /* LWM2M_ATTR_* bits */
         uint32_t pmin, pmax, epmin, epmax; /* seconds */
         double gt, lt, st;
 } lwm2m_attr_set;

@@ -7,9 +7,9 @@
 #include "definition.h"
 
 typedef enum lwm2m_diag_level {
-        LWM2M_DIAG_ERROR, /* the file (or object) was rejected */
+        LWM2M_DIAG_ERROR,   /* the file (or object) was rejected */
         LWM2M_DIAG_WARNING, /* loaded, but something was ignored or overridden */
-        LWM2M_DIAG_NOTICE, /* informational: skipped non-object files, overrides */
+        LWM2M_DIAG_NOTICE,  /* informational: skipped non-object files, overrides */
 } lwm2m_diag_level;
 
 /* Receives every diagnostic; `line` and `column` are 0 when not applicable. */
@@ -17,11 +17,11 @@ typedef void (*lwm2m_diag_fn)(void *userdata, lwm2m_diag_level level, const char
                               unsigned line, unsigned column, const char *message);
 
 typedef struct ddf_load_stats {
-        unsigned files; /* *.xml files looked at */
-        unsigned objects; /* definitions in the registry afterwards */
-        unsigned resources; /* resources in those definitions */
-        unsigned rejected; /* files with an error */
-        unsigned skipped; /* files that define no object */
+        unsigned files;      /* *.xml files looked at */
+        unsigned objects;    /* definitions in the registry afterwards */
+        unsigned resources;  /* resources in those definitions */
+        unsigned rejected;   /* files with an error */
+        unsigned skipped;    /* files that define no object */
         unsigned overridden; /* definitions replaced by a later one */
         unsigned warnings;
 } ddf_load_stats;
@@ -41,5 +41,5 @@ int ddf_load_file(lwm2m_registry *reg, const char *path, lwm2m_diag_fn diag, voi
  * earlier one's (a notice says so). A missing directory is a warning.
  * Returns 0 when every file loaded, -EBADMSG when any was rejected (the others
  * still load), -ENOMEM. `stats` may be NULL. */
-int ddf_load_dirs(lwm2m_registry *reg, const char *const *dirs, size_t n_dirs,
-                  lwm2m_diag_fn diag, void *userdata, ddf_load_stats *stats);
+int ddf_load_dirs(lwm2m_registry *reg, const char *const *dirs, size_t n_dirs, lwm2m_diag_fn diag,
+                  void *userdata, ddf_load_stats *stats);

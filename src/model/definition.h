@@ -23,8 +23,8 @@ typedef struct lwm2m_resource_def {
         bool mandatory;
         lwm2m_type type; /* NONE for executable resources */
         const char *name;
-        const char *units; /* NULL when the DDF gives none */
-        const char *range; /* RangeEnumeration as written, NULL when empty */
+        const char *units;                  /* NULL when the DDF gives none */
+        const char *range;                  /* RangeEnumeration as written, NULL when empty */
         const lwm2m_constraint *constraint; /* NULL when there is nothing to check */
 } lwm2m_resource_def;
 
@@ -33,10 +33,10 @@ typedef struct lwm2m_object_def {
         bool multiple;
         bool mandatory;
         const char *name;
-        const char *urn; /* NULL when the DDF gives none */
-        char version[8]; /* ObjectVersion, "1.0" when absent */
+        const char *urn;       /* NULL when the DDF gives none */
+        char version[8];       /* ObjectVersion, "1.0" when absent */
         char lwm2m_version[8]; /* LWM2MVersion, "1.0" when absent */
-        const char *source; /* the file it was loaded from */
+        const char *source;    /* the file it was loaded from */
         size_t n_resources;
         const lwm2m_resource_def *resources; /* sorted by id, ids unique */
 } lwm2m_object_def;
@@ -45,8 +45,7 @@ typedef struct lwm2m_object_def {
  * struct, its resources and its strings (only constraints are separate). A
  * definition built by hand must use the same layout (static strings are fine). */
 void lwm2m_object_def_free(lwm2m_object_def *def);
-const lwm2m_resource_def *lwm2m_object_def_find_resource(const lwm2m_object_def *def,
-                                                         uint16_t rid);
+const lwm2m_resource_def *lwm2m_object_def_find_resource(const lwm2m_object_def *def, uint16_t rid);
 
 /* Checks a value against a resource definition: the type must be the
  * resource's (-EINVAL, after lwm2m_value_convert where the caller wants

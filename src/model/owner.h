@@ -34,8 +34,7 @@ typedef struct lwm2m_owner_ops {
         int (*remove)(void *userdata, const lwm2m_path *instance, lwm2m_reply_fn reply,
                       void *request);
         /* Refresh the values under `path` in the tree before a read [nothing to do]. */
-        int (*refresh)(void *userdata, const lwm2m_path *path, lwm2m_reply_fn reply,
-                       void *request);
+        int (*refresh)(void *userdata, const lwm2m_path *path, lwm2m_reply_fn reply, void *request);
         /* The caller gave up on `request` (a timeout): never reply to it. */
         void (*cancel)(void *userdata, void *request);
 } lwm2m_owner_ops;

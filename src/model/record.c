@@ -41,8 +41,7 @@ lwm2m_record *lwm2m_record_list_add(lwm2m_record_list *l, const lwm2m_path *path
         return r;
 }
 
-int lwm2m_record_list_add_value(lwm2m_record_list *l, const lwm2m_path *path,
-                                const lwm2m_value *v)
+int lwm2m_record_list_add_value(lwm2m_record_list *l, const lwm2m_path *path, const lwm2m_value *v)
 {
         lwm2m_value copy = {0};
         int r = lwm2m_value_copy(&copy, v);

@@ -9,9 +9,9 @@
 #include "value.h"
 
 typedef struct lwm2m_record {
-        lwm2m_path path; /* absolute; a resource or resource instance for values */
+        lwm2m_path path;   /* absolute; a resource or resource instance for values */
         lwm2m_value value; /* type NONE: a path without a value (see below) */
-        double time; /* SenML time, seconds since the epoch; valid if has_time */
+        double time;       /* SenML time, seconds since the epoch; valid if has_time */
         bool has_time;
 } lwm2m_record;
 
@@ -36,7 +36,6 @@ void lwm2m_record_list_clear(lwm2m_record_list *l);
  * which the list then owns. */
 lwm2m_record *lwm2m_record_list_add(lwm2m_record_list *l, const lwm2m_path *path);
 /* Appends a copy of `v` at `path`: 0, -ENOMEM or -E2BIG. */
-int lwm2m_record_list_add_value(lwm2m_record_list *l, const lwm2m_path *path,
-                                const lwm2m_value *v);
+int lwm2m_record_list_add_value(lwm2m_record_list *l, const lwm2m_path *path, const lwm2m_value *v);
 /* Stable sort by path, so encoders can group by object and instance. */
 void lwm2m_record_list_sort(lwm2m_record_list *l);

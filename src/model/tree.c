@@ -1102,8 +1102,8 @@ const lwm2m_owner *lwm2m_tree_get_owner(const lwm2m_tree *t, uint16_t oid, uint1
 int lwm2m_tree_set_object_owner(lwm2m_tree *t, uint16_t oid, const lwm2m_owner *owner)
 {
         bool found;
-        size_t i = find_index(t->object_owners, t->n_object_owners, sizeof(tree_object_owner),
-                              oid, &found);
+        size_t i = find_index(t->object_owners, t->n_object_owners, sizeof(tree_object_owner), oid,
+                              &found);
         if (found) {
                 if (owner) {
                         t->object_owners[i].owner = owner;
@@ -1130,8 +1130,8 @@ int lwm2m_tree_set_object_owner(lwm2m_tree *t, uint16_t oid, const lwm2m_owner *
 const lwm2m_owner *lwm2m_tree_get_object_owner(const lwm2m_tree *t, uint16_t oid)
 {
         bool found;
-        size_t i = find_index(t->object_owners, t->n_object_owners, sizeof(tree_object_owner),
-                              oid, &found);
+        size_t i = find_index(t->object_owners, t->n_object_owners, sizeof(tree_object_owner), oid,
+                              &found);
         return found ? t->object_owners[i].owner : NULL;
 }
 

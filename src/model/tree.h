@@ -89,8 +89,8 @@ int lwm2m_tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record *
 int lwm2m_tree_check_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record *recs,
                            size_t n, lwm2m_write_mode mode, char *why, size_t why_size);
 /* Sets one value; shorthand for an UPDATE of one record. */
-int lwm2m_tree_set(lwm2m_tree *t, const lwm2m_path *path, const lwm2m_value *v,
-                   const void *origin, char *why, size_t why_size);
+int lwm2m_tree_set(lwm2m_tree *t, const lwm2m_path *path, const lwm2m_value *v, const void *origin,
+                   char *why, size_t why_size);
 /* The owner of an instance (NULL: plain stored values). The owner must
  * outlive its instances or be replaced first. -ENOENT without the instance. */
 int lwm2m_tree_set_owner(lwm2m_tree *t, uint16_t oid, uint16_t iid, const lwm2m_owner *owner);

@@ -9,16 +9,11 @@
 #include <strings.h>
 
 static const char *const type_names[_LWM2M_TYPE_MAX] = {
-        [LWM2M_TYPE_NONE] = "",
-        [LWM2M_TYPE_STRING] = "String",
-        [LWM2M_TYPE_INTEGER] = "Integer",
-        [LWM2M_TYPE_UNSIGNED] = "Unsigned Integer",
-        [LWM2M_TYPE_FLOAT] = "Float",
-        [LWM2M_TYPE_BOOLEAN] = "Boolean",
-        [LWM2M_TYPE_OPAQUE] = "Opaque",
-        [LWM2M_TYPE_TIME] = "Time",
-        [LWM2M_TYPE_OBJLNK] = "Objlnk",
-        [LWM2M_TYPE_CORELNK] = "Corelnk",
+        [LWM2M_TYPE_NONE] = "",           [LWM2M_TYPE_STRING] = "String",
+        [LWM2M_TYPE_INTEGER] = "Integer", [LWM2M_TYPE_UNSIGNED] = "Unsigned Integer",
+        [LWM2M_TYPE_FLOAT] = "Float",     [LWM2M_TYPE_BOOLEAN] = "Boolean",
+        [LWM2M_TYPE_OPAQUE] = "Opaque",   [LWM2M_TYPE_TIME] = "Time",
+        [LWM2M_TYPE_OBJLNK] = "Objlnk",   [LWM2M_TYPE_CORELNK] = "Corelnk",
 };
 
 const char *lwm2m_type_to_string(lwm2m_type t)

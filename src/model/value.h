@@ -29,10 +29,10 @@ typedef struct lwm2m_objlnk {
 typedef struct lwm2m_value {
         lwm2m_type type;
         union {
-                int64_t i; /* INTEGER, TIME (seconds since the epoch) */
-                uint64_t u; /* UNSIGNED */
-                double f; /* FLOAT */
-                bool b; /* BOOLEAN */
+                int64_t i;        /* INTEGER, TIME (seconds since the epoch) */
+                uint64_t u;       /* UNSIGNED */
+                double f;         /* FLOAT */
+                bool b;           /* BOOLEAN */
                 lwm2m_objlnk lnk; /* OBJLNK */
                 /* STRING, CORELNK (UTF-8, NUL-terminated beyond len), OPAQUE. */
                 struct {

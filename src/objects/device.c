@@ -189,8 +189,8 @@ static int device_refresh(void *userdata, const lwm2m_path *path, lwm2m_reply_fn
         return 0;
 }
 
-static int device_write(void *userdata, const lwm2m_path *base, const lwm2m_record *recs,
-                        size_t n, lwm2m_write_mode mode, lwm2m_reply_fn reply, void *request)
+static int device_write(void *userdata, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
+                        lwm2m_write_mode mode, lwm2m_reply_fn reply, void *request)
 {
         /* Time, offset and zone belong to the system clock (timedated), which a
          * management server does not get to set through us. */
@@ -266,11 +266,14 @@ device_object *device_object_new(lwm2m_tree *tree, const device_info *info,
                 uint16_t rid;
                 char *value;
         } ids[] = {
-                {DEV_MANUFACTURER, first_of(info->manufacturer, read_first_line, vendor, 1, "Unknown")},
+                {DEV_MANUFACTURER,
+                 first_of(info->manufacturer, read_first_line, vendor, 1, "Unknown")},
                 {DEV_MODEL, first_of(info->model, read_first_line, model, 2, "Linux gateway")},
                 {DEV_SERIAL, first_of(info->serial_number, read_first_line, serial, 2, NULL)},
-                {DEV_FIRMWARE_VERSION, first_of(info->firmware_version, os_release, pretty, 2, NULL)},
-                {DEV_HARDWARE_VERSION, info->hardware_version ? strdup(info->hardware_version) : NULL},
+                {DEV_FIRMWARE_VERSION,
+                 first_of(info->firmware_version, os_release, pretty, 2, NULL)},
+                {DEV_HARDWARE_VERSION,
+                 info->hardware_version ? strdup(info->hardware_version) : NULL},
                 {DEV_SOFTWARE_VERSION, first_of(info->software_version, NULL, NULL, 0, kernel)},
                 {DEV_DEVICE_TYPE, first_of(info->device_type, NULL, NULL, 0, "Gateway")},
                 {DEV_SUPPORTED_BINDING, first_of(info->supported_binding, NULL, NULL, 0, "UQ")},

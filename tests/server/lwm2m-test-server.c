@@ -17,10 +17,14 @@ typedef struct format_name {
 } format_name;
 
 static const format_name formats[] = {
-        {"text", LWM2M_FORMAT_TEXT},           {"opaque", LWM2M_FORMAT_OPAQUE},
-        {"link", LWM2M_FORMAT_LINK},           {"tlv", LWM2M_FORMAT_TLV},
-        {"json", LWM2M_FORMAT_LWM2M_JSON},     {"senml-json", LWM2M_FORMAT_SENML_JSON},
-        {"senml-cbor", LWM2M_FORMAT_SENML_CBOR}, {"lwm2m-cbor", LWM2M_FORMAT_LWM2M_CBOR},
+        {"text", LWM2M_FORMAT_TEXT},
+        {"opaque", LWM2M_FORMAT_OPAQUE},
+        {"link", LWM2M_FORMAT_LINK},
+        {"tlv", LWM2M_FORMAT_TLV},
+        {"json", LWM2M_FORMAT_LWM2M_JSON},
+        {"senml-json", LWM2M_FORMAT_SENML_JSON},
+        {"senml-cbor", LWM2M_FORMAT_SENML_CBOR},
+        {"lwm2m-cbor", LWM2M_FORMAT_LWM2M_CBOR},
 };
 
 static int format_number(const char *name)
@@ -82,8 +86,8 @@ static void print_response(const lwm2m_registry *reg, const char *path, const ts
 {
         char cs[8];
         printf("  <- %s", ts_code_str(r->code, cs));
-        const char *fname = r->content_format >= 0 ? lwm2m_format_name((uint16_t)r->content_format)
-                                                   : NULL;
+        const char *fname =
+                r->content_format >= 0 ? lwm2m_format_name((uint16_t)r->content_format) : NULL;
         if (fname)
                 printf(" %s", fname);
         printf(" (%zu bytes)\n", r->len);
@@ -110,7 +114,8 @@ static void print_response(const lwm2m_registry *reg, const char *path, const ts
         for (size_t i = 0; i < l.n; i++) {
                 char p[LWM2M_PATH_STRLEN];
                 lwm2m_path_format(&l.items[i].path, p, sizeof(p));
-                const lwm2m_object_def *obj = reg ? lwm2m_registry_find(reg, l.items[i].path.id[0]) : NULL;
+                const lwm2m_object_def *obj =
+                        reg ? lwm2m_registry_find(reg, l.items[i].path.id[0]) : NULL;
                 const lwm2m_resource_def *rd =
                         obj && l.items[i].path.len >= 3
                                 ? lwm2m_object_def_find_resource(obj, l.items[i].path.id[2])
@@ -178,7 +183,8 @@ static void run_commands(ts_server *s, const lwm2m_registry *reg)
                         int t = a1 ? atoi(a1) : 10000;
                         ts_registration *ri = ts_wait_update(s, seen_update, t);
                         seen_update = ts_update_count(s);
-                        printf(ri ? "registration update received\n" : "no update within %d ms\n", t);
+                        printf(ri ? "registration update received\n" : "no update within %d ms\n",
+                               t);
                         fflush(stdout);
                         continue;
                 }
@@ -281,11 +287,14 @@ int main(int argc, char **argv)
                         break;
                 default:
                         fprintf(stderr,
-                                "Usage: lwm2m-test-server [--port N] [--psk-identity ID --psk-key HEX]\n"
+                                "Usage: lwm2m-test-server [--port N] [--psk-identity ID --psk-key "
+                                "HEX]\n"
                                 "                         [--objects-dir DIR]... < commands\n"
-                                "Commands: wait-register [MS], wait-update [MS], wait-deregister [MS],\n"
+                                "Commands: wait-register [MS], wait-update [MS], wait-deregister "
+                                "[MS],\n"
                                 "  read PATH [FORMAT], discover PATH, write PATH FORMAT VALUE,\n"
-                                "  update PATH FORMAT VALUE, exec PATH [ARGS], attributes PATH?pmin=N,\n"
+                                "  update PATH FORMAT VALUE, exec PATH [ARGS], attributes "
+                                "PATH?pmin=N,\n"
                                 "  delete PATH, echo TEXT\n"
                                 "Formats: text opaque tlv json senml-json senml-cbor lwm2m-cbor\n");
                         return c == 'h' ? 0 : 2;

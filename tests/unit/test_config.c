@@ -94,13 +94,13 @@ static void test_errors_name_the_line(void **state)
                            "colour = blue\n" /* line 3 */
                            "[server 1]\n"
                            "uri = http://example\n" /* line 5 */
-                           "lifetime = -3\n" /* line 6 */
-                           "binding = T\n" /* line 7 */
-                           "short-id = 65535\n" /* line 8 */
-                           "security = tls\n" /* line 9 */
-                           "psk-key = xyz\n" /* line 10 */
+                           "lifetime = -3\n"        /* line 6 */
+                           "binding = T\n"          /* line 7 */
+                           "short-id = 65535\n"     /* line 8 */
+                           "security = tls\n"       /* line 9 */
+                           "psk-key = xyz\n"        /* line 10 */
                            "[nonsense]\n"
-                           "a = b\n" /* line 12 */
+                           "a = b\n"                         /* line 12 */
                            "this line has no equals sign\n"; /* line 13 */
         assert_int_equal(load(&c, text, &e), -EINVAL);
         assert_non_null(strstr(e.text, "test.conf:3: unknown key 'colour' in [lwm2md]"));
@@ -160,9 +160,11 @@ static void test_finish_checks_consistency(void **state)
         assert_int_equal(load(&c, text, &e), 0);
         assert_int_equal(config_finish(&c, collect, &e), -EINVAL);
         /* Each problem names the section and the line of its first key. */
-        assert_non_null(strstr(e.text, "configuration:2: [server a]: a coaps:// uri needs credentials"));
+        assert_non_null(
+                strstr(e.text, "configuration:2: [server a]: a coaps:// uri needs credentials"));
         assert_non_null(strstr(e.text, "[server b]: security psk needs a coaps:// uri"));
-        assert_non_null(strstr(e.text, "[server c]: security x509 needs certificate and private-key"));
+        assert_non_null(
+                strstr(e.text, "[server c]: security x509 needs certificate and private-key"));
         assert_non_null(strstr(e.text, "[server d]: no uri"));
         assert_non_null(strstr(e.text, "short-id 9 is used twice"));
         config_free(&c);

@@ -1409,16 +1409,16 @@ static void test_check_write_stores_nothing(void **state)
         lwm2m_path base = lwm2m_path_instance(OID_TEST, 0);
         lwm2m_record good[] = {rec_int(res_path(0, R_BOUNDED), 5),
                                rec_int(ri_path(0, R_MULTI_INT, 3), 9)};
-        assert_int_equal(lwm2m_tree_check_write(f->tree, &base, good, 2, LWM2M_WRITE_UPDATE,
-                                                f->why, sizeof(f->why)),
+        assert_int_equal(lwm2m_tree_check_write(f->tree, &base, good, 2, LWM2M_WRITE_UPDATE, f->why,
+                                                sizeof(f->why)),
                          0);
         assert_int_at(f, 0, R_BOUNDED, 1);
         assert_null(get_ri(f, 0, R_MULTI_INT, 3));
         assert_int_equal(f->rec.n, 0);
 
         lwm2m_record bad[] = {rec_int(res_path(0, R_BOUNDED), 11)};
-        assert_int_equal(lwm2m_tree_check_write(f->tree, &base, bad, 1, LWM2M_WRITE_UPDATE,
-                                                f->why, sizeof(f->why)),
+        assert_int_equal(lwm2m_tree_check_write(f->tree, &base, bad, 1, LWM2M_WRITE_UPDATE, f->why,
+                                                sizeof(f->why)),
                          -ERANGE);
         assert_non_null(strstr(f->why, "Bounded Value"));
         /* A replace that would clear resources also leaves them alone. */
