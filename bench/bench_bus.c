@@ -1,15 +1,12 @@
 /* bench_bus.c - figures of the real lwm2md's D-Bus side on a private dbus-daemon, with a provider
  * in this process: server Reads of pushed and on-demand values, pushes per second, memory. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,9 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
@@ -54,15 +49,10 @@ enum { FMT_TEXT = 0, FMT_SENML_CBOR = 112, CODE_CONTENT = 69 };
 typedef struct figure {
         bool done, timed; /* timed: per-operation latencies were taken */
         unsigned count;
-        double median_us, p90_us, p99_us, min_us;
+        bench_spread spread;
         double per_second;
         double daemon_cpu_us, bus_cpu_us, bench_cpu_us; /* CPU time per operation */
 } figure;
-
-typedef struct memory {
-        bool done;
-        long pss_kib, private_clean_kib, private_dirty_kib;
-} memory;
 
 typedef enum read_kind {
         READ_STORED_TEXT,
@@ -129,7 +119,7 @@ typedef struct figures {
         figure reads[_READ_MAX];
         figure pushes[_CMD_MAX]; /* CMD_SET_VALUES, CMD_PIPELINED, CMD_SET_PROPERTY */
         figure add, remove;
-        memory idle, added, removed, loaded;
+        bench_memory idle, added, removed, loaded;
         unsigned changes_seen, changes_expected;
 } figures;
 
@@ -149,58 +139,28 @@ struct bench {
         char load_before[64], load_after[64];
 };
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, pclose)
 
-/* For the exit handler: every way out (die, a signal) stops the children and
+/* For the exit handler: every way out (a failure, a signal) stops the children and
  * removes the scratch directory. */
 static bench *the_bench;
 
 /* ---- small helpers ---- */
 
-static int64_t process_cpu_ns(void)
+/* On a failure: what the daemon said last. */
+static void show_daemon_log(void)
 {
-        struct timespec ts;
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static _Noreturn void die(const char *fmt, ...) _printf_(1, 2);
-static _Noreturn void die(const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        fputs("bench_bus: ", stderr);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
-        va_end(ap);
         if (the_bench && the_bench->log_path[0])
                 bench_show_log(the_bench->log_path, 40);
-        exit(EXIT_FAILURE);
 }
 
-/* The value at quantile q of n sorted samples (nearest rank). */
-/* CPU time of every thread of a process so far, from the scheduler (ns, not ticks). */
+/* CPU time of every thread of a process so far; 0 once it is gone. */
 static int64_t task_cpu_ns(pid_t pid)
 {
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-        _cleanup_(closedirp) DIR *dir = opendir(path);
-        if (!dir)
+        uint64_t run_ns, slices;
+        if (bench_read_schedstat(pid, &run_ns, &slices) < 0)
                 return 0;
-        int64_t sum = 0;
-        struct dirent *de;
-        while ((de = readdir(dir))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                char stat_path[PATH_MAX];
-                snprintf(stat_path, sizeof(stat_path), "%s/%s/schedstat", path, de->d_name);
-                _cleanup_fclose_ FILE *f = fopen(stat_path, "re");
-                unsigned long long run_ns;
-                if (f && fscanf(f, "%llu", &run_ns) == 1)
-                        sum += (int64_t)run_ns;
-        }
-        return sum;
+        return (int64_t)run_ns;
 }
 
 typedef struct cpu_mark {
@@ -211,7 +171,7 @@ static void cpu_mark_take(const bench *b, cpu_mark *m)
 {
         m->daemon_ns = task_cpu_ns(b->daemon_pid);
         m->bus_ns = task_cpu_ns(b->bus_pid);
-        m->bench_ns = process_cpu_ns();
+        m->bench_ns = bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
         m->wall_ns = bench_now_ns();
 }
 
@@ -231,30 +191,14 @@ static void figure_fill(figure *f, int64_t *samples, unsigned n, const cpu_mark 
         };
         if (!f->timed)
                 return;
-        qsort(samples, n, sizeof(*samples), bench_compare_i64);
-        f->median_us = (double)bench_quantile(samples, n, 0.50) / 1e3;
-        f->p90_us = (double)bench_quantile(samples, n, 0.90) / 1e3;
-        f->p99_us = (double)bench_quantile(samples, n, 0.99) / 1e3;
-        f->min_us = (double)samples[0] / 1e3;
+        bench_spread_of(samples, n, &f->spread);
 }
 
-static void read_memory(const bench *b, memory *m)
+static void read_memory(const bench *b, bench_memory *m)
 {
-        char path[64], line[256];
-        snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)b->daemon_pid);
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        if (!f)
-                die("%s: %s", path, strerror(errno));
-        *m = (memory){.done = true};
-        while (fgets(line, sizeof(line), f)) {
-                long v;
-                if (sscanf(line, "Pss: %ld kB", &v) == 1)
-                        m->pss_kib = v;
-                else if (sscanf(line, "Private_Clean: %ld kB", &v) == 1)
-                        m->private_clean_kib = v;
-                else if (sscanf(line, "Private_Dirty: %ld kB", &v) == 1)
-                        m->private_dirty_kib = v;
-        }
+        int r = bench_read_memory(b->daemon_pid, m);
+        if (r < 0)
+                bench_die("/proc/%d/smaps_rollup: %s", (int)b->daemon_pid, strerror(-r));
 }
 
 static void instance_path(char *buf, size_t size, uint16_t iid)
@@ -294,33 +238,6 @@ static int find_program(const char *name, char *out, size_t size)
         return -ENOENT;
 }
 
-/* fork and execve with stdin from /dev/null; only async-signal-safe calls in the child. */
-static pid_t spawn(const char *program, char *const argv[], int out_fd, int err_fd)
-{
-        _cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null < 0)
-                return -errno;
-        pid_t parent = getpid();
-        pid_t pid = fork();
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                /* Children must not outlive an interrupted benchmark; they get the signal
-                 * mask and SIGPIPE disposition a service manager would give them, not ours. */
-                sigset_t none;
-                struct sigaction dfl = {.sa_handler = SIG_DFL};
-                sigemptyset(&none);
-                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent ||
-                    sigaction(SIGPIPE, &dfl, NULL) < 0 ||
-                    sigprocmask(SIG_SETMASK, &none, NULL) < 0 || dup2(null, STDIN_FILENO) < 0 ||
-                    dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0)
-                        _exit(127);
-                execve(program, argv, environ);
-                _exit(127);
-        }
-        return pid;
-}
-
 static void kill_child(pid_t *pid)
 {
         if (*pid <= 0)
@@ -335,7 +252,7 @@ static void start_bus(bench *b)
 {
         char program[PATH_MAX], config[PATH_MAX + 32], address[PATH_MAX + 32], log[PATH_MAX + 32];
         if (find_program("dbus-daemon", program, sizeof(program)) < 0)
-                die("dbus-daemon is not installed (Debian package dbus-daemon)");
+                bench_die("dbus-daemon is not installed (Debian package dbus-daemon)");
         snprintf(config, sizeof(config), "--config-file=%s", DBUS_TEST_CONFIG);
         /* The socket goes in our scratch directory rather than where the configuration's
          * <listen> would put it, so that it disappears with the directory. */
@@ -345,15 +262,15 @@ static void start_bus(bench *b)
                         NULL};
         int fds[2];
         if (pipe2(fds, O_CLOEXEC) < 0)
-                die("pipe: %s", strerror(errno));
+                bench_die("pipe: %s", strerror(errno));
         _cleanup_close_ int out = fds[0];
         _cleanup_close_ int in = fds[1];
         _cleanup_close_ int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (log_fd < 0)
-                die("%s: %s", log, strerror(errno));
-        b->bus_pid = spawn(program, argv, in, log_fd);
+                bench_die("%s: %s", log, strerror(errno));
+        b->bus_pid = bench_spawn(program, argv, in, log_fd, SIGKILL);
         if (b->bus_pid < 0)
-                die("cannot start dbus-daemon: %s", strerror((int)-b->bus_pid));
+                bench_die("cannot start dbus-daemon: %s", strerror((int)-b->bus_pid));
         /* Only the child writes: its exit ends our read. */
         close(in);
         in = -1;
@@ -371,7 +288,7 @@ static void start_bus(bench *b)
         b->address[strcspn(b->address, "\n")] = '\0';
         if (!b->address[0]) {
                 bench_show_log(log, 20);
-                die("dbus-daemon printed no address");
+                bench_die("dbus-daemon printed no address");
         }
 }
 
@@ -379,7 +296,7 @@ static void write_config(bench *b, const char *path)
 {
         _cleanup_fclose_ FILE *f = fopen(path, "we");
         if (!f)
-                die("%s: %s", path, strerror(errno));
+                bench_die("%s: %s", path, strerror(errno));
         fprintf(f,
                 "[lwm2md]\nendpoint = bench-bus\nobjects-dir = %s\nstate-dir = %s/state\n"
                 "bus = %s\n\n"
@@ -390,7 +307,7 @@ static void write_config(bench *b, const char *path)
                 "[server 1]\nuri = %s\nshort-id = 1\nlifetime = 86400\n",
                 OBJECTS_DIR, b->dir, b->address, ts_uri(b->server));
         if (ferror(f) || fflush(f) != 0)
-                die("%s: %s", path, strerror(errno));
+                bench_die("%s: %s", path, strerror(errno));
 }
 
 static void start_daemon(bench *b)
@@ -400,39 +317,24 @@ static void start_daemon(bench *b)
         snprintf(state, sizeof(state), "%s/state", b->dir);
         snprintf(b->log_path, sizeof(b->log_path), "%s/lwm2md.log", b->dir);
         if (mkdir(state, 0700) < 0)
-                die("%s: %s", state, strerror(errno));
+                bench_die("%s: %s", state, strerror(errno));
         write_config(b, config);
         _cleanup_close_ int log = open(b->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (log < 0)
-                die("%s: %s", b->log_path, strerror(errno));
+                bench_die("%s: %s", b->log_path, strerror(errno));
         char *argv[] = {(char *)b->daemon_path, (char *)"--config", config, NULL};
-        b->daemon_pid = spawn(b->daemon_path, argv, log, log);
+        b->daemon_pid = bench_spawn(b->daemon_path, argv, log, log, SIGKILL);
         if (b->daemon_pid < 0)
-                die("cannot start %s: %s", b->daemon_path, strerror((int)-b->daemon_pid));
+                bench_die("cannot start %s: %s", b->daemon_path, strerror((int)-b->daemon_pid));
 }
 
-/* SIGTERM, with the server answering while the daemon de-registers; its exit status. */
+/* Its exit status; one that does not stop is left to the exit handler. */
 static int stop_daemon(bench *b)
 {
-        kill(b->daemon_pid, SIGTERM);
-        int64_t end = bench_now_ns() + 10 * 1000000000LL;
-        for (;;) {
-                int status;
-                if (waitpid(b->daemon_pid, &status, WNOHANG) == b->daemon_pid) {
-                        b->daemon_pid = 0;
-                        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-                }
-                if (bench_now_ns() > end)
-                        return -ETIMEDOUT; /* the exit handler kills it */
-                ts_process(b->server, 10);
-        }
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        if (remove(path) < 0)
-                fprintf(stderr, "bench_bus: cannot remove %s: %s\n", path, strerror(errno));
-        return 0;
+        int r = bench_stop(b->daemon_pid, b->server, 10000);
+        if (r != -ETIMEDOUT)
+                b->daemon_pid = 0;
+        return r;
 }
 
 /* On every exit: nothing of ours stays behind. */
@@ -444,13 +346,8 @@ static void cleanup(void)
                 return;
         kill_child(&b->daemon_pid);
         kill_child(&b->bus_pid);
-        if (!b->dir[0])
-                return;
-        if (getenv("BENCH_KEEP_DIR")) {
-                fprintf(stderr, "bench_bus: kept %s\n", b->dir);
-                return;
-        }
-        nftw(b->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        if (b->dir[0])
+                bench_remove_scratch(b->dir);
 }
 
 /* SIGINT, SIGTERM and SIGHUP are blocked everywhere and taken here, so that exit() and
@@ -474,12 +371,12 @@ static void wait_register(bench *b)
                 int status;
                 if (waitpid(b->daemon_pid, &status, WNOHANG) == b->daemon_pid) {
                         b->daemon_pid = 0;
-                        die("lwm2md exited (%s %d) instead of registering",
-                            WIFEXITED(status) ? "status" : "signal",
-                            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+                        bench_die("lwm2md exited (%s %d) instead of registering",
+                                  WIFEXITED(status) ? "status" : "signal",
+                                  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
                 }
                 if (bench_now_ns() > end)
-                        die("lwm2md did not register within %d ms", REGISTER_TIMEOUT_MS);
+                        bench_die("lwm2md did not register within %d ms", REGISTER_TIMEOUT_MS);
         }
 }
 
@@ -500,7 +397,7 @@ static sd_bus *connect_bus(const char *address)
                 r = sd_bus_set_method_call_timeout(bus, CALL_TIMEOUT_USEC);
         if (r < 0) {
                 sd_bus_unref(bus);
-                die("cannot connect to %s: %s", address, strerror(-r));
+                bench_die("cannot connect to %s: %s", address, strerror(-r));
         }
         return bus;
 }
@@ -517,12 +414,12 @@ static void wait_bus_name(bench *b, sd_bus *bus)
                                            "org.freedesktop.DBus", "NameHasOwner", &error, &reply,
                                            "s", BUS_NAME);
                 if (r < 0 || sd_bus_message_read(reply, "b", &has) < 0)
-                        die("NameHasOwner: %s", error.message ?: strerror(-r));
+                        bench_die("NameHasOwner: %s", error.message ?: strerror(-r));
                 if (has)
                         return;
                 if (bench_now_ns() > end)
-                        die("lwm2md did not take the name " BUS_NAME " within %d ms",
-                            REGISTER_TIMEOUT_MS);
+                        bench_die("lwm2md did not take the name " BUS_NAME " within %d ms",
+                                  REGISTER_TIMEOUT_MS);
                 ts_process(b->server, 20);
         }
 }
@@ -835,15 +732,15 @@ static void provider_start(bench *b)
         pthread_mutex_init(&p->lock, NULL);
         p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (p->wake_fd < 0)
-                die("eventfd: %s", strerror(errno));
+                bench_die("eventfd: %s", strerror(errno));
         /* The daemon calls the owner at each instance's path: one fallback serves them all. */
         int r = sd_bus_add_fallback_vtable(p->bus, NULL, OBJECT_PATH, "org.lwm2md1.Owner",
                                            owner_vtable, NULL, p);
         if (r < 0)
-                die("cannot export org.lwm2md1.Owner: %s", strerror(-r));
+                bench_die("cannot export org.lwm2md1.Owner: %s", strerror(-r));
         r = pthread_create(&p->thread, NULL, provider_main, p);
         if (r != 0)
-                die("pthread_create: %s", strerror(r));
+                bench_die("pthread_create: %s", strerror(r));
         p->running = true;
 }
 
@@ -857,7 +754,7 @@ static void provider_do(bench *b, command *c)
         pthread_mutex_unlock(&p->lock);
         uint64_t one = 1;
         if (write(p->wake_fd, &one, sizeof(one)) != sizeof(one))
-                die("eventfd: %s", strerror(errno));
+                bench_die("eventfd: %s", strerror(errno));
         /* Every call has its own timeout; this only guards against a stuck thread. */
         int64_t end = bench_now_ns() + (120 + (int64_t)(c->count + c->warmup) / 100) * 1000000000LL;
         for (;;) {
@@ -867,11 +764,11 @@ static void provider_do(bench *b, command *c)
                 if (finished)
                         break;
                 if (bench_now_ns() > end)
-                        die("the provider did not finish in time");
+                        bench_die("the provider did not finish in time");
                 ts_process(b->server, 20);
         }
         if (c->error < 0)
-                die("%s", c->message[0] ? c->message : strerror(-c->error));
+                bench_die("%s", c->message[0] ? c->message : strerror(-c->error));
 }
 
 static void provider_stop(bench *b)
@@ -937,10 +834,10 @@ static void watcher_start(bench *b, sd_bus *bus, uint16_t iid)
         int r = sd_bus_match_signal(w->bus, NULL, BUS_NAME, path, "org.freedesktop.DBus.Properties",
                                     "PropertiesChanged", on_properties_changed, w);
         if (r < 0)
-                die("cannot watch %s: %s", path, strerror(-r));
+                bench_die("cannot watch %s: %s", path, strerror(-r));
         r = pthread_create(&w->thread, NULL, watcher_main, w);
         if (r != 0)
-                die("pthread_create: %s", strerror(r));
+                bench_die("pthread_create: %s", strerror(r));
         w->running = true;
 }
 
@@ -952,7 +849,7 @@ static unsigned watcher_wait(bench *b, unsigned before, unsigned want)
         int64_t quiet_since = bench_now_ns();
         while (seen < want && bench_now_ns() - quiet_since < WATCH_QUIET_MS * 1000000LL) {
                 if (atomic_load(&w->error) < 0)
-                        die("watcher: %s", strerror(-atomic_load(&w->error)));
+                        bench_die("watcher: %s", strerror(-atomic_load(&w->error)));
                 ts_process(b->server, 10);
                 unsigned now_seen = atomic_load(&w->changes) - before;
                 if (now_seen != seen)
@@ -1006,9 +903,9 @@ static bool wait_instances_for(bench *b, unsigned want, int timeout_ms)
 static void wait_instances(bench *b, unsigned want)
 {
         if (!wait_instances_for(b, want, UPDATE_GRACE_MS))
-                die("%d ms after the last change the server still has %u instances of 3303, "
-                    "not %u: lwm2md sent no Registration Update for it",
-                    UPDATE_GRACE_MS, instances_registered(b), want);
+                bench_die("%d ms after the last change the server still has %u instances of 3303, "
+                          "not %u: lwm2md sent no Registration Update for it",
+                          UPDATE_GRACE_MS, instances_registered(b), want);
 }
 
 static double parse_text(const ts_response *resp)
@@ -1027,14 +924,14 @@ static void server_read(bench *b, const char *path, int accept, ts_response *res
         int r = ts_request(b->server, COAP_REQUEST_CODE_GET, path, -1, accept, -1, NULL, 0,
                            REQUEST_TIMEOUT_MS, resp);
         if (r < 0)
-                die("server Read %s: %s", path, strerror(-r));
+                bench_die("server Read %s: %s", path, strerror(-r));
         char code[8];
         if (resp->code != CODE_CONTENT)
-                die("server Read %s (accept %d): answered %s", path, accept,
-                    ts_code_str(resp->code, code));
+                bench_die("server Read %s (accept %d): answered %s", path, accept,
+                          ts_code_str(resp->code, code));
         if (resp->content_format != accept)
-                die("server Read %s: asked for format %d, got %d", path, accept,
-                    resp->content_format);
+                bench_die("server Read %s: asked for format %d, got %d", path, accept,
+                          resp->content_format);
 }
 
 /* What a server Read of /3303/IID/5700 in text says now. */
@@ -1068,19 +965,19 @@ static void measure_reads(bench *b, uint16_t iid, int accept, bool on_demand, fi
                         b->samples[i - warmup] = took;
                 unsigned reads = atomic_load(&b->prov.owner_reads);
                 if (on_demand && reads != asked + i + 1)
-                        die("Read %s: the provider was asked %u times for %u reads", path,
-                            reads - asked, i + 1);
+                        bench_die("Read %s: the provider was asked %u times for %u reads", path,
+                                  reads - asked, i + 1);
                 double want = on_demand ? (double)reads : FIRST_VALUE;
                 if (accept == FMT_TEXT && parse_text(&resp) != want)
-                        die("Read %s: %.*s, expected %g", path, (int)resp.len,
-                            (const char *)resp.payload, want);
+                        bench_die("Read %s: %.*s, expected %g", path, (int)resp.len,
+                                  (const char *)resp.payload, want);
                 if (resp.len == 0)
-                        die("Read %s: an empty payload", path);
+                        bench_die("Read %s: an empty payload", path);
                 ts_response_free(&resp);
         }
         cpu_mark_take(b, &end);
         if (!on_demand && atomic_load(&b->prov.owner_reads) != asked)
-                die("Read %s: the daemon asked the provider for a stored value", path);
+                bench_die("Read %s: the daemon asked the provider for a stored value", path);
         figure_fill(out, b->samples, b->opt.reads, &start, &end);
 }
 
@@ -1094,7 +991,7 @@ static uint16_t add_one(bench *b)
         return iid;
 }
 
-static void settle_and_read_memory(bench *b, memory *m)
+static void settle_and_read_memory(bench *b, bench_memory *m)
 {
         /* Start-up and the last Update's garbage settle first, as in bench_engine. */
         ts_process(b->server, (int)b->opt.settle_ms);
@@ -1109,7 +1006,7 @@ static void run_memory(bench *b)
         unsigned n = b->opt.instances;
         _cleanup_free_ uint16_t *iids = calloc(n, sizeof(*iids));
         if (!iids)
-                die("out of memory");
+                bench_die("out of memory");
         bench_progress("AddInstance x %u, then the Registration Update", n);
         command add = {.kind = CMD_ADD, .count = n, .iids = iids};
         provider_do(b, &add);
@@ -1141,8 +1038,8 @@ static void run_pushes(bench *b, command_kind kind, const char *label)
         /* Every push stored a new value: the server reads the last one. */
         double v = server_read_value(b, b->iid_pushed);
         if (v != c.last_value)
-                die("after %s the server reads %g, the provider pushed %g last", label, v,
-                    c.last_value);
+                bench_die("after %s the server reads %g, the provider pushed %g last", label, v,
+                          c.last_value);
         unsigned want = c.count + c.warmup;
         unsigned seen = watcher_wait(b, before, want);
         b->fig.changes_expected += want;
@@ -1152,8 +1049,9 @@ static void run_pushes(bench *b, command_kind kind, const char *label)
                         "bench_bus: %s: the watcher saw %u PropertiesChanged for %u pushes\n",
                         label, seen, want);
         else if (atomic_load(&b->watch.last_value) != (long long)c.last_value)
-                die("%s: the last PropertiesChanged carried %lld, the provider pushed %g last",
-                    label, atomic_load(&b->watch.last_value), c.last_value);
+                bench_die(
+                        "%s: the last PropertiesChanged carried %lld, the provider pushed %g last",
+                        label, atomic_load(&b->watch.last_value), c.last_value);
 }
 
 static void run(bench *b)
@@ -1163,7 +1061,7 @@ static void run(bench *b)
         ts_config cfg = {.security = TS_SECURITY_NOSEC};
         b->server = ts_new(&cfg);
         if (!b->server)
-                die("cannot start the test LwM2M server");
+                bench_die("cannot start the test LwM2M server");
         start_daemon(b);
         bench_progress("lwm2md %d registering with the test server %s", (int)b->daemon_pid,
                        ts_uri(b->server));
@@ -1207,9 +1105,9 @@ static void run(bench *b)
         watcher_stop(b);
         int status = stop_daemon(b);
         if (status == -ETIMEDOUT)
-                die("lwm2md did not stop within 10 s of SIGTERM");
+                bench_die("lwm2md did not stop within 10 s of SIGTERM");
         if (status != 0)
-                die("lwm2md exited with status %d on SIGTERM", status);
+                bench_die("lwm2md exited with status %d on SIGTERM", status);
         kill(b->bus_pid, SIGTERM);
         waitpid(b->bus_pid, NULL, 0);
         b->bus_pid = 0;
@@ -1219,7 +1117,7 @@ static void run(bench *b)
 
 /* ---- the table ---- */
 
-/* Prints `text` in `width` columns: printf counts bytes, and "µs" takes two. */
+/* "-" for a figure not taken: a zero would read as a measurement. */
 static const char *fmt_us(char *buf, size_t size, bool done, double us)
 {
         if (!done)
@@ -1231,7 +1129,8 @@ static const char *fmt_us(char *buf, size_t size, bool done, double us)
 static void latency_row(const char *name, const figure *f)
 {
         char v[4][32], count[16], rate[32];
-        const double us[4] = {f->median_us, f->p90_us, f->p99_us, f->min_us};
+        const double us[4] = {f->spread.p50_us, f->spread.p90_us, f->spread.p99_us,
+                              f->spread.min_us};
         bench_cell(name, 44, true);
         for (int i = 0; i < 4; i++)
                 bench_cell(fmt_us(v[i], sizeof(v[i]), f->done && f->timed, us[i]), 11, false);
@@ -1252,7 +1151,7 @@ static void cpu_row(const char *name, const figure *f)
         putchar('\n');
 }
 
-static void memory_row(const char *name, const memory *m)
+static void memory_row(const char *name, const bench_memory *m)
 {
         char v[3][32];
         snprintf(v[0], sizeof(v[0]), "%ld KiB", m->private_clean_kib + m->private_dirty_kib);
@@ -1276,19 +1175,13 @@ static void dbus_daemon_version(char *out, size_t size)
 static void print_table(const bench *b)
 {
         const figures *fig = &b->fig;
-        struct utsname un;
-        uname(&un);
-        char cpu[128], dbus[128], name[96];
-        bench_first_line_of("/proc/cpuinfo", "model name", cpu, sizeof(cpu));
+        char dbus[128], libraries[256], name[96];
         dbus_daemon_version(dbus, sizeof(dbus));
+        snprintf(libraries, sizeof(libraries), "%s, %s", coap_package_version(), dbus);
 
         printf("\nlwm2md D-Bus benchmark: the real daemon on a private dbus-daemon, a provider in "
                "this process,\nthe test LwM2M server on 127.0.0.1 (NoSec)\n");
-        printf("daemon: %s\n", b->daemon_path);
-        printf("build: %s (-O%s), sanitizers: %s; %s, %s\n", BUILD_TYPE, BUILD_OPTIMIZATION,
-               BUILD_SANITIZE, coap_package_version(), dbus);
-        printf("machine: %s, %ld CPUs, Linux %s\n", cpu, sysconf(_SC_NPROCESSORS_ONLN), un.release);
-        printf("load average before: %s, after: %s\n", b->load_before, b->load_after);
+        bench_print_setup(b->daemon_path, libraries, false, b->load_before, b->load_after);
         printf("reads: %u timed after %u warm-up; pushes: %u timed after %u warm-up; one request "
                "or call\nin flight unless said otherwise, latency as the caller sees it; a second "
                "D-Bus client\nwatches the pushed instance's PropertiesChanged\n\n",
@@ -1389,7 +1282,7 @@ static void usage(FILE *f)
 static unsigned parse_count(const char *s, unsigned min, unsigned max)
 {
         unsigned v;
-        if (!bench_parse_count(s, min, max, &v)) {
+        if (bench_parse_count(s, min, max, &v) < 0) {
                 usage(stderr);
                 exit(2);
         }
@@ -1398,6 +1291,7 @@ static unsigned parse_count(const char *s, unsigned min, unsigned max)
 
 int main(int argc, char **argv)
 {
+        bench_init("bench_bus", show_daemon_log);
         static bench b;
         b.opt = (options){
                 .reads = 2000, .pushes = 20000, .window = 64, .instances = 100, .settle_ms = 2000};
@@ -1438,14 +1332,11 @@ int main(int argc, char **argv)
                 usage(stderr);
                 return 2;
         }
-        /* LWM2MD: another build of the daemon, to compare two builds with one benchmark. */
-        b.daemon_path = getenv("LWM2MD") ?: LWM2MD_PATH;
-        if (access(b.daemon_path, X_OK) < 0)
-                die("%s: %s (build it first)", b.daemon_path, strerror(errno));
+        b.daemon_path = bench_daemon_path();
         unsigned most = b.opt.reads > b.opt.pushes ? b.opt.reads : b.opt.pushes;
         b.samples = calloc(most > b.opt.instances ? most : b.opt.instances, sizeof(*b.samples));
         if (!b.samples)
-                die("out of memory");
+                bench_die("out of memory");
 
         /* Blocked before any thread exists, so that every thread inherits it. */
         static sigset_t stop_signals;
@@ -1454,20 +1345,20 @@ int main(int argc, char **argv)
         sigaddset(&stop_signals, SIGTERM);
         sigaddset(&stop_signals, SIGHUP);
         if (pthread_sigmask(SIG_BLOCK, &stop_signals, NULL) != 0)
-                die("pthread_sigmask failed");
+                bench_die("pthread_sigmask failed");
         pthread_t signal_thread;
         if (pthread_create(&signal_thread, NULL, signal_main, &stop_signals) != 0)
-                die("pthread_create failed");
+                bench_die("pthread_create failed");
         pthread_detach(signal_thread);
         /* A dying daemon or bus must not take the benchmark down with SIGPIPE. */
         signal(SIGPIPE, SIG_IGN);
 
-        snprintf(b.dir, sizeof(b.dir), "%s/lwm2md-bench-bus.XXXXXX", getenv("TMPDIR") ?: "/tmp");
-        if (!mkdtemp(b.dir))
-                die("mkdtemp: %s", strerror(errno));
+        int r = bench_make_scratch(b.dir, sizeof(b.dir), "lwm2md-bench-bus");
+        if (r < 0)
+                bench_die("mkdtemp: %s", strerror(-r));
         the_bench = &b;
         if (atexit(cleanup) != 0)
-                die("atexit failed");
+                bench_die("atexit failed");
 
         bench_loadavg(b.load_before, sizeof(b.load_before));
         run(&b);

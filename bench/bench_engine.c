@@ -11,24 +11,19 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../tests/server/test_server.h"
 #include "bench_common.h"
-
-extern char **environ;
 
 #define REQUEST_TIMEOUT_MS  5000
 #define REGISTER_TIMEOUT_MS 20000
@@ -84,16 +79,11 @@ static const read_target size_targets[] = {
 
 typedef struct latency {
         bool done;
-        double p50_us, p99_us, max_us;
+        bench_spread spread;
         double per_second;
         double daemon_cpu_us, server_cpu_us; /* CPU time per Read: lwm2md, this process */
         double daemon_sys_us;                /* the part of daemon_cpu_us spent in the kernel */
 } latency;
-
-typedef struct memory {
-        bool done;
-        long rss_kib, pss_kib, private_dirty_kib, private_clean_kib;
-} memory;
 
 typedef struct wakeups {
         bool done;
@@ -115,7 +105,7 @@ typedef struct startup {
         double first_datagram_ms; /* median: spawn -> the first datagram to the server */
         double cpu_ms;            /* median: the daemon's CPU time until registered */
         size_t register_payload;
-        memory mem;
+        bench_memory mem;
 } startup;
 
 typedef struct handshake {
@@ -130,7 +120,7 @@ typedef struct handshake {
 typedef struct figures {
         latency reads[_SEC_MAX][_PIN_MAX][N_TARGETS];
         latency floor[_PIN_MAX]; /* plain UDP echo: what the machine allows at best */
-        memory mem_idle[_SEC_MAX], mem_load[_SEC_MAX];
+        bench_memory mem_idle[_SEC_MAX], mem_load[_SEC_MAX];
         wakeups idle[_SEC_MAX];
         wire_size reg[_SEC_MAX];
         size_t reg_coap_header; /* CoAP header and options of the Register (NoSec) */
@@ -167,25 +157,14 @@ typedef struct daemon_run {
 
 /* ---- small helpers ---- */
 
-static _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static _Noreturn void die(const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        fputs("bench_engine: ", stderr);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
-        va_end(ap);
-        exit(EXIT_FAILURE);
-}
-
 static int compare_double(const void *a, const void *b)
 {
         double x = *(const double *)a, y = *(const double *)b;
         return x < y ? -1 : x > y;
 }
 
-/* The value at quantile q of n sorted samples (nearest rank). */
+/* The middle of n >= 1 values, which it sorts: start-up runs are few, and the mean of the two
+ * middle ones is as near as an even count gets. */
 static double median_double(double *v, size_t n)
 {
         qsort(v, n, sizeof(*v), compare_double);
@@ -202,7 +181,7 @@ static void set_affinity(const bench *b, pinning pin)
                 set = b->all_cpus;
         }
         if (sched_setaffinity(0, sizeof(set), &set) < 0)
-                die("sched_setaffinity: %s", strerror(errno));
+                bench_die("sched_setaffinity: %s", strerror(errno));
 }
 
 /* ---- the daemon ---- */
@@ -214,7 +193,7 @@ static void write_config(bench *b, const char *path, const char *uri, security s
 {
         FILE *f = fopen(path, "we");
         if (!f)
-                die("%s: %s", path, strerror(errno));
+                bench_die("%s: %s", path, strerror(errno));
         fprintf(f, "[lwm2md]\nendpoint = bench\nstate-dir = %s\n", state_dir);
         for (size_t i = 0; i < n_dirs; i++)
                 fprintf(f, "objects-dir = %s\n", dirs[i]);
@@ -232,7 +211,7 @@ static void write_config(bench *b, const char *path, const char *uri, security s
                 fputc('\n', f);
         }
         if (fclose(f) != 0)
-                die("%s: %s", path, strerror(errno));
+                bench_die("%s: %s", path, strerror(errno));
 }
 
 /* Starts lwm2md with its own configuration; the child inherits our CPU affinity. */
@@ -245,33 +224,18 @@ static void spawn_daemon(bench *b, const char *uri, security sec, const char *co
         snprintf(state_dir, sizeof(state_dir), "%s/state-%u", b->dir, n);
         snprintf(d->log_path, sizeof(d->log_path), "%s/lwm2md-%u.log", b->dir, n);
         if (mkdir(state_dir, 0700) < 0)
-                die("%s: %s", state_dir, strerror(errno));
+                bench_die("%s: %s", state_dir, strerror(errno));
         write_config(b, config_path, uri, sec, dirs, n_dirs, state_dir);
 
         char *argv[] = {(char *)b->daemon_path, (char *)"--config", config_path, NULL};
-        int log = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (log < 0 || null < 0)
-                die("%s: %s", d->log_path, strerror(errno));
-        pid_t parent = getpid();
+        _cleanup_close_ int log = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (log < 0)
+                bench_die("%s: %s", d->log_path, strerror(errno));
         d->spawned_ns = bench_now_ns();
-        d->pid = fork();
+        /* SIGTERM if we die: the daemon shuts down as on a service stop, not half-way. */
+        d->pid = bench_spawn(b->daemon_path, argv, log, log, SIGTERM);
         if (d->pid < 0)
-                die("fork: %s", strerror(errno));
-        if (d->pid == 0) {
-                /* Only async-signal-safe calls here. The daemon must not outlive an
-                 * interrupted benchmark, and gets SIGPIPE back as it would from systemd. */
-                if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
-                        _exit(127);
-                signal(SIGPIPE, SIG_DFL);
-                if (dup2(null, STDIN_FILENO) < 0 || dup2(log, STDOUT_FILENO) < 0 ||
-                    dup2(log, STDERR_FILENO) < 0)
-                        _exit(127);
-                execve(b->daemon_path, argv, environ);
-                _exit(127);
-        }
-        close(log);
-        close(null);
+                bench_die("cannot start %s: %s", b->daemon_path, strerror((int)-d->pid));
 }
 
 static void show_log(const daemon_run *d)
@@ -284,21 +248,9 @@ static void stop_daemon(ts_server *s, daemon_run *d)
 {
         if (d->pid <= 0)
                 return;
-        kill(d->pid, SIGTERM);
-        int64_t end = bench_now_ns() + 5 * 1000000000LL;
-        for (;;) {
-                int status;
-                if (waitpid(d->pid, &status, WNOHANG) == d->pid)
-                        break;
-                if (bench_now_ns() > end) {
-                        kill(d->pid, SIGKILL);
-                        waitpid(d->pid, &status, 0);
-                        break;
-                }
-                if (s)
-                        ts_process(s, 10);
-                else
-                        usleep(10000);
+        if (bench_stop(d->pid, s, 5000) == -ETIMEDOUT) {
+                kill(d->pid, SIGKILL);
+                waitpid(d->pid, NULL, 0);
         }
         d->pid = 0;
 }
@@ -308,7 +260,7 @@ static ts_registration *wait_register(ts_server *s, unsigned seen, daemon_run *d
         ts_registration *r = ts_wait_register(s, seen, REGISTER_TIMEOUT_MS);
         if (!r) {
                 show_log(d);
-                die("the daemon did not register within %d ms", REGISTER_TIMEOUT_MS);
+                bench_die("the daemon did not register within %d ms", REGISTER_TIMEOUT_MS);
         }
         return r;
 }
@@ -323,7 +275,7 @@ static ts_server *new_server(security sec)
         }
         ts_server *s = ts_new(&cfg);
         if (!s)
-                die("cannot start the test server");
+                bench_die("cannot start the test server");
         return s;
 }
 
@@ -380,28 +332,13 @@ static void show_mappings(pid_t pid, const char *when)
         }
 }
 
-static void read_memory(const bench *b, pid_t pid, const char *when, memory *m)
+static void read_memory(const bench *b, pid_t pid, const char *when, bench_memory *m)
 {
         if (b->opt.show_mappings)
                 show_mappings(pid, when);
-        char path[64], line[256];
-        snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-        FILE *f = fopen(path, "re");
-        if (!f)
-                die("%s: %s", path, strerror(errno));
-        *m = (memory){.done = true};
-        while (fgets(line, sizeof(line), f)) {
-                long v;
-                if (sscanf(line, "Rss: %ld kB", &v) == 1)
-                        m->rss_kib = v;
-                else if (sscanf(line, "Pss: %ld kB", &v) == 1)
-                        m->pss_kib = v;
-                else if (sscanf(line, "Private_Dirty: %ld kB", &v) == 1)
-                        m->private_dirty_kib = v;
-                else if (sscanf(line, "Private_Clean: %ld kB", &v) == 1)
-                        m->private_clean_kib = v;
-        }
-        fclose(f);
+        int r = bench_read_memory(pid, m);
+        if (r < 0)
+                bench_die("/proc/%d/smaps_rollup: %s", (int)pid, strerror(-r));
 }
 
 /* Context switches and run slices summed over every thread of the process. */
@@ -409,10 +346,13 @@ static void read_switches(pid_t pid, wakeups *w)
 {
         char path[PATH_MAX], line[256];
         snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+        *w = (wakeups){0};
+        int r = bench_read_schedstat(pid, &w->cpu_ns, &w->timeslices);
+        if (r < 0)
+                bench_die("%s: %s", path, strerror(-r));
         DIR *dir = opendir(path);
         if (!dir)
-                die("%s: %s", path, strerror(errno));
-        *w = (wakeups){0};
+                bench_die("%s: %s", path, strerror(errno));
         struct dirent *de;
         while ((de = readdir(dir))) {
                 if (de->d_name[0] == '.')
@@ -443,16 +383,6 @@ static void read_switches(pid_t pid, wakeups *w)
                         }
                         fclose(f);
                 }
-                snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat", (int)pid, de->d_name);
-                f = fopen(path, "re");
-                if (f) {
-                        unsigned long long run_ns, wait_ns, slices;
-                        if (fscanf(f, "%llu %llu %llu", &run_ns, &wait_ns, &slices) == 3) {
-                                w->cpu_ns += run_ns;
-                                w->timeslices += slices;
-                        }
-                        fclose(f);
-                }
         }
         closedir(dir);
 }
@@ -480,18 +410,11 @@ static void request_or_die(ts_server *s, coap_pdu_code_t method, const char *pat
 {
         int r = ts_request(s, method, path, -1, accept, -1, NULL, 0, REQUEST_TIMEOUT_MS, resp);
         if (r < 0)
-                die("%s: %s", path, strerror(-r));
+                bench_die("%s: %s", path, strerror(-r));
         if (want && resp->code != want) {
                 char cs[8];
-                die("%s (accept %d): answered %s", path, accept, ts_code_str(resp->code, cs));
+                bench_die("%s (accept %d): answered %s", path, accept, ts_code_str(resp->code, cs));
         }
-}
-
-static int64_t thread_cpu_ns(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void measure_reads(bench *b, ts_server *s, pid_t daemon, const read_target *t, latency *out)
@@ -503,29 +426,27 @@ static void measure_reads(bench *b, ts_server *s, pid_t daemon, const read_targe
                 ts_response_free(&resp);
         }
         read_switches(daemon, &before);
-        int64_t start = bench_now_ns(), cpu_start = thread_cpu_ns();
+        int64_t start = bench_now_ns(), cpu_start = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
         for (unsigned i = 0; i < b->opt.requests; i++) {
                 int64_t t0 = bench_now_ns();
                 request_or_die(s, COAP_REQUEST_CODE_GET, t->path, t->accept, CODE_CONTENT, &resp);
                 b->samples[i] = bench_now_ns() - t0;
                 if (resp.content_format != t->accept)
-                        die("%s: asked for format %d, got %d", t->path, t->accept,
-                            resp.content_format);
+                        bench_die("%s: asked for format %d, got %d", t->path, t->accept,
+                                  resp.content_format);
                 ts_response_free(&resp);
         }
-        int64_t total = bench_now_ns() - start, cpu = thread_cpu_ns() - cpu_start;
+        int64_t total = bench_now_ns() - start,
+                cpu = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
         read_switches(daemon, &after);
         size_t n = b->opt.requests;
-        qsort(b->samples, n, sizeof(*b->samples), bench_compare_i64);
         *out = (latency){
                 .done = true,
-                .p50_us = (double)bench_quantile(b->samples, n, 0.50) / 1e3,
-                .p99_us = (double)bench_quantile(b->samples, n, 0.99) / 1e3,
-                .max_us = (double)b->samples[n - 1] / 1e3,
                 .per_second = (double)n * 1e9 / (double)total,
                 .daemon_cpu_us = (double)(after.cpu_ns - before.cpu_ns) / 1e3 / (double)n,
                 .server_cpu_us = (double)cpu / 1e3 / (double)n,
         };
+        bench_spread_of(b->samples, n, &out->spread);
         uint64_t ticks =
                 after.user_ticks + after.system_ticks - before.user_ticks - before.system_ticks;
         if (ticks > 0)
@@ -551,10 +472,10 @@ static void measure_udp_floor(bench *b, pinning pin, latency *out)
             (len = sizeof(e), getsockname(echo, (struct sockaddr *)&e, &len)) < 0 ||
             connect(me, (struct sockaddr *)&e, sizeof(e)) < 0 ||
             connect(echo, (struct sockaddr *)&a, sizeof(a)) < 0)
-                die("UDP floor: %s", strerror(errno));
+                bench_die("UDP floor: %s", strerror(errno));
         pid_t child = fork();
         if (child < 0)
-                die("fork: %s", strerror(errno));
+                bench_die("fork: %s", strerror(errno));
         if (child == 0) {
                 uint8_t buf[2048];
                 struct pollfd pfd = {.fd = echo, .events = POLLIN};
@@ -579,7 +500,7 @@ static void measure_udp_floor(bench *b, pinning pin, latency *out)
                 int64_t t0 = bench_now_ns();
                 if (send(me, buf, 20, 0) < 0 || poll(&pfd, 1, REQUEST_TIMEOUT_MS) <= 0 ||
                     recv(me, buf, sizeof(buf), 0) < 0)
-                        die("UDP floor: no echo");
+                        bench_die("UDP floor: no echo");
                 if (i >= b->opt.warmup)
                         b->samples[i - b->opt.warmup] = bench_now_ns() - t0;
         }
@@ -587,14 +508,8 @@ static void measure_udp_floor(bench *b, pinning pin, latency *out)
         kill(child, SIGKILL);
         waitpid(child, NULL, 0);
         close(me);
-        qsort(b->samples, n, sizeof(*b->samples), bench_compare_i64);
-        *out = (latency){
-                .done = true,
-                .p50_us = (double)bench_quantile(b->samples, n, 0.50) / 1e3,
-                .p99_us = (double)bench_quantile(b->samples, n, 0.99) / 1e3,
-                .max_us = (double)b->samples[n - 1] / 1e3,
-                .per_second = (double)n * 1e9 / (double)total,
-        };
+        *out = (latency){.done = true, .per_second = (double)n * 1e9 / (double)total};
+        bench_spread_of(b->samples, n, &out->spread);
         set_affinity(b, PIN_NONE);
 }
 
@@ -738,7 +653,7 @@ static void proxy_start(proxy *p, uint16_t server_port)
         *p = (proxy){.front = -1};
         p->events = calloc(PROXY_MAX_EVENTS, sizeof(*p->events));
         if (!p->events)
-                die("out of memory");
+                bench_die("out of memory");
         pthread_mutex_init(&p->lock, NULL);
         p->server = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(server_port)};
         inet_pton(AF_INET, "127.0.0.1", &p->server.sin_addr);
@@ -749,11 +664,11 @@ static void proxy_start(proxy *p, uint16_t server_port)
         if (p->front < 0 || bind(p->front, (struct sockaddr *)&any, sizeof(any)) < 0 ||
             getsockname(p->front, (struct sockaddr *)&any, &alen) < 0 ||
             pipe2(p->stop, O_CLOEXEC) < 0)
-                die("proxy: %s", strerror(errno));
+                bench_die("proxy: %s", strerror(errno));
         p->port = ntohs(any.sin_port);
         int r = pthread_create(&p->thread, NULL, proxy_main, p);
         if (r != 0)
-                die("proxy thread: %s", strerror(r));
+                bench_die("proxy thread: %s", strerror(r));
 }
 
 static void proxy_stop(proxy *p)
@@ -787,7 +702,7 @@ static wire_event *proxy_events(proxy *p, size_t from, size_t *n)
                 memcpy(copy, p->events + from, *n * sizeof(*copy));
         pthread_mutex_unlock(&p->lock);
         if (!copy)
-                die("out of memory");
+                bench_die("out of memory");
         return copy;
 }
 
@@ -910,7 +825,7 @@ static void measure_reconnects(bench *b, ts_server *s, proxy *p, security sec, p
         unsigned k = b->opt.handshakes;
         double *wire = calloc(k, sizeof(*wire)), *reconnect = calloc(k, sizeof(*reconnect));
         if (!wire || !reconnect)
-                die("out of memory");
+                bench_die("out of memory");
         handshake *hs = &b->fig.hs[sec][pin];
         *hs = (handshake){.runs = k};
         for (unsigned i = 0; i < k; i++) {
@@ -961,8 +876,8 @@ static void measure_reconnects(bench *b, ts_server *s, proxy *p, security sec, p
                         }
                 }
                 if (reg == n || refused == n || (sec == SEC_PSK && hello == n))
-                        die("%s: could not find the re-registration on the wire",
-                            security_names[sec]);
+                        bench_die("%s: could not find the re-registration on the wire",
+                                  security_names[sec]);
                 reconnect[i] = (double)(ev[reg].t_ns - ev[refused].t_ns) / 1e6;
                 wire[i] = sec == SEC_PSK ? (double)(ev[reg].t_ns - ev[hello].t_ns) / 1e6 : 0;
                 hs->datagrams = datagrams;
@@ -1023,7 +938,7 @@ static void run_startup(bench *b, security sec, const char *const *dirs, size_t 
         double *ms = calloc(k, sizeof(*ms)), *first = calloc(k, sizeof(*first)),
                *cpu = calloc(k, sizeof(*cpu));
         if (!ms || !first || !cpu)
-                die("out of memory");
+                bench_die("out of memory");
         ts_server *s = new_server(sec);
         proxy p;
         proxy_start(&p, ts_port(s));
@@ -1086,7 +1001,7 @@ static unsigned count_xml(const char *dir)
 
 /* ---- the table ---- */
 
-/* Prints `text` in `width` columns: printf counts bytes, and "µs" takes two. */
+/* One figure under its conditions, with its value under NoSec and under DTLS PSK. */
 static void row(const char *figure, const char *conditions, const char *v0, const char *v1)
 {
         bench_cell(figure, 40, true);
@@ -1102,9 +1017,9 @@ static const char *fmt_latency(char *buf, size_t size, const latency *l, int whi
         if (!l->done)
                 return "-";
         if (which == 0)
-                snprintf(buf, size, "%.1f µs", l->p50_us);
+                snprintf(buf, size, "%.1f µs", l->spread.p50_us);
         else if (which == 1)
-                snprintf(buf, size, "%.1f µs", l->p99_us);
+                snprintf(buf, size, "%.1f µs", l->spread.p99_us);
         else if (which == 2)
                 snprintf(buf, size, "%.0f /s", l->per_second);
         else if (which == 3)
@@ -1143,25 +1058,14 @@ static const char *fmt_ms(char *buf, size_t size, bool done, double ms)
 static void print_table(const bench *b)
 {
         const figures *fig = &b->fig;
-        char a[64], c[64], cond[64], name[64];
-        struct utsname un;
-        uname(&un);
-        char cpu[128], governor[64];
-        bench_first_line_of("/proc/cpuinfo", "model name", cpu, sizeof(cpu));
-        bench_first_line_of("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", "", governor,
-                            sizeof(governor));
+        char a[64], c[64], cond[64], name[64], libraries[128];
+        snprintf(libraries, sizeof(libraries), "%s with %s", coap_package_version(),
+                 coap_get_tls_library_version()->type == COAP_TLS_LIBRARY_GNUTLS ? "GnuTLS"
+                                                                                 : "other TLS");
 
         printf("\nlwm2md engine benchmark: the real daemon against the test LwM2M server on "
                "loopback\n");
-        printf("daemon: %s\n", b->daemon_path);
-        printf("build: %s (-O%s), sanitizers: %s; %s with %s\n", BUILD_TYPE, BUILD_OPTIMIZATION,
-               BUILD_SANITIZE, coap_package_version(),
-               coap_get_tls_library_version()->type == COAP_TLS_LIBRARY_GNUTLS ? "GnuTLS"
-                                                                               : "other TLS");
-        printf("machine: %s, %ld CPUs, Linux %s%s%s\n", cpu, sysconf(_SC_NPROCESSORS_ONLN),
-               un.release, strcmp(governor, "?") ? ", cpufreq governor " : "",
-               strcmp(governor, "?") ? governor : "");
-        printf("load average before: %s, after: %s\n", b->load_before, b->load_after);
+        bench_print_setup(b->daemon_path, libraries, true, b->load_before, b->load_after);
         printf("reads: %u timed requests after %u warm-up, one in flight (confirmable GET, "
                "piggybacked 2.05)\n\n",
                b->opt.requests, b->opt.warmup);
@@ -1296,7 +1200,6 @@ static void print_table(const bench *b)
 
 /* ---- main ---- */
 
-/* The three load averages: how busy the machine was around the figures. */
 static void usage(FILE *f)
 {
         fprintf(f,
@@ -1311,23 +1214,11 @@ static void usage(FILE *f)
 static unsigned parse_count(const char *s, unsigned min)
 {
         unsigned v;
-        if (!bench_parse_count(s, min, 10000000, &v)) {
+        if (bench_parse_count(s, min, 10000000, &v) < 0) {
                 usage(stderr);
                 exit(2);
         }
         return v;
-}
-
-static void remove_scratch(const char *dir)
-{
-        if (getenv("BENCH_KEEP_DIR")) {
-                fprintf(stderr, "bench_engine: kept %s\n", dir);
-                return;
-        }
-        char cmd[PATH_MAX];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-                fprintf(stderr, "bench_engine: could not remove %s\n", dir);
 }
 
 /* Bytes on the wire, the handshake, and start-up time and memory. */
@@ -1354,6 +1245,7 @@ static void run_other_scenarios(bench *b)
 
 int main(int argc, char **argv)
 {
+        bench_init("bench_engine", NULL);
         static bench b;
         b.opt = (options){.requests = 20000,
                           .warmup = 1000,
@@ -1382,7 +1274,7 @@ int main(int argc, char **argv)
                 case 'c':
                         b.opt.pin_cpu = parse_count(optarg, 0);
                         if (b.opt.pin_cpu >= CPU_SETSIZE)
-                                die("no CPU %u", b.opt.pin_cpu);
+                                bench_die("no CPU %u", b.opt.pin_cpu);
                         break;
                 case 'r':
                         b.opt.registry_dir = optarg;
@@ -1405,21 +1297,18 @@ int main(int argc, char **argv)
                 usage(stderr);
                 return 2;
         }
-        /* LWM2MD: another build of the daemon, to compare two builds with one benchmark. */
-        b.daemon_path = getenv("LWM2MD") ?: LWM2MD_PATH;
-        if (access(b.daemon_path, X_OK) < 0)
-                die("%s: %s (build it first)", b.daemon_path, strerror(errno));
+        b.daemon_path = bench_daemon_path();
         if (sched_getaffinity(0, sizeof(b.all_cpus), &b.all_cpus) < 0)
-                die("sched_getaffinity: %s", strerror(errno));
+                bench_die("sched_getaffinity: %s", strerror(errno));
         if (!CPU_ISSET(b.opt.pin_cpu, &b.all_cpus))
-                die("CPU %u is not available to this process", b.opt.pin_cpu);
+                bench_die("CPU %u is not available to this process", b.opt.pin_cpu);
         bench_loadavg(b.load_before, sizeof(b.load_before));
         b.samples = calloc(b.opt.requests, sizeof(*b.samples));
         if (!b.samples)
-                die("out of memory");
-        snprintf(b.dir, sizeof(b.dir), "%s/lwm2md-bench.XXXXXX", getenv("TMPDIR") ?: "/tmp");
-        if (!mkdtemp(b.dir))
-                die("mkdtemp: %s", strerror(errno));
+                bench_die("out of memory");
+        int r = bench_make_scratch(b.dir, sizeof(b.dir), "lwm2md-bench");
+        if (r < 0)
+                bench_die("mkdtemp: %s", strerror(-r));
         /* A dying daemon must not take the benchmark down with SIGPIPE. */
         signal(SIGPIPE, SIG_IGN);
 
@@ -1434,6 +1323,6 @@ int main(int argc, char **argv)
         bench_loadavg(b.load_after, sizeof(b.load_after));
         print_table(&b);
         free(b.samples);
-        remove_scratch(b.dir);
+        bench_remove_scratch(b.dir);
         return 0;
 }
