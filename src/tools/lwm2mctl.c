@@ -1326,8 +1326,11 @@ static int cmd_read(const ctl *c)
                                                    &e, &owner);
                 free(owner);
                 if (r < 0) {
+                        /* sd-bus answers UnknownProperty for a path under a fallback
+                         * vtable that its enumerator does not list. */
                         if (sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
                             sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_INTERFACE) ||
+                            sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_PROPERTY) ||
                             sd_bus_error_has_name(&e, ERROR_PREFIX "NotFound"))
                                 status = fail_with(c, CTL_EXIT_FAILED, "read %s: no such instance",
                                                    text);

@@ -855,6 +855,7 @@ static void run_temperature_sensor(ctl_ctx *c, sensor_kind kind)
         }
         assert_non_null(reg);
         expect_exit(c, CTL(c, "read", "/3303/0"), 1);
+        assert_string_equal(c->err, "lwm2mctl: read /3303/0: no such instance\n");
 }
 
 static void run_sensor_deleted_by_server(ctl_ctx *c, sensor_kind kind)
