@@ -129,3 +129,23 @@ const char *coap_msg_code_str(coap_pdu_code_t code, char buf[8])
         snprintf(buf, 8, "%u.%02u", ((unsigned)code >> 5) & 7, (unsigned)code & 31);
         return buf;
 }
+
+const char *coap_msg_method_str(coap_pdu_code_t code)
+{
+        switch (code) {
+        case COAP_REQUEST_CODE_GET:
+                return "GET";
+        case COAP_REQUEST_CODE_POST:
+                return "POST";
+        case COAP_REQUEST_CODE_PUT:
+                return "PUT";
+        case COAP_REQUEST_CODE_DELETE:
+                return "DELETE";
+        case COAP_REQUEST_CODE_FETCH:
+                return "FETCH";
+        case COAP_REQUEST_CODE_IPATCH:
+                return "iPATCH";
+        default:
+                return "request";
+        }
+}

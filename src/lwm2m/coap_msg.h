@@ -28,3 +28,5 @@ int coap_msg_add_string(coap_optlist_t **opts, uint16_t number, const char *valu
 coap_pdu_code_t coap_msg_code_for_errno(int error, bool encoding);
 /* "2.05" for logs. */
 const char *coap_msg_code_str(coap_pdu_code_t code, char buf[8]);
+/* "GET", "iPATCH", ... for logs; "request" for a code that is none of LwM2M's. */
+const char *coap_msg_method_str(coap_pdu_code_t code);

@@ -493,26 +493,6 @@ static int on_event(coap_session_t *session, const coap_event_t event)
         return 0;
 }
 
-static const char *method_name(coap_pdu_code_t code)
-{
-        switch (code) {
-        case COAP_REQUEST_CODE_GET:
-                return "GET";
-        case COAP_REQUEST_CODE_POST:
-                return "POST";
-        case COAP_REQUEST_CODE_PUT:
-                return "PUT";
-        case COAP_REQUEST_CODE_DELETE:
-                return "DELETE";
-        case COAP_REQUEST_CODE_FETCH:
-                return "FETCH";
-        case COAP_REQUEST_CODE_IPATCH:
-                return "iPATCH";
-        default:
-                return "request";
-        }
-}
-
 /* One debug line per server request: what a missed or late answer is traced by. */
 static void log_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
                         const coap_pdu_t *response)
@@ -521,7 +501,7 @@ static void log_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
         char code[8];
         coap_pdu_code_t answer = coap_pdu_get_code(response);
         engine_log(e, LOG_DEBUG, "server %u: %s /%.*s (message %d): %s", s->short_id,
-                   method_name(coap_pdu_get_code(request)), path ? (int)path->length : 0,
+                   coap_msg_method_str(coap_pdu_get_code(request)), path ? (int)path->length : 0,
                    path ? (const char *)path->s : "", coap_pdu_get_mid(request),
                    answer ? coap_msg_code_str(answer, code) : "answered later");
         coap_delete_string(path);

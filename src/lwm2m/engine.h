@@ -31,8 +31,8 @@ typedef struct lwm2m_engine_config {
         const char *lwm2m_version; /* "1.0", "1.1" or "1.2": the highest to offer */
         lwm2m_log_fn log;
         void *log_userdata;
-        /* The least urgent priority `log` takes: one debug line per server request is only
-         * formatted when this is LOG_DEBUG (0 means LOG_INFO). */
+        /* The least urgent priority `log` takes: the debug line for each server request is
+         * only built (a path copy, a format) when this is LOG_DEBUG. */
         int log_max_priority;
         /* Told whenever a server's state, registration or last error changes. */
         void (*server_changed)(void *userdata, uint16_t short_id);

@@ -1189,6 +1189,8 @@ static void test_held_instance_outlives_its_creator(void **state)
         assert_string_equal(ex.path, TEMP_PATH);
         assert_int_equal(ex.resource, 5605);
         assert_string_equal(ex.arguments, "0='now'");
+        /* With -v, each server request is one line of the log. */
+        assert_true(fixture_log_contains(&e->f, "server 1: POST /3303/0/5605 (message "));
         if (getenv("DUMPLOG"))
                 fixture_print_log(&e->f, 20000);
 

@@ -396,9 +396,13 @@ static void keep_trace(coap_log_t level, const char *message)
         trace.at_ms[i] = now_ms();
 }
 
-static void print_trace(const char *why)
+/* Prints the ring when `s` keeps one (trace_timeouts without verbose). */
+static void trace_timeout(const ts_server *s, const char *path, const char *what)
 {
-        fprintf(stderr, "---- test server: %s; libcoap's last lines ----\n", why);
+        if (!s->cfg.trace_timeouts || s->cfg.verbose)
+                return;
+        fprintf(stderr, "---- test server: %s: %s (at %" PRId64 "); libcoap's last lines ----\n",
+                path, what, now_ms());
         unsigned n = trace.next < TRACE_LINES ? trace.next : TRACE_LINES;
         for (unsigned k = trace.next - n; k != trace.next; k++)
                 fprintf(stderr, "%" PRId64 " %s\n", trace.at_ms[k % TRACE_LINES],
@@ -668,20 +672,14 @@ int ts_request(ts_server *s, coap_pdu_code_t method, const char *path, int conte
                 int64_t left = end - now_ms();
                 if (left <= 0) {
                         p->used = false;
-                        if (s->cfg.trace_timeouts && !s->cfg.verbose) {
-                                char why[128];
-                                snprintf(why, sizeof(why),
-                                         "no answer to %s in %d ms (now %" PRId64 ")", path,
-                                         timeout_ms, now_ms());
-                                print_trace(why);
-                        }
+                        trace_timeout(s, path, "no answer in time");
                         return -ETIMEDOUT;
                 }
                 coap_io_process(s->ctx, (uint32_t)(left < 100 ? left : 100));
         }
         int err = p->error;
-        if (err == -ETIMEDOUT && s->cfg.trace_timeouts && !s->cfg.verbose)
-                print_trace("libcoap gave up on a request");
+        if (err == -ETIMEDOUT)
+                trace_timeout(s, path, "libcoap gave up retransmitting");
         if (err == 0) {
                 *out = p->response;
                 p->response = (ts_response){.content_format = -1, .observe = -1};
