@@ -51,6 +51,8 @@ void config_init(config *c)
 {
         *c = (config){0};
         snprintf(c->lwm2m_version, sizeof(c->lwm2m_version), "1.1");
+        c->max_value_size = CONFIG_DEFAULT_MAX_VALUE_SIZE;
+        c->max_instances_per_caller = CONFIG_DEFAULT_MAX_INSTANCES_PER_CALLER;
 }
 
 static void server_free(config_server *s)
@@ -76,6 +78,7 @@ void config_free(config *c)
         free(c->objects_dirs);
         free(c->state_dir);
         free(c->bus);
+        free(c->admin_group);
         config_device *d = &c->device;
         free(d->manufacturer);
         free(d->model);

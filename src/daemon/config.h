@@ -14,6 +14,11 @@ typedef enum config_security_mode {
         CONFIG_SECURITY_NOSEC = 3,
 } config_security_mode;
 
+/* A String or Opaque value a local caller may store, and the instances one D-Bus
+ * connection may own or hold. */
+#define CONFIG_DEFAULT_MAX_VALUE_SIZE           65536u
+#define CONFIG_DEFAULT_MAX_INSTANCES_PER_CALLER 1024u
+
 typedef struct config_server {
         char *section; /* "server NAME" as written, for messages */
         unsigned line; /* where the section starts */
@@ -57,6 +62,12 @@ typedef struct config {
         size_t n_objects_dirs;
         char *state_dir;
         char *bus; /* "system", "user" or a D-Bus address */
+        /* Limits on what local D-Bus callers can make the daemon hold ([lwm2md] keys
+         * max-value-size, max-instances-per-caller) and who may administer it (admin-group:
+         * besides root, may execute Device resources and write Security/Server objects). */
+        size_t max_value_size;
+        unsigned max_instances_per_caller;
+        char *admin_group; /* NULL: root only */
         config_device device;
         config_server *servers;
         size_t n_servers;
