@@ -43,7 +43,6 @@ typedef enum consent_state {
 typedef struct dm_request {
         lwm2m_engine *e;
         server *s;
-        coap_resource_t *resource;
         coap_session_t *session;
         const coap_pdu_t *pdu;
         const coap_string_t *query;
@@ -74,24 +73,18 @@ static void respond_error(dm_request *r, int error, bool encoding, const char *w
         respond(r, code);
 }
 
-static void release_payload(coap_session_t *session, void *data)
-{
-        free(data);
-}
-
-static void respond_payload(dm_request *r, coap_pdu_code_t code, uint16_t format, lwm2m_buf *buf)
+/* The body is copied into the response (block.h's ownership rule): `buf` stays ours. */
+static void respond_payload(dm_request *r, coap_pdu_code_t code, uint16_t format,
+                            const lwm2m_buf *buf)
 {
         coap_pdu_set_code(r->response, code);
-        /* libcoap leaves out Content-Format 0 (text/plain); LwM2M servers want it said. */
-        if (format == LWM2M_FORMAT_TEXT)
-                coap_add_option(r->response, COAP_OPTION_CONTENT_FORMAT, 0, NULL);
-        size_t len = 0;
-        uint8_t *data = lwm2m_buf_steal(buf, &len);
-        /* libcoap keeps the body for block-wise transfers and frees it with us. */
-        if (!coap_add_data_large_response(r->resource, r->session, r->pdu, r->response, r->query,
-                                          format, -1, 0, len, data ? data : (uint8_t *)"",
-                                          data ? release_payload : NULL, data)) {
-                free(data);
+        int err = block_respond(r->session, r->pdu, r->response, format, buf->data, buf->len);
+        if (err == -ERANGE || err == -EBADMSG) {
+                engine_log(r->e, LOG_INFO, "server %u: %s", r->s->short_id,
+                           err == -ERANGE ? "Block2 asks for a block past the end"
+                                          : "malformed Block2 option");
+                coap_pdu_set_code(r->response, COAP_RESPONSE_CODE_BAD_OPTION);
+        } else if (err < 0) {
                 coap_pdu_set_code(r->response, COAP_RESPONSE_CODE_INTERNAL_ERROR);
         }
 }
@@ -284,15 +277,29 @@ uint64_t dm_run_timers(lwm2m_engine *e, uint64_t now)
         return next;
 }
 
+static void pending_cancel(dm_pending *p)
+{
+        if (!p->done)
+                for (size_t i = 0; i < p->n_asked; i++)
+                        if (p->asked[i]->ops->cancel)
+                                p->asked[i]->ops->cancel(p->asked[i]->userdata, p);
+        pending_free(p);
+}
+
 void dm_cancel_all(lwm2m_engine *e)
 {
-        while (e->pending) {
-                dm_pending *p = e->pending;
-                if (!p->done)
-                        for (size_t i = 0; i < p->n_asked; i++)
-                                if (p->asked[i]->ops->cancel)
-                                        p->asked[i]->ops->cancel(p->asked[i]->userdata, p);
-                pending_free(p);
+        while (e->pending)
+                pending_cancel(e->pending);
+}
+
+void dm_cancel_session(lwm2m_engine *e, coap_session_t *session)
+{
+        dm_pending *p = e->pending;
+        while (p) {
+                dm_pending *following = p->next;
+                if (p->session == session)
+                        pending_cancel(p);
+                p = following;
         }
 }
 
@@ -1136,27 +1143,23 @@ static bool has_query(const coap_pdu_t *pdu)
         return coap_check_option(pdu, COAP_OPTION_URI_QUERY, &it) != NULL;
 }
 
-void dm_handle_request(lwm2m_engine *e, server *s, coap_resource_t *resource,
-                       const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response)
+void dm_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
+                       const coap_string_t *query, const uint8_t *body, size_t body_len,
+                       coap_pdu_t *response)
 {
         dm_request r = {
                 .e = e,
                 .s = s,
-                .resource = resource,
-                .session = coap_session_get_app_data(s->session) == s ? s->session : NULL,
+                .session = s->session,
                 .pdu = request,
                 .query = query,
                 .response = response,
                 .accept = coap_msg_uint_option(request, COAP_OPTION_ACCEPT),
                 .content_format = coap_msg_uint_option(request, COAP_OPTION_CONTENT_FORMAT),
+                .payload = body,
+                .payload_len = body_len,
         };
-        r.session = s->session;
         r.pending = pending_find(e, r.session, coap_pdu_get_token(request));
-        size_t offset = 0, total = 0;
-        if (!coap_get_data_large(request, &r.payload_len, &r.payload, &offset, &total)) {
-                r.payload = NULL;
-                r.payload_len = 0;
-        }
 
         int err = coap_msg_lwm2m_path(request, &r.path);
         if (err < 0) {

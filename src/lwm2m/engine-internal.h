@@ -6,7 +6,9 @@
 
 #include "../model/attributes.h"
 #include "../util/buf.h"
+#include "block.h"
 #include "engine.h"
+#include "retry.h"
 
 /* What the one in-flight registration-interface request of a server is. */
 typedef enum reg_request {
@@ -15,6 +17,10 @@ typedef enum reg_request {
         REG_UPDATE,
         REG_DEREGISTER,
 } reg_request;
+
+/* How long a DTLS handshake may take before it is given up and diagnosed: three
+ * flights at GnuTLS's 1 s, 2 s and 4 s retransmission timers. */
+#define DTLS_HANDSHAKE_TIMEOUT_MS 7000u
 
 typedef struct server {
         lwm2m_engine *e;
@@ -39,8 +45,22 @@ typedef struct server {
         uint64_t next_update_ms;      /* registered: when the next Update is due */
         uint64_t retry_at_ms;         /* backoff/disabled: when to try again */
         uint64_t registered_until_ms; /* when the server will drop us */
+        uint64_t update_retry_at_ms;  /* registered: no Update before this (back-off) */
         unsigned attempts;            /* failures since the last success */
         bool security_checked;        /* the handshake verified what the Security object pins */
+        bool secure;                  /* the session is DTLS */
+        bool dtls_connected;          /* its handshake completed */
+        uint64_t handshake_deadline_ms;
+
+        /* The body of the Register or Update in flight, sent in Block1 slices when
+         * it does not fit one datagram. */
+        lwm2m_buf out_body;
+        bool out_params; /* the Update in flight carries lt= and b= */
+        unsigned out_num;
+        unsigned out_szx;
+
+        block_rx *block_rx;   /* request bodies from this server, half received */
+        block_rx *last_fetch; /* the body of its last FETCH (see block.c) */
 } server;
 
 struct lwm2m_engine {
@@ -55,6 +75,10 @@ struct lwm2m_engine {
         lwm2m_attributes *attrs;
         lwm2m_owner server_owner;   /* the engine stands behind /1 instances */
         struct dm_pending *pending; /* requests waiting for owners */
+        /* Sessions given up, released after libcoap's processing returns: never from
+         * inside its callbacks, which may still use them (see engine_retire_session). */
+        coap_session_t **retired;
+        size_t n_retired;
         bool shutting_down;
         uint64_t shutdown_deadline_ms;
         uint64_t now_ms;
@@ -64,19 +88,35 @@ void engine_log(lwm2m_engine *e, int priority, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 uint64_t engine_now_ms(void);
 server *engine_server_by_session(lwm2m_engine *e, coap_session_t *session);
+/* Gives a session up: it no longer belongs to a server, requests waiting on owners for
+ * it are cancelled, and it is disconnected and released (its socket closed, its
+ * queued messages dropped) once libcoap's processing has returned. */
+void engine_retire_session(lwm2m_engine *e, coap_session_t *session);
+
+/* Answers one request from server `s`: its body reassembled from Block1 slices
+ * first, then the operation (dm.c). The request handler, and the fuzz target's entry. */
+void engine_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
+                           const coap_string_t *query, coap_pdu_t *response);
 
 /* security.c: opens a client session to the server its Security instance names. */
 int security_open_session(lwm2m_engine *e, server *s);
+/* security.c: why a DTLS handshake with the server did not complete, as far as the
+ * messages it got tell (no answer at all, or an answer that refused our credentials). */
+void security_diagnose_handshake(server *s, char *why, size_t size);
 
-/* dm.c: answers one request from a server (libcoap calls again with the same
- * request once an owner's asynchronous answer is in). */
-void dm_handle_request(lwm2m_engine *e, server *s, coap_resource_t *resource,
-                       const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response);
+/* dm.c: answers one request from a server, whose whole body (reassembled from
+ * blocks) is `body` (libcoap calls again with the same request once an owner's
+ * asynchronous answer is in). */
+void dm_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
+                       const coap_string_t *query, const uint8_t *body, size_t body_len,
+                       coap_pdu_t *response);
 /* dm.c: gives up on owner answers that are overdue; returns the next deadline
  * (UINT64_MAX for none). */
 uint64_t dm_run_timers(lwm2m_engine *e, uint64_t now);
 /* dm.c: cancels every request still waiting for an owner (shutdown). */
 void dm_cancel_all(lwm2m_engine *e);
+/* dm.c: cancels the requests that came on `session` and still wait for an owner. */
+void dm_cancel_session(lwm2m_engine *e, coap_session_t *session);
 
 /* How long an owner (a D-Bus provider) may take to answer before the server
  * gets 5.00; well inside the server's own exchange lifetime. */

@@ -125,39 +125,75 @@ static void load_server_params(server *s)
                          : "U");
 }
 
+void engine_retire_session(lwm2m_engine *e, coap_session_t *session)
+{
+        coap_session_set_app_data(session, NULL);
+        dm_cancel_session(e, session);
+        coap_session_t **more = reallocarray(e->retired, e->n_retired + 1, sizeof(*more));
+        if (!more) {
+                /* Cannot wait: libcoap frees it once its queued messages are done. */
+                coap_session_release(session);
+                return;
+        }
+        e->retired = more;
+        e->retired[e->n_retired++] = session;
+}
+
+/* Outside libcoap's callbacks: drop what is queued on each retired session (which
+ * holds references to it), so that the release frees it and closes its socket. */
+static void release_retired_sessions(lwm2m_engine *e)
+{
+        for (size_t i = 0; i < e->n_retired; i++) {
+                coap_session_disconnected(e->retired[i], COAP_NACK_NOT_DELIVERABLE);
+                coap_session_release(e->retired[i]);
+        }
+        free(e->retired);
+        e->retired = NULL;
+        e->n_retired = 0;
+}
+
 static void release_session(server *s)
 {
         if (s->session) {
-                coap_session_set_app_data(s->session, NULL);
-                coap_session_release(s->session);
+                engine_retire_session(s->e, s->session);
                 s->session = NULL;
         }
         s->in_flight = REG_NONE;
+        s->dtls_connected = false;
+        s->handshake_deadline_ms = 0;
+        lwm2m_buf_free(&s->out_body);
+        block_forget_all(s);
+}
+
+/* The Server object's Communication Retry Timer and Sequence Delay Timer. */
+static retry_policy server_retry_policy(server *s)
+{
+        return (retry_policy){
+                .first_ms = server_uint(s->e, s->server_iid, SRV_RETRY_TIMER,
+                                        RETRY_BASE_MS / 1000) *
+                            1000,
+                .max_ms = server_uint(s->e, s->server_iid, SRV_SEQUENCE_DELAY,
+                                      RETRY_MAX_MS / 1000) *
+                          1000,
+        };
+}
+
+/* Counts a failure and says how long to wait before the next try. */
+static uint64_t next_retry_delay(server *s)
+{
+        retry_policy p = server_retry_policy(s);
+        return retry_delay_ms(&p, ++s->attempts, arc4random());
 }
 
 static void schedule_retry(server *s, const char *why)
 {
         lwm2m_engine *e = s->e;
-        uint64_t base = server_uint(e, s->server_iid, SRV_RETRY_TIMER, RETRY_BASE_MS / 1000) * 1000;
-        uint64_t cap =
-                server_uint(e, s->server_iid, SRV_SEQUENCE_DELAY, RETRY_MAX_MS / 1000) * 1000;
-        if (base == 0)
-                base = 1000;
-        if (cap < base)
-                cap = base;
-        uint64_t delay = base;
-        for (unsigned i = 0; i < s->attempts && delay < cap; i++)
-                delay *= 2;
-        if (delay > cap)
-                delay = cap;
-        /* ±25 % jitter, so that a fleet does not come back in lockstep. */
-        delay = delay * 3 / 4 + arc4random_uniform((uint32_t)(delay / 2 + 1));
-        s->attempts++;
+        uint64_t delay = next_retry_delay(s);
         s->retry_at_ms = engine_now_ms() + delay;
         if (why)
                 snprintf(s->last_error, sizeof(s->last_error), "%s", why);
-        engine_log(e, LOG_WARNING, "server %u (%s): %s; next try in %.1f s", s->short_id, s->uri,
-                   s->last_error, (double)delay / 1000.0);
+        engine_log(e, LOG_WARNING, "server %u (%s): %s; attempt %u failed, next try in %.1f s",
+                   s->short_id, s->uri, s->last_error, s->attempts, (double)delay / 1000.0);
         release_session(s);
         s->location[0] = 0;
         set_state(s, LWM2M_SERVER_BACKOFF);
@@ -214,9 +250,47 @@ static int build_register_payload(server *s, lwm2m_buf *out)
 
 /* ---- registration interface requests ---- */
 
-static int send_registration_request(server *s, reg_request kind)
+/* The options of a registration-interface request: the same on every slice. */
+static int registration_options(server *s, reg_request kind, bool with_body,
+                                coap_optlist_t **opts)
 {
         lwm2m_engine *e = s->e;
+        char q[300];
+        int r = 0;
+        bool queue = strchr(s->binding, 'Q') != NULL;
+        bool v10 = strcmp(s->version, "1.0") == 0;
+        if (kind == REG_REGISTER) {
+                r = coap_msg_add_uri_path(opts, "rd");
+                snprintf(q, sizeof(q), "ep=%s", e->endpoint);
+                r = r ?: coap_msg_add_string(opts, COAP_OPTION_URI_QUERY, q);
+                snprintf(q, sizeof(q), "lt=%u", s->lifetime);
+                r = r ?: coap_msg_add_string(opts, COAP_OPTION_URI_QUERY, q);
+                snprintf(q, sizeof(q), "lwm2m=%s", s->version);
+                r = r ?: coap_msg_add_string(opts, COAP_OPTION_URI_QUERY, q);
+        } else {
+                r = coap_msg_add_uri_path(opts, s->location);
+        }
+        if (kind == REG_REGISTER || (kind == REG_UPDATE && s->out_params)) {
+                if (kind == REG_UPDATE) {
+                        snprintf(q, sizeof(q), "lt=%u", s->lifetime);
+                        r = r ?: coap_msg_add_string(opts, COAP_OPTION_URI_QUERY, q);
+                }
+                /* 1.0 spells queue mode as binding UQ; 1.1 as b=U plus a Q flag. */
+                snprintf(q, sizeof(q), "b=%s", v10 ? s->binding : "U");
+                r = r ?: coap_msg_add_string(opts, COAP_OPTION_URI_QUERY, q);
+                if (queue && !v10)
+                        r = r ?: coap_msg_add_string(opts, COAP_OPTION_URI_QUERY, "Q");
+        }
+        if (with_body)
+                r = r ?: coap_msg_add_uint(opts, COAP_OPTION_CONTENT_FORMAT, LWM2M_FORMAT_LINK);
+        return r;
+}
+
+/* Sends slice `num` of the request in flight (the whole of it when it fits one
+ * datagram), under a new token so that a late answer to an earlier slice is not
+ * taken for this one's. */
+static int send_registration_slice(server *s, reg_request kind, unsigned num)
+{
         coap_pdu_code_t code =
                 kind == REG_DEREGISTER ? COAP_REQUEST_CODE_DELETE : COAP_REQUEST_CODE_POST;
         coap_pdu_t *pdu = coap_pdu_init(COAP_MESSAGE_CON, code, coap_new_message_id(s->session),
@@ -226,55 +300,49 @@ static int send_registration_request(server *s, reg_request kind)
         coap_session_new_token(s->session, &s->token_len, s->token);
         coap_add_token(pdu, s->token_len, s->token);
 
+        const lwm2m_buf *body = &s->out_body;
         coap_optlist_t *opts = NULL;
-        _cleanup_(lwm2m_buf_free) lwm2m_buf payload = {0};
-        char q[300];
-        int r = 0;
-        bool queue = strchr(s->binding, 'Q') != NULL;
-        bool v10 = strcmp(s->version, "1.0") == 0;
-        if (kind == REG_REGISTER) {
-                r = coap_msg_add_uri_path(&opts, "rd");
-                snprintf(q, sizeof(q), "ep=%s", e->endpoint);
-                r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, q);
-                snprintf(q, sizeof(q), "lt=%u", s->lifetime);
-                r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, q);
-                snprintf(q, sizeof(q), "lwm2m=%s", s->version);
-                r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, q);
-                /* 1.0 spells queue mode as binding UQ; 1.1 as b=U plus a Q flag. */
-                snprintf(q, sizeof(q), "b=%s", v10 ? s->binding : "U");
-                r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, q);
-                if (queue && !v10)
-                        r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, "Q");
-                r = r ?: build_register_payload(s, &payload);
-        } else {
-                r = coap_msg_add_uri_path(&opts, s->location);
-                if (kind == REG_UPDATE && s->update_params) {
-                        snprintf(q, sizeof(q), "lt=%u", s->lifetime);
-                        r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, q);
-                        snprintf(q, sizeof(q), "b=%s", v10 ? s->binding : "U");
-                        r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, q);
-                        if (queue && !v10)
-                                r = r ?: coap_msg_add_string(&opts, COAP_OPTION_URI_QUERY, "Q");
-                }
-                if (kind == REG_UPDATE && s->update_links)
-                        r = r ?: build_register_payload(s, &payload);
-        }
-        if (payload.len > 0)
-                r = r ?: coap_msg_add_uint(&opts, COAP_OPTION_CONTENT_FORMAT, LWM2M_FORMAT_LINK);
+        int r = registration_options(s, kind, body->len > 0, &opts);
         if (r < 0 || !coap_add_optlist_pdu(pdu, &opts)) {
                 coap_delete_optlist(opts);
                 coap_delete_pdu(pdu);
                 return r < 0 ? r : -ENOMEM;
         }
         coap_delete_optlist(opts);
-        if (payload.len > 0 &&
-            !coap_add_data_large_request(s->session, pdu, payload.len, payload.data, NULL, NULL)) {
+        if (body->len > ((size_t)1 << (s->out_szx + 4)) || num > 0)
+                r = block_add_request_slice(pdu, body->data, body->len, num, s->out_szx);
+        else if (body->len > 0 && !coap_add_data(pdu, body->len, body->data))
+                r = -ENOMEM;
+        if (r < 0) {
                 coap_delete_pdu(pdu);
-                return -ENOMEM;
+                return r;
         }
         if (coap_send(s->session, pdu) == COAP_INVALID_MID)
                 return -EIO;
         s->in_flight = kind;
+        s->out_num = num;
+        return 0;
+}
+
+/* Room for the header, the token and the options of a Register besides its body. */
+static size_t registration_overhead(const server *s)
+{
+        return 128 + strlen(s->e->endpoint) + strlen(s->location);
+}
+
+static int send_registration_request(server *s, reg_request kind)
+{
+        lwm2m_buf_free(&s->out_body);
+        s->out_params = kind == REG_UPDATE && s->update_params;
+        int r = 0;
+        if (kind == REG_REGISTER || (kind == REG_UPDATE && s->update_links))
+                r = build_register_payload(s, &s->out_body);
+        if (r < 0)
+                return r;
+        s->out_szx = block_szx_for_session(s->session, registration_overhead(s));
+        r = send_registration_slice(s, kind, 0);
+        if (r < 0)
+                return r;
         /* What changes from now on is news to the server, even if the answer is slow. */
         if (kind == REG_UPDATE || kind == REG_REGISTER) {
                 s->update_links = false;
@@ -282,6 +350,24 @@ static int send_registration_request(server *s, reg_request kind)
                 s->update_wanted = false;
         }
         return 0;
+}
+
+/* 2.31 Continue to a slice: sends the next, in the block size the server asked
+ * for if smaller. Returns false when this answer is no such thing. */
+static bool continue_registration_body(server *s, reg_request kind, const coap_pdu_t *received)
+{
+        unsigned num = 0, szx = 0;
+        bool more = false;
+        if (coap_pdu_get_code(received) != COAP_RESPONSE_CODE_CONTINUE || s->out_body.len == 0)
+                return false;
+        size_t next_offset = ((size_t)s->out_num + 1) << (s->out_szx + 4);
+        if (block_response_block1(received, &num, &more, &szx) < 0 || next_offset >= s->out_body.len)
+                return false;
+        if (szx < s->out_szx)
+                s->out_szx = szx;
+        if (send_registration_slice(s, kind, (unsigned)(next_offset >> (s->out_szx + 4))) < 0)
+                return false;
+        return true;
 }
 
 static void start_register(server *s)
@@ -337,6 +423,7 @@ static void registered(server *s, const coap_pdu_t *response)
         }
         uint64_t now = engine_now_ms();
         s->attempts = 0;
+        s->update_retry_at_ms = 0;
         s->last_error[0] = 0;
         s->next_update_ms = now + update_interval_ms(s->lifetime);
         s->registered_until_ms = now + (uint64_t)s->lifetime * 1000;
@@ -346,12 +433,36 @@ static void registered(server *s, const coap_pdu_t *response)
         server_changed(s);
 }
 
+/* An Update that failed (no answer, ICMP, DTLS, a server error): the registration
+ * stands while the server holds it, and the next Update waits as the back-off policy
+ * says, on a new session (a NAT may have dropped the old path). When the wait would
+ * outlast the registration, register again instead. */
+static void update_failed(server *s, const char *why)
+{
+        uint64_t now = engine_now_ms();
+        uint64_t delay = next_retry_delay(s);
+        snprintf(s->last_error, sizeof(s->last_error), "%s", why);
+        s->update_wanted = true;
+        if (now + delay >= s->registered_until_ms) {
+                schedule_retry(s, why);
+                return;
+        }
+        s->update_retry_at_ms = now + delay;
+        engine_log(s->e, LOG_WARNING, "server %u (%s): %s; attempt %u failed, next try in %.1f s",
+                   s->short_id, s->uri, why, s->attempts, (double)delay / 1000.0);
+        release_session(s);
+        server_changed(s);
+}
+
 static void handle_registration_response(server *s, const coap_pdu_t *received)
 {
         coap_pdu_code_t code = coap_pdu_get_code(received);
         char cs[8];
         reg_request kind = s->in_flight;
+        if (continue_registration_body(s, kind, received))
+                return;
         s->in_flight = REG_NONE;
+        lwm2m_buf_free(&s->out_body);
         coap_msg_code_str(code, cs);
 
         if (kind == REG_REGISTER) {
@@ -375,6 +486,7 @@ static void handle_registration_response(server *s, const coap_pdu_t *received)
                 if (code == COAP_RESPONSE_CODE_CHANGED) {
                         uint64_t now = engine_now_ms();
                         s->attempts = 0;
+                        s->update_retry_at_ms = 0;
                         s->next_update_ms = now + update_interval_ms(s->lifetime);
                         s->registered_until_ms = now + (uint64_t)s->lifetime * 1000;
                         engine_log(s->e, LOG_INFO, "server %u: registration updated", s->short_id);
@@ -382,7 +494,7 @@ static void handle_registration_response(server *s, const coap_pdu_t *received)
                                 s->last_error[0] = 0;
                                 server_changed(s);
                         }
-                } else if (code == COAP_RESPONSE_CODE_NOT_FOUND || COAP_RESPONSE_CLASS(code) == 4) {
+                } else if (COAP_RESPONSE_CLASS(code) == 4) {
                         /* The server lost (or refuses) our registration: register anew. */
                         engine_log(s->e, LOG_NOTICE,
                                    "server %u: Update answered %s; registering again", s->short_id,
@@ -391,12 +503,10 @@ static void handle_registration_response(server *s, const coap_pdu_t *received)
                         s->location[0] = 0;
                         start_register(s);
                 } else {
-                        /* A server-side error: keep the registration and try again soon. */
-                        snprintf(s->last_error, sizeof(s->last_error), "Update answered %s", cs);
-                        engine_log(s->e, LOG_WARNING, "server %u: %s; retrying in %u s",
-                                   s->short_id, s->last_error, RETRY_BASE_MS / 1000);
-                        s->next_update_ms = engine_now_ms() + RETRY_BASE_MS;
-                        server_changed(s);
+                        /* A server-side error: keep the registration and try again later. */
+                        char why[64];
+                        snprintf(why, sizeof(why), "Update answered %s", cs);
+                        update_failed(s, why);
                 }
         } else if (kind == REG_DEREGISTER) {
                 engine_log(s->e, LOG_INFO, "server %u: de-registered (%s)", s->short_id, cs);
@@ -407,35 +517,43 @@ static void handle_registration_response(server *s, const coap_pdu_t *received)
         }
 }
 
-static void handle_registration_failure(server *s, coap_nack_reason_t reason)
+static const char *nack_reason_text(coap_nack_reason_t reason)
+{
+        switch (reason) {
+        case COAP_NACK_RST:
+                return "the server reset the exchange";
+        case COAP_NACK_TLS_FAILED:
+                return "the DTLS session failed";
+        case COAP_NACK_TOO_MANY_RETRIES:
+                return "no answer from the server";
+        case COAP_NACK_ICMP_ISSUE:
+                return "the server's port is unreachable (ICMP)";
+        default:
+                return "the request could not be delivered";
+        }
+}
+
+/* The request in flight failed; `what` says why. */
+static void handle_registration_failure(server *s, const char *what, bool server_lost_us)
 {
         reg_request kind = s->in_flight;
         s->in_flight = REG_NONE;
-        const char *what = reason == COAP_NACK_RST ? "the server reset the exchange"
-                           : reason == COAP_NACK_TLS_FAILED
-                                   ? "the DTLS handshake failed (wrong key or certificate?)"
-                           : reason == COAP_NACK_TOO_MANY_RETRIES
-                                   ? "no answer from the server"
-                                   : "the request could not be delivered";
-        char why[128];
+        lwm2m_buf_free(&s->out_body);
+        char why[sizeof(s->last_error)];
         if (kind == REG_REGISTER) {
                 snprintf(why, sizeof(why), "Register failed: %s", what);
                 schedule_retry(s, why);
         } else if (kind == REG_UPDATE) {
-                /* One lost Update is no reason to drop the registration: retry while
-                 * the server still holds it, then start over (with a new handshake). */
-                uint64_t now = engine_now_ms();
-                snprintf(s->last_error, sizeof(s->last_error), "Update failed: %s", what);
-                engine_log(s->e, LOG_WARNING, "server %u: %s", s->short_id, s->last_error);
-                s->update_wanted = true;
-                if (reason == COAP_NACK_RST || reason == COAP_NACK_TLS_FAILED ||
-                    now + RETRY_BASE_MS >= s->registered_until_ms) {
+                snprintf(why, sizeof(why), "Update failed: %s", what);
+                if (server_lost_us) {
+                        /* A reset: the server has no state for this exchange; register anew. */
+                        snprintf(s->last_error, sizeof(s->last_error), "%s", why);
+                        engine_log(s->e, LOG_NOTICE, "server %u: %s; registering again",
+                                   s->short_id, why);
                         start_register(s);
                 } else {
-                        s->next_update_ms = now + RETRY_BASE_MS;
-                        release_session(s); /* the next Update re-handshakes: NAT rebinding */
+                        update_failed(s, why);
                 }
-                server_changed(s);
         } else if (kind == REG_DEREGISTER) {
                 engine_log(s->e, LOG_WARNING, "server %u: De-register got no answer (%s)",
                            s->short_id, what);
@@ -471,7 +589,7 @@ static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
         server *s = engine_server_by_session(e, session);
         if (!s || !sent || !token_matches(s, sent))
                 return;
-        handle_registration_failure(s, reason);
+        handle_registration_failure(s, nack_reason_text(reason), reason == COAP_NACK_RST);
 }
 
 static int on_event(coap_session_t *session, const coap_event_t event)
@@ -487,6 +605,7 @@ static int on_event(coap_session_t *session, const coap_event_t event)
                                  s->uri);
                 engine_log(e, LOG_ERR, "server %u: %s", s->short_id, s->last_error);
         } else if (event == COAP_EVENT_DTLS_CONNECTED) {
+                s->dtls_connected = true;
                 engine_log(e, LOG_INFO, "server %u: DTLS session with %s established", s->short_id,
                            s->uri);
         }
@@ -507,6 +626,21 @@ static void log_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
         coap_delete_string(path);
 }
 
+void engine_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
+                           const coap_string_t *query, coap_pdu_t *response)
+{
+        const uint8_t *body = NULL;
+        size_t body_len = 0;
+        block_rx *transfer = NULL;
+        size_t max_body = e->cfg.max_request_body ? e->cfg.max_request_body
+                                                  : BLOCK_DEFAULT_MAX_BODY;
+        if (block_request_body(s, request, response, max_body, &body, &body_len, &transfer) ==
+            BLOCK_BODY_READY) {
+                dm_handle_request(e, s, request, query, body, body_len, response);
+                block_request_done(s, transfer, response);
+        }
+}
+
 static void on_request(coap_resource_t *resource, coap_session_t *session,
                        const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response)
 {
@@ -516,7 +650,7 @@ static void on_request(coap_resource_t *resource, coap_session_t *session,
                 coap_pdu_set_code(response, COAP_RESPONSE_CODE_UNAUTHORIZED);
                 return;
         }
-        dm_handle_request(e, s, resource, request, query, response);
+        engine_handle_request(e, s, request, query, response);
         if (e->cfg.log && e->cfg.log_max_priority >= LOG_DEBUG)
                 log_request(e, s, request, response);
 }
@@ -653,8 +787,9 @@ lwm2m_engine *lwm2m_engine_new(lwm2m_tree *tree, const lwm2m_engine_config *cfg)
         if (!e->endpoint || !e->attrs || !e->ctx)
                 goto fail;
         coap_set_app_data(e->ctx, e);
-        /* Let libcoap reassemble block-wise transfers both ways. */
-        coap_context_set_block_mode(e->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+        /* Block-wise transfers are block.c's: libcoap 4.3.1 keeps one Block1
+         * reassembly for all paths and dereferences NULL on stale state. */
+        coap_context_set_block_mode(e->ctx, 0);
         coap_register_response_handler(e->ctx, on_response);
         coap_register_nack_handler(e->ctx, on_nack);
         coap_register_event_handler(e->ctx, on_event);
@@ -686,9 +821,11 @@ void lwm2m_engine_free(lwm2m_engine *e)
         dm_cancel_all(e);
         for (size_t i = 0; i < e->n_servers; i++) {
                 release_session(&e->servers[i]);
+                lwm2m_buf_free(&e->servers[i].out_body);
                 if (lwm2m_tree_get_owner(e->tree, 1, e->servers[i].server_iid) == &e->server_owner)
                         lwm2m_tree_set_owner(e->tree, 1, e->servers[i].server_iid, NULL);
         }
+        release_retired_sessions(e);
         free(e->servers);
         if (e->ctx)
                 coap_free_context(e->ctx);
@@ -770,8 +907,31 @@ void lwm2m_engine_request_update(lwm2m_engine *e, uint16_t short_id)
                         e->servers[i].update_wanted = true;
 }
 
+/* A DTLS handshake that has not completed in time is given up here rather than
+ * after libcoap's own 31 s, with the reason as far as it can be told. */
+static bool handshake_overdue(server *s, uint64_t now)
+{
+        if (!s->session || !s->secure || s->dtls_connected || s->handshake_deadline_ms == 0 ||
+            now < s->handshake_deadline_ms)
+                return false;
+        char why[200];
+        security_diagnose_handshake(s, why, sizeof(why));
+        engine_log(s->e, LOG_ERR, "server %u: DTLS handshake with %s failed: %s", s->short_id,
+                   s->uri, why);
+        char what[sizeof(why) + 32];
+        snprintf(what, sizeof(what), "DTLS handshake failed: %s", why);
+        if (s->in_flight != REG_NONE)
+                handle_registration_failure(s, what, false);
+        else
+                release_session(s);
+        return true;
+}
+
 static void run_server_timers(server *s, uint64_t now)
 {
+        block_run_timers(s, now);
+        if (handshake_overdue(s, now))
+                return;
         switch (s->state) {
         case LWM2M_SERVER_BACKOFF:
         case LWM2M_SERVER_DISABLED:
@@ -790,7 +950,7 @@ static void run_server_timers(server *s, uint64_t now)
                         start_register(s);
                         break;
                 }
-                if (s->in_flight != REG_NONE)
+                if (s->in_flight != REG_NONE || now < s->update_retry_at_ms)
                         break;
                 if (s->update_wanted || now >= s->next_update_ms) {
                         if (!s->session && security_open_session(s->e, s) < 0) {
@@ -798,7 +958,7 @@ static void run_server_timers(server *s, uint64_t now)
                                 break;
                         }
                         if (send_registration_request(s, REG_UPDATE) < 0)
-                                s->next_update_ms = now + RETRY_BASE_MS;
+                                update_failed(s, "cannot send the Update request");
                 }
                 break;
         default:
@@ -806,27 +966,37 @@ static void run_server_timers(server *s, uint64_t now)
         }
 }
 
-static uint64_t server_deadline(const server *s)
+static uint64_t min_u64(uint64_t a, uint64_t b)
 {
+        return a < b ? a : b;
+}
+
+static uint64_t server_deadline(server *s, uint64_t now)
+{
+        uint64_t next = block_run_timers(s, now);
+        if (s->session && s->secure && !s->dtls_connected && s->handshake_deadline_ms)
+                next = min_u64(next, s->handshake_deadline_ms);
         switch (s->state) {
         case LWM2M_SERVER_BACKOFF:
         case LWM2M_SERVER_DISABLED:
-                return s->retry_at_ms;
-        case LWM2M_SERVER_REGISTERED:
+                return min_u64(next, s->retry_at_ms);
+        case LWM2M_SERVER_REGISTERED: {
                 if (s->in_flight != REG_NONE)
-                        return s->registered_until_ms;
-                if (s->update_wanted)
-                        return 0;
-                return s->next_update_ms < s->registered_until_ms ? s->next_update_ms
-                                                                  : s->registered_until_ms;
+                        return min_u64(next, s->registered_until_ms);
+                uint64_t due = s->update_wanted ? 0 : s->next_update_ms;
+                if (due < s->update_retry_at_ms)
+                        due = s->update_retry_at_ms;
+                return min_u64(next, min_u64(due, s->registered_until_ms));
+        }
         default:
-                return UINT64_MAX;
+                return next;
         }
 }
 
 int64_t lwm2m_engine_process(lwm2m_engine *e)
 {
         coap_io_process(e->ctx, COAP_IO_NO_WAIT);
+        release_retired_sessions(e);
         uint64_t now = engine_now_ms();
         for (size_t i = 0; i < e->n_servers; i++)
                 run_server_timers(&e->servers[i], now);
@@ -842,11 +1012,10 @@ int64_t lwm2m_engine_process(lwm2m_engine *e)
 
         /* Owners that have not answered in time: the server gets 5.00. */
         uint64_t next = dm_run_timers(e, now);
-        for (size_t i = 0; i < e->n_servers; i++) {
-                uint64_t d = server_deadline(&e->servers[i]);
-                if (d < next)
-                        next = d;
-        }
+        /* Sessions given up by the timers above go now, not at the next wake-up. */
+        release_retired_sessions(e);
+        for (size_t i = 0; i < e->n_servers; i++)
+                next = min_u64(next, server_deadline(&e->servers[i], now));
         if (e->shutting_down && !lwm2m_engine_finished(e) && e->shutdown_deadline_ms < next)
                 next = e->shutdown_deadline_ms;
         /* libcoap's own timers (retransmissions); 0 means it has none. */

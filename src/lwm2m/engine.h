@@ -37,6 +37,8 @@ typedef struct lwm2m_engine_config {
         /* Told whenever a server's state, registration or last error changes. */
         void (*server_changed)(void *userdata, uint16_t short_id);
         void *userdata;
+        /* The largest request body a server may send (block-wise); 0: 4 MiB. */
+        size_t max_request_body;
 } lwm2m_engine_config;
 
 typedef struct lwm2m_server_info {

@@ -358,5 +358,40 @@ int security_open_session(lwm2m_engine *e, server *s)
                 return -EIO;
         }
         coap_session_set_app_data(s->session, s);
+        s->secure = secure;
+        s->dtls_connected = false;
+        s->handshake_deadline_ms = secure ? engine_now_ms() + DTLS_HANDSHAKE_TIMEOUT_MS : 0;
         return 0;
+}
+
+void security_diagnose_handshake(server *s, char *why, size_t size)
+{
+        gnutls_session_t tls = s->session ? gnutls_of(s->session) : NULL;
+        int64_t mode = security_mode(s->e, s);
+        /* The last handshake message the server sent us tells how far it got. */
+        switch (tls ? gnutls_handshake_get_last_in(tls) : GNUTLS_HANDSHAKE_HELLO_REQUEST) {
+        case GNUTLS_HANDSHAKE_SERVER_HELLO:
+        case GNUTLS_HANDSHAKE_SERVER_KEY_EXCHANGE:
+        case GNUTLS_HANDSHAKE_CERTIFICATE_PKT:
+        case GNUTLS_HANDSHAKE_CERTIFICATE_REQUEST:
+        case GNUTLS_HANDSHAKE_SERVER_HELLO_DONE:
+                snprintf(why, size,
+                         mode == MODE_PSK
+                                 ? "the server answered but did not accept our Finished: wrong "
+                                   "PSK identity or key"
+                                 : "the server answered but did not accept the handshake: our "
+                                   "certificate or key is not the one it expects");
+                break;
+        case GNUTLS_HANDSHAKE_HELLO_VERIFY_REQUEST:
+                snprintf(why, size,
+                         "the server sent a cookie but no answer to our second hello (lossy path "
+                         "or overloaded server)");
+                break;
+        default:
+                snprintf(why, size,
+                         "no DTLS answer within %u s (server down, wrong port, or not a DTLS "
+                         "endpoint)",
+                         DTLS_HANDSHAKE_TIMEOUT_MS / 1000);
+                break;
+        }
 }

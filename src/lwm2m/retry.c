@@ -1,0 +1,20 @@
+/* retry.c - the one back-off policy for every exchange the engine retries with a
+ * server (Register, Update, De-register; later Bootstrap-Request and notifications). */
+#include "retry.h"
+
+uint64_t retry_delay_ms(const retry_policy *p, unsigned failures, uint32_t random)
+{
+        uint64_t first = p->first_ms > RETRY_FLOOR_MS ? p->first_ms : RETRY_FLOOR_MS;
+        uint64_t cap = p->max_ms > first ? p->max_ms : first;
+        if (cap > RETRY_LONGEST_MS)
+                cap = RETRY_LONGEST_MS;
+        if (first > cap)
+                first = cap;
+        uint64_t delay = first;
+        for (unsigned i = 1; i < failures && delay < cap; i++)
+                delay *= 2;
+        if (delay > cap)
+                delay = cap;
+        /* random / 2^32 of a quarter: delay / 4 < 2^32 by RETRY_LONGEST_MS, no overflow. */
+        return delay + (((delay / 4) * (uint64_t)random) >> 32);
+}
