@@ -1,5 +1,6 @@
 /* block.c - block-wise transfers (RFC 7959) done by the engine itself, both ways:
- * request bodies reassembled per server, method and URI; responses and our own bodies cut in slices. */
+ * request bodies reassembled per server, method and URI; responses and our own bodies cut in
+ * slices. */
 #include "block.h"
 
 #include <errno.h>
@@ -169,8 +170,8 @@ static block_step fetch_body(server *s, const coap_pdu_t *request, lwm2m_buf *ur
 static block_step answer(server *s, coap_pdu_t *response, coap_pdu_code_t code, const char *why)
 {
         char cs[8];
-        engine_log(s->e, LOG_INFO, "server %u: block-wise request refused with %s: %s",
-                   s->short_id, coap_msg_code_str(code, cs), why);
+        engine_log(s->e, LOG_INFO, "server %u: block-wise request refused with %s: %s", s->short_id,
+                   coap_msg_code_str(code, cs), why);
         coap_pdu_set_code(response, code);
         return BLOCK_ANSWERED;
 }

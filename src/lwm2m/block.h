@@ -1,5 +1,6 @@
 /* block.h - block-wise transfers (RFC 7959) done by the engine itself, both ways:
- * request bodies reassembled per server, method and URI; responses and our own bodies cut in slices. */
+ * request bodies reassembled per server, method and URI; responses and our own bodies cut in
+ * slices. */
 #pragma once
 
 #include <stdbool.h>

@@ -169,12 +169,12 @@ static void release_session(server *s)
 static retry_policy server_retry_policy(server *s)
 {
         return (retry_policy){
-                .first_ms = server_uint(s->e, s->server_iid, SRV_RETRY_TIMER,
-                                        RETRY_BASE_MS / 1000) *
-                            1000,
-                .max_ms = server_uint(s->e, s->server_iid, SRV_SEQUENCE_DELAY,
-                                      RETRY_MAX_MS / 1000) *
-                          1000,
+                .first_ms =
+                        server_uint(s->e, s->server_iid, SRV_RETRY_TIMER, RETRY_BASE_MS / 1000) *
+                        1000,
+                .max_ms =
+                        server_uint(s->e, s->server_iid, SRV_SEQUENCE_DELAY, RETRY_MAX_MS / 1000) *
+                        1000,
         };
 }
 
@@ -251,8 +251,7 @@ static int build_register_payload(server *s, lwm2m_buf *out)
 /* ---- registration interface requests ---- */
 
 /* The options of a registration-interface request: the same on every slice. */
-static int registration_options(server *s, reg_request kind, bool with_body,
-                                coap_optlist_t **opts)
+static int registration_options(server *s, reg_request kind, bool with_body, coap_optlist_t **opts)
 {
         lwm2m_engine *e = s->e;
         char q[300];
@@ -361,7 +360,8 @@ static bool continue_registration_body(server *s, reg_request kind, const coap_p
         if (coap_pdu_get_code(received) != COAP_RESPONSE_CODE_CONTINUE || s->out_body.len == 0)
                 return false;
         size_t next_offset = ((size_t)s->out_num + 1) << (s->out_szx + 4);
-        if (block_response_block1(received, &num, &more, &szx) < 0 || next_offset >= s->out_body.len)
+        if (block_response_block1(received, &num, &more, &szx) < 0 ||
+            next_offset >= s->out_body.len)
                 return false;
         if (szx < s->out_szx)
                 s->out_szx = szx;
@@ -632,8 +632,8 @@ void engine_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request
         const uint8_t *body = NULL;
         size_t body_len = 0;
         block_rx *transfer = NULL;
-        size_t max_body = e->cfg.max_request_body ? e->cfg.max_request_body
-                                                  : BLOCK_DEFAULT_MAX_BODY;
+        size_t max_body =
+                e->cfg.max_request_body ? e->cfg.max_request_body : BLOCK_DEFAULT_MAX_BODY;
         if (block_request_body(s, request, response, max_body, &body, &body_len, &transfer) ==
             BLOCK_BODY_READY) {
                 dm_handle_request(e, s, request, query, body, body_len, response);

@@ -93,14 +93,12 @@ static void handle_one(const uint8_t *data, size_t len)
         coap_pdu_t *request = coap_pdu_init(0, 0, 0, len);
         if (!request)
                 return;
-        if (!coap_pdu_parse(COAP_PROTO_UDP, data, len, request) ||
-            !COAP_PDU_IS_REQUEST(request)) {
+        if (!coap_pdu_parse(COAP_PROTO_UDP, data, len, request) || !COAP_PDU_IS_REQUEST(request)) {
                 coap_delete_pdu(request);
                 return;
         }
-        coap_pdu_t *response =
-                coap_pdu_init(COAP_MESSAGE_ACK, 0, coap_pdu_get_mid(request),
-                              coap_session_max_pdu_size(s->session));
+        coap_pdu_t *response = coap_pdu_init(COAP_MESSAGE_ACK, 0, coap_pdu_get_mid(request),
+                                             coap_session_max_pdu_size(s->session));
         coap_string_t *query = coap_get_query(request);
         if (response) {
                 coap_bin_const_t token = coap_pdu_get_token(request);

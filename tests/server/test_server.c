@@ -76,14 +76,27 @@ static void copy_response(const coap_pdu_t *pdu, ts_response *out)
         size_t len = 0, offset = 0, total = 0;
         const uint8_t *data = NULL;
 
-        *out = (ts_response){
-                .code = (uint8_t)coap_pdu_get_code(pdu), .content_format = -1, .observe = -1};
+        *out = (ts_response){.code = (uint8_t)coap_pdu_get_code(pdu),
+                             .content_format = -1,
+                             .observe = -1,
+                             .block1 = -1,
+                             .block2 = -1,
+                             .size1 = -1};
         if ((opt = coap_check_option(pdu, COAP_OPTION_CONTENT_FORMAT, &it)))
                 out->content_format =
                         (int)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
         if ((opt = coap_check_option(pdu, COAP_OPTION_OBSERVE, &it)))
                 out->observe =
                         (int)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+        if ((opt = coap_check_option(pdu, COAP_OPTION_BLOCK1, &it)))
+                out->block1 =
+                        (int64_t)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+        if ((opt = coap_check_option(pdu, COAP_OPTION_BLOCK2, &it)))
+                out->block2 =
+                        (int64_t)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+        if ((opt = coap_check_option(pdu, COAP_OPTION_SIZE1, &it)))
+                out->size1 =
+                        (int64_t)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
         size_t loc = 0;
         coap_option_iterator_init(pdu, &it, COAP_OPT_ALL);
         while ((opt = coap_option_next(&it))) {
@@ -607,9 +620,11 @@ static int add_path_and_query(coap_optlist_t **opts, const char *path)
         return 0;
 }
 
-int ts_request(ts_server *s, coap_pdu_code_t method, const char *path, int content_format,
-               int accept, int observe, const void *payload, size_t len, int timeout_ms,
-               ts_response *out)
+/* Sends one request and waits for its answer. `extra` adds uint options; `whole`
+ * puts the payload in this one datagram, where libcoap would otherwise cut it in blocks. */
+static int send_request(ts_server *s, coap_pdu_code_t method, const char *path, int content_format,
+                        int accept, int observe, const ts_option *extra, size_t n_extra, bool whole,
+                        const void *payload, size_t len, int timeout_ms, ts_response *out)
 {
         *out = (ts_response){.content_format = -1, .observe = -1};
         ts_registration *r = s->current;
@@ -658,9 +673,18 @@ int ts_request(ts_server *s, coap_pdu_code_t method, const char *path, int conte
                         &opts, coap_new_optlist(COAP_OPTION_ACCEPT,
                                                 coap_encode_var_safe(ab, 4, (unsigned)accept), ab));
         }
+        for (size_t i = 0; i < n_extra; i++) {
+                uint8_t xb[8];
+                coap_insert_optlist(&opts, coap_new_optlist(extra[i].number,
+                                                            coap_encode_var_safe8(xb, sizeof(xb),
+                                                                                  extra[i].value),
+                                                            xb));
+        }
         coap_add_optlist_pdu(pdu, &opts);
         coap_delete_optlist(opts);
-        if (payload && len > 0)
+        if (payload && len > 0 && whole)
+                coap_add_data(pdu, len, payload);
+        else if (payload && len > 0)
                 coap_add_data_large_request(session, pdu, len, payload, NULL, NULL);
 
         if (coap_send(session, pdu) == COAP_INVALID_MID) {
@@ -687,6 +711,22 @@ int ts_request(ts_server *s, coap_pdu_code_t method, const char *path, int conte
         if (!p->observe)
                 p->used = false;
         return err;
+}
+
+int ts_request(ts_server *s, coap_pdu_code_t method, const char *path, int content_format,
+               int accept, int observe, const void *payload, size_t len, int timeout_ms,
+               ts_response *out)
+{
+        return send_request(s, method, path, content_format, accept, observe, NULL, 0, false,
+                            payload, len, timeout_ms, out);
+}
+
+int ts_request_raw(ts_server *s, coap_pdu_code_t method, const char *path, int content_format,
+                   const ts_option *extra, size_t n_extra, const void *payload, size_t len,
+                   int timeout_ms, ts_response *out)
+{
+        return send_request(s, method, path, content_format, -1, -1, extra, n_extra, true, payload,
+                            len, timeout_ms, out);
 }
 
 int ts_wait_notification(ts_server *s, int timeout_ms, ts_response *out)

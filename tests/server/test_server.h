@@ -53,7 +53,16 @@ typedef struct ts_response {
         uint8_t *payload;
         size_t len;
         char location[64]; /* Location-Path segments joined by '/' ("3303/0"), "" if none */
+        int64_t block1;    /* Block1 and Block2 option values (num << 4 | m << 3 | szx), */
+        int64_t block2;    /* -1 when absent */
+        int64_t size1;     /* Size1, -1 when absent */
 } ts_response;
+
+/* An option with a uint value, for ts_request_raw. */
+typedef struct ts_option {
+        uint16_t number;
+        uint64_t value;
+} ts_option;
 
 typedef struct ts_server ts_server;
 
@@ -91,6 +100,11 @@ void ts_forget(ts_server *s);
 int ts_request(ts_server *s, coap_pdu_code_t method, const char *path, int content_format,
                int accept, int observe, const void *payload, size_t len, int timeout_ms,
                ts_response *out);
+/* As ts_request, with the payload as it is in one datagram (no block-wise cutting by
+ * libcoap) and `extra` options (Block1, Block2, Size1 ...) exactly as given. */
+int ts_request_raw(ts_server *s, coap_pdu_code_t method, const char *path, int content_format,
+                   const ts_option *extra, size_t n_extra, const void *payload, size_t len,
+                   int timeout_ms, ts_response *out);
 /* Waits for the next notification of an observation started by ts_request. */
 int ts_wait_notification(ts_server *s, int timeout_ms, ts_response *out);
 void ts_response_free(ts_response *r);
