@@ -49,7 +49,8 @@ typedef struct server {
         unsigned attempts;            /* failures since the last success */
         bool security_checked;        /* the handshake verified what the Security object pins */
         bool secure;                  /* the session is DTLS */
-        bool dtls_connected;          /* its handshake completed */
+        int session_fd;               /* its socket, for security_drop_stray_datagrams */
+        uint64_t strays;              /* datagrams dropped on it */
         uint64_t handshake_deadline_ms;
 
         /* The body of the Register or Update in flight, sent in Block1 slices when
@@ -100,6 +101,10 @@ void engine_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request
 
 /* security.c: opens a client session to the server its Security instance names. */
 int security_open_session(lwm2m_engine *e, server *s);
+/* security.c: drops what waits on a DTLS session's socket that is not DTLS records
+ * (garbage, stray plaintext), before GnuTLS can take it for the start of a record.
+ * 0, or a negative errno the socket reported (-ECONNREFUSED: ICMP unreachable). */
+int security_drop_stray_datagrams(server *s);
 /* security.c: why a DTLS handshake with the server did not complete, as far as the
  * messages it got tell (no answer at all, or an answer that refused our credentials). */
 void security_diagnose_handshake(server *s, char *why, size_t size);

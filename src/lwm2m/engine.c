@@ -152,6 +152,13 @@ static void release_retired_sessions(lwm2m_engine *e)
         e->n_retired = 0;
 }
 
+/* libcoap 4.3.1 does not report a client's completed handshake as an event. */
+static bool handshake_pending(const server *s)
+{
+        return s->session && s->secure && s->handshake_deadline_ms != 0 &&
+               coap_session_get_state(s->session) != COAP_SESSION_STATE_ESTABLISHED;
+}
+
 static void release_session(server *s)
 {
         if (s->session) {
@@ -159,8 +166,8 @@ static void release_session(server *s)
                 s->session = NULL;
         }
         s->in_flight = REG_NONE;
-        s->dtls_connected = false;
         s->handshake_deadline_ms = 0;
+        s->session_fd = -1;
         lwm2m_buf_free(&s->out_body);
         block_forget_all(s);
 }
@@ -185,10 +192,11 @@ static uint64_t next_retry_delay(server *s)
         return retry_delay_ms(&p, ++s->attempts, arc4random());
 }
 
-static void schedule_retry(server *s, const char *why)
+/* Gives the session up and waits `delay` (counted by next_retry_delay) before
+ * registering again. */
+static void retry_register_after(server *s, const char *why, uint64_t delay)
 {
         lwm2m_engine *e = s->e;
-        uint64_t delay = next_retry_delay(s);
         s->retry_at_ms = engine_now_ms() + delay;
         if (why)
                 snprintf(s->last_error, sizeof(s->last_error), "%s", why);
@@ -198,6 +206,11 @@ static void schedule_retry(server *s, const char *why)
         s->location[0] = 0;
         set_state(s, LWM2M_SERVER_BACKOFF);
         server_changed(s);
+}
+
+static void schedule_retry(server *s, const char *why)
+{
+        retry_register_after(s, why, next_retry_delay(s));
 }
 
 /* ---- the Register payload ---- */
@@ -444,7 +457,7 @@ static void update_failed(server *s, const char *why)
         snprintf(s->last_error, sizeof(s->last_error), "%s", why);
         s->update_wanted = true;
         if (now + delay >= s->registered_until_ms) {
-                schedule_retry(s, why);
+                retry_register_after(s, why, delay);
                 return;
         }
         s->update_retry_at_ms = now + delay;
@@ -589,7 +602,12 @@ static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
         server *s = engine_server_by_session(e, session);
         if (!s || !sent || !token_matches(s, sent))
                 return;
-        handle_registration_failure(s, nack_reason_text(reason), reason == COAP_NACK_RST);
+        const char *what = nack_reason_text(reason);
+        if (reason == COAP_NACK_TLS_FAILED && handshake_pending(s))
+                /* Before our own handshake timeout: the server sent an alert. */
+                what = "the DTLS handshake failed: the server refused it (wrong PSK identity or "
+                       "key, or a certificate it does not accept)";
+        handle_registration_failure(s, what, reason == COAP_NACK_RST);
 }
 
 static int on_event(coap_session_t *session, const coap_event_t event)
@@ -605,7 +623,6 @@ static int on_event(coap_session_t *session, const coap_event_t event)
                                  s->uri);
                 engine_log(e, LOG_ERR, "server %u: %s", s->short_id, s->last_error);
         } else if (event == COAP_EVENT_DTLS_CONNECTED) {
-                s->dtls_connected = true;
                 engine_log(e, LOG_INFO, "server %u: DTLS session with %s established", s->short_id,
                            s->uri);
         }
@@ -879,7 +896,8 @@ int lwm2m_engine_start(lwm2m_engine *e)
                 *s = (server){.e = e,
                               .short_id = short_id,
                               .security_iid = (uint16_t)iid,
-                              .server_iid = (uint16_t)srv_iid};
+                              .server_iid = (uint16_t)srv_iid,
+                              .session_fd = -1};
                 snprintf(s->uri, sizeof(s->uri), "%s", (const char *)uri->buf.data);
                 snprintf(s->version, sizeof(s->version), "%s", e->version);
                 load_server_params(s);
@@ -911,15 +929,14 @@ void lwm2m_engine_request_update(lwm2m_engine *e, uint16_t short_id)
  * after libcoap's own 31 s, with the reason as far as it can be told. */
 static bool handshake_overdue(server *s, uint64_t now)
 {
-        if (!s->session || !s->secure || s->dtls_connected || s->handshake_deadline_ms == 0 ||
-            now < s->handshake_deadline_ms)
+        if (!handshake_pending(s) || now < s->handshake_deadline_ms)
                 return false;
         char why[200];
         security_diagnose_handshake(s, why, sizeof(why));
         engine_log(s->e, LOG_ERR, "server %u: DTLS handshake with %s failed: %s", s->short_id,
                    s->uri, why);
         char what[sizeof(why) + 32];
-        snprintf(what, sizeof(what), "DTLS handshake failed: %s", why);
+        snprintf(what, sizeof(what), "the DTLS handshake failed: %s", why);
         if (s->in_flight != REG_NONE)
                 handle_registration_failure(s, what, false);
         else
@@ -974,7 +991,7 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 static uint64_t server_deadline(server *s, uint64_t now)
 {
         uint64_t next = block_run_timers(s, now);
-        if (s->session && s->secure && !s->dtls_connected && s->handshake_deadline_ms)
+        if (handshake_pending(s))
                 next = min_u64(next, s->handshake_deadline_ms);
         switch (s->state) {
         case LWM2M_SERVER_BACKOFF:
@@ -993,8 +1010,22 @@ static uint64_t server_deadline(server *s, uint64_t now)
         }
 }
 
+/* Peeking at a DTLS socket takes a pending ICMP error from libcoap, so it is acted
+ * on here as libcoap would have. */
+static void drop_stray_datagrams(lwm2m_engine *e)
+{
+        for (size_t i = 0; i < e->n_servers; i++) {
+                server *s = &e->servers[i];
+                int r = security_drop_stray_datagrams(s);
+                if ((r == -ECONNREFUSED || r == -EHOSTUNREACH) && s->in_flight != REG_NONE)
+                        handle_registration_failure(s, nack_reason_text(COAP_NACK_ICMP_ISSUE),
+                                                    false);
+        }
+}
+
 int64_t lwm2m_engine_process(lwm2m_engine *e)
 {
+        drop_stray_datagrams(e);
         coap_io_process(e->ctx, COAP_IO_NO_WAIT);
         release_retired_sessions(e);
         uint64_t now = engine_now_ms();

@@ -1,11 +1,13 @@
 /* security.c - opens the libcoap client session for a server as its Security object
  * instance says: NoSec, PSK, RPK or X.509 over DTLS, and checks the server's key or chain. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <syslog.h>
@@ -258,6 +260,80 @@ static int resolve(const char *host, size_t host_len, uint16_t port, coap_addres
         return 0;
 }
 
+/* The socket under a client session, which libcoap 4.3.1 does not expose: found
+ * among our descriptors by its two addresses, once per session. -1 if none matches. */
+static int find_session_fd(coap_session_t *session)
+{
+        const coap_address_t *local = coap_session_get_addr_local(session);
+        const coap_address_t *remote = coap_session_get_addr_remote(session);
+        DIR *dir = opendir("/proc/self/fd");
+        if (!dir)
+                return -1;
+        int found = -1;
+        struct dirent *de;
+        while (found < 0 && (de = readdir(dir))) {
+                int fd = atoi(de->d_name);
+                if (de->d_name[0] == '.' || fd == dirfd(dir))
+                        continue;
+                coap_address_t a, b;
+                coap_address_init(&a);
+                coap_address_init(&b);
+                a.size = b.size = sizeof(a.addr);
+                if (getsockname(fd, &a.addr.sa, &a.size) == 0 && coap_address_equals(&a, local) &&
+                    getpeername(fd, &b.addr.sa, &b.size) == 0 && coap_address_equals(&b, remote))
+                        found = fd;
+        }
+        closedir(dir);
+        return found;
+}
+
+/* Whether a datagram is nothing but whole DTLS records (RFC 6347 4.1: type, version
+ * 0xfeXX, epoch, sequence number, length). */
+static bool is_dtls_records(const uint8_t *p, size_t n)
+{
+        if (n == 0)
+                return false;
+        while (n > 0) {
+                if (n < 13 || p[0] < 20 || p[0] > 25 || p[1] != 0xfe)
+                        return false;
+                size_t len = (size_t)p[11] << 8 | p[12];
+                if (len > n - 13)
+                        return false;
+                p += 13 + len;
+                n -= 13 + len;
+        }
+        return true;
+}
+
+/* The most datagrams dropped in one go, so that a flood does not starve the rest. */
+#define MAX_STRAYS_AT_ONCE 64
+
+int security_drop_stray_datagrams(server *s)
+{
+        if (!s->session || !s->secure || s->session_fd < 0)
+                return 0;
+        uint8_t buf[2048];
+        for (unsigned i = 0; i < MAX_STRAYS_AT_ONCE; i++) {
+                ssize_t n =
+                        recv(s->session_fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+                if (n < 0)
+                        return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+                if ((size_t)n <= sizeof(buf) && is_dtls_records(buf, (size_t)n))
+                        return 0;
+                /* GnuTLS would keep a short one and read the next datagram as its tail,
+                 * losing a real request with it. */
+                if (recv(s->session_fd, buf, sizeof(buf), MSG_DONTWAIT) < 0)
+                        return 0;
+                s->strays++;
+                if ((s->strays & (s->strays - 1)) == 0)
+                        engine_log(s->e, LOG_NOTICE,
+                                   "server %u: dropped %llu datagram(s) from %s that are not DTLS "
+                                   "records (last: %zd bytes)",
+                                   s->short_id, (unsigned long long)s->strays, s->uri, n);
+        }
+        return 0;
+}
+
 int security_open_session(lwm2m_engine *e, server *s)
 {
         coap_uri_t uri;
@@ -359,7 +435,8 @@ int security_open_session(lwm2m_engine *e, server *s)
         }
         coap_session_set_app_data(s->session, s);
         s->secure = secure;
-        s->dtls_connected = false;
+        s->session_fd = secure ? find_session_fd(s->session) : -1;
+        s->strays = 0;
         s->handshake_deadline_ms = secure ? engine_now_ms() + DTLS_HANDSHAKE_TIMEOUT_MS : 0;
         return 0;
 }
