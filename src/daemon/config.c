@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <systemd/sd-id128.h>
 #include <unistd.h>
 
@@ -652,8 +653,10 @@ static char *pass_long_line(parse_state *st, char *str, size_t num, const char *
         } else {
                 /* The key ends at the first '=' or ':', as inih has it; a line without
                  * one is passed cut, still without one, for inih's syntax error. */
-                size_t key_len = strcspn(rest, "=:");
-                if (key_len >= rest_len) {
+                size_t key_len = 0;
+                while (key_len < rest_len && rest[key_len] != '=' && rest[key_len] != ':')
+                        key_len++;
+                if (key_len == rest_len) {
                         snprintf(str, num, "%.*s\n", (int)room, rest);
                 } else {
                         st->held_value = hold_value(st, rest + key_len + 1, rest_len - key_len - 1);
@@ -669,8 +672,15 @@ static char *read_line(char *str, int num, void *stream)
 {
         parse_state *st = stream;
         st->held_value = NULL;
-        if (st->stop || st->out_of_memory || gave_up(&st->limit) || st->next >= st->end || num < 8)
+        if (st->stop || st->out_of_memory || gave_up(&st->limit) || st->next >= st->end)
                 return NULL;
+        if (num < 8) {
+                /* No inih build is that small; say so rather than read nothing. */
+                report(limited_error, &st->limit, "%s: inih's line buffer is too small (%d bytes)",
+                       st->name, num);
+                st->stop = true;
+                return NULL;
+        }
 
         const char *s = st->next;
         const char *newline = memchr(s, '\n', (size_t)(st->end - s));
@@ -753,6 +763,9 @@ int config_load_file(config *c, const char *path, config_error_fn error, void *u
                 report(error, userdata, "%s: cannot stat: %s", path, strerror(-r));
                 return r;
         }
+        /* /dev/null is the usual way to say "no file": an empty configuration. */
+        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+                return set_string(&c->file, path);
         if (!S_ISREG(st.st_mode)) {
                 report(error, userdata, "%s: is %s, not a configuration file", path,
                        file_kind(st.st_mode));

@@ -106,7 +106,7 @@ static void test_full_file(void **state)
                            "state-dir = /var/lib/x\n"
                            "bus = user\n"
                            "[device]\n"
-                           "manufacturer = ACME ; inline comments are not stripped by default\n"
+                           "manufacturer = ACME ; an inline comment\n"
                            "serial-number = 42\n"
                            "reboot-command = /bin/true\n"
                            "[server main]\n"
@@ -126,6 +126,7 @@ static void test_full_file(void **state)
         assert_int_equal(c.n_objects_dirs, 2);
         assert_string_equal(c.objects_dirs[1], "/b");
         assert_string_equal(c.bus, "user");
+        assert_string_equal(c.device.manufacturer, "ACME");
         assert_string_equal(c.device.serial_number, "42");
         assert_int_equal(c.n_servers, 2);
         config_server *s = &c.servers[0];
@@ -332,6 +333,12 @@ static void test_devices_refused_before_reading(void **state)
 
         assert_int_equal(load_file(&c, "/dev/urandom", &e), -EINVAL);
         assert_int_equal(e.n, 1);
+        config_free(&c);
+
+        /* Except /dev/null, the usual way of saying "no file": an empty configuration. */
+        assert_int_equal(load_file(&c, "/dev/null", &e), 0);
+        assert_int_equal(e.n, 0);
+        assert_int_equal(c.n_servers, 0);
         config_free(&c);
 
         /* Opening a FIFO for reading would wait for a writer: refused without waiting. */
@@ -565,6 +572,30 @@ static void test_long_values(void **state)
         config_free(&c);
 }
 
+static void test_long_line_at_end_of_data(void **state)
+{
+        config c;
+        errors e;
+        /* The data is not NUL-terminated (a file's bytes): a long last line without '='
+         * must be read within its bounds, and is inih's syntax error. */
+        size_t n = 9 + 500;
+        char *data = malloc(n);
+        assert_non_null(data);
+        memcpy(data, "[lwm2md]\n", 9);
+        memset(data + 9, 'k', 500);
+        assert_int_equal(load_data(&c, data, n, &e), -EINVAL);
+        assert_string_equal(e.text,
+                            "test.conf:2: syntax error (expected [section] or key = value)\n");
+        config_free(&c);
+
+        /* Likewise a long value running to the end. */
+        memcpy(data + 9, "bus=", 4);
+        assert_int_equal(load_data(&c, data, n, &e), 0);
+        assert_int_equal(strlen(c.bus), 496);
+        config_free(&c);
+        free(data);
+}
+
 static void test_too_many_errors(void **state)
 {
         config c;
@@ -758,6 +789,7 @@ int main(void)
                 cmocka_unit_test(test_file_size_cap),
                 cmocka_unit_test(test_endpoint_length),
                 cmocka_unit_test(test_long_values),
+                cmocka_unit_test(test_long_line_at_end_of_data),
                 cmocka_unit_test(test_too_many_errors),
                 cmocka_unit_test(test_uris),
                 cmocka_unit_test(test_local_caller_keys),
