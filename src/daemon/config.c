@@ -227,11 +227,18 @@ config_server *config_default_server(config *c)
         return server_new(c, "server (command line)", 0);
 }
 
+/* What text may not hold, in a file's line or an option's value: control characters
+ * other than tab, and NUL. */
+static bool is_control(unsigned char ch)
+{
+        return (ch < 0x20 && ch != '\t') || ch == 0x7f;
+}
+
 /* Command-line values reach the setters without the file's line checks. */
 static bool value_is_text(const char *value)
 {
         for (const char *p = value; *p; p++)
-                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                if (is_control((unsigned char)*p))
                         return false;
         return lwm2m_utf8_valid((const uint8_t *)value, strlen(value));
 }
@@ -584,7 +591,7 @@ static bool line_is_text(parse_state *st, const char *s, size_t len)
 {
         for (size_t i = 0; i < len; i++) {
                 unsigned char ch = (unsigned char)s[i];
-                if (ch == '\t' || (ch >= 0x20 && ch != 0x7f))
+                if (!is_control(ch))
                         continue;
                 if (ch == 0)
                         report(limited_error, &st->limit,
