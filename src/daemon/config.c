@@ -2,16 +2,23 @@
  * and command-line overrides, checked with errors that name the file and line. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <systemd/sd-id128.h>
+#include <unistd.h>
 
+#include "../model/value.h"
 #include "../util/macro.h"
 #include "build-config.h"
 
@@ -19,19 +26,26 @@
 #define ENDPOINT_APP_ID                                                                            \
         SD_ID128_MAKE(6c, 77, 6d, 32, 6d, 64, 4f, 9a, 8e, 21, 4b, 53, 0d, 7a, 2c, 11)
 
-#define CONFIG_LINE_MAX  4096
-#define CONFIG_VALUE_MAX 4096
+/* Passes problems on to the caller's function until there have been CONFIG_ERRORS_MAX,
+ * then says so once and drops the rest: a file of garbage must not print a line for
+ * each of its lines. */
+typedef struct error_limit {
+        config_error_fn error;
+        void *userdata;
+        const char *name; /* the file, for the last message */
+        unsigned n;
+} error_limit;
 
 typedef struct parse_state {
         config *c;
         const char *name;
-        const char *text; /* for config_load_string */
-        FILE *file;
+        const char *next, *end; /* the text not yet handed to inih */
         unsigned line;
-        bool line_too_long;
-        int errors;
-        config_error_fn error;
-        void *userdata;
+        bool stop;                      /* not text, or out of memory: read no further */
+        bool out_of_memory;             /* for the return value */
+        const char *held_value;         /* the value of the current line, when it was too long */
+        char held[CONFIG_LINE_MAX + 1]; /* for inih's buffer (see pass_long_line) */
+        error_limit limit;
 } parse_state;
 
 static void report(config_error_fn error, void *userdata, const char *fmt, ...)
@@ -45,6 +59,23 @@ static void report(config_error_fn error, void *userdata, const char *fmt, ...)
         va_end(ap);
         if (error)
                 error(userdata, msg);
+}
+
+static void limited_error(void *userdata, const char *message)
+{
+        error_limit *l = userdata;
+        if (l->n >= CONFIG_ERRORS_MAX)
+                return;
+        l->n++;
+        if (l->error)
+                l->error(l->userdata, message);
+        if (l->n == CONFIG_ERRORS_MAX)
+                report(l->error, l->userdata, "%s: too many errors, giving up", l->name);
+}
+
+static bool gave_up(const error_limit *l)
+{
+        return l->n >= CONFIG_ERRORS_MAX;
 }
 
 void config_init(config *c)
@@ -79,6 +110,7 @@ void config_free(config *c)
         free(c->state_dir);
         free(c->bus);
         free(c->admin_group);
+        free(c->admin_group_where);
         config_device *d = &c->device;
         free(d->manufacturer);
         free(d->model);
@@ -195,6 +227,106 @@ config_server *config_default_server(config *c)
         return server_new(c, "server (command line)", 0);
 }
 
+/* What text may not hold, in a file's line or an option's value: control characters
+ * other than tab, and NUL. */
+static bool is_control(unsigned char ch)
+{
+        return (ch < 0x20 && ch != '\t') || ch == 0x7f;
+}
+
+/* Command-line values reach the setters without the file's line checks. */
+static bool value_is_text(const char *value)
+{
+        for (const char *p = value; *p; p++)
+                if (is_control((unsigned char)*p))
+                        return false;
+        return lwm2m_utf8_valid((const uint8_t *)value, strlen(value));
+}
+
+/* A host name as DNS allows it (letters, digits, '-', and '_' which some local
+ * names use), in labels of 1..63 bytes, or a dotted IPv4 address. */
+static bool host_is_valid(const char *host, size_t len)
+{
+        if (len == 0 || len > 253)
+                return false;
+        bool numeric = true;
+        size_t label = 0;
+        for (size_t i = 0; i < len; i++) {
+                char ch = host[i];
+                if (ch == '.') {
+                        if (label == 0)
+                                return false; /* ".x", "x..y" */
+                        label = 0;
+                        continue;
+                }
+                if (!isalnum((unsigned char)ch) && ch != '-' && ch != '_')
+                        return false;
+                if (!isdigit((unsigned char)ch))
+                        numeric = false;
+                if (++label > 63)
+                        return false;
+        }
+        if (numeric) {
+                /* Digits and dots are an IPv4 address or nothing: "10.0.0" is no name. */
+                char addr[INET_ADDRSTRLEN];
+                struct in_addr in;
+                if (len >= sizeof(addr))
+                        return false;
+                memcpy(addr, host, len);
+                addr[len] = 0;
+                return inet_pton(AF_INET, addr, &in) == 1;
+        }
+        return true;
+}
+
+/* Checks a server URI completely when it is read, so that a typo is an error naming
+ * the line rather than a server retried for ever: coap:// or coaps://, a host name, an
+ * IPv4 address or an IPv6 address in brackets, an optional port 1..65535, and nothing
+ * after it but an optional '/'. Returns what is wrong, or NULL. */
+static const char *uri_problem(const char *uri)
+{
+        const char *p = uri + (strncmp(uri, "coaps://", 8) == 0 ? 8 : 7);
+        if (*p == '[') {
+                const char *close = strchr(p, ']');
+                if (!close)
+                        return "the IPv6 address has no closing ']'";
+                char addr[INET6_ADDRSTRLEN];
+                struct in6_addr in6;
+                size_t len = (size_t)(close - p - 1);
+                if (len == 0 || len >= sizeof(addr))
+                        return "not an IPv6 address between '[' and ']'";
+                memcpy(addr, p + 1, len);
+                addr[len] = 0;
+                if (inet_pton(AF_INET6, addr, &in6) != 1)
+                        return "not an IPv6 address between '[' and ']'";
+                p = close + 1;
+        } else {
+                size_t len = strcspn(p, ":/?#");
+                if (p[len] == ':' && strchr(p + len + 1, ':'))
+                        return "an IPv6 address must be in brackets, as in "
+                               "coap://[2001:db8::1]:5683";
+                if (len == 0)
+                        return "no host";
+                if (!host_is_valid(p, len))
+                        return "the host must be a name, an IPv4 address or an IPv6 address "
+                               "in brackets";
+                p += len;
+        }
+        if (*p == ':') {
+                p++;
+                size_t digits = strspn(p, "0123456789");
+                unsigned long port = digits > 0 && digits <= 5 ? strtoul(p, NULL, 10) : 0;
+                if (port < 1 || port > 65535 || (p[digits] && p[digits] != '/'))
+                        return "the port must be a number 1..65535";
+                p += digits;
+        }
+        if (*p == '/')
+                p++;
+        if (*p)
+                return "a server URI has no path, query or fragment (Register goes to /rd)";
+        return NULL;
+}
+
 static const char *const security_names[] = {
         [CONFIG_SECURITY_PSK] = "psk",
         [CONFIG_SECURITY_RPK] = "rpk",
@@ -208,11 +340,21 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
         uint64_t n;
         int r = 0;
 
+        if (!value_is_text(value)) {
+                report(error, userdata, "%s: %s must be UTF-8 text without control characters",
+                       origin, key);
+                return -EINVAL;
+        }
         if (strcmp(key, "uri") == 0) {
                 if (strncmp(value, "coap://", 7) != 0 && strncmp(value, "coaps://", 8) != 0) {
                         report(error, userdata,
                                "%s: uri must start with coap:// or coaps://, not '%s'", origin,
                                value);
+                        return -EINVAL;
+                }
+                const char *problem = uri_problem(value);
+                if (problem) {
+                        report(error, userdata, "%s: uri '%.300s': %s", origin, value, problem);
                         return -EINVAL;
                 }
                 r = set_string(&s->uri, value);
@@ -298,13 +440,20 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
         return r;
 }
 
-static int set_main_key(parse_state *st, const char *key, const char *value, const char *where)
+int config_set_main_key(config *c, const char *key, const char *value, const char *origin,
+                        config_error_fn error, void *userdata)
 {
-        config *c = st->c;
+        uint64_t n;
+        if (!value_is_text(value)) {
+                report(error, userdata, "%s: %s must be UTF-8 text without control characters",
+                       origin, key);
+                return -EINVAL;
+        }
         if (strcmp(key, "endpoint") == 0) {
-                if (!value[0] || strlen(value) > 255) {
-                        report(st->error, st->userdata, "%s: endpoint must be 1..255 characters",
-                               where);
+                size_t len = strlen(value);
+                if (len == 0 || len > CONFIG_ENDPOINT_MAX) {
+                        report(error, userdata, "%s: endpoint must be 1..%d bytes, not %zu", origin,
+                               CONFIG_ENDPOINT_MAX, len);
                         return -EINVAL;
                 }
                 return set_string(&c->endpoint, value);
@@ -312,8 +461,8 @@ static int set_main_key(parse_state *st, const char *key, const char *value, con
         if (strcmp(key, "lwm2m-version") == 0) {
                 if (strcmp(value, "1.0") != 0 && strcmp(value, "1.1") != 0 &&
                     strcmp(value, "1.2") != 0) {
-                        report(st->error, st->userdata, "%s: lwm2m-version must be 1.0, 1.1 or 1.2",
-                               where);
+                        report(error, userdata, "%s: lwm2m-version must be 1.0, 1.1 or 1.2",
+                               origin);
                         return -EINVAL;
                 }
                 memcpy(c->lwm2m_version, value,
@@ -326,7 +475,36 @@ static int set_main_key(parse_state *st, const char *key, const char *value, con
                 return set_string(&c->state_dir, value);
         if (strcmp(key, "bus") == 0)
                 return set_string(&c->bus, value);
-        report(st->error, st->userdata, "%s: unknown key '%s' in [lwm2md]", where, key);
+        if (strcmp(key, "max-value-size") == 0) {
+                if (parse_uint(value, 1, CONFIG_MAX_VALUE_SIZE_LIMIT, &n) < 0) {
+                        report(error, userdata,
+                               "%s: max-value-size must be 1..%u bytes (16 MiB), not '%s'", origin,
+                               CONFIG_MAX_VALUE_SIZE_LIMIT, value);
+                        return -EINVAL;
+                }
+                c->max_value_size = (size_t)n;
+                return 0;
+        }
+        if (strcmp(key, "max-instances-per-caller") == 0) {
+                if (parse_uint(value, 1, CONFIG_MAX_INSTANCES_LIMIT, &n) < 0) {
+                        report(error, userdata,
+                               "%s: max-instances-per-caller must be 1..%u, not '%s'", origin,
+                               CONFIG_MAX_INSTANCES_LIMIT, value);
+                        return -EINVAL;
+                }
+                c->max_instances_per_caller = (unsigned)n;
+                return 0;
+        }
+        if (strcmp(key, "admin-group") == 0) {
+                /* Whether the group exists is asked in config_finish, once the file is read. */
+                if (!value[0]) {
+                        report(error, userdata, "%s: admin-group must name a group", origin);
+                        return -EINVAL;
+                }
+                int r = set_string(&c->admin_group, value);
+                return r < 0 ? r : set_string(&c->admin_group_where, origin);
+        }
+        report(error, userdata, "%s: unknown key '%s' in [lwm2md]", origin, key);
         return -EINVAL;
 }
 
@@ -350,7 +528,7 @@ static int set_device_key(parse_state *st, const char *key, const char *value, c
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (strcmp(key, keys[i].key) == 0)
                         return set_string((char **)((char *)d + keys[i].offset), value);
-        report(st->error, st->userdata, "%s: unknown key '%s' in [device]", where, key);
+        report(limited_error, &st->limit, "%s: unknown key '%s' in [device]", where, key);
         return -EINVAL;
 }
 
@@ -360,8 +538,15 @@ static config_server *server_for_section(parse_state *st, const char *section, b
         for (size_t i = 0; i < c->n_servers; i++)
                 if (strcmp(c->servers[i].section, section) == 0)
                         return &c->servers[i];
+        if (c->n_servers >= CONFIG_SERVERS_MAX) {
+                report(limited_error, &st->limit, "%s:%u: more than %d server sections", st->name,
+                       st->line, CONFIG_SERVERS_MAX);
+                return NULL;
+        }
         config_server *s = server_new(c, section, st->line);
-        if (s)
+        if (!s)
+                st->out_of_memory = true;
+        else
                 s->bootstrap = bootstrap;
         return s;
 }
@@ -373,106 +558,255 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
         snprintf(where, sizeof(where), "%s:%u", st->name, st->line);
         int r;
 
-        if (strlen(value) > CONFIG_VALUE_MAX) {
-                report(st->error, st->userdata, "%s: value of '%s' is too long", where, name);
-                r = -EINVAL;
-        } else if (strcmp(section, "lwm2md") == 0) {
-                r = set_main_key(st, name, value, where);
+        if (st->held_value)
+                value = st->held_value;
+        if (strcmp(section, "lwm2md") == 0) {
+                r = config_set_main_key(st->c, name, value, where, limited_error, &st->limit);
         } else if (strcmp(section, "device") == 0) {
                 r = set_device_key(st, name, value, where);
         } else if (strcmp(section, "server") == 0 || strncmp(section, "server ", 7) == 0 ||
                    strcmp(section, "bootstrap-server") == 0) {
                 config_server *s = server_for_section(st, section, section[0] == 'b');
-                r = s ? config_set_server_key(st->c, s, name, value, where, st->error, st->userdata)
-                      : -ENOMEM;
+                r = s ? config_set_server_key(st->c, s, name, value, where, limited_error,
+                                              &st->limit)
+                      : -EINVAL;
         } else {
-                report(st->error, st->userdata,
+                report(limited_error, &st->limit,
                        "%s: unknown section [%s] (expected lwm2md, device, server NAME or "
                        "bootstrap-server)",
                        where, section);
                 r = -EINVAL;
         }
-        if (r < 0)
-                st->errors++;
-        /* Keep going (return 1) so that every problem is reported in one run. */
+        if (r == -ENOMEM)
+                st->out_of_memory = true;
+        /* Keep going (return 1) so that every problem is reported in one run; the
+         * reader stops when there are too many. */
         return 1;
 }
 
-/* inih reads line by line through this, which is how we know the line number. */
+/* A configuration file is UTF-8 text: a NUL byte, a control character or bytes that
+ * are not UTF-8 mean that a binary file or a device was given, and nothing after
+ * them is worth reading (nor reporting line by line). */
+static bool line_is_text(parse_state *st, const char *s, size_t len)
+{
+        for (size_t i = 0; i < len; i++) {
+                unsigned char ch = (unsigned char)s[i];
+                if (!is_control(ch))
+                        continue;
+                if (ch == 0)
+                        report(limited_error, &st->limit,
+                               "%s:%u: NUL byte at column %zu: not a text file, reading stopped",
+                               st->name, st->line, i + 1);
+                else
+                        report(limited_error, &st->limit,
+                               "%s:%u: control character 0x%02x at column %zu: not a text file, "
+                               "reading stopped",
+                               st->name, st->line, ch, i + 1);
+                return false;
+        }
+        if (!lwm2m_utf8_valid((const uint8_t *)s, len)) {
+                report(limited_error, &st->limit,
+                       "%s:%u: not UTF-8: not a text file, reading stopped", st->name, st->line);
+                return false;
+        }
+        return true;
+}
+
+/* Copies a value as inih takes it: up to an inline comment (a ';' after a space or
+ * tab), without the spaces around it. */
+static const char *hold_value(parse_state *st, const char *s, size_t len)
+{
+        bool was_space = false;
+        size_t end = 0;
+        while (end < len && !(was_space && s[end] == ';')) {
+                was_space = isspace((unsigned char)s[end]);
+                end++;
+        }
+        size_t start = 0;
+        while (start < end && isspace((unsigned char)s[start]))
+                start++;
+        while (end > start && isspace((unsigned char)s[end - 1]))
+                end--;
+        memcpy(st->held, s + start, end - start);
+        st->held[end - start] = 0;
+        return st->held;
+}
+
+/* inih reads into a buffer of its own size (200 bytes in its default build), too small
+ * for a 255-byte endpoint name, a long path or URI. Such a line reaches inih shortened
+ * to what it needs to see its structure: a key line as "KEY=", a continuation line as
+ * " .", with the value kept aside for on_ini_entry; a comment as "#"; a section header
+ * with its name cut (inih cuts names at 49 bytes anyway). `num` is inih's buffer size. */
+static char *pass_long_line(parse_state *st, char *str, size_t num, const char *s, size_t len)
+{
+        size_t indent = 0;
+        while (indent < len && (s[indent] == ' ' || s[indent] == '\t'))
+                indent++;
+        const char *rest = s + indent;
+        size_t rest_len = len - indent;
+        size_t room = num - 4; /* for "=", "]", the newline and the NUL */
+
+        if (rest_len == 0 || rest[0] == '#' || rest[0] == ';') {
+                snprintf(str, num, "#\n");
+        } else if (indent > 0) {
+                /* inih continues the key above with the whole line. */
+                st->held_value = hold_value(st, rest, rest_len);
+                snprintf(str, num, " .\n");
+        } else if (rest[0] == '[') {
+                const char *close = memchr(rest, ']', rest_len);
+                size_t name_len = (size_t)((close ? close : rest + rest_len) - (rest + 1));
+                snprintf(str, num, "[%.*s%s\n", (int)(name_len < room ? name_len : room), rest + 1,
+                         close ? "]" : "");
+        } else {
+                /* The key ends at the first '=' or ':', as inih has it; a line without
+                 * one is passed cut, still without one, for inih's syntax error. */
+                size_t key_len = 0;
+                while (key_len < rest_len && rest[key_len] != '=' && rest[key_len] != ':')
+                        key_len++;
+                if (key_len == rest_len) {
+                        snprintf(str, num, "%.*s\n", (int)room, rest);
+                } else {
+                        st->held_value = hold_value(st, rest + key_len + 1, rest_len - key_len - 1);
+                        snprintf(str, num, "%.*s=\n", (int)(key_len < room ? key_len : room), rest);
+                }
+        }
+        return str;
+}
+
+/* inih reads line by line through this, which is how we know the line number, check
+ * that the file is text and allow lines longer than inih's own limit. */
 static char *read_line(char *str, int num, void *stream)
 {
         parse_state *st = stream;
-        char *r;
-        if (st->file) {
-                r = fgets(str, num, st->file);
-        } else {
-                if (!*st->text)
-                        return NULL;
-                size_t n = strcspn(st->text, "\n");
-                size_t take = n + (st->text[n] == '\n');
-                if (take > (size_t)num - 1)
-                        take = (size_t)num - 1;
-                memcpy(str, st->text, take);
-                str[take] = 0;
-                st->text += take;
-                r = str;
-        }
-        if (!r)
+        st->held_value = NULL;
+        if (st->stop || st->out_of_memory || gave_up(&st->limit) || st->next >= st->end)
                 return NULL;
-        size_t len = strlen(r);
-        if (len > 0 && r[len - 1] == '\n') {
-                st->line++;
-                if (st->line_too_long)
-                        r[0] = '#'; /* the end of an overlong line is not a line of its own */
-                st->line_too_long = false;
-        } else if (len == (size_t)num - 1) {
-                if (!st->line_too_long) {
-                        report(st->error, st->userdata, "%s:%u: line is too long", st->name,
-                               st->line + 1);
-                        st->errors++;
-                }
-                st->line_too_long = true;
-                r[0] = '#'; /* the rest of an overlong line is not parsed */
-        } else {
-                st->line++; /* the last line, without a newline */
+        if (num < 8) {
+                /* No inih build is that small; say so rather than read nothing. */
+                report(limited_error, &st->limit, "%s: inih's line buffer is too small (%d bytes)",
+                       st->name, num);
+                st->stop = true;
+                return NULL;
         }
-        return r;
+
+        const char *s = st->next;
+        const char *newline = memchr(s, '\n', (size_t)(st->end - s));
+        size_t len = (size_t)((newline ? newline : st->end) - s);
+        st->next = newline ? newline + 1 : st->end;
+        st->line++;
+        if (len > 0 && s[len - 1] == '\r')
+                len--; /* a CRLF file */
+
+        if (!line_is_text(st, s, len)) {
+                st->stop = true;
+                return NULL;
+        }
+        if (len > CONFIG_LINE_MAX) {
+                report(limited_error, &st->limit, "%s:%u: line is too long (more than %d bytes)",
+                       st->name, st->line, CONFIG_LINE_MAX);
+                snprintf(str, (size_t)num, "#\n"); /* ignored as a whole */
+                return str;
+        }
+        if (len + 2 > (size_t)num)
+                return pass_long_line(st, str, (size_t)num, s, len);
+        memcpy(str, s, len);
+        str[len] = '\n';
+        str[len + 1] = 0;
+        return str;
 }
 
-static int parse_stream(parse_state *st)
+int config_load_data(config *c, const char *name, const char *data, size_t len,
+                     config_error_fn error, void *userdata)
 {
-        int r = ini_parse_stream(read_line, st, on_ini_entry, st);
-        if (r > 0) {
-                /* inih found a syntax error (no '=' or ']') on line r. */
-                report(st->error, st->userdata,
-                       "%s:%d: syntax error (expected [section] or key = value)", st->name, r);
-                st->errors++;
-        } else if (r < 0) {
+        _cleanup_free_ parse_state *st = malloc(sizeof(*st));
+        if (!st)
                 return -ENOMEM;
-        }
-        return st->errors ? -EINVAL : 0;
-}
-
-int config_load_file(config *c, const char *path, config_error_fn error, void *userdata)
-{
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        if (!f) {
-                int r = -errno;
-                report(error, userdata, "%s: cannot open: %s", path, strerror(-r));
-                return r;
-        }
-        int r = set_string(&c->file, path);
-        if (r < 0)
-                return r;
-        parse_state st = {.c = c, .name = path, .file = f, .error = error, .userdata = userdata};
-        return parse_stream(&st);
+        *st = (parse_state){
+                .c = c,
+                .name = name,
+                .next = data,
+                .end = data + len,
+                .limit = {.error = error, .userdata = userdata, .name = name},
+        };
+        int r = ini_parse_stream(read_line, st, on_ini_entry, st);
+        if (st->out_of_memory || r == -2)
+                return -ENOMEM;
+        /* inih found a syntax error (no '=' or ']') on line r; after a line that is not
+         * text, the one message about that says enough. */
+        if (r > 0 && !st->stop)
+                report(limited_error, &st->limit,
+                       "%s:%d: syntax error (expected [section] or key = value)", name, r);
+        return st->limit.n ? -EINVAL : 0;
 }
 
 int config_load_string(config *c, const char *name, const char *text, config_error_fn error,
                        void *userdata)
 {
-        parse_state st = {.c = c, .name = name, .text = text, .error = error, .userdata = userdata};
-        return parse_stream(&st);
+        return config_load_data(c, name, text, strlen(text), error, userdata);
+}
+
+static const char *file_kind(mode_t mode)
+{
+        return S_ISDIR(mode)    ? "a directory"
+               : S_ISCHR(mode)  ? "a character device"
+               : S_ISBLK(mode)  ? "a block device"
+               : S_ISFIFO(mode) ? "a FIFO"
+               : S_ISSOCK(mode) ? "a socket"
+                                : "not a regular file";
+}
+
+int config_load_file(config *c, const char *path, config_error_fn error, void *userdata)
+{
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer before it is refused. */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                int r = -errno;
+                report(error, userdata, "%s: cannot open: %s", path, strerror(-r));
+                return r;
+        }
+        struct stat st;
+        if (fstat(fd, &st) < 0) {
+                int r = -errno;
+                report(error, userdata, "%s: cannot stat: %s", path, strerror(-r));
+                return r;
+        }
+        /* /dev/null is the usual way to say "no file": an empty configuration. */
+        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+                return set_string(&c->file, path);
+        if (!S_ISREG(st.st_mode)) {
+                report(error, userdata, "%s: is %s, not a configuration file", path,
+                       file_kind(st.st_mode));
+                return -EINVAL;
+        }
+        /* One byte more than allowed tells a file at the limit from a longer one (the
+         * size given by fstat may change, or be 0 in /proc). */
+        _cleanup_free_ char *data = malloc(CONFIG_FILE_MAX + 1);
+        if (!data)
+                return -ENOMEM;
+        size_t len = 0;
+        while (len <= CONFIG_FILE_MAX) {
+                ssize_t n = read(fd, data + len, CONFIG_FILE_MAX + 1 - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        int r = -errno;
+                        report(error, userdata, "%s: cannot read: %s", path, strerror(-r));
+                        return r;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        if (len > CONFIG_FILE_MAX) {
+                report(error, userdata,
+                       "%s: too large for a configuration file (more than %d bytes)", path,
+                       CONFIG_FILE_MAX);
+                return -EFBIG;
+        }
+        int r = set_string(&c->file, path);
+        if (r < 0)
+                return r;
+        return config_load_data(c, path, data, len, error, userdata);
 }
 
 static int default_endpoint(char **out)
@@ -500,9 +834,10 @@ int config_finish(config *c, config_error_fn error, void *userdata)
 {
         int errors = 0;
         const char *name = c->file ? c->file : "configuration";
+        error_limit limit = {.error = error, .userdata = userdata, .name = name};
 
         if (!c->endpoint && default_endpoint(&c->endpoint) < 0) {
-                report(error, userdata,
+                report(limited_error, &limit,
                        "%s: no endpoint name given and none can be derived "
                        "from /etc/machine-id or the host name",
                        name);
@@ -517,8 +852,25 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                 return -ENOMEM;
         if (!c->bus && set_string(&c->bus, "system") < 0)
                 return -ENOMEM;
+        if (c->admin_group) {
+                /* Asked now rather than per request: a group that does not exist is a typo
+                 * that would otherwise leave only root able to administer the daemon. */
+                errno = 0;
+                const struct group *g = getgrnam(c->admin_group);
+                if (!g) {
+                        if (errno == 0 || errno == ENOENT || errno == ESRCH)
+                                report(limited_error, &limit, "%s: admin-group '%s': no such group",
+                                       c->admin_group_where ?: name, c->admin_group);
+                        else
+                                report(limited_error, &limit,
+                                       "%s: admin-group '%s': cannot look the group up: %s",
+                                       c->admin_group_where ?: name, c->admin_group,
+                                       strerror(errno));
+                        errors++;
+                }
+        }
         if (c->n_servers == 0) {
-                report(error, userdata,
+                report(limited_error, &limit,
                        "%s: no server configured: give [server NAME] or "
                        "[bootstrap-server] with a uri, or --server URI",
                        name);
@@ -539,7 +891,7 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                 }
         }
         unsigned n_management = 0;
-        for (size_t i = 0; i < c->n_servers; i++) {
+        for (size_t i = 0; i < c->n_servers && !gave_up(&limit); i++) {
                 config_server *s = &c->servers[i];
                 char where[300];
                 if (s->line)
@@ -547,14 +899,14 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                 else
                         snprintf(where, sizeof(where), "%s", s->section);
                 if (!s->uri) {
-                        report(error, userdata, "%s: no uri", where);
+                        report(limited_error, &limit, "%s: no uri", where);
                         errors++;
                         continue;
                 }
                 if (s->bootstrap) {
                         /* Bootstrap (client-initiated, Bootstrap-Write/Finish) is not
                          * implemented yet: say so rather than start and never register. */
-                        report(error, userdata,
+                        report(limited_error, &limit,
                                "%s: bootstrap servers are not supported yet; "
                                "configure the management server as [server NAME]",
                                where);
@@ -569,8 +921,8 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                                 s->short_id = id;
                                 ids[id] = true;
                         } else if (taken_twice[s->short_id]) {
-                                report(error, userdata, "%s: short-id %u is used twice", where,
-                                       s->short_id);
+                                report(limited_error, &limit, "%s: short-id %u is used twice",
+                                       where, s->short_id);
                                 taken_twice[s->short_id] = false; /* say it once */
                                 errors++;
                         }
@@ -587,29 +939,29 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                                 s->security = CONFIG_SECURITY_RPK;
                 }
                 if (!secure && s->security != CONFIG_SECURITY_NOSEC) {
-                        report(error, userdata, "%s: security %s needs a coaps:// uri", where,
+                        report(limited_error, &limit, "%s: security %s needs a coaps:// uri", where,
                                security_names[s->security]);
                         errors++;
                 }
                 if (secure && s->security == CONFIG_SECURITY_NOSEC) {
-                        report(error, userdata,
+                        report(limited_error, &limit,
                                "%s: a coaps:// uri needs credentials "
                                "(psk-identity and psk-key, or private-key)",
                                where);
                         errors++;
                 }
                 if (s->security == CONFIG_SECURITY_PSK && (!s->psk_identity || !s->psk_key)) {
-                        report(error, userdata, "%s: security psk needs psk-identity and psk-key",
-                               where);
+                        report(limited_error, &limit,
+                               "%s: security psk needs psk-identity and psk-key", where);
                         errors++;
                 }
                 if (s->security == CONFIG_SECURITY_X509 && (!s->certificate || !s->private_key)) {
-                        report(error, userdata,
+                        report(limited_error, &limit,
                                "%s: security x509 needs certificate and private-key", where);
                         errors++;
                 }
                 if (s->security == CONFIG_SECURITY_RPK && !s->private_key) {
-                        report(error, userdata, "%s: security rpk needs private-key", where);
+                        report(limited_error, &limit, "%s: security rpk needs private-key", where);
                         errors++;
                 }
         }

@@ -18,6 +18,16 @@ typedef enum config_security_mode {
  * connection may own or hold. */
 #define CONFIG_DEFAULT_MAX_VALUE_SIZE           65536u
 #define CONFIG_DEFAULT_MAX_INSTANCES_PER_CALLER 1024u
+#define CONFIG_MAX_VALUE_SIZE_LIMIT             (16u * 1024 * 1024)
+#define CONFIG_MAX_INSTANCES_LIMIT              65535u
+
+/* What a configuration file may be: bigger files, longer lines or more problems are
+ * refused rather than read to the end (a device or a binary given by mistake). */
+#define CONFIG_FILE_MAX     (1024 * 1024) /* bytes */
+#define CONFIG_LINE_MAX     4096          /* bytes, not counting the newline */
+#define CONFIG_ERRORS_MAX   20            /* problems reported before giving up */
+#define CONFIG_SERVERS_MAX  64            /* server sections */
+#define CONFIG_ENDPOINT_MAX 255           /* bytes */
 
 typedef struct config_server {
         char *section; /* "server NAME" as written, for messages */
@@ -67,7 +77,8 @@ typedef struct config {
          * besides root, may execute Device resources and write Security/Server objects). */
         size_t max_value_size;
         unsigned max_instances_per_caller;
-        char *admin_group; /* NULL: root only */
+        char *admin_group;       /* NULL: root only */
+        char *admin_group_where; /* "FILE:LINE" (or the option) that set it, for messages */
         config_device device;
         config_server *servers;
         size_t n_servers;
@@ -78,13 +89,23 @@ typedef void (*config_error_fn)(void *userdata, const char *message);
 
 void config_init(config *c);
 void config_free(config *c);
-/* Reads an INI file into `c` (later keys override earlier ones). Every problem
- * is reported; returns 0, -EINVAL if there was any, or -errno when the file
- * cannot be read. */
+/* Reads an INI file into `c` (later keys override earlier ones). Every problem is
+ * reported, up to CONFIG_ERRORS_MAX; returns 0, -EINVAL if there was any, -EFBIG for
+ * a file over CONFIG_FILE_MAX, or -errno when the file cannot be read. Anything but
+ * a regular file is refused before reading, and reading stops at the first line
+ * that is not UTF-8 text (a NUL byte, a control character). */
 int config_load_file(config *c, const char *path, config_error_fn error, void *userdata);
-/* Reads INI text held in memory; `name` is used in messages. */
+/* Reads INI text held in memory, `len` bytes that may hold NUL bytes (which are
+ * refused as in a file); `name` is used in messages. */
+int config_load_data(config *c, const char *name, const char *data, size_t len,
+                     config_error_fn error, void *userdata);
+/* The same for a NUL-terminated string. */
 int config_load_string(config *c, const char *name, const char *text, config_error_fn error,
                        void *userdata);
+/* Sets one [lwm2md] key as the file would ("endpoint", "bus", ...); `origin` names
+ * the source in messages ("--endpoint"). */
+int config_set_main_key(config *c, const char *key, const char *value, const char *origin,
+                        config_error_fn error, void *userdata);
 /* The first non-bootstrap server, created if there is none (for --server and
  * friends on the command line). NULL on allocation failure. */
 config_server *config_default_server(config *c);
@@ -95,7 +116,8 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
 int config_add_objects_dir(config *c, const char *dir);
 /* Fills defaults (endpoint from the machine ID, directories) and checks that
  * the whole is consistent (a server to talk to, security matching the URI
- * scheme, keys present). Returns 0 or -EINVAL after reporting each problem. */
+ * scheme, keys present, the admin-group existing). Returns 0 or -EINVAL after
+ * reporting each problem (up to CONFIG_ERRORS_MAX). */
 int config_finish(config *c, config_error_fn error, void *userdata);
 /* Parses hex ("0a1B..", optional "0x", ':' separators allowed). */
 int config_parse_hex(const char *s, uint8_t **out, size_t *len);

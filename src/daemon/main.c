@@ -230,9 +230,8 @@ static int apply_overrides(config *c, const options *o)
                         r = config_add_objects_dir(c, ov->value);
                 } else if (strcmp(ov->key, "endpoint") == 0 || strcmp(ov->key, "state-dir") == 0 ||
                            strcmp(ov->key, "bus") == 0 || strcmp(ov->key, "lwm2m-version") == 0) {
-                        char line[4200];
-                        snprintf(line, sizeof(line), "[lwm2md]\n%s = %s\n", ov->key, ov->value);
-                        r = config_load_string(c, ov->option, line, print_config_error, NULL);
+                        r = config_set_main_key(c, ov->key, ov->value, ov->option,
+                                                print_config_error, NULL);
                 } else {
                         config_server *s = config_default_server(c);
                         r = s ? config_set_server_key(c, s, ov->key, ov->value, ov->option,

@@ -8,13 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../../src/daemon/config.h"
 
 typedef struct errors {
-        char text[4096];
+        char text[16384];
         unsigned n;
 } errors;
 
@@ -33,6 +36,63 @@ static int load(config *c, const char *text, errors *e)
         return config_load_string(c, "test.conf", text, collect, e);
 }
 
+static int load_data(config *c, const char *data, size_t len, errors *e)
+{
+        config_init(c);
+        memset(e, 0, sizeof(*e));
+        return config_load_data(c, "test.conf", data, len, collect, e);
+}
+
+static int load_file(config *c, const char *path, errors *e)
+{
+        config_init(c);
+        memset(e, 0, sizeof(*e));
+        return config_load_file(c, path, collect, e);
+}
+
+/* A private directory for the files of one test; removed by cleanup_dir. */
+static char *make_dir(void)
+{
+        char *dir = strdup("/tmp/test_config.XXXXXX");
+        assert_non_null(dir);
+        assert_non_null(mkdtemp(dir));
+        return dir;
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+        char *path;
+        assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+        return path;
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+        FILE *f = fopen(path, "we");
+        assert_non_null(f);
+        assert_int_equal(fwrite(data, 1, len, f), len);
+        assert_int_equal(fclose(f), 0);
+}
+
+static double seconds_since(const struct timespec *start)
+{
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (double)(now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* Bytes that look like a binary file: deterministic, so that a failure repeats. */
+static void fill_random(uint8_t *buf, size_t len)
+{
+        uint32_t x = 2463534242u;
+        for (size_t i = 0; i < len; i++) {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                buf[i] = (uint8_t)x;
+        }
+}
+
 static void test_full_file(void **state)
 {
         config c;
@@ -46,7 +106,7 @@ static void test_full_file(void **state)
                            "state-dir = /var/lib/x\n"
                            "bus = user\n"
                            "[device]\n"
-                           "manufacturer = ACME ; inline comments are not stripped by default\n"
+                           "manufacturer = ACME ; an inline comment\n"
                            "serial-number = 42\n"
                            "reboot-command = /bin/true\n"
                            "[server main]\n"
@@ -66,6 +126,7 @@ static void test_full_file(void **state)
         assert_int_equal(c.n_objects_dirs, 2);
         assert_string_equal(c.objects_dirs[1], "/b");
         assert_string_equal(c.bus, "user");
+        assert_string_equal(c.device.manufacturer, "ACME");
         assert_string_equal(c.device.serial_number, "42");
         assert_int_equal(c.n_servers, 2);
         config_server *s = &c.servers[0];
@@ -259,6 +320,455 @@ static void test_missing_file(void **state)
         config_free(&c);
 }
 
+static void test_devices_refused_before_reading(void **state)
+{
+        config c;
+        errors e;
+        struct timespec start;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        assert_int_equal(load_file(&c, "/dev/zero", &e), -EINVAL);
+        assert_int_equal(e.n, 1);
+        assert_string_equal(e.text, "/dev/zero: is a character device, not a configuration file\n");
+        config_free(&c);
+
+        assert_int_equal(load_file(&c, "/dev/urandom", &e), -EINVAL);
+        assert_int_equal(e.n, 1);
+        config_free(&c);
+
+        /* Except /dev/null, the usual way of saying "no file": an empty configuration. */
+        assert_int_equal(load_file(&c, "/dev/null", &e), 0);
+        assert_int_equal(e.n, 0);
+        assert_int_equal(c.n_servers, 0);
+        config_free(&c);
+
+        /* Opening a FIFO for reading would wait for a writer: refused without waiting. */
+        char *dir = make_dir();
+        char *fifo = path_in(dir, "fifo");
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        assert_int_equal(load_file(&c, fifo, &e), -EINVAL);
+        assert_int_equal(e.n, 1);
+        assert_non_null(strstr(e.text, ": is a FIFO, not a configuration file"));
+        config_free(&c);
+
+        assert_int_equal(load_file(&c, dir, &e), -EINVAL);
+        assert_int_equal(e.n, 1);
+        assert_non_null(strstr(e.text, ": is a directory, not a configuration file"));
+        config_free(&c);
+        assert_true(seconds_since(&start) < 2.0);
+
+        unlink(fifo);
+        rmdir(dir);
+        free(fifo);
+        free(dir);
+}
+
+static void test_nul_byte_stops_reading(void **state)
+{
+        config c;
+        errors e;
+        static const char text[] = "[lwm2md]\nstate-dir = /s\nendpoint = gw\0-1\nbus = user\n";
+        assert_int_equal(load_data(&c, text, sizeof(text) - 1, &e), -EINVAL);
+        assert_int_equal(e.n, 1);
+        assert_string_equal(e.text, "test.conf:3: NUL byte at column 14: not a text file, "
+                                    "reading stopped\n");
+        /* Not "gw" cut at the NUL, and nothing after it. */
+        assert_null(c.endpoint);
+        assert_null(c.bus);
+        assert_string_equal(c.state_dir, "/s");
+        config_free(&c);
+}
+
+static void test_binary_refused_with_one_message(void **state)
+{
+        config c;
+        errors e;
+        size_t n = 256 * 1024;
+        uint8_t *blob = malloc(n);
+        assert_non_null(blob);
+        fill_random(blob, n);
+        assert_int_equal(load_data(&c, (const char *)blob, n, &e), -EINVAL);
+        assert_int_equal(e.n, 1);
+        assert_non_null(strstr(e.text, "test.conf:1: "));
+        assert_non_null(strstr(e.text, "not a text file, reading stopped"));
+        config_free(&c);
+
+        /* The same from a file, and a file of text with binary after a few lines. */
+        char *dir = make_dir();
+        char *path = path_in(dir, "blob.conf");
+        write_file(path, blob, n);
+        assert_int_equal(load_file(&c, path, &e), -EINVAL);
+        assert_int_equal(e.n, 1);
+        config_free(&c);
+
+        static const char escape[] = "[lwm2md]\nendpoint = gw\nbus = \x1b[31muser\n";
+        assert_int_equal(load_data(&c, escape, sizeof(escape) - 1, &e), -EINVAL);
+        assert_string_equal(e.text, "test.conf:3: control character 0x1b at column 7: not a text "
+                                    "file, reading stopped\n");
+        assert_string_equal(c.endpoint, "gw");
+        assert_null(c.bus);
+        config_free(&c);
+
+        static const char latin1[] = "[device]\nmanufacturer = Soci\xe9t\xe9\n[lwm2md]\nbus = x\n";
+        assert_int_equal(load_data(&c, latin1, sizeof(latin1) - 1, &e), -EINVAL);
+        assert_string_equal(e.text, "test.conf:2: not UTF-8: not a text file, reading stopped\n");
+        assert_null(c.bus);
+        config_free(&c);
+
+        unlink(path);
+        rmdir(dir);
+        free(path);
+        free(dir);
+        free(blob);
+}
+
+static void test_text_accepted(void **state)
+{
+        config c;
+        errors e;
+        /* CRLF line ends, tabs and UTF-8 are text. */
+        assert_int_equal(load(&c,
+                              "[lwm2md]\r\nendpoint\t= gw-1\r\n[device]\r\n"
+                              "manufacturer = Soci\xc3\xa9t\xc3\xa9 \xe2\x82\xac\r\n",
+                              &e),
+                         0);
+        assert_string_equal(c.endpoint, "gw-1");
+        assert_string_equal(c.device.manufacturer, "Soci\xc3\xa9t\xc3\xa9 \xe2\x82\xac");
+        config_free(&c);
+}
+
+static void test_file_size_cap(void **state)
+{
+        config c;
+        errors e;
+        char *dir = make_dir();
+        char *path = path_in(dir, "big.conf");
+        /* Comment lines up to the limit exactly: read. */
+        char *text = malloc(CONFIG_FILE_MAX + 1);
+        assert_non_null(text);
+        memset(text, '#', CONFIG_FILE_MAX + 1);
+        for (size_t i = 99; i < CONFIG_FILE_MAX + 1; i += 100)
+                text[i] = '\n';
+        write_file(path, text, CONFIG_FILE_MAX);
+        assert_int_equal(load_file(&c, path, &e), 0);
+        assert_int_equal(e.n, 0);
+        config_free(&c);
+
+        /* One byte more: refused, with one message, before anything is parsed. */
+        write_file(path, text, CONFIG_FILE_MAX + 1);
+        assert_int_equal(load_file(&c, path, &e), -EFBIG);
+        assert_int_equal(e.n, 1);
+        assert_non_null(strstr(e.text, "big.conf: too large for a configuration file (more than "
+                                       "1048576 bytes)"));
+        config_free(&c);
+
+        unlink(path);
+        rmdir(dir);
+        free(text);
+        free(path);
+        free(dir);
+}
+
+static char *endpoint_line(size_t n)
+{
+        char *text = malloc(n + 64);
+        assert_non_null(text);
+        strcpy(text, "[lwm2md]\nendpoint = ");
+        size_t off = strlen(text);
+        memset(text + off, 'e', n);
+        strcpy(text + off + n, "\nbus = user\n");
+        return text;
+}
+
+static void test_endpoint_length(void **state)
+{
+        config c;
+        errors e;
+        char *text = endpoint_line(255);
+        assert_int_equal(load(&c, text, &e), 0);
+        assert_int_equal(strlen(c.endpoint), 255);
+        assert_string_equal(c.bus, "user"); /* the line after it is its own line */
+        config_free(&c);
+        free(text);
+
+        text = endpoint_line(256);
+        assert_int_equal(load(&c, text, &e), -EINVAL);
+        assert_int_equal(e.n, 1);
+        assert_string_equal(e.text, "test.conf:2: endpoint must be 1..255 bytes, not 256\n");
+        assert_null(c.endpoint);
+        config_free(&c);
+        free(text);
+
+        /* On the command line too, where there is no line to check. */
+        config_init(&c);
+        memset(&e, 0, sizeof(e));
+        assert_int_equal(
+                config_set_main_key(&c, "endpoint", "gw\n[server x]", "--endpoint", collect, &e),
+                -EINVAL);
+        assert_non_null(strstr(e.text, "--endpoint: endpoint must be UTF-8 text without control"));
+        assert_int_equal(config_set_main_key(&c, "endpoint", "gw-2", "--endpoint", collect, &e), 0);
+        assert_string_equal(c.endpoint, "gw-2");
+        config_free(&c);
+}
+
+static void test_long_values(void **state)
+{
+        config c;
+        errors e;
+        /* Lines up to CONFIG_LINE_MAX hold their whole value, far beyond inih's own line
+         * buffer, trimmed and with an inline comment removed as on a short line. */
+        size_t n = CONFIG_LINE_MAX - strlen("state-dir = ") - strlen(" ; c");
+        char *text = malloc(CONFIG_LINE_MAX + 64);
+        assert_non_null(text);
+        strcpy(text, "[lwm2md]\nstate-dir = ");
+        size_t off = strlen(text);
+        memset(text + off, 'p', n);
+        text[off] = '/';
+        strcpy(text + off + n, " ; c\n");
+        assert_int_equal(strlen(text), strlen("[lwm2md]\n") + CONFIG_LINE_MAX + 1);
+        assert_int_equal(load(&c, text, &e), 0);
+        assert_int_equal(strlen(c.state_dir), n);
+        assert_true(c.state_dir[0] == '/' && c.state_dir[n - 1] == 'p');
+        config_free(&c);
+
+        /* One byte more is too long, and named. */
+        strcpy(text + off + n, "  ; c\n");
+        assert_int_equal(load(&c, text, &e), -EINVAL);
+        assert_string_equal(e.text, "test.conf:2: line is too long (more than 4096 bytes)\n");
+        assert_null(c.state_dir);
+        config_free(&c);
+
+        /* A long continuation line, a long comment, a long section header. */
+        memset(text, 0, CONFIG_LINE_MAX + 64);
+        strcpy(text, "[device]\nmodel = short\n  ");
+        off = strlen(text);
+        memset(text + off, 'm', 300);
+        strcat(text, "\n#");
+        memset(text + strlen(text), 'c', 300);
+        strcat(text, "\n[");
+        memset(text + strlen(text), 's', 300);
+        strcat(text, "]\nkey = v\n");
+        assert_int_equal(load(&c, text, &e), -EINVAL);
+        assert_int_equal(strlen(c.device.model), 300);
+        assert_int_equal(e.n, 1);
+        /* The key under the long header is in that section, not in [device]. */
+        assert_non_null(strstr(e.text, "test.conf:6: unknown section [sss"));
+        config_free(&c);
+        free(text);
+
+        /* A long URI with a 253-byte host name (the most DNS allows), and one byte more. */
+        char uri[300] = "[server a]\nuri = coap://";
+        for (int label = 0; label < 4; label++) {
+                off = strlen(uri);
+                memset(uri + off, 'h', label < 3 ? 63 : 61);
+                strcpy(uri + off + (label < 3 ? 63 : 61), label < 3 ? "." : ":5683\n");
+        }
+        assert_int_equal(load(&c, uri, &e), 0);
+        assert_int_equal(strlen(c.servers[0].uri), strlen("coap://:5683") + 253);
+        config_free(&c);
+        memmove(uri + 25, uri + 24, strlen(uri + 24) + 1); /* one more 'h' */
+        assert_int_equal(load(&c, uri, &e), -EINVAL);
+        assert_non_null(strstr(e.text, "test.conf:2: uri 'coap://hhh"));
+        assert_non_null(strstr(e.text, "': the host must be a name"));
+        config_free(&c);
+}
+
+static void test_long_line_at_end_of_data(void **state)
+{
+        config c;
+        errors e;
+        /* The data is not NUL-terminated (a file's bytes): a long last line without '='
+         * must be read within its bounds, and is inih's syntax error. */
+        size_t n = 9 + 500;
+        char *data = malloc(n);
+        assert_non_null(data);
+        memcpy(data, "[lwm2md]\n", 9);
+        memset(data + 9, 'k', 500);
+        assert_int_equal(load_data(&c, data, n, &e), -EINVAL);
+        assert_string_equal(e.text,
+                            "test.conf:2: syntax error (expected [section] or key = value)\n");
+        config_free(&c);
+
+        /* Likewise a long value running to the end. */
+        memcpy(data + 9, "bus=", 4);
+        assert_int_equal(load_data(&c, data, n, &e), 0);
+        assert_int_equal(strlen(c.bus), 496);
+        config_free(&c);
+        free(data);
+}
+
+static void test_too_many_errors(void **state)
+{
+        config c;
+        errors e;
+        size_t n = 1000;
+        char *text = malloc(n * 16 + 16);
+        assert_non_null(text);
+        strcpy(text, "[lwm2md]\n");
+        for (size_t i = 0; i < n; i++)
+                strcat(text, "colour = blue\n");
+        assert_int_equal(load(&c, text, &e), -EINVAL);
+        assert_int_equal(e.n, CONFIG_ERRORS_MAX + 1);
+        assert_non_null(strstr(e.text, "test.conf:21: unknown key 'colour'"));
+        assert_null(strstr(e.text, "test.conf:22:"));
+        assert_non_null(strstr(e.text, "\ntest.conf: too many errors, giving up\n"));
+        config_free(&c);
+        free(text);
+
+        /* Problems found when the whole is checked are bounded the same way. */
+        text = malloc(CONFIG_SERVERS_MAX * 40 + 16);
+        assert_non_null(text);
+        text[0] = 0;
+        for (int i = 0; i < CONFIG_SERVERS_MAX; i++)
+                sprintf(text + strlen(text), "[server %d]\nlifetime = 5\n", i);
+        assert_int_equal(load(&c, text, &e), 0);
+        assert_int_equal(config_finish(&c, collect, &e), -EINVAL);
+        assert_int_equal(e.n, CONFIG_ERRORS_MAX + 1);
+        assert_non_null(strstr(e.text, "configuration: too many errors, giving up"));
+        config_free(&c);
+
+        /* And the number of servers is bounded. */
+        strcat(text, "[server last]\nlifetime = 5\n");
+        assert_int_equal(load(&c, text, &e), -EINVAL);
+        assert_string_equal(e.text, "test.conf:130: more than 64 server sections\n");
+        config_free(&c);
+        free(text);
+}
+
+static void test_uris(void **state)
+{
+        static const char *const good[] = {
+                "coap://[::1]",           "coap://[::1]:5683",  "coaps://[2001:db8::1]:5684/",
+                "coap://127.0.0.1",       "coap://localhost:1", "coap://lwm2m.example.net:65535",
+                "coaps://a-b_c.example.",
+        };
+        static const struct {
+                const char *uri;
+                const char *problem;
+        } bad[] = {
+                {"coap://[::1", "the IPv6 address has no closing ']'"},
+                {"coap://[::1:5683", "the IPv6 address has no closing ']'"},
+                {"coap://[zz]", "not an IPv6 address between '[' and ']'"},
+                {"coap://[]:5683", "not an IPv6 address between '[' and ']'"},
+                {"coap://[127.0.0.1]", "not an IPv6 address between '[' and ']'"},
+                {"coap://::1", "an IPv6 address must be in brackets"},
+                {"coap://2001:db8::1:5683", "an IPv6 address must be in brackets"},
+                {"coap://", "no host"},
+                {"coap://:5683", "no host"},
+                {"coap://h:", "the port must be a number 1..65535"},
+                {"coap://h:0", "the port must be a number 1..65535"},
+                {"coap://h:65536", "the port must be a number 1..65535"},
+                {"coap://h:-1", "the port must be a number 1..65535"},
+                {"coap://h:+1", "the port must be a number 1..65535"},
+                {"coap://h:5683x", "the port must be a number 1..65535"},
+                {"coap://h:99999999999999999999", "the port must be a number 1..65535"},
+                {"coap://[::1]:0", "the port must be a number 1..65535"},
+                {"coap://[::1]x", "a server URI has no path"},
+                {"coap://h/rd", "a server URI has no path"},
+                {"coap://h?ep=x", "a server URI has no path"},
+                {"coap://user@h", "the host must be a name"},
+                {"coap://h h", "the host must be a name"},
+                {"coap://10.0.0", "the host must be a name"},
+                {"coap://256.1.1.1", "the host must be a name"},
+                {"coap://a..b", "the host must be a name"},
+                {"coap://.a", "the host must be a name"},
+        };
+        config c;
+        errors e;
+        config_init(&c);
+        config_server *s = config_default_server(&c);
+        assert_non_null(s);
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                memset(&e, 0, sizeof(e));
+                if (config_set_server_key(&c, s, "uri", good[i], "t", collect, &e) != 0)
+                        fail_msg("%s refused: %s", good[i], e.text);
+                assert_string_equal(s->uri, good[i]);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                memset(&e, 0, sizeof(e));
+                assert_int_equal(config_set_server_key(&c, s, "uri", bad[i].uri, "t", collect, &e),
+                                 -EINVAL);
+                char expected[256];
+                snprintf(expected, sizeof(expected), "t: uri '%s': %s", bad[i].uri, bad[i].problem);
+                if (!strstr(e.text, expected))
+                        fail_msg("%s: expected \"%s\", got \"%s\"", bad[i].uri, expected, e.text);
+                assert_int_equal(e.n, 1);
+        }
+        config_free(&c);
+
+        /* In a file, the message names the line; the scheme has its own message. */
+        assert_int_equal(
+                load(&c, "[server a]\nuri = coap://[::1\n[server b]\nuri = http://h\n", &e),
+                -EINVAL);
+        assert_string_equal(
+                e.text, "test.conf:2: uri 'coap://[::1': the IPv6 address has no closing ']'\n"
+                        "test.conf:4: uri must start with coap:// or coaps://, not 'http://h'\n");
+        config_free(&c);
+}
+
+static void test_local_caller_keys(void **state)
+{
+        config c;
+        errors e;
+        assert_int_equal(load(&c, "[lwm2md]\n", &e), 0);
+        assert_int_equal(c.max_value_size, CONFIG_DEFAULT_MAX_VALUE_SIZE);
+        assert_int_equal(c.max_instances_per_caller, CONFIG_DEFAULT_MAX_INSTANCES_PER_CALLER);
+        assert_null(c.admin_group);
+        config_free(&c);
+
+        assert_int_equal(load(&c,
+                              "[lwm2md]\nmax-value-size = 16777216\n"
+                              "max-instances-per-caller = 65535\nadmin-group = root\n"
+                              "[server a]\nuri = coap://127.0.0.1\n",
+                              &e),
+                         0);
+        assert_int_equal(c.max_value_size, 16777216);
+        assert_int_equal(c.max_instances_per_caller, 65535);
+        assert_string_equal(c.admin_group, "root");
+        assert_int_equal(config_finish(&c, collect, &e), 0);
+        config_free(&c);
+
+        assert_int_equal(
+                load(&c, "[lwm2md]\nmax-value-size = 1\nmax-instances-per-caller = 1\n", &e), 0);
+        assert_int_equal(c.max_value_size, 1);
+        assert_int_equal(c.max_instances_per_caller, 1);
+        config_free(&c);
+
+        assert_int_equal(load(&c,
+                              "[lwm2md]\n"
+                              "max-value-size = 0\n"               /* line 2 */
+                              "max-value-size = 16777217\n"        /* line 3 */
+                              "max-value-size = 64k\n"             /* line 4 */
+                              "max-instances-per-caller = 0\n"     /* line 5 */
+                              "max-instances-per-caller = 65536\n" /* line 6 */
+                              "max-instances-per-caller = -1\n"    /* line 7 */
+                              "admin-group =\n",                   /* line 8 */
+                              &e),
+                         -EINVAL);
+        assert_int_equal(e.n, 7);
+        assert_non_null(strstr(e.text, "test.conf:2: max-value-size must be 1..16777216 bytes"));
+        assert_non_null(strstr(e.text, "test.conf:3: max-value-size must be"));
+        assert_non_null(strstr(e.text, "test.conf:4: max-value-size must be"));
+        assert_non_null(
+                strstr(e.text, "test.conf:5: max-instances-per-caller must be 1..65535, not '0'"));
+        assert_non_null(strstr(e.text, "test.conf:6: max-instances-per-caller must be"));
+        assert_non_null(strstr(e.text, "test.conf:7: max-instances-per-caller must be"));
+        assert_non_null(strstr(e.text, "test.conf:8: admin-group must name a group"));
+        assert_int_equal(c.max_value_size, CONFIG_DEFAULT_MAX_VALUE_SIZE);
+        assert_int_equal(c.max_instances_per_caller, CONFIG_DEFAULT_MAX_INSTANCES_PER_CALLER);
+        config_free(&c);
+
+        /* A group that does not exist is found when the whole is checked, naming its line. */
+        assert_int_equal(load(&c,
+                              "[lwm2md]\nendpoint = gw\nadmin-group = lwm2md-no-such-group-7x\n"
+                              "[server a]\nuri = coap://127.0.0.1\n",
+                              &e),
+                         0);
+        assert_int_equal(config_finish(&c, collect, &e), -EINVAL);
+        assert_string_equal(e.text,
+                            "test.conf:3: admin-group 'lwm2md-no-such-group-7x': no such group\n");
+        config_free(&c);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -272,6 +782,17 @@ int main(void)
                 cmocka_unit_test(test_defaults_and_overrides),
                 cmocka_unit_test(test_parse_hex),
                 cmocka_unit_test(test_missing_file),
+                cmocka_unit_test(test_devices_refused_before_reading),
+                cmocka_unit_test(test_nul_byte_stops_reading),
+                cmocka_unit_test(test_binary_refused_with_one_message),
+                cmocka_unit_test(test_text_accepted),
+                cmocka_unit_test(test_file_size_cap),
+                cmocka_unit_test(test_endpoint_length),
+                cmocka_unit_test(test_long_values),
+                cmocka_unit_test(test_long_line_at_end_of_data),
+                cmocka_unit_test(test_too_many_errors),
+                cmocka_unit_test(test_uris),
+                cmocka_unit_test(test_local_caller_keys),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

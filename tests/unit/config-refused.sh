@@ -1,0 +1,38 @@
+#!/bin/sh
+# config-refused.sh - the daemon given a device, a FIFO, a directory, a binary file or
+# a huge file with -c: it must exit with status 1, at once, with one message naming it.
+set -eu
+lwm2md=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+mkfifo "$dir/fifo"
+mkdir "$dir/directory"
+head -c 65536 /dev/urandom > "$dir/binary"
+# A text file over the size limit (1 MiB): comment lines.
+awk 'BEGIN { for (i = 0; i < 30000; i++) print "# a comment line, forty bytes long....." }' \
+        > "$dir/huge"
+failed=0
+check() { # FILE EXPECTED-MESSAGE
+        start=$(date +%s%N)
+        status=0
+        timeout 10 "$lwm2md" -c "$1" > "$dir/out" 2> "$dir/err" || status=$?
+        ms=$((($(date +%s%N) - start) / 1000000))
+        lines=$(wc -l < "$dir/err")
+        naming=$(grep -c -F -- "$1" "$dir/err" || true)
+        if [ "$status" != 1 ] || [ "$ms" -gt 5000 ] || [ "$naming" != 1 ] || [ "$lines" != 2 ] ||
+                ! grep -q -F -- "$2" "$dir/err" || [ -s "$dir/out" ]; then
+                echo "FAIL: lwm2md -c $1: status $status (want 1) after $ms ms," \
+                        "$lines lines on stderr (want 2, one naming the file, with '$2'):"
+                head -c 2000 "$dir/err"
+                failed=1
+        else
+                echo "ok: lwm2md -c $1: status 1 after $ms ms: $(head -n 1 "$dir/err")"
+        fi
+}
+check /dev/zero "is a character device, not a configuration file"
+check /dev/urandom "is a character device, not a configuration file"
+check "$dir/fifo" "is a FIFO, not a configuration file"
+check "$dir/directory" "is a directory, not a configuration file"
+check "$dir/binary" "not a text file, reading stopped"
+check "$dir/huge" "too large for a configuration file"
+exit $failed
