@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 
 #include "../util/macro.h"
@@ -20,12 +21,13 @@
 #define BUS_IFACE_INSTANCE "org.lwm2md1.Instance"
 #define BUS_IFACE_OWNER    "org.lwm2md1.Owner"
 
-#define BUS_ERROR_NOT_FOUND     "org.lwm2md1.Error.NotFound"
-#define BUS_ERROR_INVALID_VALUE "org.lwm2md1.Error.InvalidValue"
-#define BUS_ERROR_ACCESS_DENIED "org.lwm2md1.Error.AccessDenied"
-#define BUS_ERROR_NOT_ALLOWED   "org.lwm2md1.Error.NotAllowed"
-#define BUS_ERROR_NO_VALUE      "org.lwm2md1.Error.NoValue"
-#define BUS_ERROR_FAILED        "org.lwm2md1.Error.Failed"
+#define BUS_ERROR_NOT_FOUND      "org.lwm2md1.Error.NotFound"
+#define BUS_ERROR_INVALID_VALUE  "org.lwm2md1.Error.InvalidValue"
+#define BUS_ERROR_ACCESS_DENIED  "org.lwm2md1.Error.AccessDenied"
+#define BUS_ERROR_NOT_ALLOWED    "org.lwm2md1.Error.NotAllowed"
+#define BUS_ERROR_NO_VALUE       "org.lwm2md1.Error.NoValue"
+#define BUS_ERROR_FAILED         "org.lwm2md1.Error.Failed"
+#define BUS_ERROR_LIMIT_EXCEEDED "org.lwm2md1.Error.LimitExceeded"
 
 /* How long a provider has to answer an org.lwm2md1.Owner call: under the
  * engine's 5 s, so that the provider's silence becomes our 5.00, not a timeout. */
@@ -34,6 +36,8 @@
 typedef struct export_object export_object;
 typedef struct bus_owner bus_owner;
 typedef struct bus_request bus_request;
+struct access_record;
+struct access_count;
 
 struct lwm2m_bus {
         sd_bus *bus; /* NULL while the bus is away */
@@ -61,6 +65,17 @@ struct lwm2m_bus {
         /* Inside AddInstance: its own tree changes are announced at its end, at once. */
         bool adding;
         bool listening;
+        /* What local callers may do and keep (access.c). */
+        uid_t daemon_uid;
+        char *admin_group; /* as configured, for messages */
+        gid_t admin_gid;
+        bool has_admin_gid;
+        size_t max_value_size;
+        unsigned max_instances_per_caller;
+        struct access_record *access_records; /* sorted by object and instance ID */
+        size_t n_access_records;
+        struct access_count *access_counts;
+        size_t n_access_counts;
 };
 
 _printf_(3, 4) void bus_log(lwm2m_bus *b, int priority, const char *fmt, ...);
@@ -80,8 +95,5 @@ bool bus_resource_is_secret(uint16_t oid, uint16_t rid);
 int bus_execute_arguments(const uint8_t *args, size_t len, char **out);
 /* True for an instance made with CreateInstance. */
 bool bus_instance_is_held(lwm2m_bus *b, uint16_t oid, uint16_t iid);
-/* May `sender` push values into the instance's read-only resources and
- * remove it? Its owner may, and anyone the policy lets call for held ones. */
-bool bus_may_push(lwm2m_bus *b, uint16_t oid, uint16_t iid, const char *sender);
 /* Parses "/org/lwm2md1/object/<oid>/<iid>" (only that depth). */
 int bus_parse_instance_path(const char *path, uint16_t *oid, uint16_t *iid);

@@ -9,6 +9,7 @@
 #include <syslog.h>
 
 #include "../util/buf.h"
+#include "access.h"
 #include "bus-internal.h"
 #include "export.h"
 #include "owner.h"
@@ -236,11 +237,6 @@ bool bus_instance_is_held(lwm2m_bus *b, uint16_t oid, uint16_t iid)
         return lwm2m_tree_get_owner(b->tree, oid, iid) == &b->held;
 }
 
-bool bus_may_push(lwm2m_bus *b, uint16_t oid, uint16_t iid, const char *sender)
-{
-        return bus_instance_is_held(b, oid, iid) || owner_is_sender(b, oid, iid, sender);
-}
-
 /* The definition of `oid`, or NotFound naming the missing DDF. */
 static int defined_object(lwm2m_bus *b, uint16_t oid, const lwm2m_object_def **out,
                           sd_bus_error *error)
@@ -277,22 +273,33 @@ static int add_instance(sd_bus_message *m, lwm2m_bus *b, bool held, sd_bus_error
                                          "%s (%u) is a single-instance object and has its instance",
                                          obj->name ? obj->name : "?", oid);
 
-        /* Values first, under a placeholder instance ID: nothing is created
-         * unless they all fit the definition. */
-        _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
-        r = export_read_values(b, m, obj, 0, true, &l, error);
-        if (r < 0)
-                return r;
-        const lwm2m_owner *owner = &b->held;
-        if (!held) {
+        /* A held instance counts against its creator's uid, an owned one against
+         * the caller's connection, which goes with it. */
+        const lwm2m_owner *owner = &b->held, *counted = NULL;
+        uid_t uid = 0;
+        if (held) {
+                bool privileged;
+                r = access_caller(b, m, &uid, &privileged, error);
+        } else {
                 bus_owner *o = NULL;
                 r = owner_get(b, m, &o);
                 if (r < 0)
                         return sd_bus_error_setf(error, BUS_ERROR_FAILED,
                                                  "cannot follow the caller on the bus: %s",
                                                  strerror(-r));
-                owner = owner_lwm2m(o);
+                owner = counted = owner_lwm2m(o);
         }
+        if (r >= 0)
+                r = access_check_limit(b, counted, uid, sd_bus_message_get_sender(m), error);
+        if (r < 0)
+                return r;
+
+        /* Values first, under a placeholder instance ID: nothing is created
+         * unless they all fit the definition. */
+        _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
+        r = export_read_values(b, m, obj, 0, true, &l, error);
+        if (r < 0)
+                return r;
 
         uint16_t created = 0;
         b->adding = true;
@@ -303,6 +310,12 @@ static int add_instance(sd_bus_message *m, lwm2m_bus *b, bool held, sd_bus_error
                                             r == -ENOSPC ? "no free instance ID" : NULL);
         }
         lwm2m_tree_set_owner(b->tree, oid, created, owner);
+        r = access_record(b, oid, created, counted, uid);
+        if (r < 0) {
+                lwm2m_tree_delete_instance(b->tree, oid, created, b);
+                b->adding = false;
+                return r;
+        }
         for (size_t i = 0; i < l.n; i++)
                 l.items[i].path.id[1] = created;
         char why[512] = "";
@@ -335,23 +348,8 @@ static int method_create_instance(sd_bus_message *m, void *userdata, sd_bus_erro
         return add_instance(m, userdata, true, error);
 }
 
-/* Root may remove anything a provider added; the owner its own instances;
- * held instances whoever the policy lets call RemoveInstance. */
-static int caller_is_root(sd_bus_message *m)
-{
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        uid_t uid;
-        int r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID, &creds);
-        if (r < 0)
-                return r;
-        r = sd_bus_creds_get_euid(creds, &uid);
-        if (r < 0)
-                r = sd_bus_creds_get_uid(creds, &uid);
-        if (r < 0)
-                return r;
-        return uid == 0;
-}
-
+/* A provider removes what it added, a user the held instances it created;
+ * root and the admin group anything (access_check). */
 static int method_remove_instance(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         lwm2m_bus *b = userdata;
@@ -366,15 +364,10 @@ static int method_remove_instance(sd_bus_message *m, void *userdata, sd_bus_erro
         if (object_is_provisioned(oid) || oid == 3)
                 return sd_bus_error_setf(error, BUS_ERROR_NOT_ALLOWED,
                                          "/%u/%u belongs to the daemon", oid, iid);
-        if (!bus_may_push(b, oid, iid, sd_bus_message_get_sender(m))) {
-                r = caller_is_root(m);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        return sd_bus_error_setf(error, BUS_ERROR_ACCESS_DENIED,
-                                                 "only the owner of %s or root may remove it",
-                                                 path);
-        }
+        bool as_owner;
+        r = access_check(b, m, oid, iid, 0, ACCESS_REMOVE, &as_owner, error);
+        if (r < 0)
+                return r;
         r = lwm2m_tree_delete_instance(b->tree, oid, iid, b);
         if (r < 0)
                 return bus_error_from_errno(error, r, NULL);
@@ -578,6 +571,8 @@ void bus_server_changed(lwm2m_bus *b, uint16_t short_id)
 static void on_tree_change(void *userdata, const lwm2m_change *c)
 {
         lwm2m_bus *b = userdata;
+        if (c->kind == LWM2M_CHANGE_INSTANCE_REMOVED)
+                access_forget(b, c->instance.id[0], c->instance.id[1]);
         export_on_change(b, c);
         if (c->kind != LWM2M_CHANGE_VALUES && !(b->adding && c->origin == b))
                 emit_manager_changed(b, "Objects");
@@ -753,6 +748,8 @@ int bus_new(sd_event *event, lwm2m_tree *tree, const bus_config *cfg, lwm2m_bus 
         b->retry_usec = RECONNECT_FIRST_USEC;
         int r = b->address && b->endpoint ? 0 : -ENOMEM;
         if (r >= 0)
+                r = access_init(b, cfg);
+        if (r >= 0)
                 r = sd_event_add_time_relative(event, &b->retry, CLOCK_MONOTONIC, 0, 0,
                                                on_reconnect_timer, b);
         if (r >= 0)
@@ -793,6 +790,7 @@ void bus_free(lwm2m_bus *b)
         }
         sd_event_source_disable_unref(b->retry);
         sd_event_unref(b->event);
+        access_free(b);
         free(b->address);
         free(b->endpoint);
         free(b);

@@ -41,6 +41,11 @@ typedef struct bus_config {
         void *ops_userdata;
         bus_log_fn log;
         void *log_userdata;
+        /* What local callers may push and keep, and who besides root administers
+         * the device over D-Bus (a group name or number; NULL: root only). */
+        size_t max_value_size;             /* bytes of one String or Opaque value */
+        unsigned max_instances_per_caller; /* per connection, and per uid for held ones */
+        const char *admin_group;
 } bus_config;
 
 typedef struct lwm2m_bus lwm2m_bus;

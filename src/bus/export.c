@@ -15,6 +15,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "access.h"
 #include "bus-internal.h"
 #include "owner.h"
 
@@ -287,12 +288,21 @@ _printf_(3, 4) static void why_printf(char *why, size_t size, const char *fmt, .
         va_end(ap);
 }
 
+/* A String or Opaque value over max-value-size: what a local caller pushes is
+ * kept in memory until it is replaced. */
+static int too_big(const char *who, size_t len, size_t max_bytes, char *why, size_t why_size)
+{
+        why_printf(why, why_size, "%s: %zu bytes, more than max-value-size (%zu)", who, len,
+                   max_bytes);
+        return -EINVAL;
+}
+
 /* Reads one value of any D-Bus type that can carry it (integers of every
  * width, doubles, booleans, strings, byte arrays, (qq), or a variant of
  * these) and converts it to the resource's type without loss. */
 static int read_scalar(sd_bus_message *m, const lwm2m_object_def *obj,
-                       const lwm2m_resource_def *res, lwm2m_value *out, int depth, char *why,
-                       size_t why_size)
+                       const lwm2m_resource_def *res, size_t max_bytes, lwm2m_value *out, int depth,
+                       char *why, size_t why_size)
 {
         char who[256], got[64];
         bus_describe_resource(obj, res, who, sizeof(who));
@@ -328,7 +338,7 @@ static int read_scalar(sd_bus_message *m, const lwm2m_object_def *obj,
                 r = sd_bus_message_enter_container(m, 'v', contents);
                 if (r < 0)
                         return r;
-                r = read_scalar(m, obj, res, out, depth + 1, why, why_size);
+                r = read_scalar(m, obj, res, max_bytes, out, depth + 1, why, why_size);
                 if (r < 0)
                         return r;
                 return sd_bus_message_exit_container(m);
@@ -370,6 +380,8 @@ static int read_scalar(sd_bus_message *m, const lwm2m_object_def *obj,
                 break;
         case 's':
                 r = sd_bus_message_read_basic(m, type, &x.s);
+                if (r >= 0 && strlen(x.s) > max_bytes)
+                        return too_big(who, strlen(x.s), max_bytes, why, why_size);
                 if (r >= 0) {
                         r = lwm2m_value_set_string(&v, x.s, strlen(x.s));
                         if (r == -E2BIG) {
@@ -383,6 +395,8 @@ static int read_scalar(sd_bus_message *m, const lwm2m_object_def *obj,
                         const void *p = NULL;
                         size_t len = 0;
                         r = sd_bus_message_read_array(m, 'y', &p, &len);
+                        if (r >= 0 && len > max_bytes)
+                                return too_big(who, len, max_bytes, why, why_size);
                         if (r >= 0) {
                                 r = lwm2m_value_set_bytes(&v, LWM2M_TYPE_OPAQUE, p, len);
                                 if (r == -E2BIG) {
@@ -437,13 +451,13 @@ static int read_scalar(sd_bus_message *m, const lwm2m_object_def *obj,
  * resource, a{qT} for a multiple one (the resource itself is recorded first
  * without a value, so that an empty dictionary empties it). */
 static int read_resource(sd_bus_message *m, const lwm2m_object_def *obj,
-                         const lwm2m_resource_def *res, const lwm2m_path *rp,
+                         const lwm2m_resource_def *res, size_t max_bytes, const lwm2m_path *rp,
                          lwm2m_record_list *out, char *why, size_t why_size)
 {
         lwm2m_value v;
         int r;
         if (!res->multiple) {
-                r = read_scalar(m, obj, res, &v, 0, why, why_size);
+                r = read_scalar(m, obj, res, max_bytes, &v, 0, why, why_size);
                 if (r < 0)
                         return r;
                 lwm2m_record *rec = lwm2m_record_list_add(out, rp);
@@ -490,7 +504,7 @@ static int read_resource(sd_bus_message *m, const lwm2m_object_def *obj,
                         why_printf(why, why_size, "%s: instance ID %u is reserved", who, riid);
                         return -EINVAL;
                 }
-                r = read_scalar(m, obj, res, &v, 0, why, why_size);
+                r = read_scalar(m, obj, res, max_bytes, &v, 0, why, why_size);
                 if (r < 0)
                         return r;
                 lwm2m_path ip = lwm2m_path_resource_instance(rp->id[0], rp->id[1], rp->id[2], riid);
@@ -557,7 +571,8 @@ int export_read_values(lwm2m_bus *b, sd_bus_message *m, const lwm2m_object_def *
                 if (r < 0)
                         return r;
                 lwm2m_path rp = lwm2m_path_resource(obj->id, iid, rid);
-                r = read_resource(m, obj, res, &rp, out, why, sizeof(why));
+                r = read_resource(m, obj, res, access_max_value_size(b), &rp, out, why,
+                                  sizeof(why));
                 if (r < 0)
                         return bus_error_from_errno(error, r, why[0] ? why : NULL);
                 r = sd_bus_message_exit_container(m);
@@ -692,11 +707,11 @@ static int start_owner_request(lwm2m_bus *b, sd_bus_message *call, request_kind 
         return 1;
 }
 
-/* Must the instance's owner agree before `sender` changes it? */
-static bool needs_consent(lwm2m_bus *b, uint16_t oid, uint16_t iid, const char *sender)
+/* Must the instance's owner agree before a caller that is not its owner changes it? */
+static bool needs_consent(lwm2m_bus *b, uint16_t oid, uint16_t iid, bool as_owner)
 {
         const lwm2m_owner *owner = lwm2m_tree_get_owner(b->tree, oid, iid);
-        return owner && owner->ops && owner->ops->write && !bus_may_push(b, oid, iid, sender);
+        return !as_owner && owner && owner->ops && owner->ops->write;
 }
 
 /* Stores what a D-Bus caller wrote. The owner pushes straight into the tree;
@@ -705,10 +720,11 @@ static bool needs_consent(lwm2m_bus *b, uint16_t oid, uint16_t iid, const char *
  * actuator) refuses it whoever sends it. Takes the records. Returns 1 when
  * the answer to `call` is sent or will be. */
 static int commit_write(lwm2m_bus *b, sd_bus_message *call, const lwm2m_path *base,
-                        lwm2m_record_list *l, lwm2m_write_mode mode, sd_bus_error *error)
+                        lwm2m_record_list *l, lwm2m_write_mode mode, bool as_owner,
+                        sd_bus_error *error)
 {
         const lwm2m_owner *owner = lwm2m_tree_get_owner(b->tree, base->id[0], base->id[1]);
-        if (!needs_consent(b, base->id[0], base->id[1], sd_bus_message_get_sender(call))) {
+        if (!needs_consent(b, base->id[0], base->id[1], as_owner)) {
                 int r = write_records(b, base, l, mode, error);
                 if (r < 0)
                         return r;
@@ -776,18 +792,17 @@ static int resolve(lwm2m_bus *b, const char *path, uint16_t rid, uint16_t *oid, 
 }
 
 /* Reads one resource from the value at the read position (property Set,
- * Write) into `l`, refusing what the sender may not set. */
+ * Write) into `l`, refusing what the caller may not set. */
 static int read_settable(lwm2m_bus *b, sd_bus_message *m, uint16_t oid, uint16_t iid,
-                         const lwm2m_object_def *obj, const lwm2m_resource_def *res,
+                         const lwm2m_object_def *obj, const lwm2m_resource_def *res, bool as_owner,
                          lwm2m_record_list *l, sd_bus_error *error)
 {
-        bool as_owner = bus_may_push(b, oid, iid, sd_bus_message_get_sender(m));
         int r = check_settable(obj, res, as_owner, error);
         if (r < 0)
                 return r;
         char why[512] = "";
         lwm2m_path rp = lwm2m_path_resource(oid, iid, res->id);
-        r = read_resource(m, obj, res, &rp, l, why, sizeof(why));
+        r = read_resource(m, obj, res, access_max_value_size(b), &rp, l, why, sizeof(why));
         if (r < 0)
                 return bus_error_from_errno(error, r, why[0] ? why : NULL);
         return 0;
@@ -801,6 +816,10 @@ static int start_execute(lwm2m_bus *b, sd_bus_message *m, uint16_t oid, uint16_t
         bus_describe_resource(obj, res, who, sizeof(who));
         if (!(res->operations & LWM2M_OP_EXECUTE))
                 return sd_bus_error_setf(error, BUS_ERROR_NOT_ALLOWED, "%s is not executable", who);
+        bool as_owner;
+        int r = access_check(b, m, oid, iid, res->id, ACCESS_EXECUTE, &as_owner, error);
+        if (r < 0)
+                return r;
         const lwm2m_owner *owner = lwm2m_tree_get_owner(b->tree, oid, iid);
         if (!owner || !owner->ops || !owner->ops->execute)
                 return sd_bus_error_setf(error, BUS_ERROR_NOT_ALLOWED,
@@ -900,13 +919,17 @@ static int method_write(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 r = sd_bus_message_enter_container(m, 'v', contents);
         if (r < 0)
                 return r;
+        bool as_owner;
+        r = access_check(b, m, oid, iid, rid, ACCESS_WRITE, &as_owner, error);
+        if (r < 0)
+                return r;
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
-        r = read_settable(b, m, oid, iid, obj, res, &l, error);
+        r = read_settable(b, m, oid, iid, obj, res, as_owner, &l, error);
         if (r < 0)
                 return r;
         /* A multiple resource becomes exactly the instances given. */
         lwm2m_path rp = lwm2m_path_resource(oid, iid, rid);
-        return commit_write(b, m, &rp, &l, LWM2M_WRITE_REPLACE, error);
+        return commit_write(b, m, &rp, &l, LWM2M_WRITE_REPLACE, as_owner, error);
 }
 
 static int method_execute(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -933,13 +956,16 @@ static int method_set_values(sd_bus_message *m, void *userdata, sd_bus_error *er
         int r = resolve(b, sd_bus_message_get_path(m), 0, &oid, &iid, &obj, NULL, error);
         if (r < 0)
                 return r;
-        bool as_owner = bus_may_push(b, oid, iid, sd_bus_message_get_sender(m));
+        bool as_owner;
+        r = access_check(b, m, oid, iid, 0, ACCESS_WRITE, &as_owner, error);
+        if (r < 0)
+                return r;
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
         r = export_read_values(b, m, obj, iid, as_owner, &l, error);
         if (r < 0)
                 return r;
         lwm2m_path ip = lwm2m_path_instance(oid, iid);
-        return commit_write(b, m, &ip, &l, LWM2M_WRITE_UPDATE, error);
+        return commit_write(b, m, &ip, &l, LWM2M_WRITE_UPDATE, as_owner, error);
 }
 
 static int method_set_on_demand(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -1272,21 +1298,26 @@ static int typed_set(sd_bus *bus, const char *path, const char *interface, const
         if (bus_parse_instance_path(path, &oid, &iid) < 0)
                 return -EINVAL;
         lwm2m_bus *b = mem->obj->b;
-        /* Writes that need the owner's consent were taken by on_property_set. */
-        if (needs_consent(b, oid, iid, sd_bus_message_get_sender(value)))
+        bool as_owner;
+        int r = access_check(b, value, oid, iid, mem->res->id, ACCESS_WRITE, &as_owner, error);
+        if (r < 0)
+                return r;
+        /* on_property_set takes every Set it can; a property setter cannot wait for the owner. */
+        if (needs_consent(b, oid, iid, as_owner))
                 return sd_bus_error_setf(error, BUS_ERROR_FAILED, "%s: cannot ask the owner", path);
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
-        int r = read_settable(b, value, oid, iid, mem->obj->def, mem->res, &l, error);
+        r = read_settable(b, value, oid, iid, mem->obj->def, mem->res, as_owner, &l, error);
         if (r < 0)
                 return r;
         lwm2m_path rp = lwm2m_path_resource(oid, iid, mem->res->id);
         return write_records(b, &rp, &l, LWM2M_WRITE_REPLACE, error);
 }
 
-/* Properties.Set of a typed property by someone other than the owner: sd-bus
- * wants a property setter's answer at once, but the owner answers later, so
- * such calls are taken here, before the vtables see them. Returns 0 to leave
- * a call to sd-bus (message rewound). */
+/* Properties.Set of a typed property: sd-bus wants a property setter's answer
+ * at once, but an owner asked for its consent answers later, so such calls are
+ * taken here, before the vtables see them (the owner's own pushes too: one
+ * path and one access check for both). Returns 0 to leave a call to sd-bus
+ * (message rewound). */
 static int on_property_set(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         lwm2m_bus *b = userdata;
@@ -1294,8 +1325,7 @@ static int on_property_set(sd_bus_message *m, void *userdata, sd_bus_error *erro
         const char *iface = NULL, *property = NULL;
         if (!sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Set") ||
             bus_parse_instance_path(sd_bus_message_get_path(m), &oid, &iid) < 0 ||
-            !lwm2m_tree_has_instance(b->tree, oid, iid) ||
-            !needs_consent(b, oid, iid, sd_bus_message_get_sender(m)))
+            !lwm2m_tree_has_instance(b->tree, oid, iid))
                 return 0;
         const export_object *o = export_find(b, oid);
         int r = sd_bus_message_read(m, "ss", &iface, &property);
@@ -1321,12 +1351,16 @@ static int on_property_set(sd_bus_message *m, void *userdata, sd_bus_error *erro
                 r = sd_bus_message_enter_container(m, 'v', contents);
         if (r < 0)
                 return r;
+        bool as_owner;
+        r = access_check(b, m, oid, iid, mem->res->id, ACCESS_WRITE, &as_owner, error);
+        if (r < 0)
+                return r;
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
-        r = read_settable(b, m, oid, iid, o->def, mem->res, &l, error);
+        r = read_settable(b, m, oid, iid, o->def, mem->res, as_owner, &l, error);
         if (r < 0)
                 return r;
         lwm2m_path rp = lwm2m_path_resource(oid, iid, mem->res->id);
-        return commit_write(b, m, &rp, &l, LWM2M_WRITE_REPLACE, error);
+        return commit_write(b, m, &rp, &l, LWM2M_WRITE_REPLACE, as_owner, error);
 }
 
 static int typed_execute(sd_bus_message *m, void *userdata, sd_bus_error *error)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "access.h"
 #include "bus-internal.h"
 #include "export.h"
 
@@ -359,6 +360,8 @@ static void owner_retire(bus_owner *o, bool left)
         if (n > 0 && left)
                 bus_log(b, LOG_INFO, "provider %s left the bus: removed %zu instance(s)", o->name,
                         n);
+        /* Normally none left: what could not be removed must not count for the next provider. */
+        access_forget_owner(b, &o->owner);
 
         for (size_t i = 0; i < o->n_managed; i++)
                 if (lwm2m_tree_get_object_owner(b->tree, o->managed[i]) == &o->owner) {

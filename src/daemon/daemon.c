@@ -361,6 +361,9 @@ static void start_bus(daemon_state *d)
                 .ops = &bus_ops,
                 .ops_userdata = d,
                 .log = on_bus_log,
+                .max_value_size = d->cfg->max_value_size,
+                .max_instances_per_caller = d->cfg->max_instances_per_caller,
+                .admin_group = d->cfg->admin_group,
         };
         char why[256] = "";
         if (bus_new(d->event, d->tree, &bc, &d->bus, why, sizeof(why)) < 0)

@@ -2,8 +2,10 @@
  * with a provider (sd-bus, in this process) and the test LwM2M server on the other side. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -162,6 +164,7 @@ typedef struct provider {
         sd_bus_message *held[8];
         size_t n_held;
         double on_demand_value;
+        size_t on_demand_units_len; /* Sensor Units (5701) answered by Owner.Read, if > 0 */
         /* PropertiesChanged seen from the daemon. */
         unsigned changes;
         char changed_iface[64];
@@ -264,6 +267,16 @@ static int owner_read(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 uint16_t rid = ((const uint16_t *)rids)[i];
                 if (rid == 5700)
                         r = sd_bus_message_append(reply, "{qv}", rid, "d", p->on_demand_value);
+                if (rid == 5701 && p->on_demand_units_len > 0) {
+                        char *units = malloc(p->on_demand_units_len + 1);
+                        r = units ? 0 : -ENOMEM;
+                        if (units) {
+                                memset(units, 'u', p->on_demand_units_len);
+                                units[p->on_demand_units_len] = '\0';
+                                r = sd_bus_message_append(reply, "{qv}", rid, "s", units);
+                        }
+                        free(units);
+                }
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -431,6 +444,12 @@ typedef struct env {
         private_bus bus;
         provider prov;
         sd_bus *op; /* another local client: not an owner */
+        /* The shipped policy for a provider group that exists here, and the
+         * unprivileged callers' script (setup_group_policy). */
+        char policy_dir[64];
+        gid_t provider_gid;
+        uid_t users[3];
+        const char *skip_reason; /* set by a setup that cannot run on this build */
 } env;
 
 /* A definition whose resource names exercise every naming rule. */
@@ -455,7 +474,8 @@ static const char names_ddf[] =
 #undef ITEM
                                                                 "</Resources></Object></LWM2M>\n";
 
-static void start_all_with(env *e, const char *bus_config, bool names_object)
+/* `keys`: more [lwm2md] lines for the daemon's configuration, or NULL. */
+static void start_all_with_keys(env *e, const char *bus_config, bool names_object, const char *keys)
 {
         assert_int_equal(fixture_init(&e->f), 0);
         ts_config cfg = {.security = TS_SECURITY_NOSEC, .trace_timeouts = true};
@@ -474,18 +494,37 @@ static void start_all_with(env *e, const char *bus_config, bool names_object)
                 assert_int_equal(
                         fixture_write_file(&e->f, "32770.xml", names_ddf, path, sizeof(path)), 0);
                 /* A second objects directory: the scratch directory itself. */
-                snprintf(extra + n, sizeof(extra) - (size_t)n, "[lwm2md]\nobjects-dir = %s\n",
-                         e->f.dir);
+                n += snprintf(extra + n, sizeof(extra) - (size_t)n, "[lwm2md]\nobjects-dir = %s\n",
+                              e->f.dir);
         }
+        if (keys)
+                snprintf(extra + n, sizeof(extra) - (size_t)n, "[lwm2md]\n%s", keys);
         assert_int_equal(fixture_write_config(&e->f, extra), 0);
         const char *args[] = {"--bus", e->bus.address, NULL};
         assert_int_equal(fixture_start_daemon(&e->f, args), 0);
+        if (keys) {
+                /* Keys this build does not know yet make the daemon exit at once. */
+                for (int64_t end = now_ms() + 5000; now_ms() < end;) {
+                        if (fixture_log_contains(&e->f, "unknown key")) {
+                                e->skip_reason = "the daemon does not know these [lwm2md] keys yet";
+                                return;
+                        }
+                        if (fixture_log_contains(&e->f, "on D-Bus as org.lwm2md1"))
+                                break;
+                        usleep(20000);
+                }
+        }
         assert_non_null(ts_wait_register(e->f.server, 0, 10000));
         assert_true(fixture_wait_log(&e->f, "on D-Bus as org.lwm2md1", 5000));
 
         assert_int_equal(provider_start(&e->prov, e->bus.address, true), 0);
         e->op = connect_to(e->bus.address);
         assert_non_null(e->op);
+}
+
+static void start_all_with(env *e, const char *bus_config, bool names_object)
+{
+        start_all_with_keys(e, bus_config, names_object, NULL);
 }
 
 static void start_all(env *e, const char *bus_config)
@@ -520,9 +559,148 @@ static int setup_policy(void **state)
         return 0;
 }
 
+/* `text` with the first `from` replaced by `to` (malloc'd). */
+static char *replace_once(const char *text, const char *from, const char *to)
+{
+        const char *at = strstr(text, from);
+        assert_non_null(at);
+        char *out = NULL;
+        assert_true(asprintf(&out, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from)) > 0);
+        return out;
+}
+
+static char *read_whole_file(const char *path)
+{
+        FILE *fp = fopen(path, "re");
+        if (!fp)
+                fail_msg("cannot read %s: %s", path, strerror(errno));
+        char *text = fixture_read_stream(fp);
+        fclose(fp);
+        assert_non_null(text);
+        return text;
+}
+
+static void write_whole_file(const char *dir, const char *name, const char *text, mode_t mode)
+{
+        char path[256];
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        FILE *fp = fopen(path, "we");
+        assert_non_null(fp);
+        fputs(text, fp);
+        assert_int_equal(fclose(fp), 0);
+        assert_int_equal(chmod(path, mode), 0);
+}
+
+/* The shipped policy for real, with two unprivileged users in its provider group.
+ * The group is "lwm2md" where the system has it; elsewhere the same file with
+ * group="users" instead (the change the policy's comment describes for another
+ * group), since dbus-daemon ignores a policy for a group it cannot resolve. */
+static int setup_group_policy_with(void **state, const char *keys)
+{
+        env *e = calloc(1, sizeof(*e));
+        assert_non_null(e);
+        *state = e;
+        if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) {
+                e->skip_reason = "needs root and setpriv to act as unprivileged users";
+                return 0;
+        }
+        static const char *const candidates[] = {"daemon", "bin", "sys", "games", "man", "lp"};
+        size_t n_users = 0;
+        for (size_t i = 0; i < sizeof(candidates) / sizeof(*candidates) && n_users < 3; i++) {
+                struct passwd *pw = getpwnam(candidates[i]);
+                if (pw && pw->pw_uid != 0)
+                        e->users[n_users++] = pw->pw_uid;
+        }
+        if (n_users < 3) {
+                e->skip_reason = "needs three unprivileged system users (daemon, bin, sys...)";
+                return 0;
+        }
+        snprintf(e->policy_dir, sizeof(e->policy_dir), "/tmp/lwm2md-policy.XXXXXX");
+        assert_non_null(mkdtemp(e->policy_dir));
+        assert_int_equal(chmod(e->policy_dir, 0755), 0);
+        char *policy = read_whole_file(SOURCE_ROOT "/dbus/org.lwm2md1.conf");
+        struct group *grp = getgrnam("lwm2md");
+        if (grp) {
+                e->provider_gid = grp->gr_gid;
+        } else {
+                grp = getgrnam("users");
+                if (!grp) {
+                        free(policy);
+                        e->skip_reason = "no group lwm2md nor users to be the provider group";
+                        return 0;
+                }
+                e->provider_gid = grp->gr_gid;
+                char *changed = replace_once(policy, "<policy group=\"lwm2md\">",
+                                             "<policy group=\"users\">");
+                free(policy);
+                policy = changed;
+        }
+        write_whole_file(e->policy_dir, "org.lwm2md1.conf", policy, 0644);
+        free(policy);
+        char *bus_conf = read_whole_file(POLICY_BUS_CONFIG);
+        char include[128];
+        snprintf(include, sizeof(include), "<include>%s/org.lwm2md1.conf</include>", e->policy_dir);
+        char *changed =
+                replace_once(bus_conf, "<include>../../dbus/org.lwm2md1.conf</include>", include);
+        write_whole_file(e->policy_dir, "bus.conf", changed, 0644);
+        free(changed);
+        free(bus_conf);
+        char *script = read_whole_file(SOURCE_ROOT "/tests/integration/bus_caller.py");
+        write_whole_file(e->policy_dir, "bus_caller.py", script, 0644);
+        free(script);
+
+        char path[128];
+        snprintf(path, sizeof(path), "%s/bus.conf", e->policy_dir);
+        start_all_with_keys(e, path, true, keys);
+        return 0;
+}
+
+static int setup_group_policy(void **state)
+{
+        return setup_group_policy_with(state, NULL);
+}
+
+/* The admin group: a group that exists here (by name, as an operator would write
+ * it), not the provider group; its gid is what the admin caller gets from setpriv. */
+static const char *const admin_group_names[] = {"adm", "staff", "operator"};
+
+static const struct group *admin_group(void)
+{
+        for (size_t i = 0; i < sizeof(admin_group_names) / sizeof(*admin_group_names); i++) {
+                const struct group *grp = getgrnam(admin_group_names[i]);
+                if (grp)
+                        return grp;
+        }
+        return NULL;
+}
+
+static int setup_group_policy_admin(void **state)
+{
+        const struct group *grp = admin_group();
+        if (!grp) {
+                env *e = calloc(1, sizeof(*e));
+                assert_non_null(e);
+                *state = e;
+                e->skip_reason = "no group adm, staff or operator to be the admin group";
+                return 0;
+        }
+        char keys[128];
+        snprintf(keys, sizeof(keys), "admin-group = %s\n", grp->gr_name);
+        return setup_group_policy_with(state, keys);
+}
+
 static int teardown(void **state)
 {
         env *e = *state;
+        if (e->policy_dir[0]) {
+                char path[128];
+                const char *names[] = {"org.lwm2md1.conf", "bus.conf", "bus_caller.py"};
+                for (size_t i = 0; i < 3; i++) {
+                        snprintf(path, sizeof(path), "%s/%s", e->policy_dir, names[i]);
+                        unlink(path);
+                }
+                rmdir(e->policy_dir);
+        }
         if (e->prov.bus)
                 provider_stop(&e->prov);
         e->op = sd_bus_flush_close_unref(e->op);
@@ -1705,6 +1883,372 @@ static void test_policy_refuses_unprivileged_callers(void **state)
         finish(e);
 }
 
+/* ---- local callers as other users, under the shipped policy ---- */
+
+/* Two providers (in the provider group), and an administrator (admin group too):
+ * e->users[], system users that exist here (dbus-daemon drops a connection from
+ * a uid that has no passwd entry), their groups set by setpriv. */
+#define PROVIDER_1 (e->users[0])
+#define PROVIDER_2 (e->users[1])
+#define ADMIN_USER (e->users[2])
+#define HELD_PATH  "/org/lwm2md1/object/3342/0"
+#define DENIED     "error org.lwm2md1.Error.AccessDenied "
+/* The documented defaults of max-instances-per-caller and max-value-size (lwm2md.conf(5)). */
+#define DEFAULT_MAX_INSTANCES  1024u
+#define DEFAULT_MAX_VALUE_SIZE ((size_t)65536)
+
+/* bus_caller.py on a connection of its own, as another user (setpriv). */
+typedef struct caller {
+        pid_t pid;
+        int to;   /* its stdin: commands */
+        int from; /* its stdout: one answer line per command */
+} caller;
+
+static void caller_start(env *e, caller *c, uid_t uid, bool admin)
+{
+        char reuid[32], regid[32], groups[64], script[128];
+        snprintf(reuid, sizeof(reuid), "--reuid=%u", (unsigned)uid);
+        snprintf(regid, sizeof(regid), "--regid=%u", (unsigned)uid);
+        if (admin)
+                snprintf(groups, sizeof(groups), "--groups=%u,%u", (unsigned)e->provider_gid,
+                         (unsigned)admin_group()->gr_gid);
+        else
+                snprintf(groups, sizeof(groups), "--groups=%u", (unsigned)e->provider_gid);
+        snprintf(script, sizeof(script), "%s/bus_caller.py", e->policy_dir);
+        int in[2], out[2];
+        assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+        assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+        c->pid = fork();
+        assert_true(c->pid >= 0);
+        if (c->pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGTERM);
+                dup2(in[0], STDIN_FILENO);
+                dup2(out[1], STDOUT_FILENO);
+                dup2(out[1], STDERR_FILENO);
+                execl("/usr/bin/setpriv", "setpriv", reuid, regid, groups, "/usr/bin/python3",
+                      script, e->bus.address, (char *)NULL);
+                _exit(127);
+        }
+        close(in[0]);
+        close(out[1]);
+        c->to = in[1];
+        c->from = out[0];
+}
+
+/* Sends one command and returns its answer line (malloc'd, without the newline). */
+__attribute__((format(printf, 2, 3))) static char *caller_do(caller *c, const char *fmt, ...)
+{
+        char *cmd = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        assert_true(vasprintf(&cmd, fmt, ap) > 0);
+        va_end(ap);
+        size_t len = strlen(cmd);
+        assert_true(write(c->to, cmd, len) == (ssize_t)len);
+        assert_true(write(c->to, "\n", 1) == 1);
+        size_t cap = 256, n = 0;
+        char *line = malloc(cap);
+        assert_non_null(line);
+        for (;;) {
+                struct pollfd pfd = {.fd = c->from, .events = POLLIN};
+                if (poll(&pfd, 1, 60000) <= 0)
+                        fail_msg("no answer to '%s'", cmd);
+                if (n + 1 == cap) {
+                        cap *= 2;
+                        line = realloc(line, cap);
+                        assert_non_null(line);
+                }
+                ssize_t got = read(c->from, line + n, 1);
+                if (got <= 0) {
+                        line[n] = '\0';
+                        fail_msg("the caller ended during '%s': %s", cmd, line);
+                }
+                if (line[n] == '\n')
+                        break;
+                n++;
+        }
+        line[n] = '\0';
+        free(cmd);
+        return line;
+}
+
+/* Runs a command and checks that the answer starts with `want` and holds `part`. */
+#define caller_expect(c, want, part, ...)                                                          \
+        do {                                                                                       \
+                char *answer_ = caller_do(c, __VA_ARGS__);                                         \
+                const char *part_ = (part);                                                        \
+                if (strncmp(answer_, want, strlen(want)) != 0 ||                                   \
+                    (part_ && !strstr(answer_, part_)))                                            \
+                        fail_msg("line %d: got '%s', want '%s...%s'", __LINE__, answer_, want,     \
+                                 part_ ? part_ : "");                                              \
+                free(answer_);                                                                     \
+        } while (0)
+
+/* Closes its connection (the caller leaves the bus). */
+static void caller_stop(caller *c)
+{
+        if (c->pid <= 0)
+                return;
+        close(c->to);
+        close(c->from);
+        waitpid(c->pid, NULL, 0);
+        c->pid = 0;
+}
+
+static bool skipped(env *e)
+{
+        if (!e->skip_reason)
+                return false;
+        fprintf(stderr, "skipped: %s\n", e->skip_reason);
+        return true;
+}
+
+/* A provider changes and removes only what it added; a held instance, only its creator's uid. */
+static void test_providers_change_only_their_own(void **state)
+{
+        env *e = *state;
+        if (skipped(e))
+                skip();
+        caller p1, p1_again, p2;
+        caller_start(e, &p1, PROVIDER_1, false);
+        caller_start(e, &p1_again, PROVIDER_1, false);
+        caller_start(e, &p2, PROVIDER_2, false);
+        caller_expect(&p1, "ok " TEMP_PATH, NULL, "add 3303 0 5700:d:1.5 5701:s:Cel");
+
+        /* Another provider, whichever way it tries. */
+        caller_expect(&p2, DENIED, "/3303/0 is owned by :1.", "setvalues %s 5700:d:99", TEMP_PATH);
+        caller_expect(&p2, DENIED, "only its owner and root", "write %s 5750:s:Hijacked",
+                      TEMP_PATH);
+        caller_expect(&p2, DENIED, "is owned by", "set %s org.lwm2md1.Object3303 SensorValue d:99",
+                      TEMP_PATH);
+        caller_expect(&p2, DENIED, "may execute on it", "exec %s 5605", TEMP_PATH);
+        caller_expect(&p2, DENIED, "may remove it", "remove %s", TEMP_PATH);
+        /* Ownership is the connection's: the same user on another one is someone else. */
+        caller_expect(&p1_again, DENIED, "is owned by", "write %s 5750:s:Hijacked", TEMP_PATH);
+        assert_true(get_double(e->op, TEMP_PATH, "org.lwm2md1.Object3303", "SensorValue") == 1.5);
+        char *text = get_string(e->op, TEMP_PATH, "org.lwm2md1.Object3303", "ApplicationType");
+        assert_string_equal(text, "");
+        free(text);
+
+        /* The owner itself may (root's writes go to the owner's Write, as
+         * test_operator_writes_ask_the_owner shows: this caller answers no calls). */
+        caller_expect(&p1, "ok", NULL, "set %s org.lwm2md1.Object3303 SensorValue d:2.5",
+                      TEMP_PATH);
+        caller_expect(&p1, "ok", NULL, "write %s 5750:s:Kitchen", TEMP_PATH);
+        assert_true(get_double(e->op, TEMP_PATH, "org.lwm2md1.Object3303", "SensorValue") == 2.5);
+        text = get_string(e->op, TEMP_PATH, "org.lwm2md1.Object3303", "ApplicationType");
+        assert_string_equal(text, "Kitchen");
+        free(text);
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        /* A held instance: its creator's uid, on any connection, and root. */
+        caller_expect(&p1, "ok " HELD_PATH, NULL, "create 3342 65535 5500:b:1");
+        caller_expect(&p2, DENIED, "was created by another user", "setvalues %s 5500:b:0",
+                      HELD_PATH);
+        caller_expect(&p2, DENIED, "only its creator and root", "remove %s", HELD_PATH);
+        caller_expect(&p2, DENIED, "created by another user", "write %s 5750:s:Hijacked",
+                      HELD_PATH);
+        caller_stop(&p1);
+        caller_expect(&p1_again, "ok", NULL, "setvalues %s 5500:b:0 5750:s:Door", HELD_PATH);
+        text = get_string(e->op, HELD_PATH, "org.lwm2md1.Object3342", "ApplicationType");
+        assert_string_equal(text, "Door");
+        free(text);
+        caller_expect(&p1_again, "ok", NULL, "remove %s", HELD_PATH);
+        caller_expect(&p2, "ok " HELD_PATH, NULL, "create 3342 65535 5500:b:1");
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", "/org/lwm2md1", "org.lwm2md1.Manager",
+                                       "RemoveInstance", &error, NULL, "o", HELD_PATH) >= 0);
+        caller_stop(&p1_again);
+        caller_stop(&p2);
+        finish(e);
+}
+
+static bool file_appears(env *e, const char *name, int timeout_ms)
+{
+        char path[400];
+        snprintf(path, sizeof(path), "%s/%s", e->f.dir, name);
+        for (int64_t end = now_ms() + timeout_ms;; usleep(20000)) {
+                if (access(path, F_OK) == 0)
+                        return true;
+                if (now_ms() >= end)
+                        return false;
+        }
+}
+
+/* Reboot, Factory Reset and the objects that decide whom the device talks to are
+ * for root (and the admin group, below); secrets for nobody. */
+static void test_device_and_servers_for_root(void **state)
+{
+        env *e = *state;
+        if (skipped(e))
+                skip();
+        caller p1;
+        caller_start(e, &p1, PROVIDER_1, false);
+        caller_expect(&p1, DENIED, "/3/0/4: executing Device resources is reserved to root",
+                      "exec /org/lwm2md1/object/3/0 4");
+        caller_expect(&p1, DENIED, "/3/0/12: executing Device", "exec /org/lwm2md1/object/3/0 12");
+        caller_expect(&p1, DENIED, "/3/0 belongs to the daemon",
+                      "set /org/lwm2md1/object/3/0 org.lwm2md1.Object3 Timezone s:Europe/Paris");
+        caller_expect(&p1, DENIED, "/1/0: changing Security, Server and Access Control",
+                      "write /org/lwm2md1/object/1/0 1:x:120");
+        caller_expect(&p1, DENIED, "/1/0: changing", "exec /org/lwm2md1/object/1/0 8");
+        caller_expect(&p1, DENIED, "/0/0: changing",
+                      "setvalues /org/lwm2md1/object/0/0 "
+                      "0:s:coap://127.0.0.1:1");
+        caller_expect(&p1, DENIED, "holds a credential", "read /org/lwm2md1/object/0/0 5");
+        assert_false(file_appears(e, "rebooted", 300));
+
+        /* Root may; a secret stays unreadable even for root. */
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        if (sd_bus_call_method(e->op, "org.lwm2md1", "/org/lwm2md1/object/3/0",
+                               "org.lwm2md1.Instance", "Execute", &error, NULL, "qs", 4, "") < 0)
+                fail_msg("root's Reboot: %s", error.message);
+        assert_true(file_appears(e, "rebooted", 5000));
+        if (sd_bus_call_method(e->op, "org.lwm2md1", "/org/lwm2md1/object/1/0",
+                               "org.lwm2md1.Instance", "Write", &error, NULL, "qv", 1, "x",
+                               (int64_t)120) < 0)
+                fail_msg("root's Lifetime: %s", error.message);
+        assert_int_equal(
+                get_int64(e->op, "/org/lwm2md1/object/1/0", "org.lwm2md1.Object1", "Lifetime"),
+                120);
+        assert_true(sd_bus_call_method(e->op, "org.lwm2md1", "/org/lwm2md1/object/0/0",
+                                       "org.lwm2md1.Instance", "Read", &error, NULL, "q", 5) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.AccessDenied");
+        sd_bus_error_free(&error);
+        caller_stop(&p1);
+        finish(e);
+}
+
+/* admin-group: its members may what root may. */
+static void test_admin_group_administers(void **state)
+{
+        env *e = *state;
+        if (skipped(e))
+                skip();
+        caller admin, p1;
+        caller_start(e, &admin, ADMIN_USER, true);
+        caller_start(e, &p1, PROVIDER_1, false);
+        char rule[128];
+        snprintf(rule, sizeof(rule), "reserved to root and the admin group '%s' (admin-group)",
+                 admin_group()->gr_name);
+        caller_expect(&p1, DENIED, rule, "exec /org/lwm2md1/object/3/0 4");
+        assert_false(file_appears(e, "rebooted", 300));
+        caller_expect(&admin, "ok", NULL, "exec /org/lwm2md1/object/3/0 4");
+        assert_true(file_appears(e, "rebooted", 5000));
+        caller_expect(&admin, "ok", NULL, "write /org/lwm2md1/object/1/0 1:x:90");
+        assert_int_equal(
+                get_int64(e->op, "/org/lwm2md1/object/1/0", "org.lwm2md1.Object1", "Lifetime"), 90);
+        /* And another caller's instances. */
+        caller_expect(&p1, "ok " HELD_PATH, NULL, "create 3342 65535 5500:b:1");
+        caller_expect(&admin, "ok", NULL, "remove %s", HELD_PATH);
+        caller_stop(&admin);
+        caller_stop(&p1);
+        finish(e);
+}
+
+/* max-instances-per-caller: per connection for AddInstance, per uid for CreateInstance. */
+static void test_instances_per_caller_are_limited(void **state)
+{
+        env *e = *state;
+        if (skipped(e))
+                skip();
+        caller p1, p1_again, p2, p2_again;
+        caller_start(e, &p1, PROVIDER_1, false);
+        caller_start(e, &p1_again, PROVIDER_1, false);
+        caller_start(e, &p2, PROVIDER_2, false);
+        caller_start(e, &p2_again, PROVIDER_2, false);
+        unsigned max = DEFAULT_MAX_INSTANCES;
+        char limit[128];
+        caller_expect(&p1, "ok", NULL, "addmany %u 3342 5500:b:1", max);
+        snprintf(limit, sizeof(limit), "already owns %u instances (max-instances-per-caller)", max);
+        caller_expect(&p1, "error org.lwm2md1.Error.LimitExceeded after 0: caller :1.", limit,
+                      "addmany 1 3342 5500:b:1");
+        /* Another connection of the same user has its own count. */
+        caller_expect(&p1_again, "ok", NULL, "addmany 1 3342 5500:b:1");
+
+        caller_expect(&p2, "ok", NULL, "createmany %u 3342 5500:b:1", max);
+        snprintf(limit, sizeof(limit), "uid %u already holds %u instances", (unsigned)PROVIDER_2,
+                 max);
+        caller_expect(&p2_again, "error org.lwm2md1.Error.LimitExceeded", limit,
+                      "create 3342 65535 5500:b:1");
+        caller_expect(&p1, "ok", NULL, "create 3342 65535 5500:b:1");
+        /* Removing one makes room again: 3342/0-1023 are p1's, 1024 p1_again's, then p2's. */
+        caller_expect(&p2_again, "ok", NULL, "remove /org/lwm2md1/object/3342/%u", 2 * max);
+        caller_expect(&p2_again, "ok", NULL, "create 3342 65535 5500:b:1");
+        caller_expect(&p2_again, "error org.lwm2md1.Error.LimitExceeded", limit,
+                      "create 3342 65535 5500:b:1");
+        /* The provider that leaves frees its count with its instances. */
+        caller_stop(&p1);
+        caller_expect(&p1_again, "ok", NULL, "addmany 1 3342 5500:b:1");
+        caller_stop(&p1_again);
+        caller_stop(&p2_again);
+        finish(e);
+}
+
+/* max-value-size: every String and Opaque a local caller pushes, whichever way. */
+static void test_values_over_max_size_are_refused(void **state)
+{
+        env *e = *state;
+        if (skipped(e))
+                skip();
+        caller p1;
+        caller_start(e, &p1, PROVIDER_1, false);
+        size_t max = DEFAULT_MAX_VALUE_SIZE;
+        char limit[128];
+        snprintf(limit, sizeof(limit),
+                 "Sensor Units (5701): %zu bytes, more than max-value-size (%zu)", max + 1, max);
+        caller_expect(&p1, "error org.lwm2md1.Error.InvalidValue", limit,
+                      "add 3303 0 5700:d:1 5701:S:%zu", max + 1);
+        caller_expect(&p1, "ok " TEMP_PATH, NULL, "add 3303 0 5700:d:1 5701:S:%zu", max);
+        caller_expect(&p1, "error org.lwm2md1.Error.InvalidValue", limit, "setvalues %s 5701:S:%zu",
+                      TEMP_PATH, max + 1);
+        caller_expect(&p1, "error org.lwm2md1.Error.InvalidValue", "max-value-size",
+                      "write %s 5750:S:%zu", TEMP_PATH, max + 1);
+        caller_expect(&p1, "error org.lwm2md1.Error.InvalidValue", "max-value-size",
+                      "set %s org.lwm2md1.Object3303 ApplicationType S:%zu", TEMP_PATH, max + 1);
+        caller_expect(&p1, "error org.lwm2md1.Error.InvalidValue", "max-value-size",
+                      "create 3303 65535 5750:S:%zu", max + 1);
+        /* Opaque alike (Data, resource 6 of the test object 32770). */
+        snprintf(limit, sizeof(limit), "Data (6): %zu bytes, more than max-value-size", max + 1);
+        caller_expect(&p1, "error org.lwm2md1.Error.InvalidValue", limit, "add 32770 0 6:Y:%zu",
+                      max + 1);
+        caller_expect(&p1, "ok", NULL, "add 32770 0 6:Y:%zu", max);
+        /* Nothing of the refused values was kept. */
+        char *units = get_string(e->op, TEMP_PATH, "org.lwm2md1.Object3303", "SensorUnits");
+        assert_int_equal(strlen(units), max);
+        free(units);
+        caller_stop(&p1);
+        finish(e);
+}
+
+/* An Owner.Read answer is a push too. */
+static void test_owner_read_answer_over_max_size(void **state)
+{
+        env *e = *state;
+        add_temperature(e);
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        assert_true(provider_call(&e->prov, TEMP_PATH, "org.lwm2md1.Instance", "SetOnDemand",
+                                  &error, NULL, "aq", 1, 5701) >= 0);
+        pthread_mutex_lock(&e->prov.lock);
+        e->prov.on_demand_units_len = DEFAULT_MAX_VALUE_SIZE + 1;
+        pthread_mutex_unlock(&e->prov.lock);
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_GET, "/3303/0/5701", -1, NULL),
+                         COAP_RESPONSE_CODE_INTERNAL_ERROR);
+        assert_true(fixture_wait_log(&e->f, "more than max-value-size", 3000));
+        char *units = get_string(e->op, TEMP_PATH, "org.lwm2md1.Object3303", "SensorUnits");
+        assert_string_equal(units, "Cel");
+        free(units);
+        /* At the limit it is taken. */
+        pthread_mutex_lock(&e->prov.lock);
+        e->prov.on_demand_units_len = 16;
+        pthread_mutex_unlock(&e->prov.lock);
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_GET, "/3303/0/5701", -1, NULL),
+                         COAP_RESPONSE_CODE_CONTENT);
+        units = get_string(e->op, TEMP_PATH, "org.lwm2md1.Object3303", "SensorUnits");
+        assert_string_equal(units, "uuuuuuuuuuuuuuuu");
+        free(units);
+        finish(e);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1732,6 +2276,18 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_documented_interfaces_match, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_policy_refuses_unprivileged_callers,
                                                 setup_policy, teardown),
+                cmocka_unit_test_setup_teardown(test_providers_change_only_their_own,
+                                                setup_group_policy, teardown),
+                cmocka_unit_test_setup_teardown(test_device_and_servers_for_root,
+                                                setup_group_policy, teardown),
+                cmocka_unit_test_setup_teardown(test_admin_group_administers,
+                                                setup_group_policy_admin, teardown),
+                cmocka_unit_test_setup_teardown(test_instances_per_caller_are_limited,
+                                                setup_group_policy, teardown),
+                cmocka_unit_test_setup_teardown(test_values_over_max_size_are_refused,
+                                                setup_group_policy, teardown),
+                cmocka_unit_test_setup_teardown(test_owner_read_answer_over_max_size, setup,
+                                                teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
