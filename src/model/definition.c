@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,15 @@ int lwm2m_resource_validate(const lwm2m_object_def *obj, const lwm2m_resource_de
             !lwm2m_utf8_valid(v->buf.data, v->buf.len)) {
                 why_printf(why, why_size, "%s: the text is not valid UTF-8", who);
                 return -EILSEQ;
+        }
+        if (!lwm2m_value_in_domain(v)) {
+                /* Refused here rather than at encoding time: see value.h. */
+                why_printf(why, why_size,
+                           "%s: %s is not a value a Float may hold (finite numbers only)", who,
+                           isnan(v->f)     ? "NaN"
+                           : signbit(v->f) ? "-Infinity"
+                                           : "Infinity");
+                return -EINVAL;
         }
         if (res->constraint && lwm2m_constraint_check(res->constraint, v) < 0) {
                 char value[96], allowed[128];

@@ -49,7 +49,9 @@ const lwm2m_resource_def *lwm2m_object_def_find_resource(const lwm2m_object_def 
 
 /* Checks a value against a resource definition: the type must be the
  * resource's (-EINVAL, after lwm2m_value_convert where the caller wants
- * conversion), strings valid UTF-8 (-EILSEQ), the constraint met (-ERANGE).
+ * conversion), strings valid UTF-8 (-EILSEQ), a Float finite (-EINVAL, see
+ * lwm2m_value_in_domain), the constraint met (-ERANGE). Every origin's values
+ * pass here (lwm2m_tree_write calls it for each record).
  * On failure `why` (if not NULL) receives a sentence naming the resource. */
 int lwm2m_resource_validate(const lwm2m_object_def *obj, const lwm2m_resource_def *res,
                             const lwm2m_value *v, char *why, size_t why_size);

@@ -78,9 +78,10 @@ int lwm2m_tree_read(const lwm2m_tree *t, const lwm2m_path *path, lwm2m_record_li
  * `base`, which is an instance, resource or resource instance) as one atomic
  * change: everything is checked first (instance exists -ENOENT, resource
  * defined -ENOENT, not executable -EPERM, single vs multiple -EINVAL, type
- * after lossless conversion -EINVAL, constraint -ERANGE) and nothing is stored
- * unless all pass. Operations (R/W) are the caller's policy, not checked here.
- * On failure `why` receives a sentence naming the resource. Listeners get one
+ * after lossless conversion -EINVAL, then lwm2m_resource_validate: a Float
+ * not finite -EINVAL, constraint -ERANGE) and nothing is stored unless all
+ * pass. Operations (R/W) are the caller's policy, not checked here. On
+ * failure `why` receives a sentence naming the resource. Listeners get one
  * VALUES change per instance touched. */
 int lwm2m_tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
                      lwm2m_write_mode mode, const void *origin, char *why, size_t why_size);

@@ -1405,6 +1405,91 @@ static void test_value_types_round_trip(void **state)
         expect_str(c, DELETE, "/3341/1", -1, NULL, DELETED);
 }
 
+/* ==== Values every format can carry ==== */
+
+/* A Float is a finite number (src/model/value.h): a server write of NaN or an
+ * infinity is malformed in every format (4.00) and stores nothing, so a Read
+ * of the object keeps showing every instance. */
+static void test_write_non_finite_float_refused(void **state)
+{
+        dm_ctx *c = *state;
+        for (unsigned iid = 20; iid <= 22; iid++) {
+                char body[160];
+                snprintf(body, sizeof(body),
+                         "[{\"bn\":\"/3341/%u/\",\"n\":\"5527\",\"vs\":\"display %u\"},"
+                         "{\"n\":\"5531\",\"v\":50.5}]",
+                         iid, iid);
+                expect_str(c, POST, "/3341", LWM2M_FORMAT_SENML_JSON, body, CREATED);
+        }
+
+        static const char *const texts[] = {"nan",  "NaN",      "-nan",  "inf",
+                                            "-inf", "Infinity", "1e400", "-1e999"};
+        for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+                expect_str(c, PUT, "/3341/21/5531", LWM2M_FORMAT_TEXT, texts[i], BAD_REQUEST);
+
+        /* TLV: a four-byte NaN, an eight-byte infinity, and a NaN beside a
+         * good Text in one instance write (nothing of which is stored). */
+        static const uint8_t tlv_nan4[] = {0xE4, 0x15, 0x9B, 0x7F, 0xC0, 0x00, 0x00};
+        static const uint8_t tlv_inf8[] = {0xE8, 0x15, 0x9B, 0x08, 0x7F, 0xF0,
+                                           0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+        static const uint8_t tlv_inst[] = {0xE7, 0x15, 0x97, 'c',  'h',  'a',  'n',  'g', 'e',
+                                           'd',  0xE4, 0x15, 0x9B, 0x7F, 0xC0, 0x00, 0x00};
+        expect_code(c, PUT, "/3341/21/5531", LWM2M_FORMAT_TLV, -1, tlv_nan4, sizeof(tlv_nan4),
+                    BAD_REQUEST);
+        expect_code(c, PUT, "/3341/21/5531", LWM2M_FORMAT_TLV, -1, tlv_inf8, sizeof(tlv_inf8),
+                    BAD_REQUEST);
+        expect_code(c, POST, "/3341/21", LWM2M_FORMAT_TLV, -1, tlv_inst, sizeof(tlv_inst),
+                    BAD_REQUEST);
+        /* SenML JSON (json-c reads these spellings), SenML CBOR, LwM2M JSON, LwM2M CBOR. */
+        expect_str(c, PUT, "/3341/21/5531", LWM2M_FORMAT_SENML_JSON,
+                   "[{\"n\":\"/3341/21/5531\",\"v\":NaN}]", BAD_REQUEST);
+        expect_str(c, POST, "/3341/21", LWM2M_FORMAT_SENML_JSON,
+                   "[{\"bn\":\"/3341/21/\",\"n\":\"5527\",\"vs\":\"changed\"},"
+                   "{\"n\":\"5531\",\"v\":-Infinity}]",
+                   BAD_REQUEST);
+        expect_str(c, POST, "/3341/21", LWM2M_FORMAT_LWM2M_JSON,
+                   "{\"bn\":\"/3341/21/\",\"e\":[{\"n\":\"5531\",\"v\":NaN}]}", BAD_REQUEST);
+        /* [{0: "/3341/21/5531", 2: NaN}] and {[3341, 21, 5531]: Infinity} */
+        static const uint8_t senml_cbor_nan[] = {0x81, 0xA2, 0x00, 0x6D, '/',  '3',  '3',
+                                                 '4',  '1',  '/',  '2',  '1',  '/',  '5',
+                                                 '5',  '3',  '1',  0x02, 0xF9, 0x7E, 0x00};
+        static const uint8_t lwm2m_cbor_inf[] = {0xA1, 0x83, 0x19, 0x0D, 0x0D, 0x15,
+                                                 0x19, 0x15, 0x9B, 0xF9, 0x7C, 0x00};
+        expect_code(c, PUT, "/3341/21/5531", LWM2M_FORMAT_SENML_CBOR, -1, senml_cbor_nan,
+                    sizeof(senml_cbor_nan), BAD_REQUEST);
+        expect_code(c, PUT, "/3341/21/5531", LWM2M_FORMAT_LWM2M_CBOR, -1, lwm2m_cbor_inf,
+                    sizeof(lwm2m_cbor_inf), BAD_REQUEST);
+        /* The same payloads with a finite number are fine (the bytes are right). */
+        static const uint8_t tlv_ok[] = {0xE4, 0x15, 0x9B, 0x42, 0x48, 0x00, 0x00}; /* 50 */
+        expect_code(c, PUT, "/3341/22/5531", LWM2M_FORMAT_TLV, -1, tlv_ok, sizeof(tlv_ok), CHANGED);
+        expect_text(c, "/3341/22/5531", "50");
+        expect_str(c, PUT, "/3341/22/5531", LWM2M_FORMAT_TEXT, "50.5", CHANGED);
+
+        /* Every instance, in every format, with its values as they were. */
+        for (size_t f = 0; f < sizeof(value_formats) / sizeof(value_formats[0]); f++) {
+                lwm2m_record_list l = {0};
+                read_records(c, "/3341", value_formats[f], &l);
+                for (unsigned iid = 20; iid <= 22; iid++) {
+                        char path[32], text[32];
+                        snprintf(path, sizeof(path), "/3341/%u/5527", iid);
+                        snprintf(text, sizeof(text), "display %u", iid);
+                        assert_string_value(&l, path, text);
+                        snprintf(path, sizeof(path), "/3341/%u/5531", iid);
+                        const lwm2m_record *r = find(&l, path);
+                        assert_non_null(r);
+                        assert_int_equal(r->value.type, LWM2M_TYPE_FLOAT);
+                        assert_true(r->value.f == 50.5);
+                }
+                lwm2m_record_list_free(&l);
+        }
+        expect_text(c, "/3341/21/5531", "50.5");
+        for (unsigned iid = 20; iid <= 22; iid++) {
+                char path[32];
+                snprintf(path, sizeof(path), "/3341/%u", iid);
+                expect_str(c, DELETE, path, -1, NULL, DELETED);
+        }
+}
+
 /* ==== Block-wise ==== */
 
 static char *pattern(size_t len, char seed)
@@ -1561,6 +1646,7 @@ int main(void)
                 cmocka_unit_test(test_read_composite),
                 cmocka_unit_test(test_write_composite),
                 cmocka_unit_test(test_value_types_round_trip),
+                cmocka_unit_test(test_write_non_finite_float_refused),
                 cmocka_unit_test(test_blockwise),
         };
         int failed = cmocka_run_group_tests_name("dm-read", reads, group_setup, group_teardown);

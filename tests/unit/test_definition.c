@@ -1,6 +1,8 @@
 /* test_definition.c - unit tests for object definitions and the registry: ordering,
  * lookup, replacement, and checking values against a resource's definition. */
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -212,17 +214,23 @@ static const char validate_ddf[] =
         "</Item>"
         "<Item ID=\"12\"><Name>Neg</Name><Operations>RW</Operations><Type>Integer</Type>"
         "<RangeEnumeration>-9223372036854775808..-1</RangeEnumeration></Item>"
+        "<Item ID=\"13\"><Name>Ratio</Name><Operations>RW</Operations><Type>Float</Type>"
+        "</Item>"
         "</Resources></Object></LWM2M>";
 
-static int setup_registry(void **state)
+/* A registry holding the one object of `xml` (a string literal's bytes). */
+static int load_registry(void **state, const char *name, const char *xml, size_t len)
 {
         lwm2m_registry *reg = lwm2m_registry_new();
         assert_non_null(reg);
-        assert_int_equal(ddf_load_buffer(reg, "validate.xml", validate_ddf,
-                                         sizeof(validate_ddf) - 1, NULL, NULL),
-                         1);
+        assert_int_equal(ddf_load_buffer(reg, name, xml, len, NULL, NULL), 1);
         *state = reg;
         return 0;
+}
+
+static int setup_registry(void **state)
+{
+        return load_registry(state, "validate.xml", validate_ddf, sizeof(validate_ddf) - 1);
 }
 
 static int teardown_registry(void **state)
@@ -413,6 +421,40 @@ static void test_validate_strings(void **state)
         assert_int_equal(check(state, 9, &raw, why, sizeof(why)), 0);
 }
 
+/* A Float holds finite numbers only: NaN and the infinities are refused as
+ * invalid (not out of range), constrained or not, with the resource named. */
+static void test_validate_non_finite_floats(void **state)
+{
+        char why[256];
+        lwm2m_value v = lwm2m_value_float(NAN);
+
+        assert_int_equal(check(state, 13, &v, why, sizeof(why)), -EINVAL);
+        assert_string_equal(why, "Temperature (3303) resource Ratio (13): NaN is not a value a "
+                                 "Float may hold (finite numbers only)");
+        v = lwm2m_value_float(-NAN);
+        assert_int_equal(check(state, 13, &v, why, sizeof(why)), -EINVAL);
+        assert_non_null(strstr(why, ": NaN is not"));
+        v = lwm2m_value_float(INFINITY);
+        assert_int_equal(check(state, 13, &v, why, sizeof(why)), -EINVAL);
+        assert_non_null(strstr(why, "Ratio (13): Infinity is not"));
+        v = lwm2m_value_float(-INFINITY);
+        assert_int_equal(check(state, 13, &v, why, sizeof(why)), -EINVAL);
+        assert_non_null(strstr(why, "Ratio (13): -Infinity is not"));
+        /* With a range the answer is the same, not "outside -40..85". */
+        v = lwm2m_value_float(NAN);
+        assert_int_equal(check(state, 5700, &v, why, sizeof(why)), -EINVAL);
+        assert_non_null(strstr(why, "Sensor Value (5700): NaN is not"));
+        assert_int_equal(check(state, 5700, &v, NULL, 0), -EINVAL);
+
+        /* Every finite double is a value. */
+        static const double finite[] = {DBL_MAX, -DBL_MAX, DBL_MIN, 4.9406564584124654e-324,
+                                        -0.0,    0.0};
+        for (size_t i = 0; i < ELEMENTSOF(finite); i++) {
+                v = lwm2m_value_float(finite[i]);
+                assert_int_equal(check(state, 13, &v, why, sizeof(why)), 0);
+        }
+}
+
 static void test_validate_without_object(void **state)
 {
         const lwm2m_object_def *obj = lwm2m_registry_find(*state, 3303);
@@ -446,6 +488,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_validate_strings, setup_registry,
                                                 teardown_registry),
                 cmocka_unit_test_setup_teardown(test_validate_without_object, setup_registry,
+                                                teardown_registry),
+                cmocka_unit_test_setup_teardown(test_validate_non_finite_floats, setup_registry,
                                                 teardown_registry),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

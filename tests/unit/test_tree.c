@@ -1429,6 +1429,47 @@ static void test_check_write_stores_nothing(void **state)
         assert_int_equal(f->rec.n, 0);
 }
 
+/* A Float holds finite numbers only, whoever writes: refused with the
+ * resource named, atomically, and nothing announced. */
+static void test_non_finite_float_refused(void **state)
+{
+        fixture *f = *state;
+        create(f, OID_TEST, 0);
+        lwm2m_path p = res_path(0, R_FLOAT);
+        lwm2m_value v = lwm2m_value_float(1.5);
+        assert_int_equal(lwm2m_tree_set(f->tree, &p, &v, NULL, f->why, sizeof(f->why)), 0);
+        listen(f);
+
+        static const double bad[] = {NAN, -NAN, INFINITY, -INFINITY};
+        static const char *const spelled[] = {"NaN", "NaN", "Infinity", "-Infinity"};
+        lwm2m_path base = lwm2m_path_instance(OID_TEST, 0);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                v = lwm2m_value_float(bad[i]);
+                f->why[0] = '\0';
+                assert_int_equal(lwm2m_tree_set(f->tree, &p, &v, NULL, f->why, sizeof(f->why)),
+                                 -EINVAL);
+                assert_non_null(strstr(f->why, "Level (3)"));
+                assert_non_null(strstr(f->why, spelled[i]));
+                /* With a good record first, in one write: nothing of it is stored. */
+                lwm2m_record recs[] = {rec_int(res_path(0, R_INTEGER), 5), {.path = p, .value = v}};
+                assert_int_equal(lwm2m_tree_write(f->tree, &base, recs, ELEMENTSOF(recs),
+                                                  LWM2M_WRITE_UPDATE, NULL, f->why, sizeof(f->why)),
+                                 -EINVAL);
+                assert_int_equal(lwm2m_tree_check_write(f->tree, &base, recs, ELEMENTSOF(recs),
+                                                        LWM2M_WRITE_UPDATE, f->why, sizeof(f->why)),
+                                 -EINVAL);
+                assert_null(get(f, 0, R_INTEGER));
+        }
+        const lwm2m_value *got = get(f, 0, R_FLOAT);
+        assert_non_null(got);
+        assert_true(got->f == 1.5);
+        assert_int_equal(f->rec.n, 0);
+        /* An integer resource given an infinite float: refused as before. */
+        p = res_path(0, R_INTEGER);
+        v = lwm2m_value_float(INFINITY);
+        assert_int_equal(lwm2m_tree_set(f->tree, &p, &v, NULL, f->why, sizeof(f->why)), -EINVAL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1455,6 +1496,7 @@ int main(void)
                 T(test_read_depths),
                 T(test_owners),
                 T(test_check_write_stores_nothing),
+                T(test_non_finite_float_refused),
 #undef T
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
