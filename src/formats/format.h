@@ -35,6 +35,8 @@ typedef struct lwm2m_resolver {
  *                 opaque for a non-opaque resource): 4.06 on encode, 4.15 on decode
  *   -EPROTONOSUPPORT  no codec for this content-format (4.06 / 4.15)
  *   -E2BIG        over a size or count limit (4.13)
+ *   -EDOM         (lwm2m_format_encode) the one resource asked for holds a value
+ *                 no format may carry (5.00: the client's fault)
  *   -ENOMEM
  *
  * Encoders take records sorted by path (lwm2m_record_list_sort), all under
@@ -53,6 +55,11 @@ typedef int (*lwm2m_decode_fn)(const lwm2m_path *base, const uint8_t *data, size
 bool lwm2m_format_supported(uint16_t format);
 /* "text/plain", "application/vnd.oma.lwm2m+tlv", ... or NULL. */
 const char *lwm2m_format_name(uint16_t format);
+/* Encodes with the codec of `format`. A record no format may carry (a value
+ * outside lwm2m_value_in_domain, a SenML time that is not finite) costs only
+ * its resource: under a base shallower than a resource the whole resource is
+ * left out (an instance left empty still shows, without values); with the
+ * resource or resource instance as base, -EDOM. */
 int lwm2m_format_encode(uint16_t format, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
                         lwm2m_buf *out);
 int lwm2m_format_decode(uint16_t format, const lwm2m_path *base, const uint8_t *data, size_t len,

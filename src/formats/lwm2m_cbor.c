@@ -697,6 +697,9 @@ static bool scalar_to_double(const scalar *s, double *out)
 {
         switch (s->kind) {
         case TOK_FLOAT:
+                /* CBOR has NaN and infinities; a Float does not (value.h). */
+                if (!isfinite(s->f))
+                        return false;
                 *out = s->f;
                 return true;
         case TOK_UINT:
@@ -770,6 +773,8 @@ static int natural_value(const scalar *s, lwm2m_value *v)
                 return 0;
         }
         case TOK_FLOAT:
+                if (!isfinite(s->f))
+                        return -EBADMSG; /* no LwM2M value: see value.h */
                 *v = lwm2m_value_float(s->f);
                 return 0;
         case TOK_BOOL:

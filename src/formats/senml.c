@@ -249,6 +249,10 @@ static int number_to_value(const senml_number *num, lwm2m_value *v)
                 *v = lwm2m_value_unsigned(num->u);
                 return 0;
         default:
+                /* SenML CBOR can spell NaN and infinities (and json-c reads
+                 * them too); a Float holds neither (value.h). */
+                if (!isfinite(num->f))
+                        return -EBADMSG;
                 *v = lwm2m_value_float(num->f);
                 return 0;
         }
@@ -268,7 +272,9 @@ static int record_value(const senml_record *r, lwm2m_type want, lwm2m_value *v)
 
         switch (r->kind) {
         case SENML_VALUE_NUMBER:
-                number_to_value(&r->number, v);
+                k = number_to_value(&r->number, v);
+                if (k < 0)
+                        return k;
                 if (want == LWM2M_TYPE_NONE)
                         return 0;
                 if (want != LWM2M_TYPE_INTEGER && want != LWM2M_TYPE_UNSIGNED &&

@@ -164,6 +164,10 @@ static int decode_value(lwm2m_type type, const uint8_t *p, size_t len, lwm2m_val
                 } else {
                         return -EBADMSG;
                 }
+                /* IEEE 754 bytes can spell NaN and infinities; a Float holds
+                 * neither (value.h), so they are malformed here. */
+                if (!isfinite(v->f))
+                        return -EBADMSG;
                 return 0;
         case LWM2M_TYPE_BOOLEAN:
                 if (len != 1 || p[0] > 1)

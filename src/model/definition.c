@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +166,15 @@ int lwm2m_resource_validate(const lwm2m_object_def *obj, const lwm2m_resource_de
                 why_printf(why, why_size, "%s: the text is not valid UTF-8", who);
                 return -EILSEQ;
         }
+        if (!lwm2m_value_in_domain(v)) {
+                /* Refused here rather than at encoding time: see value.h. */
+                why_printf(why, why_size,
+                           "%s: %s is not a value a Float may hold (finite numbers only)", who,
+                           isnan(v->f)     ? "NaN"
+                           : signbit(v->f) ? "-Infinity"
+                                           : "Infinity");
+                return -EINVAL;
+        }
         if (res->constraint && lwm2m_constraint_check(res->constraint, v) < 0) {
                 char value[96], allowed[128];
                 describe_value(v, value, sizeof(value));
@@ -290,4 +300,48 @@ lwm2m_object_def *lwm2m_registry_take(lwm2m_registry *reg, uint16_t oid)
         reg->n--;
         reg->n_resources -= def->n_resources;
         return def;
+}
+
+static bool replace_names_resource(const lwm2m_path *base, const lwm2m_record *recs, size_t n,
+                                   uint16_t rid)
+{
+        for (size_t i = 0; i < n; i++)
+                if (recs[i].path.len >= LWM2M_PATH_RESOURCE && recs[i].path.id[2] == rid &&
+                    lwm2m_path_starts_with(&recs[i].path, base))
+                        return true;
+        return false;
+}
+
+int lwm2m_replace_check_complete(const lwm2m_object_def *obj, const lwm2m_path *base,
+                                 const lwm2m_record *recs, size_t n, char *why, size_t why_size)
+{
+        if (!obj || !base || (n > 0 && !recs))
+                return -EINVAL;
+        if (base->len != LWM2M_PATH_INSTANCE)
+                return 0;
+
+        char missing[256] = "";
+        size_t used = 0, n_missing = 0;
+        for (size_t k = 0; k < obj->n_resources; k++) {
+                const lwm2m_resource_def *res = &obj->resources[k];
+                if (!res->mandatory || !(res->operations & LWM2M_OP_WRITE) ||
+                    (res->operations & LWM2M_OP_EXECUTE) || res->type == LWM2M_TYPE_NONE)
+                        continue;
+                if (replace_names_resource(base, recs, n, res->id))
+                        continue;
+                n_missing++;
+                if (used < sizeof(missing)) {
+                        int w = snprintf(missing + used, sizeof(missing) - used, "%s%s (%u)",
+                                         used > 0 ? ", " : "", res->name ? res->name : "?",
+                                         (unsigned)res->id);
+                        used = w < 0 ? sizeof(missing) : used + (size_t)w;
+                }
+        }
+        if (n_missing == 0)
+                return 0;
+        trim_partial_utf8(missing);
+        why_printf(why, why_size,
+                   "/%u/%u: a replace must give every mandatory writable resource; missing: %s",
+                   (unsigned)base->id[0], (unsigned)base->id[1], missing);
+        return -EINVAL;
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "constraint.h"
+#include "path.h"
+#include "record.h"
 #include "value.h"
 
 enum {
@@ -49,10 +51,24 @@ const lwm2m_resource_def *lwm2m_object_def_find_resource(const lwm2m_object_def 
 
 /* Checks a value against a resource definition: the type must be the
  * resource's (-EINVAL, after lwm2m_value_convert where the caller wants
- * conversion), strings valid UTF-8 (-EILSEQ), the constraint met (-ERANGE).
+ * conversion), strings valid UTF-8 (-EILSEQ), a Float finite (-EINVAL, see
+ * lwm2m_value_in_domain), the constraint met (-ERANGE). Every origin's values
+ * pass here (lwm2m_tree_write calls it for each record).
  * On failure `why` (if not NULL) receives a sentence naming the resource. */
 int lwm2m_resource_validate(const lwm2m_object_def *obj, const lwm2m_resource_def *res,
                             const lwm2m_value *v, char *why, size_t why_size);
+
+/* Whether a Write-Replace of the instance `base` (/oid/iid) with `recs` is
+ * complete. A replace removes every writable resource it does not give, so it
+ * must give every mandatory writable one (a multiple resource counts as given
+ * when a record names it, even with no instances); otherwise the instance
+ * would be left without values its definition requires (the Server object
+ * without Lifetime or Binding). Returns 0, or -EINVAL with `why` naming every
+ * missing resource. A base deeper than an instance (a resource or resource
+ * instance) is always complete: replacing one resource names it. Records
+ * outside `base` are not counted. */
+int lwm2m_replace_check_complete(const lwm2m_object_def *obj, const lwm2m_path *base,
+                                 const lwm2m_record *recs, size_t n, char *why, size_t why_size);
 
 typedef struct lwm2m_registry lwm2m_registry;
 

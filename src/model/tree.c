@@ -535,7 +535,9 @@ int lwm2m_tree_read(const lwm2m_tree *t, const lwm2m_path *path, lwm2m_record_li
  *  - a base shallower than an instance (root or object) is accepted for UPDATE
  *    only, for Write-Composite; REPLACE needs one instance to replace within;
  *  - REPLACE at a resource instance, or of a single resource, is an UPDATE;
- *    REPLACE of a multiple resource with no records empties it. */
+ *    REPLACE of a multiple resource with no records empties it;
+ *  - REPLACE of an instance must give every mandatory writable resource
+ *    (lwm2m_replace_check_complete), or -EINVAL and nothing changes. */
 
 typedef struct write_op {
         lwm2m_path path;   /* len 3 or 4 */
@@ -987,6 +989,13 @@ static int tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record 
                 if (r < 0)
                         return r;
                 w.ops[w.n_ops - 1].order = i;
+        }
+        /* Every record is valid; now whether they make a whole instance. Refused
+         * before any owner is asked: nothing changes. */
+        if (mode == LWM2M_WRITE_REPLACE) {
+                r = lwm2m_replace_check_complete(base_obj, base, recs, n, why, why_size);
+                if (r < 0)
+                        return r;
         }
         if (mode == LWM2M_WRITE_REPLACE && base->len == LWM2M_PATH_RESOURCE && base_res->multiple)
                 w.ops[w.n_ops++] = (write_op){.path = *base, .order = n};

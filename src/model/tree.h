@@ -35,9 +35,10 @@ typedef enum lwm2m_write_mode {
          * gain or update the given instances, nothing else changes. */
         LWM2M_WRITE_UPDATE,
         /* Replace (CoAP PUT) of everything under the base path: at instance
-         * level, writable resources absent from the records are removed; at
-         * resource level, a multiple resource's instances become exactly
-         * those given. */
+         * level, writable resources absent from the records are removed, and
+         * every mandatory writable resource must be given (-EINVAL otherwise,
+         * see lwm2m_replace_check_complete); at resource level, a multiple
+         * resource's instances become exactly those given. */
         LWM2M_WRITE_REPLACE,
 } lwm2m_write_mode;
 
@@ -78,10 +79,12 @@ int lwm2m_tree_read(const lwm2m_tree *t, const lwm2m_path *path, lwm2m_record_li
  * `base`, which is an instance, resource or resource instance) as one atomic
  * change: everything is checked first (instance exists -ENOENT, resource
  * defined -ENOENT, not executable -EPERM, single vs multiple -EINVAL, type
- * after lossless conversion -EINVAL, constraint -ERANGE) and nothing is stored
- * unless all pass. Operations (R/W) are the caller's policy, not checked here.
- * On failure `why` receives a sentence naming the resource. Listeners get one
- * VALUES change per instance touched. */
+ * after lossless conversion -EINVAL, then lwm2m_resource_validate: a Float
+ * not finite -EINVAL, constraint -ERANGE; an instance replace without a
+ * mandatory writable resource -EINVAL, see lwm2m_replace_check_complete) and
+ * nothing is stored unless all pass. Operations (R/W) are the caller's
+ * policy, not checked here. On failure `why` receives a sentence naming the
+ * resource. Listeners get one VALUES change per instance touched. */
 int lwm2m_tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
                      lwm2m_write_mode mode, const void *origin, char *why, size_t why_size);
 /* Runs every check of lwm2m_tree_write without storing anything or telling

@@ -180,6 +180,11 @@ bool lwm2m_value_equal(const lwm2m_value *a, const lwm2m_value *b)
         }
 }
 
+bool lwm2m_value_in_domain(const lwm2m_value *v)
+{
+        return v->type != LWM2M_TYPE_FLOAT || isfinite(v->f);
+}
+
 /* 2^63 and 2^64 as doubles: exact powers of two, so comparisons are exact. */
 #define TWO_POW_63 9223372036854775808.0
 #define TWO_POW_64 18446744073709551616.0

@@ -31,7 +31,7 @@ typedef struct lwm2m_value {
         union {
                 int64_t i;        /* INTEGER, TIME (seconds since the epoch) */
                 uint64_t u;       /* UNSIGNED */
-                double f;         /* FLOAT */
+                double f;         /* FLOAT: finite only once stored (lwm2m_value_in_domain) */
                 bool b;           /* BOOLEAN */
                 lwm2m_objlnk lnk; /* OBJLNK */
                 /* STRING, CORELNK (UTF-8, NUL-terminated beyond len), OPAQUE. */
@@ -57,6 +57,14 @@ bool lwm2m_utf8_valid(const uint8_t *s, size_t len);
 void lwm2m_value_clear(lwm2m_value *v);
 int lwm2m_value_copy(lwm2m_value *dst, const lwm2m_value *src);
 bool lwm2m_value_equal(const lwm2m_value *a, const lwm2m_value *b);
+
+/* True if the value is one the model stores and every content format can
+ * carry. A Float is a finite number: NaN and the infinities have no spelling
+ * in text, SenML JSON or LwM2M JSON, and one stored NaN would make every Read
+ * of its instance or object fail there, so every input refuses them
+ * (lwm2m_resource_validate) and every decoder reports them as malformed.
+ * Other types hold nothing outside their domain. */
+bool lwm2m_value_in_domain(const lwm2m_value *v);
 
 /* Copies the bytes. STRING and CORELNK must be UTF-8 (-EILSEQ otherwise);
  * anything over LWM2M_VALUE_MAX_BYTES is -E2BIG. */

@@ -833,11 +833,13 @@ static void test_write_instance_replace_and_update(void **state)
                 lwm2m_record_list_free(&l);
                 expect_code(c, GET, "/3311/3/5706", -1, -1, NULL, 0, NOT_FOUND);
         }
-        /* Replace with an empty Object Instance TLV: no writable resource stays. */
+        /* Replace with an empty Object Instance TLV: On/Off is mandatory and
+         * writable, so the replace is refused and nothing goes. */
         static const uint8_t empty_inst[] = {0x00, 0x03};
         expect_code(c, PUT, "/3311/3", LWM2M_FORMAT_TLV, -1, empty_inst, sizeof(empty_inst),
-                    CHANGED);
-        expect_code(c, GET, "/3311/3/5851", -1, -1, NULL, 0, NOT_FOUND);
+                    BAD_REQUEST);
+        expect_text(c, "/3311/3/5851", "75");
+        expect_text(c, "/3311/3/5850", "1");
         /* ... and a partial update with one changes nothing. */
         expect_str(c, PUT, "/3311/3/5851", LWM2M_FORMAT_TEXT, "9", CHANGED);
         expect_code(c, POST, "/3311/3", LWM2M_FORMAT_TLV, -1, empty_inst, sizeof(empty_inst),
@@ -1405,6 +1407,431 @@ static void test_value_types_round_trip(void **state)
         expect_str(c, DELETE, "/3341/1", -1, NULL, DELETED);
 }
 
+/* ==== Values every format can carry ==== */
+
+/* A Float is a finite number (src/model/value.h): a server write of NaN or an
+ * infinity is malformed in every format (4.00) and stores nothing, so a Read
+ * of the object keeps showing every instance. */
+static void test_write_non_finite_float_refused(void **state)
+{
+        dm_ctx *c = *state;
+        for (unsigned iid = 20; iid <= 22; iid++) {
+                char body[160];
+                snprintf(body, sizeof(body),
+                         "[{\"bn\":\"/3341/%u/\",\"n\":\"5527\",\"vs\":\"display %u\"},"
+                         "{\"n\":\"5531\",\"v\":50.5}]",
+                         iid, iid);
+                expect_str(c, POST, "/3341", LWM2M_FORMAT_SENML_JSON, body, CREATED);
+        }
+
+        static const char *const texts[] = {"nan",  "NaN",      "-nan",  "inf",
+                                            "-inf", "Infinity", "1e400", "-1e999"};
+        for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+                expect_str(c, PUT, "/3341/21/5531", LWM2M_FORMAT_TEXT, texts[i], BAD_REQUEST);
+
+        /* TLV: a four-byte NaN, an eight-byte infinity, and a NaN beside a
+         * good Text in one instance write (nothing of which is stored). */
+        static const uint8_t tlv_nan4[] = {0xE4, 0x15, 0x9B, 0x7F, 0xC0, 0x00, 0x00};
+        static const uint8_t tlv_inf8[] = {0xE8, 0x15, 0x9B, 0x08, 0x7F, 0xF0,
+                                           0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+        static const uint8_t tlv_inst[] = {0xE7, 0x15, 0x97, 'c',  'h',  'a',  'n',  'g', 'e',
+                                           'd',  0xE4, 0x15, 0x9B, 0x7F, 0xC0, 0x00, 0x00};
+        expect_code(c, PUT, "/3341/21/5531", LWM2M_FORMAT_TLV, -1, tlv_nan4, sizeof(tlv_nan4),
+                    BAD_REQUEST);
+        expect_code(c, PUT, "/3341/21/5531", LWM2M_FORMAT_TLV, -1, tlv_inf8, sizeof(tlv_inf8),
+                    BAD_REQUEST);
+        expect_code(c, POST, "/3341/21", LWM2M_FORMAT_TLV, -1, tlv_inst, sizeof(tlv_inst),
+                    BAD_REQUEST);
+        /* SenML JSON (json-c reads these spellings), SenML CBOR, LwM2M JSON, LwM2M CBOR. */
+        expect_str(c, PUT, "/3341/21/5531", LWM2M_FORMAT_SENML_JSON,
+                   "[{\"n\":\"/3341/21/5531\",\"v\":NaN}]", BAD_REQUEST);
+        expect_str(c, POST, "/3341/21", LWM2M_FORMAT_SENML_JSON,
+                   "[{\"bn\":\"/3341/21/\",\"n\":\"5527\",\"vs\":\"changed\"},"
+                   "{\"n\":\"5531\",\"v\":-Infinity}]",
+                   BAD_REQUEST);
+        expect_str(c, POST, "/3341/21", LWM2M_FORMAT_LWM2M_JSON,
+                   "{\"bn\":\"/3341/21/\",\"e\":[{\"n\":\"5531\",\"v\":NaN}]}", BAD_REQUEST);
+        /* [{0: "/3341/21/5531", 2: NaN}] and {[3341, 21, 5531]: Infinity} */
+        static const uint8_t senml_cbor_nan[] = {0x81, 0xA2, 0x00, 0x6D, '/',  '3',  '3',
+                                                 '4',  '1',  '/',  '2',  '1',  '/',  '5',
+                                                 '5',  '3',  '1',  0x02, 0xF9, 0x7E, 0x00};
+        static const uint8_t lwm2m_cbor_inf[] = {0xA1, 0x83, 0x19, 0x0D, 0x0D, 0x15,
+                                                 0x19, 0x15, 0x9B, 0xF9, 0x7C, 0x00};
+        expect_code(c, PUT, "/3341/21/5531", LWM2M_FORMAT_SENML_CBOR, -1, senml_cbor_nan,
+                    sizeof(senml_cbor_nan), BAD_REQUEST);
+        expect_code(c, PUT, "/3341/21/5531", LWM2M_FORMAT_LWM2M_CBOR, -1, lwm2m_cbor_inf,
+                    sizeof(lwm2m_cbor_inf), BAD_REQUEST);
+        /* The same payloads with a finite number are fine (the bytes are right). */
+        static const uint8_t tlv_ok[] = {0xE4, 0x15, 0x9B, 0x42, 0x48, 0x00, 0x00}; /* 50 */
+        expect_code(c, PUT, "/3341/22/5531", LWM2M_FORMAT_TLV, -1, tlv_ok, sizeof(tlv_ok), CHANGED);
+        expect_text(c, "/3341/22/5531", "50");
+        expect_str(c, PUT, "/3341/22/5531", LWM2M_FORMAT_TEXT, "50.5", CHANGED);
+
+        /* Every instance, in every format, with its values as they were. */
+        for (size_t f = 0; f < sizeof(value_formats) / sizeof(value_formats[0]); f++) {
+                lwm2m_record_list l = {0};
+                read_records(c, "/3341", value_formats[f], &l);
+                for (unsigned iid = 20; iid <= 22; iid++) {
+                        char path[32], text[32];
+                        snprintf(path, sizeof(path), "/3341/%u/5527", iid);
+                        snprintf(text, sizeof(text), "display %u", iid);
+                        assert_string_value(&l, path, text);
+                        snprintf(path, sizeof(path), "/3341/%u/5531", iid);
+                        const lwm2m_record *r = find(&l, path);
+                        assert_non_null(r);
+                        assert_int_equal(r->value.type, LWM2M_TYPE_FLOAT);
+                        assert_true(r->value.f == 50.5);
+                }
+                lwm2m_record_list_free(&l);
+        }
+        expect_text(c, "/3341/21/5531", "50.5");
+        for (unsigned iid = 20; iid <= 22; iid++) {
+                char path[32];
+                snprintf(path, sizeof(path), "/3341/%u", iid);
+                expect_str(c, DELETE, path, -1, NULL, DELETED);
+        }
+}
+
+/* ==== Replace means replace ==== */
+
+static bool is_mandatory_writable(const lwm2m_resource_def *res)
+{
+        return res->mandatory && (res->operations & LWM2M_OP_WRITE) &&
+               !(res->operations & LWM2M_OP_EXECUTE) && res->type != LWM2M_TYPE_NONE;
+}
+
+static const lwm2m_resource_def *record_def(dm_ctx *c, const lwm2m_record *r)
+{
+        const lwm2m_object_def *obj = lwm2m_registry_find(c->reg, r->path.id[0]);
+        assert_non_null(obj);
+        const lwm2m_resource_def *res = lwm2m_object_def_find_resource(obj, r->path.id[2]);
+        assert_non_null(res);
+        return res;
+}
+
+/* A value of the resource's type that every range in objects.d admits, for
+ * mandatory resources that cannot be read back (Firmware Package). */
+static lwm2m_value sample_value(const lwm2m_resource_def *res)
+{
+        lwm2m_value v = {0};
+        switch (res->type) {
+        case LWM2M_TYPE_STRING:
+        case LWM2M_TYPE_CORELNK:
+        case LWM2M_TYPE_OPAQUE:
+                assert_int_equal(lwm2m_value_set_bytes(&v, res->type, "x", 1), 0);
+                return v;
+        case LWM2M_TYPE_INTEGER:
+                return lwm2m_value_integer(1);
+        case LWM2M_TYPE_UNSIGNED:
+                return lwm2m_value_unsigned(1);
+        case LWM2M_TYPE_FLOAT:
+                return lwm2m_value_float(1);
+        case LWM2M_TYPE_BOOLEAN:
+                return lwm2m_value_boolean(false);
+        case LWM2M_TYPE_TIME:
+                return lwm2m_value_time(1);
+        case LWM2M_TYPE_OBJLNK:
+                return lwm2m_value_objlnk(0, 0);
+        default:
+                fail_msg("no sample for type %d", res->type);
+                return v;
+        }
+}
+
+/* Both reads hold the same values. */
+static void assert_same_values(const lwm2m_record_list *a, const lwm2m_record_list *b,
+                               const char *what)
+{
+        bool same = a->n == b->n;
+        for (size_t i = 0; i < a->n && same; i++)
+                same = lwm2m_path_equal(&a->items[i].path, &b->items[i].path) &&
+                       lwm2m_value_equal(&a->items[i].value, &b->items[i].value);
+        if (!same)
+                fail_msg("%s: the instance changed (%zu records, then %zu)", what, a->n, b->n);
+}
+
+/* The readable values of `l` whose resources are writable and, if
+ * `mandatory_only`, mandatory; minus resource `skip_rid` (-1: none); plus a
+ * sample for every mandatory writable resource the read could not show. */
+static void writable_records(dm_ctx *c, uint16_t oid, uint16_t iid, const lwm2m_record_list *l,
+                             bool mandatory_only, int skip_rid, lwm2m_record_list *out)
+{
+        const lwm2m_object_def *obj = lwm2m_registry_find(c->reg, oid);
+        assert_non_null(obj);
+        for (size_t i = 0; i < l->n; i++) {
+                const lwm2m_record *r = &l->items[i];
+                if (r->path.len < 3 || r->path.id[2] == skip_rid)
+                        continue;
+                const lwm2m_resource_def *res = record_def(c, r);
+                if (!(res->operations & LWM2M_OP_WRITE) ||
+                    (mandatory_only && !is_mandatory_writable(res)))
+                        continue;
+                assert_int_equal(lwm2m_record_list_add_value(out, &r->path, &r->value), 0);
+        }
+        for (size_t k = 0; k < obj->n_resources; k++) {
+                const lwm2m_resource_def *res = &obj->resources[k];
+                lwm2m_path p = lwm2m_path_resource(oid, iid, res->id);
+                /* Readable ones came with the read, if they had a value. */
+                if (!is_mandatory_writable(res) || res->id == skip_rid || res->multiple ||
+                    (res->operations & LWM2M_OP_READ))
+                        continue;
+                lwm2m_value v = sample_value(res);
+                assert_int_equal(lwm2m_record_list_add_value(out, &p, &v), 0);
+                lwm2m_value_clear(&v);
+        }
+        lwm2m_record_list_sort(out);
+}
+
+/* What a Write-Replace of an instance must do, for an object with mandatory
+ * writable resources: an empty replace (in three formats) and a replace
+ * missing any one mandatory writable resource are refused with 4.00 and
+ * change nothing; a replace with just the mandatory writable resources
+ * succeeds, keeps the read-only ones and removes the optional writable ones,
+ * `optional` (set first so that there is one to remove; NULL path when the
+ * object has none) among them. The instance is put back as it was afterwards. */
+static void check_instance_replace(dm_ctx *c, uint16_t oid, uint16_t iid, const char *optional_path,
+                                   lwm2m_value optional)
+{
+        char path[32];
+        snprintf(path, sizeof(path), "/%u/%u", oid, iid);
+        const lwm2m_object_def *obj = lwm2m_registry_find(c->reg, oid);
+        assert_non_null(obj);
+        size_t n_mandatory = 0;
+        for (size_t k = 0; k < obj->n_resources; k++)
+                n_mandatory += is_mandatory_writable(&obj->resources[k]);
+        assert_true(n_mandatory > 0);
+
+        lwm2m_record_list orig = {0}, before = {0}, after = {0}, l = {0};
+        read_records(c, path, LWM2M_FORMAT_SENML_CBOR, &orig);
+        if (optional_path) {
+                add_value(&l, optional_path, optional);
+                send_records(c, POST, path, LWM2M_FORMAT_SENML_CBOR, path, &l, CHANGED);
+                lwm2m_record_list_free(&l);
+        }
+        read_records(c, path, LWM2M_FORMAT_SENML_CBOR, &before);
+        if (optional_path)
+                assert_non_null(find(&before, optional_path));
+
+        /* Empty: an Object Instance TLV without resources, SenML JSON [], LwM2M CBOR {}. */
+        assert_true(iid < 256);
+        const uint8_t empty_tlv[] = {0x00, (uint8_t)iid};
+        expect_code(c, PUT, path, LWM2M_FORMAT_TLV, -1, empty_tlv, sizeof(empty_tlv), BAD_REQUEST);
+        expect_str(c, PUT, path, LWM2M_FORMAT_SENML_JSON, "[]", BAD_REQUEST);
+        expect_code(c, PUT, path, LWM2M_FORMAT_LWM2M_CBOR, -1, "\xa0", 1, BAD_REQUEST);
+        read_records(c, path, LWM2M_FORMAT_SENML_CBOR, &after);
+        assert_same_values(&before, &after, "empty replace");
+        lwm2m_record_list_free(&after);
+
+        /* Each mandatory writable resource left out in turn, everything else given. */
+        size_t f = 0;
+        for (size_t k = 0; k < obj->n_resources; k++) {
+                const lwm2m_resource_def *res = &obj->resources[k];
+                if (!is_mandatory_writable(res))
+                        continue;
+                writable_records(c, oid, iid, &before, false, res->id, &l);
+                uint16_t fmt = (uint16_t)value_formats[f++ % 5];
+                send_records(c, PUT, path, fmt, path, &l, BAD_REQUEST);
+                lwm2m_record_list_free(&l);
+                /* Refused for that reason, and the log says which resource. */
+                char needle[256];
+                snprintf(needle, sizeof(needle),
+                         "%s: a replace must give every mandatory writable resource; "
+                         "missing: %s (%u)\n",
+                         path, res->name, res->id);
+                if (!fixture_wait_log(&c->f, needle, 5000))
+                        fail_msg("no log line \"%s\"", needle);
+                read_records(c, path, LWM2M_FORMAT_SENML_CBOR, &after);
+                assert_same_values(&before, &after, "replace missing a mandatory resource");
+                lwm2m_record_list_free(&after);
+        }
+
+        /* Complete: the mandatory writable resources only. */
+        writable_records(c, oid, iid, &before, true, -1, &l);
+        send_records(c, PUT, path, LWM2M_FORMAT_TLV, path, &l, CHANGED);
+        lwm2m_record_list_free(&l);
+        read_records(c, path, LWM2M_FORMAT_SENML_CBOR, &after);
+        if (optional_path)
+                assert_null(find(&after, optional_path));
+        for (size_t i = 0; i < before.n; i++) {
+                const lwm2m_record *r = &before.items[i];
+                const lwm2m_resource_def *res = record_def(c, r);
+                const lwm2m_record *now = NULL;
+                for (size_t j = 0; j < after.n && !now; j++)
+                        if (lwm2m_path_equal(&after.items[j].path, &r->path))
+                                now = &after.items[j];
+                if ((res->operations & LWM2M_OP_WRITE) && !res->mandatory) {
+                        assert_null(now); /* optional writable: gone */
+                } else {
+                        assert_non_null(now); /* read-only or mandatory: kept */
+                        assert_true(lwm2m_value_equal(&now->value, &r->value));
+                }
+        }
+        lwm2m_record_list_free(&after);
+
+        /* Back as it was. */
+        writable_records(c, oid, iid, &orig, false, -1, &l);
+        if (l.n > 0)
+                send_records(c, POST, path, LWM2M_FORMAT_SENML_CBOR, path, &l, CHANGED);
+        lwm2m_record_list_free(&l);
+        read_records(c, path, LWM2M_FORMAT_SENML_CBOR, &after);
+        assert_same_values(&orig, &after, "restored");
+        lwm2m_record_list_free(&after);
+        lwm2m_record_list_free(&before);
+        lwm2m_record_list_free(&orig);
+}
+
+/* The first optional, readable, writable resource of an object (a resource
+ * instance path for a multiple one), or false when it has none. */
+static bool optional_writable(const lwm2m_object_def *obj, uint16_t iid, char *path, size_t size,
+                              lwm2m_value *v)
+{
+        for (size_t k = 0; k < obj->n_resources; k++) {
+                const lwm2m_resource_def *res = &obj->resources[k];
+                if (res->mandatory || (res->operations & LWM2M_OP_EXECUTE) ||
+                    (res->operations & (LWM2M_OP_READ | LWM2M_OP_WRITE)) !=
+                            (LWM2M_OP_READ | LWM2M_OP_WRITE))
+                        continue;
+                snprintf(path, size, res->multiple ? "/%u/%u/%u/0" : "/%u/%u/%u", obj->id, iid,
+                         res->id);
+                *v = sample_value(res);
+                return true;
+        }
+        return false;
+}
+
+/* An instance of `obj` to replace: the first one there is, or one created by
+ * the server with a sample value for each mandatory writable resource
+ * (*created set, for the caller to delete). */
+static uint16_t instance_to_replace(dm_ctx *c, const lwm2m_object_def *obj, bool *created)
+{
+        char path[16];
+        snprintf(path, sizeof(path), "/%u", obj->id);
+        lwm2m_record_list l = {0};
+        read_records(c, path, LWM2M_FORMAT_SENML_CBOR, &l);
+        *created = l.n == 0;
+        if (l.n > 0) {
+                uint16_t iid = l.items[0].path.id[1];
+                lwm2m_record_list_free(&l);
+                return iid;
+        }
+        uint16_t iid = 0;
+        for (size_t k = 0; k < obj->n_resources; k++) {
+                const lwm2m_resource_def *res = &obj->resources[k];
+                if (!is_mandatory_writable(res))
+                        continue;
+                lwm2m_path p = lwm2m_path_resource(obj->id, iid, res->id);
+                lwm2m_value v = sample_value(res);
+                assert_int_equal(lwm2m_record_list_add_value(&l, &p, &v), 0);
+                lwm2m_value_clear(&v);
+        }
+        char base[16];
+        snprintf(base, sizeof(base), "/%u/%u", obj->id, iid);
+        lwm2m_buf b = {0};
+        encode(LWM2M_FORMAT_SENML_JSON, base, &l, &b);
+        ts_response r = request(c, POST, path, LWM2M_FORMAT_SENML_JSON, -1, b.data, b.len);
+        check_code(&r, CREATED, POST, path);
+        ts_response_free(&r);
+        lwm2m_buf_free(&b);
+        lwm2m_record_list_free(&l);
+        return iid;
+}
+
+/* The issue: an empty replace of /1/0 was answered 2.04 and left the Server
+ * object with the default Lifetime and Binding. Now every object in objects.d
+ * with mandatory writable resources (Server, Access Control, Firmware Update,
+ * Actuation, Light Control, Addressable Text Display) refuses an incomplete
+ * replace. Security (0) is checked apart: no management server may touch it. */
+static void test_replace_needs_mandatory_resources(void **state)
+{
+        dm_ctx *c = *state;
+        size_t checked = 0;
+        bool server_checked = false;
+        lwm2m_record_list server = {0};
+        read_records(c, "/1/0", LWM2M_FORMAT_SENML_CBOR, &server);
+        const lwm2m_record *lifetime = find(&server, "/1/0/1");
+        assert_non_null(lifetime);
+        assert_string_value(&server, "/1/0/7", "U");
+        for (size_t i = 0; i < lwm2m_registry_count(c->reg); i++) {
+                const lwm2m_object_def *obj = lwm2m_registry_at(c->reg, i);
+                bool any = false;
+                for (size_t k = 0; k < obj->n_resources; k++)
+                        any = any || is_mandatory_writable(&obj->resources[k]);
+                if (!any || obj->id == 0)
+                        continue;
+                bool created = false;
+                uint16_t iid = instance_to_replace(c, obj, &created);
+                char opt_path[32] = "";
+                lwm2m_value opt = {0};
+                bool has_opt = optional_writable(obj, iid, opt_path, sizeof(opt_path), &opt);
+                fprintf(stderr, "# replace rules of /%u/%u (%s)\n", obj->id, iid, obj->name);
+                check_instance_replace(c, obj->id, iid, has_opt ? opt_path : NULL, opt);
+                lwm2m_value_clear(&opt);
+                if (created) {
+                        char path[32];
+                        snprintf(path, sizeof(path), "/%u/%u", obj->id, iid);
+                        expect_str(c, DELETE, path, -1, NULL, DELETED);
+                }
+                server_checked = server_checked || obj->id == 1;
+                checked++;
+        }
+        assert_true(server_checked);
+        assert_true(checked >= 6);
+        /* The server is told why. */
+        assert_true(fixture_wait_log(&c->f,
+                                     "/1/0: a replace must give every mandatory writable "
+                                     "resource; missing: Lifetime (1), Notification Storing When "
+                                     "Disabled or Offline (6), Binding (7)",
+                                     5000));
+        /* And the registration kept its lifetime and binding throughout. */
+        lwm2m_record_list now = {0};
+        read_records(c, "/1/0", LWM2M_FORMAT_SENML_CBOR, &now);
+        assert_int_value(&now, "/1/0/1", lifetime->value.i);
+        assert_string_value(&now, "/1/0/7", "U");
+        ts_registration *reg = ts_current(c->f.server);
+        assert_non_null(reg);
+        assert_int_equal(reg->lifetime, lifetime->value.i);
+        assert_string_equal(reg->binding, "U");
+        lwm2m_record_list_free(&now);
+        lwm2m_record_list_free(&server);
+
+        /* Security: refused to every management server, replace or not. */
+        static const uint8_t empty_tlv[] = {0x00, 0x00};
+        expect_code(c, PUT, "/0/0", LWM2M_FORMAT_TLV, -1, empty_tlv, sizeof(empty_tlv),
+                    UNAUTHORIZED);
+        expect_str(c, PUT, "/0/0", LWM2M_FORMAT_SENML_JSON,
+                   "[{\"n\":\"/0/0/0\",\"vs\":\"coap://127.0.0.1:1\"}]", UNAUTHORIZED);
+        expect_code(c, GET, "/0/0", -1, -1, NULL, 0, UNAUTHORIZED);
+}
+
+/* Device (3) has no mandatory writable resource, so any replace is complete
+ * for the model; the daemon refuses writes to /3/0 (4.05) and nothing changes. */
+static void test_replace_device_refused(void **state)
+{
+        dm_ctx *c = *state;
+        lwm2m_record_list before = {0}, after = {0}, l = {0};
+        read_records(c, "/3/0", LWM2M_FORMAT_SENML_CBOR, &before);
+        static const uint8_t empty_tlv[] = {0x00, 0x00};
+        expect_code(c, PUT, "/3/0", LWM2M_FORMAT_TLV, -1, empty_tlv, sizeof(empty_tlv),
+                    NOT_ALLOWED);
+        add_string(&l, "/3/0/15", "Europe/Paris");
+        send_records(c, PUT, "/3/0", LWM2M_FORMAT_SENML_CBOR, "/3/0", &l, NOT_ALLOWED);
+        lwm2m_record_list_free(&l);
+        read_records(c, "/3/0", LWM2M_FORMAT_SENML_CBOR, &after);
+        /* Every value that does not move by itself (the clock and Memory Free
+         * do) is as it was. */
+        assert_int_equal(before.n, after.n);
+        for (size_t i = 0; i < before.n; i++) {
+                const lwm2m_record *r = &before.items[i];
+                assert_true(lwm2m_path_equal(&r->path, &after.items[i].path));
+                if (r->value.type != LWM2M_TYPE_TIME && r->path.id[2] != 10)
+                        assert_true(
+                                lwm2m_value_equal(&before.items[i].value, &after.items[i].value));
+        }
+        assert_string_value(&after, "/3/0/0", "lwm2md tests");
+        lwm2m_record_list_free(&before);
+        lwm2m_record_list_free(&after);
+}
+
 /* ==== Block-wise ==== */
 
 static char *pattern(size_t len, char seed)
@@ -1561,6 +1988,9 @@ int main(void)
                 cmocka_unit_test(test_read_composite),
                 cmocka_unit_test(test_write_composite),
                 cmocka_unit_test(test_value_types_round_trip),
+                cmocka_unit_test(test_write_non_finite_float_refused),
+                cmocka_unit_test(test_replace_needs_mandatory_resources),
+                cmocka_unit_test(test_replace_device_refused),
                 cmocka_unit_test(test_blockwise),
         };
         int failed = cmocka_run_group_tests_name("dm-read", reads, group_setup, group_teardown);

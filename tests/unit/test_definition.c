@@ -1,6 +1,8 @@
 /* test_definition.c - unit tests for object definitions and the registry: ordering,
  * lookup, replacement, and checking values against a resource's definition. */
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -212,17 +214,23 @@ static const char validate_ddf[] =
         "</Item>"
         "<Item ID=\"12\"><Name>Neg</Name><Operations>RW</Operations><Type>Integer</Type>"
         "<RangeEnumeration>-9223372036854775808..-1</RangeEnumeration></Item>"
+        "<Item ID=\"13\"><Name>Ratio</Name><Operations>RW</Operations><Type>Float</Type>"
+        "</Item>"
         "</Resources></Object></LWM2M>";
 
-static int setup_registry(void **state)
+/* A registry holding the one object of `xml` (a string literal's bytes). */
+static int load_registry(void **state, const char *name, const char *xml, size_t len)
 {
         lwm2m_registry *reg = lwm2m_registry_new();
         assert_non_null(reg);
-        assert_int_equal(ddf_load_buffer(reg, "validate.xml", validate_ddf,
-                                         sizeof(validate_ddf) - 1, NULL, NULL),
-                         1);
+        assert_int_equal(ddf_load_buffer(reg, name, xml, len, NULL, NULL), 1);
         *state = reg;
         return 0;
+}
+
+static int setup_registry(void **state)
+{
+        return load_registry(state, "validate.xml", validate_ddf, sizeof(validate_ddf) - 1);
 }
 
 static int teardown_registry(void **state)
@@ -413,6 +421,148 @@ static void test_validate_strings(void **state)
         assert_int_equal(check(state, 9, &raw, why, sizeof(why)), 0);
 }
 
+/* A Float holds finite numbers only: NaN and the infinities are refused as
+ * invalid (not out of range), constrained or not, with the resource named. */
+static void test_validate_non_finite_floats(void **state)
+{
+        char why[256];
+        lwm2m_value v = lwm2m_value_float(NAN);
+
+        assert_int_equal(check(state, 13, &v, why, sizeof(why)), -EINVAL);
+        assert_string_equal(why, "Temperature (3303) resource Ratio (13): NaN is not a value a "
+                                 "Float may hold (finite numbers only)");
+        v = lwm2m_value_float(-NAN);
+        assert_int_equal(check(state, 13, &v, why, sizeof(why)), -EINVAL);
+        assert_non_null(strstr(why, ": NaN is not"));
+        v = lwm2m_value_float(INFINITY);
+        assert_int_equal(check(state, 13, &v, why, sizeof(why)), -EINVAL);
+        assert_non_null(strstr(why, "Ratio (13): Infinity is not"));
+        v = lwm2m_value_float(-INFINITY);
+        assert_int_equal(check(state, 13, &v, why, sizeof(why)), -EINVAL);
+        assert_non_null(strstr(why, "Ratio (13): -Infinity is not"));
+        /* With a range the answer is the same, not "outside -40..85". */
+        v = lwm2m_value_float(NAN);
+        assert_int_equal(check(state, 5700, &v, why, sizeof(why)), -EINVAL);
+        assert_non_null(strstr(why, "Sensor Value (5700): NaN is not"));
+        assert_int_equal(check(state, 5700, &v, NULL, 0), -EINVAL);
+
+        /* Every finite double is a value. */
+        static const double finite[] = {DBL_MAX, -DBL_MAX, DBL_MIN, 4.9406564584124654e-324,
+                                        -0.0,    0.0};
+        for (size_t i = 0; i < ELEMENTSOF(finite); i++) {
+                v = lwm2m_value_float(finite[i]);
+                assert_int_equal(check(state, 13, &v, why, sizeof(why)), 0);
+        }
+}
+
+/* ---- completeness of an instance replace ----------------------------- */
+
+static const char replace_ddf[] =
+        "<LWM2M><Object ObjectType=\"MODefinition\"><Name>Switch</Name>"
+        "<ObjectID>9000</ObjectID><MultipleInstances>Multiple</MultipleInstances>"
+        "<Mandatory>Optional</Mandatory><Resources>"
+        "<Item ID=\"0\"><Name>Id</Name><Operations>R</Operations>"
+        "<MultipleInstances>Single</MultipleInstances><Mandatory>Mandatory</Mandatory>"
+        "<Type>Integer</Type></Item>"
+        "<Item ID=\"1\"><Name>State</Name><Operations>RW</Operations>"
+        "<MultipleInstances>Single</MultipleInstances><Mandatory>Mandatory</Mandatory>"
+        "<Type>Boolean</Type></Item>"
+        "<Item ID=\"2\"><Name>Label</Name><Operations>RW</Operations>"
+        "<MultipleInstances>Single</MultipleInstances><Mandatory>Optional</Mandatory>"
+        "<Type>String</Type></Item>"
+        "<Item ID=\"3\"><Name>Reset</Name><Operations>E</Operations>"
+        "<MultipleInstances>Single</MultipleInstances><Mandatory>Mandatory</Mandatory>"
+        "<Type></Type></Item>"
+        "<Item ID=\"4\"><Name>Targets</Name><Operations>RW</Operations>"
+        "<MultipleInstances>Multiple</MultipleInstances><Mandatory>Mandatory</Mandatory>"
+        "<Type>Integer</Type></Item>"
+        "<Item ID=\"5\"><Name>Secret</Name><Operations>W</Operations>"
+        "<MultipleInstances>Single</MultipleInstances><Mandatory>Mandatory</Mandatory>"
+        "<Type>Opaque</Type></Item>"
+        "</Resources></Object></LWM2M>";
+
+static int setup_replace(void **state)
+{
+        return load_registry(state, "replace.xml", replace_ddf, sizeof(replace_ddf) - 1);
+}
+
+static void add_rec(lwm2m_record *recs, size_t *n, lwm2m_path p, lwm2m_value v)
+{
+        recs[(*n)++] = (lwm2m_record){.path = p, .value = v};
+}
+
+static void test_replace_complete(void **state)
+{
+        const lwm2m_object_def *obj = lwm2m_registry_find(*state, 9000);
+        assert_non_null(obj);
+        lwm2m_path base = lwm2m_path_instance(9000, 0);
+        lwm2m_record recs[8];
+        size_t n = 0;
+        char why[256];
+
+        /* Nothing given: every mandatory writable resource is missing, and only
+         * those (Id is read-only, Reset executable, Label optional). */
+        assert_int_equal(lwm2m_replace_check_complete(obj, &base, NULL, 0, why, sizeof(why)),
+                         -EINVAL);
+        assert_string_equal(why, "/9000/0: a replace must give every mandatory writable "
+                                 "resource; missing: State (1), Targets (4), Secret (5)");
+        assert_int_equal(lwm2m_replace_check_complete(obj, &base, NULL, 0, NULL, 0), -EINVAL);
+
+        /* One missing is named alone. */
+        add_rec(recs, &n, lwm2m_path_resource(9000, 0, 1), lwm2m_value_boolean(true));
+        add_rec(recs, &n, lwm2m_path_resource(9000, 0, 2), (lwm2m_value){0});
+        add_rec(recs, &n, lwm2m_path_resource_instance(9000, 0, 4, 7), lwm2m_value_integer(1));
+        assert_int_equal(lwm2m_replace_check_complete(obj, &base, recs, n, why, sizeof(why)),
+                         -EINVAL);
+        assert_non_null(strstr(why, "missing: Secret (5)"));
+        assert_null(strstr(why, "State"));
+
+        /* The same resource of another instance does not count. */
+        add_rec(recs, &n, lwm2m_path_resource(9000, 1, 5), (lwm2m_value){0});
+        assert_int_equal(lwm2m_replace_check_complete(obj, &base, recs, n, why, sizeof(why)),
+                         -EINVAL);
+
+        /* Complete: a multiple resource counts when named without instances too. */
+        add_rec(recs, &n, lwm2m_path_resource(9000, 0, 5), (lwm2m_value){0});
+        why[0] = '\0';
+        assert_int_equal(lwm2m_replace_check_complete(obj, &base, recs, n, why, sizeof(why)), 0);
+        assert_string_equal(why, "");
+        recs[2] = (lwm2m_record){.path = lwm2m_path_resource(9000, 0, 4)};
+        assert_int_equal(lwm2m_replace_check_complete(obj, &base, recs, n, why, sizeof(why)), 0);
+
+        /* Replacing one resource (or resource instance) names it: always complete. */
+        lwm2m_path res = lwm2m_path_resource(9000, 0, 2);
+        assert_int_equal(lwm2m_replace_check_complete(obj, &res, NULL, 0, why, sizeof(why)), 0);
+        lwm2m_path ri = lwm2m_path_resource_instance(9000, 0, 4, 1);
+        assert_int_equal(lwm2m_replace_check_complete(obj, &ri, NULL, 0, why, sizeof(why)), 0);
+
+        /* Bad arguments. */
+        assert_int_equal(lwm2m_replace_check_complete(NULL, &base, NULL, 0, why, sizeof(why)),
+                         -EINVAL);
+        assert_int_equal(lwm2m_replace_check_complete(obj, NULL, NULL, 0, why, sizeof(why)),
+                         -EINVAL);
+        assert_int_equal(lwm2m_replace_check_complete(obj, &base, NULL, 1, why, sizeof(why)),
+                         -EINVAL);
+}
+
+static void test_replace_complete_optional_only(void **state)
+{
+        /* Built by hand: read-only and optional writable resources only. */
+        static const uint16_t rids[] = {0, 1};
+        lwm2m_object_def *def = make_def(9002, "Plain", rids, ELEMENTSOF(rids));
+        lwm2m_resource_def *res = (lwm2m_resource_def *)def->resources;
+        res[0].mandatory = true; /* read-only */
+        res[1].operations = LWM2M_OP_READ | LWM2M_OP_WRITE;
+        lwm2m_path base = lwm2m_path_instance(9002, 3);
+        char why[64] = "";
+        assert_int_equal(lwm2m_replace_check_complete(def, &base, NULL, 0, why, sizeof(why)), 0);
+        /* The same resource made mandatory is required; a tiny buffer stays terminated. */
+        res[1].mandatory = true;
+        assert_int_equal(lwm2m_replace_check_complete(def, &base, NULL, 0, why, 10), -EINVAL);
+        assert_int_equal(strlen(why), 9);
+        lwm2m_object_def_free(def);
+}
+
 static void test_validate_without_object(void **state)
 {
         const lwm2m_object_def *obj = lwm2m_registry_find(*state, 3303);
@@ -447,6 +597,11 @@ int main(void)
                                                 teardown_registry),
                 cmocka_unit_test_setup_teardown(test_validate_without_object, setup_registry,
                                                 teardown_registry),
+                cmocka_unit_test_setup_teardown(test_validate_non_finite_floats, setup_registry,
+                                                teardown_registry),
+                cmocka_unit_test_setup_teardown(test_replace_complete, setup_replace,
+                                                teardown_registry),
+                cmocka_unit_test(test_replace_complete_optional_only),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

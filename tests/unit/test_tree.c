@@ -37,6 +37,12 @@ enum {
         R_MULTI_STR = 9, /* String, RW, multiple */
         R_INTEGER = 10,  /* Integer, RW, unconstrained */
         R_MULTI_RO = 11, /* Integer, R, multiple */
+        OID_SWITCH = 9001,
+        /* resources of OID_SWITCH */
+        R_SW_SERIAL = 0, /* Integer, R, mandatory */
+        R_SW_STATE = 1,  /* Boolean, RW, mandatory */
+        R_SW_LABEL = 2,  /* String, RW, optional */
+        R_SW_PORTS = 3,  /* Integer, RW, multiple, mandatory */
 };
 
 typedef struct res_spec {
@@ -69,6 +75,13 @@ static const res_spec temp_resources[] = {
         {5601, RO, false, LWM2M_TYPE_FLOAT, "Min Measured Value", NULL},
         {5700, RO, false, LWM2M_TYPE_FLOAT, "Sensor Value", NULL},
         {5701, RO, false, LWM2M_TYPE_STRING, "Sensor Units", NULL},
+};
+
+static const res_spec switch_resources[] = {
+        {R_SW_SERIAL, RO, false, LWM2M_TYPE_INTEGER, "Serial", NULL},
+        {R_SW_STATE, RW, false, LWM2M_TYPE_BOOLEAN, "State", NULL},
+        {R_SW_LABEL, RW, false, LWM2M_TYPE_STRING, "Label", NULL},
+        {R_SW_PORTS, RW, true, LWM2M_TYPE_INTEGER, "Ports", NULL},
 };
 
 static const res_spec device_resources[] = {
@@ -172,6 +185,13 @@ static int setup(void **state)
                                                      ELEMENTSOF(device_resources)),
                                             NULL),
                          0);
+        lwm2m_object_def *sw = make_def(OID_SWITCH, "Switch", true, switch_resources,
+                                        ELEMENTSOF(switch_resources));
+        lwm2m_resource_def *sw_res = (lwm2m_resource_def *)sw->resources;
+        sw_res[R_SW_SERIAL].mandatory = true;
+        sw_res[R_SW_STATE].mandatory = true;
+        sw_res[R_SW_PORTS].mandatory = true;
+        assert_int_equal(lwm2m_registry_add(f->reg, sw, NULL), 0);
         f->tree = lwm2m_tree_new(f->reg);
         assert_non_null(f->tree);
         assert_ptr_equal(lwm2m_tree_registry(f->tree), f->reg);
@@ -1429,6 +1449,158 @@ static void test_check_write_stores_nothing(void **state)
         assert_int_equal(f->rec.n, 0);
 }
 
+/* A Float holds finite numbers only, whoever writes: refused with the
+ * resource named, atomically, and nothing announced. */
+static void test_non_finite_float_refused(void **state)
+{
+        fixture *f = *state;
+        create(f, OID_TEST, 0);
+        lwm2m_path p = res_path(0, R_FLOAT);
+        lwm2m_value v = lwm2m_value_float(1.5);
+        assert_int_equal(lwm2m_tree_set(f->tree, &p, &v, NULL, f->why, sizeof(f->why)), 0);
+        listen(f);
+
+        static const double bad[] = {NAN, -NAN, INFINITY, -INFINITY};
+        static const char *const spelled[] = {"NaN", "NaN", "Infinity", "-Infinity"};
+        lwm2m_path base = lwm2m_path_instance(OID_TEST, 0);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                v = lwm2m_value_float(bad[i]);
+                f->why[0] = '\0';
+                assert_int_equal(lwm2m_tree_set(f->tree, &p, &v, NULL, f->why, sizeof(f->why)),
+                                 -EINVAL);
+                assert_non_null(strstr(f->why, "Level (3)"));
+                assert_non_null(strstr(f->why, spelled[i]));
+                /* With a good record first, in one write: nothing of it is stored. */
+                lwm2m_record recs[] = {rec_int(res_path(0, R_INTEGER), 5), {.path = p, .value = v}};
+                assert_int_equal(lwm2m_tree_write(f->tree, &base, recs, ELEMENTSOF(recs),
+                                                  LWM2M_WRITE_UPDATE, NULL, f->why, sizeof(f->why)),
+                                 -EINVAL);
+                assert_int_equal(lwm2m_tree_check_write(f->tree, &base, recs, ELEMENTSOF(recs),
+                                                        LWM2M_WRITE_UPDATE, f->why, sizeof(f->why)),
+                                 -EINVAL);
+                assert_null(get(f, 0, R_INTEGER));
+        }
+        const lwm2m_value *got = get(f, 0, R_FLOAT);
+        assert_non_null(got);
+        assert_true(got->f == 1.5);
+        assert_int_equal(f->rec.n, 0);
+        /* An integer resource given an infinite float: refused as before. */
+        p = res_path(0, R_INTEGER);
+        v = lwm2m_value_float(INFINITY);
+        assert_int_equal(lwm2m_tree_set(f->tree, &p, &v, NULL, f->why, sizeof(f->why)), -EINVAL);
+}
+
+static lwm2m_record rec_bool(lwm2m_path p, bool b)
+{
+        return (lwm2m_record){.path = p, .value = lwm2m_value_boolean(b)};
+}
+
+static lwm2m_path sw_path(uint16_t rid)
+{
+        return lwm2m_path_resource(OID_SWITCH, 0, rid);
+}
+
+static lwm2m_path sw_ri_path(uint16_t rid, uint16_t riid)
+{
+        return lwm2m_path_resource_instance(OID_SWITCH, 0, rid, riid);
+}
+
+static void assert_switch_unchanged(fixture *f)
+{
+        lwm2m_path p = sw_path(R_SW_STATE);
+        const lwm2m_value *v = lwm2m_tree_get(f->tree, &p);
+        assert_non_null(v);
+        assert_true(v->b);
+        p = sw_path(R_SW_LABEL);
+        v = lwm2m_tree_get(f->tree, &p);
+        assert_non_null(v);
+        assert_int_equal(v->buf.len, 4);
+        p = sw_ri_path(R_SW_PORTS, 1);
+        v = lwm2m_tree_get(f->tree, &p);
+        assert_non_null(v);
+        assert_int_equal(v->i, 8);
+        p = sw_path(R_SW_SERIAL);
+        v = lwm2m_tree_get(f->tree, &p);
+        assert_non_null(v);
+        assert_int_equal(v->i, 42);
+}
+
+/* An instance replace must give every mandatory writable resource; anything
+ * less is refused (check and write alike) and leaves the instance as it was. */
+static void test_replace_needs_mandatory(void **state)
+{
+        fixture *f = *state;
+        create(f, OID_SWITCH, 0);
+        lwm2m_value label = {0};
+        assert_int_equal(lwm2m_value_set_string(&label, "desk", 4), 0);
+        lwm2m_path base = lwm2m_path_instance(OID_SWITCH, 0);
+        lwm2m_record init[] = {
+                rec_int(sw_path(R_SW_SERIAL), 42),
+                rec_bool(sw_path(R_SW_STATE), true),
+                {.path = sw_path(R_SW_LABEL), .value = label},
+                rec_int(sw_ri_path(R_SW_PORTS, 1), 8),
+        };
+        assert_int_equal(lwm2m_tree_write(f->tree, &base, init, ELEMENTSOF(init),
+                                          LWM2M_WRITE_UPDATE, NULL, f->why, sizeof(f->why)),
+                         0);
+        listen(f);
+
+        /* Empty. */
+        f->why[0] = '\0';
+        assert_int_equal(lwm2m_tree_write(f->tree, &base, NULL, 0, LWM2M_WRITE_REPLACE, NULL,
+                                          f->why, sizeof(f->why)),
+                         -EINVAL);
+        assert_non_null(strstr(f->why, "missing: State (1), Ports (3)"));
+        assert_int_equal(lwm2m_tree_check_write(f->tree, &base, NULL, 0, LWM2M_WRITE_REPLACE,
+                                                f->why, sizeof(f->why)),
+                         -EINVAL);
+        assert_switch_unchanged(f);
+
+        /* One mandatory writable resource missing (the optional one given). */
+        lwm2m_record partial[] = {
+                rec_bool(sw_path(R_SW_STATE), false),
+                {.path = sw_path(R_SW_LABEL), .value = label},
+        };
+        assert_int_equal(lwm2m_tree_write(f->tree, &base, partial, ELEMENTSOF(partial),
+                                          LWM2M_WRITE_REPLACE, NULL, f->why, sizeof(f->why)),
+                         -EINVAL);
+        assert_non_null(strstr(f->why, "missing: Ports (3)"));
+        assert_switch_unchanged(f);
+        assert_int_equal(f->rec.n, 0);
+
+        /* The same records as a partial update are fine. */
+        assert_int_equal(lwm2m_tree_check_write(f->tree, &base, partial, ELEMENTSOF(partial),
+                                                LWM2M_WRITE_UPDATE, f->why, sizeof(f->why)),
+                         0);
+        /* Replacing one resource stays a replace of that resource alone. */
+        lwm2m_path label_path = sw_path(R_SW_LABEL);
+        assert_int_equal(lwm2m_tree_write(f->tree, &label_path, &partial[1], 1, LWM2M_WRITE_REPLACE,
+                                          NULL, f->why, sizeof(f->why)),
+                         0);
+        assert_switch_unchanged(f);
+
+        /* Complete (Ports named empty): the optional Label not given goes, the
+         * read-only Serial stays. */
+        lwm2m_record complete[] = {
+                rec_bool(sw_path(R_SW_STATE), false),
+                {.path = sw_path(R_SW_PORTS)},
+        };
+        assert_int_equal(lwm2m_tree_write(f->tree, &base, complete, ELEMENTSOF(complete),
+                                          LWM2M_WRITE_REPLACE, NULL, f->why, sizeof(f->why)),
+                         0);
+        lwm2m_path p = sw_path(R_SW_STATE);
+        assert_false(lwm2m_tree_get(f->tree, &p)->b);
+        assert_null(lwm2m_tree_get(f->tree, &label_path));
+        p = sw_ri_path(R_SW_PORTS, 1);
+        assert_null(lwm2m_tree_get(f->tree, &p));
+        p = sw_path(R_SW_SERIAL);
+        assert_int_equal(lwm2m_tree_get(f->tree, &p)->i, 42);
+        assert_int_equal(f->rec.n, 1);
+        assert_event_paths(&f->rec.ev[0], (const uint16_t[]){R_SW_STATE, R_SW_LABEL, R_SW_PORTS},
+                           3);
+        lwm2m_value_clear(&label);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1455,6 +1627,8 @@ int main(void)
                 T(test_read_depths),
                 T(test_owners),
                 T(test_check_write_stores_nothing),
+                T(test_non_finite_float_refused),
+                T(test_replace_needs_mandatory),
 #undef T
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

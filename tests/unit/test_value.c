@@ -1,6 +1,7 @@
 /* test_value.c - unit tests for typed LwM2M values (model/value), written against value.h:
  * type names, UTF-8 validation, byte storage, copy/equal/clear and lossless conversion. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -533,6 +534,28 @@ static void test_convert_float_edges(void **state)
         assert_true(isnan(v.f));
 }
 
+/* Only a non-finite Float is outside the domain; every other type is inside
+ * whatever it holds, NONE included. */
+static void test_in_domain(void **state)
+{
+        (void)state;
+        assert_false(lwm2m_value_in_domain(&(lwm2m_value){.type = LWM2M_TYPE_FLOAT, .f = NAN}));
+        assert_false(lwm2m_value_in_domain(&(lwm2m_value){.type = LWM2M_TYPE_FLOAT, .f = -NAN}));
+        assert_false(
+                lwm2m_value_in_domain(&(lwm2m_value){.type = LWM2M_TYPE_FLOAT, .f = INFINITY}));
+        assert_false(
+                lwm2m_value_in_domain(&(lwm2m_value){.type = LWM2M_TYPE_FLOAT, .f = -INFINITY}));
+        assert_true(lwm2m_value_in_domain(&(lwm2m_value){.type = LWM2M_TYPE_FLOAT, .f = DBL_MAX}));
+        assert_true(lwm2m_value_in_domain(&(lwm2m_value){.type = LWM2M_TYPE_FLOAT, .f = -0.0}));
+        assert_true(lwm2m_value_in_domain(&(lwm2m_value){.type = LWM2M_TYPE_NONE}));
+        assert_true(
+                lwm2m_value_in_domain(&(lwm2m_value){.type = LWM2M_TYPE_INTEGER, .i = INT64_MIN}));
+        assert_true(lwm2m_value_in_domain(
+                &(lwm2m_value){.type = LWM2M_TYPE_UNSIGNED, .u = UINT64_MAX}));
+        assert_true(lwm2m_value_in_domain(&(lwm2m_value){.type = LWM2M_TYPE_BOOLEAN, .b = true}));
+        assert_true(lwm2m_value_in_domain(&(lwm2m_value){.type = LWM2M_TYPE_TIME, .i = -1}));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -547,6 +570,7 @@ int main(void)
                 cmocka_unit_test(test_convert_every_pair),
                 cmocka_unit_test(test_convert_integer_edges),
                 cmocka_unit_test(test_convert_float_edges),
+                cmocka_unit_test(test_in_domain),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
