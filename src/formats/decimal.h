@@ -43,7 +43,9 @@ static inline int decimal_parse_u64(const char *s, size_t len, uint64_t *out)
 /* An optional '-' and digits, over the whole int64 range. */
 static inline int decimal_parse_i64(const char *s, size_t len, int64_t *out)
 {
-        bool negative = len > 0 && s[0] == '-';
+        if (len == 0)
+                return -EBADMSG; /* and s may be NULL, which s + 0 must not touch */
+        bool negative = s[0] == '-';
         uint64_t magnitude;
         int r = decimal_parse_u64(s + negative, len - negative, &magnitude);
         if (r < 0)

@@ -154,5 +154,7 @@ int lwm2m_format_decode(uint16_t format, const lwm2m_path *base, const uint8_t *
         const codec *c = codec_find(format);
         if (!c)
                 return -EPROTONOSUPPORT;
-        return c->decode(base, data, len, resolver, out);
+        /* An empty payload may come as NULL; no decoder need care. */
+        static const uint8_t nothing[1];
+        return c->decode(base, len > 0 ? data : nothing, len, resolver, out);
 }

@@ -89,10 +89,12 @@ void engine_log(lwm2m_engine *e, int priority, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 uint64_t engine_now_ms(void);
 server *engine_server_by_session(lwm2m_engine *e, coap_session_t *session);
-/* Gives a session up: it no longer belongs to a server, requests waiting on owners for
- * it are cancelled, and it is disconnected and released (its socket closed, its
- * queued messages dropped) once libcoap's processing has returned. */
+/* Gives a session up: it no longer belongs to a server; engine_release_retired_sessions
+ * later cancels the requests on it that wait for owners, disconnects and releases it
+ * (its socket closed, its queued messages dropped). */
 void engine_retire_session(lwm2m_engine *e, coap_session_t *session);
+/* Runs after libcoap's processing has returned, never from a callback. */
+void engine_release_retired_sessions(lwm2m_engine *e);
 
 /* Answers one request from server `s`: its body reassembled from Block1 slices
  * first, then the operation (dm.c). The request handler, and the fuzz target's entry. */

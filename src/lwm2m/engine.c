@@ -128,7 +128,6 @@ static void load_server_params(server *s)
 void engine_retire_session(lwm2m_engine *e, coap_session_t *session)
 {
         coap_session_set_app_data(session, NULL);
-        dm_cancel_session(e, session);
         coap_session_t **more = reallocarray(e->retired, e->n_retired + 1, sizeof(*more));
         if (!more) {
                 /* Cannot wait: libcoap frees it once its queued messages are done. */
@@ -139,11 +138,14 @@ void engine_retire_session(lwm2m_engine *e, coap_session_t *session)
         e->retired[e->n_retired++] = session;
 }
 
-/* Outside libcoap's callbacks: drop what is queued on each retired session (which
- * holds references to it), so that the release frees it and closes its socket. */
-static void release_retired_sessions(lwm2m_engine *e)
+/* Outside libcoap's callbacks and our request handler (a request may retire its own
+ * session, and its owners' consent is still in use): cancel what waits for owners,
+ * drop what is queued on each retired session (which holds references to it), so
+ * that the release frees it and closes its socket. */
+void engine_release_retired_sessions(lwm2m_engine *e)
 {
         for (size_t i = 0; i < e->n_retired; i++) {
+                dm_cancel_session(e, e->retired[i]);
                 coap_session_disconnected(e->retired[i], COAP_NACK_NOT_DELIVERABLE);
                 coap_session_release(e->retired[i]);
         }
@@ -842,7 +844,7 @@ void lwm2m_engine_free(lwm2m_engine *e)
                 if (lwm2m_tree_get_owner(e->tree, 1, e->servers[i].server_iid) == &e->server_owner)
                         lwm2m_tree_set_owner(e->tree, 1, e->servers[i].server_iid, NULL);
         }
-        release_retired_sessions(e);
+        engine_release_retired_sessions(e);
         free(e->servers);
         if (e->ctx)
                 coap_free_context(e->ctx);
@@ -1027,7 +1029,7 @@ int64_t lwm2m_engine_process(lwm2m_engine *e)
 {
         drop_stray_datagrams(e);
         coap_io_process(e->ctx, COAP_IO_NO_WAIT);
-        release_retired_sessions(e);
+        engine_release_retired_sessions(e);
         uint64_t now = engine_now_ms();
         for (size_t i = 0; i < e->n_servers; i++)
                 run_server_timers(&e->servers[i], now);
@@ -1044,7 +1046,7 @@ int64_t lwm2m_engine_process(lwm2m_engine *e)
         /* Owners that have not answered in time: the server gets 5.00. */
         uint64_t next = dm_run_timers(e, now);
         /* Sessions given up by the timers above go now, not at the next wake-up. */
-        release_retired_sessions(e);
+        engine_release_retired_sessions(e);
         for (size_t i = 0; i < e->n_servers; i++)
                 next = min_u64(next, server_deadline(&e->servers[i], now));
         if (e->shutting_down && !lwm2m_engine_finished(e) && e->shutdown_deadline_ms < next)

@@ -868,7 +868,8 @@ static int prepare_instance(const lwm2m_tree *t, write_ctx *w, uint16_t oid, uin
                 }
         }
         ip.n_plans = w->n_plans - ip.first_plan;
-        qsort(&w->plans[ip.first_plan], ip.n_plans, sizeof(res_plan), compare_plans);
+        if (ip.n_plans > 0) /* w->plans may still be NULL */
+                qsort(&w->plans[ip.first_plan], ip.n_plans, sizeof(res_plan), compare_plans);
 
         if (n_new_resources > 0) {
                 size_t cap = in->cap;
@@ -1000,7 +1001,8 @@ static int tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record 
         if (mode == LWM2M_WRITE_REPLACE && base->len == LWM2M_PATH_RESOURCE && base_res->multiple)
                 w.ops[w.n_ops++] = (write_op){.path = *base, .order = n};
 
-        qsort(w.ops, w.n_ops, sizeof(write_op), compare_ops);
+        if (w.n_ops > 0)
+                qsort(w.ops, w.n_ops, sizeof(write_op), compare_ops);
         /* Of ops with the same path only the last record counts. */
         size_t kept = 0;
         for (size_t i = 0; i < w.n_ops; i++) {
@@ -1061,6 +1063,8 @@ static int tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record 
          * the tree without invalidating what later listeners are given. */
         for (size_t i = 0; i < w.n_insts; i++) {
                 const inst_plan *ip = &w.insts[i];
+                if (ip->n_plans == 0)
+                        continue; /* and w.changed may be NULL */
                 size_t n_changed = 0;
                 lwm2m_path *paths = &w.changed[ip->first_plan];
                 for (size_t k = ip->first_plan; k < ip->first_plan + ip->n_plans; k++)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "../../src/lwm2m/engine-internal.h"
 #include "../../src/model/ddf.h"
@@ -51,6 +52,7 @@ static void quiet(void *userdata, int priority, const char *message)
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+        coap_set_log_level(LOG_EMERG); /* libcoap's word on each malformed datagram */
         reg = lwm2m_registry_new();
         const char *dirs[] = {FUZZ_OBJECTS_DIR};
         if (!reg || ddf_load_dirs(reg, dirs, 1, NULL, NULL, NULL) < 0)
@@ -85,6 +87,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         return 0;
 }
 
+/* Method codes are class 0 (COAP_PDU_IS_REQUEST is libcoap's internal). */
+static bool is_request(const coap_pdu_t *pdu)
+{
+        coap_pdu_code_t code = coap_pdu_get_code(pdu);
+        return code != 0 && COAP_RESPONSE_CLASS(code) == 0;
+}
+
 static void handle_one(const uint8_t *data, size_t len)
 {
         server *s = &engine->servers[0];
@@ -93,7 +102,7 @@ static void handle_one(const uint8_t *data, size_t len)
         coap_pdu_t *request = coap_pdu_init(0, 0, 0, len);
         if (!request)
                 return;
-        if (!coap_pdu_parse(COAP_PROTO_UDP, data, len, request) || !COAP_PDU_IS_REQUEST(request)) {
+        if (!coap_pdu_parse(COAP_PROTO_UDP, data, len, request) || !is_request(request)) {
                 coap_delete_pdu(request);
                 return;
         }
@@ -113,6 +122,12 @@ static void handle_one(const uint8_t *data, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+        /* A Disable, a Register Update trigger and the like may have given the
+         * session up: release it as the event loop would and start a new one. */
+        server *s = &engine->servers[0];
+        engine_release_retired_sessions(engine);
+        if (!s->session && security_open_session(engine, s) < 0)
+                abort();
         for (unsigned n = 0; n < MAX_REQUESTS && size >= 2; n++) {
                 size_t len = (size_t)data[0] << 8 | data[1];
                 data += 2;
