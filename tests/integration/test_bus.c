@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -913,6 +914,19 @@ static void test_bad_values_are_refused(void **state)
                                   NULL, "a{qv}", 2, 5601, "d", 1.0, 5700, "s", "hot") < 0);
         assert_string_equal(error.name, "org.lwm2md1.Error.InvalidValue");
         assert_non_null(strstr(error.message, "Temperature (3303) resource Sensor Value (5700)"));
+        sd_bus_error_free(&error);
+        assert_true(get_double(e->op, TEMP_PATH, "org.lwm2md1.Object3303", "SensorValue") == 21.5);
+
+        /* NaN and infinities: no LwM2M format carries them, so none is stored (a faulty
+         * sensor must not hide its object from a server's Read). */
+        assert_true(provider_call(&e->prov, TEMP_PATH, "org.lwm2md1.Instance", "SetValues", &error,
+                                  NULL, "a{qv}", 1, 5700, "d", NAN) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.InvalidValue");
+        assert_non_null(strstr(error.message, "Sensor Value (5700)"));
+        sd_bus_error_free(&error);
+        assert_true(provider_set(&e->prov, TEMP_PATH, "org.lwm2md1.Object3303", "SensorValue",
+                                 &error, "d", -INFINITY) < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.InvalidValue");
         sd_bus_error_free(&error);
         assert_true(get_double(e->op, TEMP_PATH, "org.lwm2md1.Object3303", "SensorValue") == 21.5);
 
