@@ -1036,6 +1036,48 @@ static void test_server_write_reaches_owner(void **state)
         finish(e);
 }
 
+static char *get_string(sd_bus *bus, const char *path, const char *iface, const char *name)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *v = NULL;
+        int r = sd_bus_get_property_string(bus, "org.lwm2md1", path, iface, name, &error, &v);
+        if (r < 0)
+                fail_msg("Get %s: %s", name, error.message);
+        sd_bus_error_free(&error);
+        return v;
+}
+
+/* A write larger than one datagram: reassembled first, then one Owner.Write, whose
+ * answer (after the block-wise exchange has been answered "later") decides. */
+static void test_blockwise_write_reaches_owner(void **state)
+{
+        env *e = *state;
+        add_light(e);
+        char text[3001];
+        for (size_t i = 0; i < sizeof(text) - 1; i++)
+                text[i] = (char)('a' + (i * 7 + i / 26) % 26);
+        text[sizeof(text) - 1] = 0;
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_PUT, "/3311/0/5750", 0, text),
+                         COAP_RESPONSE_CODE_CHANGED);
+        provider seen_by = provider_snapshot(&e->prov);
+        assert_int_equal(seen_by.writes, 1);
+        assert_int_equal(seen_by.last_write_rid, 5750);
+        char *stored = get_string(e->op, LIGHT_PATH, "org.lwm2md1.Object3311", "ApplicationType");
+        assert_string_equal(stored, text);
+        free(stored);
+        /* Refused by the owner: nothing stored. */
+        pthread_mutex_lock(&e->prov.lock);
+        e->prov.write_error = "org.lwm2md1.Error.InvalidValue";
+        pthread_mutex_unlock(&e->prov.lock);
+        text[0] = 'Z';
+        assert_int_equal(server_request(e, COAP_REQUEST_CODE_PUT, "/3311/0/5750", 0, text),
+                         COAP_RESPONSE_CODE_BAD_REQUEST);
+        stored = get_string(e->op, LIGHT_PATH, "org.lwm2md1.Object3311", "ApplicationType");
+        assert_int_equal(stored[0], 'a');
+        free(stored);
+        finish(e);
+}
+
 /* A provider without org.lwm2md1.Owner: writes and deletes go through, executes do not. */
 static void test_owner_without_owner_interface(void **state)
 {
@@ -1399,17 +1441,6 @@ static void test_held_instance_outlives_its_creator(void **state)
         assert_int_equal(server_request(e, COAP_REQUEST_CODE_GET, "/3342/0/5500", -1, NULL),
                          COAP_RESPONSE_CODE_NOT_FOUND);
         finish(e);
-}
-
-static char *get_string(sd_bus *bus, const char *path, const char *iface, const char *name)
-{
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        char *v = NULL;
-        int r = sd_bus_get_property_string(bus, "org.lwm2md1", path, iface, name, &error, &v);
-        if (r < 0)
-                fail_msg("Get %s: %s", name, error.message);
-        sd_bus_error_free(&error);
-        return v;
 }
 
 /* ManageObject: a server's Create of the object reaches the provider, which then owns
@@ -2269,6 +2300,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_provider_values_reach_server, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_values_are_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_server_write_reaches_owner, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_blockwise_write_reaches_owner, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_owner_without_owner_interface, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_execute_reaches_owner, setup, teardown),
