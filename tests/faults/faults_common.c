@@ -45,7 +45,9 @@ void faults_small_quarantine(void)
 
 void faults_start(fault_env *e, ts_config *cfg, bool direct, uint32_t seed)
 {
-        *e = (fault_env){.lifetime = 30, .retry_timer = 1, .retry_max = 4, .next_mid = 0x4000};
+        unsigned lifetime = e->lifetime ? e->lifetime : 30;
+        *e = (fault_env){
+                .lifetime = lifetime, .retry_timer = 1, .retry_max = 4, .next_mid = 0x4000};
         assert_int_equal(fixture_init(&e->f), 0);
         e->f.server = ts_new(cfg);
         assert_non_null(e->f.server);

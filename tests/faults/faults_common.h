@@ -34,8 +34,8 @@ int64_t faults_now_ms(void);
 void faults_small_quarantine(void);
 
 /* Starts the test server (`cfg`, port filled in), the relay in front of it unless
- * `direct`, and the daemon configured for them with the short retry policy; waits for
- * the Register. Fails the test (cmocka) on any error. */
+ * `direct`, and the daemon configured for them with the short retry policy (and
+ * e->lifetime, 30 s when 0); waits for the Register. Fails the test (cmocka) on any error. */
 void faults_start(fault_env *e, ts_config *cfg, bool direct, uint32_t seed);
 /* Stops the daemon (it must exit 0 with a clean log), the relay and the server. */
 void faults_finish(fault_env *e);

@@ -14,8 +14,12 @@
 
 #include "faults_common.h"
 
-/* The test server's first retransmission timeout: short, so that a lossy run fits CI. */
-#define ACK_TIMEOUT_MS 500
+/* The test server's first retransmission timeout: the shortest libcoap takes, so that a
+ * lossy run fits CI. */
+#define ACK_TIMEOUT_MS 1000
+/* Lifetime for the lossy runs: the daemon sends its Update 60 s before the end, more than
+ * an exchange with three lost transmissions takes (RFC 7252: 2 + 4 + 8 s, times 1.5). */
+#define LOSSY_LIFETIME 120
 #define MAX_RETRANSMIT 4 /* libcoap's default, as RFC 7252 */
 
 static int setup(void **state)
@@ -44,6 +48,7 @@ static void run_lossy(fault_env *e, double loss, unsigned ops)
 {
         faults_small_quarantine();
         ts_config cfg = {.security = TS_SECURITY_NOSEC, .ack_timeout_ms = ACK_TIMEOUT_MS};
+        e->lifetime = LOSSY_LIFETIME;
         faults_start(e, &cfg, false, 0x10553u + (uint32_t)(loss * 100));
         faults_assert_reachable(e);
         proc_reading before = faults_read(e);
@@ -58,32 +63,42 @@ static void run_lossy(fault_env *e, double loss, unsigned ops)
 
         int64_t *lat = calloc(ops, sizeof(*lat));
         assert_non_null(lat);
-        unsigned done = 0, failed = 0, late = 0;
+        unsigned done = 0, failed = 0, late = 0, wrong = 0;
+        int64_t began = faults_now_ms();
         for (unsigned i = 0; i < ops; i++) {
                 bool write = i % 2;
                 char value[8];
                 snprintf(value, sizeof(value), "%u", 1 + i % 9);
                 ts_response resp;
                 int64_t t0 = faults_now_ms();
-                int r = write ? ts_request(e->f.server, COAP_REQUEST_CODE_PUT, "/1/0/2", 0, -1, -1,
-                                           value, strlen(value), (int)budget_ms + 5000, &resp)
-                              : ts_request(e->f.server, COAP_REQUEST_CODE_GET, "/3/0/0", -1, -1, -1,
-                                           NULL, 0, (int)budget_ms + 5000, &resp);
+                int r = write ? ts_request(e->f.server, COAP_REQUEST_CODE_PUT, "/1/0/2", 0, -1,
+                                           -1, value, strlen(value), (int)budget_ms + 5000, &resp)
+                              : ts_request(e->f.server, COAP_REQUEST_CODE_GET, "/3/0/0", -1, -1,
+                                           -1, NULL, 0, (int)budget_ms + 5000, &resp);
                 int64_t took = faults_now_ms() - t0;
                 if (r == 0) {
                         uint8_t want =
                                 write ? COAP_RESPONSE_CODE_CHANGED : COAP_RESPONSE_CODE_CONTENT;
-                        assert_int_equal(resp.code, want);
+                        if (resp.code != want) {
+                                char cs[8];
+                                if (wrong++ < 5)
+                                        printf("%s %u answered %s after %lld ms\n",
+                                               write ? "write" : "read", i,
+                                               ts_code_str(resp.code, cs), (long long)took);
+                        }
                         ts_response_free(&resp);
                         lat[done++] = took;
                         if (took > budget_ms)
                                 late++;
                 } else {
                         failed++;
+                        printf("%s %u: %s after %lld ms\n", write ? "write" : "read", i,
+                               strerror(-r), (long long)took);
                         if (took > budget_ms + 1000)
                                 late++;
                 }
         }
+        double total_s = (double)(faults_now_ms() - began) / 1000.0;
         relay_set_loss(e->relay, 0, 0);
         qsort(lat, done, sizeof(*lat), cmp_ms);
         int64_t p50 = done ? lat[done / 2] : -1, p99 = done ? lat[(done * 99) / 100] : -1;
@@ -93,19 +108,27 @@ static void run_lossy(fault_env *e, double loss, unsigned ops)
         faults_serve(e, 500);
         faults_assert_reachable(e);
         proc_reading after = faults_read(e);
-        printf("FIGURES lossy %.0f %%: %u reads+writes, %u completed (%.1f %%), %u gave up "
+        printf("FIGURES lossy %.0f %%: %u reads+writes in %.1f s, %u completed (%.1f %%, %u of "
+               "them with a wrong code), %u gave up "
                "(allowed %u, expected %.2f), %u over the %.2f s budget; latency p50 %lld ms "
                "p99 %lld ms; relay dropped %u to the server, %u to the daemon; Registers %u; "
                "fds %d -> %d; private dirty %ld -> %ld KiB\n",
-               loss * 100, ops, done, 100.0 * done / ops, failed, allowed_failures, fail_p * ops,
+               loss * 100, ops, total_s, done, 100.0 * done / ops, wrong, failed, allowed_failures, fail_p * ops,
                late, (double)budget_ms / 1000.0, (long long)p50, (long long)p99,
                st.dropped_to_server, st.dropped_to_daemon, ts_register_count(e->f.server),
                before.fds, after.fds, before.dirty_kb, after.dirty_kb);
         fflush(stdout);
+        if (wrong || failed > allowed_failures)
+                fixture_print_log(&e->f, 3000);
+        assert_int_equal(wrong, 0);
         assert_int_equal(late, 0);
         assert_true(failed <= allowed_failures);
-        /* The registration survived: no new Register was needed. */
-        assert_int_equal(ts_register_count(e->f.server), 1);
+        /* The registration survived: no new Register was needed. At 30 % both ways an
+         * Update fails outright (all five transmissions or their answers lost) with
+         * probability 0.51^5 = 3.4 %, after which registering again is right: one allowed. */
+        assert_true(ts_register_count(e->f.server) <= (loss > 0.2 ? 2u : 1u));
+        assert_non_null(ts_current(e->f.server));
+        assert_true(ts_current(e->f.server)->registered);
         assert_int_equal(after.fds, before.fds);
         faults_finish(e);
 }
@@ -113,13 +136,13 @@ static void run_lossy(fault_env *e, double loss, unsigned ops)
 static void test_lossy_10(void **state)
 {
         run_lossy(*state, 0.10,
-                  faults_env_uint("LWM2MD_FAULTS_LOSSY_OPS", faults_long_mode() ? 1000 : 60));
+                  faults_env_uint("LWM2MD_FAULTS_LOSSY_OPS", faults_long_mode() ? 1000 : 40));
 }
 
 static void test_lossy_30(void **state)
 {
         run_lossy(*state, 0.30,
-                  faults_env_uint("LWM2MD_FAULTS_LOSSY_OPS", faults_long_mode() ? 500 : 40));
+                  faults_env_uint("LWM2MD_FAULTS_LOSSY_OPS", faults_long_mode() ? 500 : 20));
 }
 
 /* The relay takes a new source port toward the server (a NAT mapping that changed),
@@ -175,6 +198,10 @@ static void test_rebind_after_silence(void **state)
 
 int main(void)
 {
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        /* LWM2MD_FAULTS_ONLY=pattern runs the matching tests alone. */
+        if (getenv("LWM2MD_FAULTS_ONLY"))
+                cmocka_set_test_filter(getenv("LWM2MD_FAULTS_ONLY"));
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_lossy_10, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_lossy_30, setup, teardown),

@@ -185,6 +185,10 @@ static void test_outage(void **state)
 
 int main(void)
 {
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        /* LWM2MD_FAULTS_ONLY=pattern runs the matching tests alone. */
+        if (getenv("LWM2MD_FAULTS_ONLY"))
+                cmocka_set_test_filter(getenv("LWM2MD_FAULTS_ONLY"));
         bool is_long = faults_long_mode();
         const outage_case *cases = is_long ? long_cases : ci_cases;
         size_t n = is_long ? sizeof(long_cases) / sizeof(long_cases[0])
