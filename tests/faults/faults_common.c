@@ -46,8 +46,12 @@ void faults_small_quarantine(void)
 void faults_start(fault_env *e, ts_config *cfg, bool direct, uint32_t seed)
 {
         unsigned lifetime = e->lifetime ? e->lifetime : 30;
-        *e = (fault_env){
-                .lifetime = lifetime, .retry_timer = 1, .retry_max = 4, .next_mid = 0x4000};
+        const char *more = e->extra_config;
+        *e = (fault_env){.lifetime = lifetime,
+                         .retry_timer = 1,
+                         .retry_max = 4,
+                         .next_mid = 0x4000,
+                         .extra_config = more};
         assert_int_equal(fixture_init(&e->f), 0);
         e->f.server = ts_new(cfg);
         assert_non_null(e->f.server);
@@ -59,11 +63,12 @@ void faults_start(fault_env *e, ts_config *cfg, bool direct, uint32_t seed)
                 assert_non_null(e->relay);
                 port = relay_port(e->relay);
         }
-        char extra[512];
+        char extra[1024];
         snprintf(extra, sizeof(extra),
                  "[server 1]\nuri = coap://127.0.0.1:%u\nlifetime = %u\nretry-timer = %u\n"
-                 "retry-max = %u\n",
-                 port, e->lifetime, e->retry_timer, e->retry_max);
+                 "retry-max = %u\n\n%s",
+                 port, e->lifetime, e->retry_timer, e->retry_max,
+                 e->extra_config ? e->extra_config : "");
         assert_int_equal(fixture_write_config(&e->f, extra), 0);
         assert_int_equal(fixture_start_daemon(&e->f, NULL), 0);
         if (!ts_wait_register(e->f.server, 0, 15000)) {

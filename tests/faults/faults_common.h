@@ -15,6 +15,7 @@ typedef struct fault_env {
         uint16_t server_port;
         unsigned lifetime, retry_timer, retry_max; /* seconds, as configured */
         uint16_t next_mid;
+        const char *extra_config; /* more configuration sections, or NULL */
 } fault_env;
 
 typedef struct proc_reading {
@@ -35,7 +36,8 @@ void faults_small_quarantine(void);
 
 /* Starts the test server (`cfg`, port filled in), the relay in front of it unless
  * `direct`, and the daemon configured for them with the short retry policy (and
- * e->lifetime, 30 s when 0); waits for the Register. Fails the test (cmocka) on any error. */
+ * e->lifetime, 30 s when 0, and e->extra_config); waits for the Register. Fails the test (cmocka)
+ * on any error. */
 void faults_start(fault_env *e, ts_config *cfg, bool direct, uint32_t seed);
 /* Stops the daemon (it must exit 0 with a clean log), the relay and the server. */
 void faults_finish(fault_env *e);

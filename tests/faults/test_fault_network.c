@@ -71,10 +71,10 @@ static void run_lossy(fault_env *e, double loss, unsigned ops)
                 snprintf(value, sizeof(value), "%u", 1 + i % 9);
                 ts_response resp;
                 int64_t t0 = faults_now_ms();
-                int r = write ? ts_request(e->f.server, COAP_REQUEST_CODE_PUT, "/1/0/2", 0, -1,
-                                           -1, value, strlen(value), (int)budget_ms + 5000, &resp)
-                              : ts_request(e->f.server, COAP_REQUEST_CODE_GET, "/3/0/0", -1, -1,
-                                           -1, NULL, 0, (int)budget_ms + 5000, &resp);
+                int r = write ? ts_request(e->f.server, COAP_REQUEST_CODE_PUT, "/1/0/2", 0, -1, -1,
+                                           value, strlen(value), (int)budget_ms + 5000, &resp)
+                              : ts_request(e->f.server, COAP_REQUEST_CODE_GET, "/3/0/0", -1, -1, -1,
+                                           NULL, 0, (int)budget_ms + 5000, &resp);
                 int64_t took = faults_now_ms() - t0;
                 if (r == 0) {
                         uint8_t want =
@@ -113,8 +113,8 @@ static void run_lossy(fault_env *e, double loss, unsigned ops)
                "(allowed %u, expected %.2f), %u over the %.2f s budget; latency p50 %lld ms "
                "p99 %lld ms; relay dropped %u to the server, %u to the daemon; Registers %u; "
                "fds %d -> %d; private dirty %ld -> %ld KiB\n",
-               loss * 100, ops, total_s, done, 100.0 * done / ops, wrong, failed, allowed_failures, fail_p * ops,
-               late, (double)budget_ms / 1000.0, (long long)p50, (long long)p99,
+               loss * 100, ops, total_s, done, 100.0 * done / ops, wrong, failed, allowed_failures,
+               fail_p * ops, late, (double)budget_ms / 1000.0, (long long)p50, (long long)p99,
                st.dropped_to_server, st.dropped_to_daemon, ts_register_count(e->f.server),
                before.fds, after.fds, before.dirty_kb, after.dirty_kb);
         fflush(stdout);
