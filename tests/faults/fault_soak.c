@@ -18,22 +18,6 @@
 #define SOAK_MEMORY_BOUND_KB 4096
 #define WARMUP_READS         2000
 
-static int setup(void **state)
-{
-        fault_env *e = calloc(1, sizeof(*e));
-        assert_non_null(e);
-        *state = e;
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        fault_env *e = *state;
-        faults_cleanup(e);
-        free(e);
-        return 0;
-}
-
 /* A temperature instance the daemon holds (CreateInstance); returns its object path. */
 static char *create_sensor(sd_bus *bus)
 {
@@ -153,9 +137,9 @@ static void test_soak(void **state)
 
 int main(void)
 {
-        setvbuf(stdout, NULL, _IOLBF, 0);
+        faults_main_init();
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_soak, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_soak, faults_setup, faults_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,29 @@
 
 #include "raw_coap.h"
 
+int faults_setup(void **state)
+{
+        fault_env *e = calloc(1, sizeof(*e));
+        assert_non_null(e);
+        *state = e;
+        return 0;
+}
+
+int faults_teardown(void **state)
+{
+        fault_env *e = *state;
+        faults_cleanup(e);
+        free(e);
+        return 0;
+}
+
+void faults_main_init(void)
+{
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        if (getenv("LWM2MD_FAULTS_ONLY"))
+                cmocka_set_test_filter(getenv("LWM2MD_FAULTS_ONLY"));
+}
+
 bool faults_long_mode(void)
 {
         const char *v = getenv("LWM2MD_FAULTS_LONG");

@@ -25,6 +25,13 @@ typedef struct proc_reading {
         int64_t at_ms;
 } proc_reading;
 
+/* cmocka setup and teardown: a zeroed fault_env as the state, cleaned up after the
+ * test whether it passed or not. */
+int faults_setup(void **state);
+int faults_teardown(void **state);
+/* For main: stdout line by line (figures reach a log even if the test dies), and
+ * LWM2MD_FAULTS_ONLY=pattern to run the matching tests alone. */
+void faults_main_init(void);
 /* LWM2MD_FAULTS_LONG=1: the by-hand sizes (long outages, many mutations). */
 bool faults_long_mode(void);
 /* An unsigned number from the environment, or `fallback`. */

@@ -422,22 +422,6 @@ static void print_recent(char recent[4][256], unsigned i)
                         printf("sent %s\n", recent[k % 4]);
 }
 
-static int setup(void **state)
-{
-        fault_env *e = calloc(1, sizeof(*e));
-        assert_non_null(e);
-        *state = e;
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        fault_env *e = *state;
-        faults_cleanup(e);
-        free(e);
-        return 0;
-}
-
 static void test_mutated_requests(void **state)
 {
         fault_env *e = *state;
@@ -554,9 +538,10 @@ static void test_mutated_requests(void **state)
 
 int main(void)
 {
-        setvbuf(stdout, NULL, _IOLBF, 0);
+        faults_main_init();
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_mutated_requests, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_mutated_requests, faults_setup,
+                                                faults_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,22 +22,6 @@
 #define LOSSY_LIFETIME 120
 #define MAX_RETRANSMIT 4 /* libcoap's default, as RFC 7252 */
 
-static int setup(void **state)
-{
-        fault_env *e = calloc(1, sizeof(*e));
-        assert_non_null(e);
-        *state = e;
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        fault_env *e = *state;
-        faults_cleanup(e);
-        free(e);
-        return 0;
-}
-
 static int cmp_ms(const void *a, const void *b)
 {
         int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -198,15 +182,14 @@ static void test_rebind_after_silence(void **state)
 
 int main(void)
 {
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        /* LWM2MD_FAULTS_ONLY=pattern runs the matching tests alone. */
-        if (getenv("LWM2MD_FAULTS_ONLY"))
-                cmocka_set_test_filter(getenv("LWM2MD_FAULTS_ONLY"));
+        faults_main_init();
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_lossy_10, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_lossy_30, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_rebind_server_side, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_rebind_after_silence, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_lossy_10, faults_setup, faults_teardown),
+                cmocka_unit_test_setup_teardown(test_lossy_30, faults_setup, faults_teardown),
+                cmocka_unit_test_setup_teardown(test_rebind_server_side, faults_setup,
+                                                faults_teardown),
+                cmocka_unit_test_setup_teardown(test_rebind_after_silence, faults_setup,
+                                                faults_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

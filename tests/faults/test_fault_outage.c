@@ -185,10 +185,7 @@ static void test_outage(void **state)
 
 int main(void)
 {
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        /* LWM2MD_FAULTS_ONLY=pattern runs the matching tests alone. */
-        if (getenv("LWM2MD_FAULTS_ONLY"))
-                cmocka_set_test_filter(getenv("LWM2MD_FAULTS_ONLY"));
+        faults_main_init();
         bool is_long = faults_long_mode();
         const outage_case *cases = is_long ? long_cases : ci_cases;
         size_t n = is_long ? sizeof(long_cases) / sizeof(long_cases[0])
