@@ -70,5 +70,7 @@ int faults_trigger_update(fault_env *e, relay_outage then);
  * window of `window_s` seconds: the first, one after each back-off wait (exponential
  * from retry-timer, capped at retry-max, -25 % jitter), plus `slack`. */
 unsigned faults_policy_bound(const fault_env *e, double window_s, unsigned slack);
-/* Reads /3/0/0 through the server: the daemon answers 2.05. */
+/* Reads /3/0/0 through the server: true if the daemon answers 2.05. */
+bool faults_reachable(fault_env *e);
+/* The same, failing the test (with the daemon's log) if not. */
 void faults_assert_reachable(fault_env *e);
