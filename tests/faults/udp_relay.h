@@ -42,8 +42,8 @@ int relay_rebind_server_side(udp_relay *r);
 void relay_set_garble(udp_relay *r, bool on);
 /* Sends `msg` to the daemon from the daemon-side port (the server the daemon knows)
  * and takes the daemon's ACK or RST with the same message ID instead of forwarding it.
- * Then switches to `then` (RELAY_CLOSED at once, before anything else the daemon sent
- * is forwarded). Returns the reply's length, -ETIMEDOUT, or -ENOTCONN before the
+ * When it came, switches to `then` (RELAY_CLOSED at once, before anything else the
+ * daemon sent is forwarded). Returns the reply's length, -ETIMEDOUT, or -ENOTCONN before the
  * daemon has sent anything. `reply` may be NULL. */
 int relay_inject(udp_relay *r, const uint8_t *msg, size_t len, uint8_t *reply, size_t size,
                  int timeout_ms, relay_outage then);
