@@ -2,6 +2,7 @@
  * its configuration into a scratch directory, starts it, stops it and checks its log. */
 #include "daemon_fixture.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -237,4 +238,48 @@ int fixture_run(const char *command)
         if (r == -1)
                 return -errno;
         return WIFEXITED(r) ? WEXITSTATUS(r) : 128;
+}
+
+int fixture_fd_count(pid_t pid)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+        DIR *d = opendir(path);
+        if (!d)
+                return -1;
+        int n = 0;
+        struct dirent *e;
+        while ((e = readdir(d)))
+                if (e->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        return n;
+}
+
+long fixture_private_dirty_kb(pid_t pid)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+        char *text = fixture_read_file(path);
+        const char *at = strstr(text, "Private_Dirty:");
+        long kb = at ? strtol(at + strlen("Private_Dirty:"), NULL, 10) : -1;
+        free(text);
+        return kb;
+}
+
+double fixture_cpu_seconds(pid_t pid)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        char *text = fixture_read_file(path);
+        /* The command name may hold spaces and parentheses: fields count from the last ')'. */
+        const char *p = strrchr(text, ')');
+        unsigned long utime = 0, stime = 0;
+        int got = p ? sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+                             &stime)
+                    : 0;
+        free(text);
+        if (got != 2)
+                return -1;
+        return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }

@@ -50,5 +50,11 @@ bool fixture_wait_log(daemon_fixture *f, const char *needle, int timeout_ms);
 void fixture_print_log(daemon_fixture *f, size_t tail);
 /* Fails the test (cmocka) if the log shows a sanitizer report. */
 void fixture_assert_clean_log(daemon_fixture *f);
+/* Open file descriptors of process `pid` (/proc/PID/fd), or -1. */
+int fixture_fd_count(pid_t pid);
+/* Private dirty memory of `pid` in KiB (/proc/PID/smaps_rollup), or -1. */
+long fixture_private_dirty_kb(pid_t pid);
+/* CPU time (user + system) that `pid` has used, in seconds (/proc/PID/stat), or -1. */
+double fixture_cpu_seconds(pid_t pid);
 /* Runs a shell command (for certtool); 0 or the exit status. */
 int fixture_run(const char *command);

@@ -284,6 +284,10 @@ static void handle_request(coap_resource_t *resource, coap_session_t *session,
                 coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
                 return;
         }
+        if (method == COAP_REQUEST_CODE_POST && s->cfg.strict_address && r->session != session) {
+                coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
+                return;
+        }
         if (method == COAP_REQUEST_CODE_POST) {
                 char tmp[32];
                 if (query_get(query, "lt", tmp, sizeof(tmp)))
@@ -646,6 +650,10 @@ static int send_request(ts_server *s, coap_pdu_code_t method, const char *path, 
         p->response = (ts_response){.content_format = -1, .observe = -1};
 
         coap_session_t *session = r->session;
+        if (s->cfg.ack_timeout_ms)
+                coap_session_set_ack_timeout(session,
+                                             (coap_fixed_point_t){s->cfg.ack_timeout_ms / 1000,
+                                                                  s->cfg.ack_timeout_ms % 1000});
         coap_pdu_t *pdu = coap_pdu_init(COAP_MESSAGE_CON, method, coap_new_message_id(session),
                                         coap_session_max_pdu_size(session));
         if (!pdu)

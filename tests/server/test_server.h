@@ -28,6 +28,12 @@ typedef struct ts_config {
         /* Without verbose: keep libcoap's last debug lines and print them when a request
          * of ts_request times out (costs some CPU per message: not for benchmarks). */
         bool trace_timeouts;
+        /* First retransmission timeout of ts_request's messages (0: libcoap's 2 s;
+         * libcoap takes nothing under 1000). */
+        unsigned ack_timeout_ms;
+        /* An Update from an address other than the one that registered is answered
+         * 4.04, as servers do whose DTLS session or NAT mapping is keyed by address. */
+        bool strict_address;
 } ts_config;
 
 typedef struct ts_registration {

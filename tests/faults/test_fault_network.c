@@ -1,0 +1,195 @@
+/* test_fault_network.c - fault suite: a lossy path (the relay drops 10 % and 30 % of
+ * datagrams both ways) and an address change (NAT rebinding toward the server). */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "faults_common.h"
+
+/* The test server's first retransmission timeout: the shortest libcoap takes, so that a
+ * lossy run fits CI. */
+#define ACK_TIMEOUT_MS 1000
+/* Lifetime for the lossy runs: the daemon sends its Update 60 s before the end, more than
+ * an exchange with three lost transmissions takes (RFC 7252: 2 + 4 + 8 s, times 1.5). */
+#define LOSSY_LIFETIME 120
+#define MAX_RETRANSMIT 4 /* libcoap's default, as RFC 7252 */
+
+static int cmp_ms(const void *a, const void *b)
+{
+        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+        return (x > y) - (x < y);
+}
+
+static void run_lossy(fault_env *e, double loss, unsigned ops)
+{
+        faults_small_quarantine();
+        ts_config cfg = {.security = TS_SECURITY_NOSEC, .ack_timeout_ms = ACK_TIMEOUT_MS};
+        e->lifetime = LOSSY_LIFETIME;
+        faults_start(e, &cfg, false, 0x10553u + (uint32_t)(loss * 100));
+        faults_assert_reachable(e);
+        proc_reading before = faults_read(e);
+        relay_set_loss(e->relay, loss, loss);
+
+        /* RFC 7252 MAX_TRANSMIT_WAIT for these parameters: the most an exchange may take. */
+        const int64_t budget_ms =
+                (int64_t)(ACK_TIMEOUT_MS * ((1 << (MAX_RETRANSMIT + 1)) - 1) * 1.5);
+        /* An exchange fails when all its transmissions, or all their answers, are lost. */
+        double fail_p = pow(1 - (1 - loss) * (1 - loss), MAX_RETRANSMIT + 1);
+        unsigned allowed_failures = (unsigned)ceil(3 * fail_p * ops) + 1;
+
+        int64_t *lat = calloc(ops, sizeof(*lat));
+        assert_non_null(lat);
+        unsigned done = 0, failed = 0, late = 0, wrong = 0;
+        int64_t began = faults_now_ms();
+        for (unsigned i = 0; i < ops; i++) {
+                bool write = i % 2;
+                char value[8];
+                snprintf(value, sizeof(value), "%u", 1 + i % 9);
+                ts_response resp;
+                int64_t t0 = faults_now_ms();
+                int r = write ? ts_request(e->f.server, COAP_REQUEST_CODE_PUT, "/1/0/2", 0, -1, -1,
+                                           value, strlen(value), (int)budget_ms + 5000, &resp)
+                              : ts_request(e->f.server, COAP_REQUEST_CODE_GET, "/3/0/0", -1, -1, -1,
+                                           NULL, 0, (int)budget_ms + 5000, &resp);
+                int64_t took = faults_now_ms() - t0;
+                if (r == 0) {
+                        uint8_t want =
+                                write ? COAP_RESPONSE_CODE_CHANGED : COAP_RESPONSE_CODE_CONTENT;
+                        if (resp.code != want) {
+                                char cs[8];
+                                if (wrong++ < 5)
+                                        printf("%s %u answered %s after %lld ms\n",
+                                               write ? "write" : "read", i,
+                                               ts_code_str(resp.code, cs), (long long)took);
+                        }
+                        ts_response_free(&resp);
+                        lat[done++] = took;
+                        if (took > budget_ms)
+                                late++;
+                } else {
+                        failed++;
+                        printf("%s %u: %s after %lld ms\n", write ? "write" : "read", i,
+                               strerror(-r), (long long)took);
+                        if (took > budget_ms + 1000)
+                                late++;
+                }
+        }
+        double total_s = (double)(faults_now_ms() - began) / 1000.0;
+        relay_set_loss(e->relay, 0, 0);
+        qsort(lat, done, sizeof(*lat), cmp_ms);
+        int64_t p50 = done ? lat[done / 2] : -1, p99 = done ? lat[(done * 99) / 100] : -1;
+        free(lat);
+        relay_stats st;
+        relay_get_stats(e->relay, &st);
+        faults_serve(e, 500);
+        faults_assert_reachable(e);
+        proc_reading after = faults_read(e);
+        printf("FIGURES lossy %.0f %%: %u reads+writes in %.1f s, %u completed (%.1f %%, %u of "
+               "them with a wrong code), %u gave up "
+               "(allowed %u, expected %.2f), %u over the %.2f s budget; latency p50 %lld ms "
+               "p99 %lld ms; relay dropped %u to the server, %u to the daemon; Registers %u; "
+               "fds %d -> %d; private dirty %ld -> %ld KiB\n",
+               loss * 100, ops, total_s, done, 100.0 * done / ops, wrong, failed, allowed_failures,
+               fail_p * ops, late, (double)budget_ms / 1000.0, (long long)p50, (long long)p99,
+               st.dropped_to_server, st.dropped_to_daemon, ts_register_count(e->f.server),
+               before.fds, after.fds, before.dirty_kb, after.dirty_kb);
+        fflush(stdout);
+        if (wrong || failed > allowed_failures)
+                fixture_print_log(&e->f, 3000);
+        assert_int_equal(wrong, 0);
+        assert_int_equal(late, 0);
+        assert_true(failed <= allowed_failures);
+        /* The registration survived: no new Register was needed. At 30 % both ways an
+         * Update fails outright (all five transmissions or their answers lost) with
+         * probability 0.51^5 = 3.4 %, after which registering again is right: one allowed. */
+        assert_true(ts_register_count(e->f.server) <= (loss > 0.2 ? 2u : 1u));
+        assert_non_null(ts_current(e->f.server));
+        assert_true(ts_current(e->f.server)->registered);
+        assert_int_equal(after.fds, before.fds);
+        faults_finish(e);
+}
+
+static void test_lossy_10(void **state)
+{
+        run_lossy(*state, 0.10,
+                  faults_env_uint("LWM2MD_FAULTS_LOSSY_OPS", faults_long_mode() ? 1000 : 40));
+}
+
+static void test_lossy_30(void **state)
+{
+        run_lossy(*state, 0.30,
+                  faults_env_uint("LWM2MD_FAULTS_LOSSY_OPS", faults_long_mode() ? 500 : 20));
+}
+
+/* The relay takes a new source port toward the server (a NAT mapping that changed),
+ * and the server knows registrations by address: the daemon's next Update is answered
+ * 4.04, and it must register again; while `silent_first`, the path also drops
+ * everything for a while first, so that the daemon sees no answer before that. */
+static void run_rebind(fault_env *e, bool silent_first)
+{
+        ts_config cfg = {.security = TS_SECURITY_NOSEC, .strict_address = true};
+        faults_start(e, &cfg, false, 0xb1d);
+        faults_assert_reachable(e);
+        proc_reading before = faults_read(e);
+        int64_t t0 = faults_now_ms();
+        if (silent_first) {
+                assert_int_equal(faults_trigger_update(e, RELAY_SILENT),
+                                 COAP_RESPONSE_CODE_CHANGED);
+                faults_serve(e, 4000);
+                assert_int_equal(relay_rebind_server_side(e->relay), 0);
+                assert_int_equal(relay_set_outage(e->relay, RELAY_PASS), 0);
+        } else {
+                assert_int_equal(relay_rebind_server_side(e->relay), 0);
+                assert_int_equal(faults_trigger_update(e, RELAY_PASS), COAP_RESPONSE_CODE_CHANGED);
+        }
+        int64_t bound_ms = (int64_t)(1250.0 * e->retry_max) + 24000 + 5000;
+        ts_registration *r = ts_wait_register(e->f.server, 1, (int)bound_ms);
+        double took = (double)(faults_now_ms() - t0) / 1000.0;
+        printf("FIGURES rebind%s: registered again %s after %.1f s (bound %.1f s); 4.04 seen in "
+               "the log: %s\n",
+               silent_first ? " after silence" : "", r ? "yes" : "NO", took,
+               (double)bound_ms / 1000.0,
+               fixture_log_contains(&e->f, "Update answered 4.04") ? "yes" : "no");
+        fflush(stdout);
+        if (!r)
+                fixture_print_log(&e->f, 6000);
+        assert_non_null(r);
+        assert_true(fixture_log_contains(&e->f, "Update answered 4.04"));
+        /* The server reaches the daemon through the new mapping. */
+        faults_assert_reachable(e);
+        proc_reading after = faults_read(e);
+        assert_int_equal(after.fds, before.fds);
+        faults_finish(e);
+}
+
+static void test_rebind_server_side(void **state)
+{
+        run_rebind(*state, false);
+}
+
+static void test_rebind_after_silence(void **state)
+{
+        run_rebind(*state, true);
+}
+
+int main(void)
+{
+        faults_main_init();
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_lossy_10, faults_setup, faults_teardown),
+                cmocka_unit_test_setup_teardown(test_lossy_30, faults_setup, faults_teardown),
+                cmocka_unit_test_setup_teardown(test_rebind_server_side, faults_setup,
+                                                faults_teardown),
+                cmocka_unit_test_setup_teardown(test_rebind_after_silence, faults_setup,
+                                                faults_teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
