@@ -711,7 +711,9 @@ static void dm_write_attributes(dm_request *r)
                 respond_error(r, -EPERM, false, "Write-Attributes");
                 return;
         }
-        int err = path_exists(e, p, true);
+        /* A resource instance must exist: attributes are kept per path, and a server
+         * must not make the daemon hold them for 65536 instances of every resource. */
+        int err = path_exists(e, p, p->len < 4);
         if (err < 0) {
                 respond_error(r, err, false, "Write-Attributes");
                 return;

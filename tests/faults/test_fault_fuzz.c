@@ -80,6 +80,7 @@ typedef struct fuzz_stats {
         unsigned codes[8]; /* by class of the answer: 0 empty (ACK/RST), 2, 4, 5 */
         unsigned rst;
         unsigned missing;
+        unsigned deleted; /* instances the mutations created, deleted again */
 } fuzz_stats;
 
 static uint32_t rng_state;
@@ -415,6 +416,29 @@ static bool daemon_parses(const uint8_t *buf, size_t len, bool *confirmable, boo
         return ok;
 }
 
+/* An instance a mutated Create made is deleted at once: what the server creates the
+ * daemon must hold, and the memory check is about what it holds besides. */
+static void delete_created(fault_env *e, const uint8_t *reply, size_t len, uint16_t mid,
+                           fuzz_stats *st)
+{
+        raw_msg answer;
+        if (!raw_parse(reply, len, &answer))
+                return;
+        raw_msg del = {.version = 1, .type = RAW_CON, .code = COAP_REQUEST_CODE_DELETE, .mid = mid};
+        for (size_t i = 0; i < answer.n_opts; i++)
+                if (answer.opts[i].number == COAP_OPTION_LOCATION_PATH &&
+                    !raw_add_option(&del, COAP_OPTION_URI_PATH, answer.opts[i].value,
+                                    answer.opts[i].len))
+                        return;
+        uint8_t buf[512], back[512];
+        size_t n = raw_encode(&del, buf, sizeof(buf));
+        if (n > 0 &&
+            relay_inject(e->relay, buf, n, back, sizeof(back), ANSWER_TIMEOUT_MS, RELAY_PASS) >=
+                    4 &&
+            back[1] == COAP_RESPONSE_CODE_DELETED)
+                st->deleted++;
+}
+
 static void print_recent(char recent[4][256], unsigned i)
 {
         for (unsigned k = i + 1; k != i + 5; k++)
@@ -493,6 +517,8 @@ static void test_mutated_requests(void **state)
                                 if ((reply[0] >> 4 & 3) == RAW_RST)
                                         st.rst++;
                                 st.codes[reply[1] >> 5]++;
+                                if (reply[1] == COAP_RESPONSE_CODE_CREATED)
+                                        delete_created(e, reply, (size_t)r, ++mid, &st);
                         } else if (++run_missing >= 5) {
                                 fixture_print_log(&e->f, 6000);
                                 print_recent(recent, i);
@@ -521,11 +547,12 @@ static void test_mutated_requests(void **state)
         printf("FIGURES fuzz: %u sent (%u unparsable, %u not confirmable, %u skipped as "
                "destructive); %u confirmable needing an answer, %u answered (%u RST; classes "
                "2.xx %u, 4.xx %u, 5.xx %u, empty %u), %u unanswered; fds %d -> %d -> %d; private "
-               "dirty %ld -> %ld -> %ld KiB (start, after %u warm-up, end); CPU %.1f s\n",
+               "dirty %ld -> %ld -> %ld KiB (start, after %u warm-up, end); CPU %.1f s; %u created "
+               "instances deleted again\n",
                st.sent, st.unparsable, st.non_confirmable, st.skipped, st.required, st.answered,
                st.rst, st.codes[2], st.codes[4], st.codes[5], st.codes[0], st.missing, start.fds,
                warm.fds, end.fds, start.dirty_kb, warm.dirty_kb, end.dirty_kb, warmup,
-               end.cpu_s - start.cpu_s);
+               end.cpu_s - start.cpu_s, st.deleted);
         fflush(stdout);
         assert_true(fixture_daemon_running(&e->f));
         assert_int_equal(st.missing, 0);
