@@ -184,7 +184,10 @@ unsigned faults_policy_bound(const fault_env *e, double window_s, unsigned slack
         double spent = 0, delay = e->retry_timer;
         unsigned n = 1;
         for (;;) {
-                double wait = 0.75 * (delay < e->retry_max ? delay : e->retry_max);
+                /* The policy's wait: never under CoAP's ACK_TIMEOUT (2 s), jitter only adds. */
+                double wait = delay < e->retry_max ? delay : e->retry_max;
+                if (wait < 2.0)
+                        wait = 2.0;
                 if (spent + wait > window_s)
                         break;
                 spent += wait;

@@ -68,7 +68,7 @@ size_t faults_build_request(uint8_t *buf, size_t size, uint16_t mid, uint8_t cod
 int faults_trigger_update(fault_env *e, relay_outage then);
 /* The most Register/Update exchanges the retry policy lets a daemon start in a
  * window of `window_s` seconds: the first, one after each back-off wait (exponential
- * from retry-timer, capped at retry-max, -25 % jitter), plus `slack`. */
+ * from retry-timer, capped at retry-max, never under 2 s; jitter only lengthens), plus `slack`. */
 unsigned faults_policy_bound(const fault_env *e, double window_s, unsigned slack);
 /* Reads /3/0/0 through the server: true if the daemon answers 2.05. */
 bool faults_reachable(fault_env *e);
