@@ -7,6 +7,7 @@
 #include "../model/attributes.h"
 #include "../util/buf.h"
 #include "block.h"
+#include "dedup.h"
 #include "engine.h"
 #include "retry.h"
 
@@ -62,6 +63,7 @@ typedef struct server {
 
         block_rx *block_rx;   /* request bodies from this server, half received */
         block_rx *last_fetch; /* the body of its last FETCH (see block.c) */
+        dedup_cache dedup;    /* answers to its recent requests, for their retransmissions */
 } server;
 
 struct lwm2m_engine {

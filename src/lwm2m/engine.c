@@ -172,6 +172,7 @@ static void release_session(server *s)
         s->session_fd = -1;
         lwm2m_buf_free(&s->out_body);
         block_forget_all(s);
+        dedup_clear(&s->dedup);
 }
 
 /* The Server object's Communication Retry Timer and Sequence Delay Timer. */
@@ -648,6 +649,9 @@ static void log_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
 void engine_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
                            const coap_string_t *query, coap_pdu_t *response)
 {
+        uint64_t now = engine_now_ms();
+        if (dedup_replay(&s->dedup, request, response, now))
+                return;
         const uint8_t *body = NULL;
         size_t body_len = 0;
         block_rx *transfer = NULL;
@@ -658,6 +662,7 @@ void engine_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request
                 dm_handle_request(e, s, request, query, body, body_len, response);
                 block_request_done(s, transfer, response);
         }
+        dedup_remember(&s->dedup, request, response, now);
 }
 
 static void on_request(coap_resource_t *resource, coap_session_t *session,

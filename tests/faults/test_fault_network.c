@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "faults_common.h"
+#include "raw_coap.h"
 
 /* The test server's first retransmission timeout: the shortest libcoap takes, so that a
  * lossy run fits CI. */
@@ -180,6 +181,71 @@ static void test_rebind_after_silence(void **state)
         run_rebind(*state, true);
 }
 
+/* Injects `req` twice under the same message ID, as a server does whose answer was
+ * lost: both answers must be the same bytes. Returns the answer's code. */
+static uint8_t inject_twice(fault_env *e, const uint8_t *req, size_t n)
+{
+        uint8_t first[1500], again[1500];
+        int a = relay_inject(e->relay, req, n, first, sizeof(first), 5000, RELAY_PASS);
+        int b = relay_inject(e->relay, req, n, again, sizeof(again), 5000, RELAY_PASS);
+        assert_true(a >= 4);
+        assert_int_equal(a, b);
+        assert_memory_equal(first, again, (size_t)a);
+        return first[1];
+}
+
+static size_t block_request(uint8_t *buf, size_t size, uint16_t mid, unsigned num, bool more,
+                            const void *payload, size_t len)
+{
+        raw_msg m = {.version = 1, .type = RAW_CON, .code = COAP_REQUEST_CODE_PUT, .mid = mid};
+        m.token_len = 2;
+        memcpy(m.token, &mid, 2);
+        raw_add_option(&m, COAP_OPTION_URI_PATH, "3341", 4);
+        raw_add_option(&m, COAP_OPTION_URI_PATH, "0", 1);
+        raw_add_option(&m, COAP_OPTION_URI_PATH, "5527", 4);
+        uint8_t cf[4], b1[4];
+        raw_add_option(&m, COAP_OPTION_CONTENT_FORMAT, cf, raw_uint(0, cf));
+        raw_add_option(&m, COAP_OPTION_BLOCK1, b1, raw_uint(num << 4 | (more ? 8u : 0u) | 6u, b1));
+        m.payload = payload;
+        m.len = len;
+        return raw_encode(&m, buf, size);
+}
+
+/* A confirmable request sent again under its message ID (the answer was lost) is
+ * answered as the first time and not done twice: one Create makes one instance, and the
+ * last block of a block-wise Write does not find its transfer gone. */
+static void test_retransmitted_requests_answered_alike(void **state)
+{
+        fault_env *e = *state;
+        ts_config cfg = {.security = TS_SECURITY_NOSEC};
+        faults_start(e, &cfg, false, 0xdd);
+        faults_assert_reachable(e);
+
+        const char *create = "[{\"bn\":\"/3341/0/\",\"n\":\"5527\",\"vs\":\"once\"}]";
+        uint8_t req[1500];
+        size_t n = faults_build_request(req, sizeof(req), 0x7001, COAP_REQUEST_CODE_POST, "3341",
+                                        110, create, strlen(create));
+        assert_int_equal(inject_twice(e, req, n), COAP_RESPONSE_CODE_CREATED);
+        /* Asked again, a second Create would have been refused (4.00: /3341/0 exists). */
+
+        char block[1024];
+        memset(block, 'a', sizeof(block));
+        n = block_request(req, sizeof(req), 0x7002, 0, true, block, sizeof(block));
+        assert_int_equal(inject_twice(e, req, n), COAP_RESPONSE_CODE_CONTINUE);
+        n = block_request(req, sizeof(req), 0x7003, 1, false, "bcdefghijk", 10);
+        assert_int_equal(inject_twice(e, req, n), COAP_RESPONSE_CODE_CHANGED);
+
+        ts_response r;
+        assert_int_equal(ts_request(e->f.server, COAP_REQUEST_CODE_GET, "/3341/0/5527", -1, 0, -1,
+                                    NULL, 0, 5000, &r),
+                         0);
+        assert_int_equal(r.code, COAP_RESPONSE_CODE_CONTENT);
+        assert_int_equal(r.len, 1034);
+        assert_memory_equal(r.payload + 1024, "bcdefghijk", 10);
+        ts_response_free(&r);
+        faults_finish(e);
+}
+
 int main(void)
 {
         faults_main_init();
@@ -190,6 +256,8 @@ int main(void)
                                                 faults_teardown),
                 cmocka_unit_test_setup_teardown(test_rebind_after_silence, faults_setup,
                                                 faults_teardown),
+                cmocka_unit_test_setup_teardown(test_retransmitted_requests_answered_alike,
+                                                faults_setup, faults_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
