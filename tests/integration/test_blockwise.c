@@ -14,18 +14,6 @@
 #include "../../src/formats/format.h"
 #include "daemon_fixture.h"
 
-#define C(cls, detail) ((uint8_t)((cls)*32 + (detail)))
-enum {
-        CREATED = C(2, 1),
-        CHANGED = C(2, 4),
-        CONTENT = C(2, 5),
-        CONTINUE = C(2, 31),
-        BAD_REQUEST = C(4, 0),
-        BAD_OPTION = C(4, 2),
-        INCOMPLETE = C(4, 8),
-        TOO_LARGE = C(4, 13),
-};
-
 /* A String resource any server may write: the text of an Addressable Text Display. */
 #define TEXT_PATH "/3341/0/5527"
 #define MiB       ((size_t)1024 * 1024)
@@ -79,7 +67,7 @@ static int group_setup(void **state)
         ts_response r;
         if (ts_request(f->server, COAP_REQUEST_CODE_POST, "/3341", LWM2M_FORMAT_SENML_JSON, -1, -1,
                        create, strlen(create), 5000, &r) < 0 ||
-            r.code != CREATED)
+            r.code != COAP_RESPONSE_CODE_CREATED)
                 return -1;
         ts_response_free(&r);
         return 0;
@@ -120,7 +108,7 @@ static void send_block(daemon_fixture *f, const char *body, size_t total, unsign
         if (code != expect)
                 fail_msg("block %u (szx %u) of %zu bytes: got %u.%02u, expected %u.%02u", num, szx,
                          total, code >> 5, code & 31, expect >> 5, expect & 31);
-        if (expect == CONTINUE || expect == CHANGED) {
+        if (expect == COAP_RESPONSE_CODE_CONTINUE || expect == COAP_RESPONSE_CODE_CHANGED) {
                 /* Each answer names the block it answers; M only while more is wanted. */
                 assert_int_equal(r.block1, (int64_t)((uint64_t)num << 4 | (more ? 8 : 0) | szx));
         }
@@ -133,7 +121,7 @@ static void expect_stored(daemon_fixture *f, const char *body, size_t len)
         assert_int_equal(ts_request(f->server, COAP_REQUEST_CODE_GET, TEXT_PATH, -1,
                                     LWM2M_FORMAT_TEXT, -1, NULL, 0, 30000, &r),
                          0);
-        assert_int_equal(r.code, CONTENT);
+        assert_int_equal(r.code, COAP_RESPONSE_CODE_CONTENT);
         if (r.len != len || fnv1a(r.payload, r.len) != fnv1a(body, len))
                 fail_msg("stored %zu bytes (hash %016llx), wrote %zu (hash %016llx)", r.len,
                          (unsigned long long)fnv1a(r.payload, r.len), len,
@@ -150,7 +138,8 @@ static void write_in_order(daemon_fixture *f, const char *body, size_t len, unsi
         unsigned blocks = (unsigned)((len + size - 1) / size);
         for (unsigned num = 0; num < blocks; num++)
                 send_block(f, body, len, num, szx, with_size1 && num == 0 ? (int64_t)len : -1,
-                           num + 1 < blocks ? CONTINUE : CHANGED);
+                           num + 1 < blocks ? COAP_RESPONSE_CODE_CONTINUE
+                                            : COAP_RESPONSE_CODE_CHANGED);
 }
 
 static void test_one_mib_in_order_with_size1(void **state)
@@ -171,7 +160,7 @@ static void test_one_mib_as_libcoap_sends_it(void **state)
         assert_int_equal(ts_request(f->server, COAP_REQUEST_CODE_PUT, TEXT_PATH, LWM2M_FORMAT_TEXT,
                                     -1, -1, body, MiB, 60000, &r),
                          0);
-        assert_int_equal(r.code, CHANGED);
+        assert_int_equal(r.code, COAP_RESPONSE_CODE_CHANGED);
         ts_response_free(&r);
         expect_stored(f, body, MiB);
         free(body);
@@ -194,10 +183,12 @@ static void test_block_size_shrinks_midway(void **state)
         size_t len = 10000;
         char *body = pattern(len, 4);
         for (unsigned num = 0; num < 4; num++)
-                send_block(f, body, len, num, 6, num == 0 ? (int64_t)len : -1, CONTINUE);
+                send_block(f, body, len, num, 6, num == 0 ? (int64_t)len : -1,
+                           COAP_RESPONSE_CODE_CONTINUE);
         unsigned last = (unsigned)((len + 255) / 256) - 1;
         for (unsigned num = 16; num <= last; num++)
-                send_block(f, body, len, num, 4, -1, num < last ? CONTINUE : CHANGED);
+                send_block(f, body, len, num, 4, -1,
+                           num < last ? COAP_RESPONSE_CODE_CONTINUE : COAP_RESPONSE_CODE_CHANGED);
         expect_stored(f, body, len);
         free(body);
 }
@@ -208,11 +199,12 @@ static void test_repeated_block_is_taken_once(void **state)
         /* A block sent again under a new message ID (its answer was lost). */
         size_t len = 5000;
         char *body = pattern(len, 5);
-        send_block(f, body, len, 0, 6, -1, CONTINUE);
-        send_block(f, body, len, 1, 6, -1, CONTINUE);
-        send_block(f, body, len, 1, 6, -1, CONTINUE);
+        send_block(f, body, len, 0, 6, -1, COAP_RESPONSE_CODE_CONTINUE);
+        send_block(f, body, len, 1, 6, -1, COAP_RESPONSE_CODE_CONTINUE);
+        send_block(f, body, len, 1, 6, -1, COAP_RESPONSE_CODE_CONTINUE);
         for (unsigned num = 2; num < 5; num++)
-                send_block(f, body, len, num, 6, -1, num < 4 ? CONTINUE : CHANGED);
+                send_block(f, body, len, num, 6, -1,
+                           num < 4 ? COAP_RESPONSE_CODE_CONTINUE : COAP_RESPONSE_CODE_CHANGED);
         expect_stored(f, body, len);
         free(body);
 }
@@ -225,17 +217,17 @@ static void test_out_of_order_and_gaps_change_nothing(void **state)
 
         char *body = pattern(8192, 7);
         /* A gap: block 2 after block 0. */
-        send_block(f, body, 8192, 0, 6, 8192, CONTINUE);
-        send_block(f, body, 8192, 2, 6, -1, INCOMPLETE);
+        send_block(f, body, 8192, 0, 6, 8192, COAP_RESPONSE_CODE_CONTINUE);
+        send_block(f, body, 8192, 2, 6, -1, COAP_RESPONSE_CODE_INCOMPLETE);
         /* The transfer is gone: what follows is incomplete too. */
-        send_block(f, body, 8192, 3, 6, -1, INCOMPLETE);
+        send_block(f, body, 8192, 3, 6, -1, COAP_RESPONSE_CODE_INCOMPLETE);
         /* Backwards. */
-        send_block(f, body, 8192, 0, 6, 8192, CONTINUE);
-        send_block(f, body, 8192, 1, 6, -1, CONTINUE);
-        send_block(f, body, 8192, 0, 6, -1, CONTINUE); /* block 0 starts over */
-        send_block(f, body, 8192, 5, 6, -1, INCOMPLETE);
+        send_block(f, body, 8192, 0, 6, 8192, COAP_RESPONSE_CODE_CONTINUE);
+        send_block(f, body, 8192, 1, 6, -1, COAP_RESPONSE_CODE_CONTINUE);
+        send_block(f, body, 8192, 0, 6, -1, COAP_RESPONSE_CODE_CONTINUE); /* block 0 starts over */
+        send_block(f, body, 8192, 5, 6, -1, COAP_RESPONSE_CODE_INCOMPLETE);
         /* A last block with no first. */
-        send_block(f, body, 8192, 7, 6, -1, INCOMPLETE);
+        send_block(f, body, 8192, 7, 6, -1, COAP_RESPONSE_CODE_INCOMPLETE);
         expect_stored(f, before, 3000);
         free(body);
         free(before);
@@ -247,15 +239,19 @@ static void test_malformed_blocks_are_refused(void **state)
         char *body = pattern(4096, 8);
         ts_response r;
         /* A block that is not the last must be full. */
-        assert_int_equal(block_code(f, 0, true, 6, -1, body, 1000, &r), BAD_REQUEST);
+        assert_int_equal(block_code(f, 0, true, 6, -1, body, 1000, &r),
+                         COAP_RESPONSE_CODE_BAD_REQUEST);
         ts_response_free(&r);
         /* A last block longer than the block size. */
-        assert_int_equal(block_code(f, 0, true, 6, -1, body, 1024, &r), CONTINUE);
+        assert_int_equal(block_code(f, 0, true, 6, -1, body, 1024, &r),
+                         COAP_RESPONSE_CODE_CONTINUE);
         ts_response_free(&r);
-        assert_int_equal(block_code(f, 1, false, 6, -1, body + 1024, 1090, &r), BAD_REQUEST);
+        assert_int_equal(block_code(f, 1, false, 6, -1, body + 1024, 1090, &r),
+                         COAP_RESPONSE_CODE_BAD_REQUEST);
         ts_response_free(&r);
         /* szx 7 (BERT) is for TCP only. */
-        assert_int_equal(block_code(f, 0, true, 7, -1, body, 1024, &r), BAD_OPTION);
+        assert_int_equal(block_code(f, 0, true, 7, -1, body, 1024, &r),
+                         COAP_RESPONSE_CODE_BAD_OPTION);
         ts_response_free(&r);
         free(body);
 }
@@ -266,7 +262,8 @@ static void test_oversized_body_is_refused_with_size1(void **state)
         char *body = pattern(1024, 9);
         ts_response r;
         /* Announced too large: refused at the first block, with the limit. */
-        assert_int_equal(block_code(f, 0, true, 6, 64 * (int64_t)MiB, body, 1024, &r), TOO_LARGE);
+        assert_int_equal(block_code(f, 0, true, 6, 64 * (int64_t)MiB, body, 1024, &r),
+                         COAP_RESPONSE_CODE_REQUEST_TOO_LARGE);
         assert_int_equal(r.size1, 4 * (int64_t)MiB);
         ts_response_free(&r);
         /* Unannounced, caught when it passes the limit. */
@@ -274,10 +271,11 @@ static void test_oversized_body_is_refused_with_size1(void **state)
         for (unsigned num = 0; num < blocks; num += 1) {
                 uint8_t code = block_code(f, num, true, 6, -1, body, 1024, &r);
                 ts_response_free(&r);
-                if (code != CONTINUE)
+                if (code != COAP_RESPONSE_CODE_CONTINUE)
                         fail_msg("block %u: %u.%02u", num, code >> 5, code & 31);
         }
-        assert_int_equal(block_code(f, blocks, true, 6, -1, body, 1024, &r), TOO_LARGE);
+        assert_int_equal(block_code(f, blocks, true, 6, -1, body, 1024, &r),
+                         COAP_RESPONSE_CODE_REQUEST_TOO_LARGE);
         ts_response_free(&r);
         free(body);
 }
@@ -308,7 +306,7 @@ static void test_block2_reads_and_past_the_end(void **state)
         assert_int_equal(ts_request_raw(f->server, COAP_REQUEST_CODE_GET, TEXT_PATH, -1, &o, 1,
                                         NULL, 0, 5000, &r),
                          0);
-        assert_int_equal(r.code, CONTENT);
+        assert_int_equal(r.code, COAP_RESPONSE_CODE_CONTENT);
         assert_int_equal(r.len, len);
         assert_memory_equal(r.payload, body, len);
         ts_response_free(&r);
@@ -318,7 +316,7 @@ static void test_block2_reads_and_past_the_end(void **state)
         assert_int_equal(ts_request_raw(f->server, COAP_REQUEST_CODE_GET, TEXT_PATH, -1, &o, 1,
                                         NULL, 0, 5000, &r),
                          0);
-        assert_int_equal(r.code, BAD_OPTION);
+        assert_int_equal(r.code, COAP_RESPONSE_CODE_BAD_OPTION);
         ts_response_free(&r);
         free(body);
 }
@@ -336,7 +334,7 @@ static void test_register_payload_of_3000_instances(void **state)
                                             LWM2M_FORMAT_SENML_JSON, -1, -1, create, strlen(create),
                                             5000, &r),
                                  0);
-                if (r.code != CREATED)
+                if (r.code != COAP_RESPONSE_CODE_CREATED)
                         fail_msg("Create of /3341/%d: %u.%02u", i, r.code >> 5, r.code & 31);
                 ts_response_free(&r);
         }
