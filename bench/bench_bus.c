@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../src/util/macro.h"
-#include "../tests/server/test_server.h"
 #include "bench_common.h"
+#include "tests/server/test_server.h"
+#include "util/macro.h"
 
 #define BUS_NAME            "org.lwm2md1"
 #define MANAGER_PATH        "/org/lwm2md1"

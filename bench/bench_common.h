@@ -8,8 +8,8 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "../src/util/macro.h"
-#include "../tests/server/test_server.h"
+#include "tests/server/test_server.h"
+#include "util/macro.h"
 
 /* Names the program in its messages and says what a failure shows before it exits (NULL:
  * nothing). First thing in main(), as the options can already fail. */

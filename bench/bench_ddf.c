@@ -8,8 +8,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "../src/model/ddf.h"
-#include "../src/model/definition.h"
+#include "model/ddf.h"
+#include "model/definition.h"
 
 #define DEFAULT_RUNS 20
 #define MAX_RUNS     10000

@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../tests/server/test_server.h"
 #include "bench_common.h"
+#include "tests/server/test_server.h"
 
 #define REQUEST_TIMEOUT_MS  5000
 #define REGISTER_TIMEOUT_MS 20000

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../src/formats/format.h"
+#include "formats/format.h"
 
 /* How long each measurement runs. */
 #define RUN_SECONDS 0.3

@@ -5,7 +5,7 @@
  * that, a provider changes only what it added, and the instances that make the
  * device reachable or manageable (Security, Server, Access Control; the Device
  * object's Reboot and Factory Reset) are for root and the admin group alone. */
-#include "access.h"
+#include "bus/access.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -16,8 +16,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "bus-internal.h"
-#include "owner.h"
+#include "bus/bus-internal.h"
+#include "bus/owner.h"
 
 /* The core objects whose changes are administrative. */
 enum {

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 #include <systemd/sd-bus.h>
 
-#include "../model/owner.h"
+#include "model/owner.h"
 
 typedef struct lwm2m_bus lwm2m_bus;
 typedef struct bus_config bus_config;

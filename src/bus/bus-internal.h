@@ -7,8 +7,8 @@
 #include <sys/types.h>
 #include <systemd/sd-bus.h>
 
-#include "../util/macro.h"
-#include "bus.h"
+#include "bus/bus.h"
+#include "util/macro.h"
 
 #define BUS_NAME        "org.lwm2md1"
 #define BUS_ROOT_PATH   "/org/lwm2md1"

@@ -1,6 +1,6 @@
 /* bus.c - the D-Bus face of lwm2md: the connection and the org.lwm2md1 name,
  * the Manager with its ObjectManager, and the LwM2M servers as objects. */
-#include "bus.h"
+#include "bus/bus.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,11 +8,11 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "../util/buf.h"
-#include "access.h"
-#include "bus-internal.h"
-#include "export.h"
-#include "owner.h"
+#include "bus/access.h"
+#include "bus/bus-internal.h"
+#include "bus/export.h"
+#include "bus/owner.h"
+#include "util/buf.h"
 
 /* ---- shared helpers ---- */
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "../model/tree.h"
+#include "model/tree.h"
 
 /* One LwM2M server as the engine sees it; strings valid until the next call
  * into the engine. */

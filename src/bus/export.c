@@ -6,7 +6,7 @@
  * paths that exist in the tree, and node enumerators for `busctl tree`. A typed
  * interface is an sd_bus_vtable array built at run time, once per object
  * definition, the first time an instance of that object appears. */
-#include "export.h"
+#include "bus/export.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -15,9 +15,9 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "access.h"
-#include "bus-internal.h"
-#include "owner.h"
+#include "bus/access.h"
+#include "bus/bus-internal.h"
+#include "bus/owner.h"
 
 /* One member (property or method) of a typed interface. sd-bus hands a
  * property's or method's handler `found + offset`: the find function returns

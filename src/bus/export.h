@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
-#include "../model/record.h"
-#include "../model/tree.h"
+#include "model/record.h"
+#include "model/tree.h"
 
 typedef struct lwm2m_bus lwm2m_bus;
 

@@ -1,15 +1,15 @@
 /* owner.c - local services that own instances: tracked by unique bus name, asked
  * through org.lwm2md1.Owner calls when a server writes, executes, deletes or reads. */
-#include "owner.h"
+#include "bus/owner.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
-#include "access.h"
-#include "bus-internal.h"
-#include "export.h"
+#include "bus/access.h"
+#include "bus/bus-internal.h"
+#include "bus/export.h"
 
 typedef enum call_kind {
         CALL_WRITE,

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
-#include "../model/owner.h"
+#include "model/owner.h"
 
 typedef struct lwm2m_bus lwm2m_bus;
 typedef struct bus_owner bus_owner;

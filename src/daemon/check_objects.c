@@ -1,13 +1,13 @@
 /* check_objects.c - `lwm2md --check-objects`: loads DDF directories as the daemon
  * would, prints every diagnostic and a summary, for integrators and packaging checks. */
-#include "check_objects.h"
+#include "daemon/check_objects.h"
 
 #include <malloc.h>
 #include <time.h>
 
-#include "../model/ddf.h"
-#include "../model/definition.h"
-#include "../util/macro.h"
+#include "model/ddf.h"
+#include "model/definition.h"
+#include "util/macro.h"
 
 static const char *level_name(lwm2m_diag_level level)
 {

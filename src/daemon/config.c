@@ -1,6 +1,6 @@
 /* config.c - the daemon's configuration: /etc/lwm2md/lwm2md.conf (INI, via inih)
  * and command-line overrides, checked with errors that name the file and line. */
-#include "config.h"
+#include "daemon/config.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -18,9 +18,9 @@
 #include <systemd/sd-id128.h>
 #include <unistd.h>
 
-#include "../model/value.h"
-#include "../util/macro.h"
 #include "build-config.h"
+#include "model/value.h"
+#include "util/macro.h"
 
 /* Derives the default endpoint name from the machine ID without revealing it. */
 #define ENDPOINT_APP_ID                                                                            \

@@ -1,6 +1,6 @@
 /* daemon.c - the running daemon: builds the parts from the configuration and
  * drives them from one sd-event loop (engine I/O and timers, signals, watchdog, notify). */
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -14,14 +14,14 @@
 
 #include <coap3/coap.h>
 
-#include "../bus/bus.h"
-#include "../lwm2m/engine.h"
-#include "../model/ddf.h"
-#include "../objects/device.h"
-#include "../util/macro.h"
 #include "build-config.h"
-#include "log.h"
-#include "provision.h"
+#include "bus/bus.h"
+#include "daemon/log.h"
+#include "daemon/provision.h"
+#include "lwm2m/engine.h"
+#include "model/ddf.h"
+#include "objects/device.h"
+#include "util/macro.h"
 
 extern char **environ;
 

@@ -1,6 +1,6 @@
 /* log.c - the daemon's log: one line per message on stderr with a "<N>" syslog
  * priority prefix, which journald reads; messages above the chosen level are dropped. */
-#include "log.h"
+#include "daemon/log.h"
 
 #include <errno.h>
 #include <stdio.h>

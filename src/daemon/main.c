@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "build-config.h"
-#include "check_objects.h"
-#include "config.h"
-#include "daemon.h"
-#include "log.h"
+#include "daemon/check_objects.h"
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
 
 #define EXIT_USAGE 2
 

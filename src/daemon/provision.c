@@ -1,6 +1,6 @@
 /* provision.c - turns the configuration into Security (0) and Server (1) object
  * instances, reading keys and certificates from PEM files into the DER the objects hold. */
-#include "provision.h"
+#include "daemon/provision.h"
 
 #include <errno.h>
 #include <gnutls/abstract.h>
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../util/macro.h"
+#include "util/macro.h"
 
 enum {
         SEC_URI = 0,

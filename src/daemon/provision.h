@@ -2,8 +2,8 @@
  * instances, reading keys and certificates from PEM files into the DER the objects hold. */
 #pragma once
 
-#include "../model/tree.h"
-#include "config.h"
+#include "daemon/config.h"
+#include "model/tree.h"
 
 /* Creates one Security instance per configured server (and a Server instance
  * for each management server). Problems are reported through `error` with the

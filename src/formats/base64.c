@@ -1,6 +1,6 @@
 /* base64.c - base64 (RFC 4648 section 4) and base64url (section 5) for the text, LwM2M JSON
  * and SenML JSON codecs: one encoder and one strict decoder with the variants they need. */
-#include "base64.h"
+#include "formats/base64.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/buf.h"
+#include "util/buf.h"
 
 /* Appends the encoding of `data`: standard or url alphabet, with or without '=' padding. */
 int base64_append(lwm2m_buf *out, const uint8_t *data, size_t len, bool url, bool pad);

@@ -1,21 +1,21 @@
 /* format.c - the content-format dispatch point: picks the codec for a CoAP
  * Content-Format number and converts between records and payload bytes. */
-#include "format.h"
+#include "formats/format.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <sys/types.h>
 
-#include "../util/macro.h"
+#include "util/macro.h"
 
-#include "lwm2m_cbor.h"
-#include "lwm2m_json.h"
-#include "opaque.h"
-#include "senml_cbor.h"
-#include "senml_json.h"
-#include "text.h"
-#include "tlv.h"
+#include "formats/lwm2m_cbor.h"
+#include "formats/lwm2m_json.h"
+#include "formats/opaque.h"
+#include "formats/senml_cbor.h"
+#include "formats/senml_json.h"
+#include "formats/text.h"
+#include "formats/tlv.h"
 
 typedef struct codec {
         uint16_t format;

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../model/record.h"
-#include "../util/buf.h"
+#include "model/record.h"
+#include "util/buf.h"
 
 enum {
         LWM2M_FORMAT_TEXT = 0,

@@ -1,16 +1,16 @@
 /* link.c - CoRE Link Format (RFC 6690, content-format 40) as LwM2M uses it: the object list of
  * Register/Update, Discover and Bootstrap-Discover answers, and a strict parser for all of them. */
-#include "link.h"
+#include "formats/link.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../model/value.h"
-#include "../util/buf.h"
-#include "../util/macro.h"
-#include "decimal.h"
+#include "formats/decimal.h"
+#include "model/value.h"
+#include "util/buf.h"
+#include "util/macro.h"
 
 /* The character classes below use strchr(), which also finds the terminating
  * NUL: every one of them rejects 0 first. */

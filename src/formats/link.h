@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../model/path.h"
-#include "../util/buf.h"
+#include "model/path.h"
+#include "util/buf.h"
 
 /* Bytes of an attribute name including the NUL: "pmin", "epmax", "ssid", "lwm2m". */
 #define LINK_ATTR_NAME_MAX 16

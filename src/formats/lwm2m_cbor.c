@@ -1,6 +1,6 @@
 /* lwm2m_cbor.c - LwM2M CBOR (content-format 11544), the LwM2M 1.2 nested-map format, via libcbor.
  * Maps keyed by path IDs, with path arrays where a level is shared. */
-#include "lwm2m_cbor.h"
+#include "formats/lwm2m_cbor.h"
 
 #include <cbor.h>
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/macro.h"
+#include "util/macro.h"
 
 /*
  * The format (TS Core 1.2, "LwM2M CBOR"): a CBOR map whose keys are path IDs

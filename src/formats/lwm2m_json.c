@@ -1,6 +1,6 @@
 /* lwm2m_json.c - OMA LwM2M JSON (content-format 11543), the LwM2M 1.0 JSON format, via json-c.
  * bn/e/n with v, sv, bv, ov; kept for 1.0 servers. */
-#include "lwm2m_json.h"
+#include "formats/lwm2m_json.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -8,9 +8,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "../util/macro.h"
-#include "base64.h"
-#include "decimal.h"
+#include "formats/base64.h"
+#include "formats/decimal.h"
+#include "util/macro.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)

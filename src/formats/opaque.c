@@ -1,6 +1,6 @@
 /* opaque.c - application/octet-stream (content-format 42): one opaque resource as raw bytes.
  * Any other resource type is refused with -EMEDIUMTYPE. */
-#include "opaque.h"
+#include "formats/opaque.h"
 
 #include <errno.h>
 

@@ -1,6 +1,6 @@
 /* senml.c - what SenML JSON and SenML CBOR share (RFC 8428 as LwM2M 1.1 uses it): the fields
  * of a record, base name/time resolution into paths, value typing, and the naming of output. */
-#include "senml.h"
+#include "formats/senml.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,6 +1,6 @@
 /* senml_cbor.c - SenML CBOR (content-format 112, RFC 8428) as LwM2M 1.1 uses it, via libcbor.
  * The SenML JSON model with integer labels; integers stay integers. */
-#include "senml_cbor.h"
+#include "formats/senml_cbor.h"
 
 #include <cbor.h>
 #include <errno.h>
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/macro.h"
-#include "senml.h"
+#include "formats/senml.h"
+#include "util/macro.h"
 
 /* Decoding uses libcbor's streaming decoder: it reports one item head at a time and never
  * allocates, so a declared length of 2^64 costs nothing; cbor_load() would allocate for the

@@ -1,6 +1,6 @@
 /* senml_json.c - SenML JSON (content-format 110, RFC 8428) as LwM2M 1.1 uses it, via json-c.
  * Base name and time, relative names, v, vs, vb, vd (base64url), vlo. */
-#include "senml_json.h"
+#include "formats/senml_json.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/macro.h"
-#include "base64.h"
-#include "senml.h"
+#include "formats/base64.h"
+#include "formats/senml.h"
+#include "util/macro.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)

@@ -1,15 +1,15 @@
 /* text.c - text/plain (content-format 0): one resource or resource instance as text.
  * Numbers in decimal, booleans 0/1, Time as integer seconds, Objlnk as oid:iid, opaque in base64.
  */
-#include "text.h"
+#include "formats/text.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
-#include "../util/macro.h"
-#include "base64.h"
-#include "decimal.h"
+#include "formats/base64.h"
+#include "formats/decimal.h"
+#include "util/macro.h"
 
 /* Opaque as text: canonical base64 only, so every value has one spelling. */
 static int base64_decode_value(const uint8_t *s, size_t len, lwm2m_value *out)

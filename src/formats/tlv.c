@@ -1,6 +1,6 @@
 /* tlv.c - OMA TLV (content-format 11542): object, instance, resource and multiple-resource TLVs.
  * Integers in 1/2/4/8 bytes, floats in 4 or 8, 8/16/24-bit lengths, as LwM2M TS Core 7.4.3 says. */
-#include "tlv.h"
+#include "formats/tlv.h"
 
 #include <errno.h>
 #include <float.h>

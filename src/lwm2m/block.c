@@ -1,17 +1,17 @@
 /* block.c - block-wise transfers (RFC 7959) done by the engine itself, both ways:
  * request bodies reassembled per server, method and URI; responses and our own bodies cut in
  * slices. */
-#include "block.h"
+#include "lwm2m/block.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
-#include "../util/buf.h"
-#include "../util/macro.h"
-#include "coap_msg.h"
-#include "engine-internal.h"
+#include "lwm2m/coap_msg.h"
+#include "lwm2m/engine-internal.h"
+#include "util/buf.h"
+#include "util/macro.h"
 
 struct block_rx {
         block_rx *next;

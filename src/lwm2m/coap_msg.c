@@ -1,6 +1,6 @@
 /* coap_msg.c - small helpers over libcoap PDUs for the LwM2M engine: paths and
  * queries in options, content-format numbers, and errno-to-response-code mapping. */
-#include "coap_msg.h"
+#include "lwm2m/coap_msg.h"
 
 #include <errno.h>
 #include <stdio.h>

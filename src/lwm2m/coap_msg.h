@@ -8,7 +8,7 @@
 
 #include <coap3/coap.h>
 
-#include "../model/path.h"
+#include "model/path.h"
 
 /* The Uri-Path of a request as an LwM2M path: 0, -EINVAL for a path that is
  * not one (too deep, not numeric), -ENOENT for a non-LwM2M path ("/bs", ...). */

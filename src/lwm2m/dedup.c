@@ -1,11 +1,11 @@
 /* dedup.c - answers a confirmable request the server sent again (its answer was lost)
  * as it was answered the first time, instead of doing it twice (RFC 7252 4.5). */
-#include "dedup.h"
+#include "lwm2m/dedup.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/buf.h"
+#include "util/buf.h"
 
 struct dedup_entry {
         coap_mid_t mid;

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "../formats/format.h"
-#include "../formats/link.h"
-#include "../util/macro.h"
-#include "coap_msg.h"
-#include "engine-internal.h"
+#include "formats/format.h"
+#include "formats/link.h"
+#include "lwm2m/coap_msg.h"
+#include "lwm2m/engine-internal.h"
+#include "util/macro.h"
 
 /* Owners a single request may need consent from (Write-Composite touches several). */
 #define DM_MAX_OWNERS 16

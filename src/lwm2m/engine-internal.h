@@ -4,12 +4,12 @@
 
 #include <coap3/coap.h>
 
-#include "../model/attributes.h"
-#include "../util/buf.h"
-#include "block.h"
-#include "dedup.h"
-#include "engine.h"
-#include "retry.h"
+#include "lwm2m/block.h"
+#include "lwm2m/dedup.h"
+#include "lwm2m/engine.h"
+#include "lwm2m/retry.h"
+#include "model/attributes.h"
+#include "util/buf.h"
 
 /* What the one in-flight registration-interface request of a server is. */
 typedef enum reg_request {

@@ -1,6 +1,6 @@
 /* engine.c - the LwM2M client engine: one libcoap context, a connection per
  * server found in the Security and Server objects, registration and device management. */
-#include "engine.h"
+#include "lwm2m/engine.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -10,11 +10,11 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "../formats/format.h"
-#include "../formats/link.h"
-#include "../util/macro.h"
-#include "coap_msg.h"
-#include "engine-internal.h"
+#include "formats/format.h"
+#include "formats/link.h"
+#include "lwm2m/coap_msg.h"
+#include "lwm2m/engine-internal.h"
+#include "util/macro.h"
 
 /* Server object (1) resources. */
 enum {

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../model/tree.h"
+#include "model/tree.h"
 
 typedef struct lwm2m_engine lwm2m_engine;
 

@@ -1,6 +1,6 @@
 /* retry.c - the one back-off policy for every exchange the engine retries with a
  * server (Register, Update, De-register; later Bootstrap-Request and notifications). */
-#include "retry.h"
+#include "lwm2m/retry.h"
 
 uint64_t retry_delay_ms(const retry_policy *p, unsigned failures, uint32_t random)
 {

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <syslog.h>
 
-#include "engine-internal.h"
+#include "lwm2m/engine-internal.h"
 
 /* The most certificates of a server's chain that are looked at. */
 #define MAX_CHAIN 8

@@ -1,6 +1,6 @@
 /* attributes.c - notification attributes (pmin, pmax, gt, lt, st, epmin, epmax)
  * as servers set them with Write-Attributes: stored per server and per path. */
-#include "attributes.h"
+#include "model/attributes.h"
 
 #include <errno.h>
 #include <math.h>

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "path.h"
+#include "model/path.h"
 
 enum {
         LWM2M_ATTR_PMIN = 1 << 0,

@@ -29,7 +29,7 @@
  * Bounds keep the exact number that was written: integers as int64 or (above INT64_MAX)
  * uint64, the rest as double. Comparisons between the three kinds are exact, so
  * 9007199254740993 is not 9007199254740992.0 and UINT64_MAX is not 2^64. */
-#include "constraint.h"
+#include "model/constraint.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -41,7 +41,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../util/macro.h"
+#include "util/macro.h"
 
 /* The registry's longest RangeEnumeration is under 100 bytes; anything this long is prose. */
 #define MAX_TEXT  512

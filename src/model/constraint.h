@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "value.h"
+#include "model/value.h"
 
 typedef struct lwm2m_constraint lwm2m_constraint;
 

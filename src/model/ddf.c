@@ -1,6 +1,6 @@
 /* ddf.c - the OMA object definition (DDF XML) loader: parses files with expat
  * into registry definitions, tolerating the registry's real-world variations. */
-#include "ddf.h"
+#include "model/ddf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../util/macro.h"
+#include "util/macro.h"
 
 /* Limits far above anything the OMA registry holds (at most 67 resources, names of
  * 51 bytes, RangeEnumerations of 76), low enough that a hostile file cannot make

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "definition.h"
+#include "model/definition.h"
 
 typedef enum lwm2m_diag_level {
         LWM2M_DIAG_ERROR,   /* the file (or object) was rejected */

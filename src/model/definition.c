@@ -1,6 +1,6 @@
 /* definition.c - object and resource definitions and the registry that holds one
  * active definition per object ID (a sorted array), plus validation of values. */
-#include "definition.h"
+#include "model/definition.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/macro.h"
+#include "util/macro.h"
 
 struct lwm2m_registry {
         lwm2m_object_def **defs; /* ascending id, ids unique */

@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "constraint.h"
-#include "path.h"
-#include "record.h"
-#include "value.h"
+#include "model/constraint.h"
+#include "model/path.h"
+#include "model/record.h"
+#include "model/value.h"
 
 enum {
         LWM2M_OP_NONE = 0,

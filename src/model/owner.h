@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "path.h"
-#include "record.h"
+#include "model/path.h"
+#include "model/record.h"
 
 typedef enum lwm2m_write_mode lwm2m_write_mode;
 

@@ -1,6 +1,6 @@
 /* path.c - LwM2M paths: /object/instance/resource/resource-instance.
  * Parsing, formatting and ordering; IDs are 0..65534 (65535 is reserved). */
-#include "path.h"
+#include "model/path.h"
 
 #include <errno.h>
 #include <stdio.h>

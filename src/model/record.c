@@ -1,6 +1,6 @@
 /* record.c - a list of (path, value) pairs: what decoders produce and encoders
  * consume, and what a multi-resource write hands to the instance tree. */
-#include "record.h"
+#include "model/record.h"
 
 #include <errno.h>
 #include <stdlib.h>

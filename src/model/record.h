@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "path.h"
-#include "value.h"
+#include "model/path.h"
+#include "model/value.h"
 
 typedef struct lwm2m_record {
         lwm2m_path path;   /* absolute; a resource or resource instance for values */

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/macro.h"
-#include "tree.h"
+#include "model/tree.h"
+#include "util/macro.h"
 
 /* Every level is a sorted array searched by ID, so a resource costs one array
  * slot (32 bytes plus its value's bytes) and nothing else: the daemon's memory

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "definition.h"
-#include "owner.h"
-#include "record.h"
+#include "model/definition.h"
+#include "model/owner.h"
+#include "model/record.h"
 
 typedef struct lwm2m_tree lwm2m_tree;
 

@@ -1,6 +1,6 @@
 /* value.c - typed LwM2M values: the data types of the specification and their storage.
  * A value owns its bytes; nothing here knows of any encoding or transport. */
-#include "value.h"
+#include "model/value.h"
 
 #include <errno.h>
 #include <math.h>

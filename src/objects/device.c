@@ -1,6 +1,6 @@
 /* device.c - the Device object (/3/0): identity from the configuration or the
  * running system, memory and time read on demand, reboot and factory reset handed on. */
-#include "device.h"
+#include "objects/device.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../util/macro.h"
+#include "util/macro.h"
 
 enum {
         DEV_MANUFACTURER = 0,

@@ -2,7 +2,7 @@
  * running system, memory and time read on demand, reboot and factory reset handed on. */
 #pragma once
 
-#include "../model/tree.h"
+#include "model/tree.h"
 
 typedef struct device_info {
         /* From the configuration; NULL means "find out from the system". */

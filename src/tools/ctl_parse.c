@@ -1,6 +1,6 @@
 /* ctl_parse.c - the parts of lwm2mctl that need no bus: the command line, values typed by
  * their resource definition (text in, text out) and a resource list from the Object interface. */
-#include "ctl_parse.h"
+#include "tools/ctl_parse.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -13,9 +13,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "../model/definition.h"
-#include "../util/buf.h"
-#include "../util/macro.h"
+#include "model/definition.h"
+#include "util/buf.h"
+#include "util/macro.h"
 
 _printf_(3, 4) static int fail(char *why, size_t why_size, const char *fmt, ...)
 {

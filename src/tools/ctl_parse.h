@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../model/path.h"
-#include "../model/value.h"
+#include "model/path.h"
+#include "model/value.h"
 
 /* Exit statuses of lwm2mctl. */
 enum {

@@ -10,10 +10,10 @@
 #include <json-c/json.h>
 #include <systemd/sd-bus.h>
 
-#include "../model/definition.h"
-#include "../util/macro.h"
 #include "build-config.h"
-#include "ctl_parse.h"
+#include "model/definition.h"
+#include "tools/ctl_parse.h"
+#include "util/macro.h"
 
 #define BUS_NAME       "org.lwm2md1"
 #define ROOT_PATH      "/org/lwm2md1"

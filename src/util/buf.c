@@ -1,6 +1,6 @@
 /* buf.c - a growable byte buffer, the output type of every encoder.
  * Grows geometrically and refuses to exceed a caller-chosen limit. */
-#include "buf.h"
+#include "util/buf.h"
 
 #include <errno.h>
 #include <stdarg.h>

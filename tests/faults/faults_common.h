@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../integration/daemon_fixture.h"
+#include "tests/integration/daemon_fixture.h"
 #include "udp_relay.h"
 
 typedef struct fault_env {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/daemon/config.h"
+#include "daemon/config.h"
 
 typedef struct messages {
         unsigned n;

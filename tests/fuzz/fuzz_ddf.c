@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/model/ddf.h"
-#include "../../src/model/definition.h"
+#include "model/ddf.h"
+#include "model/definition.h"
 
 typedef struct diag_count {
         unsigned errors;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/formats/link.h"
+#include "formats/link.h"
 
 static bool same_entry(const link_entry *a, const link_entry *b)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/formats/lwm2m_cbor.h"
+#include "formats/lwm2m_cbor.h"
 
 /* A made-up registry, a pure function of the path, covering every type,
  * single and multiple resources, and unknown ones. */

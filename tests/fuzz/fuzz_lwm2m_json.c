@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/formats/lwm2m_json.h"
-#include "../unit/tlv_test_resolver.h"
+#include "formats/lwm2m_json.h"
+#include "tests/unit/tlv_test_resolver.h"
 
 static const lwm2m_path bases[] = {
         {{0}, 0},

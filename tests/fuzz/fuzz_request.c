@@ -7,8 +7,8 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "../../src/lwm2m/engine-internal.h"
-#include "../../src/model/ddf.h"
+#include "lwm2m/engine-internal.h"
+#include "model/ddf.h"
 
 /* The input: records of a two-byte big-endian length and that many bytes, each one
  * datagram from the server, handled in order so that block-wise sequences, Creates

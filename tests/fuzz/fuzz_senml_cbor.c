@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../src/formats/senml_cbor.h"
+#include "formats/senml_cbor.h"
 #include "senml_fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

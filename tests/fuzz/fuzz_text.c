@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/formats/opaque.h"
-#include "../../src/formats/text.h"
+#include "formats/opaque.h"
+#include "formats/text.h"
 
 /* What the first input byte chose: bits 0-3 the type (10..15: an unknown
  * resource), bit 4 a multiple resource, bit 5 a resource-instance target,

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/formats/tlv.h"
-#include "../unit/tlv_test_resolver.h"
+#include "formats/tlv.h"
+#include "tests/unit/tlv_test_resolver.h"
 
 /* Every depth TLV serves, on objects the test table defines. */
 static const lwm2m_path bases[] = {

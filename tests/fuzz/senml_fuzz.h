@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../../src/formats/format.h"
+#include "formats/format.h"
 
 /* Types by resource ID, so every type, single and multiple, and unknown IDs all occur. */
 static int senml_fuzz_resolve(void *userdata, const lwm2m_path *p, lwm2m_type *type, bool *multiple)

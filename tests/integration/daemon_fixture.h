@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "../server/test_server.h"
+#include "tests/server/test_server.h"
 
 typedef struct daemon_fixture {
         char dir[256]; /* scratch directory: config, keys, log */

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "../../src/formats/format.h"
 #include "daemon_fixture.h"
+#include "formats/format.h"
 
 /* A String resource any server may write: the text of an Addressable Text Display. */
 #define TEXT_PATH "/3341/0/5527"

@@ -26,8 +26,8 @@
 #include <cmocka.h>
 #include <expat.h>
 
-#include "../../src/formats/format.h"
 #include "daemon_fixture.h"
+#include "formats/format.h"
 
 #define TEST_BUS_CONFIG   SOURCE_ROOT "/tests/integration/dbus-test.conf"
 #define POLICY_BUS_CONFIG SOURCE_ROOT "/tests/integration/dbus-policy-test.conf"

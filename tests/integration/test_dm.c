@@ -15,10 +15,10 @@
 
 #include <cmocka.h>
 
-#include "../../src/formats/format.h"
-#include "../../src/model/ddf.h"
-#include "../../src/model/record.h"
 #include "daemon_fixture.h"
+#include "formats/format.h"
+#include "model/ddf.h"
+#include "model/record.h"
 
 /* CoAP codes as ts_response carries them (class * 32 + detail). */
 #define C(cls, detail) ((uint8_t)((cls)*32 + (detail)))

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/daemon/config.h"
-#include "../../src/formats/format.h"
-#include "../../src/model/ddf.h"
+#include "daemon/config.h"
+#include "formats/format.h"
+#include "model/ddf.h"
 #include "test_server.h"
 
 typedef struct format_name {

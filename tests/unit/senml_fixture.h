@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../src/formats/format.h"
+#include "formats/format.h"
 
 /* Object 3 (Device, TS Core appendix E) in part, and object 9999: resource N of type
  * fixture_types[N]; 10 + N is the same type, multiple-instance. Resource 9 is executable. */

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/util/buf.h"
+#include "util/buf.h"
 
 static void test_append_grows(void **state)
 {

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/daemon/config.h"
+#include "daemon/config.h"
 
 typedef struct errors {
         char text[16384];

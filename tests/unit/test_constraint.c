@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/model/constraint.h"
+#include "model/constraint.h"
 
 /* The distinct (RangeEnumeration, Type) pairs of the OMA registry (../shared/oma-registry,
  * 333 files), with the outcome this module promises: the canonical text, NULL (nothing to

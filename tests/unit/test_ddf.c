@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "../../src/model/ddf.h"
-#include "../../src/model/definition.h"
+#include "model/ddf.h"
+#include "model/definition.h"
 
 #define DATA_DIR      SOURCE_ROOT "/tests/unit/data/ddf"
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))

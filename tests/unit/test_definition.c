@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "../../src/model/ddf.h"
-#include "../../src/model/definition.h"
+#include "model/ddf.h"
+#include "model/definition.h"
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/formats/link.h"
+#include "formats/link.h"
 
 static void assert_buf_string(const lwm2m_buf *b, const char *expected)
 {

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "../../src/formats/format.h"
-#include "../../src/formats/lwm2m_cbor.h"
+#include "formats/format.h"
+#include "formats/lwm2m_cbor.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "../../src/formats/lwm2m_json.h"
-#include "../../src/formats/tlv.h"
+#include "formats/lwm2m_json.h"
+#include "formats/tlv.h"
 #include "tlv_test_resolver.h"
 
 /* TS Core 1.0 6.4.4 JSON example for Read /3/0, written without white space:

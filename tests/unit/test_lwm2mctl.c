@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "../../src/model/definition.h"
-#include "../../src/tools/ctl_parse.h"
+#include "model/definition.h"
+#include "tools/ctl_parse.h"
 
 #define ARGS(...)   ((char *const[]){"lwm2mctl", __VA_ARGS__})
 #define N_ARGS(...) ((int)(sizeof((char *const[]){"lwm2mctl", __VA_ARGS__}) / sizeof(char *)))

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/formats/opaque.h"
+#include "formats/opaque.h"
 
 /* Firmware Package (5/0/0) is opaque; Package URI (5/0/1) a string; 9000/0/1 a
  * multiple opaque resource. */

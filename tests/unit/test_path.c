@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/model/path.h"
+#include "model/path.h"
 
 static void assert_parses(const char *s, lwm2m_path want)
 {

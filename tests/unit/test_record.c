@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/model/record.h"
+#include "model/record.h"
 
 static void test_add_copies_value(void **state)
 {

@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "../../src/formats/senml_cbor.h"
-#include "../../src/util/macro.h"
+#include "formats/senml_cbor.h"
 #include "senml_fixture.h"
+#include "util/macro.h"
 
 /* The TS Core 1.1 Device example (section 7.4.4) with SenML CBOR labels, as Python's cbor2
  * writes [{-2: "/3/0/", 0: "0", 3: "Open Mobile Alliance"}, {0: "1", ...}, ...]. */

@@ -13,10 +13,10 @@
 
 #include <cmocka.h>
 
-#include "../../src/formats/senml_cbor.h"
-#include "../../src/formats/senml_json.h"
-#include "../../src/util/macro.h"
+#include "formats/senml_cbor.h"
+#include "formats/senml_json.h"
 #include "senml_fixture.h"
+#include "util/macro.h"
 
 #define PYTHON "/usr/bin/python3"
 

@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "../../src/formats/senml_json.h"
-#include "../../src/util/macro.h"
+#include "formats/senml_json.h"
 #include "senml_fixture.h"
+#include "util/macro.h"
 
 /* TS Core 1.1 section 7.4.4: Read on the Device object instance /3/0. */
 static const char device_example[] =

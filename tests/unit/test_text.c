@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/formats/text.h"
+#include "formats/text.h"
 
 /* A small registry: Device strings, and object 9000 with one resource per type. */
 typedef struct test_resource {

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/formats/tlv.h"
+#include "formats/tlv.h"
 #include "tlv_test_resolver.h"
 
 /* TS Core 1.1 7.4.3.2, "Single Object Instance Request Example": Read /3/0. */

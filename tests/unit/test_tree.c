@@ -11,10 +11,10 @@
 
 #include <cmocka.h>
 
-#include "../../src/model/constraint.h"
-#include "../../src/model/definition.h"
-#include "../../src/model/tree.h"
-#include "../../src/util/macro.h"
+#include "model/constraint.h"
+#include "model/definition.h"
+#include "model/tree.h"
+#include "util/macro.h"
 
 /* ---- definitions, built by hand ----
  * One heap block per object (struct, then its resource array), static strings:

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/model/value.h"
+#include "model/value.h"
 
 #define N_TYPES ((int)_LWM2M_TYPE_MAX)
 

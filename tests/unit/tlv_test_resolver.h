@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../src/formats/format.h"
+#include "formats/format.h"
 
 typedef struct test_resource_def {
         uint16_t oid;
