@@ -1,0 +1,83 @@
+/* oma.h - named IDs of the core OMA objects and of the resources the daemon
+ * itself reads or fills, so that no other file spells an object by its number. */
+#pragma once
+
+enum {
+        LWM2M_OBJ_SECURITY = 0,
+        LWM2M_OBJ_SERVER = 1,
+        LWM2M_OBJ_ACCESS_CONTROL = 2,
+        LWM2M_OBJ_DEVICE = 3,
+        LWM2M_OBJ_CONNECTIVITY_MONITORING = 4,
+        LWM2M_OBJ_FIRMWARE_UPDATE = 5,
+        LWM2M_OBJ_LOCATION = 6,
+        LWM2M_OBJ_OSCORE = 21,
+};
+
+/* LwM2M Security (0) */
+enum {
+        LWM2M_SEC_URI = 0,
+        LWM2M_SEC_BOOTSTRAP = 1,
+        LWM2M_SEC_MODE = 2,
+        LWM2M_SEC_IDENTITY = 3,   /* PSK identity, our public key (RPK) or certificate (X.509) */
+        LWM2M_SEC_SERVER_KEY = 4, /* the server's public key (RPK) or certificate (X.509) */
+        LWM2M_SEC_SECRET = 5,     /* PSK key or our private key */
+        LWM2M_SEC_SMS_MODE = 6,
+        LWM2M_SEC_SMS_KEY_PARAMS = 7,
+        LWM2M_SEC_SMS_SECRET = 8,
+        LWM2M_SEC_SMS_NUMBER = 9,
+        LWM2M_SEC_SHORT_ID = 10,
+        LWM2M_SEC_HOLD_OFF = 11,
+        LWM2M_SEC_BOOTSTRAP_TIMEOUT = 12,
+        LWM2M_SEC_CERT_USAGE = 15,
+};
+
+/* Security Mode (/0/x/2) values */
+enum {
+        LWM2M_SEC_MODE_PSK = 0,
+        LWM2M_SEC_MODE_RPK = 1,
+        LWM2M_SEC_MODE_X509 = 2,
+        LWM2M_SEC_MODE_NOSEC = 3,
+};
+
+/* LwM2M Server (1) */
+enum {
+        LWM2M_SRV_SHORT_ID = 0,
+        LWM2M_SRV_LIFETIME = 1,
+        LWM2M_SRV_DEFAULT_PMIN = 2,
+        LWM2M_SRV_DEFAULT_PMAX = 3,
+        LWM2M_SRV_DISABLE = 4,
+        LWM2M_SRV_DISABLE_TIMEOUT = 5,
+        LWM2M_SRV_STORING = 6,
+        LWM2M_SRV_BINDING = 7,
+        LWM2M_SRV_UPDATE_TRIGGER = 8,
+        LWM2M_SRV_BOOTSTRAP_TRIGGER = 9,
+        LWM2M_SRV_RETRY_TIMER = 18,
+        LWM2M_SRV_SEQUENCE_DELAY = 19,
+};
+
+/* Device (3) */
+enum {
+        LWM2M_DEV_MANUFACTURER = 0,
+        LWM2M_DEV_MODEL = 1,
+        LWM2M_DEV_SERIAL = 2,
+        LWM2M_DEV_FIRMWARE_VERSION = 3,
+        LWM2M_DEV_REBOOT = 4,
+        LWM2M_DEV_FACTORY_RESET = 5,
+        LWM2M_DEV_MEMORY_FREE = 10,
+        LWM2M_DEV_ERROR_CODE = 11,
+        LWM2M_DEV_RESET_ERROR_CODE = 12,
+        LWM2M_DEV_CURRENT_TIME = 13,
+        LWM2M_DEV_UTC_OFFSET = 14,
+        LWM2M_DEV_TIMEZONE = 15,
+        LWM2M_DEV_SUPPORTED_BINDING = 16,
+        LWM2M_DEV_DEVICE_TYPE = 17,
+        LWM2M_DEV_HARDWARE_VERSION = 18,
+        LWM2M_DEV_SOFTWARE_VERSION = 19,
+        LWM2M_DEV_MEMORY_TOTAL = 21,
+};
+
+/* OSCORE (21) */
+enum {
+        LWM2M_OSCORE_MASTER_SECRET = 0,
+        LWM2M_OSCORE_MASTER_SALT = 5,
+};
