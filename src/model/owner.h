@@ -9,34 +9,40 @@
 #include "model/record.h"
 
 typedef enum lwm2m_write_mode lwm2m_write_mode;
+typedef struct lwm2m_requests lwm2m_requests;
 
-/* Completes one request: 0 to accept, or a negative errno that the protocol
- * side maps (-ENOENT 4.04, -EPERM/-EACCES 4.05, -EINVAL/-ERANGE 4.00, else 5.00). */
-typedef void (*lwm2m_reply_fn)(void *request, int error);
+/* One question put to an owner, by value: the owner keeps it and answers with
+ * lwm2m_ask_reply (request.h). A handle, not a pointer, so that an answer
+ * that comes after a timeout, or a second answer, is recognised and dropped. */
+typedef struct lwm2m_ask {
+        lwm2m_requests *requests;
+        uint64_t id;
+} lwm2m_ask;
 
 /* Every operation is optional (NULL gives the default in brackets). An
- * operation returns 0 when it took the request and will call `reply` exactly
- * once, possibly before returning, unless `cancel` is called for it first; or
- * a negative errno to refuse at once (then `reply` is never called). */
+ * operation returns 0 when it took the question and will answer it exactly
+ * once with lwm2m_ask_reply, possibly before returning, unless `cancel` is
+ * called for it first; or a negative errno to refuse at once (then it never
+ * answers). Answers: 0 to accept, or a negative errno that the protocol side
+ * maps (-ENOENT 4.04, -EPERM/-EACCES 4.05, -EINVAL/-ERANGE 4.00, else 5.00). */
 typedef struct lwm2m_owner_ops {
-        /* A server wants to write these (already validated) records [accept].
-         * On acceptance the caller commits them to the tree. */
+        /* Someone other than the owner wants to write these (already validated)
+         * records [accept]. On acceptance the request commits them to the tree. */
         int (*write)(void *userdata, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
-                     lwm2m_write_mode mode, lwm2m_reply_fn reply, void *request);
+                     lwm2m_write_mode mode, lwm2m_ask ask);
         /* Execute a resource with optional arguments [refused: -EPERM]. */
         int (*execute)(void *userdata, const lwm2m_path *resource, const uint8_t *args,
-                       size_t args_len, lwm2m_reply_fn reply, void *request);
+                       size_t args_len, lwm2m_ask ask);
         /* A server creates an instance of an object this owner stands behind;
          * the records are its initial values [accept]. */
         int (*create)(void *userdata, const lwm2m_path *instance, const lwm2m_record *recs,
-                      size_t n, lwm2m_reply_fn reply, void *request);
-        /* A server deletes the instance [accept]. */
-        int (*remove)(void *userdata, const lwm2m_path *instance, lwm2m_reply_fn reply,
-                      void *request);
+                      size_t n, lwm2m_ask ask);
+        /* Someone other than the owner deletes the instance [accept]. */
+        int (*remove)(void *userdata, const lwm2m_path *instance, lwm2m_ask ask);
         /* Refresh the values under `path` in the tree before a read [nothing to do]. */
-        int (*refresh)(void *userdata, const lwm2m_path *path, lwm2m_reply_fn reply, void *request);
-        /* The caller gave up on `request` (a timeout): never reply to it. */
-        void (*cancel)(void *userdata, void *request);
+        int (*refresh)(void *userdata, const lwm2m_path *path, lwm2m_ask ask);
+        /* The request gave up on `ask` (a timeout, a cancellation): never answer it. */
+        void (*cancel)(void *userdata, lwm2m_ask ask);
 } lwm2m_owner_ops;
 
 typedef struct lwm2m_owner {
@@ -44,3 +50,7 @@ typedef struct lwm2m_owner {
         void *userdata;
         const char *name; /* for logs: "device", ":1.42" */
 } lwm2m_owner;
+
+/* Answers a question an owner was asked: the first answer counts, later ones
+ * and answers to questions given up are ignored. */
+void lwm2m_ask_reply(lwm2m_ask ask, int error);

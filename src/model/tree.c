@@ -1,5 +1,6 @@
 /* tree.c - the instance tree: sorted arrays of objects, instances, resources and
  * resource instances holding validated values; atomic writes and change listeners. */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "model/tree.h"
+#include "util/diag.h"
 #include "util/macro.h"
 
 /* Every level is a sorted array searched by ID, so a resource costs one array
@@ -73,6 +75,8 @@ struct lwm2m_tree {
         tree_object_owner *object_owners; /* sorted by oid */
         size_t n_object_owners;
         size_t cap_object_owners;
+        /* While above 0, changes are not announced (the steps of an atomic add). */
+        unsigned quiet;
 };
 
 /* Index of the element with `id`, or where it would be inserted. */
@@ -171,6 +175,8 @@ static void instance_clear(tree_instance *in)
 
 static void notify(lwm2m_tree *t, const lwm2m_change *c)
 {
+        if (t->quiet > 0)
+                return;
         /* By index, re-reading the count: a listener may write to the tree and
          * cause nested notifications, which is fine as long as the listener
          * array itself is left alone (tree.h forbids that). */
@@ -187,16 +193,6 @@ static void notify_instance(lwm2m_tree *t, lwm2m_change_kind kind, uint16_t oid,
                 .origin = origin,
         };
         notify(t, &c);
-}
-
-_printf_(3, 4) static void set_why(char *why, size_t why_size, const char *fmt, ...)
-{
-        if (!why || why_size == 0)
-                return;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, why_size, fmt, ap);
-        va_end(ap);
 }
 
 lwm2m_tree *lwm2m_tree_new(const lwm2m_registry *reg)
@@ -273,6 +269,12 @@ static uint16_t lowest_free_iid(const tree_object *o)
                         hi = mid;
         }
         return lo >= LWM2M_ID_INVALID ? LWM2M_ID_INVALID : (uint16_t)lo;
+}
+
+uint16_t lwm2m_tree_free_instance_id(const lwm2m_tree *t, uint16_t oid)
+{
+        assert(t);
+        return lowest_free_iid(find_object(t, oid));
 }
 
 int lwm2m_tree_create_instance(lwm2m_tree *t, uint16_t oid, uint16_t iid, const void *origin,
@@ -620,12 +622,12 @@ static int resolve_target(const lwm2m_tree *t, const lwm2m_path *p,
         *out_obj = NULL;
         *out_res = NULL;
         if (p->len > LWM2M_PATH_RESOURCE_INSTANCE) {
-                set_why(why, why_size, "path too deep");
+                lwm2m_diag(why, why_size, "path too deep");
                 return -EINVAL;
         }
         for (size_t i = 0; i < p->len; i++) {
                 if (p->id[i] == LWM2M_ID_INVALID) {
-                        set_why(why, why_size, "%s: ID %u is reserved", ps, LWM2M_ID_INVALID);
+                        lwm2m_diag(why, why_size, "%s: ID %u is reserved", ps, LWM2M_ID_INVALID);
                         return -EINVAL;
                 }
         }
@@ -634,14 +636,15 @@ static int resolve_target(const lwm2m_tree *t, const lwm2m_path *p,
 
         const lwm2m_object_def *obj = lwm2m_registry_find(t->reg, p->id[0]);
         if (!obj) {
-                set_why(why, why_size, "%s: object %u is not defined", ps, p->id[0]);
+                lwm2m_diag(why, why_size, "%s: object %u is not defined", ps, p->id[0]);
                 return -ENOENT;
         }
         *out_obj = obj;
         if (p->len == LWM2M_PATH_OBJECT)
                 return 0;
         if (!find_instance(t, p->id[0], p->id[1])) {
-                set_why(why, why_size, "%s: instance %u/%u does not exist", ps, p->id[0], p->id[1]);
+                lwm2m_diag(why, why_size, "%s: instance %u/%u does not exist", ps, p->id[0],
+                           p->id[1]);
                 return -ENOENT;
         }
         if (p->len == LWM2M_PATH_INSTANCE)
@@ -649,19 +652,19 @@ static int resolve_target(const lwm2m_tree *t, const lwm2m_path *p,
 
         const lwm2m_resource_def *res = lwm2m_object_def_find_resource(obj, p->id[2]);
         if (!res) {
-                set_why(why, why_size, "%s: object %u (%s) defines no resource %u", ps, p->id[0],
-                        obj->name ? obj->name : "?", p->id[2]);
+                lwm2m_diag(why, why_size, "%s: object %u (%s) defines no resource %u", ps, p->id[0],
+                           obj->name ? obj->name : "?", p->id[2]);
                 return -ENOENT;
         }
         *out_res = res;
         const char *name = res->name ? res->name : "?";
         if ((res->operations & LWM2M_OP_EXECUTE) || res->type == LWM2M_TYPE_NONE) {
-                set_why(why, why_size, "%s (%s) is executable and holds no value", ps, name);
+                lwm2m_diag(why, why_size, "%s (%s) is executable and holds no value", ps, name);
                 return -EPERM;
         }
         if (p->len == LWM2M_PATH_RESOURCE_INSTANCE && !res->multiple) {
-                set_why(why, why_size, "%s (%s) is a single resource and has no instances", ps,
-                        name);
+                lwm2m_diag(why, why_size, "%s (%s) is a single resource and has no instances", ps,
+                           name);
                 return -EINVAL;
         }
         return 0;
@@ -675,14 +678,14 @@ static int check_record(const lwm2m_tree *t, const lwm2m_path *base, const lwm2m
         if (lwm2m_path_format(&rec->path, ps, sizeof(ps)) < 0)
                 ps[0] = '\0';
         if (rec->path.len < LWM2M_PATH_RESOURCE || rec->path.len > LWM2M_PATH_RESOURCE_INSTANCE) {
-                set_why(why, why_size, "%s: a value must be written to a resource", ps);
+                lwm2m_diag(why, why_size, "%s: a value must be written to a resource", ps);
                 return -EINVAL;
         }
         if (!lwm2m_path_starts_with(&rec->path, base)) {
                 char bs[LWM2M_PATH_STRLEN];
                 if (lwm2m_path_format(base, bs, sizeof(bs)) < 0)
                         bs[0] = '\0';
-                set_why(why, why_size, "%s is outside the written path %s", ps, bs);
+                lwm2m_diag(why, why_size, "%s is outside the written path %s", ps, bs);
                 return -EINVAL;
         }
 
@@ -700,32 +703,32 @@ static int check_record(const lwm2m_tree *t, const lwm2m_path *base, const lwm2m
         if (rec->value.type == LWM2M_TYPE_NONE) {
                 if (res->multiple && rec->path.len == LWM2M_PATH_RESOURCE)
                         return 0;
-                set_why(why, why_size, "%s (%s): no value given", ps, name);
+                lwm2m_diag(why, why_size, "%s (%s): no value given", ps, name);
                 return -EINVAL;
         }
         if (res->multiple && rec->path.len == LWM2M_PATH_RESOURCE) {
-                set_why(why, why_size, "%s (%s) is a multiple resource: values go to its instances",
-                        ps, name);
+                lwm2m_diag(why, why_size,
+                           "%s (%s) is a multiple resource: values go to its instances", ps, name);
                 return -EINVAL;
         }
         if ((unsigned)rec->value.type >= _LWM2M_TYPE_MAX) {
-                set_why(why, why_size, "%s (%s): unknown value type", ps, name);
+                lwm2m_diag(why, why_size, "%s (%s): unknown value type", ps, name);
                 return -EINVAL;
         }
 
         r = lwm2m_value_copy(&op->value, &rec->value);
         if (r < 0) {
-                set_why(why, why_size, "%s (%s): %s", ps, name, strerror(-r));
+                lwm2m_diag(why, why_size, "%s (%s): %s", ps, name, strerror(-r));
                 return r;
         }
         if (op->value.type != res->type) {
                 r = lwm2m_value_convert(&op->value, res->type);
                 if (r < 0) {
-                        set_why(why, why_size,
-                                "%s (%s) is of type %s; the %s value given cannot be converted "
-                                "without loss",
-                                ps, name, lwm2m_type_to_string(res->type),
-                                lwm2m_type_to_string(rec->value.type));
+                        lwm2m_diag(why, why_size,
+                                   "%s (%s) is of type %s; the %s value given cannot be converted "
+                                   "without loss",
+                                   ps, name, lwm2m_type_to_string(res->type),
+                                   lwm2m_type_to_string(rec->value.type));
                         return -EINVAL;
                 }
         }
@@ -960,13 +963,13 @@ static int tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record 
         if (why && why_size > 0)
                 why[0] = '\0';
         if (base->len > LWM2M_PATH_RESOURCE_INSTANCE || (n > 0 && !recs) || n > LWM2M_RECORDS_MAX) {
-                set_why(why, why_size, "invalid write request");
+                lwm2m_diag(why, why_size, "invalid write request");
                 return -EINVAL;
         }
         /* Replacing needs one instance to replace within; Write-Composite (a
          * shallower base) is a partial update by definition. */
         if (mode == LWM2M_WRITE_REPLACE && base->len < LWM2M_PATH_INSTANCE) {
-                set_why(why, why_size, "a replacing write needs an instance or resource path");
+                lwm2m_diag(why, why_size, "a replacing write needs an instance or resource path");
                 return -EINVAL;
         }
         if (mode != LWM2M_WRITE_UPDATE && mode != LWM2M_WRITE_REPLACE)
@@ -1195,5 +1198,87 @@ int lwm2m_tree_remove(lwm2m_tree *t, const lwm2m_path *path, const void *origin)
                 .origin = origin,
         };
         notify(t, &c);
+        return 0;
+}
+
+/* Made and filled while quiet, then announced once: listeners never see the
+ * instance without its values, and a refused value leaves nothing behind. */
+static int add_instance(lwm2m_tree *t, uint16_t oid, uint16_t iid, const lwm2m_record *recs,
+                        size_t n, const lwm2m_owner *owner, const void *origin, bool commit,
+                        char *why, size_t why_size, uint16_t *out_iid)
+{
+        assert(t && (recs || n == 0));
+        uint16_t made;
+        t->quiet++;
+        int r = lwm2m_tree_create_instance(t, oid, iid, origin, &made);
+        if (r < 0) {
+                t->quiet--;
+                return r;
+        }
+        _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                lwm2m_path p = recs[i].path;
+                p.id[1] = made;
+                r = lwm2m_record_list_add_value(&l, &p, &recs[i].value);
+        }
+        lwm2m_path ip = lwm2m_path_instance(oid, made);
+        if (r >= 0)
+                r = tree_write(t, &ip, l.items, l.n, LWM2M_WRITE_UPDATE, origin, commit, why,
+                               why_size);
+        if (r >= 0 && commit) {
+                tree_instance *in = find_instance(t, oid, made);
+                if (owner)
+                        in->owner = owner;
+        }
+        if (r < 0 || !commit)
+                lwm2m_tree_delete_instance(t, oid, made, origin);
+        t->quiet--;
+        if (r < 0)
+                return r;
+        if (out_iid)
+                *out_iid = made;
+        if (commit)
+                notify_instance(t, LWM2M_CHANGE_INSTANCE_ADDED, oid, made, origin);
+        return 0;
+}
+
+int lwm2m_tree_add_instance(lwm2m_tree *t, uint16_t oid, uint16_t iid, const lwm2m_record *recs,
+                            size_t n, const lwm2m_owner *owner, const void *origin, char *why,
+                            size_t why_size, uint16_t *out_iid)
+{
+        return add_instance(t, oid, iid, recs, n, owner, origin, true, why, why_size, out_iid);
+}
+
+int lwm2m_tree_check_add_instance(lwm2m_tree *t, uint16_t oid, uint16_t iid,
+                                  const lwm2m_record *recs, size_t n, char *why, size_t why_size)
+{
+        return add_instance(t, oid, iid, recs, n, NULL, NULL, false, why, why_size, NULL);
+}
+
+int lwm2m_tree_path_exists(const lwm2m_tree *t, const lwm2m_path *p, bool defined_is_enough)
+{
+        assert(t && p);
+        if (p->len == 0)
+                return 0;
+        const lwm2m_object_def *obj = lwm2m_registry_find(t->reg, p->id[0]);
+        if (!obj)
+                return -ENOENT;
+        if (p->len >= LWM2M_PATH_INSTANCE && !lwm2m_tree_has_instance(t, p->id[0], p->id[1]))
+                return -ENOENT;
+        if (p->len >= LWM2M_PATH_RESOURCE) {
+                const lwm2m_resource_def *res = lwm2m_object_def_find_resource(obj, p->id[2]);
+                if (!res)
+                        return -ENOENT;
+                if (p->len == LWM2M_PATH_RESOURCE_INSTANCE && !res->multiple)
+                        return -ENOENT;
+                if (!defined_is_enough && res->type != LWM2M_TYPE_NONE && !lwm2m_tree_get(t, p)) {
+                        /* A multiple resource exists if a read finds it, even empty. */
+                        lwm2m_record_list l = {0};
+                        int rr = lwm2m_tree_read(t, p, &l);
+                        lwm2m_record_list_free(&l);
+                        if (rr < 0)
+                                return -ENOENT;
+                }
+        }
         return 0;
 }

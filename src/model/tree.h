@@ -56,6 +56,24 @@ void lwm2m_tree_remove_listener(lwm2m_tree *t, lwm2m_listener_fn fn, void *userd
  * single-instance object already has one (or no ID is free); -EINVAL: bad ID. */
 int lwm2m_tree_create_instance(lwm2m_tree *t, uint16_t oid, uint16_t iid, const void *origin,
                                uint16_t *out_iid);
+/* The lowest unused instance ID of `oid`, or LWM2M_ID_INVALID when none is left. */
+uint16_t lwm2m_tree_free_instance_id(const lwm2m_tree *t, uint16_t oid);
+/* Adds an instance with its initial values as one change: the records (resource
+ * paths of `oid`; their instance ID is replaced by the new one) are checked as
+ * lwm2m_tree_write checks a partial update, and listeners get one
+ * INSTANCE_ADDED with the values already in place; on any error nothing is
+ * left. `owner` NULL gives the object's owner. Errors as for create_instance
+ * and lwm2m_tree_write. */
+int lwm2m_tree_add_instance(lwm2m_tree *t, uint16_t oid, uint16_t iid, const lwm2m_record *recs,
+                            size_t n, const lwm2m_owner *owner, const void *origin, char *why,
+                            size_t why_size, uint16_t *out_iid);
+/* Every check of lwm2m_tree_add_instance, changing nothing. */
+int lwm2m_tree_check_add_instance(lwm2m_tree *t, uint16_t oid, uint16_t iid,
+                                  const lwm2m_record *recs, size_t n, char *why, size_t why_size);
+/* Whether what `p` names exists: object defined, instance present, resource
+ * defined (and holding a value or instances unless `defined_is_enough`).
+ * 0 or -ENOENT; the root always exists. */
+int lwm2m_tree_path_exists(const lwm2m_tree *t, const lwm2m_path *p, bool defined_is_enough);
 /* -ENOENT if there is no such instance. */
 int lwm2m_tree_delete_instance(lwm2m_tree *t, uint16_t oid, uint16_t iid, const void *origin);
 bool lwm2m_tree_has_instance(const lwm2m_tree *t, uint16_t oid, uint16_t iid);

@@ -1,0 +1,158 @@
+/* policy.c - who may do what: the rules of the LwM2M specification for
+ * management servers and the daemon's own rules for local callers, in one place. */
+#include "model/policy.h"
+
+#include <assert.h>
+#include <errno.h>
+
+#include "model/oma.h"
+#include "util/diag.h"
+
+bool lwm2m_policy_is_secret(uint16_t oid, uint16_t rid)
+{
+        /* Security: identities, keys and SMS secrets; OSCORE: Master Secret and Master Salt. */
+        if (oid == LWM2M_OBJ_SECURITY)
+                return rid >= LWM2M_SEC_IDENTITY && rid <= LWM2M_SEC_SMS_NUMBER;
+        if (oid == LWM2M_OBJ_OSCORE)
+                return rid == LWM2M_OSCORE_MASTER_SECRET || rid == LWM2M_OSCORE_MASTER_SALT;
+        return false;
+}
+
+bool lwm2m_policy_is_provisioned(uint16_t oid)
+{
+        return oid == LWM2M_OBJ_SECURITY || oid == LWM2M_OBJ_SERVER ||
+               oid == LWM2M_OBJ_ACCESS_CONTROL;
+}
+
+bool lwm2m_policy_is_daemons(uint16_t oid)
+{
+        return lwm2m_policy_is_provisioned(oid) || oid == LWM2M_OBJ_DEVICE;
+}
+
+static const char *const operation_names[_LWM2M_OPERATION_MAX] = {
+        [LWM2M_OPERATION_READ] = "read",
+        [LWM2M_OPERATION_DISCOVER] = "discovered",
+        [LWM2M_OPERATION_WRITE] = "written",
+        [LWM2M_OPERATION_WRITE_ATTRIBUTES] = "given attributes",
+        [LWM2M_OPERATION_EXECUTE] = "executed",
+        [LWM2M_OPERATION_CREATE] = "created",
+        [LWM2M_OPERATION_DELETE] = "deleted",
+};
+
+static const lwm2m_resource_def *resource_at(const lwm2m_registry *reg, const lwm2m_path *p)
+{
+        if (p->len < LWM2M_PATH_RESOURCE)
+                return NULL;
+        const lwm2m_object_def *obj = lwm2m_registry_find(reg, p->id[0]);
+        return obj ? lwm2m_object_def_find_resource(obj, p->id[2]) : NULL;
+}
+
+static int refuse(int error, lwm2m_operation op, const lwm2m_path *p, const char *reason, char *why,
+                  size_t why_size)
+{
+        char ps[LWM2M_PATH_STRLEN];
+        lwm2m_path_format(p, ps, sizeof(ps));
+        lwm2m_diag(why, why_size, "%s may not be %s: %s", ps, operation_names[op], reason);
+        return error;
+}
+
+/* A management server (LwM2M 1.1 Core TS 6.3 and the operations of each resource). */
+static int server_check(const lwm2m_registry *reg, lwm2m_operation op, const lwm2m_path *p,
+                        char *why, size_t why_size)
+{
+        if (p->len > 0 && p->id[0] == LWM2M_OBJ_SECURITY)
+                return refuse(-EACCES, op, p, "the Security object is the bootstrap server's", why,
+                              why_size);
+        const lwm2m_resource_def *res = resource_at(reg, p);
+        switch (op) {
+        case LWM2M_OPERATION_READ:
+                if (p->len == 0)
+                        return refuse(-EPERM, op, p, "a Read names an object at least", why,
+                                      why_size);
+                if (res && !(res->operations & LWM2M_OP_READ))
+                        return refuse(-EPERM, op, p, "the resource is not readable", why, why_size);
+                return 0;
+        case LWM2M_OPERATION_WRITE:
+                if (p->len < LWM2M_PATH_INSTANCE)
+                        return refuse(-EPERM, op, p, "a Write names an instance at least", why,
+                                      why_size);
+                if (res && !(res->operations & LWM2M_OP_WRITE))
+                        return refuse(-EPERM, op, p, "the resource is not writable", why, why_size);
+                return 0;
+        case LWM2M_OPERATION_EXECUTE:
+                if (p->len != LWM2M_PATH_RESOURCE || (res && !(res->operations & LWM2M_OP_EXECUTE)))
+                        return refuse(-EPERM, op, p, "it is not an executable resource", why,
+                                      why_size);
+                return 0;
+        case LWM2M_OPERATION_CREATE:
+        case LWM2M_OPERATION_DELETE:
+                if (p->len == 0 || lwm2m_policy_is_daemons(p->id[0]))
+                        return refuse(-EPERM, op, p, "the daemon keeps that object's instances",
+                                      why, why_size);
+                return 0;
+        case LWM2M_OPERATION_DISCOVER:
+        case LWM2M_OPERATION_WRITE_ATTRIBUTES:
+                if (p->len == 0)
+                        return refuse(-EPERM, op, p, "the root has no attributes", why, why_size);
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+/* A local caller: the instance's owner, or anyone else the bus layer let through. */
+static int local_check(const lwm2m_registry *reg, bool owner, lwm2m_operation op,
+                       const lwm2m_path *p, char *why, size_t why_size)
+{
+        const lwm2m_resource_def *res = resource_at(reg, p);
+        switch (op) {
+        case LWM2M_OPERATION_READ:
+        case LWM2M_OPERATION_WRITE:
+                if (res && lwm2m_policy_is_secret(p->id[0], res->id))
+                        return refuse(-EACCES, op, p, "it holds a credential", why, why_size);
+                if (res && (res->type == LWM2M_TYPE_NONE || (res->operations & LWM2M_OP_EXECUTE)))
+                        return refuse(-EPERM, op, p, "it is executable and holds no value", why,
+                                      why_size);
+                /* The owner pushes readings into R resources; others write only W ones. */
+                if (op == LWM2M_OPERATION_WRITE && !owner && res &&
+                    !(res->operations & LWM2M_OP_WRITE))
+                        return refuse(-EPERM, op, p, "it is not writable", why, why_size);
+                return 0;
+        case LWM2M_OPERATION_EXECUTE:
+                if (res && !(res->operations & LWM2M_OP_EXECUTE))
+                        return refuse(-EPERM, op, p, "it is not executable", why, why_size);
+                return 0;
+        case LWM2M_OPERATION_CREATE:
+                if (p->len == 0 || lwm2m_policy_is_provisioned(p->id[0]))
+                        return refuse(-EPERM, op, p,
+                                      "its instances come from the configuration or a bootstrap "
+                                      "server",
+                                      why, why_size);
+                return 0;
+        case LWM2M_OPERATION_DELETE:
+                if (p->len == 0 || lwm2m_policy_is_daemons(p->id[0]))
+                        return refuse(-EPERM, op, p, "it belongs to the daemon", why, why_size);
+                return 0;
+        default:
+                return refuse(-EPERM, op, p, "not an operation of local callers", why, why_size);
+        }
+}
+
+int lwm2m_policy_check(const lwm2m_registry *reg, const lwm2m_origin *origin, lwm2m_operation op,
+                       const lwm2m_path *path, char *why, size_t why_size)
+{
+        assert(reg && origin && path);
+        assert(op < _LWM2M_OPERATION_MAX);
+        switch (origin->kind) {
+        case LWM2M_ORIGIN_DAEMON:
+        case LWM2M_ORIGIN_BOOTSTRAP: /* the bootstrap interface arrives with its issue */
+                return 0;
+        case LWM2M_ORIGIN_SERVER:
+                return server_check(reg, op, path, why, why_size);
+        case LWM2M_ORIGIN_LOCAL:
+        case LWM2M_ORIGIN_OWNER:
+                return local_check(reg, origin->kind == LWM2M_ORIGIN_OWNER, op, path, why,
+                                   why_size);
+        }
+        return -EINVAL;
+}

@@ -1,0 +1,552 @@
+/* request.c - the one ask-the-owner-then-commit lifecycle: checks, questions to
+ * owners by handle, one deadline per request, commit, and exactly one completion. */
+#include "model/request.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/diag.h"
+#include "util/macro.h"
+
+typedef struct request_ask {
+        const lwm2m_owner *owner;
+        uint64_t id;
+        bool answered;
+} request_ask;
+
+struct lwm2m_request {
+        lwm2m_request *next;
+        lwm2m_requests *q;
+        lwm2m_request_spec spec; /* owns spec.records and spec.args */
+        uint16_t iid;            /* CREATE: the ID chosen before the owner is asked */
+        request_ask *asks;
+        size_t n_asks;
+        size_t outstanding; /* answers still to come, plus one while asking */
+        int error;          /* the first refusal */
+        char why[256];
+        uint64_t deadline_ms;
+        bool on_heap;
+};
+
+struct lwm2m_requests {
+        lwm2m_tree *tree;
+        const lwm2m_registry *reg;
+        lwm2m_request_timer timer;
+        lwm2m_log log;
+        unsigned timeout_ms;
+        lwm2m_request *waiting; /* the one list of requests that wait for owners */
+        size_t n_waiting;
+        uint64_t next_ask_id;
+        uint64_t armed_ms;
+};
+
+static const lwm2m_operation operation_of[_LWM2M_REQUEST_KIND_MAX] = {
+        [LWM2M_REQUEST_READ] = LWM2M_OPERATION_READ,
+        [LWM2M_REQUEST_WRITE] = LWM2M_OPERATION_WRITE,
+        [LWM2M_REQUEST_CREATE] = LWM2M_OPERATION_CREATE,
+        [LWM2M_REQUEST_DELETE] = LWM2M_OPERATION_DELETE,
+        [LWM2M_REQUEST_EXECUTE] = LWM2M_OPERATION_EXECUTE,
+};
+
+static const char *const kind_names[_LWM2M_REQUEST_KIND_MAX] = {
+        [LWM2M_REQUEST_READ] = "Read",       [LWM2M_REQUEST_WRITE] = "Write",
+        [LWM2M_REQUEST_CREATE] = "Create",   [LWM2M_REQUEST_DELETE] = "Delete",
+        [LWM2M_REQUEST_EXECUTE] = "Execute",
+};
+
+/* ---- the deadline ---- */
+
+static void rearm(lwm2m_requests *q)
+{
+        uint64_t next = UINT64_MAX;
+        for (lwm2m_request *r = q->waiting; r; r = r->next)
+                if (r->deadline_ms < next)
+                        next = r->deadline_ms;
+        if (next != q->armed_ms && q->timer.arm) {
+                q->armed_ms = next;
+                q->timer.arm(q->timer.userdata, next);
+        }
+}
+
+static void unlink_request(lwm2m_request *r)
+{
+        lwm2m_requests *q = r->q;
+        for (lwm2m_request **pp = &q->waiting; *pp; pp = &(*pp)->next)
+                if (*pp == r) {
+                        *pp = r->next;
+                        q->n_waiting--;
+                        break;
+                }
+}
+
+/* ---- completion ---- */
+
+static void refuse(lwm2m_request *r, int error)
+{
+        if (r->error == 0)
+                r->error = error;
+}
+
+static int commit(lwm2m_request *r)
+{
+        lwm2m_requests *q = r->q;
+        lwm2m_request_spec *s = &r->spec;
+        const lwm2m_path *p = &s->path;
+        const void *tag = s->origin.tag;
+        switch (s->kind) {
+        case LWM2M_REQUEST_READ:
+        case LWM2M_REQUEST_EXECUTE:
+                return 0;
+        case LWM2M_REQUEST_WRITE:
+                /* Checked again: the tree may have changed while the owner thought. */
+                return lwm2m_tree_write(q->tree, p, s->records.items, s->records.n, s->mode, tag,
+                                        r->why, sizeof(r->why));
+        case LWM2M_REQUEST_CREATE:
+                return lwm2m_tree_add_instance(q->tree, p->id[0], r->iid, s->records.items,
+                                               s->records.n, s->owner, tag, r->why, sizeof(r->why),
+                                               &r->iid);
+        case LWM2M_REQUEST_DELETE:
+                return lwm2m_tree_delete_instance(q->tree, p->id[0], p->id[1], tag);
+        default:
+                return -EINVAL;
+        }
+}
+
+static void release(lwm2m_request *r)
+{
+        lwm2m_record_list_free(&r->spec.records);
+        free((void *)r->spec.args);
+        free(r->asks);
+        if (r->on_heap)
+                free(r);
+}
+
+/* The last answer is in (or the request was given up): commit if all agreed,
+ * then the one call of `done`. */
+static void finish(lwm2m_request *r)
+{
+        lwm2m_requests *q = r->q;
+        unlink_request(r);
+        rearm(q);
+        if (r->error == 0)
+                r->error = commit(r);
+        lwm2m_request_result res = {.error = r->error, .why = r->why, .iid = r->iid};
+        lwm2m_request_done_fn done = r->spec.done;
+        void *userdata = r->spec.userdata;
+        /* Freed first: `done` may start or cancel other requests. */
+        lwm2m_record_list_free(&r->spec.records);
+        done(userdata, &res);
+        release(r);
+}
+
+/* Tells every owner still thinking that its answer is no longer wanted. */
+static void withdraw_asks(lwm2m_request *r)
+{
+        for (size_t i = 0; i < r->n_asks; i++) {
+                request_ask *a = &r->asks[i];
+                if (a->answered)
+                        continue;
+                a->answered = true;
+                if (a->owner->ops->cancel)
+                        a->owner->ops->cancel(a->owner->userdata,
+                                              (lwm2m_ask){.requests = r->q, .id = a->id});
+        }
+}
+
+static void give_up(lwm2m_request *r, int error)
+{
+        withdraw_asks(r);
+        r->error = error;
+        finish(r);
+}
+
+void lwm2m_request_cancel(lwm2m_request *r)
+{
+        assert(r);
+        lwm2m_diag(r->why, sizeof(r->why), "the request was cancelled");
+        give_up(r, -ECANCELED);
+}
+
+/* ---- answers ---- */
+
+static lwm2m_request *find_ask(lwm2m_requests *q, uint64_t id, request_ask **out)
+{
+        for (lwm2m_request *r = q->waiting; r; r = r->next)
+                for (size_t i = 0; i < r->n_asks; i++)
+                        if (r->asks[i].id == id) {
+                                *out = &r->asks[i];
+                                return r;
+                        }
+        return NULL;
+}
+
+void lwm2m_ask_reply(lwm2m_ask ask, int error)
+{
+        lwm2m_requests *q = ask.requests;
+        assert(q);
+        request_ask *a = NULL;
+        lwm2m_request *r = find_ask(q, ask.id, &a);
+        if (!r || a->answered) {
+                lwm2m_logf(&q->log, LOG_DEBUG, "an owner answered a question no longer asked");
+                return;
+        }
+        a->answered = true;
+        if (error < 0) {
+                refuse(r, error);
+                if (!r->why[0])
+                        lwm2m_diag(r->why, sizeof(r->why), "%s refused the %s",
+                                   a->owner->name ? a->owner->name : "the owner",
+                                   kind_names[r->spec.kind]);
+        }
+        if (--r->outstanding == 0)
+                finish(r);
+}
+
+/* Puts the question to one owner; its answer may come before this returns. */
+static void ask_owner(lwm2m_request *r, const lwm2m_owner *o, const lwm2m_path *base,
+                      const lwm2m_record *recs, size_t n)
+{
+        lwm2m_requests *q = r->q;
+        request_ask *a = &r->asks[r->n_asks++];
+        *a = (request_ask){.owner = o, .id = ++q->next_ask_id};
+        lwm2m_ask ask = {.requests = q, .id = a->id};
+        const lwm2m_request_spec *s = &r->spec;
+        const lwm2m_owner_ops *ops = o->ops;
+        r->outstanding++;
+        int err;
+        switch (s->kind) {
+        case LWM2M_REQUEST_READ:
+                err = ops->refresh(o->userdata, base, ask);
+                break;
+        case LWM2M_REQUEST_WRITE:
+                err = ops->write(o->userdata, base, recs, n, s->mode, ask);
+                break;
+        case LWM2M_REQUEST_CREATE:
+                err = ops->create(o->userdata, base, recs, n, ask);
+                break;
+        case LWM2M_REQUEST_DELETE:
+                err = ops->remove(o->userdata, base, ask);
+                break;
+        case LWM2M_REQUEST_EXECUTE:
+                err = ops->execute(o->userdata, base, s->args, s->args_len, ask);
+                break;
+        default:
+                err = -EINVAL;
+                break;
+        }
+        if (err < 0) {
+                /* Refused at once: it will not answer. */
+                a->answered = true;
+                r->outstanding--;
+                refuse(r, err);
+        }
+}
+
+/* ---- checks and questions, by kind ---- */
+
+static bool asks_owner(const lwm2m_request_spec *s)
+{
+        return s->origin.kind != LWM2M_ORIGIN_OWNER && s->origin.kind != LWM2M_ORIGIN_DAEMON;
+}
+
+static const lwm2m_owner *instance_owner(lwm2m_requests *q, uint16_t oid, uint16_t iid)
+{
+        return lwm2m_tree_get_owner(q->tree, oid, iid);
+}
+
+static bool has_write(const lwm2m_owner *o)
+{
+        return o && o->ops && o->ops->write;
+}
+
+/* A write's owners, one question per instance touched (Write-Composite spans several). */
+static int plan_write(lwm2m_request *r, bool ask)
+{
+        lwm2m_request_spec *s = &r->spec;
+        lwm2m_requests *q = r->q;
+        for (size_t i = 0; i < s->records.n; i++) {
+                const lwm2m_path *rp = &s->records.items[i].path;
+                if (!lwm2m_path_starts_with(rp, &s->path)) {
+                        lwm2m_diag(r->why, sizeof(r->why),
+                                   "a record lies outside the written path");
+                        return -EBADMSG;
+                }
+                int err = lwm2m_policy_check(q->reg, &s->origin, LWM2M_OPERATION_WRITE, rp, r->why,
+                                             sizeof(r->why));
+                if (err < 0)
+                        return err;
+        }
+        if (!ask)
+                return 0;
+        int err = lwm2m_tree_check_write(q->tree, &s->path, s->records.items, s->records.n, s->mode,
+                                         r->why, sizeof(r->why));
+        if (err < 0)
+                return err;
+        if (s->path.len >= LWM2M_PATH_INSTANCE) {
+                const lwm2m_owner *o = instance_owner(q, s->path.id[0], s->path.id[1]);
+                if (has_write(o)) {
+                        r->asks = calloc(1, sizeof(*r->asks));
+                        if (!r->asks)
+                                return -ENOMEM;
+                        ask_owner(r, o, &s->path, s->records.items, s->records.n);
+                }
+                return 0;
+        }
+        lwm2m_record_list_sort(&s->records);
+        r->asks = calloc(s->records.n, sizeof(*r->asks));
+        if (s->records.n && !r->asks)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->records.n;) {
+                const lwm2m_record *first = &s->records.items[i];
+                size_t j = i;
+                while (j < s->records.n && s->records.items[j].path.id[0] == first->path.id[0] &&
+                       s->records.items[j].path.id[1] == first->path.id[1])
+                        j++;
+                const lwm2m_owner *o = instance_owner(q, first->path.id[0], first->path.id[1]);
+                if (has_write(o)) {
+                        lwm2m_path ip = lwm2m_path_truncate(&first->path, LWM2M_PATH_INSTANCE);
+                        ask_owner(r, o, &ip, first, j - i);
+                }
+                i = j;
+        }
+        return 0;
+}
+
+static int plan_create(lwm2m_request *r)
+{
+        lwm2m_request_spec *s = &r->spec;
+        lwm2m_requests *q = r->q;
+        uint16_t oid = s->path.id[0];
+        if (!lwm2m_registry_find(q->reg, oid)) {
+                lwm2m_diag(r->why, sizeof(r->why), "object %u is not defined", oid);
+                return -ENOENT;
+        }
+        r->iid = s->path.len >= LWM2M_PATH_INSTANCE ? s->path.id[1]
+                                                    : lwm2m_tree_free_instance_id(q->tree, oid);
+        if (r->iid == LWM2M_ID_INVALID) {
+                lwm2m_diag(r->why, sizeof(r->why), "object %u has no free instance ID", oid);
+                return -ENOSPC;
+        }
+        for (size_t i = 0; i < s->records.n; i++)
+                s->records.items[i].path.id[1] = r->iid;
+        int err = lwm2m_tree_check_add_instance(q->tree, oid, r->iid, s->records.items,
+                                                s->records.n, r->why, sizeof(r->why));
+        if (err < 0)
+                return err;
+        const lwm2m_owner *o = s->owner ? NULL : lwm2m_tree_get_object_owner(q->tree, oid);
+        if (asks_owner(s) && o && o->ops && o->ops->create) {
+                r->asks = calloc(1, sizeof(*r->asks));
+                if (!r->asks)
+                        return -ENOMEM;
+                lwm2m_path ip = lwm2m_path_instance(oid, r->iid);
+                ask_owner(r, o, &ip, s->records.items, s->records.n);
+        }
+        return 0;
+}
+
+/* Read, Delete and Execute: one instance, one owner, one question at most. */
+static int plan_single(lwm2m_request *r)
+{
+        lwm2m_request_spec *s = &r->spec;
+        lwm2m_requests *q = r->q;
+        if (s->path.len < LWM2M_PATH_INSTANCE)
+                return 0;
+        const lwm2m_owner *o = instance_owner(q, s->path.id[0], s->path.id[1]);
+        const lwm2m_owner_ops *ops = o ? o->ops : NULL;
+        bool wanted;
+        if (s->kind == LWM2M_REQUEST_EXECUTE) {
+                if (!ops || !ops->execute) {
+                        lwm2m_diag(r->why, sizeof(r->why),
+                                   "nobody stands behind the instance to execute it");
+                        return -EPERM;
+                }
+                wanted = true; /* executing is the owner's business, whoever asks */
+        } else {
+                wanted = asks_owner(s) && ops &&
+                         (s->kind == LWM2M_REQUEST_READ ? ops->refresh : ops->remove);
+        }
+        if (!wanted)
+                return 0;
+        r->asks = calloc(1, sizeof(*r->asks));
+        if (!r->asks)
+                return -ENOMEM;
+        ask_owner(r, o, &s->path, NULL, 0);
+        return 0;
+}
+
+static int check_target(lwm2m_request *r)
+{
+        lwm2m_request_spec *s = &r->spec;
+        lwm2m_requests *q = r->q;
+        int err = lwm2m_policy_check(q->reg, &s->origin, operation_of[s->kind], &s->path, r->why,
+                                     sizeof(r->why));
+        if (err < 0 || s->kind == LWM2M_REQUEST_CREATE)
+                return err;
+        if (s->kind == LWM2M_REQUEST_DELETE && s->path.len != LWM2M_PATH_INSTANCE)
+                return -EINVAL;
+        err = lwm2m_tree_path_exists(q->tree, &s->path, true);
+        if (err < 0) {
+                char ps[LWM2M_PATH_STRLEN];
+                lwm2m_path_format(&s->path, ps, sizeof(ps));
+                lwm2m_diag(r->why, sizeof(r->why), "%s does not exist", ps);
+        }
+        return err;
+}
+
+static void link_request(lwm2m_request *r)
+{
+        lwm2m_requests *q = r->q;
+        r->next = q->waiting;
+        q->waiting = r;
+        q->n_waiting++;
+}
+
+lwm2m_request *lwm2m_request_start(lwm2m_requests *q, lwm2m_request_spec *spec)
+{
+        assert(q && spec && spec->done);
+        assert(spec->kind < _LWM2M_REQUEST_KIND_MAX);
+        /* Planned on the stack (the list finds it by the handles owners answer
+         * with), moved to the heap only when an answer is still to come. */
+        lwm2m_request local = {.q = q, .spec = *spec, .outstanding = 1};
+        spec->records = (lwm2m_record_list){0};
+        local.spec.args = NULL;
+        local.deadline_ms =
+                q->timer.now_ms ? q->timer.now_ms(q->timer.userdata) + q->timeout_ms : UINT64_MAX;
+        if (spec->args_len > 0) {
+                void *copy = malloc(spec->args_len);
+                if (copy)
+                        memcpy(copy, spec->args, spec->args_len);
+                else
+                        local.error = -ENOMEM;
+                local.spec.args = copy;
+        }
+        link_request(&local);
+        if (local.error == 0)
+                local.error = check_target(&local);
+        if (local.error == 0) {
+                int err;
+                if (local.spec.kind == LWM2M_REQUEST_WRITE)
+                        err = plan_write(&local, asks_owner(&local.spec));
+                else if (local.spec.kind == LWM2M_REQUEST_CREATE)
+                        err = plan_create(&local);
+                else
+                        err = plan_single(&local);
+                if (err < 0) {
+                        withdraw_asks(&local);
+                        refuse(&local, err);
+                }
+        }
+        if (--local.outstanding == 0) {
+                finish(&local);
+                return NULL;
+        }
+        lwm2m_request *r = malloc(sizeof(*r));
+        if (!r) {
+                lwm2m_diag(local.why, sizeof(local.why), "out of memory");
+                give_up(&local, -ENOMEM);
+                return NULL;
+        }
+        unlink_request(&local);
+        *r = local;
+        r->on_heap = true;
+        link_request(r);
+        rearm(q);
+        return r;
+}
+
+/* ---- the set ---- */
+
+static void on_tree_change(void *userdata, const lwm2m_change *c)
+{
+        lwm2m_requests *q = userdata;
+        if (c->kind != LWM2M_CHANGE_INSTANCE_REMOVED)
+                return;
+        /* From the start after each: ending one may end or start others. */
+        for (lwm2m_request *r = q->waiting; r;) {
+                const lwm2m_path *p = &r->spec.path;
+                if (r->spec.kind != LWM2M_REQUEST_CREATE && p->len >= LWM2M_PATH_INSTANCE &&
+                    p->id[0] == c->instance.id[0] && p->id[1] == c->instance.id[1]) {
+                        lwm2m_diag(r->why, sizeof(r->why),
+                                   "/%u/%u was removed while its owner was asked", p->id[0],
+                                   p->id[1]);
+                        give_up(r, -ENOENT);
+                        r = q->waiting;
+                } else {
+                        r = r->next;
+                }
+        }
+}
+
+lwm2m_requests *lwm2m_requests_new(lwm2m_tree *tree, const lwm2m_request_timer *timer,
+                                   const lwm2m_log *log, unsigned timeout_ms)
+{
+        assert(tree);
+        lwm2m_requests *q = calloc(1, sizeof(*q));
+        if (!q)
+                return NULL;
+        q->tree = tree;
+        q->reg = lwm2m_tree_registry(tree);
+        if (timer)
+                q->timer = *timer;
+        if (log)
+                q->log = *log;
+        q->timeout_ms = timeout_ms ? timeout_ms : LWM2M_REQUEST_TIMEOUT_MS;
+        q->armed_ms = UINT64_MAX;
+        if (lwm2m_tree_add_listener(tree, on_tree_change, q) < 0) {
+                free(q);
+                return NULL;
+        }
+        return q;
+}
+
+void lwm2m_requests_cancel_group(lwm2m_requests *q, const void *group)
+{
+        assert(q);
+        for (lwm2m_request *r = q->waiting; r;) {
+                if (r->spec.group == group) {
+                        lwm2m_request_cancel(r);
+                        r = q->waiting;
+                } else {
+                        r = r->next;
+                }
+        }
+}
+
+void lwm2m_requests_free(lwm2m_requests *q)
+{
+        if (!q)
+                return;
+        while (q->waiting)
+                lwm2m_request_cancel(q->waiting);
+        lwm2m_tree_remove_listener(q->tree, on_tree_change, q);
+        free(q);
+}
+
+void lwm2m_requests_expire(lwm2m_requests *q)
+{
+        assert(q);
+        uint64_t now = q->timer.now_ms ? q->timer.now_ms(q->timer.userdata) : 0;
+        for (lwm2m_request *r = q->waiting; r;) {
+                if (r->deadline_ms <= now) {
+                        lwm2m_logf(&q->log, LOG_WARNING,
+                                   "an owner did not answer a %s within %u ms",
+                                   kind_names[r->spec.kind], q->timeout_ms);
+                        lwm2m_diag(r->why, sizeof(r->why), "the owner did not answer within %u ms",
+                                   q->timeout_ms);
+                        give_up(r, -ETIMEDOUT);
+                        r = q->waiting;
+                } else {
+                        r = r->next;
+                }
+        }
+        q->armed_ms = 0; /* the timer fired: arm it again whatever comes next */
+        rearm(q);
+}
+
+size_t lwm2m_requests_waiting(const lwm2m_requests *q)
+{
+        assert(q);
+        return q->n_waiting;
+}
