@@ -29,13 +29,8 @@
 #define BUS_ERROR_FAILED         "org.lwm2md1.Error.Failed"
 #define BUS_ERROR_LIMIT_EXCEEDED "org.lwm2md1.Error.LimitExceeded"
 
-/* How long a provider has to answer an org.lwm2md1.Owner call: under the
- * engine's 5 s, so that the provider's silence becomes our 5.00, not a timeout. */
-#define BUS_OWNER_TIMEOUT_USEC (4ULL * 1000 * 1000)
-
 typedef struct export_object export_object;
 typedef struct bus_owner bus_owner;
-typedef struct bus_request bus_request;
 struct access_record;
 struct access_count;
 
@@ -60,10 +55,8 @@ struct lwm2m_bus {
         bus_owner *owners;
         /* The owner of CreateInstance's instances: the daemon itself. */
         lwm2m_owner held;
-        /* D-Bus calls (Execute, Read) waiting for an instance's owner. */
-        bus_request *requests;
-        /* Inside AddInstance: its own tree changes are announced at its end, at once. */
-        bool adding;
+        /* Where every request on the tree goes (model/request.h). */
+        lwm2m_requests *requests;
         bool listening;
         /* What local callers may do and keep (access.c). */
         uid_t daemon_uid;

@@ -12,6 +12,7 @@
 #include "bus/bus-internal.h"
 #include "bus/export.h"
 #include "bus/owner.h"
+#include "model/policy.h"
 #include "util/buf.h"
 
 /* ---- shared helpers ---- */
@@ -77,13 +78,7 @@ void bus_describe_resource(const lwm2m_object_def *obj, const lwm2m_resource_def
 
 bool bus_resource_is_secret(uint16_t oid, uint16_t rid)
 {
-        /* Security (0): identities, keys and SMS secrets; OSCORE (21): Master
-         * Secret and Master Salt. */
-        if (oid == 0)
-                return rid >= 3 && rid <= 9;
-        if (oid == 21)
-                return rid == 0 || rid == 5;
-        return false;
+        return lwm2m_policy_is_secret(oid, rid);
 }
 
 int bus_execute_arguments(const uint8_t *args, size_t len, char **out)
@@ -198,17 +193,11 @@ static void emit_manager_changed(lwm2m_bus *b, const char *property)
                                                NULL);
 }
 
-/* Objects whose instances come from the configuration or a bootstrap server. */
-static bool object_is_provisioned(uint16_t oid)
-{
-        return oid == 0 || oid == 1 || oid == 2;
-}
-
 /* Instances created with CreateInstance have no provider behind them: server
  * writes are stored as they come, and an Execute is announced to whoever
  * listens (a shell script with busctl monitor) by the Executed signal. */
 static int held_execute(void *userdata, const lwm2m_path *resource, const uint8_t *args,
-                        size_t args_len, lwm2m_reply_fn reply, void *request)
+                        size_t args_len, lwm2m_ask ask)
 {
         lwm2m_bus *b = userdata;
         if (!b->bus)
@@ -226,7 +215,7 @@ static int held_execute(void *userdata, const lwm2m_path *resource, const uint8_
                         strerror(-r));
                 return -EIO;
         }
-        reply(request, 0);
+        lwm2m_ask_reply(ask, 0);
         return 0;
 }
 
@@ -248,6 +237,50 @@ static int defined_object(lwm2m_bus *b, uint16_t oid, const lwm2m_object_def **o
         return 0;
 }
 
+/* An AddInstance or CreateInstance call, answered when its request is done. */
+typedef struct add_call {
+        lwm2m_bus *b;
+        sd_bus_message *call;
+        bool held;
+        const lwm2m_owner *counted;
+        uid_t uid;
+        uint16_t oid;
+} add_call;
+
+static void on_added(void *userdata, const lwm2m_request_result *res)
+{
+        _cleanup_free_ add_call *ac = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = ac->call;
+        lwm2m_bus *b = ac->b;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = res->error;
+        if (r == -EEXIST || r == -ENOSPC)
+                bus_error_from_errno(&error, -EIO, r == -ENOSPC ? "no free instance ID" : NULL);
+        else if (r < 0)
+                bus_error_from_errno(&error, r, res->why[0] ? res->why : NULL);
+        if (r >= 0) {
+                r = access_record(b, ac->oid, res->iid, ac->counted, ac->uid);
+                if (r < 0) {
+                        lwm2m_tree_delete_instance(b->tree, ac->oid, res->iid, b);
+                        bus_error_from_errno(&error, r, NULL);
+                }
+        }
+        if (!b->bus || r == -ECANCELED)
+                return;
+        if (r < 0) {
+                if (sd_bus_error_is_set(&error))
+                        sd_bus_reply_method_error(m, &error);
+                else
+                        sd_bus_reply_method_errno(m, r, NULL);
+                return;
+        }
+        bus_log(b, LOG_INFO, "%s %s /%u/%u", sd_bus_message_get_sender(m),
+                ac->held ? "created (held by the daemon)" : "added", ac->oid, res->iid);
+        char path[64];
+        export_instance_path(ac->oid, res->iid, path, sizeof(path));
+        sd_bus_reply_method_return(m, "o", path);
+}
+
 /* AddInstance (owned by the caller, gone when it leaves the bus) and
  * CreateInstance (held by the daemon until RemoveInstance). */
 static int add_instance(sd_bus_message *m, lwm2m_bus *b, bool held, sd_bus_error *error)
@@ -260,7 +293,7 @@ static int add_instance(sd_bus_message *m, lwm2m_bus *b, bool held, sd_bus_error
         r = defined_object(b, oid, &obj, error);
         if (r < 0)
                 return r;
-        if (object_is_provisioned(oid))
+        if (lwm2m_policy_is_provisioned(oid))
                 return sd_bus_error_setf(error, BUS_ERROR_NOT_ALLOWED,
                                          "%s (%u) instances come from the configuration or a "
                                          "bootstrap server",
@@ -294,48 +327,34 @@ static int add_instance(sd_bus_message *m, lwm2m_bus *b, bool held, sd_bus_error
         if (r < 0)
                 return r;
 
-        /* Values first, under a placeholder instance ID: nothing is created
-         * unless they all fit the definition. */
+        /* Values read under a placeholder instance ID; the request adds the
+         * instance with them at once, or nothing. */
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
         r = export_read_values(b, m, obj, 0, true, &l, error);
         if (r < 0)
                 return r;
-
-        uint16_t created = 0;
-        b->adding = true;
-        r = lwm2m_tree_create_instance(b->tree, oid, iid, b, &created);
-        if (r < 0) {
-                b->adding = false;
-                return bus_error_from_errno(error, r == -EEXIST || r == -ENOSPC ? -EIO : r,
-                                            r == -ENOSPC ? "no free instance ID" : NULL);
-        }
-        lwm2m_tree_set_owner(b->tree, oid, created, owner);
-        r = access_record(b, oid, created, counted, uid);
-        if (r < 0) {
-                lwm2m_tree_delete_instance(b->tree, oid, created, b);
-                b->adding = false;
-                return r;
-        }
-        for (size_t i = 0; i < l.n; i++)
-                l.items[i].path.id[1] = created;
-        char why[512] = "";
-        lwm2m_path ip = lwm2m_path_instance(oid, created);
-        r = lwm2m_tree_write(b->tree, &ip, l.items, l.n, LWM2M_WRITE_UPDATE, b, why, sizeof(why));
-        if (r < 0) {
-                lwm2m_tree_delete_instance(b->tree, oid, created, b);
-                b->adding = false;
-                return bus_error_from_errno(error, r, why[0] ? why : NULL);
-        }
-        b->adding = false;
-
-        bus_log(b, LOG_INFO, "%s %s /%u/%u", sd_bus_message_get_sender(m),
-                held ? "created (held by the daemon)" : "added", oid, created);
-        export_emit_instance_added(b, oid, created);
-        emit_manager_changed(b, "Objects");
-        char path[64];
-        export_instance_path(oid, created, path, sizeof(path));
-        r = sd_bus_reply_method_return(m, "o", path);
-        return r < 0 ? r : 1;
+        add_call *ac = calloc(1, sizeof(*ac));
+        if (!ac)
+                return -ENOMEM;
+        *ac = (add_call){.b = b,
+                         .call = sd_bus_message_ref(m),
+                         .held = held,
+                         .counted = counted,
+                         .uid = uid,
+                         .oid = oid};
+        lwm2m_request_spec spec = {
+                .kind = LWM2M_REQUEST_CREATE,
+                .origin = export_origin(b, true),
+                .path = iid == LWM2M_ID_INVALID ? lwm2m_path_object(oid)
+                                                : lwm2m_path_instance(oid, iid),
+                .records = TAKE_STRUCT(l),
+                .owner = owner,
+                .group = b,
+                .done = on_added,
+                .userdata = ac,
+        };
+        lwm2m_request_start(b->requests, &spec);
+        return 1;
 }
 
 static int method_add_instance(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -361,19 +380,25 @@ static int method_remove_instance(sd_bus_message *m, void *userdata, sd_bus_erro
         if (bus_parse_instance_path(path, &oid, &iid) < 0 ||
             !lwm2m_tree_has_instance(b->tree, oid, iid))
                 return sd_bus_error_setf(error, BUS_ERROR_NOT_FOUND, "no instance at %s", path);
-        if (object_is_provisioned(oid) || oid == 3)
+        if (lwm2m_policy_is_daemons(oid))
                 return sd_bus_error_setf(error, BUS_ERROR_NOT_ALLOWED,
                                          "/%u/%u belongs to the daemon", oid, iid);
         bool as_owner;
         r = access_check(b, m, oid, iid, 0, ACCESS_REMOVE, &as_owner, error);
         if (r < 0)
                 return r;
-        r = lwm2m_tree_delete_instance(b->tree, oid, iid, b);
-        if (r < 0)
-                return bus_error_from_errno(error, r, NULL);
-        bus_log(b, LOG_INFO, "%s removed /%u/%u", sd_bus_message_get_sender(m), oid, iid);
-        r = sd_bus_reply_method_return(m, NULL);
-        return r < 0 ? r : 1;
+        bus_log(b, LOG_INFO, "%s removes /%u/%u", sd_bus_message_get_sender(m), oid, iid);
+        /* The owner removes its own; root or the admin group removes on the
+         * daemon's authority: in neither case is the owner asked. */
+        lwm2m_origin origin = export_origin(b, true);
+        if (!as_owner)
+                origin.kind = LWM2M_ORIGIN_DAEMON;
+        lwm2m_request_spec spec = {
+                .kind = LWM2M_REQUEST_DELETE,
+                .origin = origin,
+                .path = lwm2m_path_instance(oid, iid),
+        };
+        return export_start_request(b, m, &spec);
 }
 
 /* ManageObject / ReleaseObject: who takes a server's Create of an object. */
@@ -388,7 +413,7 @@ static int manage_object(sd_bus_message *m, lwm2m_bus *b, bool manage, sd_bus_er
         if (r < 0)
                 return r;
         const char *name = obj->name ? obj->name : "?";
-        if (object_is_provisioned(oid) || oid == 3)
+        if (lwm2m_policy_is_daemons(oid))
                 return sd_bus_error_setf(error, BUS_ERROR_NOT_ALLOWED,
                                          "%s (%u) belongs to the daemon", name, oid);
         const lwm2m_owner *current = lwm2m_tree_get_object_owner(b->tree, oid);
@@ -574,7 +599,7 @@ static void on_tree_change(void *userdata, const lwm2m_change *c)
         if (c->kind == LWM2M_CHANGE_INSTANCE_REMOVED)
                 access_forget(b, c->instance.id[0], c->instance.id[1]);
         export_on_change(b, c);
-        if (c->kind != LWM2M_CHANGE_VALUES && !(b->adding && c->origin == b))
+        if (c->kind != LWM2M_CHANGE_VALUES)
                 emit_manager_changed(b, "Objects");
 }
 
@@ -733,6 +758,7 @@ int bus_new(sd_event *event, lwm2m_tree *tree, const bus_config *cfg, lwm2m_bus 
         if (!b)
                 return -ENOMEM;
         b->tree = tree;
+        b->requests = cfg->requests;
         b->reg = lwm2m_tree_registry(tree);
         b->event = sd_event_ref(event);
         b->address = strdup(cfg->address ? cfg->address : "system");

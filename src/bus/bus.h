@@ -46,6 +46,9 @@ typedef struct bus_config {
         size_t max_value_size;             /* bytes of one String or Opaque value */
         unsigned max_instances_per_caller; /* per connection, and per uid for held ones */
         const char *admin_group;
+        /* Where the bus's writes, creates, deletes, executes and on-demand reads
+         * go (model/request.h); it must outlive the bus. */
+        lwm2m_requests *requests;
 } bus_config;
 
 typedef struct lwm2m_bus lwm2m_bus;

@@ -8,6 +8,7 @@
  * definition, the first time an instance of that object appears. */
 #include "bus/export.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -38,26 +39,6 @@ struct export_object {
         sd_bus_vtable *vtable;
         char *names;
         sd_bus_slot *slot;
-};
-
-typedef enum request_kind {
-        REQUEST_EXECUTE,
-        REQUEST_READ,
-        REQUEST_WRITE,
-} request_kind;
-
-/* A D-Bus call that waits for an instance's owner (Execute, Read of a value
- * the owner provides on demand, or a write by someone else than the owner). */
-struct bus_request {
-        bus_request *next;
-        lwm2m_bus *b;
-        sd_bus_message *call;
-        request_kind kind;
-        lwm2m_path path;
-        const lwm2m_owner *owner;
-        /* REQUEST_WRITE: what is committed once the owner agrees. */
-        lwm2m_record_list records;
-        lwm2m_write_mode mode;
 };
 
 /* ---- D-Bus signatures of LwM2M types ---- */
@@ -586,36 +567,22 @@ int export_read_values(lwm2m_bus *b, sd_bus_message *m, const lwm2m_object_def *
         return sd_bus_message_exit_container(m);
 }
 
-/* Stores what D-Bus gave, as one change, naming the resource when it fails. */
-static int write_records(lwm2m_bus *b, const lwm2m_path *base, lwm2m_record_list *l,
-                         lwm2m_write_mode mode, sd_bus_error *error)
-{
-        char why[512] = "";
-        int r = lwm2m_tree_write(b->tree, base, l->items, l->n, mode, b, why, sizeof(why));
-        if (r < 0)
-                return bus_error_from_errno(error, r, why[0] ? why : NULL);
-        return 0;
-}
+/* ---- calls answered when their request is done ---- */
 
-/* ---- requests that wait for an owner ---- */
-
-static void request_free(bus_request *req)
-{
-        lwm2m_bus *b = req->b;
-        for (bus_request **pp = &b->requests; *pp; pp = &(*pp)->next)
-                if (*pp == req) {
-                        *pp = req->next;
-                        break;
-                }
-        sd_bus_message_unref(req->call);
-        lwm2m_record_list_free(&req->records);
-        free(req);
-}
+/* A D-Bus call whose answer waits for the model's request (model/request.h). */
+typedef struct bus_call {
+        lwm2m_bus *b;
+        sd_bus_message *call;
+        lwm2m_request_kind kind;
+        lwm2m_path path;
+} bus_call;
 
 static int reply_error_errno(sd_bus_message *call, int err, const char *message)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         bus_error_from_errno(&e, err, message);
+        if (!sd_bus_error_is_set(&e))
+                return sd_bus_reply_method_errno(call, err, NULL);
         return sd_bus_reply_method_error(call, &e);
 }
 
@@ -643,75 +610,48 @@ static int reply_read(lwm2m_bus *b, sd_bus_message *call, const lwm2m_object_def
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static const char *const request_refused[] = {
-        [REQUEST_EXECUTE] = "the owner refused the Execute",
-        [REQUEST_READ] = "the owner could not be read",
-        [REQUEST_WRITE] = "the owner refused the write",
-};
-
-static void on_request_reply(void *request, int error)
+static void on_request_done(void *userdata, const lwm2m_request_result *res)
 {
-        bus_request *req = request;
-        lwm2m_bus *b = req->b;
-        if (error < 0) {
-                reply_error_errno(req->call, error, request_refused[req->kind]);
-        } else if (req->kind == REQUEST_WRITE) {
-                /* Checked again: the instance may have changed while the owner thought. */
-                char why[512] = "";
-                int r = lwm2m_tree_write(b->tree, &req->path, req->records.items, req->records.n,
-                                         req->mode, b, why, sizeof(why));
-                if (r < 0)
-                        reply_error_errno(req->call, r, why[0] ? why : NULL);
-                else
-                        sd_bus_reply_method_return(req->call, NULL);
-        } else if (req->kind == REQUEST_EXECUTE) {
-                sd_bus_reply_method_return(req->call, NULL);
+        bus_call *bc = userdata;
+        lwm2m_bus *b = bc->b;
+        /* Cancelled only when the connection goes: nobody is left to answer. */
+        if (!b->bus || res->error == -ECANCELED) {
+        } else if (res->error < 0) {
+                reply_error_errno(bc->call, res->error, res->why[0] ? res->why : NULL);
+        } else if (bc->kind == LWM2M_REQUEST_READ) {
+                const lwm2m_object_def *obj = lwm2m_registry_find(b->reg, bc->path.id[0]);
+                const lwm2m_resource_def *def =
+                        obj ? lwm2m_object_def_find_resource(obj, bc->path.id[2]) : NULL;
+                if (!def || !lwm2m_tree_has_instance(b->tree, bc->path.id[0], bc->path.id[1]))
+                        reply_error_errno(bc->call, -ENOENT, "the instance went away");
+                else if (reply_read(b, bc->call, obj, def, bc->path.id[1]) < 0)
+                        reply_error_errno(bc->call, -EIO, NULL);
         } else {
-                const lwm2m_object_def *obj = lwm2m_registry_find(b->reg, req->path.id[0]);
-                const lwm2m_resource_def *res =
-                        obj ? lwm2m_object_def_find_resource(obj, req->path.id[2]) : NULL;
-                if (!res || !lwm2m_tree_has_instance(b->tree, req->path.id[0], req->path.id[1]))
-                        reply_error_errno(req->call, -ENOENT, "the instance went away");
-                else if (reply_read(b, req->call, obj, res, req->path.id[1]) < 0)
-                        reply_error_errno(req->call, -EIO, NULL);
+                sd_bus_reply_method_return(bc->call, NULL);
         }
-        request_free(req);
+        sd_bus_message_unref(bc->call);
+        free(bc);
 }
 
-/* Hands an Execute, or the refresh before a Read, to the instance's owner;
- * the D-Bus answer goes out when the owner has answered. */
-static int start_owner_request(lwm2m_bus *b, sd_bus_message *call, request_kind kind,
-                               const lwm2m_path *path, const lwm2m_owner *owner, const char *args,
-                               sd_bus_error *error)
+lwm2m_origin export_origin(lwm2m_bus *b, bool as_owner)
 {
-        bus_request *req = calloc(1, sizeof(*req));
-        if (!req)
+        return (lwm2m_origin){.kind = as_owner ? LWM2M_ORIGIN_OWNER : LWM2M_ORIGIN_LOCAL, .tag = b};
+}
+
+int export_start_request(lwm2m_bus *b, sd_bus_message *call, lwm2m_request_spec *spec)
+{
+        bus_call *bc = calloc(1, sizeof(*bc));
+        if (!bc) {
+                lwm2m_record_list_free(&spec->records);
                 return -ENOMEM;
-        req->b = b;
-        req->call = sd_bus_message_ref(call);
-        req->kind = kind;
-        req->path = *path;
-        req->owner = owner;
-        req->next = b->requests;
-        b->requests = req;
-        int r = kind == REQUEST_EXECUTE
-                        ? owner->ops->execute(owner->userdata, path, (const uint8_t *)args,
-                                              strlen(args), on_request_reply, req)
-                        : owner->ops->refresh(owner->userdata, path, on_request_reply, req);
-        if (r < 0) {
-                /* Refused at once: the reply function was not and will not be called. */
-                request_free(req);
-                return bus_error_from_errno(error, r,
-                                            kind == REQUEST_READ ? NULL : request_refused[kind]);
         }
+        *bc = (bus_call){
+                .b = b, .call = sd_bus_message_ref(call), .kind = spec->kind, .path = spec->path};
+        spec->group = b;
+        spec->done = on_request_done;
+        spec->userdata = bc;
+        lwm2m_request_start(b->requests, spec);
         return 1;
-}
-
-/* Must the instance's owner agree before a caller that is not its owner changes it? */
-static bool needs_consent(lwm2m_bus *b, uint16_t oid, uint16_t iid, bool as_owner)
-{
-        const lwm2m_owner *owner = lwm2m_tree_get_owner(b->tree, oid, iid);
-        return !as_owner && owner && owner->ops && owner->ops->write;
 }
 
 /* Stores what a D-Bus caller wrote. The owner pushes straight into the tree;
@@ -720,51 +660,17 @@ static bool needs_consent(lwm2m_bus *b, uint16_t oid, uint16_t iid, bool as_owne
  * actuator) refuses it whoever sends it. Takes the records. Returns 1 when
  * the answer to `call` is sent or will be. */
 static int commit_write(lwm2m_bus *b, sd_bus_message *call, const lwm2m_path *base,
-                        lwm2m_record_list *l, lwm2m_write_mode mode, bool as_owner,
-                        sd_bus_error *error)
+                        lwm2m_record_list *l, lwm2m_write_mode mode, bool as_owner)
 {
-        const lwm2m_owner *owner = lwm2m_tree_get_owner(b->tree, base->id[0], base->id[1]);
-        if (!needs_consent(b, base->id[0], base->id[1], as_owner)) {
-                int r = write_records(b, base, l, mode, error);
-                if (r < 0)
-                        return r;
-                r = sd_bus_reply_method_return(call, NULL);
-                return r < 0 ? r : 1;
-        }
-        char why[512] = "";
-        int r = lwm2m_tree_check_write(b->tree, base, l->items, l->n, mode, why, sizeof(why));
-        if (r < 0)
-                return bus_error_from_errno(error, r, why[0] ? why : NULL);
-        bus_request *req = calloc(1, sizeof(*req));
-        if (!req)
-                return -ENOMEM;
-        *req = (bus_request){.b = b,
-                             .call = sd_bus_message_ref(call),
-                             .kind = REQUEST_WRITE,
-                             .path = *base,
-                             .owner = owner,
-                             .records = *l,
-                             .mode = mode,
-                             .next = b->requests};
+        lwm2m_request_spec spec = {
+                .kind = LWM2M_REQUEST_WRITE,
+                .origin = export_origin(b, as_owner),
+                .path = *base,
+                .mode = mode,
+                .records = *l,
+        };
         *l = (lwm2m_record_list){0};
-        b->requests = req;
-        r = owner->ops->write(owner->userdata, base, req->records.items, req->records.n, mode,
-                              on_request_reply, req);
-        if (r < 0) {
-                request_free(req);
-                return bus_error_from_errno(error, r, request_refused[REQUEST_WRITE]);
-        }
-        return 1;
-}
-
-static void requests_cancel_all(lwm2m_bus *b)
-{
-        while (b->requests) {
-                bus_request *req = b->requests;
-                if (req->owner && req->owner->ops && req->owner->ops->cancel)
-                        req->owner->ops->cancel(req->owner->userdata, req);
-                request_free(req);
-        }
+        return export_start_request(b, call, &spec);
 }
 
 /* ---- shared method logic ---- */
@@ -828,8 +734,14 @@ static int start_execute(lwm2m_bus *b, sd_bus_message *m, uint16_t oid, uint16_t
         if (strlen(args) > 4096)
                 return sd_bus_error_setf(error, BUS_ERROR_INVALID_VALUE,
                                          "%s: the arguments are too long", who);
-        lwm2m_path p = lwm2m_path_resource(oid, iid, res->id);
-        return start_owner_request(b, m, REQUEST_EXECUTE, &p, owner, args, error);
+        lwm2m_request_spec spec = {
+                .kind = LWM2M_REQUEST_EXECUTE,
+                .origin = export_origin(b, as_owner),
+                .path = lwm2m_path_resource(oid, iid, res->id),
+                .args = (const uint8_t *)args,
+                .args_len = strlen(args),
+        };
+        return export_start_request(b, m, &spec);
 }
 
 /* ---- org.lwm2md1.Instance ---- */
@@ -891,14 +803,13 @@ static int method_read(sd_bus_message *m, void *userdata, sd_bus_error *error)
                                          "%s is executable and holds no value", who);
         /* Values kept by the owner itself are fetched, unless the owner asks:
          * it would be waiting for us while we wait for it. */
-        const lwm2m_owner *owner = lwm2m_tree_get_owner(b->tree, oid, iid);
-        if (owner && owner->ops && owner->ops->refresh &&
-            !owner_is_sender(b, oid, iid, sd_bus_message_get_sender(m))) {
-                lwm2m_path p = lwm2m_path_resource(oid, iid, rid);
-                return start_owner_request(b, m, REQUEST_READ, &p, owner, NULL, error);
-        }
-        r = reply_read(b, m, obj, res, iid);
-        return r < 0 ? r : 1;
+        lwm2m_request_spec spec = {
+                .kind = LWM2M_REQUEST_READ,
+                .origin = export_origin(b,
+                                        owner_is_sender(b, oid, iid, sd_bus_message_get_sender(m))),
+                .path = lwm2m_path_resource(oid, iid, rid),
+        };
+        return export_start_request(b, m, &spec);
 }
 
 static int method_write(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -929,7 +840,7 @@ static int method_write(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 return r;
         /* A multiple resource becomes exactly the instances given. */
         lwm2m_path rp = lwm2m_path_resource(oid, iid, rid);
-        return commit_write(b, m, &rp, &l, LWM2M_WRITE_REPLACE, as_owner, error);
+        return commit_write(b, m, &rp, &l, LWM2M_WRITE_REPLACE, as_owner);
 }
 
 static int method_execute(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -965,7 +876,7 @@ static int method_set_values(sd_bus_message *m, void *userdata, sd_bus_error *er
         if (r < 0)
                 return r;
         lwm2m_path ip = lwm2m_path_instance(oid, iid);
-        return commit_write(b, m, &ip, &l, LWM2M_WRITE_UPDATE, as_owner, error);
+        return commit_write(b, m, &ip, &l, LWM2M_WRITE_UPDATE, as_owner);
 }
 
 static int method_set_on_demand(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -1290,6 +1201,18 @@ static int typed_get(sd_bus *bus, const char *path, const char *interface, const
         return append_resource(mem->obj->b, reply, mem->res, oid, iid, NULL);
 }
 
+typedef struct sync_result {
+        int error;
+        char why[256];
+} sync_result;
+
+static void on_sync_done(void *userdata, const lwm2m_request_result *res)
+{
+        sync_result *sr = userdata;
+        sr->error = res->error;
+        snprintf(sr->why, sizeof(sr->why), "%s", res->why);
+}
+
 static int typed_set(sd_bus *bus, const char *path, const char *interface, const char *property,
                      sd_bus_message *value, void *userdata, sd_bus_error *error)
 {
@@ -1303,14 +1226,30 @@ static int typed_set(sd_bus *bus, const char *path, const char *interface, const
         if (r < 0)
                 return r;
         /* on_property_set takes every Set it can; a property setter cannot wait for the owner. */
-        if (needs_consent(b, oid, iid, as_owner))
+        const lwm2m_owner *owner = lwm2m_tree_get_owner(b->tree, oid, iid);
+        if (!as_owner && owner && owner->ops && owner->ops->write)
                 return sd_bus_error_setf(error, BUS_ERROR_FAILED, "%s: cannot ask the owner", path);
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
         r = read_settable(b, value, oid, iid, mem->obj->def, mem->res, as_owner, &l, error);
         if (r < 0)
                 return r;
-        lwm2m_path rp = lwm2m_path_resource(oid, iid, mem->res->id);
-        return write_records(b, &rp, &l, LWM2M_WRITE_REPLACE, error);
+        /* Nobody is asked, so the request is done when it returns. */
+        sync_result res = {.error = -EINPROGRESS};
+        lwm2m_request_spec spec = {
+                .kind = LWM2M_REQUEST_WRITE,
+                .origin = export_origin(b, as_owner),
+                .path = lwm2m_path_resource(oid, iid, mem->res->id),
+                .mode = LWM2M_WRITE_REPLACE,
+                .records = l,
+                .done = on_sync_done,
+                .userdata = &res,
+        };
+        l = (lwm2m_record_list){0};
+        lwm2m_request *waiting = lwm2m_request_start(b->requests, &spec);
+        assert(!waiting);
+        if (res.error < 0)
+                return bus_error_from_errno(error, res.error, res.why[0] ? res.why : NULL);
+        return 0;
 }
 
 /* Properties.Set of a typed property: sd-bus wants a property setter's answer
@@ -1360,7 +1299,7 @@ static int on_property_set(sd_bus_message *m, void *userdata, sd_bus_error *erro
         if (r < 0)
                 return r;
         lwm2m_path rp = lwm2m_path_resource(oid, iid, mem->res->id);
-        return commit_write(b, m, &rp, &l, LWM2M_WRITE_REPLACE, as_owner, error);
+        return commit_write(b, m, &rp, &l, LWM2M_WRITE_REPLACE, as_owner);
 }
 
 static int typed_execute(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -1557,8 +1496,6 @@ static void emit_values_changed(lwm2m_bus *b, const lwm2m_change *c)
 void export_on_change(lwm2m_bus *b, const lwm2m_change *c)
 {
         uint16_t oid = c->instance.id[0], iid = c->instance.id[1];
-        /* AddInstance announces its instance, values included, once it is complete. */
-        bool quiet = b->adding && c->origin == b;
         if (!b->bus) {
                 /* Nobody to tell; the typed interfaces are built on reconnecting. */
                 if (c->kind == LWM2M_CHANGE_INSTANCE_REMOVED)
@@ -1569,17 +1506,14 @@ void export_on_change(lwm2m_bus *b, const lwm2m_change *c)
         case LWM2M_CHANGE_INSTANCE_ADDED:
                 if (export_typed_ensure(b, oid) == -ENOMEM)
                         bus_log(b, LOG_WARNING, "out of memory exporting object %u", oid);
-                if (!quiet)
-                        export_emit_instance_added(b, oid, iid);
+                export_emit_instance_added(b, oid, iid);
                 break;
         case LWM2M_CHANGE_INSTANCE_REMOVED:
                 owner_forget_instance(b, oid, iid);
-                if (!quiet)
-                        emit_instance_removed(b, oid, iid);
+                emit_instance_removed(b, oid, iid);
                 break;
         case LWM2M_CHANGE_VALUES:
-                if (!quiet)
-                        emit_values_changed(b, c);
+                emit_values_changed(b, c);
                 break;
         }
 }
@@ -1605,7 +1539,7 @@ int export_register(lwm2m_bus *b)
 
 void export_free(lwm2m_bus *b)
 {
-        requests_cancel_all(b);
+        lwm2m_requests_cancel_group(b->requests, b);
         for (size_t i = 0; i < b->n_exports; i++)
                 export_object_free(b->exports[i]);
         free(b->exports);

@@ -8,6 +8,7 @@
 #include <systemd/sd-bus.h>
 
 #include "model/record.h"
+#include "model/request.h"
 #include "model/tree.h"
 
 typedef struct lwm2m_bus lwm2m_bus;
@@ -41,3 +42,11 @@ int export_read_values(lwm2m_bus *b, sd_bus_message *m, const lwm2m_object_def *
 /* Appends records of one instance as a{qv}, the way Owner.Write receives them. */
 int export_append_records(sd_bus_message *m, const lwm2m_object_def *obj, const lwm2m_record *recs,
                           size_t n);
+
+/* The origin of a local caller's request: the instance's owner or someone else. */
+lwm2m_origin export_origin(lwm2m_bus *b, bool as_owner);
+/* Starts `spec` (its group, done and userdata are filled in here) for the D-Bus
+ * call `call`, which is answered when the request is done: an error, the
+ * value read (READ) or an empty return. Returns 1 for sd-bus (answered or
+ * will be), or -ENOMEM. */
+int export_start_request(lwm2m_bus *b, sd_bus_message *call, lwm2m_request_spec *spec);

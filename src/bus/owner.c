@@ -28,8 +28,7 @@ typedef struct owner_call {
         sd_bus_slot *slot;
         call_kind kind;
         lwm2m_path path;
-        lwm2m_reply_fn reply;
-        void *request;
+        lwm2m_ask ask;
 } owner_call;
 
 /* Resources of one instance that the owner wants read from it (SetOnDemand). */
@@ -66,10 +65,9 @@ static void call_finish(owner_call *c, int error)
                         break;
                 }
         sd_bus_slot_unref(c->slot);
-        lwm2m_reply_fn reply = c->reply;
-        void *request = c->request;
+        lwm2m_ask ask = c->ask;
         free(c);
-        reply(request, error);
+        lwm2m_ask_reply(ask, error);
 }
 
 /* The values an owner gave for its on-demand resources go into the tree. */
@@ -139,13 +137,15 @@ static int new_call(bus_owner *o, const lwm2m_path *path, call_kind kind, sd_bus
 }
 
 static int send_call(bus_owner *o, call_kind kind, const lwm2m_path *path, sd_bus_message *m,
-                     lwm2m_reply_fn reply, void *request)
+                     lwm2m_ask ask)
 {
         owner_call *c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        *c = (owner_call){.o = o, .kind = kind, .path = *path, .reply = reply, .request = request};
-        int r = sd_bus_call_async(o->b->bus, &c->slot, m, on_call_reply, c, BUS_OWNER_TIMEOUT_USEC);
+        *c = (owner_call){.o = o, .kind = kind, .path = *path, .ask = ask};
+        /* No timeout of our own: the request that asked has the one deadline
+         * (model/request.h) and cancels the call through owner_cancel. */
+        int r = sd_bus_call_async(o->b->bus, &c->slot, m, on_call_reply, c, 0);
         if (r < 0) {
                 free(c);
                 bus_log(o->b, LOG_WARNING, "cannot call provider %s: %s", o->name, strerror(-r));
@@ -159,7 +159,7 @@ static int send_call(bus_owner *o, call_kind kind, const lwm2m_path *path, sd_bu
 /* ---- the lwm2m_owner operations ---- */
 
 static int owner_write(void *userdata, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
-                       lwm2m_write_mode mode, lwm2m_reply_fn reply, void *request)
+                       lwm2m_write_mode mode, lwm2m_ask ask)
 {
         bus_owner *o = userdata;
         const lwm2m_object_def *obj = lwm2m_registry_find(o->b->reg, base->id[0]);
@@ -171,11 +171,11 @@ static int owner_write(void *userdata, const lwm2m_path *base, const lwm2m_recor
                 r = export_append_records(m, obj, recs, n);
         if (r < 0)
                 return r == -ENOMEM ? r : -EIO;
-        return send_call(o, CALL_WRITE, base, m, reply, request);
+        return send_call(o, CALL_WRITE, base, m, ask);
 }
 
 static int owner_execute(void *userdata, const lwm2m_path *resource, const uint8_t *args,
-                         size_t args_len, lwm2m_reply_fn reply, void *request)
+                         size_t args_len, lwm2m_ask ask)
 {
         bus_owner *o = userdata;
         _cleanup_free_ char *text = NULL;
@@ -188,11 +188,11 @@ static int owner_execute(void *userdata, const lwm2m_path *resource, const uint8
                 r = sd_bus_message_append(m, "qs", resource->id[2], text);
         if (r < 0)
                 return r == -ENOMEM ? r : -EIO;
-        return send_call(o, CALL_EXECUTE, resource, m, reply, request);
+        return send_call(o, CALL_EXECUTE, resource, m, ask);
 }
 
 static int owner_create(void *userdata, const lwm2m_path *instance, const lwm2m_record *recs,
-                        size_t n, lwm2m_reply_fn reply, void *request)
+                        size_t n, lwm2m_ask ask)
 {
         bus_owner *o = userdata;
         const lwm2m_object_def *obj = lwm2m_registry_find(o->b->reg, instance->id[0]);
@@ -206,18 +206,17 @@ static int owner_create(void *userdata, const lwm2m_path *instance, const lwm2m_
                 r = export_append_records(m, obj, recs, n);
         if (r < 0)
                 return r == -ENOMEM ? r : -EIO;
-        return send_call(o, CALL_CREATE, instance, m, reply, request);
+        return send_call(o, CALL_CREATE, instance, m, ask);
 }
 
-static int owner_remove(void *userdata, const lwm2m_path *instance, lwm2m_reply_fn reply,
-                        void *request)
+static int owner_remove(void *userdata, const lwm2m_path *instance, lwm2m_ask ask)
 {
         bus_owner *o = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r = new_call(o, instance, CALL_DELETE, &m);
         if (r < 0)
                 return r == -ENOMEM ? r : -EIO;
-        return send_call(o, CALL_DELETE, instance, m, reply, request);
+        return send_call(o, CALL_DELETE, instance, m, ask);
 }
 
 static on_demand *on_demand_find(bus_owner *o, uint16_t oid, uint16_t iid)
@@ -228,8 +227,7 @@ static on_demand *on_demand_find(bus_owner *o, uint16_t oid, uint16_t iid)
         return NULL;
 }
 
-static int owner_refresh(void *userdata, const lwm2m_path *path, lwm2m_reply_fn reply,
-                         void *request)
+static int owner_refresh(void *userdata, const lwm2m_path *path, lwm2m_ask ask)
 {
         bus_owner *o = userdata;
         on_demand *d = path->len >= 2 ? on_demand_find(o, path->id[0], path->id[1]) : NULL;
@@ -249,7 +247,7 @@ static int owner_refresh(void *userdata, const lwm2m_path *path, lwm2m_reply_fn 
         }
         if (n == 0) {
                 /* Nothing kept by the owner here: the stored values answer. */
-                reply(request, 0);
+                lwm2m_ask_reply(ask, 0);
                 return 0;
         }
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -259,16 +257,16 @@ static int owner_refresh(void *userdata, const lwm2m_path *path, lwm2m_reply_fn 
         if (r < 0)
                 return r == -ENOMEM ? r : -EIO;
         lwm2m_path ip = lwm2m_path_truncate(path, LWM2M_PATH_INSTANCE);
-        return send_call(o, CALL_READ, &ip, m, reply, request);
+        return send_call(o, CALL_READ, &ip, m, ask);
 }
 
-static void owner_cancel(void *userdata, void *request)
+static void owner_cancel(void *userdata, lwm2m_ask ask)
 {
         bus_owner *o = userdata;
         owner_call **pp = &o->calls;
         while (*pp) {
                 owner_call *c = *pp;
-                if (c->request != request) {
+                if (c->ask.requests != ask.requests || c->ask.id != ask.id) {
                         pp = &c->next;
                         continue;
                 }

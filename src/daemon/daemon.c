@@ -11,6 +11,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
+#include <time.h>
 
 #include <coap3/coap.h>
 
@@ -20,6 +21,7 @@
 #include "daemon/provision.h"
 #include "lwm2m/engine.h"
 #include "model/ddf.h"
+#include "model/request.h"
 #include "objects/device.h"
 #include "util/macro.h"
 
@@ -32,6 +34,8 @@ typedef struct daemon_state {
         config *cfg;
         lwm2m_registry *reg;
         lwm2m_tree *tree;
+        lwm2m_requests *requests;
+        sd_event_source *requests_timer;
         device_object *device;
         lwm2m_engine *engine;
         lwm2m_bus *bus; /* NULL: running without D-Bus */
@@ -65,6 +69,46 @@ static void on_config_error(void *userdata, const char *message)
 static void on_engine_log(void *userdata, int priority, const char *message)
 {
         log_msg(priority, "%s", message);
+}
+
+/* ---- the one deadline of requests waiting for owners (model/request.h) ---- */
+
+static uint64_t requests_now_ms(void *userdata)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int on_requests_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        daemon_state *d = userdata;
+        lwm2m_requests_expire(d->requests);
+        return 0;
+}
+
+static void requests_arm(void *userdata, uint64_t deadline_ms)
+{
+        daemon_state *d = userdata;
+        if (!d->event)
+                return; /* nothing waits before the loop runs */
+        if (deadline_ms == UINT64_MAX) {
+                if (d->requests_timer)
+                        sd_event_source_set_enabled(d->requests_timer, SD_EVENT_OFF);
+                return;
+        }
+        uint64_t usec = deadline_ms * 1000u;
+        int r;
+        if (!d->requests_timer) {
+                r = sd_event_add_time(d->event, &d->requests_timer, CLOCK_MONOTONIC, usec, 0,
+                                      on_requests_timer, d);
+        } else {
+                r = sd_event_source_set_time(d->requests_timer, usec);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(d->requests_timer, SD_EVENT_ONESHOT);
+        }
+        if (r < 0)
+                log_error("cannot arm the owners' answer timer: %s", strerror(-r));
 }
 
 /* libcoap's own messages, into our log at their priority. */
@@ -364,6 +408,7 @@ static void start_bus(daemon_state *d)
                 .max_value_size = d->cfg->max_value_size,
                 .max_instances_per_caller = d->cfg->max_instances_per_caller,
                 .admin_group = d->cfg->admin_group,
+                .requests = d->requests,
         };
         char why[256] = "";
         if (bus_new(d->event, d->tree, &bc, &d->bus, why, sizeof(why)) < 0)
@@ -375,9 +420,11 @@ static void daemon_free(daemon_state *d)
         sd_event_source_unref(d->io);
         sd_event_source_unref(d->timer);
         sd_event_source_unref(d->post);
-        /* The engine first: it cancels what it asked of D-Bus owners. */
+        /* The engine and the bus first: they cancel the requests they made. */
         lwm2m_engine_free(d->engine);
         bus_free(d->bus);
+        lwm2m_requests_free(d->requests);
+        sd_event_source_unref(d->requests_timer);
         device_object_free(d->device);
         lwm2m_tree_free(d->tree);
         lwm2m_registry_free(d->reg);
@@ -412,6 +459,11 @@ static int build(daemon_state *d)
         r = provision_from_config(d->tree, c, on_config_error, NULL);
         if (r < 0)
                 return r;
+        lwm2m_request_timer timer = {.now_ms = requests_now_ms, .arm = requests_arm, .userdata = d};
+        lwm2m_log requests_log = {.fn = on_engine_log, .max_priority = log_get_max_level()};
+        d->requests = lwm2m_requests_new(d->tree, &timer, &requests_log, 0);
+        if (!d->requests)
+                return -ENOMEM;
 
         const config_device *cd = &c->device;
         device_info info = {
@@ -446,6 +498,7 @@ static int build(daemon_state *d)
                 .log_max_priority = log_get_max_level(),
                 .server_changed = on_server_changed,
                 .userdata = d,
+                .requests = d->requests,
         };
         d->engine = lwm2m_engine_new(d->tree, &ec);
         if (!d->engine) {

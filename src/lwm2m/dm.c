@@ -1,5 +1,6 @@
 /* dm.c - device management and service enablement: Read, Discover, Write,
  * Write-Attributes, Execute, Create, Delete and the composite forms, checked against the DDF. */
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,31 +12,28 @@
 #include "formats/link.h"
 #include "lwm2m/coap_msg.h"
 #include "lwm2m/engine-internal.h"
+#include "model/policy.h"
+#include "model/request.h"
 #include "util/macro.h"
 
-/* Owners a single request may need consent from (Write-Composite touches several). */
-#define DM_MAX_OWNERS 16
-
-/* A request waiting for owners: found again by session and token when libcoap
- * hands the request back after coap_async_trigger(). */
-typedef struct dm_pending {
-        struct dm_pending *next;
+/* A server request whose answer waits for the model's request: libcoap keeps it
+ * (coap_register_async) and hands the request back once `done`; it is found
+ * again by session and token (coap_find_async), with this as its app data. */
+typedef struct dm_wait {
         lwm2m_engine *e;
-        coap_session_t *session;
-        uint8_t token[8];
-        size_t token_len;
-        coap_async_t *async;
-        unsigned outstanding; /* replies still to come */
-        int error;            /* the first refusal */
+        coap_session_t *session; /* referenced */
+        coap_async_t *async;     /* NULL until registered */
+        lwm2m_request_kind kind;
+        const char *what; /* the operation, for the log */
         bool done;
-        uint64_t deadline_ms;
-        const lwm2m_owner *asked[DM_MAX_OWNERS];
-        size_t n_asked;
-} dm_pending;
+        int error;
+        uint16_t iid;
+        char why[200];
+} dm_wait;
 
-/* What one pass of the handler has to say about a consent it needed. */
+/* What the handler has to say about a request it put to the model. */
 typedef enum consent_state {
-        CONSENT_GIVEN,   /* carry on */
+        CONSENT_GIVEN,   /* done and committed: carry on */
         CONSENT_REFUSED, /* answer with the error */
         CONSENT_WAITING, /* the answer comes later: respond with nothing now */
 } consent_state;
@@ -52,8 +50,6 @@ typedef struct dm_request {
         int64_t content_format;
         const uint8_t *payload;
         size_t payload_len;
-        dm_pending *pending; /* this request's consent, when one was asked before */
-        int consent_error;
 } dm_request;
 
 /* ---- answering ---- */
@@ -105,224 +101,95 @@ static int resolve_resource(void *userdata, const lwm2m_path *path, lwm2m_type *
         return 0;
 }
 
+/* The access policy's word for this server (model/policy.h). */
+static int server_may(const dm_request *r, lwm2m_operation op, const lwm2m_path *p)
+{
+        lwm2m_origin origin = {.kind = LWM2M_ORIGIN_SERVER, .short_id = r->s->short_id};
+        return lwm2m_policy_check(r->e->reg, &origin, op, p, NULL, 0);
+}
+
 static const lwm2m_resource_def *resource_def(lwm2m_engine *e, const lwm2m_path *p)
 {
         const lwm2m_object_def *obj = lwm2m_registry_find(e->reg, p->id[0]);
         return obj && p->len >= 3 ? lwm2m_object_def_find_resource(obj, p->id[2]) : NULL;
 }
 
-/* Checks that what `p` names exists: object defined, instance present,
- * resource defined (and present unless `defined_is_enough`). */
-static int path_exists(lwm2m_engine *e, const lwm2m_path *p, bool defined_is_enough)
+/* ---- the model's request lifecycle ---- */
+
+static lwm2m_origin server_origin(const dm_request *r)
 {
-        if (p->len == 0)
-                return 0;
-        const lwm2m_object_def *obj = lwm2m_registry_find(e->reg, p->id[0]);
-        if (!obj)
-                return -ENOENT;
-        if (p->len >= 2 && !lwm2m_tree_has_instance(e->tree, p->id[0], p->id[1]))
-                return -ENOENT;
-        if (p->len >= 3) {
-                const lwm2m_resource_def *res = lwm2m_object_def_find_resource(obj, p->id[2]);
-                if (!res)
-                        return -ENOENT;
-                if (p->len == 4 && !res->multiple)
-                        return -ENOENT;
-                if (!defined_is_enough && res->type != LWM2M_TYPE_NONE &&
-                    !lwm2m_tree_get(e->tree, p)) {
-                        /* A multiple resource exists if a read finds it, even empty. */
-                        lwm2m_record_list l = {0};
-                        int rr = lwm2m_tree_read(e->tree, p, &l);
-                        lwm2m_record_list_free(&l);
-                        if (rr < 0)
-                                return -ENOENT;
-                }
+        return (lwm2m_origin){.kind = LWM2M_ORIGIN_SERVER, .short_id = r->s->short_id, .tag = r->e};
+}
+
+static void dm_wait_free(dm_wait *w)
+{
+        coap_session_release(w->session);
+        free(w);
+}
+
+static void on_request_done(void *userdata, const lwm2m_request_result *res)
+{
+        dm_wait *w = userdata;
+        w->done = true;
+        w->error = res->error;
+        w->iid = res->iid;
+        snprintf(w->why, sizeof(w->why), "%s", res->why);
+        if (!w->async)
+                return; /* still inside lwm2m_request_start: dm_consent reads it */
+        if (res->error == -ECANCELED) {
+                /* The session goes (dm_cancel_session): nobody to answer. */
+                coap_free_async(w->session, w->async);
+                dm_wait_free(w);
+                return;
         }
-        return 0;
+        coap_async_trigger(w->async);
 }
 
-/* ---- owners' consent, synchronous or not ---- */
-
-static void consent_reply(void *request, int error)
+/* Puts `spec` to the model; GIVEN or REFUSED (with *error) when it is done at
+ * once, else WAITING: libcoap answers the server later, through dm_answer_waited. */
+static consent_state dm_consent(dm_request *r, lwm2m_request_spec *spec, const char *what,
+                                int *error, uint16_t *iid)
 {
-        dm_pending *p = request;
-        if (error < 0 && p->error == 0)
-                p->error = error;
-        if (p->outstanding > 0 && --p->outstanding == 0) {
-                p->done = true;
-                if (p->async)
-                        coap_async_trigger(p->async);
-        }
-}
-
-static dm_pending *pending_find(lwm2m_engine *e, coap_session_t *session, coap_bin_const_t token)
-{
-        for (dm_pending *p = e->pending; p; p = p->next)
-                if (p->session == session && p->token_len == token.length &&
-                    memcmp(p->token, token.s, token.length) == 0)
-                        return p;
-        return NULL;
-}
-
-static void pending_free(dm_pending *p)
-{
-        lwm2m_engine *e = p->e;
-        for (dm_pending **pp = &e->pending; *pp; pp = &(*pp)->next)
-                if (*pp == p) {
-                        *pp = p->next;
-                        break;
-                }
-        if (p->async)
-                coap_free_async(p->session, p->async);
-        coap_session_release(p->session);
-        free(p);
-}
-
-static dm_pending *pending_new(dm_request *r)
-{
-        dm_pending *p = calloc(1, sizeof(*p));
-        if (!p)
-                return NULL;
-        coap_bin_const_t tok = coap_pdu_get_token(r->pdu);
-        p->e = r->e;
-        p->session = coap_session_reference(r->session);
-        p->token_len = tok.length < sizeof(p->token) ? tok.length : sizeof(p->token);
-        memcpy(p->token, tok.s, p->token_len);
-        p->outstanding = 1; /* a guard until every owner has been asked */
-        p->next = r->e->pending;
-        r->e->pending = p;
-        return p;
-}
-
-/* Starts asking: returns the pending consent to pass owners. */
-static dm_pending *consent_begin(dm_request *r)
-{
-        return pending_new(r);
-}
-
-/* Records that `owner` was asked (so a timeout can cancel it) and counts its
- * reply; call before invoking the owner's operation with consent_reply. */
-static void consent_asking(dm_pending *p, const lwm2m_owner *owner)
-{
-        p->outstanding++;
-        if (p->n_asked < DM_MAX_OWNERS)
-                p->asked[p->n_asked++] = owner;
-}
-
-/* The owner refused at once (the operation returned an error). */
-static void consent_refused_now(dm_pending *p, int error)
-{
-        if (p->error == 0)
-                p->error = error;
-        p->outstanding--;
-        p->n_asked--;
-}
-
-static consent_state consent_end(dm_request *r, dm_pending *p, int *error)
-{
-        p->outstanding--; /* drop the guard */
-        if (p->outstanding == 0) {
-                *error = p->error;
-                pending_free(p);
-                return *error < 0 ? CONSENT_REFUSED : CONSENT_GIVEN;
-        }
-        /* Someone answers later: answer the server separately once they have. */
-        p->async = coap_register_async(r->session, r->pdu, 0);
-        if (!p->async) {
-                for (size_t i = 0; i < p->n_asked; i++)
-                        if (p->asked[i]->ops->cancel)
-                                p->asked[i]->ops->cancel(p->asked[i]->userdata, p);
-                pending_free(p);
+        dm_wait *w = calloc(1, sizeof(*w));
+        if (!w) {
+                lwm2m_record_list_free(&spec->records);
                 *error = -ENOMEM;
                 return CONSENT_REFUSED;
         }
-        p->deadline_ms = engine_now_ms() + DM_OWNER_TIMEOUT_MS;
-        return CONSENT_WAITING;
-}
-
-/* On the second pass, the stored outcome; CONSENT_WAITING if there was none. */
-static consent_state consent_result(dm_request *r, int *error)
-{
-        dm_pending *p = r->pending;
-        if (!p || !p->done)
-                return CONSENT_WAITING;
-        *error = p->error;
-        r->pending = NULL;
-        /* This is the triggered pass: libcoap frees the async when the handler returns. */
-        p->async = NULL;
-        pending_free(p);
-        return *error < 0 ? CONSENT_REFUSED : CONSENT_GIVEN;
-}
-
-uint64_t dm_run_timers(lwm2m_engine *e, uint64_t now)
-{
-        uint64_t next = UINT64_MAX;
-        for (dm_pending *p = e->pending; p; p = p->next) {
-                if (p->done || !p->async)
-                        continue;
-                if (now >= p->deadline_ms) {
-                        for (size_t i = 0; i < p->n_asked; i++)
-                                if (p->asked[i]->ops->cancel)
-                                        p->asked[i]->ops->cancel(p->asked[i]->userdata, p);
-                        engine_log(e, LOG_WARNING, "an owner did not answer within %u ms",
-                                   DM_OWNER_TIMEOUT_MS);
-                        p->error = -ETIMEDOUT;
-                        p->outstanding = 0;
-                        p->done = true;
-                        coap_async_trigger(p->async);
-                } else if (p->deadline_ms < next) {
-                        next = p->deadline_ms;
-                }
+        *w = (dm_wait){.e = r->e,
+                       .session = coap_session_reference(r->session),
+                       .kind = spec->kind,
+                       .what = what};
+        spec->origin = server_origin(r);
+        spec->group = r->session;
+        spec->done = on_request_done;
+        spec->userdata = w;
+        lwm2m_request *waiting = lwm2m_request_start(r->e->cfg.requests, spec);
+        if (!waiting) {
+                *error = w->error;
+                if (iid)
+                        *iid = w->iid;
+                if (w->error < 0 && w->why[0])
+                        engine_log(r->e, LOG_INFO, "server %u: %s refused: %s", r->s->short_id,
+                                   what, w->why);
+                dm_wait_free(w);
+                return *error < 0 ? CONSENT_REFUSED : CONSENT_GIVEN;
         }
-        return next;
-}
-
-static void pending_cancel(dm_pending *p)
-{
-        if (!p->done)
-                for (size_t i = 0; i < p->n_asked; i++)
-                        if (p->asked[i]->ops->cancel)
-                                p->asked[i]->ops->cancel(p->asked[i]->userdata, p);
-        pending_free(p);
-}
-
-void dm_cancel_all(lwm2m_engine *e)
-{
-        while (e->pending)
-                pending_cancel(e->pending);
+        w->async = coap_register_async(r->session, r->pdu, 0);
+        if (!w->async) {
+                lwm2m_request_cancel(waiting); /* done sees no async and leaves w to us */
+                dm_wait_free(w);
+                *error = -ENOMEM;
+                return CONSENT_REFUSED;
+        }
+        coap_async_set_app_data(w->async, w);
+        return CONSENT_WAITING;
 }
 
 void dm_cancel_session(lwm2m_engine *e, coap_session_t *session)
 {
-        dm_pending *p = e->pending;
-        while (p) {
-                dm_pending *following = p->next;
-                if (p->session == session)
-                        pending_cancel(p);
-                p = following;
-        }
+        lwm2m_requests_cancel_group(e->cfg.requests, session);
 }
-
-/* Runs `ask` for one owner operation the first time through, or picks up the
- * outcome the second time. `ask` returns the operation's immediate result. */
-#define CONSENT(r, owner, call_expr, out_state, out_error)                                         \
-        do {                                                                                       \
-                if ((r)->pending) {                                                                \
-                        out_state = consent_result((r), &(out_error));                             \
-                } else {                                                                           \
-                        dm_pending *_p = consent_begin(r);                                         \
-                        if (!_p) {                                                                 \
-                                out_error = -ENOMEM;                                               \
-                                out_state = CONSENT_REFUSED;                                       \
-                                break;                                                             \
-                        }                                                                          \
-                        consent_asking(_p, (owner));                                               \
-                        int _rr = (call_expr);                                                     \
-                        if (_rr < 0)                                                               \
-                                consent_refused_now(_p, _rr);                                      \
-                        out_state = consent_end((r), _p, &(out_error));                            \
-                }                                                                                  \
-        } while (0)
 
 /* ---- Read ---- */
 
@@ -334,14 +201,14 @@ uint16_t dm_default_format(const server *s, const lwm2m_path *path, bool single_
 }
 
 /* Drops what a server may not read: values of resources without R. */
-static void keep_readable(lwm2m_engine *e, lwm2m_record_list *l)
+static void keep_readable(const dm_request *r, lwm2m_record_list *l)
 {
         size_t kept = 0;
         for (size_t i = 0; i < l->n; i++) {
                 lwm2m_record *rec = &l->items[i];
                 if (rec->path.len >= 3) {
-                        const lwm2m_resource_def *res = resource_def(e, &rec->path);
-                        if (!res || !(res->operations & LWM2M_OP_READ)) {
+                        if (!resource_def(r->e, &rec->path) ||
+                            server_may(r, LWM2M_OPERATION_READ, &rec->path) < 0) {
                                 lwm2m_value_clear(&rec->value);
                                 continue;
                         }
@@ -356,6 +223,8 @@ static bool wants_refresh(const lwm2m_owner *o)
         return o && o->ops && o->ops->refresh;
 }
 
+static void read_respond(dm_request *r);
+
 static void dm_read(dm_request *r)
 {
         lwm2m_engine *e = r->e;
@@ -364,14 +233,10 @@ static void dm_read(dm_request *r)
                 respond_error(r, -EPERM, false, "Read");
                 return;
         }
-        int err = path_exists(e, p, true);
+        int err = lwm2m_tree_path_exists(e->tree, p, true);
+        err = err ?: server_may(r, LWM2M_OPERATION_READ, p);
         if (err < 0) {
                 respond_error(r, err, false, "Read");
-                return;
-        }
-        const lwm2m_resource_def *res = resource_def(e, p);
-        if (res && !(res->operations & LWM2M_OP_READ)) {
-                respond_error(r, -EPERM, false, "Read");
                 return;
         }
         if (r->accept >= 0 && !lwm2m_format_supported((uint16_t)r->accept)) {
@@ -379,29 +244,35 @@ static void dm_read(dm_request *r)
                 return;
         }
 
-        /* Values read on demand: ask the owner of an instance to refresh them. */
-        if (p->len >= 2) {
-                const lwm2m_owner *o = lwm2m_tree_get_owner(e->tree, p->id[0], p->id[1]);
-                if (wants_refresh(o)) {
-                        consent_state st;
-                        int cerr = 0;
-                        CONSENT(r, o, o->ops->refresh(o->userdata, p, consent_reply, _p), st, cerr);
-                        if (st == CONSENT_WAITING)
-                                return;
-                        if (st == CONSENT_REFUSED) {
-                                respond_error(r, cerr, false, "Read");
-                                return;
-                        }
+        /* Values read on demand: the owner of an instance refreshes them first
+         * (a request only then: stored values are read at once). */
+        if (p->len >= 2 && wants_refresh(lwm2m_tree_get_owner(e->tree, p->id[0], p->id[1]))) {
+                lwm2m_request_spec spec = {.kind = LWM2M_REQUEST_READ, .path = *p};
+                int cerr = 0;
+                consent_state st = dm_consent(r, &spec, "Read", &cerr, NULL);
+                if (st == CONSENT_WAITING)
+                        return;
+                if (st == CONSENT_REFUSED) {
+                        respond_error(r, cerr, false, "Read");
+                        return;
                 }
         }
+        read_respond(r);
+}
 
+/* The answer to a Read whose checks passed and whose values are fresh. */
+static void read_respond(dm_request *r)
+{
+        lwm2m_engine *e = r->e;
+        lwm2m_path *p = &r->path;
+        const lwm2m_resource_def *res = resource_def(e, p);
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
-        err = lwm2m_tree_read(e->tree, p, &l);
+        int err = lwm2m_tree_read(e->tree, p, &l);
         if (err < 0) {
                 respond_error(r, err, false, "Read");
                 return;
         }
-        keep_readable(e, &l);
+        keep_readable(r, &l);
         if (p->len >= 3 && (l.n == 0 || (l.n == 1 && l.items[0].value.type == LWM2M_TYPE_NONE &&
                                          !res->multiple))) {
                 respond_error(r, -ENOENT, false, "Read"); /* defined, but holds no value */
@@ -492,7 +363,7 @@ static void dm_discover(dm_request *r)
                 respond_error(r, -EPERM, true, "Discover");
                 return;
         }
-        int err = path_exists(e, p, false);
+        int err = lwm2m_tree_path_exists(e->tree, p, false);
         if (err < 0) {
                 respond_error(r, err, true, "Discover");
                 return;
@@ -533,14 +404,14 @@ static void dm_discover(dm_request *r)
 
 /* ---- Write ---- */
 
-static int check_writable(lwm2m_engine *e, const lwm2m_record_list *l)
+static int check_writable(const dm_request *r, const lwm2m_record_list *l)
 {
         for (size_t i = 0; i < l->n; i++) {
-                const lwm2m_resource_def *res = resource_def(e, &l->items[i].path);
-                if (!res)
+                if (!resource_def(r->e, &l->items[i].path))
                         return -ENOENT;
-                if (!(res->operations & LWM2M_OP_WRITE))
-                        return -EPERM;
+                int err = server_may(r, LWM2M_OPERATION_WRITE, &l->items[i].path);
+                if (err < 0)
+                        return err;
         }
         return 0;
 }
@@ -586,14 +457,14 @@ static void dm_write(dm_request *r, lwm2m_write_mode mode)
                 respond_error(r, -EPERM, false, what);
                 return;
         }
-        int err = path_exists(e, p, true);
+        int err = lwm2m_tree_path_exists(e->tree, p, true);
         if (err < 0) {
                 respond_error(r, err, false, what);
                 return;
         }
-        const lwm2m_resource_def *res = resource_def(e, p);
-        if (res && !(res->operations & LWM2M_OP_WRITE)) {
-                respond_error(r, -EPERM, false, what);
+        err = server_may(r, LWM2M_OPERATION_WRITE, p);
+        if (err < 0) {
+                respond_error(r, err, false, what);
                 return;
         }
         if (r->content_format >= 0 && !lwm2m_format_supported((uint16_t)r->content_format)) {
@@ -605,31 +476,18 @@ static void dm_write(dm_request *r, lwm2m_write_mode mode)
         if (err >= 0)
                 drop_instance_marks(p, &l);
         err = err ?: check_under(p, &l);
-        err = err ?: check_writable(e, &l);
-        char why[200] = "";
-        err = err ?: lwm2m_tree_check_write(e->tree, p, l.items, l.n, mode, why, sizeof(why));
+        err = err ?: check_writable(r, &l);
         if (err < 0) {
-                if (why[0])
-                        engine_log(e, LOG_INFO, "server %u: %s refused: %s", r->s->short_id, what,
-                                   why);
                 respond_error(r, err, false, what);
                 return;
         }
-        const lwm2m_owner *o = lwm2m_tree_get_owner(e->tree, p->id[0], p->id[1]);
-        if (o && o->ops && o->ops->write) {
-                consent_state st;
-                int cerr = 0;
-                CONSENT(r, o, o->ops->write(o->userdata, p, l.items, l.n, mode, consent_reply, _p),
-                        st, cerr);
-                if (st == CONSENT_WAITING)
-                        return;
-                if (st == CONSENT_REFUSED) {
-                        respond_error(r, cerr, false, what);
-                        return;
-                }
-        }
-        err = lwm2m_tree_write(e->tree, p, l.items, l.n, mode, e, why, sizeof(why));
-        if (err < 0) {
+        /* Checked, put to the owner and committed by the model's request. */
+        lwm2m_request_spec spec = {
+                .kind = LWM2M_REQUEST_WRITE, .path = *p, .mode = mode, .records = TAKE_STRUCT(l)};
+        consent_state st = dm_consent(r, &spec, what, &err, NULL);
+        if (st == CONSENT_WAITING)
+                return;
+        if (st == CONSENT_REFUSED) {
                 respond_error(r, err, false, what);
                 return;
         }
@@ -713,7 +571,7 @@ static void dm_write_attributes(dm_request *r)
         }
         /* A resource instance must exist: attributes are kept per path, and a server
          * must not make the daemon hold them for 65536 instances of every resource. */
-        int err = path_exists(e, p, p->len < 4);
+        int err = lwm2m_tree_path_exists(e->tree, p, p->len < 4);
         if (err < 0) {
                 respond_error(r, err, false, "Write-Attributes");
                 return;
@@ -782,13 +640,12 @@ static void dm_execute(dm_request *r)
 {
         lwm2m_engine *e = r->e;
         lwm2m_path *p = &r->path;
-        int err = path_exists(e, p, true);
+        int err = lwm2m_tree_path_exists(e->tree, p, true);
         if (err < 0) {
                 respond_error(r, err, false, "Execute");
                 return;
         }
-        const lwm2m_resource_def *res = resource_def(e, p);
-        if (p->len != 3 || !res || !(res->operations & LWM2M_OP_EXECUTE)) {
+        if (p->len != 3 || server_may(r, LWM2M_OPERATION_EXECUTE, p) < 0) {
                 respond_error(r, -EPERM, false, "Execute");
                 return;
         }
@@ -796,32 +653,21 @@ static void dm_execute(dm_request *r)
                 respond_error(r, -EINVAL, false, "Execute");
                 return;
         }
-        const lwm2m_owner *o = lwm2m_tree_get_owner(e->tree, p->id[0], p->id[1]);
-        if (!o || !o->ops || !o->ops->execute) {
-                respond_error(r, -EPERM, false, "Execute");
-                return;
-        }
-        consent_state st;
-        int cerr = 0;
-        CONSENT(r, o,
-                o->ops->execute(o->userdata, p, r->payload, r->payload_len, consent_reply, _p), st,
-                cerr);
+        lwm2m_request_spec spec = {.kind = LWM2M_REQUEST_EXECUTE,
+                                   .path = *p,
+                                   .args = r->payload,
+                                   .args_len = r->payload_len};
+        consent_state st = dm_consent(r, &spec, "Execute", &err, NULL);
         if (st == CONSENT_WAITING)
                 return;
         if (st == CONSENT_REFUSED) {
-                respond_error(r, cerr, false, "Execute");
+                respond_error(r, err, false, "Execute");
                 return;
         }
         respond(r, COAP_RESPONSE_CODE_CHANGED);
 }
 
 /* ---- Create and Delete ---- */
-
-/* Objects a management server may not create or delete instances of. */
-static bool object_is_protected(uint16_t oid)
-{
-        return oid == 0 || oid == 1 || oid == 3;
-}
 
 /* Create (TS Core 7.1.2.4): read-only values are the client's to set, so those
  * in the payload are dropped; a resource without a value (executable) cannot be
@@ -862,6 +708,18 @@ static int create_filter(const lwm2m_object_def *obj, lwm2m_record_list *l)
         return 0;
 }
 
+static void respond_created(dm_request *r, uint16_t oid, uint16_t iid)
+{
+        char num[2][8];
+        snprintf(num[0], sizeof(num[0]), "%u", oid);
+        snprintf(num[1], sizeof(num[1]), "%u", iid);
+        coap_add_option(r->response, COAP_OPTION_LOCATION_PATH, strlen(num[0]),
+                        (const uint8_t *)num[0]);
+        coap_add_option(r->response, COAP_OPTION_LOCATION_PATH, strlen(num[1]),
+                        (const uint8_t *)num[1]);
+        respond(r, COAP_RESPONSE_CODE_CREATED);
+}
+
 static void dm_create(dm_request *r)
 {
         lwm2m_engine *e = r->e;
@@ -871,7 +729,7 @@ static void dm_create(dm_request *r)
                 respond_error(r, -ENOENT, false, "Create");
                 return;
         }
-        if (object_is_protected(obj->id)) {
+        if (server_may(r, LWM2M_OPERATION_CREATE, p) < 0) {
                 respond_error(r, -EPERM, false, "Create");
                 return;
         }
@@ -898,76 +756,39 @@ static void dm_create(dm_request *r)
                         l.items[kept++] = l.items[i];
         if (err >= 0)
                 l.n = kept; /* the dropped instance records hold no value to free */
-        if (err >= 0 && iid == LWM2M_ID_INVALID) {
-                int last = -1;
-                for (int k = lwm2m_tree_next_instance(e->tree, obj->id, -1); k >= 0;
-                     k = lwm2m_tree_next_instance(e->tree, obj->id, k)) {
-                        if (k != last + 1)
-                                break;
-                        last = k;
-                }
-                iid = (uint16_t)(last + 1);
-                for (size_t i = 0; i < l.n; i++)
-                        l.items[i].path.id[1] = iid;
-        }
-        if (err >= 0 && (lwm2m_tree_has_instance(e->tree, obj->id, iid) ||
-                         (!obj->multiple && lwm2m_tree_instance_count(e->tree, obj->id) > 0)))
+        if (err >= 0 && iid != LWM2M_ID_INVALID &&
+            (lwm2m_tree_has_instance(e->tree, obj->id, iid) ||
+             (!obj->multiple && lwm2m_tree_instance_count(e->tree, obj->id) > 0)))
                 err = -EEXIST;
         err = err ?: create_filter(obj, &l);
-        /* Values checked against the definition before anything exists. */
-        for (size_t i = 0; i < l.n && err >= 0; i++) {
-                lwm2m_record *rec = &l.items[i];
-                const lwm2m_resource_def *res = resource_def(e, &rec->path);
-                if (rec->value.type == LWM2M_TYPE_NONE)
-                        continue;
-                if (lwm2m_value_convert(&rec->value, res->type) < 0)
-                        err = -EINVAL;
-                else
-                        err = lwm2m_resource_validate(obj, res, &rec->value, NULL, 0);
-        }
         if (err < 0) {
                 respond_error(r, err, false, "Create");
                 return;
         }
-        lwm2m_path ip = lwm2m_path_instance(obj->id, iid);
-        const lwm2m_owner *o = lwm2m_tree_get_object_owner(e->tree, obj->id);
-        if (o && o->ops && o->ops->create) {
-                consent_state st;
-                int cerr = 0;
-                CONSENT(r, o, o->ops->create(o->userdata, &ip, l.items, l.n, consent_reply, _p), st,
-                        cerr);
-                if (st == CONSENT_WAITING)
-                        return;
-                if (st == CONSENT_REFUSED) {
-                        respond_error(r, cerr, false, "Create");
-                        return;
-                }
-        }
-        err = lwm2m_tree_create_instance(e->tree, obj->id, iid, e, NULL);
-        if (err >= 0 && l.n > 0) {
-                err = lwm2m_tree_write(e->tree, &ip, l.items, l.n, LWM2M_WRITE_UPDATE, e, NULL, 0);
-                if (err < 0)
-                        lwm2m_tree_delete_instance(e->tree, obj->id, iid, e);
-        }
-        if (err < 0) {
+        /* The values are checked, the object's owner asked and the instance
+         * added with them at once by the model's request; without an ID in the
+         * payload it takes the lowest free one. */
+        lwm2m_request_spec spec = {
+                .kind = LWM2M_REQUEST_CREATE,
+                .path = iid == LWM2M_ID_INVALID ? lwm2m_path_object(obj->id)
+                                                : lwm2m_path_instance(obj->id, iid),
+                .records = TAKE_STRUCT(l),
+        };
+        consent_state st = dm_consent(r, &spec, "Create", &err, &iid);
+        if (st == CONSENT_WAITING)
+                return;
+        if (st == CONSENT_REFUSED) {
                 respond_error(r, err, false, "Create");
                 return;
         }
-        char num[2][8];
-        snprintf(num[0], sizeof(num[0]), "%u", obj->id);
-        snprintf(num[1], sizeof(num[1]), "%u", iid);
-        coap_add_option(r->response, COAP_OPTION_LOCATION_PATH, strlen(num[0]),
-                        (const uint8_t *)num[0]);
-        coap_add_option(r->response, COAP_OPTION_LOCATION_PATH, strlen(num[1]),
-                        (const uint8_t *)num[1]);
-        respond(r, COAP_RESPONSE_CODE_CREATED);
+        respond_created(r, obj->id, iid);
 }
 
 static void dm_delete(dm_request *r)
 {
         lwm2m_engine *e = r->e;
         lwm2m_path *p = &r->path;
-        if (p->len != 2 || object_is_protected(p->id[0])) {
+        if (p->len != 2 || server_may(r, LWM2M_OPERATION_DELETE, p) < 0) {
                 respond_error(r, -EPERM, false, "Delete");
                 return;
         }
@@ -975,20 +796,12 @@ static void dm_delete(dm_request *r)
                 respond_error(r, -ENOENT, false, "Delete");
                 return;
         }
-        const lwm2m_owner *o = lwm2m_tree_get_owner(e->tree, p->id[0], p->id[1]);
-        if (o && o->ops && o->ops->remove) {
-                consent_state st;
-                int cerr = 0;
-                CONSENT(r, o, o->ops->remove(o->userdata, p, consent_reply, _p), st, cerr);
-                if (st == CONSENT_WAITING)
-                        return;
-                if (st == CONSENT_REFUSED) {
-                        respond_error(r, cerr, false, "Delete");
-                        return;
-                }
-        }
-        int err = lwm2m_tree_delete_instance(e->tree, p->id[0], p->id[1], e);
-        if (err < 0) {
+        lwm2m_request_spec spec = {.kind = LWM2M_REQUEST_DELETE, .path = *p};
+        int err = 0;
+        consent_state st = dm_consent(r, &spec, "Delete", &err, NULL);
+        if (st == CONSENT_WAITING)
+                return;
+        if (st == CONSENT_REFUSED) {
                 respond_error(r, err, false, "Delete");
                 return;
         }
@@ -1025,15 +838,13 @@ static void dm_read_composite(dm_request *r)
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
         for (size_t i = 0; i < paths.n; i++) {
                 const lwm2m_path *p = &paths.items[i].path;
-                if (p->len == 0 || p->id[0] == 0)
-                        continue; /* the Security object is not for management servers */
-                const lwm2m_resource_def *res = resource_def(e, p);
-                if (res && !(res->operations & LWM2M_OP_READ))
+                /* Not the Security object, nor what is not readable. */
+                if (p->len == 0 || server_may(r, LWM2M_OPERATION_READ, p) < 0)
                         continue;
                 /* Paths that name nothing are left out of the answer. */
                 lwm2m_tree_read(e->tree, p, &l);
         }
-        keep_readable(e, &l);
+        keep_readable(r, &l);
         lwm2m_record_list_sort(&l);
         /* Several requested paths may overlap; report each value once. */
         size_t kept = 0;
@@ -1066,7 +877,7 @@ static void dm_write_composite(dm_request *r)
         int err = decode_payload(r, &root, &l);
         for (size_t i = 0; i < l.n && err >= 0; i++) {
                 const lwm2m_path *p = &l.items[i].path;
-                if (p->len >= 1 && p->id[0] == 0) {
+                if (server_may(r, LWM2M_OPERATION_WRITE, p) == -EACCES) {
                         /* The Security object: as for a single path, never for servers. */
                         respond(r, COAP_RESPONSE_CODE_UNAUTHORIZED);
                         return;
@@ -1076,61 +887,20 @@ static void dm_write_composite(dm_request *r)
                 else if (!lwm2m_tree_has_instance(e->tree, p->id[0], p->id[1]))
                         err = -ENOENT;
         }
-        err = err ?: check_writable(e, &l);
-        char why[200] = "";
-        err = err
-                      ?: lwm2m_tree_check_write(e->tree, &root, l.items, l.n, LWM2M_WRITE_UPDATE,
-                                                why, sizeof(why));
+        err = err ?: check_writable(r, &l);
         if (err < 0) {
                 respond_error(r, err, false, "Write-Composite");
                 return;
         }
-        /* Every owner of a touched instance must agree; they are asked at once. */
-        if (r->pending) {
-                int cerr = 0;
-                consent_state st = consent_result(r, &cerr);
-                if (st == CONSENT_WAITING)
-                        return;
-                if (st == CONSENT_REFUSED) {
-                        respond_error(r, cerr, false, "Write-Composite");
-                        return;
-                }
-        } else {
-                lwm2m_record_list_sort(&l);
-                dm_pending *pd = consent_begin(r);
-                if (!pd) {
-                        respond_error(r, -ENOMEM, false, "Write-Composite");
-                        return;
-                }
-                for (size_t i = 0; i < l.n;) {
-                        size_t j = i;
-                        while (j < l.n && l.items[j].path.id[0] == l.items[i].path.id[0] &&
-                               l.items[j].path.id[1] == l.items[i].path.id[1])
-                                j++;
-                        const lwm2m_owner *o = lwm2m_tree_get_owner(e->tree, l.items[i].path.id[0],
-                                                                    l.items[i].path.id[1]);
-                        if (o && o->ops && o->ops->write) {
-                                lwm2m_path ip = lwm2m_path_truncate(&l.items[i].path, 2);
-                                consent_asking(pd, o);
-                                int rr = o->ops->write(o->userdata, &ip, &l.items[i], j - i,
-                                                       LWM2M_WRITE_UPDATE, consent_reply, pd);
-                                if (rr < 0)
-                                        consent_refused_now(pd, rr);
-                        }
-                        i = j;
-                }
-                int cerr = 0;
-                consent_state st = consent_end(r, pd, &cerr);
-                if (st == CONSENT_WAITING)
-                        return;
-                if (st == CONSENT_REFUSED) {
-                        respond_error(r, cerr, false, "Write-Composite");
-                        return;
-                }
-        }
-        err = lwm2m_tree_write(e->tree, &root, l.items, l.n, LWM2M_WRITE_UPDATE, e, why,
-                               sizeof(why));
-        if (err < 0) {
+        /* Every owner of a touched instance must agree; the request asks them at once. */
+        lwm2m_request_spec spec = {.kind = LWM2M_REQUEST_WRITE,
+                                   .path = root,
+                                   .mode = LWM2M_WRITE_UPDATE,
+                                   .records = TAKE_STRUCT(l)};
+        consent_state st = dm_consent(r, &spec, "Write-Composite", &err, NULL);
+        if (st == CONSENT_WAITING)
+                return;
+        if (st == CONSENT_REFUSED) {
                 respond_error(r, err, false, "Write-Composite");
                 return;
         }
@@ -1161,8 +931,6 @@ void dm_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
                 .payload = body,
                 .payload_len = body_len,
         };
-        r.pending = pending_find(e, r.session, coap_pdu_get_token(request));
-
         int err = coap_msg_lwm2m_path(request, &r.path);
         if (err < 0) {
                 respond(&r, err == -ENOENT ? COAP_RESPONSE_CODE_NOT_FOUND
@@ -1170,7 +938,7 @@ void dm_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
                 return;
         }
         /* The Security object holds credentials: never for management servers. */
-        if (r.path.len > 0 && r.path.id[0] == 0) {
+        if (server_may(&r, LWM2M_OPERATION_READ, &r.path) == -EACCES) {
                 respond(&r, COAP_RESPONSE_CODE_UNAUTHORIZED);
                 return;
         }
@@ -1213,10 +981,41 @@ void dm_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
                 respond(&r, COAP_RESPONSE_CODE_NOT_ALLOWED);
                 break;
         }
-        /* A second pass that found its consent already freed it; one that found
-         * none left (a stale token) must not leak. */
-        if (r.pending && r.pending->done) {
-                r.pending->async = NULL; /* libcoap frees it after this handler */
-                pending_free(r.pending);
+}
+
+bool dm_answer_waited(lwm2m_engine *e, server *s, const coap_pdu_t *request, coap_pdu_t *response)
+{
+        assert(e && s && request && response);
+        coap_async_t *async =
+                s->session ? coap_find_async(s->session, coap_pdu_get_token(request)) : NULL;
+        dm_wait *w = async ? coap_async_get_app_data(async) : NULL;
+        if (!w)
+                return false;
+        if (!w->done)
+                return true; /* sent again while the owner thinks: libcoap acknowledged it */
+        /* libcoap frees the async when this handler returns. */
+        coap_async_set_app_data(async, NULL);
+        dm_request r = {
+                .e = e,
+                .s = s,
+                .session = s->session,
+                .pdu = request,
+                .response = response,
+                .accept = coap_msg_uint_option(request, COAP_OPTION_ACCEPT),
+        };
+        if (coap_msg_lwm2m_path(request, &r.path) < 0 || w->error < 0) {
+                if (w->why[0])
+                        engine_log(e, LOG_INFO, "server %u: %s refused: %s", s->short_id, w->what,
+                                   w->why);
+                respond_error(&r, w->error < 0 ? w->error : -EINVAL, false, w->what);
+        } else if (w->kind == LWM2M_REQUEST_READ) {
+                read_respond(&r);
+        } else if (w->kind == LWM2M_REQUEST_CREATE) {
+                respond_created(&r, r.path.id[0], w->iid);
+        } else {
+                respond(&r, w->kind == LWM2M_REQUEST_DELETE ? COAP_RESPONSE_CODE_DELETED
+                                                            : COAP_RESPONSE_CODE_CHANGED);
         }
+        dm_wait_free(w);
+        return true;
 }

@@ -76,8 +76,7 @@ struct lwm2m_engine {
         server *servers;
         size_t n_servers;
         lwm2m_attributes *attrs;
-        lwm2m_owner server_owner;   /* the engine stands behind /1 instances */
-        struct dm_pending *pending; /* requests waiting for owners */
+        lwm2m_owner server_owner; /* the engine stands behind /1 instances */
         /* Sessions given up, released after libcoap's processing returns: never from
          * inside its callbacks, which may still use them (see engine_retire_session). */
         coap_session_t **retired;
@@ -119,16 +118,10 @@ void security_diagnose_handshake(server *s, char *why, size_t size);
 void dm_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
                        const coap_string_t *query, const uint8_t *body, size_t body_len,
                        coap_pdu_t *response);
-/* dm.c: gives up on owner answers that are overdue; returns the next deadline
- * (UINT64_MAX for none). */
-uint64_t dm_run_timers(lwm2m_engine *e, uint64_t now);
-/* dm.c: cancels every request still waiting for an owner (shutdown). */
-void dm_cancel_all(lwm2m_engine *e);
+/* dm.c: answers a request that waited for an owner, when libcoap hands it back
+ * after the model's request is done (true: answered, or still waiting). */
+bool dm_answer_waited(lwm2m_engine *e, server *s, const coap_pdu_t *request, coap_pdu_t *response);
 /* dm.c: cancels the requests that came on `session` and still wait for an owner. */
 void dm_cancel_session(lwm2m_engine *e, coap_session_t *session);
-
-/* How long an owner (a D-Bus provider) may take to answer before the server
- * gets 5.00; well inside the server's own exchange lifetime. */
-#define DM_OWNER_TIMEOUT_MS 5000u
 /* dm.c: the content-format a server gets when it names none. */
 uint16_t dm_default_format(const server *s, const lwm2m_path *path, bool single_value);

@@ -649,6 +649,9 @@ static void log_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
 void engine_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
                            const coap_string_t *query, coap_pdu_t *response)
 {
+        /* The second pass of a request that waited for an owner. */
+        if (dm_answer_waited(e, s, request, response))
+                return;
         uint64_t now = engine_now_ms();
         if (dedup_replay(&s->dedup, request, response, now))
                 return;
@@ -690,7 +693,7 @@ static server *server_by_server_iid(lwm2m_engine *e, uint16_t iid)
 }
 
 static int server_object_execute(void *userdata, const lwm2m_path *resource, const uint8_t *args,
-                                 size_t args_len, lwm2m_reply_fn reply, void *request)
+                                 size_t args_len, lwm2m_ask ask)
 {
         lwm2m_engine *e = userdata;
         server *s = server_by_server_iid(e, resource->id[1]);
@@ -699,13 +702,13 @@ static int server_object_execute(void *userdata, const lwm2m_path *resource, con
         switch (resource->id[2]) {
         case SRV_UPDATE_TRIGGER:
                 lwm2m_engine_request_update(e, s->short_id);
-                reply(request, 0);
+                lwm2m_ask_reply(ask, 0);
                 return 0;
         case SRV_DISABLE: {
                 uint64_t timeout = server_uint(e, s->server_iid, SRV_DISABLE_TIMEOUT, 86400);
                 engine_log(e, LOG_NOTICE, "server %u: disabled by the server for %llu s",
                            s->short_id, (unsigned long long)timeout);
-                reply(request, 0);
+                lwm2m_ask_reply(ask, 0);
                 /* De-register after answering, so the answer goes out first. */
                 s->retry_at_ms = engine_now_ms() + timeout * 1000;
                 s->update_wanted = false;
@@ -726,7 +729,7 @@ static int server_object_execute(void *userdata, const lwm2m_path *resource, con
 /* Values the DDF allows but a registration cannot use: refused with 4.00 rather
  * than stored and silently replaced by a default. */
 static int server_object_write(void *userdata, const lwm2m_path *base, const lwm2m_record *recs,
-                               size_t n, lwm2m_write_mode mode, lwm2m_reply_fn reply, void *request)
+                               size_t n, lwm2m_write_mode mode, lwm2m_ask ask)
 {
         for (size_t i = 0; i < n; i++) {
                 const lwm2m_record *rec = &recs[i];
@@ -751,7 +754,7 @@ static int server_object_write(void *userdata, const lwm2m_path *base, const lwm
                                 return -EINVAL;
                 }
         }
-        reply(request, 0);
+        lwm2m_ask_reply(ask, 0);
         return 0;
 }
 
@@ -842,7 +845,6 @@ void lwm2m_engine_free(lwm2m_engine *e)
         if (!e)
                 return;
         lwm2m_tree_remove_listener(e->tree, on_tree_change, e);
-        dm_cancel_all(e);
         for (size_t i = 0; i < e->n_servers; i++) {
                 release_session(&e->servers[i]);
                 lwm2m_buf_free(&e->servers[i].out_body);
@@ -1048,8 +1050,7 @@ int64_t lwm2m_engine_process(lwm2m_engine *e)
                 }
         }
 
-        /* Owners that have not answered in time: the server gets 5.00. */
-        uint64_t next = dm_run_timers(e, now);
+        uint64_t next = UINT64_MAX;
         /* Sessions given up by the timers above go now, not at the next wake-up. */
         engine_release_retired_sessions(e);
         for (size_t i = 0; i < e->n_servers; i++)

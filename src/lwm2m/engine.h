@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/request.h"
 #include "model/tree.h"
 
 typedef struct lwm2m_engine lwm2m_engine;
@@ -39,6 +40,9 @@ typedef struct lwm2m_engine_config {
         void *userdata;
         /* The largest request body a server may send (block-wise); 0: 4 MiB. */
         size_t max_request_body;
+        /* Where server writes, creates, deletes, executes and on-demand reads go
+         * (model/request.h); it must outlive the engine. */
+        lwm2m_requests *requests;
 } lwm2m_engine_config;
 
 typedef struct lwm2m_server_info {

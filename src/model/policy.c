@@ -66,16 +66,10 @@ static int server_check(const lwm2m_registry *reg, lwm2m_operation op, const lwm
         const lwm2m_resource_def *res = resource_at(reg, p);
         switch (op) {
         case LWM2M_OPERATION_READ:
-                if (p->len == 0)
-                        return refuse(-EPERM, op, p, "a Read names an object at least", why,
-                                      why_size);
                 if (res && !(res->operations & LWM2M_OP_READ))
                         return refuse(-EPERM, op, p, "the resource is not readable", why, why_size);
                 return 0;
         case LWM2M_OPERATION_WRITE:
-                if (p->len < LWM2M_PATH_INSTANCE)
-                        return refuse(-EPERM, op, p, "a Write names an instance at least", why,
-                                      why_size);
                 if (res && !(res->operations & LWM2M_OP_WRITE))
                         return refuse(-EPERM, op, p, "the resource is not writable", why, why_size);
                 return 0;
@@ -86,14 +80,13 @@ static int server_check(const lwm2m_registry *reg, lwm2m_operation op, const lwm
                 return 0;
         case LWM2M_OPERATION_CREATE:
         case LWM2M_OPERATION_DELETE:
-                if (p->len == 0 || lwm2m_policy_is_daemons(p->id[0]))
+                /* The bootstrap server's to create: Security, Server; the daemon's: Device. */
+                if (p->len > 0 && (p->id[0] == LWM2M_OBJ_SERVER || p->id[0] == LWM2M_OBJ_DEVICE))
                         return refuse(-EPERM, op, p, "the daemon keeps that object's instances",
                                       why, why_size);
                 return 0;
         case LWM2M_OPERATION_DISCOVER:
         case LWM2M_OPERATION_WRITE_ATTRIBUTES:
-                if (p->len == 0)
-                        return refuse(-EPERM, op, p, "the root has no attributes", why, why_size);
                 return 0;
         default:
                 return -EINVAL;

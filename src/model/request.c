@@ -171,6 +171,14 @@ void lwm2m_request_cancel(lwm2m_request *r)
 
 /* ---- answers ---- */
 
+static void owner_refused(lwm2m_request *r, const request_ask *a, int error)
+{
+        if (r->error == 0)
+                lwm2m_diag(r->why, sizeof(r->why), "%s refused the %s",
+                           a->owner->name ? a->owner->name : "the owner", kind_names[r->spec.kind]);
+        refuse(r, error);
+}
+
 static lwm2m_request *find_ask(lwm2m_requests *q, uint64_t id, request_ask **out)
 {
         for (lwm2m_request *r = q->waiting; r; r = r->next)
@@ -193,13 +201,8 @@ void lwm2m_ask_reply(lwm2m_ask ask, int error)
                 return;
         }
         a->answered = true;
-        if (error < 0) {
-                refuse(r, error);
-                if (!r->why[0])
-                        lwm2m_diag(r->why, sizeof(r->why), "%s refused the %s",
-                                   a->owner->name ? a->owner->name : "the owner",
-                                   kind_names[r->spec.kind]);
-        }
+        if (error < 0)
+                owner_refused(r, a, error);
         if (--r->outstanding == 0)
                 finish(r);
 }
@@ -240,7 +243,7 @@ static void ask_owner(lwm2m_request *r, const lwm2m_owner *o, const lwm2m_path *
                 /* Refused at once: it will not answer. */
                 a->answered = true;
                 r->outstanding--;
-                refuse(r, err);
+                owner_refused(r, a, err);
         }
 }
 
@@ -331,18 +334,19 @@ static int plan_create(lwm2m_request *r)
         }
         for (size_t i = 0; i < s->records.n; i++)
                 s->records.items[i].path.id[1] = r->iid;
+        const lwm2m_owner *o = s->owner ? NULL : lwm2m_tree_get_object_owner(q->tree, oid);
+        if (!asks_owner(s) || !o || !o->ops || !o->ops->create)
+                return 0; /* the commit checks */
+        /* The owner is asked only about an instance that would be made. */
         int err = lwm2m_tree_check_add_instance(q->tree, oid, r->iid, s->records.items,
                                                 s->records.n, r->why, sizeof(r->why));
         if (err < 0)
                 return err;
-        const lwm2m_owner *o = s->owner ? NULL : lwm2m_tree_get_object_owner(q->tree, oid);
-        if (asks_owner(s) && o && o->ops && o->ops->create) {
-                r->asks = calloc(1, sizeof(*r->asks));
-                if (!r->asks)
-                        return -ENOMEM;
-                lwm2m_path ip = lwm2m_path_instance(oid, r->iid);
-                ask_owner(r, o, &ip, s->records.items, s->records.n);
-        }
+        r->asks = calloc(1, sizeof(*r->asks));
+        if (!r->asks)
+                return -ENOMEM;
+        lwm2m_path ip = lwm2m_path_instance(oid, r->iid);
+        ask_owner(r, o, &ip, s->records.items, s->records.n);
         return 0;
 }
 

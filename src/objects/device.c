@@ -179,18 +179,17 @@ static bool is_dynamic(uint16_t rid)
                rid == DEV_TIMEZONE || rid == DEV_MEMORY_TOTAL;
 }
 
-static int device_refresh(void *userdata, const lwm2m_path *path, lwm2m_reply_fn reply,
-                          void *request)
+static int device_refresh(void *userdata, const lwm2m_path *path, lwm2m_ask ask)
 {
         device_object *d = userdata;
         if (path->len < 3 || is_dynamic(path->id[2]))
                 refresh_dynamic(d);
-        reply(request, 0);
+        lwm2m_ask_reply(ask, 0);
         return 0;
 }
 
 static int device_write(void *userdata, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
-                        lwm2m_write_mode mode, lwm2m_reply_fn reply, void *request)
+                        lwm2m_write_mode mode, lwm2m_ask ask)
 {
         /* Time, offset and zone belong to the system clock (timedated), which a
          * management server does not get to set through us. */
@@ -198,7 +197,7 @@ static int device_write(void *userdata, const lwm2m_path *base, const lwm2m_reco
 }
 
 static int device_execute(void *userdata, const lwm2m_path *resource, const uint8_t *args,
-                          size_t args_len, lwm2m_reply_fn reply, void *request)
+                          size_t args_len, lwm2m_ask ask)
 {
         device_object *d = userdata;
         int r;
@@ -225,7 +224,7 @@ static int device_execute(void *userdata, const lwm2m_path *resource, const uint
         }
         if (r < 0)
                 return r;
-        reply(request, 0);
+        lwm2m_ask_reply(ask, 0);
         return 0;
 }
 

@@ -44,6 +44,15 @@ static inline void closep(int *fd)
                         func(*p);                                                                  \
         }
 
+/* Hands a struct out of a _cleanup_ variable, leaving it zeroed so that
+ * nothing is freed twice. */
+#define TAKE_STRUCT(s)                                                                             \
+        ({                                                                                         \
+                __typeof__(s) _s_ = (s);                                                           \
+                (s) = (__typeof__(s)){0};                                                          \
+                _s_;                                                                               \
+        })
+
 /* Hands a pointer out of a _cleanup_ variable so that it is not freed. */
 #define TAKE_PTR(p)                                                                                \
         ({                                                                                         \

@@ -17,6 +17,7 @@
 
 static lwm2m_registry *reg;
 static lwm2m_tree *tree;
+static lwm2m_requests *requests;
 static lwm2m_engine *engine;
 
 static void put(uint16_t oid, uint16_t iid, uint16_t rid, lwm2m_value v)
@@ -80,7 +81,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                 put(3303, 0, 5700, lwm2m_value_float(21.5));
                 put_string(3303, 0, 5701, "Cel");
         }
-        lwm2m_engine_config cfg = {.endpoint = "fuzz", .lwm2m_version = "1.1", .log = quiet};
+        /* No clock: a request waiting for an owner would never time out, but
+         * the fuzzing tree has no owner that does not answer at once. */
+        requests = lwm2m_requests_new(tree, NULL, NULL, 0);
+        if (!requests)
+                abort();
+        lwm2m_engine_config cfg = {
+                .endpoint = "fuzz", .lwm2m_version = "1.1", .log = quiet, .requests = requests};
         engine = lwm2m_engine_new(tree, &cfg);
         if (!engine || lwm2m_engine_start(engine) < 0 || engine->n_servers != 1)
                 abort();
