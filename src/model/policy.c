@@ -112,8 +112,9 @@ static int local_check(const lwm2m_registry *reg, bool owner, lwm2m_operation op
                         return refuse(-EPERM, op, p, "it is not writable", why, why_size);
                 return 0;
         case LWM2M_OPERATION_EXECUTE:
-                if (res && !(res->operations & LWM2M_OP_EXECUTE))
-                        return refuse(-EPERM, op, p, "it is not executable", why, why_size);
+                if (p->len != LWM2M_PATH_RESOURCE || (res && !(res->operations & LWM2M_OP_EXECUTE)))
+                        return refuse(-EPERM, op, p, "it is not an executable resource", why,
+                                      why_size);
                 return 0;
         case LWM2M_OPERATION_CREATE:
                 if (p->len == 0 || lwm2m_policy_is_provisioned(p->id[0]))

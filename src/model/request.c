@@ -12,6 +12,7 @@
 
 typedef struct request_ask {
         const lwm2m_owner *owner;
+        uint16_t oid, iid; /* the instance asked about */
         uint64_t id;
         bool answered;
 } request_ask;
@@ -190,6 +191,14 @@ static lwm2m_request *find_ask(lwm2m_requests *q, uint64_t id, request_ask **out
         return NULL;
 }
 
+static void owner_refused(lwm2m_request *r, const request_ask *a, int error)
+{
+        refuse(r, error);
+        if (!r->why[0])
+                lwm2m_diag(r->why, sizeof(r->why), "%s refused the %s",
+                           a->owner->name ? a->owner->name : "the owner", kind_names[r->spec.kind]);
+}
+
 void lwm2m_ask_reply(lwm2m_ask ask, int error)
 {
         lwm2m_requests *q = ask.requests;
@@ -213,7 +222,8 @@ static void ask_owner(lwm2m_request *r, const lwm2m_owner *o, const lwm2m_path *
 {
         lwm2m_requests *q = r->q;
         request_ask *a = &r->asks[r->n_asks++];
-        *a = (request_ask){.owner = o, .id = ++q->next_ask_id};
+        *a = (request_ask){
+                .owner = o, .oid = base->id[0], .iid = base->id[1], .id = ++q->next_ask_id};
         lwm2m_ask ask = {.requests = q, .id = a->id};
         const lwm2m_request_spec *s = &r->spec;
         const lwm2m_owner_ops *ops = o->ops;
@@ -384,6 +394,9 @@ static int check_target(lwm2m_request *r)
 {
         lwm2m_request_spec *s = &r->spec;
         lwm2m_requests *q = r->q;
+        /* Write-Composite names the root: plan_write checks each record's path. */
+        if (s->kind == LWM2M_REQUEST_WRITE && s->path.len == LWM2M_PATH_ROOT)
+                return 0;
         int err = lwm2m_policy_check(q->reg, &s->origin, operation_of[s->kind], &s->path, r->why,
                                      sizeof(r->why));
         if (err < 0 || s->kind == LWM2M_REQUEST_CREATE)
@@ -462,19 +475,32 @@ lwm2m_request *lwm2m_request_start(lwm2m_requests *q, lwm2m_request_spec *spec)
 
 /* ---- the set ---- */
 
+/* Whether the request waits on the instance /oid/iid: it names it, or asked
+ * its owner (a Write-Composite spans several instances). */
+static bool waits_on(const lwm2m_request *r, uint16_t oid, uint16_t iid)
+{
+        const lwm2m_path *p = &r->spec.path;
+        if (r->spec.kind == LWM2M_REQUEST_CREATE)
+                return false;
+        if (p->len >= LWM2M_PATH_INSTANCE && p->id[0] == oid && p->id[1] == iid)
+                return true;
+        for (size_t i = 0; i < r->n_asks; i++)
+                if (r->asks[i].oid == oid && r->asks[i].iid == iid)
+                        return true;
+        return false;
+}
+
 static void on_tree_change(void *userdata, const lwm2m_change *c)
 {
         lwm2m_requests *q = userdata;
         if (c->kind != LWM2M_CHANGE_INSTANCE_REMOVED)
                 return;
         /* From the start after each: ending one may end or start others. */
+        uint16_t oid = c->instance.id[0], iid = c->instance.id[1];
         for (lwm2m_request *r = q->waiting; r;) {
-                const lwm2m_path *p = &r->spec.path;
-                if (r->spec.kind != LWM2M_REQUEST_CREATE && p->len >= LWM2M_PATH_INSTANCE &&
-                    p->id[0] == c->instance.id[0] && p->id[1] == c->instance.id[1]) {
+                if (waits_on(r, oid, iid)) {
                         lwm2m_diag(r->why, sizeof(r->why),
-                                   "/%u/%u was removed while its owner was asked", p->id[0],
-                                   p->id[1]);
+                                   "/%u/%u was removed while its owner was asked", oid, iid);
                         give_up(r, -ENOENT);
                         r = q->waiting;
                 } else {

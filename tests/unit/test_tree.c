@@ -1601,6 +1601,226 @@ static void test_replace_needs_mandatory(void **state)
         lwm2m_value_clear(&label);
 }
 
+/* ---- atomic add-instance, free IDs, path existence ---- */
+
+typedef struct added_probe {
+        lwm2m_tree *tree;
+        size_t added;
+        lwm2m_path instance;
+        int64_t bounded; /* R_BOUNDED of the added instance, read inside the listener */
+        bool has_bounded;
+} added_probe;
+
+static void probe_added(void *userdata, const lwm2m_change *c)
+{
+        added_probe *p = userdata;
+        if (c->kind != LWM2M_CHANGE_INSTANCE_ADDED)
+                return;
+        p->added++;
+        p->instance = c->instance;
+        lwm2m_path rp = lwm2m_path_resource(c->instance.id[0], c->instance.id[1], R_BOUNDED);
+        const lwm2m_value *v = lwm2m_tree_get(p->tree, &rp);
+        p->has_bounded = v != NULL;
+        p->bounded = v ? v->i : 0;
+}
+
+static void test_add_instance(void **state)
+{
+        fixture *f = *state;
+        static const lwm2m_owner_ops no_ops = {0};
+        lwm2m_owner object_owner = {.ops = &no_ops, .name = "object"};
+        lwm2m_owner mine = {.ops = &no_ops, .name = "mine"};
+        create(f, OID_TEST, 0);
+        listen(f);
+        added_probe probe = {.tree = f->tree};
+        assert_int_equal(lwm2m_tree_add_listener(f->tree, probe_added, &probe), 0);
+        assert_int_equal(lwm2m_tree_set_object_owner(f->tree, OID_TEST, &object_owner), 0);
+
+        /* The records' instance ID is replaced by the one made. */
+        int tag;
+        uint16_t iid = 999;
+        lwm2m_record recs[] = {rec_int(res_path(77, R_BOUNDED), 4),
+                               rec_int(ri_path(77, R_MULTI_INT, 2), 20),
+                               rec_int(res_path(77, R_READONLY), 5)};
+        assert_int_equal(lwm2m_tree_add_instance(f->tree, OID_TEST, LWM2M_ID_INVALID, recs,
+                                                 ELEMENTSOF(recs), &mine, &tag, f->why,
+                                                 sizeof(f->why), &iid),
+                         0);
+        assert_int_equal(iid, 1);
+        assert_false(lwm2m_tree_has_instance(f->tree, OID_TEST, 77));
+        assert_int_at(f, 1, R_BOUNDED, 4);
+        assert_int_ri(f, 1, R_MULTI_INT, 2, 20);
+        assert_int_at(f, 1, R_READONLY, 5);
+        assert_ptr_equal(lwm2m_tree_get_owner(f->tree, OID_TEST, 1), &mine);
+        /* One change, with the values already in place. */
+        assert_int_equal(f->rec.n, 1);
+        assert_int_equal(f->rec.ev[0].kind, LWM2M_CHANGE_INSTANCE_ADDED);
+        assert_true(lwm2m_path_equal(&f->rec.ev[0].instance, &(lwm2m_path){{OID_TEST, 1}, 2}));
+        assert_ptr_equal(f->rec.ev[0].origin, &tag);
+        assert_int_equal(probe.added, 1);
+        assert_true(probe.has_bounded);
+        assert_int_equal(probe.bounded, 4);
+
+        /* A chosen ID, no values, no owner given: the object's owner. */
+        assert_int_equal(lwm2m_tree_add_instance(f->tree, OID_TEST, 40, NULL, 0, NULL, NULL, f->why,
+                                                 sizeof(f->why), &iid),
+                         0);
+        assert_int_equal(iid, 40);
+        assert_ptr_equal(lwm2m_tree_get_owner(f->tree, OID_TEST, 40), &object_owner);
+        assert_int_equal(f->rec.n, 2);
+        assert_int_equal(probe.added, 2);
+        assert_false(probe.has_bounded);
+
+        /* Any refusal leaves nothing: no instance, no change, out_iid untouched. */
+        iid = 999;
+        lwm2m_record bad[] = {rec_int(res_path(0, R_INTEGER), 1),
+                              rec_int(res_path(0, R_BOUNDED), 11)};
+        assert_int_equal(lwm2m_tree_add_instance(f->tree, OID_TEST, LWM2M_ID_INVALID, bad,
+                                                 ELEMENTSOF(bad), NULL, NULL, f->why,
+                                                 sizeof(f->why), &iid),
+                         -ERANGE);
+        assert_non_null(strstr(f->why, "Bounded Value"));
+        lwm2m_record exec[] = {rec_int(res_path(0, R_EXEC), 1)};
+        assert_int_equal(lwm2m_tree_add_instance(f->tree, OID_TEST, 5, exec, 1, NULL, NULL, f->why,
+                                                 sizeof(f->why), &iid),
+                         -EPERM);
+        lwm2m_record undefined[] = {rec_int(res_path(0, 999), 1)};
+        assert_int_equal(lwm2m_tree_add_instance(f->tree, OID_TEST, 5, undefined, 1, NULL, NULL,
+                                                 f->why, sizeof(f->why), &iid),
+                         -ENOENT);
+        assert_int_equal(lwm2m_tree_add_instance(f->tree, OID_TEST, 0, NULL, 0, NULL, NULL, f->why,
+                                                 sizeof(f->why), &iid),
+                         -EEXIST);
+        assert_int_equal(lwm2m_tree_add_instance(f->tree, 4242, 0, NULL, 0, NULL, NULL, f->why,
+                                                 sizeof(f->why), &iid),
+                         -ENOENT);
+        create(f, OID_DEVICE, 0);
+        assert_int_equal(lwm2m_tree_add_instance(f->tree, OID_DEVICE, 1, NULL, 0, NULL, NULL,
+                                                 f->why, sizeof(f->why), &iid),
+                         -ENOSPC);
+        assert_int_equal(iid, 999);
+        assert_int_equal(f->rec.n, 3); /* only the Device instance made above */
+        assert_int_equal(probe.added, 3);
+        assert_int_equal(lwm2m_tree_instance_count(f->tree, OID_TEST), 3);
+        assert_false(lwm2m_tree_has_instance(f->tree, OID_TEST, 5));
+        assert_int_equal(lwm2m_tree_free_instance_id(f->tree, OID_TEST), 2);
+        lwm2m_tree_remove_listener(f->tree, probe_added, &probe);
+}
+
+static void test_check_add_instance(void **state)
+{
+        fixture *f = *state;
+        create(f, OID_TEST, 0);
+        listen(f);
+        lwm2m_record good[] = {rec_int(res_path(9, R_BOUNDED), -10)};
+        assert_int_equal(lwm2m_tree_check_add_instance(f->tree, OID_TEST, LWM2M_ID_INVALID, good, 1,
+                                                       f->why, sizeof(f->why)),
+                         0);
+        assert_int_equal(lwm2m_tree_check_add_instance(f->tree, OID_TEST, 3, good, 1, f->why,
+                                                       sizeof(f->why)),
+                         0);
+        lwm2m_record bad[] = {rec_int(res_path(9, R_BOUNDED), -11)};
+        assert_int_equal(
+                lwm2m_tree_check_add_instance(f->tree, OID_TEST, 3, bad, 1, f->why, sizeof(f->why)),
+                -ERANGE);
+        assert_non_null(strstr(f->why, "Bounded Value"));
+        assert_int_equal(lwm2m_tree_check_add_instance(f->tree, OID_TEST, 0, good, 1, f->why,
+                                                       sizeof(f->why)),
+                         -EEXIST);
+        /* Nothing made, nothing told. */
+        assert_int_equal(f->rec.n, 0);
+        assert_int_equal(lwm2m_tree_instance_count(f->tree, OID_TEST), 1);
+        assert_false(lwm2m_tree_has_instance(f->tree, OID_TEST, 3));
+        assert_int_equal(lwm2m_tree_free_instance_id(f->tree, OID_TEST), 1);
+        assert_int_equal(lwm2m_tree_instance_count(f->tree, OID_TEMP), 0);
+        assert_int_equal(lwm2m_tree_check_add_instance(f->tree, OID_TEMP, LWM2M_ID_INVALID, NULL, 0,
+                                                       f->why, sizeof(f->why)),
+                         0);
+        assert_int_equal(lwm2m_tree_next_object(f->tree, -1), OID_TEST);
+        assert_int_equal(lwm2m_tree_next_object(f->tree, OID_TEST), -ENOENT);
+}
+
+static void test_free_instance_id(void **state)
+{
+        fixture *f = *state;
+        assert_int_equal(lwm2m_tree_free_instance_id(f->tree, OID_TEST), 0);
+        assert_int_equal(lwm2m_tree_free_instance_id(f->tree, 4242), 0);
+        create(f, OID_TEST, 0);
+        create(f, OID_TEST, 1);
+        create(f, OID_TEST, 3);
+        assert_int_equal(lwm2m_tree_free_instance_id(f->tree, OID_TEST), 2);
+        create(f, OID_TEST, 2);
+        assert_int_equal(lwm2m_tree_free_instance_id(f->tree, OID_TEST), 4);
+        assert_int_equal(lwm2m_tree_delete_instance(f->tree, OID_TEST, 0, NULL), 0);
+        assert_int_equal(lwm2m_tree_free_instance_id(f->tree, OID_TEST), 0);
+
+        /* Every ID used: none is free. */
+        for (uint32_t iid = 0; iid < LWM2M_ID_INVALID; iid++)
+                assert_int_equal(
+                        lwm2m_tree_create_instance(f->tree, OID_TEMP, (uint16_t)iid, NULL, NULL),
+                        0);
+        assert_int_equal(lwm2m_tree_free_instance_id(f->tree, OID_TEMP), LWM2M_ID_INVALID);
+        assert_int_equal(lwm2m_tree_delete_instance(f->tree, OID_TEMP, 65534, NULL), 0);
+        assert_int_equal(lwm2m_tree_free_instance_id(f->tree, OID_TEMP), 65534);
+}
+
+static void test_path_exists(void **state)
+{
+        fixture *f = *state;
+        const bool modes[] = {true, false};
+        for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
+                bool defined = modes[m];
+                lwm2m_path p = {.len = 0};
+                assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, defined), 0);
+                p = lwm2m_path_object(4242);
+                assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, defined), -ENOENT);
+                p = lwm2m_path_object(OID_TEST); /* defined, no instance yet */
+                assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, defined), 0);
+                p = lwm2m_path_instance(OID_TEST, 0);
+                assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, defined), -ENOENT);
+                p = res_path(0, R_BOUNDED);
+                assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, defined), -ENOENT);
+        }
+
+        create(f, OID_TEST, 0);
+        lwm2m_path p = lwm2m_path_instance(OID_TEST, 0);
+        assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, false), 0);
+        /* A defined resource without a value exists only when that is enough. */
+        p = res_path(0, R_BOUNDED);
+        assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, true), 0);
+        assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, false), -ENOENT);
+        assert_int_equal(set_int(f, 0, R_BOUNDED, 3), 0);
+        assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, false), 0);
+        p = res_path(0, 999);
+        assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, true), -ENOENT);
+        /* A single resource has no resource instances. */
+        p = ri_path(0, R_BOUNDED, 0);
+        assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, true), -ENOENT);
+        /* Executable resources hold nothing and exist once defined. */
+        p = res_path(0, R_EXEC);
+        assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, false), 0);
+
+        /* Multiple: the resource exists even empty; an instance once written. */
+        p = res_path(0, R_MULTI_INT);
+        assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, false), -ENOENT);
+        lwm2m_record empty = {.path = res_path(0, R_MULTI_INT)};
+        assert_int_equal(lwm2m_tree_write(f->tree, &p, &empty, 1, LWM2M_WRITE_REPLACE, NULL, f->why,
+                                          sizeof(f->why)),
+                         0);
+        assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, false), 0);
+        lwm2m_path ri = ri_path(0, R_MULTI_INT, 4);
+        assert_int_equal(lwm2m_tree_path_exists(f->tree, &ri, true), 0);
+        assert_int_equal(lwm2m_tree_path_exists(f->tree, &ri, false), -ENOENT);
+        assert_int_equal(set_multi_int(f, 0, R_MULTI_INT, 4, 1), 0);
+        assert_int_equal(lwm2m_tree_path_exists(f->tree, &ri, false), 0);
+        ri = ri_path(0, R_MULTI_INT, 5);
+        assert_int_equal(lwm2m_tree_path_exists(f->tree, &ri, false), -ENOENT);
+
+        assert_int_equal(lwm2m_tree_delete_instance(f->tree, OID_TEST, 0, NULL), 0);
+        p = res_path(0, R_BOUNDED);
+        assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, true), -ENOENT);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1629,6 +1849,10 @@ int main(void)
                 T(test_check_write_stores_nothing),
                 T(test_non_finite_float_refused),
                 T(test_replace_needs_mandatory),
+                T(test_add_instance),
+                T(test_check_add_instance),
+                T(test_free_instance_id),
+                T(test_path_exists),
 #undef T
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
