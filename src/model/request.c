@@ -29,6 +29,9 @@ struct lwm2m_request {
         char why[256];
         uint64_t deadline_ms;
         bool on_heap;
+        /* Inside lwm2m_request_start: a request given up now (an owner that
+         * removes the instance from its callback) is finished there. */
+        bool planning;
 };
 
 struct lwm2m_requests {
@@ -160,7 +163,13 @@ static void give_up(lwm2m_request *r, int error)
 {
         withdraw_asks(r);
         r->error = error;
-        finish(r);
+        if (!r->planning) {
+                finish(r);
+                return;
+        }
+        /* Off the list, so that the loops that give up requests do not find it again. */
+        unlink_request(r);
+        r->outstanding = 1;
 }
 
 void lwm2m_request_cancel(lwm2m_request *r)
@@ -191,14 +200,6 @@ static lwm2m_request *find_ask(lwm2m_requests *q, uint64_t id, request_ask **out
         return NULL;
 }
 
-static void owner_refused(lwm2m_request *r, const request_ask *a, int error)
-{
-        refuse(r, error);
-        if (!r->why[0])
-                lwm2m_diag(r->why, sizeof(r->why), "%s refused the %s",
-                           a->owner->name ? a->owner->name : "the owner", kind_names[r->spec.kind]);
-}
-
 void lwm2m_ask_reply(lwm2m_ask ask, int error)
 {
         lwm2m_requests *q = ask.requests;
@@ -220,6 +221,8 @@ void lwm2m_ask_reply(lwm2m_ask ask, int error)
 static void ask_owner(lwm2m_request *r, const lwm2m_owner *o, const lwm2m_path *base,
                       const lwm2m_record *recs, size_t n)
 {
+        if (r->error < 0)
+                return; /* refused or given up already: nobody else is asked */
         lwm2m_requests *q = r->q;
         request_ask *a = &r->asks[r->n_asks++];
         *a = (request_ask){
@@ -439,6 +442,7 @@ lwm2m_request *lwm2m_request_start(lwm2m_requests *q, lwm2m_request_spec *spec)
                         local.error = -ENOMEM;
                 local.spec.args = copy;
         }
+        local.planning = true;
         link_request(&local);
         if (local.error == 0)
                 local.error = check_target(&local);
@@ -455,6 +459,7 @@ lwm2m_request *lwm2m_request_start(lwm2m_requests *q, lwm2m_request_spec *spec)
                         refuse(&local, err);
                 }
         }
+        local.planning = false;
         if (--local.outstanding == 0) {
                 finish(&local);
                 return NULL;
