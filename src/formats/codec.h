@@ -51,3 +51,15 @@ typedef int (*lwm2m_decode_fn)(const lwm2m_path *base, const uint8_t *data, size
 
 /* Deepest nesting any decoder follows (CBOR maps, TLV, JSON). */
 #define LWM2M_FORMAT_MAX_DEPTH 16
+
+/* The single-value formats (text, opaque) carry exactly one value at exactly the request path,
+ * a resource or resource instance. Checks records to encode: 0, or -EMEDIUMTYPE when the format
+ * cannot carry them (-EINVAL for a record outside `base`). */
+int lwm2m_codec_check_single(const lwm2m_path *base, const lwm2m_record *recs, size_t n);
+/* Checks the target of a single value to decode and, with a resolver, sets `type` to the
+ * resource's; `required` (LWM2M_TYPE_NONE: any) is the one type the format can carry.
+ * Returns 0, -EMEDIUMTYPE, -ENOENT or the resolver's error. */
+int lwm2m_codec_resolve_single(const lwm2m_path *base, const lwm2m_resolver *resolver,
+                               lwm2m_type required, lwm2m_type *type);
+/* Appends the record `base` = `v`, taking `v` (cleared on failure). */
+int lwm2m_codec_add_single(lwm2m_record_list *out, const lwm2m_path *base, lwm2m_value *v);

@@ -108,21 +108,36 @@ static bool number_is_zero(const senml_number *num)
                (num->kind == SENML_NUMBER_FLOAT && num->f == 0);
 }
 
-static int number_to_time(const senml_number *num, double *out)
+static int number_to_value(const senml_number *num, lwm2m_value *v)
 {
         switch (num->kind) {
         case SENML_NUMBER_INT:
-                *out = (double)num->i;
+                *v = lwm2m_value_integer(num->i);
                 return 0;
         case SENML_NUMBER_UINT:
-                *out = (double)num->u;
+                *v = lwm2m_value_unsigned(num->u);
                 return 0;
         default:
+                /* SenML CBOR can spell NaN and infinities (and json-c reads
+                 * them too); a Float holds neither (value.h). */
                 if (!isfinite(num->f))
                         return -EBADMSG;
-                *out = num->f;
+                *v = lwm2m_value_float(num->f);
                 return 0;
         }
+}
+
+/* A time as the seconds it counts, from any of the three number kinds. */
+static int number_to_time(const senml_number *num, double *out)
+{
+        lwm2m_value v;
+        int r = number_to_value(num, &v);
+        if (r < 0)
+                return r;
+        *out = v.type == LWM2M_TYPE_INTEGER    ? (double)v.i
+               : v.type == LWM2M_TYPE_UNSIGNED ? (double)v.u
+                                               : v.f;
+        return 0;
 }
 
 int senml_record_set_number(senml_record *r, senml_field f, const senml_number *num)
@@ -161,17 +176,26 @@ int senml_record_set_number(senml_record *r, senml_field f, const senml_number *
         }
 }
 
-int senml_record_set_bool(senml_record *r, senml_field f, bool b)
+/* For the fields that carry one kind of value only (vb, vd): 1 when the value is to be
+ * stored, 0 when the field is one to ignore, or -EBADMSG. */
+static int claim_typed_field(senml_record *r, senml_field f, senml_field only,
+                             senml_value_kind kind)
 {
         int k = claim(r, f);
         if (k < 0)
                 return k;
         if (f == SENML_UNKNOWN)
                 return 0;
-        if (f != SENML_VB)
+        if (f != only)
                 return -EBADMSG;
-        k = claim_value(r, SENML_VALUE_BOOLEAN);
-        if (k < 0)
+        k = claim_value(r, kind);
+        return k < 0 ? k : 1;
+}
+
+int senml_record_set_bool(senml_record *r, senml_field f, bool b)
+{
+        int k = claim_typed_field(r, f, SENML_VB, SENML_VALUE_BOOLEAN);
+        if (k <= 0)
                 return k;
         r->boolean = b;
         return 0;
@@ -179,15 +203,8 @@ int senml_record_set_bool(senml_record *r, senml_field f, bool b)
 
 int senml_record_set_data(senml_record *r, senml_field f, const uint8_t *data, size_t len)
 {
-        int k = claim(r, f);
-        if (k < 0)
-                return k;
-        if (f == SENML_UNKNOWN)
-                return 0;
-        if (f != SENML_VD)
-                return -EBADMSG;
-        k = claim_value(r, SENML_VALUE_DATA);
-        if (k < 0)
+        int k = claim_typed_field(r, f, SENML_VD, SENML_VALUE_DATA);
+        if (k <= 0)
                 return k;
         r->bytes = data;
         r->len = len;
@@ -237,25 +254,6 @@ static int objlnk_parse(const uint8_t *s, size_t len, lwm2m_objlnk *out)
         out->oid = (uint16_t)id[0];
         out->iid = (uint16_t)id[1];
         return 0;
-}
-
-static int number_to_value(const senml_number *num, lwm2m_value *v)
-{
-        switch (num->kind) {
-        case SENML_NUMBER_INT:
-                *v = lwm2m_value_integer(num->i);
-                return 0;
-        case SENML_NUMBER_UINT:
-                *v = lwm2m_value_unsigned(num->u);
-                return 0;
-        default:
-                /* SenML CBOR can spell NaN and infinities (and json-c reads
-                 * them too); a Float holds neither (value.h). */
-                if (!isfinite(num->f))
-                        return -EBADMSG;
-                *v = lwm2m_value_float(num->f);
-                return 0;
-        }
 }
 
 static int bytes_to_value(lwm2m_type type, const uint8_t *data, size_t len, lwm2m_value *v)

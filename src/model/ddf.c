@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/diag.h"
 #include "util/macro.h"
 
 /* Limits far above anything the OMA registry holds (at most 67 resources, names of
@@ -152,24 +153,6 @@ typedef struct ddf_parser {
         size_t cap_defs;
 } ddf_parser;
 
-/* After a truncating snprintf: drops a multi-byte character cut in half at the
- * end, so that a long name never turns a message into invalid UTF-8. */
-static void trim_partial_utf8(char *s)
-{
-        size_t i = strlen(s), cont = 0;
-
-        while (i > 0 && cont < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
-                i--;
-                cont++;
-        }
-        if (i == 0)
-                return;
-        unsigned char lead = (unsigned char)s[i - 1];
-        size_t need = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : 0;
-        if (need > cont)
-                s[i - 1] = '\0';
-}
-
 _printf_(5, 6) static void emit(const ddf_parser *p, lwm2m_diag_level level, unsigned line,
                                 unsigned column, const char *fmt, ...)
 {
@@ -179,9 +162,8 @@ _printf_(5, 6) static void emit(const ddf_parser *p, lwm2m_diag_level level, uns
         if (!p->diag)
                 return;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        lwm2m_diagv(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        trim_partial_utf8(msg);
         p->diag(p->userdata, level, p->name, line, column, msg);
 }
 
@@ -233,9 +215,8 @@ _printf_(3, 4) static void fail_at(ddf_parser *p, position at, const char *fmt, 
         if (p->error)
                 return;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        lwm2m_diagv(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        trim_partial_utf8(msg);
         if (p->diag)
                 p->diag(p->userdata, LWM2M_DIAG_ERROR, p->name, at.line, at.column, msg);
         p->error = -EBADMSG;
@@ -1255,9 +1236,8 @@ _printf_(5, 6) static void counted(counting_diag *c, lwm2m_diag_level level, con
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        lwm2m_diagv(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        trim_partial_utf8(msg);
         count_diag(c, level, file, line, 0, msg);
 }
 

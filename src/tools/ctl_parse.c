@@ -15,16 +15,15 @@
 
 #include "model/definition.h"
 #include "util/buf.h"
+#include "util/diag.h"
 #include "util/macro.h"
 
 _printf_(3, 4) static int fail(char *why, size_t why_size, const char *fmt, ...)
 {
-        if (why && why_size > 0) {
-                va_list ap;
-                va_start(ap, fmt);
-                vsnprintf(why, why_size, fmt, ap);
-                va_end(ap);
-        }
+        va_list ap;
+        va_start(ap, fmt);
+        lwm2m_diagv(why, why_size, fmt, ap);
+        va_end(ap);
         return -EINVAL;
 }
 
