@@ -491,3 +491,11 @@ void ctl_member_name(const char *resource_name, char *out, size_t size)
         if (k == 0)
                 snprintf(out, size, "Resource");
 }
+
+void ctl_res_value_done(ctl_res_value *rv)
+{
+        for (size_t i = 0; i < rv->n; i++)
+                lwm2m_value_clear(&rv->items[i].v);
+        free(rv->items);
+        *rv = (ctl_res_value){0};
+}
