@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,38 @@ static int read_bool_variant(sd_bus_message *m, bool *out)
         return 1;
 }
 
+/* A property read straight into a member: its D-Bus type ('q', 'u', 'b', or 's' for a
+ * malloc'd string) and where it goes. */
+typedef struct prop_field {
+        const char *name;
+        char type;
+        size_t offset;
+} prop_field;
+
+#define PROP_FIELD(name, type, st, member)                                                         \
+        {                                                                                          \
+                name, type, offsetof(st, member)                                                   \
+        }
+
+/* Reads property `name` into its member of `base` when `fields` lists it: 1, 0 when it
+ * does not (to be skipped), or a negative errno. */
+static int read_prop_field(const prop_field *fields, size_t n, const char *name, sd_bus_message *m,
+                           void *base)
+{
+        for (size_t i = 0; i < n; i++) {
+                if (strcmp(fields[i].name, name) != 0)
+                        continue;
+                void *at = (char *)base + fields[i].offset;
+                if (fields[i].type == 's')
+                        return read_string_variant(m, at);
+                if (fields[i].type == 'b')
+                        return read_bool_variant(m, at);
+                const char sig[2] = {fields[i].type, '\0'};
+                return sd_bus_message_read(m, "v", sig, at) < 0 ? -EBADMSG : 1;
+        }
+        return 0;
+}
+
 static int read_resources(sd_bus_message *m, ctl_objdef *d)
 {
         int r = sd_bus_message_enter_container(m, 'v', "a(qssssbbs)");
@@ -173,24 +206,20 @@ static int read_resources(sd_bus_message *m, ctl_objdef *d)
         return r < 0 ? r : 1;
 }
 
+static const prop_field objdef_fields[] = {
+        PROP_FIELD("Id", 'q', ctl_objdef, id),
+        PROP_FIELD("Name", 's', ctl_objdef, name),
+        PROP_FIELD("Version", 's', ctl_objdef, version),
+        PROP_FIELD("Urn", 's', ctl_objdef, urn),
+        PROP_FIELD("Multiple", 'b', ctl_objdef, multiple),
+        PROP_FIELD("Mandatory", 'b', ctl_objdef, mandatory),
+};
+
 static int objdef_prop(const char *name, sd_bus_message *m, void *userdata)
 {
-        ctl_objdef *d = userdata;
-        if (strcmp(name, "Id") == 0)
-                return sd_bus_message_read(m, "v", "q", &d->id) < 0 ? -EBADMSG : 1;
-        if (strcmp(name, "Name") == 0)
-                return read_string_variant(m, &d->name);
-        if (strcmp(name, "Version") == 0)
-                return read_string_variant(m, &d->version);
-        if (strcmp(name, "Urn") == 0)
-                return read_string_variant(m, &d->urn);
-        if (strcmp(name, "Multiple") == 0)
-                return read_bool_variant(m, &d->multiple);
-        if (strcmp(name, "Mandatory") == 0)
-                return read_bool_variant(m, &d->mandatory);
         if (strcmp(name, "Resources") == 0)
-                return read_resources(m, d);
-        return 0;
+                return read_resources(m, userdata);
+        return read_prop_field(objdef_fields, ELEMENTSOF(objdef_fields), name, m, userdata);
 }
 
 static int objdef_complete(ctl_objdef *d)
@@ -415,16 +444,15 @@ static int cmp_instance(const void *a, const void *b)
         return x->iid < y->iid ? -1 : x->iid > y->iid;
 }
 
+static const prop_field instance_fields[] = {
+        PROP_FIELD("Owner", 's', ctl_instance, owner),
+        PROP_FIELD("Object", 'q', ctl_instance, oid),
+        PROP_FIELD("Instance", 'q', ctl_instance, iid),
+};
+
 static int instance_prop(const char *name, sd_bus_message *m, void *userdata)
 {
-        ctl_instance *in = userdata;
-        if (strcmp(name, "Owner") == 0)
-                return read_string_variant(m, &in->owner);
-        if (strcmp(name, "Object") == 0)
-                return sd_bus_message_read(m, "v", "q", &in->oid) < 0 ? -EBADMSG : 1;
-        if (strcmp(name, "Instance") == 0)
-                return sd_bus_message_read(m, "v", "q", &in->iid) < 0 ? -EBADMSG : 1;
-        return 0;
+        return read_prop_field(instance_fields, ELEMENTSOF(instance_fields), name, m, userdata);
 }
 
 void ctl_managed_done(ctl_managed *mo)
@@ -546,26 +574,20 @@ void ctl_server_done(ctl_server *s)
         *s = (ctl_server){0};
 }
 
+static const prop_field server_fields[] = {
+        PROP_FIELD("ShortId", 'q', ctl_server, short_id),
+        PROP_FIELD("Lifetime", 'u', ctl_server, lifetime),
+        PROP_FIELD("Uri", 's', ctl_server, uri),
+        PROP_FIELD("State", 's', ctl_server, state),
+        PROP_FIELD("Binding", 's', ctl_server, binding),
+        PROP_FIELD("Location", 's', ctl_server, location),
+        PROP_FIELD("LwM2MVersion", 's', ctl_server, version),
+        PROP_FIELD("LastError", 's', ctl_server, last_error),
+};
+
 static int server_prop(const char *name, sd_bus_message *m, void *userdata)
 {
-        ctl_server *s = userdata;
-        if (strcmp(name, "ShortId") == 0)
-                return sd_bus_message_read(m, "v", "q", &s->short_id) < 0 ? -EBADMSG : 1;
-        if (strcmp(name, "Lifetime") == 0)
-                return sd_bus_message_read(m, "v", "u", &s->lifetime) < 0 ? -EBADMSG : 1;
-        if (strcmp(name, "Uri") == 0)
-                return read_string_variant(m, &s->uri);
-        if (strcmp(name, "State") == 0)
-                return read_string_variant(m, &s->state);
-        if (strcmp(name, "Binding") == 0)
-                return read_string_variant(m, &s->binding);
-        if (strcmp(name, "Location") == 0)
-                return read_string_variant(m, &s->location);
-        if (strcmp(name, "LwM2MVersion") == 0)
-                return read_string_variant(m, &s->version);
-        if (strcmp(name, "LastError") == 0)
-                return read_string_variant(m, &s->last_error);
-        return 0;
+        return read_prop_field(server_fields, ELEMENTSOF(server_fields), name, m, userdata);
 }
 
 void ctl_manager_done(ctl_manager *mi)
@@ -580,16 +602,16 @@ void ctl_manager_done(ctl_manager *mi)
         *mi = (ctl_manager){0};
 }
 
+static const prop_field manager_fields[] = {
+        PROP_FIELD("Endpoint", 's', ctl_manager, endpoint),
+        PROP_FIELD("State", 's', ctl_manager, state),
+        PROP_FIELD("Version", 's', ctl_manager, version),
+};
+
 static int manager_prop(const char *name, sd_bus_message *m, void *userdata)
 {
         ctl_manager *mi = userdata;
         int r;
-        if (strcmp(name, "Endpoint") == 0)
-                return read_string_variant(m, &mi->endpoint);
-        if (strcmp(name, "State") == 0)
-                return read_string_variant(m, &mi->state);
-        if (strcmp(name, "Version") == 0)
-                return read_string_variant(m, &mi->version);
         if (strcmp(name, "Servers") == 0) {
                 r = sd_bus_message_enter_container(m, 'v', "ao");
                 if (r >= 0)
@@ -627,7 +649,7 @@ static int manager_prop(const char *name, sd_bus_message *m, void *userdata)
                         r = sd_bus_message_exit_container(m);
                 return r < 0 ? r : 1;
         }
-        return 0;
+        return read_prop_field(manager_fields, ELEMENTSOF(manager_fields), name, m, userdata);
 }
 
 int ctl_fetch_manager(const ctl *c, ctl_manager *mi)

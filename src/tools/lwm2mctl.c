@@ -423,44 +423,68 @@ static int cmd_read(const ctl *c)
         return 0;
 }
 
+/* The definition and resource a write or exec names, with the path as text and "VERB PATH"
+ * for messages. */
+typedef struct target {
+        char text[LWM2M_PATH_STRLEN];
+        char what[64];
+        ctl_objdef def;
+        const ctl_resource *res;
+} target;
+
+static void target_done(target *t)
+{
+        ctl_objdef_done(&t->def);
+}
+
+/* Returns 0, or an exit status (reported already) when there is no such resource. */
+static int find_target(const ctl *c, const char *verb, target *t)
+{
+        const lwm2m_path *p = &c->args->path;
+        lwm2m_path_format(p, t->text, sizeof(t->text));
+        snprintf(t->what, sizeof(t->what), "%s %s", verb, t->text);
+        int status = ctl_fetch_objdef(c, p->id[0], &t->def);
+        if (status)
+                return status;
+        t->res = ctl_resource_find(t->def.res, t->def.n_res, p->id[2]);
+        if (!t->res)
+                return ctl_fail(c->args, CTL_EXIT_FAILED, "%s: %s (%u) has no resource %u", t->what,
+                                t->def.name, t->def.id, p->id[2]);
+        return 0;
+}
+
 static int cmd_write(const ctl *c)
 {
         const lwm2m_path *p = &c->args->path;
-        char text[LWM2M_PATH_STRLEN], what[64];
-        lwm2m_path_format(p, text, sizeof(text));
-        snprintf(what, sizeof(what), "write %s", text);
-        _cleanup_(ctl_objdef_done) ctl_objdef d = {0};
-        int status = ctl_fetch_objdef(c, p->id[0], &d);
+        _cleanup_(target_done) target t = {0};
+        int status = find_target(c, "write", &t);
         if (status)
                 return status;
-        const ctl_resource *res = ctl_resource_find(d.res, d.n_res, p->id[2]);
-        if (!res)
-                return ctl_fail(c->args, CTL_EXIT_FAILED, "%s: %s (%u) has no resource %u", what,
-                                d.name, d.id, p->id[2]);
+        const ctl_resource *res = t.res;
         if (res->type == LWM2M_TYPE_NONE)
                 return ctl_fail(c->args, CTL_EXIT_FAILED,
-                                "%s: %s (%u) is executable and holds no value: use exec", what,
+                                "%s: %s (%u) is executable and holds no value: use exec", t.what,
                                 res->name, res->id);
         if (res->multiple && p->len == LWM2M_PATH_RESOURCE)
                 return ctl_fail(c->args, CTL_EXIT_USAGE,
                                 "%s: %s (%u) is a multiple resource: write one instance as %s/RI",
-                                what, res->name, res->id, text);
+                                t.what, res->name, res->id, t.text);
         if (!res->multiple && p->len == LWM2M_PATH_RESOURCE_INSTANCE)
                 return ctl_fail(c->args, CTL_EXIT_USAGE,
-                                "%s: %s (%u) is a single resource: write it as /%u/%u/%u", what,
+                                "%s: %s (%u) is a single resource: write it as /%u/%u/%u", t.what,
                                 res->name, res->id, p->id[0], p->id[1], p->id[2]);
 
         lwm2m_value v;
         char why[256];
         if (ctl_parse_value(c->args->value, res->type, &v, why, sizeof(why)) < 0)
-                return ctl_fail(c->args, CTL_EXIT_USAGE, "%s: %s (%u): %s", what, res->name,
+                return ctl_fail(c->args, CTL_EXIT_USAGE, "%s: %s (%u): %s", t.what, res->name,
                                 res->id, why);
 
         _cleanup_(ctl_res_value_done) ctl_res_value rv = {0};
         sd_bus_error e = SD_BUS_ERROR_NULL;
         int r = 0;
         if (res->multiple) {
-                /* Instance.Write replaces the whole resource: merge into what is there. */
+                /* Instance.Write replaces the whole resource: merge into t.what is there. */
                 r = ctl_read_resource(c, p->id[0], p->id[1], res, &rv, &e);
                 if (r < 0 && sd_bus_error_has_name(&e, CTL_ERROR_PREFIX "NoValue")) {
                         sd_bus_error_free(&e);
@@ -468,7 +492,7 @@ static int cmd_write(const ctl *c)
                 }
                 if (r < 0) {
                         lwm2m_value_clear(&v);
-                        status = ctl_report(c->args, what, r, &e);
+                        status = ctl_report(c->args, t.what, r, &e);
                         sd_bus_error_free(&e);
                         return status;
                 }
@@ -509,7 +533,7 @@ static int cmd_write(const ctl *c)
         if (r >= 0)
                 r = sd_bus_call(c->bus, m, CTL_CALL_TIMEOUT_USEC, &e, NULL);
         if (r < 0) {
-                status = ctl_report(c->args, what, r, &e);
+                status = ctl_report(c->args, t.what, r, &e);
                 sd_bus_error_free(&e);
                 return status;
         }
@@ -525,29 +549,24 @@ static int cmd_write(const ctl *c)
 static int cmd_exec(const ctl *c)
 {
         const lwm2m_path *p = &c->args->path;
-        char text[LWM2M_PATH_STRLEN], what[64], path[80];
-        lwm2m_path_format(p, text, sizeof(text));
-        snprintf(what, sizeof(what), "exec %s", text);
-        _cleanup_(ctl_objdef_done) ctl_objdef d = {0};
-        int status = ctl_fetch_objdef(c, p->id[0], &d);
+        _cleanup_(target_done) target t = {0};
+        int status = find_target(c, "exec", &t);
         if (status)
                 return status;
-        const ctl_resource *res = ctl_resource_find(d.res, d.n_res, p->id[2]);
-        if (!res)
-                return ctl_fail(c->args, CTL_EXIT_FAILED, "%s: %s (%u) has no resource %u", what,
-                                d.name, d.id, p->id[2]);
+        const ctl_resource *res = t.res;
+        char path[80];
         ctl_instance_path(path, sizeof(path), p->id[0], p->id[1]);
         sd_bus_error e = SD_BUS_ERROR_NULL;
         int r = ctl_call(c, path, CTL_IFACE_INSTANCE, "Execute", NULL, &e, "qs", res->id,
                          c->args->exec_args ? c->args->exec_args : "");
         if (r < 0) {
-                status = ctl_report(c->args, what, r, &e);
+                status = ctl_report(c->args, t.what, r, &e);
                 sd_bus_error_free(&e);
                 return status;
         }
         if (c->args->json) {
                 _cleanup_(json_object_putp) json_object *o = json_object_new_object();
-                json_object_object_add(o, "path", json_object_new_string(text));
+                json_object_object_add(o, "path", json_object_new_string(t.text));
                 json_object_object_add(o, "name", json_object_new_string(res->name));
                 json_object_object_add(o, "executed", json_object_new_boolean(true));
                 ctl_print_json(o);
