@@ -104,3 +104,13 @@ lwm2m_path lwm2m_path_truncate(const lwm2m_path *p, uint8_t len)
         r.len = len;
         return r;
 }
+
+bool lwm2m_path_valid(const lwm2m_path *p)
+{
+        if (p->len > 4)
+                return false;
+        for (unsigned k = 0; k < p->len; k++)
+                if (p->id[k] >= LWM2M_ID_INVALID)
+                        return false;
+        return true;
+}
