@@ -127,6 +127,15 @@ static void item_done(cbor_reader *c)
         }
 }
 
+/* After a scalar went into its slot with result `r`. */
+static void scalar_done(cbor_reader *c, int r)
+{
+        if (r < 0)
+                fail(c, r);
+        else
+                item_done(c);
+}
+
 static bool push(cbor_reader *c, frame f)
 {
         if (c->depth >= ELEMENTSOF(c->stack)) {
@@ -209,9 +218,7 @@ static void on_number(cbor_reader *c, const senml_number *num)
         default:
                 r = -EBADMSG;
         }
-        if (r < 0)
-                FAIL_RETURN(c, r);
-        item_done(c);
+        scalar_done(c, r);
 }
 
 static void on_uint(void *p, uint64_t u)
@@ -293,9 +300,7 @@ static void on_bool(void *p, bool b)
                 r = senml_record_set_bool(&c->rec, c->field, b);
         else if (s != SLOT_SKIP)
                 r = -EBADMSG;
-        if (r < 0)
-                FAIL_RETURN(c, r);
-        item_done(c);
+        scalar_done(c, r);
 }
 
 static void on_null(void *p)
@@ -309,9 +314,7 @@ static void on_null(void *p)
                 r = senml_record_set_other(&c->rec, c->field);
         else if (s != SLOT_SKIP)
                 r = -EBADMSG;
-        if (r < 0)
-                FAIL_RETURN(c, r);
-        item_done(c);
+        scalar_done(c, r);
 }
 
 static void on_tag(void *p, uint64_t tag)
@@ -347,9 +350,7 @@ static void on_whole_string(cbor_reader *c, const uint8_t *data, size_t len, boo
         default:
                 r = -EBADMSG;
         }
-        if (r < 0)
-                FAIL_RETURN(c, r);
-        item_done(c);
+        scalar_done(c, r);
 }
 
 static void on_string_data(cbor_reader *c, const uint8_t *data, size_t len, bool text)
