@@ -3,6 +3,7 @@
 #include "daemon/config.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -79,6 +80,7 @@ static bool gave_up(const error_limit *l)
 
 void config_init(config *c)
 {
+        assert(c);
         *c = (config){0};
         snprintf(c->lwm2m_version, sizeof(c->lwm2m_version), "1.1");
         c->max_value_size = CONFIG_DEFAULT_MAX_VALUE_SIZE;
@@ -101,6 +103,7 @@ static void server_free(config_server *s)
 
 void config_free(config *c)
 {
+        assert(c);
         free(c->file);
         free(c->endpoint);
         for (size_t i = 0; i < c->n_objects_dirs; i++)
@@ -138,6 +141,7 @@ static int set_string(char **field, const char *value)
 
 int config_add_objects_dir(config *c, const char *dir)
 {
+        assert(c);
         char **dirs = reallocarray(c->objects_dirs, c->n_objects_dirs + 1, sizeof(char *));
         if (!dirs)
                 return -ENOMEM;
@@ -150,6 +154,7 @@ int config_add_objects_dir(config *c, const char *dir)
 
 int config_parse_hex(const char *s, uint8_t **out, size_t *len)
 {
+        assert(len);
         if (strncasecmp(s, "0x", 2) == 0)
                 s += 2;
         size_t n = strlen(s);
@@ -336,6 +341,7 @@ static const char *const security_names[] = {
 int config_set_server_key(config *c, config_server *s, const char *key, const char *value,
                           const char *origin, config_error_fn error, void *userdata)
 {
+        assert(s);
         uint64_t n;
         int r = 0;
 
@@ -446,6 +452,7 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
 int config_set_main_key(config *c, const char *key, const char *value, const char *origin,
                         config_error_fn error, void *userdata)
 {
+        assert(c);
         uint64_t n;
         if (!value_is_text(value)) {
                 config_report(error, userdata,
@@ -764,6 +771,7 @@ static const char *file_kind(mode_t mode)
 
 int config_load_file(config *c, const char *path, config_error_fn error, void *userdata)
 {
+        assert(c);
         /* O_NONBLOCK: opening a FIFO must not wait for a writer before it is refused. */
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {

@@ -2,6 +2,7 @@
  * instances, reading keys and certificates from PEM files into the DER the objects hold. */
 #include "daemon/provision.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
@@ -207,6 +208,7 @@ static int credentials(instance_writer *w, const config_server *s, const char *w
 
 int provision_from_config(lwm2m_tree *tree, const config *c, config_error_fn error, void *userdata)
 {
+        assert(c);
         for (size_t i = 0; i < c->n_servers; i++) {
                 const config_server *s = &c->servers[i];
                 char where[300];

@@ -30,6 +30,7 @@ int lwm2m_codec_check_single(const lwm2m_path *base, const lwm2m_record *recs, s
 int lwm2m_codec_resolve_single(const lwm2m_path *base, const lwm2m_resolver *resolver,
                                lwm2m_type required, lwm2m_type *type)
 {
+        assert(type);
         assert(base);
         assert(type);
         int r = check_single_target(base);

@@ -2,6 +2,7 @@
  * The SenML JSON model with integer labels; integers stay integers. */
 #include "formats/senml_cbor.h"
 
+#include <assert.h>
 #include <cbor.h>
 #include <errno.h>
 #include <float.h>
@@ -658,6 +659,7 @@ static int put_record(lwm2m_buf *b, const senml_out *o)
 
 int senml_cbor_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out)
 {
+        assert(recs || n == 0);
         _cleanup_(lwm2m_buf_free) lwm2m_buf b = {0};
         senml_encoder e;
 

@@ -3,6 +3,7 @@
  */
 #include "formats/text.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -84,6 +85,7 @@ static int text_parse_value(lwm2m_type type, const uint8_t *data, size_t len, lw
 
 int text_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out)
 {
+        assert(recs || n == 0);
         int r = lwm2m_codec_check_single(base, recs, n);
         if (r < 0)
                 return r;

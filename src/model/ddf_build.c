@@ -224,11 +224,13 @@ static int parse_operations(const char *s, uint8_t *out)
 
 ddf_pending_resource *ddf_build_current_resource(ddf_builder *b)
 {
+        assert(b);
         return &b->obj.resources[b->obj.n_resources - 1];
 }
 
 void ddf_build_field(ddf_builder *b, ddf_field field, const char *s)
 {
+        assert(b);
         ddf_excerpt_buf eb;
         ddf_pending_object *o = &b->obj;
         ddf_pending_resource *r = NULL;
@@ -318,6 +320,7 @@ static void reset_object(ddf_pending_object *o)
 bool ddf_build_object_start(ddf_builder *b, ddf_position at)
 {
         assert(b);
+        assert(b);
         if (b->n_defs >= DDF_MAX_OBJECTS_PER_FILE) {
                 ddf_fail_at(&b->rep, at, "more than %d objects in one file",
                             DDF_MAX_OBJECTS_PER_FILE);
@@ -330,6 +333,7 @@ bool ddf_build_object_start(ddf_builder *b, ddf_position at)
 
 bool ddf_build_item_start(ddf_builder *b, ddf_position at, const char *id)
 {
+        assert(b);
         assert(b);
         ddf_pending_object *o = &b->obj;
         char trimmed[16];
@@ -391,6 +395,7 @@ bool ddf_build_item_start(ddf_builder *b, ddf_position at, const char *id)
 
 void ddf_build_item_end(ddf_builder *b)
 {
+        assert(b);
         ddf_excerpt_buf eb;
         ddf_pending_resource *r = ddf_build_current_resource(b);
         const char *name;
@@ -502,6 +507,7 @@ static lwm2m_object_def *freeze_object(ddf_builder *b)
 
 void ddf_build_object_end(ddf_builder *b)
 {
+        assert(b);
         ddf_pending_object *o = &b->obj;
 
         if (!(o->seen & (1u << DDF_FIELD_OBJ_ID))) {
@@ -567,6 +573,7 @@ void ddf_builder_init(ddf_builder *b, const char *name, lwm2m_diag_fn diag, void
 
 void ddf_builder_done(ddf_builder *b)
 {
+        assert(b);
         reset_object(&b->obj);
         free(b->obj.resources);
         free(b->obj.pool);

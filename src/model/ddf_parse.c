@@ -416,6 +416,7 @@ static int parser_finish(ddf_parser *p)
 int ddf_parse_buffer(const char *name, const void *data, size_t len, lwm2m_diag_fn diag,
                      void *userdata, ddf_parser **out)
 {
+        assert(out);
         _cleanup_(ddf_parser_freep) ddf_parser *p = parser_new(name, diag, userdata);
         if (!p)
                 return -ENOMEM;
@@ -436,6 +437,7 @@ int ddf_parse_buffer(const char *name, const void *data, size_t len, lwm2m_diag_
 
 int ddf_parse_file(const char *path, lwm2m_diag_fn diag, void *userdata, ddf_parser **out)
 {
+        assert(out);
         _cleanup_(ddf_parser_freep) ddf_parser *p = parser_new(path, diag, userdata);
         if (!p)
                 return -ENOMEM;
@@ -503,6 +505,7 @@ int ddf_parse_file(const char *path, lwm2m_diag_fn diag, void *userdata, ddf_par
 
 ddf_builder *ddf_parser_result(ddf_parser *p)
 {
+        assert(p);
         assert(p);
         return &p->b;
 }

@@ -28,6 +28,7 @@ void ddf_emit(const ddf_reporter *p, lwm2m_diag_level level, unsigned line, unsi
 void ddf_fail_at(ddf_reporter *p, ddf_position at, const char *fmt, ...)
 {
         assert(p);
+        assert(p);
         char msg[512];
         va_list ap;
 
@@ -43,6 +44,7 @@ void ddf_fail_at(ddf_reporter *p, ddf_position at, const char *fmt, ...)
 
 void ddf_fail_oom(ddf_reporter *p)
 {
+        assert(p);
         if (p->error)
                 return;
         ddf_emit(p, LWM2M_DIAG_ERROR, 0, 0, "out of memory");
@@ -51,6 +53,7 @@ void ddf_fail_oom(ddf_reporter *p)
 
 const char *ddf_excerpt(const char *s, ddf_excerpt_buf *b)
 {
+        assert(s && b);
         size_t cut = 64;
 
         if (strlen(s) <= cut + 8)
@@ -63,6 +66,8 @@ const char *ddf_excerpt(const char *s, ddf_excerpt_buf *b)
 
 void ddf_copy_cut(char *dst, size_t size, const char *src)
 {
+        assert(dst || size == 0);
+        assert(src);
         size_t len = strlen(src);
 
         if (len >= size) {

@@ -2,6 +2,7 @@
  * active definition per object ID (a sorted array), plus validation of values. */
 #include "model/definition.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -228,6 +229,9 @@ int lwm2m_registry_add(lwm2m_registry *reg, lwm2m_object_def *def, lwm2m_object_
         memmove(reg->defs + at + 1, reg->defs + at, (reg->n - at) * sizeof(*reg->defs));
         reg->defs[at] = def;
         reg->n++;
+        /* The binary search needs ascending, unique IDs. */
+        assert(at == 0 || reg->defs[at - 1]->id < def->id);
+        assert(at + 1 == reg->n || def->id < reg->defs[at + 1]->id);
         reg->n_resources += def->n_resources;
         return 0;
 }

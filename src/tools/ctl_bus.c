@@ -15,6 +15,7 @@
 
 void ctl_objdef_done(ctl_objdef *d)
 {
+        assert(d);
         free(d->name);
         free(d->version);
         free(d->urn);
@@ -36,6 +37,7 @@ static void instances_free(ctl_instance *v, size_t n)
 
 int ctl_open_bus(const char *which, sd_bus **out)
 {
+        assert(out);
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
         if (strcmp(which, "system") == 0)
@@ -60,6 +62,7 @@ int ctl_open_bus(const char *which, sd_bus **out)
 int ctl_call(const ctl *c, const char *path, const char *iface, const char *member,
              sd_bus_message **reply, sd_bus_error *e, const char *types, ...)
 {
+        assert(c);
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r = sd_bus_message_new_method_call(c->bus, &m, CTL_BUS_NAME, path, iface, member);
         if (r < 0)
@@ -236,6 +239,7 @@ static int objdef_complete(ctl_objdef *d)
 /* Fetches the definition of `oid`; returns an exit status (reported already) or 0. */
 int ctl_fetch_objdef(const ctl *c, uint16_t oid, ctl_objdef *d)
 {
+        assert(c && d);
         char path[64], what[64];
         snprintf(path, sizeof(path), CTL_ROOT_PATH "/object/%u", oid);
         snprintf(what, sizeof(what), "object %u", oid);
@@ -457,6 +461,7 @@ static int instance_prop(const char *name, sd_bus_message *m, void *userdata)
 
 void ctl_managed_done(ctl_managed *mo)
 {
+        assert(mo);
         instances_free(mo->inst, mo->n_inst);
         for (size_t i = 0; i < mo->n_defs; i++)
                 ctl_objdef_done(&mo->defs[i]);
@@ -535,6 +540,7 @@ static int parse_managed(sd_bus_message *reply, ctl_managed *mo)
 /* Returns an exit status (reported already) or 0. */
 int ctl_fetch_managed(const ctl *c, ctl_managed *mo)
 {
+        assert(c && mo);
         sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         *mo = (ctl_managed){0};
@@ -556,6 +562,7 @@ int ctl_fetch_managed(const ctl *c, ctl_managed *mo)
 
 const ctl_objdef *ctl_managed_find_def(const ctl_managed *mo, uint16_t oid)
 {
+        assert(mo);
         for (size_t i = 0; i < mo->n_defs; i++)
                 if (mo->defs[i].id == oid)
                         return &mo->defs[i];
@@ -564,6 +571,7 @@ const ctl_objdef *ctl_managed_find_def(const ctl_managed *mo, uint16_t oid)
 
 void ctl_server_done(ctl_server *s)
 {
+        assert(s);
         free(s->path);
         free(s->uri);
         free(s->state);
@@ -592,6 +600,7 @@ static int server_prop(const char *name, sd_bus_message *m, void *userdata)
 
 void ctl_manager_done(ctl_manager *mi)
 {
+        assert(mi);
         free(mi->endpoint);
         free(mi->state);
         free(mi->version);
@@ -654,6 +663,7 @@ static int manager_prop(const char *name, sd_bus_message *m, void *userdata)
 
 int ctl_fetch_manager(const ctl *c, ctl_manager *mi)
 {
+        assert(c && mi);
         sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         *mi = (ctl_manager){0};
@@ -674,6 +684,7 @@ int ctl_fetch_manager(const ctl *c, ctl_manager *mi)
 
 int ctl_fetch_server(const ctl *c, const char *path, ctl_server *s)
 {
+        assert(c && s);
         sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         *s = (ctl_server){0};
@@ -730,6 +741,7 @@ static int get_resource_property(const ctl *c, const char *path, uint16_t oid,
 int ctl_read_resource(const ctl *c, uint16_t oid, uint16_t iid, const ctl_resource *res,
                       ctl_res_value *out, sd_bus_error *e)
 {
+        assert(c && res);
         char path[80];
         ctl_instance_path(path, sizeof(path), oid, iid);
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -757,6 +769,7 @@ int ctl_read_resource(const ctl *c, uint16_t oid, uint16_t iid, const ctl_resour
 
 int ctl_append_resource_variant(sd_bus_message *m, const ctl_resource *res, const ctl_res_value *rv)
 {
+        assert(res);
         const char *sig = dbus_signature(res->type);
         int r;
         if (!rv->multiple) {

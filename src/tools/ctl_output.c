@@ -46,6 +46,7 @@ static bool unreachable(int r, const sd_bus_error *e)
  * returns the exit status it deserves. */
 int ctl_report(const ctl_args *args, const char *what, int r, const sd_bus_error *e)
 {
+        assert(args);
         const char *name = sd_bus_error_is_set(e) ? e->name : NULL;
         const char *text = sd_bus_error_is_set(e) && e->message ? e->message : strerror(-r);
         bool gone = unreachable(r, e);
@@ -72,6 +73,7 @@ int ctl_report(const ctl_args *args, const char *what, int r, const sd_bus_error
 /* A failure found by lwm2mctl itself (not a bus error). */
 _printf_(3, 4) int ctl_fail(const ctl_args *args, int status, const char *fmt, ...)
 {
+        assert(args);
         char text[512];
         va_list ap;
         va_start(ap, fmt);
@@ -90,6 +92,7 @@ _printf_(3, 4) int ctl_fail(const ctl_args *args, int status, const char *fmt, .
 
 json_object *ctl_value_to_json(const lwm2m_value *v)
 {
+        assert(v);
         switch (v->type) {
         case LWM2M_TYPE_INTEGER:
         case LWM2M_TYPE_TIME:
@@ -125,6 +128,7 @@ json_object *ctl_res_value_to_json(const ctl_res_value *rv)
 void ctl_print_resource(const ctl_resource *res, const ctl_res_value *rv, const char *indent,
                         int only_riid)
 {
+        assert(res);
         for (size_t i = 0; i < rv->n; i++) {
                 if (only_riid >= 0 && rv->items[i].riid != only_riid)
                         continue;
