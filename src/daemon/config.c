@@ -3,6 +3,7 @@
 #include "daemon/config.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 
 #include "build-config.h"
 #include "model/value.h"
+#include "util/diag.h"
 #include "util/macro.h"
 
 /* Derives the default endpoint name from the machine ID without revealing it. */
@@ -48,14 +50,12 @@ typedef struct parse_state {
         error_limit limit;
 } parse_state;
 
-static void report(config_error_fn error, void *userdata, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static void report(config_error_fn error, void *userdata, const char *fmt, ...)
+void config_report(config_error_fn error, void *userdata, const char *fmt, ...)
 {
         char msg[512];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        lwm2m_diagv(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         if (error)
                 error(userdata, msg);
@@ -70,7 +70,7 @@ static void limited_error(void *userdata, const char *message)
         if (l->error)
                 l->error(l->userdata, message);
         if (l->n == CONFIG_ERRORS_MAX)
-                report(l->error, l->userdata, "%s: too many errors, giving up", l->name);
+                config_report(l->error, l->userdata, "%s: too many errors, giving up", l->name);
 }
 
 static bool gave_up(const error_limit *l)
@@ -80,6 +80,7 @@ static bool gave_up(const error_limit *l)
 
 void config_init(config *c)
 {
+        assert(c);
         *c = (config){0};
         snprintf(c->lwm2m_version, sizeof(c->lwm2m_version), "1.1");
         c->max_value_size = CONFIG_DEFAULT_MAX_VALUE_SIZE;
@@ -102,6 +103,7 @@ static void server_free(config_server *s)
 
 void config_free(config *c)
 {
+        assert(c);
         free(c->file);
         free(c->endpoint);
         for (size_t i = 0; i < c->n_objects_dirs; i++)
@@ -139,6 +141,7 @@ static int set_string(char **field, const char *value)
 
 int config_add_objects_dir(config *c, const char *dir)
 {
+        assert(c);
         char **dirs = reallocarray(c->objects_dirs, c->n_objects_dirs + 1, sizeof(char *));
         if (!dirs)
                 return -ENOMEM;
@@ -151,6 +154,7 @@ int config_add_objects_dir(config *c, const char *dir)
 
 int config_parse_hex(const char *s, uint8_t **out, size_t *len)
 {
+        assert(len);
         if (strncasecmp(s, "0x", 2) == 0)
                 s += 2;
         size_t n = strlen(s);
@@ -337,46 +341,48 @@ static const char *const security_names[] = {
 int config_set_server_key(config *c, config_server *s, const char *key, const char *value,
                           const char *origin, config_error_fn error, void *userdata)
 {
+        assert(s);
         uint64_t n;
         int r = 0;
 
         if (!value_is_text(value)) {
-                report(error, userdata, "%s: %s must be UTF-8 text without control characters",
-                       origin, key);
+                config_report(error, userdata,
+                              "%s: %s must be UTF-8 text without control characters", origin, key);
                 return -EINVAL;
         }
         if (strcmp(key, "uri") == 0) {
                 if (strncmp(value, "coap://", 7) != 0 && strncmp(value, "coaps://", 8) != 0) {
-                        report(error, userdata,
-                               "%s: uri must start with coap:// or coaps://, not '%s'", origin,
-                               value);
+                        config_report(error, userdata,
+                                      "%s: uri must start with coap:// or coaps://, not '%s'",
+                                      origin, value);
                         return -EINVAL;
                 }
                 const char *problem = uri_problem(value);
                 if (problem) {
-                        report(error, userdata, "%s: uri '%.300s': %s", origin, value, problem);
+                        config_report(error, userdata, "%s: uri '%.300s': %s", origin, value,
+                                      problem);
                         return -EINVAL;
                 }
                 r = set_string(&s->uri, value);
         } else if (strcmp(key, "short-id") == 0) {
                 if (parse_uint(value, 1, 65534, &n) < 0) {
-                        report(error, userdata, "%s: short-id must be 1..65534, not '%s'", origin,
-                               value);
+                        config_report(error, userdata, "%s: short-id must be 1..65534, not '%s'",
+                                      origin, value);
                         return -EINVAL;
                 }
                 s->short_id = (uint16_t)n;
         } else if (strcmp(key, "lifetime") == 0) {
                 if (parse_uint(value, 1, UINT32_MAX, &n) < 0) {
-                        report(error, userdata,
-                               "%s: lifetime must be 1..4294967295 seconds, not '%s'", origin,
-                               value);
+                        config_report(error, userdata,
+                                      "%s: lifetime must be 1..4294967295 seconds, not '%s'",
+                                      origin, value);
                         return -EINVAL;
                 }
                 s->lifetime = (uint32_t)n;
         } else if (strcmp(key, "binding") == 0) {
                 if (strcmp(value, "U") != 0 && strcmp(value, "UQ") != 0) {
-                        report(error, userdata, "%s: binding must be U or UQ, not '%s'", origin,
-                               value);
+                        config_report(error, userdata, "%s: binding must be U or UQ, not '%s'",
+                                      origin, value);
                         return -EINVAL;
                 }
                 snprintf(s->binding, sizeof(s->binding), "%s", value);
@@ -388,14 +394,15 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
                                 found = true;
                         }
                 if (!found) {
-                        report(error, userdata,
-                               "%s: security must be nosec, psk, rpk or x509, not '%s'", origin,
-                               value);
+                        config_report(error, userdata,
+                                      "%s: security must be nosec, psk, rpk or x509, not '%s'",
+                                      origin, value);
                         return -EINVAL;
                 }
         } else if (strcmp(key, "psk-identity") == 0) {
                 if (!value[0]) {
-                        report(error, userdata, "%s: psk-identity must not be empty", origin);
+                        config_report(error, userdata, "%s: psk-identity must not be empty",
+                                      origin);
                         return -EINVAL;
                 }
                 r = set_string(&s->psk_identity, value);
@@ -403,7 +410,8 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
                 uint8_t *k;
                 size_t len;
                 if (config_parse_hex(value, &k, &len) < 0) {
-                        report(error, userdata, "%s: psk-key must be hexadecimal bytes", origin);
+                        config_report(error, userdata, "%s: psk-key must be hexadecimal bytes",
+                                      origin);
                         return -EINVAL;
                 }
                 if (s->psk_key)
@@ -423,8 +431,9 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
                    strcmp(key, "hold-off") == 0 || strcmp(key, "retry-timer") == 0 ||
                    strcmp(key, "retry-max") == 0) {
                 if (parse_uint(value, 0, UINT32_MAX, &n) < 0) {
-                        report(error, userdata, "%s: %s must be a number of seconds, not '%s'",
-                               origin, key, value);
+                        config_report(error, userdata,
+                                      "%s: %s must be a number of seconds, not '%s'", origin, key,
+                                      value);
                         return -EINVAL;
                 }
                 uint32_t *field = strcmp(key, "hold-off") == 0       ? &s->hold_off
@@ -434,7 +443,7 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
                                                                      : &s->default_pmax;
                 *field = (uint32_t)n;
         } else {
-                report(error, userdata, "%s: unknown server key '%s'", origin, key);
+                config_report(error, userdata, "%s: unknown server key '%s'", origin, key);
                 return -EINVAL;
         }
         return r;
@@ -443,17 +452,18 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
 int config_set_main_key(config *c, const char *key, const char *value, const char *origin,
                         config_error_fn error, void *userdata)
 {
+        assert(c);
         uint64_t n;
         if (!value_is_text(value)) {
-                report(error, userdata, "%s: %s must be UTF-8 text without control characters",
-                       origin, key);
+                config_report(error, userdata,
+                              "%s: %s must be UTF-8 text without control characters", origin, key);
                 return -EINVAL;
         }
         if (strcmp(key, "endpoint") == 0) {
                 size_t len = strlen(value);
                 if (len == 0 || len > CONFIG_ENDPOINT_MAX) {
-                        report(error, userdata, "%s: endpoint must be 1..%d bytes, not %zu", origin,
-                               CONFIG_ENDPOINT_MAX, len);
+                        config_report(error, userdata, "%s: endpoint must be 1..%d bytes, not %zu",
+                                      origin, CONFIG_ENDPOINT_MAX, len);
                         return -EINVAL;
                 }
                 return set_string(&c->endpoint, value);
@@ -461,8 +471,8 @@ int config_set_main_key(config *c, const char *key, const char *value, const cha
         if (strcmp(key, "lwm2m-version") == 0) {
                 if (strcmp(value, "1.0") != 0 && strcmp(value, "1.1") != 0 &&
                     strcmp(value, "1.2") != 0) {
-                        report(error, userdata, "%s: lwm2m-version must be 1.0, 1.1 or 1.2",
-                               origin);
+                        config_report(error, userdata, "%s: lwm2m-version must be 1.0, 1.1 or 1.2",
+                                      origin);
                         return -EINVAL;
                 }
                 memcpy(c->lwm2m_version, value,
@@ -477,9 +487,9 @@ int config_set_main_key(config *c, const char *key, const char *value, const cha
                 return set_string(&c->bus, value);
         if (strcmp(key, "max-value-size") == 0) {
                 if (parse_uint(value, 1, CONFIG_MAX_VALUE_SIZE_LIMIT, &n) < 0) {
-                        report(error, userdata,
-                               "%s: max-value-size must be 1..%u bytes (16 MiB), not '%s'", origin,
-                               CONFIG_MAX_VALUE_SIZE_LIMIT, value);
+                        config_report(error, userdata,
+                                      "%s: max-value-size must be 1..%u bytes (16 MiB), not '%s'",
+                                      origin, CONFIG_MAX_VALUE_SIZE_LIMIT, value);
                         return -EINVAL;
                 }
                 c->max_value_size = (size_t)n;
@@ -487,9 +497,9 @@ int config_set_main_key(config *c, const char *key, const char *value, const cha
         }
         if (strcmp(key, "max-instances-per-caller") == 0) {
                 if (parse_uint(value, 1, CONFIG_MAX_INSTANCES_LIMIT, &n) < 0) {
-                        report(error, userdata,
-                               "%s: max-instances-per-caller must be 1..%u, not '%s'", origin,
-                               CONFIG_MAX_INSTANCES_LIMIT, value);
+                        config_report(error, userdata,
+                                      "%s: max-instances-per-caller must be 1..%u, not '%s'",
+                                      origin, CONFIG_MAX_INSTANCES_LIMIT, value);
                         return -EINVAL;
                 }
                 c->max_instances_per_caller = (unsigned)n;
@@ -498,13 +508,13 @@ int config_set_main_key(config *c, const char *key, const char *value, const cha
         if (strcmp(key, "admin-group") == 0) {
                 /* Whether the group exists is asked in config_finish, once the file is read. */
                 if (!value[0]) {
-                        report(error, userdata, "%s: admin-group must name a group", origin);
+                        config_report(error, userdata, "%s: admin-group must name a group", origin);
                         return -EINVAL;
                 }
                 int r = set_string(&c->admin_group, value);
                 return r < 0 ? r : set_string(&c->admin_group_where, origin);
         }
-        report(error, userdata, "%s: unknown key '%s' in [lwm2md]", origin, key);
+        config_report(error, userdata, "%s: unknown key '%s' in [lwm2md]", origin, key);
         return -EINVAL;
 }
 
@@ -528,7 +538,7 @@ static int set_device_key(parse_state *st, const char *key, const char *value, c
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (strcmp(key, keys[i].key) == 0)
                         return set_string((char **)((char *)d + keys[i].offset), value);
-        report(limited_error, &st->limit, "%s: unknown key '%s' in [device]", where, key);
+        config_report(limited_error, &st->limit, "%s: unknown key '%s' in [device]", where, key);
         return -EINVAL;
 }
 
@@ -539,8 +549,8 @@ static config_server *server_for_section(parse_state *st, const char *section, b
                 if (strcmp(c->servers[i].section, section) == 0)
                         return &c->servers[i];
         if (c->n_servers >= CONFIG_SERVERS_MAX) {
-                report(limited_error, &st->limit, "%s:%u: more than %d server sections", st->name,
-                       st->line, CONFIG_SERVERS_MAX);
+                config_report(limited_error, &st->limit, "%s:%u: more than %d server sections",
+                              st->name, st->line, CONFIG_SERVERS_MAX);
                 return NULL;
         }
         config_server *s = server_new(c, section, st->line);
@@ -571,10 +581,10 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
                                               &st->limit)
                       : -EINVAL;
         } else {
-                report(limited_error, &st->limit,
-                       "%s: unknown section [%s] (expected lwm2md, device, server NAME or "
-                       "bootstrap-server)",
-                       where, section);
+                config_report(limited_error, &st->limit,
+                              "%s: unknown section [%s] (expected lwm2md, device, server NAME or "
+                              "bootstrap-server)",
+                              where, section);
                 r = -EINVAL;
         }
         if (r == -ENOMEM)
@@ -594,19 +604,22 @@ static bool line_is_text(parse_state *st, const char *s, size_t len)
                 if (!is_control(ch))
                         continue;
                 if (ch == 0)
-                        report(limited_error, &st->limit,
-                               "%s:%u: NUL byte at column %zu: not a text file, reading stopped",
-                               st->name, st->line, i + 1);
+                        config_report(
+                                limited_error, &st->limit,
+                                "%s:%u: NUL byte at column %zu: not a text file, reading stopped",
+                                st->name, st->line, i + 1);
                 else
-                        report(limited_error, &st->limit,
-                               "%s:%u: control character 0x%02x at column %zu: not a text file, "
-                               "reading stopped",
-                               st->name, st->line, ch, i + 1);
+                        config_report(
+                                limited_error, &st->limit,
+                                "%s:%u: control character 0x%02x at column %zu: not a text file, "
+                                "reading stopped",
+                                st->name, st->line, ch, i + 1);
                 return false;
         }
         if (!lwm2m_utf8_valid((const uint8_t *)s, len)) {
-                report(limited_error, &st->limit,
-                       "%s:%u: not UTF-8: not a text file, reading stopped", st->name, st->line);
+                config_report(limited_error, &st->limit,
+                              "%s:%u: not UTF-8: not a text file, reading stopped", st->name,
+                              st->line);
                 return false;
         }
         return true;
@@ -683,8 +696,8 @@ static char *read_line(char *str, int num, void *stream)
                 return NULL;
         if (num < 8) {
                 /* No inih build is that small; say so rather than read nothing. */
-                report(limited_error, &st->limit, "%s: inih's line buffer is too small (%d bytes)",
-                       st->name, num);
+                config_report(limited_error, &st->limit,
+                              "%s: inih's line buffer is too small (%d bytes)", st->name, num);
                 st->stop = true;
                 return NULL;
         }
@@ -702,8 +715,9 @@ static char *read_line(char *str, int num, void *stream)
                 return NULL;
         }
         if (len > CONFIG_LINE_MAX) {
-                report(limited_error, &st->limit, "%s:%u: line is too long (more than %d bytes)",
-                       st->name, st->line, CONFIG_LINE_MAX);
+                config_report(limited_error, &st->limit,
+                              "%s:%u: line is too long (more than %d bytes)", st->name, st->line,
+                              CONFIG_LINE_MAX);
                 snprintf(str, (size_t)num, "#\n"); /* ignored as a whole */
                 return str;
         }
@@ -734,8 +748,8 @@ int config_load_data(config *c, const char *name, const char *data, size_t len,
         /* inih found a syntax error (no '=' or ']') on line r; after a line that is not
          * text, the one message about that says enough. */
         if (r > 0 && !st->stop)
-                report(limited_error, &st->limit,
-                       "%s:%d: syntax error (expected [section] or key = value)", name, r);
+                config_report(limited_error, &st->limit,
+                              "%s:%d: syntax error (expected [section] or key = value)", name, r);
         return st->limit.n ? -EINVAL : 0;
 }
 
@@ -757,25 +771,26 @@ static const char *file_kind(mode_t mode)
 
 int config_load_file(config *c, const char *path, config_error_fn error, void *userdata)
 {
+        assert(c);
         /* O_NONBLOCK: opening a FIFO must not wait for a writer before it is refused. */
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
                 int r = -errno;
-                report(error, userdata, "%s: cannot open: %s", path, strerror(-r));
+                config_report(error, userdata, "%s: cannot open: %s", path, strerror(-r));
                 return r;
         }
         struct stat st;
         if (fstat(fd, &st) < 0) {
                 int r = -errno;
-                report(error, userdata, "%s: cannot stat: %s", path, strerror(-r));
+                config_report(error, userdata, "%s: cannot stat: %s", path, strerror(-r));
                 return r;
         }
         /* /dev/null is the usual way to say "no file": an empty configuration. */
         if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
                 return set_string(&c->file, path);
         if (!S_ISREG(st.st_mode)) {
-                report(error, userdata, "%s: is %s, not a configuration file", path,
-                       file_kind(st.st_mode));
+                config_report(error, userdata, "%s: is %s, not a configuration file", path,
+                              file_kind(st.st_mode));
                 return -EINVAL;
         }
         /* One byte more than allowed tells a file at the limit from a longer one (the
@@ -790,7 +805,7 @@ int config_load_file(config *c, const char *path, config_error_fn error, void *u
                         continue;
                 if (n < 0) {
                         int r = -errno;
-                        report(error, userdata, "%s: cannot read: %s", path, strerror(-r));
+                        config_report(error, userdata, "%s: cannot read: %s", path, strerror(-r));
                         return r;
                 }
                 if (n == 0)
@@ -798,9 +813,9 @@ int config_load_file(config *c, const char *path, config_error_fn error, void *u
                 len += (size_t)n;
         }
         if (len > CONFIG_FILE_MAX) {
-                report(error, userdata,
-                       "%s: too large for a configuration file (more than %d bytes)", path,
-                       CONFIG_FILE_MAX);
+                config_report(error, userdata,
+                              "%s: too large for a configuration file (more than %d bytes)", path,
+                              CONFIG_FILE_MAX);
                 return -EFBIG;
         }
         int r = set_string(&c->file, path);
@@ -837,10 +852,10 @@ int config_finish(config *c, config_error_fn error, void *userdata)
         error_limit limit = {.error = error, .userdata = userdata, .name = name};
 
         if (!c->endpoint && default_endpoint(&c->endpoint) < 0) {
-                report(limited_error, &limit,
-                       "%s: no endpoint name given and none can be derived "
-                       "from /etc/machine-id or the host name",
-                       name);
+                config_report(limited_error, &limit,
+                              "%s: no endpoint name given and none can be derived "
+                              "from /etc/machine-id or the host name",
+                              name);
                 errors++;
         }
         if (c->n_objects_dirs == 0) {
@@ -859,21 +874,22 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                 const struct group *g = getgrnam(c->admin_group);
                 if (!g) {
                         if (errno == 0 || errno == ENOENT || errno == ESRCH)
-                                report(limited_error, &limit, "%s: admin-group '%s': no such group",
-                                       c->admin_group_where ?: name, c->admin_group);
+                                config_report(limited_error, &limit,
+                                              "%s: admin-group '%s': no such group",
+                                              c->admin_group_where ?: name, c->admin_group);
                         else
-                                report(limited_error, &limit,
-                                       "%s: admin-group '%s': cannot look the group up: %s",
-                                       c->admin_group_where ?: name, c->admin_group,
-                                       strerror(errno));
+                                config_report(limited_error, &limit,
+                                              "%s: admin-group '%s': cannot look the group up: %s",
+                                              c->admin_group_where ?: name, c->admin_group,
+                                              strerror(errno));
                         errors++;
                 }
         }
         if (c->n_servers == 0) {
-                report(limited_error, &limit,
-                       "%s: no server configured: give [server NAME] or "
-                       "[bootstrap-server] with a uri, or --server URI",
-                       name);
+                config_report(limited_error, &limit,
+                              "%s: no server configured: give [server NAME] or "
+                              "[bootstrap-server] with a uri, or --server URI",
+                              name);
                 errors++;
         }
 
@@ -899,17 +915,17 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                 else
                         snprintf(where, sizeof(where), "%s", s->section);
                 if (!s->uri) {
-                        report(limited_error, &limit, "%s: no uri", where);
+                        config_report(limited_error, &limit, "%s: no uri", where);
                         errors++;
                         continue;
                 }
                 if (s->bootstrap) {
                         /* Bootstrap (client-initiated, Bootstrap-Write/Finish) is not
                          * implemented yet: say so rather than start and never register. */
-                        report(limited_error, &limit,
-                               "%s: bootstrap servers are not supported yet; "
-                               "configure the management server as [server NAME]",
-                               where);
+                        config_report(limited_error, &limit,
+                                      "%s: bootstrap servers are not supported yet; "
+                                      "configure the management server as [server NAME]",
+                                      where);
                         errors++;
                 } else {
                         n_management++;
@@ -921,8 +937,8 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                                 s->short_id = id;
                                 ids[id] = true;
                         } else if (taken_twice[s->short_id]) {
-                                report(limited_error, &limit, "%s: short-id %u is used twice",
-                                       where, s->short_id);
+                                config_report(limited_error, &limit,
+                                              "%s: short-id %u is used twice", where, s->short_id);
                                 taken_twice[s->short_id] = false; /* say it once */
                                 errors++;
                         }
@@ -939,29 +955,30 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                                 s->security = CONFIG_SECURITY_RPK;
                 }
                 if (!secure && s->security != CONFIG_SECURITY_NOSEC) {
-                        report(limited_error, &limit, "%s: security %s needs a coaps:// uri", where,
-                               security_names[s->security]);
+                        config_report(limited_error, &limit, "%s: security %s needs a coaps:// uri",
+                                      where, security_names[s->security]);
                         errors++;
                 }
                 if (secure && s->security == CONFIG_SECURITY_NOSEC) {
-                        report(limited_error, &limit,
-                               "%s: a coaps:// uri needs credentials "
-                               "(psk-identity and psk-key, or private-key)",
-                               where);
+                        config_report(limited_error, &limit,
+                                      "%s: a coaps:// uri needs credentials "
+                                      "(psk-identity and psk-key, or private-key)",
+                                      where);
                         errors++;
                 }
                 if (s->security == CONFIG_SECURITY_PSK && (!s->psk_identity || !s->psk_key)) {
-                        report(limited_error, &limit,
-                               "%s: security psk needs psk-identity and psk-key", where);
+                        config_report(limited_error, &limit,
+                                      "%s: security psk needs psk-identity and psk-key", where);
                         errors++;
                 }
                 if (s->security == CONFIG_SECURITY_X509 && (!s->certificate || !s->private_key)) {
-                        report(limited_error, &limit,
-                               "%s: security x509 needs certificate and private-key", where);
+                        config_report(limited_error, &limit,
+                                      "%s: security x509 needs certificate and private-key", where);
                         errors++;
                 }
                 if (s->security == CONFIG_SECURITY_RPK && !s->private_key) {
-                        report(limited_error, &limit, "%s: security rpk needs private-key", where);
+                        config_report(limited_error, &limit, "%s: security rpk needs private-key",
+                                      where);
                         errors++;
                 }
         }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/macro.h"
+
 /* LwM2M Security object resource 2 (Security Mode) values. */
 typedef enum config_security_mode {
         CONFIG_SECURITY_PSK = 0,
@@ -86,6 +88,9 @@ typedef struct config {
 
 /* Receives each problem found, already prefixed with "file:line: ". */
 typedef void (*config_error_fn)(void *userdata, const char *message);
+/* Hands one problem, printf-formatted (cut on a whole UTF-8 character past 511 bytes), to
+ * `error`; nothing when `error` is NULL. */
+_printf_(3, 4) void config_report(config_error_fn error, void *userdata, const char *fmt, ...);
 
 void config_init(config *c);
 void config_free(config *c);

@@ -2,6 +2,7 @@
  * drives them from one sd-event loop (engine I/O and timers, signals, watchdog, notify). */
 #include "daemon/daemon.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
@@ -510,6 +511,7 @@ static int build(daemon_state *d)
 
 int daemon_run(config *c)
 {
+        assert(c);
         daemon_state d = {.cfg = c};
         int r = build(&d);
         if (r < 0)

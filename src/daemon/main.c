@@ -120,45 +120,40 @@ static int parse_options(int argc, char **argv, options *o)
                 {"version", no_argument, NULL, 'V'},
                 {0},
         };
+        /* The options that set a configuration key: --server is the key "uri". */
+        static const struct {
+                int opt;
+                const char *key, *option;
+        } override_opts[] = {
+                {'e', "endpoint", "--endpoint"},
+                {'s', "uri", "--server"},
+                {OPT_PSK_IDENTITY, "psk-identity", "--psk-identity"},
+                {OPT_PSK_KEY, "psk-key", "--psk-key"},
+                {OPT_LIFETIME, "lifetime", "--lifetime"},
+                {OPT_BINDING, "binding", "--binding"},
+                {OPT_VERSION, "lwm2m-version", "--lwm2m-version"},
+                {OPT_OBJECTS_DIR, "objects-dir", "--objects-dir"},
+                {OPT_STATE_DIR, "state-dir", "--state-dir"},
+                {OPT_BUS, "bus", "--bus"},
+        };
         int c, r = 0;
 
         o->config_file = DEFAULT_CONFIG_FILE;
         o->log_level = LOG_INFO;
         while ((c = getopt_long(argc, argv, "c:e:s:vhV", longopts, NULL)) >= 0) {
+                size_t k = 0;
+                while (k < ELEMENTSOF(override_opts) && override_opts[k].opt != c)
+                        k++;
+                if (k < ELEMENTSOF(override_opts)) {
+                        r = add_override(o, override_opts[k].key, optarg, override_opts[k].option);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 switch (c) {
                 case 'c':
                         o->config_file = optarg;
                         o->config_given = true;
-                        break;
-                case 'e':
-                        r = add_override(o, "endpoint", optarg, "--endpoint");
-                        break;
-                case 's':
-                        r = add_override(o, "uri", optarg, "--server");
-                        break;
-                case OPT_PSK_IDENTITY:
-                        r = add_override(o, "psk-identity", optarg, "--psk-identity");
-                        break;
-                case OPT_PSK_KEY:
-                        r = add_override(o, "psk-key", optarg, "--psk-key");
-                        break;
-                case OPT_LIFETIME:
-                        r = add_override(o, "lifetime", optarg, "--lifetime");
-                        break;
-                case OPT_BINDING:
-                        r = add_override(o, "binding", optarg, "--binding");
-                        break;
-                case OPT_VERSION:
-                        r = add_override(o, "lwm2m-version", optarg, "--lwm2m-version");
-                        break;
-                case OPT_OBJECTS_DIR:
-                        r = add_override(o, "objects-dir", optarg, "--objects-dir");
-                        break;
-                case OPT_STATE_DIR:
-                        r = add_override(o, "state-dir", optarg, "--state-dir");
-                        break;
-                case OPT_BUS:
-                        r = add_override(o, "bus", optarg, "--bus");
                         break;
                 case 'v':
                         o->log_level = LOG_DEBUG;

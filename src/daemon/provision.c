@@ -2,6 +2,7 @@
  * instances, reading keys and certificates from PEM files into the DER the objects hold. */
 #include "daemon/provision.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
@@ -33,19 +34,6 @@ enum {
         SRV_RETRY_TIMER = 18,
         SRV_SEQUENCE_DELAY = 19,
 };
-
-static void report(config_error_fn error, void *userdata, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static void report(config_error_fn error, void *userdata, const char *fmt, ...)
-{
-        char msg[512];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        if (error)
-                error(userdata, msg);
-}
 
 static void datum_free(gnutls_datum_t *d)
 {
@@ -164,7 +152,7 @@ static int commit(instance_writer *w, const char *what, config_error_fn error, v
                 r = lwm2m_tree_write(w->tree, &w->base, w->recs.items, w->recs.n,
                                      LWM2M_WRITE_UPDATE, NULL, why, sizeof(why));
         if (r < 0)
-                report(error, userdata, "%s: %s", what, why[0] ? why : strerror(-r));
+                config_report(error, userdata, "%s: %s", what, why[0] ? why : strerror(-r));
         lwm2m_record_list_free(&w->recs);
         return r;
 }
@@ -203,9 +191,9 @@ static int credentials(instance_writer *w, const config_server *s, const char *w
                 return 0;
         }
         if (r < 0) {
-                report(error, userdata, "%s: %s: %s", where, file,
-                       r == -ENOENT ? "cannot read the file"
-                                    : "not a usable PEM or DER key/certificate");
+                config_report(error, userdata, "%s: %s: %s", where, file,
+                              r == -ENOENT ? "cannot read the file"
+                                           : "not a usable PEM or DER key/certificate");
                 return r;
         }
         put_bytes(w, SEC_IDENTITY, LWM2M_TYPE_OPAQUE, id.data, id.size);
@@ -220,6 +208,7 @@ static int credentials(instance_writer *w, const config_server *s, const char *w
 
 int provision_from_config(lwm2m_tree *tree, const config *c, config_error_fn error, void *userdata)
 {
+        assert(c);
         for (size_t i = 0; i < c->n_servers; i++) {
                 const config_server *s = &c->servers[i];
                 char where[300];
@@ -228,8 +217,8 @@ int provision_from_config(lwm2m_tree *tree, const config *c, config_error_fn err
                 uint16_t sec_iid;
                 int r = lwm2m_tree_create_instance(tree, 0, LWM2M_ID_INVALID, NULL, &sec_iid);
                 if (r < 0) {
-                        report(error, userdata, "%s: cannot create a Security instance: %s", where,
-                               strerror(-r));
+                        config_report(error, userdata, "%s: cannot create a Security instance: %s",
+                                      where, strerror(-r));
                         return r;
                 }
                 instance_writer w = {.tree = tree, .base = lwm2m_path_instance(0, sec_iid)};

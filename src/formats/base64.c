@@ -2,6 +2,7 @@
  * and SenML JSON codecs: one encoder and one strict decoder with the variants they need. */
 #include "formats/base64.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 
@@ -12,6 +13,7 @@ static const char url_alphabet[] =
 
 int base64_append(lwm2m_buf *out, const uint8_t *data, size_t len, bool url, bool pad)
 {
+        assert(out);
         if (len == 0)
                 return 0; /* and out->data may still be NULL */
         if (len > SIZE_MAX / 4 * 3 - 2)
@@ -65,6 +67,7 @@ static int digit_value(char c, base64_mode mode)
 int base64_decode(const char *s, size_t len, base64_mode mode, size_t max, uint8_t **out,
                   size_t *out_len)
 {
+        assert(out_len);
         if (mode == BASE64_CANONICAL && len % 4 != 0)
                 return -EBADMSG;
         /* Padding, where present, must complete the last group of four. */

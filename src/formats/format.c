@@ -2,6 +2,7 @@
  * Content-Format number and converts between records and payload bytes. */
 #include "formats/format.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -123,6 +124,8 @@ static ssize_t drop_unencodable(const lwm2m_record *recs, size_t n, lwm2m_record
 int lwm2m_format_encode(uint16_t format, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
                         lwm2m_buf *out)
 {
+        assert(base);
+        assert(recs || n == 0);
         const codec *c = codec_find(format);
         if (!c)
                 return -EPROTONOSUPPORT;

@@ -6,51 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/record.h"
-#include "util/buf.h"
-
-enum {
-        LWM2M_FORMAT_TEXT = 0,
-        LWM2M_FORMAT_LINK = 40,
-        LWM2M_FORMAT_OPAQUE = 42,
-        LWM2M_FORMAT_SENML_JSON = 110,
-        LWM2M_FORMAT_SENML_CBOR = 112,
-        LWM2M_FORMAT_TLV = 11542,
-        LWM2M_FORMAT_LWM2M_JSON = 11543,
-        LWM2M_FORMAT_LWM2M_CBOR = 11544,
-};
-
-/* How decoders learn a resource's type: the caller answers from its registry.
- * `path` is a resource (len 3) or resource instance (len 4). Returns 0, or
- * -ENOENT when no such resource is defined. */
-typedef struct lwm2m_resolver {
-        int (*resource)(void *userdata, const lwm2m_path *path, lwm2m_type *type, bool *multiple);
-        void *userdata;
-} lwm2m_resolver;
-
-/* Error convention for every codec:
- *   -EBADMSG      malformed payload, or a value that does not fit its type (4.00)
- *   -ENOENT       the payload names a resource the resolver does not know (4.04)
- *   -EMEDIUMTYPE  the format cannot carry this request (text for an instance,
- *                 opaque for a non-opaque resource): 4.06 on encode, 4.15 on decode
- *   -EPROTONOSUPPORT  no codec for this content-format (4.06 / 4.15)
- *   -E2BIG        over a size or count limit (4.13)
- *   -EDOM         (lwm2m_format_encode) the one resource asked for holds a value
- *                 no format may carry (5.00: the client's fault)
- *   -ENOMEM
- *
- * Encoders take records sorted by path (lwm2m_record_list_sort), all under
- * `base` (the request URI), and append to `out`. Decoders append absolute-path
- * records to `out`; with a resolver every value has its resource's type (a
- * number converted exactly, or -EBADMSG); without one, each value keeps the
- * type its encoding implies (TLV and opaque: OPAQUE; text: STRING). */
-typedef int (*lwm2m_encode_fn)(const lwm2m_path *base, const lwm2m_record *recs, size_t n,
-                               lwm2m_buf *out);
-typedef int (*lwm2m_decode_fn)(const lwm2m_path *base, const uint8_t *data, size_t len,
-                               const lwm2m_resolver *resolver, lwm2m_record_list *out);
-
-/* Deepest nesting any decoder follows (CBOR maps, TLV, JSON). */
-#define LWM2M_FORMAT_MAX_DEPTH 16
+#include "formats/codec.h"
 
 bool lwm2m_format_supported(uint16_t format);
 /* "text/plain", "application/vnd.oma.lwm2m+tlv", ... or NULL. */

@@ -2,6 +2,7 @@
  * Register/Update, Discover and Bootstrap-Discover answers, and a strict parser for all of them. */
 #include "formats/link.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -92,6 +93,7 @@ static int alt_path_check(const char *alt_path, size_t *len)
 
 void link_entry_clear(link_entry *e)
 {
+        assert(e);
         for (size_t i = 0; i < e->n_attrs; i++) {
                 free(e->attrs[i].value);
                 e->attrs[i].value = NULL;
@@ -101,6 +103,7 @@ void link_entry_clear(link_entry *e)
 
 const link_attr *link_entry_find(const link_entry *e, const char *name)
 {
+        assert(e);
         for (size_t i = 0; i < e->n_attrs; i++)
                 if (strcmp(e->attrs[i].name, name) == 0)
                         return &e->attrs[i];
@@ -226,6 +229,7 @@ static int append_attr(const link_attr *a, lwm2m_buf *out)
 /* Writes whole links or nothing, so a failed append leaves `out` as it was. */
 int link_append(const link_entry *e, const char *alt_path, lwm2m_buf *out)
 {
+        assert(out);
         size_t alt_len;
         int r = alt_path_check(alt_path, &alt_len);
         if (r < 0)
@@ -256,6 +260,7 @@ int link_append(const link_entry *e, const char *alt_path, lwm2m_buf *out)
 
 int link_encode(const link_entry *entries, size_t n, const char *alt_path, lwm2m_buf *out)
 {
+        assert(entries || n == 0);
         for (size_t i = 0; i < n; i++) {
                 int r = link_append(&entries[i], alt_path, out);
                 if (r < 0)
@@ -293,6 +298,8 @@ static bool version_valid(const char *v)
 int link_append_register_object(uint16_t oid, const char *version, const uint16_t *iids,
                                 size_t n_iids, const char *alt_path, lwm2m_buf *out)
 {
+        assert(iids || n_iids == 0);
+        assert(out);
         bool versioned = version && *version && strcmp(version, "1.0") != 0;
         if (versioned && !version_valid(version))
                 return -EINVAL;
@@ -317,6 +324,7 @@ int link_append_register_object(uint16_t oid, const char *version, const uint16_
 
 void link_list_free(link_list *l)
 {
+        assert(l);
         for (size_t i = 0; i < l->n; i++)
                 link_entry_clear(&l->items[i]);
         free(l->items);

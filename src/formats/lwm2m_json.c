@@ -2,6 +2,7 @@
  * bn/e/n with v, sv, bv, ov; kept for 1.0 servers. */
 #include "formats/lwm2m_json.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -161,6 +162,7 @@ static int encode_entry(const lwm2m_path *base, const lwm2m_record *rec, json_ob
 
 int lwm2m_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out)
 {
+        assert(base);
         for (size_t i = 0; i < n; i++)
                 if (!lwm2m_path_starts_with(&recs[i].path, base))
                         return -EINVAL;
@@ -562,6 +564,7 @@ static int decode_root(json_decoder *d, json_object *root)
 int lwm2m_json_decode(const lwm2m_path *base, const uint8_t *data, size_t len,
                       const lwm2m_resolver *resolver, lwm2m_record_list *out)
 {
+        assert(out);
         if (len > 0 && !data)
                 return -EINVAL;
         if (len > INT_MAX)

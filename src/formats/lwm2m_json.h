@@ -2,7 +2,7 @@
  * bn/e/n with v, sv, bv, ov; kept for 1.0 servers. */
 #pragma once
 
-#include "formats/format.h"
+#include "formats/codec.h"
 
 int lwm2m_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out);
 int lwm2m_json_decode(const lwm2m_path *base, const uint8_t *data, size_t len,

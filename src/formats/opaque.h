@@ -2,7 +2,7 @@
  * Any other resource type is refused with -EMEDIUMTYPE. */
 #pragma once
 
-#include "formats/format.h"
+#include "formats/codec.h"
 
 int opaque_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out);
 int opaque_decode(const lwm2m_path *base, const uint8_t *data, size_t len,

@@ -2,6 +2,7 @@
  * of a record, base name/time resolution into paths, value typing, and the naming of output. */
 #include "formats/senml.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -73,6 +74,7 @@ static int claim_value(senml_record *r, senml_value_kind kind)
 
 int senml_record_set_text(senml_record *r, senml_field f, const char *s, size_t len)
 {
+        assert(r);
         int k = claim(r, f);
         if (k < 0)
                 return k;
@@ -108,25 +110,41 @@ static bool number_is_zero(const senml_number *num)
                (num->kind == SENML_NUMBER_FLOAT && num->f == 0);
 }
 
-static int number_to_time(const senml_number *num, double *out)
+static int number_to_value(const senml_number *num, lwm2m_value *v)
 {
         switch (num->kind) {
         case SENML_NUMBER_INT:
-                *out = (double)num->i;
+                *v = lwm2m_value_integer(num->i);
                 return 0;
         case SENML_NUMBER_UINT:
-                *out = (double)num->u;
+                *v = lwm2m_value_unsigned(num->u);
                 return 0;
         default:
+                /* SenML CBOR can spell NaN and infinities (and json-c reads
+                 * them too); a Float holds neither (value.h). */
                 if (!isfinite(num->f))
                         return -EBADMSG;
-                *out = num->f;
+                *v = lwm2m_value_float(num->f);
                 return 0;
         }
 }
 
+/* A time as the seconds it counts, from any of the three number kinds. */
+static int number_to_time(const senml_number *num, double *out)
+{
+        lwm2m_value v;
+        int r = number_to_value(num, &v);
+        if (r < 0)
+                return r;
+        *out = v.type == LWM2M_TYPE_INTEGER    ? (double)v.i
+               : v.type == LWM2M_TYPE_UNSIGNED ? (double)v.u
+                                               : v.f;
+        return 0;
+}
+
 int senml_record_set_number(senml_record *r, senml_field f, const senml_number *num)
 {
+        assert(r);
         int k = claim(r, f);
         if (k < 0)
                 return k;
@@ -161,17 +179,27 @@ int senml_record_set_number(senml_record *r, senml_field f, const senml_number *
         }
 }
 
-int senml_record_set_bool(senml_record *r, senml_field f, bool b)
+/* For the fields that carry one kind of value only (vb, vd): 1 when the value is to be
+ * stored, 0 when the field is one to ignore, or -EBADMSG. */
+static int claim_typed_field(senml_record *r, senml_field f, senml_field only,
+                             senml_value_kind kind)
 {
         int k = claim(r, f);
         if (k < 0)
                 return k;
         if (f == SENML_UNKNOWN)
                 return 0;
-        if (f != SENML_VB)
+        if (f != only)
                 return -EBADMSG;
-        k = claim_value(r, SENML_VALUE_BOOLEAN);
-        if (k < 0)
+        k = claim_value(r, kind);
+        return k < 0 ? k : 1;
+}
+
+int senml_record_set_bool(senml_record *r, senml_field f, bool b)
+{
+        assert(r);
+        int k = claim_typed_field(r, f, SENML_VB, SENML_VALUE_BOOLEAN);
+        if (k <= 0)
                 return k;
         r->boolean = b;
         return 0;
@@ -179,15 +207,9 @@ int senml_record_set_bool(senml_record *r, senml_field f, bool b)
 
 int senml_record_set_data(senml_record *r, senml_field f, const uint8_t *data, size_t len)
 {
-        int k = claim(r, f);
-        if (k < 0)
-                return k;
-        if (f == SENML_UNKNOWN)
-                return 0;
-        if (f != SENML_VD)
-                return -EBADMSG;
-        k = claim_value(r, SENML_VALUE_DATA);
-        if (k < 0)
+        assert(r);
+        int k = claim_typed_field(r, f, SENML_VD, SENML_VALUE_DATA);
+        if (k <= 0)
                 return k;
         r->bytes = data;
         r->len = len;
@@ -202,6 +224,7 @@ int senml_record_set_other(senml_record *r, senml_field f)
 void senml_decoder_init(senml_decoder *d, const lwm2m_path *base, const lwm2m_resolver *resolver,
                         lwm2m_record_list *out)
 {
+        assert(d && out);
         *d = (senml_decoder){
                 .base = base ? *base : (lwm2m_path){.len = 0},
                 .resolver = resolver && resolver->resource ? resolver : NULL,
@@ -237,25 +260,6 @@ static int objlnk_parse(const uint8_t *s, size_t len, lwm2m_objlnk *out)
         out->oid = (uint16_t)id[0];
         out->iid = (uint16_t)id[1];
         return 0;
-}
-
-static int number_to_value(const senml_number *num, lwm2m_value *v)
-{
-        switch (num->kind) {
-        case SENML_NUMBER_INT:
-                *v = lwm2m_value_integer(num->i);
-                return 0;
-        case SENML_NUMBER_UINT:
-                *v = lwm2m_value_unsigned(num->u);
-                return 0;
-        default:
-                /* SenML CBOR can spell NaN and infinities (and json-c reads
-                 * them too); a Float holds neither (value.h). */
-                if (!isfinite(num->f))
-                        return -EBADMSG;
-                *v = lwm2m_value_float(num->f);
-                return 0;
-        }
 }
 
 static int bytes_to_value(lwm2m_type type, const uint8_t *data, size_t len, lwm2m_value *v)
@@ -311,6 +315,7 @@ static int record_value(const senml_record *r, lwm2m_type want, lwm2m_value *v)
 
 int senml_decoder_add(senml_decoder *d, const senml_record *r)
 {
+        assert(d && r);
         char name[SENML_NAME_MAX];
         lwm2m_path path;
         int k;
@@ -375,6 +380,7 @@ int senml_decoder_add(senml_decoder *d, const senml_record *r)
 
 int senml_decoder_finish(senml_decoder *d, int r)
 {
+        assert(d);
         if (r >= 0)
                 return r;
         for (size_t i = d->first; i < d->out->n; i++)
@@ -385,6 +391,7 @@ int senml_decoder_finish(senml_decoder *d, int r)
 
 void senml_encoder_init(senml_encoder *e, const lwm2m_path *base)
 {
+        assert(e);
         *e = (senml_encoder){.base = base ? *base : (lwm2m_path){.len = 0}};
 }
 
@@ -395,6 +402,7 @@ static bool type_is_known(lwm2m_type t)
 
 int senml_encoder_next(senml_encoder *e, const lwm2m_record *r, senml_out *out)
 {
+        assert(r && out);
         const lwm2m_path *p = &r->path;
         char bn[SENML_NAME_MAX + 1];
 
@@ -452,6 +460,7 @@ int senml_encoder_next(senml_encoder *e, const lwm2m_record *r, senml_out *out)
 
 bool senml_double_to_int64(double d, int64_t *i)
 {
+        assert(i);
         /* -2^63 and 2^63 are exact doubles; (int64_t)d is defined strictly between. */
         if (!isfinite(d) || d != trunc(d) || d < -9223372036854775808.0 ||
             d >= 9223372036854775808.0)
@@ -462,5 +471,6 @@ bool senml_double_to_int64(double d, int64_t *i)
 
 int senml_objlnk_format(const lwm2m_objlnk *l, char *buf, size_t size)
 {
+        assert(l);
         return snprintf(buf, size, "%u:%u", (unsigned)l->oid, (unsigned)l->iid);
 }

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "formats/format.h"
+#include "formats/codec.h"
 
 /* The fields this codec knows. UNKNOWN fields are ignored (RFC 8428 section 4.4);
  * MUST_UNDERSTAND ones (labels ending in '_') make the pack unreadable. */

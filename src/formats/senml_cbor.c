@@ -2,6 +2,7 @@
  * The SenML JSON model with integer labels; integers stay integers. */
 #include "formats/senml_cbor.h"
 
+#include <assert.h>
 #include <cbor.h>
 #include <errno.h>
 #include <float.h>
@@ -127,6 +128,15 @@ static void item_done(cbor_reader *c)
         }
 }
 
+/* After a scalar went into its slot with result `r`. */
+static void scalar_done(cbor_reader *c, int r)
+{
+        if (r < 0)
+                fail(c, r);
+        else
+                item_done(c);
+}
+
 static bool push(cbor_reader *c, frame f)
 {
         if (c->depth >= ELEMENTSOF(c->stack)) {
@@ -209,9 +219,7 @@ static void on_number(cbor_reader *c, const senml_number *num)
         default:
                 r = -EBADMSG;
         }
-        if (r < 0)
-                FAIL_RETURN(c, r);
-        item_done(c);
+        scalar_done(c, r);
 }
 
 static void on_uint(void *p, uint64_t u)
@@ -293,9 +301,7 @@ static void on_bool(void *p, bool b)
                 r = senml_record_set_bool(&c->rec, c->field, b);
         else if (s != SLOT_SKIP)
                 r = -EBADMSG;
-        if (r < 0)
-                FAIL_RETURN(c, r);
-        item_done(c);
+        scalar_done(c, r);
 }
 
 static void on_null(void *p)
@@ -309,9 +315,7 @@ static void on_null(void *p)
                 r = senml_record_set_other(&c->rec, c->field);
         else if (s != SLOT_SKIP)
                 r = -EBADMSG;
-        if (r < 0)
-                FAIL_RETURN(c, r);
-        item_done(c);
+        scalar_done(c, r);
 }
 
 static void on_tag(void *p, uint64_t tag)
@@ -347,9 +351,7 @@ static void on_whole_string(cbor_reader *c, const uint8_t *data, size_t len, boo
         default:
                 r = -EBADMSG;
         }
-        if (r < 0)
-                FAIL_RETURN(c, r);
-        item_done(c);
+        scalar_done(c, r);
 }
 
 static void on_string_data(cbor_reader *c, const uint8_t *data, size_t len, bool text)
@@ -657,6 +659,7 @@ static int put_record(lwm2m_buf *b, const senml_out *o)
 
 int senml_cbor_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out)
 {
+        assert(recs || n == 0);
         _cleanup_(lwm2m_buf_free) lwm2m_buf b = {0};
         senml_encoder e;
 

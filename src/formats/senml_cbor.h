@@ -2,7 +2,7 @@
  * The SenML JSON model with integer labels; integers stay integers. */
 #pragma once
 
-#include "formats/format.h"
+#include "formats/codec.h"
 
 int senml_cbor_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out);
 int senml_cbor_decode(const lwm2m_path *base, const uint8_t *data, size_t len,

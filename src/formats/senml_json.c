@@ -2,6 +2,7 @@
  * Base name and time, relative names, v, vs, vb, vd (base64url), vlo. */
 #include "formats/senml_json.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -295,6 +296,7 @@ static int json_put_record(json_object *obj, const senml_out *o)
 
 int senml_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out)
 {
+        assert(recs || n == 0);
         if (n > LWM2M_RECORDS_MAX)
                 return -E2BIG;
         _cleanup_(json_object_putp) json_object *root = json_object_new_array_ext((int)n);

@@ -2,7 +2,7 @@
  * Base name and time, relative names, v, vs, vb, vd (base64url), vlo. */
 #pragma once
 
-#include "formats/format.h"
+#include "formats/codec.h"
 
 int senml_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out);
 int senml_json_decode(const lwm2m_path *base, const uint8_t *data, size_t len,

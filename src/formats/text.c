@@ -3,6 +3,7 @@
  */
 #include "formats/text.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -82,24 +83,12 @@ static int text_parse_value(lwm2m_type type, const uint8_t *data, size_t len, lw
         }
 }
 
-/* Text carries exactly one value at exactly the request path. */
-static int text_check_target(const lwm2m_path *base)
-{
-        if (base->len != LWM2M_PATH_RESOURCE && base->len != LWM2M_PATH_RESOURCE_INSTANCE)
-                return -EMEDIUMTYPE;
-        return 0;
-}
-
 int text_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out)
 {
-        int r = text_check_target(base);
+        assert(recs || n == 0);
+        int r = lwm2m_codec_check_single(base, recs, n);
         if (r < 0)
                 return r;
-        if (n != 1)
-                return -EMEDIUMTYPE;
-        if (!lwm2m_path_equal(&recs[0].path, base))
-                /* A record below the base is an instance of a multiple resource. */
-                return lwm2m_path_starts_with(&recs[0].path, base) ? -EMEDIUMTYPE : -EINVAL;
 
         const lwm2m_value *v = &recs[0].value;
         char num[DECIMAL_DOUBLE_STRLEN];
@@ -132,23 +121,10 @@ int text_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2
 int text_decode(const lwm2m_path *base, const uint8_t *data, size_t len,
                 const lwm2m_resolver *resolver, lwm2m_record_list *out)
 {
-        int r = text_check_target(base);
+        lwm2m_type type = LWM2M_TYPE_STRING;
+        int r = lwm2m_codec_resolve_single(base, resolver, LWM2M_TYPE_NONE, &type);
         if (r < 0)
                 return r;
-
-        lwm2m_type type = LWM2M_TYPE_STRING;
-        if (resolver) {
-                bool multiple = false;
-                r = resolver->resource(resolver->userdata, base, &type, &multiple);
-                if (r < 0)
-                        return r;
-                /* Text cannot replace all instances of a multiple resource at once. */
-                if (multiple && base->len == LWM2M_PATH_RESOURCE)
-                        return -EMEDIUMTYPE;
-                /* A single resource has no instances to address. */
-                if (!multiple && base->len == LWM2M_PATH_RESOURCE_INSTANCE)
-                        return -ENOENT;
-        }
 
         lwm2m_value v = {0};
         r = text_parse_value(type, data, len, &v);
@@ -156,11 +132,5 @@ int text_decode(const lwm2m_path *base, const uint8_t *data, size_t len,
                 lwm2m_value_clear(&v);
                 return r;
         }
-        lwm2m_record *rec = lwm2m_record_list_add(out, base);
-        if (!rec) {
-                lwm2m_value_clear(&v);
-                return -errno;
-        }
-        rec->value = v;
-        return 0;
+        return lwm2m_codec_add_single(out, base, &v);
 }

@@ -3,7 +3,7 @@
  */
 #pragma once
 
-#include "formats/format.h"
+#include "formats/codec.h"
 
 int text_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out);
 int text_decode(const lwm2m_path *base, const uint8_t *data, size_t len,

@@ -2,6 +2,7 @@
  * Integers in 1/2/4/8 bytes, floats in 4 or 8, 8/16/24-bit lengths, as LwM2M TS Core 7.4.3 says. */
 #include "formats/tlv.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -319,6 +320,7 @@ static int decode_top(tlv_decoder *d, const uint8_t *data, size_t len)
 int tlv_decode(const lwm2m_path *base, const uint8_t *data, size_t len,
                const lwm2m_resolver *resolver, lwm2m_record_list *out)
 {
+        assert(out);
         /* TLV has no element for an object: a root request cannot be carried. */
         if (base->len < LWM2M_PATH_OBJECT || base->len > LWM2M_PATH_RESOURCE_INSTANCE)
                 return -EMEDIUMTYPE;
@@ -573,6 +575,8 @@ static int encode_instances(const lwm2m_record *recs, size_t n, lwm2m_buf *out)
 
 int tlv_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out)
 {
+        assert(recs || n == 0);
+        assert(out);
         if (base->len < LWM2M_PATH_OBJECT || base->len > LWM2M_PATH_RESOURCE_INSTANCE)
                 return -EMEDIUMTYPE;
         for (size_t i = 0; i < n; i++) {

@@ -2,7 +2,7 @@
  * Integers in 1/2/4/8 bytes, floats in 4 or 8, 8/16/24-bit lengths, as LwM2M TS Core 7.4.3 says. */
 #pragma once
 
-#include "formats/format.h"
+#include "formats/codec.h"
 
 int tlv_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out);
 int tlv_decode(const lwm2m_path *base, const uint8_t *data, size_t len,

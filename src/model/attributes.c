@@ -2,6 +2,7 @@
  * as servers set them with Write-Attributes: stored per server and per path. */
 #include "model/attributes.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -120,6 +121,7 @@ static bool set_is_consistent(const lwm2m_attr_set *s)
 int lwm2m_attributes_write(lwm2m_attributes *a, uint16_t ssid, const lwm2m_path *path,
                            const lwm2m_attr_set *set, unsigned clear)
 {
+        assert(a && path);
         bool found;
         size_t i = find(a, ssid, path, &found);
         lwm2m_attr_set next = found ? a->items[i].set : (lwm2m_attr_set){0};
@@ -157,6 +159,7 @@ int lwm2m_attributes_write(lwm2m_attributes *a, uint16_t ssid, const lwm2m_path 
 const lwm2m_attr_set *lwm2m_attributes_get(const lwm2m_attributes *a, uint16_t ssid,
                                            const lwm2m_path *path)
 {
+        assert(a);
         bool found;
         size_t i = find(a, ssid, path, &found);
         return found ? &a->items[i].set : NULL;
@@ -165,6 +168,7 @@ const lwm2m_attr_set *lwm2m_attributes_get(const lwm2m_attributes *a, uint16_t s
 void lwm2m_attributes_effective(const lwm2m_attributes *a, uint16_t ssid, const lwm2m_path *path,
                                 lwm2m_attr_set *out)
 {
+        assert(path && out);
         *out = (lwm2m_attr_set){0};
         for (int depth = path->len; depth >= 1; depth--) {
                 lwm2m_path p = lwm2m_path_truncate(path, (uint8_t)depth);
@@ -176,6 +180,7 @@ void lwm2m_attributes_effective(const lwm2m_attributes *a, uint16_t ssid, const 
 
 void lwm2m_attributes_forget(lwm2m_attributes *a, uint16_t ssid, const lwm2m_path *path)
 {
+        assert(a);
         size_t kept = 0;
         for (size_t i = 0; i < a->n; i++) {
                 const attr_entry *e = &a->items[i];
@@ -190,5 +195,6 @@ void lwm2m_attributes_forget(lwm2m_attributes *a, uint16_t ssid, const lwm2m_pat
 
 size_t lwm2m_attributes_count(const lwm2m_attributes *a)
 {
+        assert(a);
         return a->n;
 }

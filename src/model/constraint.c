@@ -31,6 +31,7 @@
  * 9007199254740993 is not 9007199254740992.0 and UINT64_MAX is not 2^64. */
 #include "model/constraint.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <locale.h>
@@ -615,6 +616,7 @@ static int make_intervals(constraint_kind kind, const interval *iv, size_t n,
 
 int lwm2m_constraint_parse(const char *text, lwm2m_type type, lwm2m_constraint **out)
 {
+        assert(out);
         *out = NULL;
         if (!text)
                 return 0;

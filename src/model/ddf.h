@@ -4,17 +4,9 @@
 
 #include <stddef.h>
 
+#include "model/ddf_parse.h" /* DDF_FILE_MAX_BYTES */
+#include "model/ddf_report.h"
 #include "model/definition.h"
-
-typedef enum lwm2m_diag_level {
-        LWM2M_DIAG_ERROR,   /* the file (or object) was rejected */
-        LWM2M_DIAG_WARNING, /* loaded, but something was ignored or overridden */
-        LWM2M_DIAG_NOTICE,  /* informational: skipped non-object files, overrides */
-} lwm2m_diag_level;
-
-/* Receives every diagnostic; `line` and `column` are 0 when not applicable. */
-typedef void (*lwm2m_diag_fn)(void *userdata, lwm2m_diag_level level, const char *file,
-                              unsigned line, unsigned column, const char *message);
 
 typedef struct ddf_load_stats {
         unsigned files;      /* *.xml files looked at */
@@ -25,9 +17,6 @@ typedef struct ddf_load_stats {
         unsigned overridden; /* definitions replaced by a later one */
         unsigned warnings;
 } ddf_load_stats;
-
-/* Largest DDF file accepted; the registry's largest is well under 1 MiB. */
-#define DDF_FILE_MAX_BYTES ((size_t)4 * 1024 * 1024)
 
 /* Loads one DDF document held in memory; `name` is used in diagnostics.
  * Returns the number of objects added (0 for a file that defines none),

@@ -2,6 +2,7 @@
  * active definition per object ID (a sorted array), plus validation of values. */
 #include "model/definition.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/diag.h"
 #include "util/macro.h"
 
 struct lwm2m_registry {
@@ -49,35 +51,6 @@ const lwm2m_resource_def *lwm2m_object_def_find_resource(const lwm2m_object_def 
         return NULL;
 }
 
-/* After a truncating snprintf: drops a multi-byte character cut in half at the
- * end, so that a long name never turns a message into invalid UTF-8. */
-static void trim_partial_utf8(char *s)
-{
-        size_t i = strlen(s), cont = 0;
-
-        while (i > 0 && cont < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
-                i--;
-                cont++;
-        }
-        if (i == 0)
-                return;
-        unsigned char lead = (unsigned char)s[i - 1];
-        size_t need = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : 0;
-        if (need > cont)
-                s[i - 1] = '\0';
-}
-
-_printf_(3, 4) static void why_printf(char *why, size_t why_size, const char *fmt, ...)
-{
-        if (!why || why_size == 0)
-                return;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, why_size, fmt, ap);
-        va_end(ap);
-        trim_partial_utf8(why);
-}
-
 /* "Temperature (3303) resource Sensor Value (5700)" */
 static void describe_resource(const lwm2m_object_def *obj, const lwm2m_resource_def *res, char *out,
                               size_t size)
@@ -88,7 +61,7 @@ static void describe_resource(const lwm2m_object_def *obj, const lwm2m_resource_
                          (unsigned)obj->id, rname, (unsigned)res->id);
         else
                 snprintf(out, size, "resource %s (%u)", rname, (unsigned)res->id);
-        trim_partial_utf8(out);
+        lwm2m_trim_partial_utf8(out);
 }
 
 static const char *type_name(lwm2m_type t)
@@ -151,24 +124,24 @@ int lwm2m_resource_validate(const lwm2m_object_def *obj, const lwm2m_resource_de
         describe_resource(obj, res, who, sizeof(who));
 
         if (res->type == LWM2M_TYPE_NONE) {
-                why_printf(why, why_size, "%s is %s and holds no value", who,
+                lwm2m_diag(why, why_size, "%s is %s and holds no value", who,
                            (res->operations & LWM2M_OP_EXECUTE) ? "executable"
                                                                 : "defined without a type");
                 return -EINVAL;
         }
         if (v->type != res->type) {
-                why_printf(why, why_size, "%s expects %s, got %s", who,
+                lwm2m_diag(why, why_size, "%s expects %s, got %s", who,
                            lwm2m_type_to_string(res->type), type_name(v->type));
                 return -EINVAL;
         }
         if ((v->type == LWM2M_TYPE_STRING || v->type == LWM2M_TYPE_CORELNK) &&
             !lwm2m_utf8_valid(v->buf.data, v->buf.len)) {
-                why_printf(why, why_size, "%s: the text is not valid UTF-8", who);
+                lwm2m_diag(why, why_size, "%s: the text is not valid UTF-8", who);
                 return -EILSEQ;
         }
         if (!lwm2m_value_in_domain(v)) {
                 /* Refused here rather than at encoding time: see value.h. */
-                why_printf(why, why_size,
+                lwm2m_diag(why, why_size,
                            "%s: %s is not a value a Float may hold (finite numbers only)", who,
                            isnan(v->f)     ? "NaN"
                            : signbit(v->f) ? "-Infinity"
@@ -181,7 +154,7 @@ int lwm2m_resource_validate(const lwm2m_object_def *obj, const lwm2m_resource_de
                 if (lwm2m_constraint_format(res->constraint, allowed, sizeof(allowed)) < 0)
                         snprintf(allowed, sizeof(allowed), "%s",
                                  res->range ? res->range : "the allowed values");
-                why_printf(why, why_size, "%s: %s is outside %s", who, value, allowed);
+                lwm2m_diag(why, why_size, "%s: %s is outside %s", who, value, allowed);
                 return -ERANGE;
         }
         return 0;
@@ -256,6 +229,9 @@ int lwm2m_registry_add(lwm2m_registry *reg, lwm2m_object_def *def, lwm2m_object_
         memmove(reg->defs + at + 1, reg->defs + at, (reg->n - at) * sizeof(*reg->defs));
         reg->defs[at] = def;
         reg->n++;
+        /* The binary search needs ascending, unique IDs. */
+        assert(at == 0 || reg->defs[at - 1]->id < def->id);
+        assert(at + 1 == reg->n || def->id < reg->defs[at + 1]->id);
         reg->n_resources += def->n_resources;
         return 0;
 }
@@ -339,8 +315,8 @@ int lwm2m_replace_check_complete(const lwm2m_object_def *obj, const lwm2m_path *
         }
         if (n_missing == 0)
                 return 0;
-        trim_partial_utf8(missing);
-        why_printf(why, why_size,
+        lwm2m_trim_partial_utf8(missing);
+        lwm2m_diag(why, why_size,
                    "/%u/%u: a replace must give every mandatory writable resource; missing: %s",
                    (unsigned)base->id[0], (unsigned)base->id[1], missing);
         return -EINVAL;

@@ -2,12 +2,14 @@
  * Parsing, formatting and ordering; IDs are 0..65534 (65535 is reserved). */
 #include "model/path.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 int lwm2m_path_parse_n(const char *s, size_t len, lwm2m_path *out)
 {
+        assert(out);
         lwm2m_path p = {0};
         size_t i = 0;
 
@@ -48,6 +50,7 @@ int lwm2m_path_parse(const char *s, lwm2m_path *out)
 
 int lwm2m_path_format(const lwm2m_path *p, char *buf, size_t size)
 {
+        assert(p);
         if (p->len > 4)
                 return -EINVAL;
         if (p->len == 0) {
@@ -69,6 +72,7 @@ int lwm2m_path_format(const lwm2m_path *p, char *buf, size_t size)
 
 int lwm2m_path_compare(const lwm2m_path *a, const lwm2m_path *b)
 {
+        assert(a && b);
         unsigned common = a->len < b->len ? a->len : b->len;
         for (unsigned k = 0; k < common; k++) {
                 if (a->id[k] != b->id[k])
@@ -86,6 +90,7 @@ bool lwm2m_path_equal(const lwm2m_path *a, const lwm2m_path *b)
 
 bool lwm2m_path_starts_with(const lwm2m_path *p, const lwm2m_path *prefix)
 {
+        assert(p && prefix);
         if (prefix->len > p->len)
                 return false;
         for (unsigned k = 0; k < prefix->len; k++)
@@ -96,6 +101,7 @@ bool lwm2m_path_starts_with(const lwm2m_path *p, const lwm2m_path *prefix)
 
 lwm2m_path lwm2m_path_truncate(const lwm2m_path *p, uint8_t len)
 {
+        assert(p);
         lwm2m_path r = {0};
         if (len > p->len)
                 len = p->len;
@@ -103,4 +109,15 @@ lwm2m_path lwm2m_path_truncate(const lwm2m_path *p, uint8_t len)
                 r.id[k] = p->id[k];
         r.len = len;
         return r;
+}
+
+bool lwm2m_path_valid(const lwm2m_path *p)
+{
+        assert(p);
+        if (p->len > 4)
+                return false;
+        for (unsigned k = 0; k < p->len; k++)
+                if (p->id[k] >= LWM2M_ID_INVALID)
+                        return false;
+        return true;
 }

@@ -56,3 +56,5 @@ bool lwm2m_path_equal(const lwm2m_path *a, const lwm2m_path *b);
 bool lwm2m_path_starts_with(const lwm2m_path *p, const lwm2m_path *prefix);
 /* Returns `p` cut to its first `len` levels (len <= p->len). */
 lwm2m_path lwm2m_path_truncate(const lwm2m_path *p, uint8_t len);
+/* At most four levels, every ID below LWM2M_ID_INVALID (65535 is reserved). */
+bool lwm2m_path_valid(const lwm2m_path *p);

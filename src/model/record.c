@@ -2,12 +2,14 @@
  * consume, and what a multi-resource write hands to the instance tree. */
 #include "model/record.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 void lwm2m_record_list_clear(lwm2m_record_list *l)
 {
+        assert(l);
         for (size_t i = 0; i < l->n; i++)
                 lwm2m_value_clear(&l->items[i].value);
         l->n = 0;
@@ -15,6 +17,7 @@ void lwm2m_record_list_clear(lwm2m_record_list *l)
 
 void lwm2m_record_list_free(lwm2m_record_list *l)
 {
+        assert(l);
         lwm2m_record_list_clear(l);
         free(l->items);
         *l = (lwm2m_record_list){0};
@@ -22,6 +25,8 @@ void lwm2m_record_list_free(lwm2m_record_list *l)
 
 lwm2m_record *lwm2m_record_list_add(lwm2m_record_list *l, const lwm2m_path *path)
 {
+        assert(l && path);
+        assert(l->n <= l->cap);
         if (l->n >= LWM2M_RECORDS_MAX) {
                 errno = E2BIG;
                 return NULL;
@@ -89,6 +94,7 @@ static bool is_sorted(const lwm2m_record *items, size_t n)
 /* Stable: records of one path (timestamped Send values) keep their order. */
 void lwm2m_record_list_sort(lwm2m_record_list *l)
 {
+        assert(l);
         size_t n = l->n;
         if (n < 2 || is_sorted(l->items, n))
                 return;

@@ -2,6 +2,7 @@
  * A value owns its bytes; nothing here knows of any encoding or transport. */
 #include "model/value.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ static bool is_blank(char c)
 
 int lwm2m_type_from_string(const char *s, lwm2m_type *out)
 {
+        assert(s && out);
         while (is_blank(*s))
                 s++;
         size_t len = strlen(s);
@@ -97,6 +99,7 @@ static bool type_has_bytes(lwm2m_type t)
 
 void lwm2m_value_clear(lwm2m_value *v)
 {
+        assert(v);
         if (type_has_bytes(v->type))
                 free(v->buf.data);
         *v = (lwm2m_value){0};
@@ -104,6 +107,7 @@ void lwm2m_value_clear(lwm2m_value *v)
 
 int lwm2m_value_set_bytes(lwm2m_value *v, lwm2m_type type, const void *data, size_t len)
 {
+        assert(v);
         if (!type_has_bytes(type))
                 return -EINVAL;
         if (len > LWM2M_VALUE_MAX_BYTES)
@@ -126,6 +130,7 @@ int lwm2m_value_set_bytes(lwm2m_value *v, lwm2m_type type, const void *data, siz
 
 int lwm2m_value_copy(lwm2m_value *dst, const lwm2m_value *src)
 {
+        assert(src);
         if (dst == src)
                 return 0;
         if (type_has_bytes(src->type)) {
@@ -152,6 +157,7 @@ int lwm2m_value_copy(lwm2m_value *dst, const lwm2m_value *src)
 
 bool lwm2m_value_equal(const lwm2m_value *a, const lwm2m_value *b)
 {
+        assert(b);
         if (a->type != b->type)
                 return false;
         switch (a->type) {
@@ -182,6 +188,7 @@ bool lwm2m_value_equal(const lwm2m_value *a, const lwm2m_value *b)
 
 bool lwm2m_value_in_domain(const lwm2m_value *v)
 {
+        assert(v);
         return v->type != LWM2M_TYPE_FLOAT || isfinite(v->f);
 }
 
@@ -256,6 +263,7 @@ static bool is_number_type(lwm2m_type t)
 
 int lwm2m_value_convert(lwm2m_value *v, lwm2m_type to)
 {
+        assert(v);
         if (v->type == to)
                 return 0;
         if (is_number_type(v->type) && is_number_type(to))

@@ -2,6 +2,7 @@
  * running system, memory and time read on demand, reboot and factory reset handed on. */
 #include "objects/device.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -237,6 +238,7 @@ static const lwm2m_owner_ops device_ops = {
 device_object *device_object_new(lwm2m_tree *tree, const device_info *info,
                                  const device_actions *actions)
 {
+        assert(info);
         device_object *d = calloc(1, sizeof(*d));
         if (!d)
                 return NULL;

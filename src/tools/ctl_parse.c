@@ -2,6 +2,7 @@
  * their resource definition (text in, text out) and a resource list from the Object interface. */
 #include "tools/ctl_parse.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -15,16 +16,15 @@
 
 #include "model/definition.h"
 #include "util/buf.h"
+#include "util/diag.h"
 #include "util/macro.h"
 
 _printf_(3, 4) static int fail(char *why, size_t why_size, const char *fmt, ...)
 {
-        if (why && why_size > 0) {
-                va_list ap;
-                va_start(ap, fmt);
-                vsnprintf(why, why_size, fmt, ap);
-                va_end(ap);
-        }
+        va_list ap;
+        va_start(ap, fmt);
+        lwm2m_diagv(why, why_size, fmt, ap);
+        va_end(ap);
         return -EINVAL;
 }
 
@@ -87,6 +87,7 @@ static int parse_short_id(const char *text, uint16_t *out, char *why, size_t why
 
 int ctl_parse_args(int argc, char *const *argv, ctl_args *out, char *why, size_t why_size)
 {
+        assert(out);
         *out = (ctl_args){.bus = "system", .command = CTL_CMD_HELP};
         const char *positional[8];
         size_t n_pos = 0;
@@ -296,6 +297,7 @@ static const char *type_hint(lwm2m_type type)
 
 int ctl_parse_value(const char *text, lwm2m_type type, lwm2m_value *out, char *why, size_t why_size)
 {
+        assert(out);
         *out = (lwm2m_value){0};
         int r;
         switch (type) {
@@ -400,6 +402,7 @@ char *ctl_format_json_float(double d)
 
 char *ctl_format_value(const lwm2m_value *v, bool human)
 {
+        assert(v);
         char *s = NULL;
         switch (v->type) {
         case LWM2M_TYPE_STRING:
@@ -471,6 +474,7 @@ const ctl_resource *ctl_resource_find(const ctl_resource *res, size_t n, uint16_
 
 void ctl_member_name(const char *resource_name, char *out, size_t size)
 {
+        assert(out || size == 0);
         if (size == 0)
                 return;
         size_t k = 0;
@@ -491,4 +495,13 @@ void ctl_member_name(const char *resource_name, char *out, size_t size)
         out[k] = '\0';
         if (k == 0)
                 snprintf(out, size, "Resource");
+}
+
+void ctl_res_value_done(ctl_res_value *rv)
+{
+        assert(rv);
+        for (size_t i = 0; i < rv->n; i++)
+                lwm2m_value_clear(&rv->items[i].v);
+        free(rv->items);
+        *rv = (ctl_res_value){0};
 }

@@ -64,6 +64,20 @@ char *ctl_format_json_float(double d);
 /* "R", "W", "RW", "E", "" -> LWM2M_OP_* bits; -EINVAL for anything else. */
 int ctl_parse_operations(const char *s, uint8_t *out);
 
+/* A resource's value as read: one value, or resource instances. */
+typedef struct ctl_res_item {
+        uint16_t riid;
+        lwm2m_value v;
+} ctl_res_item;
+
+typedef struct ctl_res_value {
+        bool multiple;
+        size_t n;
+        ctl_res_item *items; /* one item (riid unused) when !multiple */
+} ctl_res_value;
+
+void ctl_res_value_done(ctl_res_value *rv);
+
 /* One entry of org.lwm2md1.Object's Resources a(qssssbbs); the caller owns the strings. */
 typedef struct ctl_resource {
         uint16_t id;

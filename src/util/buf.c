@@ -2,6 +2,7 @@
  * Grows geometrically and refuses to exceed a caller-chosen limit. */
 #include "util/buf.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,17 +11,21 @@
 
 void lwm2m_buf_free(lwm2m_buf *b)
 {
+        assert(b);
         free(b->data);
         *b = (lwm2m_buf){0};
 }
 
 void lwm2m_buf_reset(lwm2m_buf *b)
 {
+        assert(b);
         b->len = 0;
 }
 
 int lwm2m_buf_reserve(lwm2m_buf *b, size_t extra)
 {
+        assert(b);
+        assert(b->len <= b->cap);
         if (extra > LWM2M_BUF_MAX - b->len)
                 return -E2BIG;
         size_t need = b->len + extra;
@@ -39,6 +44,7 @@ int lwm2m_buf_reserve(lwm2m_buf *b, size_t extra)
 
 int lwm2m_buf_append(lwm2m_buf *b, const void *data, size_t len)
 {
+        assert(b);
         if (len == 0)
                 return 0;
         int r = lwm2m_buf_reserve(b, len);
@@ -56,6 +62,7 @@ int lwm2m_buf_append_byte(lwm2m_buf *b, uint8_t byte)
 
 int lwm2m_buf_printf(lwm2m_buf *b, const char *fmt, ...)
 {
+        assert(b);
         va_list ap;
         va_start(ap, fmt);
         int n = vsnprintf(NULL, 0, fmt, ap);
@@ -75,6 +82,7 @@ int lwm2m_buf_printf(lwm2m_buf *b, const char *fmt, ...)
 
 uint8_t *lwm2m_buf_steal(lwm2m_buf *b, size_t *len)
 {
+        assert(b);
         uint8_t *p = b->data;
         if (len)
                 *len = b->len;

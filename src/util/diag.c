@@ -2,11 +2,13 @@
  * tolerates an absent buffer and keeps the text valid UTF-8 when it cuts. */
 #include "util/diag.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
 void lwm2m_trim_partial_utf8(char *s)
 {
+        assert(s);
         size_t i = strlen(s), cont = 0;
 
         while (i > 0 && cont < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {

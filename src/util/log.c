@@ -11,6 +11,7 @@
 bool lwm2m_log_enabled(const lwm2m_log *log, int priority)
 {
         assert(log);
+        assert(log);
         int max = log->max_priority ? log->max_priority : LOG_DEBUG;
         return log->fn && priority <= max;
 }
