@@ -21,6 +21,7 @@
 #include "lwm2m/engine.h"
 #include "model/ddf.h"
 #include "objects/device.h"
+#include "objects/server.h"
 #include "util/macro.h"
 
 extern char **environ;
@@ -34,7 +35,8 @@ typedef struct daemon_state {
         lwm2m_tree *tree;
         device_object *device;
         lwm2m_engine *engine;
-        lwm2m_bus *bus; /* NULL: running without D-Bus */
+        server_object *servers; /* the behaviour of /1 instances the engine registers with */
+        lwm2m_bus *bus;         /* NULL: running without D-Bus */
         sd_event *event;
         sd_event_source *io;
         sd_event_source *timer;
@@ -309,10 +311,32 @@ static int bus_server_info_of(void *userdata, size_t index, bus_server_info *out
         return 0;
 }
 
-static int bus_request_update(void *userdata, uint16_t short_id)
+/* Also the Server object's Registration Update Trigger (/1/x/8). */
+static int request_update(void *userdata, uint16_t short_id)
 {
         daemon_state *d = userdata;
         lwm2m_engine_request_update(d->engine, short_id);
+        return 0;
+}
+
+/* The Server object's Disable (/1/x/4). */
+static int disable_server(void *userdata, uint16_t short_id, uint64_t seconds)
+{
+        daemon_state *d = userdata;
+        return lwm2m_engine_disable_server(d->engine, short_id, seconds);
+}
+
+/* The Server object stands behind the instances of the servers the engine registers with. */
+static int own_server_instances(daemon_state *d)
+{
+        size_t n = lwm2m_engine_server_count(d->engine);
+        for (size_t i = 0; i < n; i++) {
+                lwm2m_server_info info;
+                int r = lwm2m_engine_server_info(d->engine, i, &info);
+                r = r ?: server_object_own(d->servers, info.server_iid);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -338,7 +362,7 @@ static const char *bus_state(void *userdata)
 static const bus_engine_ops bus_ops = {
         .server_count = bus_server_count,
         .server_info = bus_server_info_of,
-        .request_update = bus_request_update,
+        .request_update = request_update,
         .state = bus_state,
 };
 
@@ -377,6 +401,7 @@ static void daemon_free(daemon_state *d)
         sd_event_source_unref(d->post);
         /* The engine first: it cancels what it asked of D-Bus owners. */
         lwm2m_engine_free(d->engine);
+        server_object_free(d->servers);
         bus_free(d->bus);
         device_object_free(d->device);
         lwm2m_tree_free(d->tree);
@@ -442,8 +467,7 @@ static int build(daemon_state *d)
         lwm2m_engine_config ec = {
                 .endpoint = c->endpoint,
                 .lwm2m_version = c->lwm2m_version,
-                .log = on_engine_log,
-                .log_max_priority = log_get_max_level(),
+                .log = {.fn = on_engine_log, .max_priority = log_get_max_level()},
                 .server_changed = on_server_changed,
                 .userdata = d,
         };
@@ -452,6 +476,14 @@ static int build(daemon_state *d)
                 log_error("cannot set up CoAP (libcoap without epoll support?)");
                 return -EIO;
         }
+        server_object_actions server_actions = {
+                .update = request_update,
+                .disable = disable_server,
+                .userdata = d,
+        };
+        d->servers = server_object_new(d->tree, &server_actions);
+        if (!d->servers)
+                return -ENOMEM;
         return 0;
 }
 
@@ -494,6 +526,9 @@ int daemon_run(config *c)
                 log_error("no usable LwM2M server in the configuration");
                 goto out;
         }
+        if (r < 0)
+                goto out;
+        r = own_server_instances(&d);
         if (r < 0)
                 goto out;
         run_engine(&d);

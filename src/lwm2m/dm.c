@@ -9,8 +9,11 @@
 
 #include "formats/format.h"
 #include "formats/link.h"
+#include "lwm2m/block.h"
 #include "lwm2m/coap_msg.h"
-#include "lwm2m/engine-internal.h"
+#include "lwm2m/context.h"
+#include "lwm2m/dm.h"
+#include "lwm2m/server.h"
 #include "util/macro.h"
 
 /* Owners a single request may need consent from (Write-Composite touches several). */

@@ -7,8 +7,16 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "lwm2m/engine-internal.h"
+#include "lwm2m/block.h"
+#include "lwm2m/context.h"
+#include "lwm2m/dm.h"
+#include "lwm2m/engine-request.h"
+#include "lwm2m/engine.h"
+#include "lwm2m/security.h"
+#include "lwm2m/server.h"
+#include "lwm2m/session.h"
 #include "model/ddf.h"
+#include "objects/server.h"
 
 /* The input: records of a two-byte big-endian length and that many bytes, each one
  * datagram from the server, handled in order so that block-wise sequences, Creates
@@ -18,6 +26,7 @@
 static lwm2m_registry *reg;
 static lwm2m_tree *tree;
 static lwm2m_engine *engine;
+static server_object *server_obj;
 
 static void put(uint16_t oid, uint16_t iid, uint16_t rid, lwm2m_value v)
 {
@@ -47,6 +56,18 @@ static void add_instance(uint16_t oid, uint16_t iid)
 
 static void quiet(void *userdata, int priority, const char *message)
 {
+}
+
+/* The Server object's actions, wired as the daemon wires them. */
+static int request_update(void *userdata, uint16_t short_id)
+{
+        lwm2m_engine_request_update(engine, short_id);
+        return 0;
+}
+
+static int disable_server(void *userdata, uint16_t short_id, uint64_t seconds)
+{
+        return lwm2m_engine_disable_server(engine, short_id, seconds);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -80,9 +101,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                 put(3303, 0, 5700, lwm2m_value_float(21.5));
                 put_string(3303, 0, 5701, "Cel");
         }
-        lwm2m_engine_config cfg = {.endpoint = "fuzz", .lwm2m_version = "1.1", .log = quiet};
+        lwm2m_engine_config cfg = {
+                .endpoint = "fuzz", .lwm2m_version = "1.1", .log = {.fn = quiet}};
         engine = lwm2m_engine_new(tree, &cfg);
         if (!engine || lwm2m_engine_start(engine) < 0 || engine->n_servers != 1)
+                abort();
+        server_object_actions actions = {.update = request_update, .disable = disable_server};
+        server_obj = server_object_new(tree, &actions);
+        if (!server_obj || server_object_own(server_obj, 0) < 0)
                 abort();
         return 0;
 }
