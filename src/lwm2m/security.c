@@ -3,6 +3,7 @@
 #include "lwm2m/security.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <gnutls/gnutls.h>
@@ -304,6 +305,7 @@ static bool is_dtls_records(const uint8_t *p, size_t n)
 
 int security_drop_stray_datagrams(server *s)
 {
+        assert(s);
         if (!s->session || !s->secure || s->session_fd < 0)
                 return 0;
         uint8_t buf[2048];
@@ -330,6 +332,7 @@ int security_drop_stray_datagrams(server *s)
 
 int security_open_session(lwm2m_engine *e, server *s)
 {
+        assert(e && s);
         coap_uri_t uri;
         if (coap_split_uri((const uint8_t *)s->uri, strlen(s->uri), &uri) < 0) {
                 snprintf(s->last_error, sizeof(s->last_error), "invalid server URI '%s'", s->uri);
@@ -439,6 +442,7 @@ int security_open_session(lwm2m_engine *e, server *s)
 
 void security_diagnose_handshake(server *s, char *why, size_t size)
 {
+        assert(s && why);
         gnutls_session_t tls = s->session ? gnutls_of(s->session) : NULL;
         int64_t mode = security_mode(s->e, s);
         /* The last handshake message the server sent us tells how far it got. */
