@@ -24,6 +24,7 @@
 #include "model/ddf.h"
 #include "model/request.h"
 #include "objects/device.h"
+#include "objects/server.h"
 #include "util/macro.h"
 
 extern char **environ;
@@ -39,7 +40,8 @@ typedef struct daemon_state {
         sd_event_source *requests_timer;
         device_object *device;
         lwm2m_engine *engine;
-        lwm2m_bus *bus; /* NULL: running without D-Bus */
+        server_object *servers; /* the behaviour of /1 instances the engine registers with */
+        lwm2m_bus *bus;         /* NULL: running without D-Bus */
         sd_event *event;
         sd_event_source *io;
         sd_event_source *timer;
@@ -354,10 +356,32 @@ static int bus_server_info_of(void *userdata, size_t index, bus_server_info *out
         return 0;
 }
 
-static int bus_request_update(void *userdata, uint16_t short_id)
+/* Also the Server object's Registration Update Trigger (/1/x/8). */
+static int request_update(void *userdata, uint16_t short_id)
 {
         daemon_state *d = userdata;
         lwm2m_engine_request_update(d->engine, short_id);
+        return 0;
+}
+
+/* The Server object's Disable (/1/x/4). */
+static int disable_server(void *userdata, uint16_t short_id, uint64_t seconds)
+{
+        daemon_state *d = userdata;
+        return lwm2m_engine_disable_server(d->engine, short_id, seconds);
+}
+
+/* The Server object stands behind the instances of the servers the engine registers with. */
+static int own_server_instances(daemon_state *d)
+{
+        size_t n = lwm2m_engine_server_count(d->engine);
+        for (size_t i = 0; i < n; i++) {
+                lwm2m_server_info info;
+                int r = lwm2m_engine_server_info(d->engine, i, &info);
+                r = r ?: server_object_own(d->servers, info.server_iid);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -383,7 +407,7 @@ static const char *bus_state(void *userdata)
 static const bus_engine_ops bus_ops = {
         .server_count = bus_server_count,
         .server_info = bus_server_info_of,
-        .request_update = bus_request_update,
+        .request_update = request_update,
         .state = bus_state,
 };
 
@@ -423,6 +447,7 @@ static void daemon_free(daemon_state *d)
         sd_event_source_unref(d->post);
         /* The engine and the bus first: they cancel the requests they made. */
         lwm2m_engine_free(d->engine);
+        server_object_free(d->servers);
         bus_free(d->bus);
         lwm2m_requests_free(d->requests);
         sd_event_source_unref(d->requests_timer);
@@ -495,8 +520,7 @@ static int build(daemon_state *d)
         lwm2m_engine_config ec = {
                 .endpoint = c->endpoint,
                 .lwm2m_version = c->lwm2m_version,
-                .log = on_engine_log,
-                .log_max_priority = log_get_max_level(),
+                .log = {.fn = on_engine_log, .max_priority = log_get_max_level()},
                 .server_changed = on_server_changed,
                 .userdata = d,
                 .requests = d->requests,
@@ -506,6 +530,14 @@ static int build(daemon_state *d)
                 log_error("cannot set up CoAP (libcoap without epoll support?)");
                 return -EIO;
         }
+        server_object_actions server_actions = {
+                .update = request_update,
+                .disable = disable_server,
+                .userdata = d,
+        };
+        d->servers = server_object_new(d->tree, &server_actions);
+        if (!d->servers)
+                return -ENOMEM;
         return 0;
 }
 
@@ -549,6 +581,9 @@ int daemon_run(config *c)
                 log_error("no usable LwM2M server in the configuration");
                 goto out;
         }
+        if (r < 0)
+                goto out;
+        r = own_server_instances(&d);
         if (r < 0)
                 goto out;
         run_engine(&d);

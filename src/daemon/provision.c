@@ -11,29 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/oma.h"
 #include "util/macro.h"
-
-enum {
-        SEC_URI = 0,
-        SEC_BOOTSTRAP = 1,
-        SEC_MODE = 2,
-        SEC_IDENTITY = 3,
-        SEC_SERVER_KEY = 4,
-        SEC_SECRET = 5,
-        SEC_SHORT_ID = 10,
-        SEC_HOLD_OFF = 11,
-        SEC_CERT_USAGE = 15,
-};
-enum {
-        SRV_SHORT_ID = 0,
-        SRV_LIFETIME = 1,
-        SRV_PMIN = 2,
-        SRV_PMAX = 3,
-        SRV_STORING = 6,
-        SRV_BINDING = 7,
-        SRV_RETRY_TIMER = 18,
-        SRV_SEQUENCE_DELAY = 19,
-};
 
 static void datum_free(gnutls_datum_t *d)
 {
@@ -165,9 +144,9 @@ static int credentials(instance_writer *w, const config_server *s, const char *w
         const char *file = NULL;
         switch (s->security) {
         case CONFIG_SECURITY_PSK:
-                put_bytes(w, SEC_IDENTITY, LWM2M_TYPE_OPAQUE, s->psk_identity,
+                put_bytes(w, LWM2M_SEC_IDENTITY, LWM2M_TYPE_OPAQUE, s->psk_identity,
                           strlen(s->psk_identity));
-                put_bytes(w, SEC_SECRET, LWM2M_TYPE_OPAQUE, s->psk_key, s->psk_key_len);
+                put_bytes(w, LWM2M_SEC_SECRET, LWM2M_TYPE_OPAQUE, s->psk_key, s->psk_key_len);
                 return 0;
         case CONFIG_SECURITY_RPK:
                 file = s->private_key;
@@ -196,13 +175,14 @@ static int credentials(instance_writer *w, const config_server *s, const char *w
                                            : "not a usable PEM or DER key/certificate");
                 return r;
         }
-        put_bytes(w, SEC_IDENTITY, LWM2M_TYPE_OPAQUE, id.data, id.size);
-        put_bytes(w, SEC_SECRET, LWM2M_TYPE_OPAQUE, secret.data, secret.size);
+        put_bytes(w, LWM2M_SEC_IDENTITY, LWM2M_TYPE_OPAQUE, id.data, id.size);
+        put_bytes(w, LWM2M_SEC_SECRET, LWM2M_TYPE_OPAQUE, secret.data, secret.size);
         if (server_key.data)
-                put_bytes(w, SEC_SERVER_KEY, LWM2M_TYPE_OPAQUE, server_key.data, server_key.size);
+                put_bytes(w, LWM2M_SEC_SERVER_KEY, LWM2M_TYPE_OPAQUE, server_key.data,
+                          server_key.size);
         if (s->security == CONFIG_SECURITY_X509 && server_key.data)
                 /* 3: pin the server's certificate; 2: trust anchor for its chain. */
-                put(w, SEC_CERT_USAGE, lwm2m_value_unsigned(s->server_certificate ? 3 : 2));
+                put(w, LWM2M_SEC_CERT_USAGE, lwm2m_value_unsigned(s->server_certificate ? 3 : 2));
         return 0;
 }
 
@@ -221,14 +201,15 @@ int provision_from_config(lwm2m_tree *tree, const config *c, config_error_fn err
                                       where, strerror(-r));
                         return r;
                 }
-                instance_writer w = {.tree = tree, .base = lwm2m_path_instance(0, sec_iid)};
-                put_bytes(&w, SEC_URI, LWM2M_TYPE_STRING, s->uri, strlen(s->uri));
-                put(&w, SEC_BOOTSTRAP, lwm2m_value_boolean(s->bootstrap));
-                put(&w, SEC_MODE, lwm2m_value_integer(s->security));
+                instance_writer w = {.tree = tree,
+                                     .base = lwm2m_path_instance(LWM2M_OBJ_SECURITY, sec_iid)};
+                put_bytes(&w, LWM2M_SEC_URI, LWM2M_TYPE_STRING, s->uri, strlen(s->uri));
+                put(&w, LWM2M_SEC_BOOTSTRAP, lwm2m_value_boolean(s->bootstrap));
+                put(&w, LWM2M_SEC_MODE, lwm2m_value_integer(s->security));
                 if (!s->bootstrap)
-                        put(&w, SEC_SHORT_ID, lwm2m_value_integer(s->short_id));
+                        put(&w, LWM2M_SEC_SHORT_ID, lwm2m_value_integer(s->short_id));
                 else
-                        put(&w, SEC_HOLD_OFF, lwm2m_value_integer(s->hold_off));
+                        put(&w, LWM2M_SEC_HOLD_OFF, lwm2m_value_integer(s->hold_off));
                 r = credentials(&w, s, where, error, userdata);
                 if (r < 0) {
                         lwm2m_record_list_free(&w.recs);
@@ -244,19 +225,20 @@ int provision_from_config(lwm2m_tree *tree, const config *c, config_error_fn err
                 r = lwm2m_tree_create_instance(tree, 1, LWM2M_ID_INVALID, NULL, &srv_iid);
                 if (r < 0)
                         return r;
-                w = (instance_writer){.tree = tree, .base = lwm2m_path_instance(1, srv_iid)};
-                put(&w, SRV_SHORT_ID, lwm2m_value_integer(s->short_id));
-                put(&w, SRV_LIFETIME, lwm2m_value_integer(s->lifetime));
+                w = (instance_writer){.tree = tree,
+                                      .base = lwm2m_path_instance(LWM2M_OBJ_SERVER, srv_iid)};
+                put(&w, LWM2M_SRV_SHORT_ID, lwm2m_value_integer(s->short_id));
+                put(&w, LWM2M_SRV_LIFETIME, lwm2m_value_integer(s->lifetime));
                 if (s->default_pmin)
-                        put(&w, SRV_PMIN, lwm2m_value_integer(s->default_pmin));
+                        put(&w, LWM2M_SRV_DEFAULT_PMIN, lwm2m_value_integer(s->default_pmin));
                 if (s->default_pmax)
-                        put(&w, SRV_PMAX, lwm2m_value_integer(s->default_pmax));
-                put(&w, SRV_STORING, lwm2m_value_boolean(true));
-                put_bytes(&w, SRV_BINDING, LWM2M_TYPE_STRING, s->binding, strlen(s->binding));
+                        put(&w, LWM2M_SRV_DEFAULT_PMAX, lwm2m_value_integer(s->default_pmax));
+                put(&w, LWM2M_SRV_STORING, lwm2m_value_boolean(true));
+                put_bytes(&w, LWM2M_SRV_BINDING, LWM2M_TYPE_STRING, s->binding, strlen(s->binding));
                 if (s->retry_timer)
-                        put(&w, SRV_RETRY_TIMER, lwm2m_value_unsigned(s->retry_timer));
+                        put(&w, LWM2M_SRV_RETRY_TIMER, lwm2m_value_unsigned(s->retry_timer));
                 if (s->retry_max)
-                        put(&w, SRV_SEQUENCE_DELAY, lwm2m_value_unsigned(s->retry_max));
+                        put(&w, LWM2M_SRV_SEQUENCE_DELAY, lwm2m_value_unsigned(s->retry_max));
                 r = commit(&w, where, error, userdata);
                 if (r < 0)
                         return r;

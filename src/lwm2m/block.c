@@ -9,8 +9,10 @@
 #include <syslog.h>
 
 #include "lwm2m/coap_msg.h"
-#include "lwm2m/engine-internal.h"
+#include "lwm2m/context.h"
+#include "lwm2m/server.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/macro.h"
 
 struct block_rx {
@@ -118,7 +120,7 @@ static block_rx *rx_start(server *s, coap_pdu_code_t method, lwm2m_buf *uri)
                         oldest = rx;
         }
         if (n >= BLOCK_MAX_TRANSFERS) {
-                engine_log(s->e, LOG_INFO,
+                lwm2m_logf(&s->e->log, LOG_INFO,
                            "server %u: a block-wise transfer was dropped for a newer one",
                            s->short_id);
                 rx_drop(s, oldest);
@@ -170,8 +172,8 @@ static block_step fetch_body(server *s, const coap_pdu_t *request, lwm2m_buf *ur
 static block_step answer(server *s, coap_pdu_t *response, coap_pdu_code_t code, const char *why)
 {
         char cs[8];
-        engine_log(s->e, LOG_INFO, "server %u: block-wise request refused with %s: %s", s->short_id,
-                   coap_msg_code_str(code, cs), why);
+        lwm2m_logf(&s->e->log, LOG_INFO, "server %u: block-wise request refused with %s: %s",
+                   s->short_id, coap_msg_code_str(code, cs), why);
         coap_pdu_set_code(response, code);
         return BLOCK_ANSWERED;
 }
@@ -317,7 +319,7 @@ uint64_t block_run_timers(server *s, uint64_t now)
                 uint64_t due = rx->touched_ms + BLOCK_RX_IDLE_MS;
                 /* A complete one waits for its owner, whose own timeout ends it. */
                 if (!rx->complete && now >= due) {
-                        engine_log(s->e, LOG_INFO,
+                        lwm2m_logf(&s->e->log, LOG_INFO,
                                    "server %u: a block-wise transfer left unfinished for %u s "
                                    "was dropped",
                                    s->short_id, BLOCK_RX_IDLE_MS / 1000);

@@ -10,9 +10,12 @@
 
 #include "formats/format.h"
 #include "formats/link.h"
+#include "lwm2m/block.h"
 #include "lwm2m/coap_msg.h"
+#include "lwm2m/context.h"
 #include "lwm2m/discover.h"
-#include "lwm2m/engine-internal.h"
+#include "lwm2m/dm.h"
+#include "lwm2m/server.h"
 #include "model/policy.h"
 #include "model/request.h"
 #include "util/macro.h"
@@ -165,7 +168,7 @@ static consent_state dm_consent(dm_request *r, lwm2m_request_spec *spec, const c
         spec->group = r->session;
         spec->done = on_request_done;
         spec->userdata = w;
-        lwm2m_request *waiting = lwm2m_request_start(r->e->cfg.requests, spec);
+        lwm2m_request *waiting = lwm2m_request_start(r->e->requests, spec);
         if (!waiting) {
                 *error = w->error;
                 if (iid)
@@ -189,7 +192,7 @@ static consent_state dm_consent(dm_request *r, lwm2m_request_spec *spec, const c
 
 void dm_cancel_session(lwm2m_engine *e, coap_session_t *session)
 {
-        lwm2m_requests_cancel_group(e->cfg.requests, session);
+        lwm2m_requests_cancel_group(e->requests, session);
 }
 
 /* ---- Read ---- */

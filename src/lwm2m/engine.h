@@ -6,35 +6,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lwm2m/server_state.h"
 #include "model/request.h"
 #include "model/tree.h"
+#include "util/log.h"
 
 typedef struct lwm2m_engine lwm2m_engine;
-
-typedef enum lwm2m_server_state {
-        LWM2M_SERVER_IDLE,        /* not started */
-        LWM2M_SERVER_REGISTERING, /* handshake and Register in flight */
-        LWM2M_SERVER_REGISTERED,
-        LWM2M_SERVER_BACKOFF,  /* waiting before the next try */
-        LWM2M_SERVER_DISABLED, /* by the server (/1/x/4), until the disable timeout */
-        LWM2M_SERVER_DEREGISTERING,
-        LWM2M_SERVER_DEREGISTERED, /* after shutdown */
-        _LWM2M_SERVER_STATE_MAX,
-} lwm2m_server_state;
-
-const char *lwm2m_server_state_to_string(lwm2m_server_state s);
-
-/* syslog priorities (LOG_ERR ... LOG_DEBUG). */
-typedef void (*lwm2m_log_fn)(void *userdata, int priority, const char *message);
 
 typedef struct lwm2m_engine_config {
         const char *endpoint;
         const char *lwm2m_version; /* "1.0", "1.1" or "1.2": the highest to offer */
-        lwm2m_log_fn log;
-        void *log_userdata;
-        /* The least urgent priority `log` takes: the debug line for each server request is
-         * only built (a path copy, a format) when this is LOG_DEBUG. */
-        int log_max_priority;
+        /* The debug line for each server request is only built (a path copy, a format)
+         * when log.max_priority lets LOG_DEBUG through. */
+        lwm2m_log log;
         /* Told whenever a server's state, registration or last error changes. */
         void (*server_changed)(void *userdata, uint16_t short_id);
         void *userdata;
@@ -47,6 +31,7 @@ typedef struct lwm2m_engine_config {
 
 typedef struct lwm2m_server_info {
         uint16_t short_id;
+        uint16_t server_iid; /* its Server object instance (/1/server_iid) */
         lwm2m_server_state state;
         const char *uri;
         const char *location;      /* Registration location ("rd/5"), "" when unregistered */
@@ -69,6 +54,9 @@ int lwm2m_engine_fd(const lwm2m_engine *e);
 int64_t lwm2m_engine_process(lwm2m_engine *e);
 /* Sends a Registration Update to one server (0: all) as soon as possible. */
 void lwm2m_engine_request_update(lwm2m_engine *e, uint16_t short_id);
+/* The server's Disable (/1/x/4), once answered: de-registers from it and stays away
+ * for `seconds`. -ENOENT when no server has that short ID. */
+int lwm2m_engine_disable_server(lwm2m_engine *e, uint16_t short_id, uint64_t seconds);
 /* Starts de-registering from every server; lwm2m_engine_finished() tells when done. */
 void lwm2m_engine_shutdown(lwm2m_engine *e);
 bool lwm2m_engine_finished(const lwm2m_engine *e);

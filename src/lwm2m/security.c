@@ -1,6 +1,9 @@
 /* security.c - opens the libcoap client session for a server as its Security object
  * instance says: NoSec, PSK, RPK or X.509 over DTLS, and checks the server's key or chain. */
+#include "lwm2m/security.h"
+
 #include <arpa/inet.h>
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <gnutls/gnutls.h>
@@ -12,26 +15,18 @@
 #include <sys/socket.h>
 #include <syslog.h>
 
-#include "lwm2m/engine-internal.h"
+#include "lwm2m/context.h"
+#include "lwm2m/server.h"
+#include "lwm2m/session.h"
+#include "model/oma.h"
+#include "util/log.h"
 
 /* The most certificates of a server's chain that are looked at. */
 #define MAX_CHAIN 8
 
-/* Security object (0) resources. */
-enum {
-        SEC_URI = 0,
-        SEC_MODE = 2,
-        SEC_IDENTITY = 3,   /* PSK identity, our public key (RPK) or certificate (X.509), DER */
-        SEC_SERVER_KEY = 4, /* the server's public key (RPK) or certificate (X.509), DER */
-        SEC_SECRET = 5,     /* PSK key or our private key, DER */
-        SEC_CERT_USAGE = 15,
-};
-
-enum { MODE_PSK = 0, MODE_RPK = 1, MODE_X509 = 2, MODE_NOSEC = 3 };
-
 static const lwm2m_value *security_value(lwm2m_engine *e, server *s, uint16_t rid)
 {
-        lwm2m_path p = lwm2m_path_resource(0, s->security_iid, rid);
+        lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_SECURITY, s->security_iid, rid);
         return lwm2m_tree_get(e->tree, &p);
 }
 
@@ -47,7 +42,7 @@ static bool value_bytes(const lwm2m_value *v, const uint8_t **data, size_t *len)
 /* Certificate Usage (/0/x/15), as in RFC 6698; LwM2M's default is 3. */
 static uint64_t cert_usage(lwm2m_engine *e, server *s)
 {
-        const lwm2m_value *v = security_value(e, s, SEC_CERT_USAGE);
+        const lwm2m_value *v = security_value(e, s, LWM2M_SEC_CERT_USAGE);
         if (v && v->type == LWM2M_TYPE_UNSIGNED && v->u <= 3)
                 return v->u;
         if (v && v->type == LWM2M_TYPE_INTEGER && v->i >= 0 && v->i <= 3)
@@ -57,8 +52,8 @@ static uint64_t cert_usage(lwm2m_engine *e, server *s)
 
 static int64_t security_mode(lwm2m_engine *e, server *s)
 {
-        const lwm2m_value *v = security_value(e, s, SEC_MODE);
-        return v && v->type == LWM2M_TYPE_INTEGER ? v->i : MODE_NOSEC;
+        const lwm2m_value *v = security_value(e, s, LWM2M_SEC_MODE);
+        return v && v->type == LWM2M_TYPE_INTEGER ? v->i : LWM2M_SEC_MODE_NOSEC;
 }
 
 /* The host part of the server's URI, for the certificate's name check. */
@@ -113,8 +108,8 @@ static bool verify_chain(server *s, coap_session_t *session, const uint8_t *leaf
         }
         if (n_peer > MAX_CHAIN)
                 n_peer = MAX_CHAIN;
-        engine_log(s->e, LOG_DEBUG, "server %u: checking a chain of %u certificate(s)", s->short_id,
-                   n_peer);
+        lwm2m_logf(&s->e->log, LOG_DEBUG, "server %u: checking a chain of %u certificate(s)",
+                   s->short_id, n_peer);
 
         gnutls_x509_crt_t chain[MAX_CHAIN];
         unsigned n = 0;
@@ -198,29 +193,29 @@ static int check_server_key(const char *cn, const uint8_t *asn1, size_t asn1_len
                 return 1; /* only the leaf is judged; verify_chain looks at the rest */
         const uint8_t *pin = NULL;
         size_t pin_len = 0;
-        bool have_pin = value_bytes(security_value(e, s, SEC_SERVER_KEY), &pin, &pin_len);
+        bool have_pin = value_bytes(security_value(e, s, LWM2M_SEC_SERVER_KEY), &pin, &pin_len);
         int64_t mode = security_mode(e, s);
         char why[sizeof(s->last_error)] = "";
         bool is_rpk = peer_shows_raw_key(session, cn);
 
-        if (is_rpk != (mode == MODE_RPK)) {
+        if (is_rpk != (mode == LWM2M_SEC_MODE_RPK)) {
                 snprintf(why, sizeof(why),
                          "the server offered a %s where the Security object expects a %s",
                          is_rpk ? "raw public key" : "certificate",
-                         mode == MODE_RPK ? "raw public key" : "certificate");
+                         mode == LWM2M_SEC_MODE_RPK ? "raw public key" : "certificate");
         } else if (!have_pin) {
                 /* Nothing to check against: the configuration asked for no check. */
-        } else if (mode == MODE_RPK || cert_usage(e, s) == 1 || cert_usage(e, s) == 3) {
+        } else if (mode == LWM2M_SEC_MODE_RPK || cert_usage(e, s) == 1 || cert_usage(e, s) == 3) {
                 if (asn1_len != pin_len || memcmp(asn1, pin, pin_len) != 0)
                         snprintf(why, sizeof(why),
                                  "the server's %s does not match the one in the Security object",
-                                 mode == MODE_RPK ? "public key" : "certificate");
+                                 mode == LWM2M_SEC_MODE_RPK ? "public key" : "certificate");
         } else {
                 (void)verify_chain(s, session, asn1, asn1_len, pin, pin_len, why, sizeof(why));
         }
         if (why[0]) {
                 snprintf(s->last_error, sizeof(s->last_error), "%s", why);
-                engine_log(e, LOG_ERR, "server %u: %s", s->short_id, s->last_error);
+                lwm2m_logf(&e->log, LOG_ERR, "server %u: %s", s->short_id, s->last_error);
                 return 0;
         }
         s->security_checked = true;
@@ -310,6 +305,7 @@ static bool is_dtls_records(const uint8_t *p, size_t n)
 
 int security_drop_stray_datagrams(server *s)
 {
+        assert(s);
         if (!s->session || !s->secure || s->session_fd < 0)
                 return 0;
         uint8_t buf[2048];
@@ -326,7 +322,7 @@ int security_drop_stray_datagrams(server *s)
                         return 0;
                 s->strays++;
                 if ((s->strays & (s->strays - 1)) == 0)
-                        engine_log(s->e, LOG_NOTICE,
+                        lwm2m_logf(&s->e->log, LOG_NOTICE,
                                    "server %u: dropped %llu datagram(s) from %s that are not DTLS "
                                    "records (last: %zd bytes)",
                                    s->short_id, (unsigned long long)s->strays, s->uri, n);
@@ -336,6 +332,7 @@ int security_drop_stray_datagrams(server *s)
 
 int security_open_session(lwm2m_engine *e, server *s)
 {
+        assert(e && s);
         coap_uri_t uri;
         if (coap_split_uri((const uint8_t *)s->uri, strlen(s->uri), &uri) < 0) {
                 snprintf(s->last_error, sizeof(s->last_error), "invalid server URI '%s'", s->uri);
@@ -355,9 +352,10 @@ int security_open_session(lwm2m_engine *e, server *s)
                 return r;
         }
 
-        const lwm2m_value *mode_v = security_value(e, s, SEC_MODE);
-        int64_t mode = mode_v && mode_v->type == LWM2M_TYPE_INTEGER ? mode_v->i : MODE_NOSEC;
-        if (!secure != (mode == MODE_NOSEC)) {
+        const lwm2m_value *mode_v = security_value(e, s, LWM2M_SEC_MODE);
+        int64_t mode =
+                mode_v && mode_v->type == LWM2M_TYPE_INTEGER ? mode_v->i : LWM2M_SEC_MODE_NOSEC;
+        if (!secure != (mode == LWM2M_SEC_MODE_NOSEC)) {
                 snprintf(s->last_error, sizeof(s->last_error),
                          "security mode %lld does not fit the URI scheme of '%s'", (long long)mode,
                          s->uri);
@@ -366,15 +364,16 @@ int security_open_session(lwm2m_engine *e, server *s)
 
         const uint8_t *id = NULL, *secret = NULL, *server_key = NULL;
         size_t id_len = 0, secret_len = 0, server_key_len = 0;
-        bool have_id = value_bytes(security_value(e, s, SEC_IDENTITY), &id, &id_len);
-        bool have_secret = value_bytes(security_value(e, s, SEC_SECRET), &secret, &secret_len);
-        bool have_server_key =
-                value_bytes(security_value(e, s, SEC_SERVER_KEY), &server_key, &server_key_len);
+        bool have_id = value_bytes(security_value(e, s, LWM2M_SEC_IDENTITY), &id, &id_len);
+        bool have_secret =
+                value_bytes(security_value(e, s, LWM2M_SEC_SECRET), &secret, &secret_len);
+        bool have_server_key = value_bytes(security_value(e, s, LWM2M_SEC_SERVER_KEY), &server_key,
+                                           &server_key_len);
         s->security_checked = false;
 
-        if (mode == MODE_NOSEC) {
+        if (mode == LWM2M_SEC_MODE_NOSEC) {
                 s->session = coap_new_client_session(e->ctx, NULL, &dst, COAP_PROTO_UDP);
-        } else if (mode == MODE_PSK) {
+        } else if (mode == LWM2M_SEC_MODE_PSK) {
                 if (!have_id || !have_secret) {
                         snprintf(s->last_error, sizeof(s->last_error),
                                  "PSK mode needs an identity and a key in the Security object");
@@ -387,16 +386,16 @@ int security_open_session(lwm2m_engine *e, server *s)
                 };
                 s->session =
                         coap_new_client_session_psk2(e->ctx, NULL, &dst, COAP_PROTO_DTLS, &cpsk);
-        } else if (mode == MODE_RPK || mode == MODE_X509) {
+        } else if (mode == LWM2M_SEC_MODE_RPK || mode == LWM2M_SEC_MODE_X509) {
                 if (!have_id || !have_secret) {
                         snprintf(s->last_error, sizeof(s->last_error),
                                  "%s mode needs our %s and private key in the Security object",
-                                 mode == MODE_RPK ? "RPK" : "certificate",
-                                 mode == MODE_RPK ? "public key" : "certificate");
+                                 mode == LWM2M_SEC_MODE_RPK ? "RPK" : "certificate",
+                                 mode == LWM2M_SEC_MODE_RPK ? "public key" : "certificate");
                         return -EINVAL;
                 }
                 if (!have_server_key && s->attempts == 0)
-                        engine_log(e, LOG_WARNING,
+                        lwm2m_logf(&e->log, LOG_WARNING,
                                    "server %u: no server certificate, public key or CA in the "
                                    "Security object: any server at %s is accepted",
                                    s->short_id, s->uri);
@@ -404,7 +403,7 @@ int security_open_session(lwm2m_engine *e, server *s)
                         .version = COAP_DTLS_PKI_SETUP_VERSION,
                         /* check_server_key alone decides whether the server is the right one. */
                         .verify_peer_cert = 0,
-                        .is_rpk_not_cert = mode == MODE_RPK,
+                        .is_rpk_not_cert = mode == LWM2M_SEC_MODE_RPK,
                         .validate_cn_call_back = check_server_key,
                         .cn_call_back_arg = e,
                         .pki_key = {.key_type = COAP_PKI_KEY_ASN1,
@@ -416,7 +415,7 @@ int security_open_session(lwm2m_engine *e, server *s)
                 };
                 /* Servers that host several names need SNI; take the URI's host name. */
                 char host[256];
-                if (mode == MODE_X509 && uri.host.length < sizeof(host)) {
+                if (mode == LWM2M_SEC_MODE_X509 && uri.host.length < sizeof(host)) {
                         memcpy(host, uri.host.s, uri.host.length);
                         host[uri.host.length] = 0;
                         if (!is_address_literal(host))
@@ -443,6 +442,7 @@ int security_open_session(lwm2m_engine *e, server *s)
 
 void security_diagnose_handshake(server *s, char *why, size_t size)
 {
+        assert(s && why);
         gnutls_session_t tls = s->session ? gnutls_of(s->session) : NULL;
         int64_t mode = security_mode(s->e, s);
         /* The last handshake message the server sent us tells how far it got. */
@@ -453,7 +453,7 @@ void security_diagnose_handshake(server *s, char *why, size_t size)
         case GNUTLS_HANDSHAKE_CERTIFICATE_REQUEST:
         case GNUTLS_HANDSHAKE_SERVER_HELLO_DONE:
                 snprintf(why, size,
-                         mode == MODE_PSK
+                         mode == LWM2M_SEC_MODE_PSK
                                  ? "the server answered but did not accept our Finished: wrong "
                                    "PSK identity or key"
                                  : "the server answered but did not accept the handshake: our "

@@ -12,27 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "model/oma.h"
 #include "util/macro.h"
-
-enum {
-        DEV_MANUFACTURER = 0,
-        DEV_MODEL = 1,
-        DEV_SERIAL = 2,
-        DEV_FIRMWARE_VERSION = 3,
-        DEV_REBOOT = 4,
-        DEV_FACTORY_RESET = 5,
-        DEV_MEMORY_FREE = 10,
-        DEV_ERROR_CODE = 11,
-        DEV_RESET_ERROR_CODE = 12,
-        DEV_CURRENT_TIME = 13,
-        DEV_UTC_OFFSET = 14,
-        DEV_TIMEZONE = 15,
-        DEV_SUPPORTED_BINDING = 16,
-        DEV_DEVICE_TYPE = 17,
-        DEV_HARDWARE_VERSION = 18,
-        DEV_SOFTWARE_VERSION = 19,
-        DEV_MEMORY_TOTAL = 21,
-};
 
 struct device_object {
         lwm2m_tree *tree;
@@ -106,7 +87,7 @@ static int set_string(device_object *d, uint16_t rid, const char *s)
                 return 0; /* a system file with odd bytes is not worth failing over */
         if (r < 0)
                 return r;
-        lwm2m_path p = lwm2m_path_resource(3, 0, rid);
+        lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, rid);
         r = lwm2m_tree_set(d->tree, &p, &v, d, NULL, 0);
         lwm2m_value_clear(&v);
         return r == -ENOENT ? 0 : r; /* a definition without that resource */
@@ -143,13 +124,13 @@ static void refresh_dynamic(device_object *d)
 {
         int64_t total = 0, avail = 0;
         if (read_meminfo(&total, &avail) == 0) {
-                lwm2m_path p = lwm2m_path_resource(3, 0, DEV_MEMORY_FREE);
+                lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_MEMORY_FREE);
                 set_value(d, &p, lwm2m_value_integer(avail));
-                p = lwm2m_path_resource(3, 0, DEV_MEMORY_TOTAL);
+                p = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_MEMORY_TOTAL);
                 set_value(d, &p, lwm2m_value_integer(total));
         }
         time_t now = time(NULL);
-        lwm2m_path p = lwm2m_path_resource(3, 0, DEV_CURRENT_TIME);
+        lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_CURRENT_TIME);
         set_value(d, &p, lwm2m_value_time(now));
 
         struct tm tm;
@@ -159,7 +140,7 @@ static void refresh_dynamic(device_object *d)
                 char buf[32];
                 snprintf(buf, sizeof(buf), "UTC%c%02u:%02u", tm.tm_gmtoff < 0 ? '-' : '+',
                          off / 3600, (off % 3600) / 60);
-                set_string(d, DEV_UTC_OFFSET, buf);
+                set_string(d, LWM2M_DEV_UTC_OFFSET, buf);
         }
         /* The IANA name: the tail of /etc/localtime's link target, as timedatectl shows. */
         char target[256];
@@ -170,14 +151,15 @@ static void refresh_dynamic(device_object *d)
                 const char *z = strstr(target, "zoneinfo/");
                 zone = z ? z + strlen("zoneinfo/") : NULL;
         }
-        set_string(d, DEV_TIMEZONE, zone ? zone : "Etc/UTC");
+        set_string(d, LWM2M_DEV_TIMEZONE, zone ? zone : "Etc/UTC");
 }
 
 /* Only these resources change by themselves; a read of another needs nothing. */
 static bool is_dynamic(uint16_t rid)
 {
-        return rid == DEV_MEMORY_FREE || rid == DEV_CURRENT_TIME || rid == DEV_UTC_OFFSET ||
-               rid == DEV_TIMEZONE || rid == DEV_MEMORY_TOTAL;
+        return rid == LWM2M_DEV_MEMORY_FREE || rid == LWM2M_DEV_CURRENT_TIME ||
+               rid == LWM2M_DEV_UTC_OFFSET || rid == LWM2M_DEV_TIMEZONE ||
+               rid == LWM2M_DEV_MEMORY_TOTAL;
 }
 
 static int device_refresh(void *userdata, const lwm2m_path *path, lwm2m_ask ask)
@@ -203,19 +185,20 @@ static int device_execute(void *userdata, const lwm2m_path *resource, const uint
         device_object *d = userdata;
         int r;
         switch (resource->id[2]) {
-        case DEV_REBOOT:
+        case LWM2M_DEV_REBOOT:
                 if (!d->actions.reboot)
                         return -EPERM;
                 r = d->actions.reboot(d->actions.userdata);
                 break;
-        case DEV_FACTORY_RESET:
+        case LWM2M_DEV_FACTORY_RESET:
                 if (!d->actions.factory_reset)
                         return -EPERM;
                 r = d->actions.factory_reset(d->actions.userdata);
                 break;
-        case DEV_RESET_ERROR_CODE: {
-                lwm2m_path p = lwm2m_path_resource(3, 0, DEV_ERROR_CODE);
-                lwm2m_record rec = {.path = lwm2m_path_resource_instance(3, 0, DEV_ERROR_CODE, 0),
+        case LWM2M_DEV_RESET_ERROR_CODE: {
+                lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_ERROR_CODE);
+                lwm2m_record rec = {.path = lwm2m_path_resource_instance(LWM2M_OBJ_DEVICE, 0,
+                                                                         LWM2M_DEV_ERROR_CODE, 0),
                                     .value = lwm2m_value_integer(0)};
                 r = lwm2m_tree_write(d->tree, &p, &rec, 1, LWM2M_WRITE_REPLACE, d, NULL, 0);
                 break;
@@ -247,10 +230,10 @@ device_object *device_object_new(lwm2m_tree *tree, const device_info *info,
                 d->actions = *actions;
         d->owner = (lwm2m_owner){.ops = &device_ops, .userdata = d, .name = "device"};
 
-        int r = lwm2m_tree_create_instance(tree, 3, 0, d, NULL);
+        int r = lwm2m_tree_create_instance(tree, LWM2M_OBJ_DEVICE, 0, d, NULL);
         if (r < 0 && r != -EEXIST)
                 goto fail;
-        r = lwm2m_tree_set_owner(tree, 3, 0, &d->owner);
+        r = lwm2m_tree_set_owner(tree, LWM2M_OBJ_DEVICE, 0, &d->owner);
         if (r < 0)
                 goto fail;
 
@@ -267,17 +250,20 @@ device_object *device_object_new(lwm2m_tree *tree, const device_info *info,
                 uint16_t rid;
                 char *value;
         } ids[] = {
-                {DEV_MANUFACTURER,
+                {LWM2M_DEV_MANUFACTURER,
                  first_of(info->manufacturer, read_first_line, vendor, 1, "Unknown")},
-                {DEV_MODEL, first_of(info->model, read_first_line, model, 2, "Linux gateway")},
-                {DEV_SERIAL, first_of(info->serial_number, read_first_line, serial, 2, NULL)},
-                {DEV_FIRMWARE_VERSION,
+                {LWM2M_DEV_MODEL,
+                 first_of(info->model, read_first_line, model, 2, "Linux gateway")},
+                {LWM2M_DEV_SERIAL, first_of(info->serial_number, read_first_line, serial, 2, NULL)},
+                {LWM2M_DEV_FIRMWARE_VERSION,
                  first_of(info->firmware_version, os_release, pretty, 2, NULL)},
-                {DEV_HARDWARE_VERSION,
+                {LWM2M_DEV_HARDWARE_VERSION,
                  info->hardware_version ? strdup(info->hardware_version) : NULL},
-                {DEV_SOFTWARE_VERSION, first_of(info->software_version, NULL, NULL, 0, kernel)},
-                {DEV_DEVICE_TYPE, first_of(info->device_type, NULL, NULL, 0, "Gateway")},
-                {DEV_SUPPORTED_BINDING, first_of(info->supported_binding, NULL, NULL, 0, "UQ")},
+                {LWM2M_DEV_SOFTWARE_VERSION,
+                 first_of(info->software_version, NULL, NULL, 0, kernel)},
+                {LWM2M_DEV_DEVICE_TYPE, first_of(info->device_type, NULL, NULL, 0, "Gateway")},
+                {LWM2M_DEV_SUPPORTED_BINDING,
+                 first_of(info->supported_binding, NULL, NULL, 0, "UQ")},
         };
         r = 0;
         for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
@@ -287,16 +273,17 @@ device_object *device_object_new(lwm2m_tree *tree, const device_info *info,
         }
         if (r < 0)
                 goto fail;
-        lwm2m_record err = {.path = lwm2m_path_resource_instance(3, 0, DEV_ERROR_CODE, 0),
-                            .value = lwm2m_value_integer(0)};
-        lwm2m_path errp = lwm2m_path_resource(3, 0, DEV_ERROR_CODE);
+        lwm2m_record err = {
+                .path = lwm2m_path_resource_instance(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_ERROR_CODE, 0),
+                .value = lwm2m_value_integer(0)};
+        lwm2m_path errp = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_ERROR_CODE);
         r = lwm2m_tree_write(tree, &errp, &err, 1, LWM2M_WRITE_REPLACE, d, NULL, 0);
         if (r < 0 && r != -ENOENT)
                 goto fail;
         refresh_dynamic(d);
         return d;
 fail:
-        lwm2m_tree_set_owner(tree, 3, 0, NULL);
+        lwm2m_tree_set_owner(tree, LWM2M_OBJ_DEVICE, 0, NULL);
         free(d);
         errno = -r;
         return NULL;
@@ -306,7 +293,7 @@ void device_object_free(device_object *d)
 {
         if (!d)
                 return;
-        if (lwm2m_tree_get_owner(d->tree, 3, 0) == &d->owner)
-                lwm2m_tree_set_owner(d->tree, 3, 0, NULL);
+        if (lwm2m_tree_get_owner(d->tree, LWM2M_OBJ_DEVICE, 0) == &d->owner)
+                lwm2m_tree_set_owner(d->tree, LWM2M_OBJ_DEVICE, 0, NULL);
         free(d);
 }

@@ -7,8 +7,16 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "lwm2m/engine-internal.h"
+#include "lwm2m/block.h"
+#include "lwm2m/context.h"
+#include "lwm2m/dm.h"
+#include "lwm2m/engine-request.h"
+#include "lwm2m/engine.h"
+#include "lwm2m/security.h"
+#include "lwm2m/server.h"
+#include "lwm2m/session.h"
 #include "model/ddf.h"
+#include "objects/server.h"
 
 /* The input: records of a two-byte big-endian length and that many bytes, each one
  * datagram from the server, handled in order so that block-wise sequences, Creates
@@ -19,6 +27,7 @@ static lwm2m_registry *reg;
 static lwm2m_tree *tree;
 static lwm2m_requests *requests;
 static lwm2m_engine *engine;
+static server_object *server_obj;
 
 static void put(uint16_t oid, uint16_t iid, uint16_t rid, lwm2m_value v)
 {
@@ -48,6 +57,18 @@ static void add_instance(uint16_t oid, uint16_t iid)
 
 static void quiet(void *userdata, int priority, const char *message)
 {
+}
+
+/* The Server object's actions, wired as the daemon wires them. */
+static int request_update(void *userdata, uint16_t short_id)
+{
+        lwm2m_engine_request_update(engine, short_id);
+        return 0;
+}
+
+static int disable_server(void *userdata, uint16_t short_id, uint64_t seconds)
+{
+        return lwm2m_engine_disable_server(engine, short_id, seconds);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -86,10 +107,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         requests = lwm2m_requests_new(tree, NULL, NULL, 0);
         if (!requests)
                 abort();
-        lwm2m_engine_config cfg = {
-                .endpoint = "fuzz", .lwm2m_version = "1.1", .log = quiet, .requests = requests};
+        lwm2m_engine_config cfg = {.endpoint = "fuzz",
+                                   .lwm2m_version = "1.1",
+                                   .log = {.fn = quiet},
+                                   .requests = requests};
         engine = lwm2m_engine_new(tree, &cfg);
         if (!engine || lwm2m_engine_start(engine) < 0 || engine->n_servers != 1)
+                abort();
+        server_object_actions actions = {.update = request_update, .disable = disable_server};
+        server_obj = server_object_new(tree, &actions);
+        if (!server_obj || server_object_own(server_obj, 0) < 0)
                 abort();
         return 0;
 }
@@ -145,10 +172,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 data += len;
                 size -= len;
         }
-        /* Owners' and transfers' timers, as the event loop would run them later (not
-         * libcoap's I/O: the Register it sent must stay unanswered). */
+        /* Transfers' timers, as the event loop would run them later (not libcoap's
+         * I/O: the Register it sent must stay unanswered); owners here answer at once. */
         uint64_t later = engine_now_ms() + 2 * BLOCK_RX_IDLE_MS;
-        dm_run_timers(engine, later);
         block_run_timers(&engine->servers[0], later);
         return 0;
 }

@@ -1,0 +1,51 @@
+/* context.h - the engine's context as its modules (engine, session, security,
+ * registration, block, dm) share it: the libcoap context, the servers, the tree, the log. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <coap3/coap.h>
+
+#include "model/attributes.h"
+#include "model/request.h"
+#include "model/tree.h"
+#include "util/log.h"
+
+typedef struct lwm2m_engine lwm2m_engine;
+struct server;
+struct dm_pending;
+
+struct lwm2m_engine {
+        lwm2m_tree *tree;
+        const lwm2m_registry *reg;
+        char *endpoint;
+        char version[4];
+        lwm2m_log log;
+        /* Told whenever a server's state, registration or last error changes. */
+        void (*server_changed)(void *userdata, uint16_t short_id);
+        void *userdata;
+        size_t max_request_body;  /* 0: BLOCK_DEFAULT_MAX_BODY */
+        lwm2m_requests *requests; /* where requests that owners may refuse go */
+        coap_context_t *ctx;
+        struct server *servers;
+        size_t n_servers;
+        lwm2m_attributes *attrs;
+        struct dm_pending *pending; /* requests waiting for owners */
+        /* Sessions given up, released after libcoap's processing returns: never from
+         * inside its callbacks, which may still use them (see engine_retire_session). */
+        coap_session_t **retired;
+        size_t n_retired;
+        bool shutting_down;
+        uint64_t shutdown_deadline_ms;
+};
+
+/* The monotonic clock every deadline of the engine is on. */
+static inline uint64_t engine_now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}

@@ -1,0 +1,82 @@
+/* server.h - the engine's record of one LwM2M server (its session, registration and
+ * pending exchanges), and the helpers that act on one record. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <coap3/coap.h>
+
+#include "lwm2m/dedup.h"
+#include "lwm2m/server_state.h"
+#include "util/buf.h"
+
+typedef struct lwm2m_engine lwm2m_engine;
+typedef struct block_rx block_rx;
+
+/* What the one in-flight registration-interface request of a server is. */
+typedef enum reg_request {
+        REG_NONE,
+        REG_REGISTER,
+        REG_UPDATE,
+        REG_DEREGISTER,
+} reg_request;
+
+/* How long a DTLS handshake may take before it is given up and diagnosed: three
+ * flights at GnuTLS's 1 s, 2 s and 4 s retransmission timers. */
+#define DTLS_HANDSHAKE_TIMEOUT_MS 7000u
+
+typedef struct server {
+        lwm2m_engine *e;
+        uint16_t short_id;
+        uint16_t security_iid;
+        uint16_t server_iid;
+        lwm2m_server_state state;
+        char uri[256];
+        char binding[4];
+        char version[4]; /* the LwM2M version offered in Register */
+        uint32_t lifetime;
+        coap_session_t *session;
+        char location[128]; /* Location-Path, segments joined by '/' */
+        char last_error[256];
+
+        reg_request in_flight;
+        uint8_t token[8];
+        size_t token_len;
+        bool update_links;  /* the object list changed since the last Register/Update */
+        bool update_params; /* lifetime or binding changed */
+        bool update_wanted;
+        uint64_t next_update_ms;      /* registered: when the next Update is due */
+        uint64_t retry_at_ms;         /* backoff/disabled: when to try again */
+        uint64_t registered_until_ms; /* when the server will drop us */
+        uint64_t update_retry_at_ms;  /* registered: no Update before this (back-off) */
+        unsigned attempts;            /* failures since the last success */
+        bool security_checked;        /* the handshake verified what the Security object pins */
+        bool secure;                  /* the session is DTLS */
+        int session_fd;               /* its socket, for security_drop_stray_datagrams */
+        uint64_t strays;              /* datagrams dropped on it */
+        uint64_t handshake_deadline_ms;
+
+        /* The body of the Register or Update in flight, sent in Block1 slices when
+         * it does not fit one datagram. */
+        lwm2m_buf out_body;
+        bool out_params; /* the Update in flight carries lt= and b= */
+        unsigned out_num;
+        unsigned out_szx;
+
+        block_rx *block_rx;   /* request bodies from this server, half received */
+        block_rx *last_fetch; /* the body of its last FETCH (see block.c) */
+        dedup_cache dedup;    /* answers to its recent requests, for their retransmissions */
+} server;
+
+/* Tells the daemon (lwm2m_engine_config.server_changed) that the server's state,
+ * registration or last error changed. */
+void server_changed(server *s);
+/* Moves the server to `state` (logged at debug level, and told when it changes). */
+void server_set_state(server *s, lwm2m_server_state state);
+/* A resource of Server object instance `iid` as an unsigned number; `fallback` when
+ * absent, negative or not a number. */
+uint64_t server_uint(lwm2m_engine *e, uint16_t iid, uint16_t rid, uint64_t fallback);
+/* Re-reads lifetime and binding from the server's Server object instance. */
+void server_load_params(server *s);

@@ -1,0 +1,74 @@
+/* session.c - the libcoap sessions of the servers: finding a session's server, and
+ * retiring sessions so that they are released only once libcoap is done with them. */
+#include "lwm2m/session.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+#include "lwm2m/block.h"
+#include "lwm2m/context.h"
+#include "lwm2m/dedup.h"
+#include "lwm2m/dm.h"
+
+server *engine_server_by_session(lwm2m_engine *e, coap_session_t *session)
+{
+        assert(e && session);
+        server *s = coap_session_get_app_data(session);
+        for (size_t i = 0; i < e->n_servers; i++)
+                if (&e->servers[i] == s)
+                        return s;
+        return NULL;
+}
+
+void engine_retire_session(lwm2m_engine *e, coap_session_t *session)
+{
+        assert(e && session);
+        coap_session_set_app_data(session, NULL);
+        coap_session_t **more = reallocarray(e->retired, e->n_retired + 1, sizeof(*more));
+        if (!more) {
+                /* Cannot wait: libcoap frees it once its queued messages are done. */
+                coap_session_release(session);
+                return;
+        }
+        e->retired = more;
+        e->retired[e->n_retired++] = session;
+}
+
+/* Outside libcoap's callbacks and our request handler (a request may retire its own
+ * session, and its owners' consent is still in use): cancel what waits for owners,
+ * drop what is queued on each retired session (which holds references to it), so
+ * that the release frees it and closes its socket. */
+void engine_release_retired_sessions(lwm2m_engine *e)
+{
+        assert(e);
+        for (size_t i = 0; i < e->n_retired; i++) {
+                dm_cancel_session(e, e->retired[i]);
+                coap_session_disconnected(e->retired[i], COAP_NACK_NOT_DELIVERABLE);
+                coap_session_release(e->retired[i]);
+        }
+        free(e->retired);
+        e->retired = NULL;
+        e->n_retired = 0;
+}
+
+bool session_handshake_pending(const server *s)
+{
+        assert(s);
+        return s->session && s->secure && s->handshake_deadline_ms != 0 &&
+               coap_session_get_state(s->session) != COAP_SESSION_STATE_ESTABLISHED;
+}
+
+void session_release(server *s)
+{
+        assert(s);
+        if (s->session) {
+                engine_retire_session(s->e, s->session);
+                s->session = NULL;
+        }
+        s->in_flight = REG_NONE;
+        s->handshake_deadline_ms = 0;
+        s->session_fd = -1;
+        lwm2m_buf_free(&s->out_body);
+        block_forget_all(s);
+        dedup_clear(&s->dedup);
+}
