@@ -7,6 +7,7 @@
 #include <systemd/sd-event.h>
 
 #include "model/tree.h"
+#include "util/log.h"
 
 /* One LwM2M server as the engine sees it; strings valid until the next call
  * into the engine. */
@@ -30,17 +31,13 @@ typedef struct bus_engine_ops {
         const char *(*state)(void *userdata); /* "registered", "registering", "offline"... */
 } bus_engine_ops;
 
-/* syslog priorities (LOG_ERR ... LOG_DEBUG). */
-typedef void (*bus_log_fn)(void *userdata, int priority, const char *message);
-
 typedef struct bus_config {
         const char *address; /* "system", "user" or a D-Bus address */
         const char *endpoint;
         const char *lwm2m_version;
         const bus_engine_ops *ops;
         void *ops_userdata;
-        bus_log_fn log;
-        void *log_userdata;
+        lwm2m_log log; /* where the bus says what it does and what went wrong */
         /* What local callers may push and keep, and who besides root administers
          * the device over D-Bus (a group name or number; NULL: root only). */
         size_t max_value_size;             /* bytes of one String or Opaque value */
