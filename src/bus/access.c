@@ -25,6 +25,7 @@
 
 int access_init(lwm2m_bus *b, const bus_config *cfg)
 {
+        assert(b && cfg);
         b->daemon_uid = geteuid();
         b->max_value_size = cfg->max_value_size;
         b->max_instances_per_caller = cfg->max_instances_per_caller;
@@ -89,6 +90,7 @@ static bool in_group(sd_bus_creds *creds, gid_t gid)
 int access_caller(lwm2m_bus *b, sd_bus_message *m, uid_t *uid, bool *privileged,
                   sd_bus_error *error)
 {
+        assert(b && m && uid && privileged && error);
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         /* The bus daemon vouches for the uid (SO_PEERCRED); groups it may not
          * know are read from /proc, of a caller that is waiting for our answer. */
@@ -124,6 +126,7 @@ static bool object_is_administrative(uint16_t oid)
 int access_check(lwm2m_bus *b, sd_bus_message *m, uint16_t oid, uint16_t iid, uint16_t rid,
                  access_action action, bool *as_owner, sd_bus_error *error)
 {
+        assert(b && m && as_owner && error);
         const char *sender = sd_bus_message_get_sender(m);
         *as_owner = false;
         /* A provider's own instances: no credentials needed, which keeps pushes cheap. */
@@ -175,5 +178,6 @@ int access_check(lwm2m_bus *b, sd_bus_message *m, uint16_t oid, uint16_t iid, ui
 
 size_t access_max_value_size(lwm2m_bus *b)
 {
+        assert(b);
         return b->max_value_size;
 }

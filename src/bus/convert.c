@@ -393,6 +393,13 @@ static int read_scalar(sd_bus_message *m, const lwm2m_object_def *obj,
         return 0;
 }
 
+/* After the last entry of a dictionary (`r` from entering the next one):
+ * leaves it, or passes the error on. */
+static int leave_dictionary(sd_bus_message *m, int r)
+{
+        return r < 0 ? r : sd_bus_message_exit_container(m);
+}
+
 /* Reads one value at the read position and records it under `path`. */
 static int read_record(sd_bus_message *m, const lwm2m_object_def *obj,
                        const lwm2m_resource_def *res, size_t max_bytes, const lwm2m_path *path,
@@ -461,9 +468,7 @@ int convert_read_resource(sd_bus_message *m, const lwm2m_object_def *obj,
                 if (r < 0)
                         return r;
         }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        return leave_dictionary(m, r);
 }
 
 int convert_check_settable(const lwm2m_object_def *obj, const lwm2m_resource_def *res,
@@ -524,7 +529,5 @@ int convert_read_values(lwm2m_bus *b, sd_bus_message *m, const lwm2m_object_def 
                 if (r < 0)
                         return r;
         }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        return leave_dictionary(m, r);
 }

@@ -2,7 +2,6 @@
  * through org.lwm2md1.Owner calls when a server writes, executes, deletes or reads. */
 #include "bus/owner.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
