@@ -6,7 +6,7 @@
 #include <sys/types.h>
 #include <systemd/sd-bus.h>
 
-#include "bus/bus.h"
+#include "bus/wiring.h"
 #include "model/owner.h"
 #include "model/tree.h"
 #include "util/log.h"
@@ -26,6 +26,7 @@
  * engine's 5 s, so that the provider's silence becomes our 5.00, not a timeout. */
 #define BUS_OWNER_TIMEOUT_USEC (4ULL * 1000 * 1000)
 
+typedef struct lwm2m_bus lwm2m_bus;
 typedef struct export_object export_object;
 typedef struct bus_owner bus_owner;
 typedef struct bus_request bus_request;
