@@ -1,5 +1,5 @@
 /* access.h - what a local caller may do beyond what the bus policy lets it call: its
- * credentials (root, the daemon's user, the admin group), who added each instance, the limits. */
+ * credentials (root, the daemon's user, the admin group) and the rules on them. */
 #pragma once
 
 #include <stdbool.h>
@@ -40,18 +40,5 @@ int access_caller(lwm2m_bus *b, sd_bus_message *m, uid_t *uid, bool *privileged,
 int access_check(lwm2m_bus *b, sd_bus_message *m, uint16_t oid, uint16_t iid, uint16_t rid,
                  access_action action, bool *as_owner, sd_bus_error *error);
 
-/* Before AddInstance (`owner` the caller's) or CreateInstance (owner NULL,
- * counted per `uid`): LimitExceeded when the caller has max-instances-per-caller. */
-int access_check_limit(lwm2m_bus *b, const lwm2m_owner *owner, uid_t uid, const char *sender,
-                       sd_bus_error *error);
-/* Remembers who added /oid/iid: a provider's connection, or for a held instance
- * (owner NULL) the uid that created it. -ENOMEM. */
-int access_record(lwm2m_bus *b, uint16_t oid, uint16_t iid, const lwm2m_owner *owner, uid_t uid);
-/* The instance is gone: its caller's count goes down. */
-void access_forget(lwm2m_bus *b, uint16_t oid, uint16_t iid);
-/* The provider left: whatever is still recorded for it goes. */
-void access_forget_owner(lwm2m_bus *b, const lwm2m_owner *owner);
-/* Who created a held instance: 0 and *uid, or -ENOENT. */
-int access_creator(lwm2m_bus *b, uint16_t oid, uint16_t iid, uid_t *uid);
 /* The largest String or Opaque value a local caller may store, in bytes. */
 size_t access_max_value_size(lwm2m_bus *b);

@@ -2,6 +2,7 @@
  * the Manager with its ObjectManager, and the LwM2M servers as objects. */
 #include "bus/bus.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,118 +10,16 @@
 #include <syslog.h>
 
 #include "bus/access.h"
-#include "bus/bus-internal.h"
+#include "bus/context.h"
+#include "bus/convert.h"
+#include "bus/errors.h"
 #include "bus/export.h"
+#include "bus/ledger.h"
 #include "bus/owner.h"
+#include "bus/paths.h"
+#include "bus/typed.h"
+#include "model/oma.h"
 #include "model/policy.h"
-#include "util/buf.h"
-
-/* ---- shared helpers ---- */
-
-void bus_log(lwm2m_bus *b, int priority, const char *fmt, ...)
-{
-        if (!b->log)
-                return;
-        char msg[512];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        b->log(b->log_userdata, priority, msg);
-}
-
-int bus_error_from_errno(sd_bus_error *error, int err, const char *message)
-{
-        const char *name;
-        switch (err) {
-        case -ENOENT:
-                name = BUS_ERROR_NOT_FOUND;
-                break;
-        case -EPERM:
-        case -EACCES:
-                name = BUS_ERROR_NOT_ALLOWED;
-                break;
-        case -EINVAL:
-        case -ERANGE:
-        case -EILSEQ:
-        case -E2BIG:
-        case -EBADMSG:
-                name = BUS_ERROR_INVALID_VALUE;
-                break;
-        case -ENOMEM:
-                return err; /* sd-bus answers org.freedesktop.DBus.Error.NoMemory */
-        default:
-                name = BUS_ERROR_FAILED;
-                break;
-        }
-        sd_bus_error_set(error, name, message ? message : strerror(-err));
-        return err;
-}
-
-int bus_errno_from_error(const sd_bus_error *error)
-{
-        if (sd_bus_error_has_name(error, BUS_ERROR_NOT_FOUND))
-                return -ENOENT;
-        if (sd_bus_error_has_name(error, BUS_ERROR_NOT_ALLOWED) ||
-            sd_bus_error_has_name(error, BUS_ERROR_ACCESS_DENIED))
-                return -EPERM;
-        if (sd_bus_error_has_name(error, BUS_ERROR_INVALID_VALUE))
-                return -EINVAL;
-        return -EIO;
-}
-
-void bus_describe_resource(const lwm2m_object_def *obj, const lwm2m_resource_def *res, char *out,
-                           size_t size)
-{
-        snprintf(out, size, "%s (%u) resource %s (%u)", obj && obj->name ? obj->name : "?",
-                 obj ? (unsigned)obj->id : 0u, res->name ? res->name : "?", (unsigned)res->id);
-}
-
-bool bus_resource_is_secret(uint16_t oid, uint16_t rid)
-{
-        return lwm2m_policy_is_secret(oid, rid);
-}
-
-int bus_execute_arguments(const uint8_t *args, size_t len, char **out)
-{
-        /* D-Bus strings are UTF-8 without NUL; a server's payload need not be. */
-        if (len > 0 && (!lwm2m_utf8_valid(args, len) || memchr(args, 0, len)))
-                return -EINVAL;
-        *out = lwm2m_bytes_to_string(args, len);
-        return *out ? 0 : -ENOMEM;
-}
-
-/* A decimal ID in canonical form (no sign, no leading zero), 0..65534. */
-static int parse_id(const char *s, size_t len, uint16_t *out)
-{
-        if (len == 0 || len > 5 || (len > 1 && s[0] == '0'))
-                return -EINVAL;
-        unsigned v = 0;
-        for (size_t i = 0; i < len; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return -EINVAL;
-                v = v * 10 + (unsigned)(s[i] - '0');
-        }
-        if (v >= LWM2M_ID_INVALID)
-                return -EINVAL;
-        *out = (uint16_t)v;
-        return 0;
-}
-
-int bus_parse_instance_path(const char *path, uint16_t *oid, uint16_t *iid)
-{
-        static const char prefix[] = BUS_OBJECT_PATH "/";
-        if (!path || strncmp(path, prefix, sizeof(prefix) - 1) != 0)
-                return -EINVAL;
-        const char *p = path + sizeof(prefix) - 1;
-        const char *slash = strchr(p, '/');
-        if (!slash)
-                return -EINVAL;
-        if (parse_id(p, (size_t)(slash - p), oid) < 0 ||
-            parse_id(slash + 1, strlen(slash + 1), iid) < 0)
-                return -EINVAL;
-        return 0;
-}
 
 /* ---- org.lwm2md1.Manager ---- */
 
@@ -211,8 +110,8 @@ static int held_execute(void *userdata, const lwm2m_path *resource, const uint8_
         r = sd_bus_emit_signal(b->bus, path, BUS_IFACE_INSTANCE, "Executed", "qs", resource->id[2],
                                text);
         if (r < 0) {
-                bus_log(b, LOG_WARNING, "cannot announce the Execute of %s: %s", path,
-                        strerror(-r));
+                lwm2m_logf(&b->log, LOG_WARNING, "cannot announce the Execute of %s: %s", path,
+                           strerror(-r));
                 return -EIO;
         }
         lwm2m_ask_reply(ask, 0);
@@ -220,11 +119,6 @@ static int held_execute(void *userdata, const lwm2m_path *resource, const uint8_
 }
 
 static const lwm2m_owner_ops held_ops = {.execute = held_execute};
-
-bool bus_instance_is_held(lwm2m_bus *b, uint16_t oid, uint16_t iid)
-{
-        return lwm2m_tree_get_owner(b->tree, oid, iid) == &b->held;
-}
 
 /* The definition of `oid`, or NotFound naming the missing DDF. */
 static int defined_object(lwm2m_bus *b, uint16_t oid, const lwm2m_object_def **out,
@@ -274,8 +168,8 @@ static void on_added(void *userdata, const lwm2m_request_result *res)
                         sd_bus_reply_method_errno(m, r, NULL);
                 return;
         }
-        bus_log(b, LOG_INFO, "%s %s /%u/%u", sd_bus_message_get_sender(m),
-                ac->held ? "created (held by the daemon)" : "added", ac->oid, res->iid);
+        lwm2m_logf(&b->log, LOG_INFO, "%s %s /%u/%u", sd_bus_message_get_sender(m),
+                   ac->held ? "created (held by the daemon)" : "added", ac->oid, res->iid);
         char path[64];
         export_instance_path(ac->oid, res->iid, path, sizeof(path));
         sd_bus_reply_method_return(m, "o", path);
@@ -330,7 +224,7 @@ static int add_instance(sd_bus_message *m, lwm2m_bus *b, bool held, sd_bus_error
         /* Values read under a placeholder instance ID; the request adds the
          * instance with them at once, or nothing. */
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
-        r = export_read_values(b, m, obj, 0, true, &l, error);
+        r = convert_read_values(b, m, obj, 0, true, &l, error);
         if (r < 0)
                 return r;
         add_call *ac = calloc(1, sizeof(*ac));
@@ -387,18 +281,13 @@ static int method_remove_instance(sd_bus_message *m, void *userdata, sd_bus_erro
         r = access_check(b, m, oid, iid, 0, ACCESS_REMOVE, &as_owner, error);
         if (r < 0)
                 return r;
-        bus_log(b, LOG_INFO, "%s removes /%u/%u", sd_bus_message_get_sender(m), oid, iid);
-        /* The owner removes its own; root or the admin group removes on the
-         * daemon's authority: in neither case is the owner asked. */
-        lwm2m_origin origin = export_origin(b, true);
-        if (!as_owner)
-                origin.kind = LWM2M_ORIGIN_DAEMON;
-        lwm2m_request_spec spec = {
-                .kind = LWM2M_REQUEST_DELETE,
-                .origin = origin,
-                .path = lwm2m_path_instance(oid, iid),
-        };
-        return export_start_request(b, m, &spec);
+        r = lwm2m_tree_delete_instance(b->tree, oid, iid, b);
+        if (r < 0)
+                return bus_error_from_errno(error, r, NULL);
+        lwm2m_logf(&b->log, LOG_INFO, "%s removed /%u/%u", sd_bus_message_get_sender(m), oid, iid);
+        r = sd_bus_reply_method_return(m, NULL);
+        return r < 0 ? r : 1;
+#include "model/policy.h"
 }
 
 /* ManageObject / ReleaseObject: who takes a server's Create of an object. */
@@ -433,8 +322,8 @@ static int manage_object(sd_bus_message *m, lwm2m_bus *b, bool manage, sd_bus_er
                 r = owner_manage_object(o, oid, manage);
         if (r < 0)
                 return bus_error_from_errno(error, r, NULL);
-        bus_log(b, LOG_INFO, "%s %s the server Creates of %s (%u)", sender,
-                manage ? "takes" : "no longer takes", name, oid);
+        lwm2m_logf(&b->log, LOG_INFO, "%s %s the server Creates of %s (%u)", sender,
+                   manage ? "takes" : "no longer takes", name, oid);
         r = sd_bus_reply_method_return(m, NULL);
         return r < 0 ? r : 1;
 }
@@ -501,7 +390,7 @@ static int server_index(lwm2m_bus *b, const char *path, bus_server_info *info)
                 return -ENOENT;
         const char *p = path + sizeof(prefix) - 1;
         uint16_t short_id;
-        if (parse_id(p, strlen(p), &short_id) < 0 || short_id == 0)
+        if (bus_parse_id(p, strlen(p), &short_id) < 0 || short_id == 0)
                 return -ENOENT;
         size_t n = server_count(b);
         for (size_t i = 0; i < n; i++)
@@ -593,12 +482,38 @@ void bus_server_changed(lwm2m_bus *b, uint16_t short_id)
 
 /* ---- life cycle ---- */
 
+/* InterfacesAdded/Removed and PropertiesChanged for a change of the tree. */
+static void announce_change(lwm2m_bus *b, const lwm2m_change *c)
+{
+        uint16_t oid = c->instance.id[0], iid = c->instance.id[1];
+        if (!b->bus) {
+                /* Nobody to tell; the typed interfaces are built on reconnecting. */
+                if (c->kind == LWM2M_CHANGE_INSTANCE_REMOVED)
+                        owner_forget_instance(b, oid, iid);
+                return;
+        }
+        switch (c->kind) {
+        case LWM2M_CHANGE_INSTANCE_ADDED:
+                if (typed_ensure(b, oid) == -ENOMEM)
+                        lwm2m_logf(&b->log, LOG_WARNING, "out of memory exporting object %u", oid);
+                export_emit_instance_added(b, oid, iid);
+                break;
+        case LWM2M_CHANGE_INSTANCE_REMOVED:
+                owner_forget_instance(b, oid, iid);
+                export_emit_instance_removed(b, oid, iid, typed_interface(b, oid));
+                break;
+        case LWM2M_CHANGE_VALUES:
+                typed_emit_values_changed(b, c);
+                break;
+        }
+}
+
 static void on_tree_change(void *userdata, const lwm2m_change *c)
 {
         lwm2m_bus *b = userdata;
         if (c->kind == LWM2M_CHANGE_INSTANCE_REMOVED)
                 access_forget(b, c->instance.id[0], c->instance.id[1]);
-        export_on_change(b, c);
+        announce_change(b, c);
         if (c->kind != LWM2M_CHANGE_VALUES)
                 emit_manager_changed(b, "Objects");
 }
@@ -637,6 +552,7 @@ static void disconnect(lwm2m_bus *b)
         /* Taken first, so that the removals below announce nothing on it. */
         sd_bus *old = TAKE_PTR(b->bus);
         export_free(b);
+        typed_free(b);
         owner_retire_all(b);
         sd_bus_detach_event(old);
         sd_bus_close_unref(old);
@@ -665,6 +581,8 @@ static int connect_bus(lwm2m_bus *b, char *why, size_t why_size)
         if (r >= 0)
                 r = export_register(b);
         if (r >= 0)
+                r = typed_register(b);
+        if (r >= 0)
                 r = sd_bus_match_signal(b->bus, NULL, "org.freedesktop.DBus.Local",
                                         "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
                                         "Disconnected", on_disconnected, b);
@@ -683,8 +601,8 @@ static int connect_bus(lwm2m_bus *b, char *why, size_t why_size)
         }
         const char *unique = NULL;
         sd_bus_get_unique_name(b->bus, &unique);
-        bus_log(b, LOG_INFO, "serving %s on D-Bus as " BUS_NAME " (%s, %s)", b->endpoint,
-                unique ? unique : "?", b->address);
+        lwm2m_logf(&b->log, LOG_INFO, "serving %s on D-Bus as " BUS_NAME " (%s, %s)", b->endpoint,
+                   unique ? unique : "?", b->address);
         return 0;
 }
 
@@ -734,8 +652,8 @@ static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
                 b->retry_usec = RECONNECT_FIRST_USEC;
                 return 0;
         }
-        bus_log(b, LOG_WARNING, "%s; trying again in %llu s", why,
-                (unsigned long long)(b->retry_usec / 1000000));
+        lwm2m_logf(&b->log, LOG_WARNING, "%s; trying again in %llu s", why,
+                   (unsigned long long)(b->retry_usec / 1000000));
         schedule_reconnect(b, b->retry_usec);
         b->retry_usec =
                 b->retry_usec * 2 > RECONNECT_MAX_USEC ? RECONNECT_MAX_USEC : b->retry_usec * 2;
@@ -745,7 +663,7 @@ static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
 static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         lwm2m_bus *b = userdata;
-        bus_log(b, LOG_WARNING, "lost the D-Bus connection; reconnecting");
+        lwm2m_logf(&b->log, LOG_WARNING, "lost the D-Bus connection; reconnecting");
         /* Not torn down here: this runs inside the connection's own dispatch. */
         schedule_reconnect(b, 0);
         return 0;
@@ -754,6 +672,7 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *erro
 int bus_new(sd_event *event, lwm2m_tree *tree, const bus_config *cfg, lwm2m_bus **out, char *why,
             size_t why_size)
 {
+        assert(event && tree && cfg && out);
         lwm2m_bus *b = calloc(1, sizeof(*b));
         if (!b)
                 return -ENOMEM;
@@ -769,7 +688,6 @@ int bus_new(sd_event *event, lwm2m_tree *tree, const bus_config *cfg, lwm2m_bus 
                 b->ops = *cfg->ops;
         b->ops_userdata = cfg->ops_userdata;
         b->log = cfg->log;
-        b->log_userdata = cfg->log_userdata;
         b->held = (lwm2m_owner){.ops = &held_ops, .userdata = b, .name = "daemon"};
         b->retry_usec = RECONNECT_FIRST_USEC;
         int r = b->address && b->endpoint ? 0 : -ENOMEM;
@@ -791,8 +709,8 @@ int bus_new(sd_event *event, lwm2m_tree *tree, const bus_config *cfg, lwm2m_bus 
         }
         /* A bus that is not there yet (or a name still taken) is tried again later. */
         if (connect_bus(b, why, why_size) < 0) {
-                bus_log(b, LOG_WARNING, "%s; trying again in %llu s", why,
-                        (unsigned long long)(b->retry_usec / 1000000));
+                lwm2m_logf(&b->log, LOG_WARNING, "%s; trying again in %llu s", why,
+                           (unsigned long long)(b->retry_usec / 1000000));
                 schedule_reconnect(b, b->retry_usec);
                 b->retry_usec *= 2;
         }
@@ -808,6 +726,7 @@ void bus_free(lwm2m_bus *b)
                 lwm2m_tree_remove_listener(b->tree, on_tree_change, b);
         /* D-Bus calls waiting for owners go unanswered: the connection goes too. */
         export_free(b);
+        typed_free(b);
         owner_free_all(b);
         owner_remove_instances(b, &b->held);
         if (b->bus) {

@@ -3,13 +3,16 @@
 #include "bus/owner.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
-#include "bus/access.h"
-#include "bus/bus-internal.h"
-#include "bus/export.h"
+#include "bus/context.h"
+#include "bus/convert.h"
+#include "bus/errors.h"
+#include "bus/ledger.h"
+#include "bus/paths.h"
 
 typedef enum call_kind {
         CALL_WRITE,
@@ -80,7 +83,7 @@ static int apply_read_reply(owner_call *c, sd_bus_message *reply)
                 return -ENOENT;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
-        int r = export_read_values(b, reply, obj, c->path.id[1], true, &l, &e);
+        int r = convert_read_values(b, reply, obj, c->path.id[1], true, &l, &e);
         char why[512] = "";
         if (r >= 0) {
                 lwm2m_path ip = lwm2m_path_truncate(&c->path, LWM2M_PATH_INSTANCE);
@@ -88,10 +91,11 @@ static int apply_read_reply(owner_call *c, sd_bus_message *reply)
                                      sizeof(why));
         }
         if (r < 0) {
-                bus_log(b, LOG_WARNING, "provider %s answered Read with bad values: %s", o->name,
-                        e.message ? e.message
-                        : why[0]  ? why
-                                  : strerror(-r));
+                lwm2m_logf(&b->log, LOG_WARNING, "provider %s answered Read with bad values: %s",
+                           o->name,
+                           e.message ? e.message
+                           : why[0]  ? why
+                                     : strerror(-r));
                 return -EIO;
         }
         return 0;
@@ -114,8 +118,8 @@ static int on_call_reply(sd_bus_message *reply, void *userdata, sd_bus_error *re
                         err = bus_errno_from_error(e);
                         char p[LWM2M_PATH_STRLEN];
                         lwm2m_path_format(&c->path, p, sizeof(p));
-                        bus_log(o->b, LOG_INFO, "provider %s: %s %s: %s: %s", o->name,
-                                call_names[c->kind], p, e->name, e->message ? e->message : "");
+                        lwm2m_logf(&o->b->log, LOG_INFO, "provider %s: %s %s: %s: %s", o->name,
+                                   call_names[c->kind], p, e->name, e->message ? e->message : "");
                 }
         } else if (c->kind == CALL_READ) {
                 err = apply_read_reply(c, reply);
@@ -148,7 +152,8 @@ static int send_call(bus_owner *o, call_kind kind, const lwm2m_path *path, sd_bu
         int r = sd_bus_call_async(o->b->bus, &c->slot, m, on_call_reply, c, 0);
         if (r < 0) {
                 free(c);
-                bus_log(o->b, LOG_WARNING, "cannot call provider %s: %s", o->name, strerror(-r));
+                lwm2m_logf(&o->b->log, LOG_WARNING, "cannot call provider %s: %s", o->name,
+                           strerror(-r));
                 return -EIO;
         }
         c->next = o->calls;
@@ -168,7 +173,7 @@ static int owner_write(void *userdata, const lwm2m_path *base, const lwm2m_recor
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r = new_call(o, base, CALL_WRITE, &m);
         if (r >= 0)
-                r = export_append_records(m, obj, recs, n);
+                r = convert_append_records(m, obj, recs, n);
         if (r < 0)
                 return r == -ENOMEM ? r : -EIO;
         return send_call(o, CALL_WRITE, base, m, ask);
@@ -203,7 +208,7 @@ static int owner_create(void *userdata, const lwm2m_path *instance, const lwm2m_
         if (r >= 0)
                 r = sd_bus_message_append_basic(m, 'q', &instance->id[1]);
         if (r >= 0)
-                r = export_append_records(m, obj, recs, n);
+                r = convert_append_records(m, obj, recs, n);
         if (r < 0)
                 return r == -ENOMEM ? r : -EIO;
         return send_call(o, CALL_CREATE, instance, m, ask);
@@ -287,6 +292,19 @@ static const lwm2m_owner_ops bus_owner_ops = {
 
 /* ---- owners ---- */
 
+/* The Provider property of an object definition changed (PropertiesChanged). */
+static void emit_provider_changed(lwm2m_bus *b, uint16_t oid)
+{
+        if (!b->bus)
+                return;
+        char path[48];
+        snprintf(path, sizeof(path), BUS_OBJECT_PATH "/%u", (unsigned)oid);
+        int r = sd_bus_emit_properties_changed(b->bus, path, BUS_IFACE_OBJECT, "Provider", NULL);
+        if (r < 0)
+                lwm2m_logf(&b->log, LOG_DEBUG, "cannot announce the provider of %s: %s", path,
+                           strerror(-r));
+}
+
 const char *owner_bus_name(const lwm2m_owner *lo)
 {
         return lo && lo->ops == &bus_owner_ops ? lo->name : NULL;
@@ -356,15 +374,15 @@ static void owner_retire(bus_owner *o, bool left)
 
         size_t n = owner_remove_instances(b, &o->owner);
         if (n > 0 && left)
-                bus_log(b, LOG_INFO, "provider %s left the bus: removed %zu instance(s)", o->name,
-                        n);
+                lwm2m_logf(&b->log, LOG_INFO, "provider %s left the bus: removed %zu instance(s)",
+                           o->name, n);
         /* Normally none left: what could not be removed must not count for the next provider. */
         access_forget_owner(b, &o->owner);
 
         for (size_t i = 0; i < o->n_managed; i++)
                 if (lwm2m_tree_get_object_owner(b->tree, o->managed[i]) == &o->owner) {
                         lwm2m_tree_set_object_owner(b->tree, o->managed[i], NULL);
-                        export_emit_provider_changed(b, o->managed[i]);
+                        emit_provider_changed(b, o->managed[i]);
                 }
         free(o->managed);
         o->managed = NULL;
@@ -462,7 +480,7 @@ int owner_manage_object(bus_owner *o, uint16_t oid, bool manage)
                         return -ENOENT;
                 o->managed[at] = o->managed[--o->n_managed];
                 lwm2m_tree_set_object_owner(b->tree, oid, NULL);
-                export_emit_provider_changed(b, oid);
+                emit_provider_changed(b, oid);
                 return 0;
         }
         if (at == o->n_managed) {
@@ -477,7 +495,7 @@ int owner_manage_object(bus_owner *o, uint16_t oid, bool manage)
                 o->n_managed--;
                 return r;
         }
-        export_emit_provider_changed(b, oid);
+        emit_provider_changed(b, oid);
         return 0;
 }
 
@@ -492,7 +510,7 @@ void owner_retire_all(lwm2m_bus *b)
 {
         for (bus_owner *o = b->owners; o; o = o->next)
                 if (o->name) {
-                        bus_log(b, LOG_INFO, "provider %s is gone with the bus", o->name);
+                        lwm2m_logf(&b->log, LOG_INFO, "provider %s is gone with the bus", o->name);
                         owner_retire(o, false);
                 }
 }

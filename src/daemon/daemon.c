@@ -429,7 +429,7 @@ static void start_bus(daemon_state *d)
                 .lwm2m_version = d->cfg->lwm2m_version,
                 .ops = &bus_ops,
                 .ops_userdata = d,
-                .log = on_bus_log,
+                .log = {.fn = on_bus_log, .max_priority = log_get_max_level()},
                 .max_value_size = d->cfg->max_value_size,
                 .max_instances_per_caller = d->cfg->max_instances_per_caller,
                 .admin_group = d->cfg->admin_group,

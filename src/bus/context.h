@@ -1,14 +1,15 @@
-/* bus-internal.h - the state the D-Bus layer's parts share: the connection,
- * the tree, typed exports per object and the providers that own instances. */
+/* context.h - the state the D-Bus layer's parts share: the connection, the
+ * tree, typed exports per object, the providers that own instances; the names on the bus. */
 #pragma once
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include <systemd/sd-bus.h>
 
-#include "bus/bus.h"
-#include "util/macro.h"
+#include "bus/wiring.h"
+#include "model/owner.h"
+#include "model/tree.h"
+#include "util/log.h"
 
 #define BUS_NAME        "org.lwm2md1"
 #define BUS_ROOT_PATH   "/org/lwm2md1"
@@ -21,14 +22,7 @@
 #define BUS_IFACE_INSTANCE "org.lwm2md1.Instance"
 #define BUS_IFACE_OWNER    "org.lwm2md1.Owner"
 
-#define BUS_ERROR_NOT_FOUND      "org.lwm2md1.Error.NotFound"
-#define BUS_ERROR_INVALID_VALUE  "org.lwm2md1.Error.InvalidValue"
-#define BUS_ERROR_ACCESS_DENIED  "org.lwm2md1.Error.AccessDenied"
-#define BUS_ERROR_NOT_ALLOWED    "org.lwm2md1.Error.NotAllowed"
-#define BUS_ERROR_NO_VALUE       "org.lwm2md1.Error.NoValue"
-#define BUS_ERROR_FAILED         "org.lwm2md1.Error.Failed"
-#define BUS_ERROR_LIMIT_EXCEEDED "org.lwm2md1.Error.LimitExceeded"
-
+typedef struct lwm2m_bus lwm2m_bus;
 typedef struct export_object export_object;
 typedef struct bus_owner bus_owner;
 struct access_record;
@@ -47,8 +41,7 @@ struct lwm2m_bus {
         char lwm2m_version[8];
         bus_engine_ops ops;
         void *ops_userdata;
-        bus_log_fn log;
-        void *log_userdata;
+        lwm2m_log log;
         /* Typed interfaces built so far, sorted by object ID. */
         export_object **exports;
         size_t n_exports;
@@ -71,22 +64,8 @@ struct lwm2m_bus {
         size_t n_access_counts;
 };
 
-_printf_(3, 4) void bus_log(lwm2m_bus *b, int priority, const char *fmt, ...);
-
-/* Sets `error` to the org.lwm2md1.Error for a negative errno and returns it. */
-int bus_error_from_errno(sd_bus_error *error, int err, const char *message);
-/* The reverse, for a provider's answer: our error names and D-Bus's own. */
-int bus_errno_from_error(const sd_bus_error *error);
-
-/* "Temperature (3303) resource Sensor Value (5700)" */
-void bus_describe_resource(const lwm2m_object_def *obj, const lwm2m_resource_def *res, char *out,
-                           size_t size);
-/* Credentials and keys that never leave the daemon over D-Bus. */
-bool bus_resource_is_secret(uint16_t oid, uint16_t rid);
-/* An Execute's arguments as a D-Bus string (malloc'd): -EINVAL when they are
- * not UTF-8 or hold a NUL, -ENOMEM. */
-int bus_execute_arguments(const uint8_t *args, size_t len, char **out);
 /* True for an instance made with CreateInstance. */
-bool bus_instance_is_held(lwm2m_bus *b, uint16_t oid, uint16_t iid);
-/* Parses "/org/lwm2md1/object/<oid>/<iid>" (only that depth). */
-int bus_parse_instance_path(const char *path, uint16_t *oid, uint16_t *iid);
+static inline bool bus_instance_is_held(lwm2m_bus *b, uint16_t oid, uint16_t iid)
+{
+        return lwm2m_tree_get_owner(b->tree, oid, iid) == &b->held;
+}
