@@ -6,7 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/tree.h"
+#include "model/change.h"
+#include "model/definition.h"
+#include "model/owner.h"
+#include "model/record.h"
+#include "model/value.h"
+
+typedef struct lwm2m_tree lwm2m_tree;
 
 /* Every level is a sorted array searched by ID, so a resource costs one array
  * slot (32 bytes plus its value's bytes) and nothing else: the daemon's memory
