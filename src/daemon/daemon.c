@@ -22,6 +22,7 @@
 #include "daemon/provision.h"
 #include "lwm2m/engine.h"
 #include "model/ddf.h"
+#include "model/oma.h"
 #include "model/request.h"
 #include "objects/device.h"
 #include "objects/server.h"
@@ -470,7 +471,7 @@ static int build(daemon_state *d)
                 return r;
         log_info("loaded %u object definitions (%u resources) from %u files%s", stats.objects,
                  stats.resources, stats.files, stats.rejected ? "; some files were rejected" : "");
-        static const uint16_t needed[] = {0, 1, 3};
+        static const uint16_t needed[] = {LWM2M_OBJ_SECURITY, LWM2M_OBJ_SERVER, LWM2M_OBJ_DEVICE};
         for (size_t i = 0; i < ELEMENTSOF(needed); i++)
                 if (!lwm2m_registry_find(d->reg, needed[i])) {
                         log_error("no definition of object %u in the object directories; "

@@ -38,10 +38,11 @@ static const char gadget_ddf[] =
 /* ---- a test owner: records every question, answers as the case says ---- */
 
 typedef enum answer_how {
-        ANSWER_LATER,   /* keeps the handle: the test answers, or never does */
-        ANSWER_AT_ONCE, /* lwm2m_ask_reply before returning */
-        ANSWER_TWICE,   /* lwm2m_ask_reply twice before returning */
-        REFUSE_AT_ONCE, /* returns `error` */
+        ANSWER_LATER,    /* keeps the handle: the test answers, or never does */
+        ANSWER_AT_ONCE,  /* lwm2m_ask_reply before returning */
+        ANSWER_TWICE,    /* lwm2m_ask_reply twice before returning */
+        REFUSE_AT_ONCE,  /* returns `error` */
+        REMOVE_INSTANCE, /* deletes the instance it is asked about, and keeps the handle */
 } answer_how;
 
 #define MAX_ASKS 8
@@ -96,6 +97,11 @@ static int take(test_owner *o, lwm2m_request_kind kind, const lwm2m_path *p, siz
                 return 0;
         case REFUSE_AT_ONCE:
                 return o->error;
+        case REMOVE_INSTANCE:
+                assert_int_equal(
+                        lwm2m_tree_delete_instance((lwm2m_tree *)o->tree, p->id[0], p->id[1], NULL),
+                        0);
+                return 0;
         }
         fail();
         return 0;
@@ -513,6 +519,27 @@ static void test_instance_removed_while_waiting(void **state)
         assert_int_equal(f->done.n, 1);
         assert_false(lwm2m_tree_has_instance(f->tree, OID_GADGET, 0));
         assert_int_equal(f->seen.values, 0);
+}
+
+/* The owner removes the instance from inside its own callback, while the
+ * request is still being planned: one completion, -ENOENT, nobody else asked. */
+static void test_instance_removed_by_owner_while_asked(void **state)
+{
+        fixture *f = *state;
+        f->a.how = REMOVE_INSTANCE;
+        lwm2m_request_spec s = spec_of(f, LWM2M_REQUEST_WRITE, LWM2M_ORIGIN_SERVER,
+                                       (lwm2m_path){.len = 0}, &f->done);
+        add_int(&s, lwm2m_path_resource(OID_GADGET, 0, R_LEVEL), 3);
+        add_int(&s, lwm2m_path_resource(OID_GADGET, 1, R_LEVEL), 4);
+        assert_null(lwm2m_request_start(f->q, &s));
+        assert_int_equal(f->done.n, 1);
+        assert_int_equal(f->done.error, -ENOENT);
+        assert_int_equal(f->b.n_asked, 0);
+        assert_int_equal(lwm2m_requests_waiting(f->q), 0);
+        /* A late answer to the handle it kept is ignored. */
+        lwm2m_ask_reply(f->a.asked[0].ask, 0);
+        assert_int_equal(f->done.n, 1);
+        assert_int_not_equal(level_in(f->tree, 1), 4);
 }
 
 /* A Write-Composite waits on the owners of several instances: losing any of
@@ -1098,6 +1125,8 @@ int main(void)
                 T(test_never_answers),
                 T(test_answers_twice),
                 T(test_instance_removed_while_waiting),
+                cmocka_unit_test_setup_teardown(test_instance_removed_by_owner_while_asked, setup,
+                                                teardown),
                 T(test_instance_removed_while_composite_waits),
                 T(test_cancel),
                 T(test_cancel_group),
