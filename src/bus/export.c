@@ -293,7 +293,11 @@ int export_set_property(lwm2m_bus *b, sd_bus_message *value, const char *path, u
                 .userdata = &done,
         };
         lwm2m_request *waiting = lwm2m_request_start(b->requests, &spec);
-        assert(!waiting);
+        if (waiting) {
+                /* Only if an owner appeared between the check and the request. */
+                lwm2m_request_cancel(waiting);
+                return sd_bus_error_setf(error, BUS_ERROR_FAILED, "%s: cannot ask the owner", path);
+        }
         if (done.error < 0)
                 return bus_error_from_errno(error, done.error, done.why[0] ? done.why : NULL);
         return 0;

@@ -207,12 +207,14 @@ uint16_t dm_default_format(const server *s, const lwm2m_path *path, bool single_
 /* Drops what a server may not read: values of resources without R. */
 static void keep_readable(const dm_request *r, lwm2m_record_list *l)
 {
+        lwm2m_origin origin = {.kind = LWM2M_ORIGIN_SERVER, .short_id = r->s->short_id};
         size_t kept = 0;
         for (size_t i = 0; i < l->n; i++) {
                 lwm2m_record *rec = &l->items[i];
                 if (rec->path.len >= 3) {
-                        if (!resource_def(r->e, &rec->path) ||
-                            server_may(r, LWM2M_OPERATION_READ, &rec->path) < 0) {
+                        const lwm2m_resource_def *res = resource_def(r->e, &rec->path);
+                        if (!res || lwm2m_policy_check_resource(res, &origin, LWM2M_OPERATION_READ,
+                                                                &rec->path, NULL, 0) < 0) {
                                 lwm2m_value_clear(&rec->value);
                                 continue;
                         }

@@ -57,13 +57,12 @@ static int refuse(int error, lwm2m_operation op, const lwm2m_path *p, const char
 }
 
 /* A management server (LwM2M 1.1 Core TS 6.3 and the operations of each resource). */
-static int server_check(const lwm2m_registry *reg, lwm2m_operation op, const lwm2m_path *p,
+static int server_check(const lwm2m_resource_def *res, lwm2m_operation op, const lwm2m_path *p,
                         char *why, size_t why_size)
 {
         if (p->len > 0 && p->id[0] == LWM2M_OBJ_SECURITY)
                 return refuse(-EACCES, op, p, "the Security object is the bootstrap server's", why,
                               why_size);
-        const lwm2m_resource_def *res = resource_at(reg, p);
         switch (op) {
         case LWM2M_OPERATION_READ:
                 if (res && !(res->operations & LWM2M_OP_READ))
@@ -94,10 +93,9 @@ static int server_check(const lwm2m_registry *reg, lwm2m_operation op, const lwm
 }
 
 /* A local caller: the instance's owner, or anyone else the bus layer let through. */
-static int local_check(const lwm2m_registry *reg, bool owner, lwm2m_operation op,
+static int local_check(const lwm2m_resource_def *res, bool owner, lwm2m_operation op,
                        const lwm2m_path *p, char *why, size_t why_size)
 {
-        const lwm2m_resource_def *res = resource_at(reg, p);
         switch (op) {
         case LWM2M_OPERATION_READ:
         case LWM2M_OPERATION_WRITE:
@@ -132,21 +130,29 @@ static int local_check(const lwm2m_registry *reg, bool owner, lwm2m_operation op
         }
 }
 
-int lwm2m_policy_check(const lwm2m_registry *reg, const lwm2m_origin *origin, lwm2m_operation op,
-                       const lwm2m_path *path, char *why, size_t why_size)
+int lwm2m_policy_check_resource(const lwm2m_resource_def *res, const lwm2m_origin *origin,
+                                lwm2m_operation op, const lwm2m_path *path, char *why,
+                                size_t why_size)
 {
-        assert(reg && origin && path);
+        assert(origin && path);
         assert(op < _LWM2M_OPERATION_MAX);
         switch (origin->kind) {
         case LWM2M_ORIGIN_DAEMON:
         case LWM2M_ORIGIN_BOOTSTRAP: /* the bootstrap interface arrives with its issue */
                 return 0;
         case LWM2M_ORIGIN_SERVER:
-                return server_check(reg, op, path, why, why_size);
+                return server_check(res, op, path, why, why_size);
         case LWM2M_ORIGIN_LOCAL:
         case LWM2M_ORIGIN_OWNER:
-                return local_check(reg, origin->kind == LWM2M_ORIGIN_OWNER, op, path, why,
+                return local_check(res, origin->kind == LWM2M_ORIGIN_OWNER, op, path, why,
                                    why_size);
         }
         return -EINVAL;
+}
+
+int lwm2m_policy_check(const lwm2m_registry *reg, const lwm2m_origin *origin, lwm2m_operation op,
+                       const lwm2m_path *path, char *why, size_t why_size)
+{
+        assert(reg && path);
+        return lwm2m_policy_check_resource(resource_at(reg, path), origin, op, path, why, why_size);
 }

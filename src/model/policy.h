@@ -45,6 +45,13 @@ typedef enum lwm2m_operation {
 int lwm2m_policy_check(const lwm2m_registry *reg, const lwm2m_origin *origin, lwm2m_operation op,
                        const lwm2m_path *path, char *why, size_t why_size);
 
+/* The same, with the definition of the resource `path` names already looked
+ * up (NULL when `path` is shorter than a resource or names none): for loops
+ * over many records. */
+int lwm2m_policy_check_resource(const lwm2m_resource_def *res, const lwm2m_origin *origin,
+                                lwm2m_operation op, const lwm2m_path *path, char *why,
+                                size_t why_size);
+
 /* Credentials and keys: never shown to a local caller, nor set by one. */
 bool lwm2m_policy_is_secret(uint16_t oid, uint16_t rid);
 /* Objects whose instances come from the configuration or a bootstrap server. */
