@@ -56,6 +56,16 @@ static int refuse(int error, lwm2m_operation op, const lwm2m_path *p, const char
         return error;
 }
 
+/* Server or local caller alike: only an executable resource is executed. */
+static int execute_check(const lwm2m_resource_def *res, const lwm2m_path *p, char *why,
+                         size_t why_size)
+{
+        if (p->len != LWM2M_PATH_RESOURCE || (res && !(res->operations & LWM2M_OP_EXECUTE)))
+                return refuse(-EPERM, LWM2M_OPERATION_EXECUTE, p,
+                              "it is not an executable resource", why, why_size);
+        return 0;
+}
+
 /* A management server (LwM2M 1.1 Core TS 6.3 and the operations of each resource). */
 static int server_check(const lwm2m_resource_def *res, lwm2m_operation op, const lwm2m_path *p,
                         char *why, size_t why_size)
@@ -73,10 +83,7 @@ static int server_check(const lwm2m_resource_def *res, lwm2m_operation op, const
                         return refuse(-EPERM, op, p, "the resource is not writable", why, why_size);
                 return 0;
         case LWM2M_OPERATION_EXECUTE:
-                if (p->len != LWM2M_PATH_RESOURCE || (res && !(res->operations & LWM2M_OP_EXECUTE)))
-                        return refuse(-EPERM, op, p, "it is not an executable resource", why,
-                                      why_size);
-                return 0;
+                return execute_check(res, p, why, why_size);
         case LWM2M_OPERATION_CREATE:
         case LWM2M_OPERATION_DELETE:
                 /* The bootstrap server's to create: Security, Server; the daemon's: Device. */
@@ -110,10 +117,7 @@ static int local_check(const lwm2m_resource_def *res, bool owner, lwm2m_operatio
                         return refuse(-EPERM, op, p, "it is not writable", why, why_size);
                 return 0;
         case LWM2M_OPERATION_EXECUTE:
-                if (p->len != LWM2M_PATH_RESOURCE || (res && !(res->operations & LWM2M_OP_EXECUTE)))
-                        return refuse(-EPERM, op, p, "it is not an executable resource", why,
-                                      why_size);
-                return 0;
+                return execute_check(res, p, why, why_size);
         case LWM2M_OPERATION_CREATE:
                 if (p->len == 0 || lwm2m_policy_is_provisioned(p->id[0]))
                         return refuse(-EPERM, op, p,
