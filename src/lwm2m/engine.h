@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "lwm2m/server_state.h"
+#include "model/path.h"
 #include "model/request.h"
 #include "model/tree.h"
 #include "util/log.h"
@@ -27,7 +28,18 @@ typedef struct lwm2m_engine_config {
         /* Where server writes, creates, deletes, executes and on-demand reads go
          * (model/request.h); it must outlive the engine. */
         lwm2m_requests *requests;
+        /* Stored notifications and Send payloads per server while it cannot be reached
+         * (Notification Storing, /1/x/6): the bound in count and in bytes, oldest
+         * dropped first. 0: LWM2M_STORED_DEFAULT_COUNT / _BYTES. */
+        size_t stored_max_count;
+        size_t stored_max_bytes;
+        /* Queue mode (binding with Q): how long after the last exchange the daemon
+         * stops listening for the server. 0: CoAP's MAX_TRANSMIT_WAIT (93 s). */
+        uint32_t queue_idle_ms;
 } lwm2m_engine_config;
+
+#define LWM2M_STORED_DEFAULT_COUNT 1000u
+#define LWM2M_STORED_DEFAULT_BYTES (256u * 1024u)
 
 typedef struct lwm2m_server_info {
         uint16_t short_id;
@@ -39,6 +51,13 @@ typedef struct lwm2m_server_info {
         const char *binding;
         uint32_t lifetime;
         const char *last_error; /* "" when none */
+        size_t observations;    /* the server's observations (Observe and Observe-Composite) */
+        bool sleeping;          /* queue mode: not listening until there is something to send */
+        /* Stored notifications and Send payloads: kept now, delivered after being
+         * kept, and dropped (past the bound, or their observation ended first). */
+        uint64_t stored_queued;
+        uint64_t stored_delivered;
+        uint64_t stored_dropped;
 } lwm2m_server_info;
 
 /* The engine keeps pointers to the tree; the strings of `cfg` are copied. */
@@ -57,6 +76,16 @@ void lwm2m_engine_request_update(lwm2m_engine *e, uint16_t short_id);
 /* The server's Disable (/1/x/4), once answered: de-registers from it and stays away
  * for `seconds`. -ENOENT when no server has that short ID. */
 int lwm2m_engine_disable_server(lwm2m_engine *e, uint16_t short_id, uint64_t seconds);
+/* LwM2M Send (POST /dp): the current values at `paths` (objects, instances,
+ * resources, resource instances), to server `short_id` or, with 0, to every server
+ * that may take it. The values go in the server's preferred format (SenML CBOR unless
+ * it asked otherwise), with the time their provider gave them. While the server
+ * cannot be reached they are stored when its Notification Storing (/1/x/6) is on.
+ * 0 once handed over or stored; -ENOENT no such server or nothing at the paths,
+ * -EPERM Mute Send (/1/x/23) is on (or every server has it on), -EPROTONOSUPPORT
+ * the server registered with LwM2M 1.0, -ENOTCONN unreachable and not storing,
+ * -EINVAL a path is the root or the Security object. */
+int lwm2m_engine_send(lwm2m_engine *e, uint16_t short_id, const lwm2m_path *paths, size_t n);
 /* Starts de-registering from every server; lwm2m_engine_finished() tells when done. */
 void lwm2m_engine_shutdown(lwm2m_engine *e);
 bool lwm2m_engine_finished(const lwm2m_engine *e);
