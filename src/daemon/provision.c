@@ -234,6 +234,8 @@ int provision_from_config(lwm2m_tree *tree, const config *c, config_error_fn err
                 if (s->default_pmax)
                         put(&w, LWM2M_SRV_DEFAULT_PMAX, lwm2m_value_integer(s->default_pmax));
                 put(&w, LWM2M_SRV_STORING, lwm2m_value_boolean(true));
+                /* LwM2M 1.1 mutes Send when the resource is absent; a gateway sends. */
+                put(&w, LWM2M_SRV_MUTE_SEND, lwm2m_value_boolean(false));
                 put_bytes(&w, LWM2M_SRV_BINDING, LWM2M_TYPE_STRING, s->binding, strlen(s->binding));
                 if (s->retry_timer)
                         put(&w, LWM2M_SRV_RETRY_TIMER, lwm2m_value_unsigned(s->retry_timer));

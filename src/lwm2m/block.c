@@ -369,8 +369,9 @@ int block_respond(coap_session_t *session, const coap_pdu_t *request, coap_pdu_t
         unsigned our_szx = block_szx_for_session(session, RESPONSE_OVERHEAD);
         bool present = false, more_ignored = false;
         unsigned num = 0, szx = our_szx;
-        if (parse_block_option(request, COAP_OPTION_BLOCK2, &present, &num, &more_ignored, &szx) <
-            0)
+        /* No request: a notification, whose first block goes unasked. */
+        if (request && parse_block_option(request, COAP_OPTION_BLOCK2, &present, &num,
+                                           &more_ignored, &szx) < 0)
                 return -EBADMSG;
         if (present && szx > our_szx) {
                 /* Smaller than asked is allowed; the block number counts in our size. */
@@ -384,7 +385,8 @@ int block_respond(coap_session_t *session, const coap_pdu_t *request, coap_pdu_t
         /* The answer to the last slice of a block-wise request echoes its Block1. */
         bool in_present = false, in_more = false;
         unsigned in_num = 0, in_szx = 0;
-        if (parse_block_option(request, COAP_OPTION_BLOCK1, &in_present, &in_num, &in_more,
+        if (request &&
+            parse_block_option(request, COAP_OPTION_BLOCK1, &in_present, &in_num, &in_more,
                                &in_szx) == 0 &&
             in_present && !in_more) {
                 r = add_block_option(response, COAP_OPTION_BLOCK1, in_num, false, in_szx);

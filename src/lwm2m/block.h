@@ -48,8 +48,8 @@ void block_request_done(struct server *s, block_rx *transfer, coap_pdu_t *respon
 uint64_t block_run_timers(struct server *s, uint64_t now);
 void block_forget_all(struct server *s);
 
-/* Puts `body` into the response: whole when it fits one block and the request asked
- * for no slice; else the slice the request's Block2 option names (block 0 by
+/* Puts `body` into the response: whole when it fits one block and the request (NULL
+ * for a notification) asked for no slice; else the slice the request's Block2 option names (block 0 by
  * default) with Block2, Size2 and an ETag of the whole body so that the server sees
  * a change between slices. Content-Format is added here (also 0, text/plain, which
  * libcoap would leave out). -ERANGE when the block asked for lies past the end

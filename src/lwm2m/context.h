@@ -16,7 +16,7 @@
 
 typedef struct lwm2m_engine lwm2m_engine;
 struct server;
-struct dm_pending;
+struct observe_set;
 
 struct lwm2m_engine {
         lwm2m_tree *tree;
@@ -33,7 +33,10 @@ struct lwm2m_engine {
         struct server *servers;
         size_t n_servers;
         lwm2m_attributes *attrs;
-        struct dm_pending *pending; /* requests waiting for owners */
+        struct observe_set *observe; /* every server's observations */
+        size_t stored_max_count;     /* per server, see lwm2m_engine_config */
+        size_t stored_max_bytes;
+        uint32_t queue_idle_ms;
         /* Sessions given up, released after libcoap's processing returns: never from
          * inside its callbacks, which may still use them (see engine_retire_session). */
         coap_session_t **retired;

@@ -15,6 +15,7 @@
 #include "lwm2m/context.h"
 #include "lwm2m/discover.h"
 #include "lwm2m/dm.h"
+#include "lwm2m/observe.h"
 #include "lwm2m/server.h"
 #include "model/policy.h"
 #include "model/request.h"
@@ -205,14 +206,14 @@ uint16_t dm_default_format(const server *s, const lwm2m_path *path, bool single_
 }
 
 /* Drops what a server may not read: values of resources without R. */
-static void keep_readable(const dm_request *r, lwm2m_record_list *l)
+static void keep_readable(lwm2m_engine *e, uint16_t short_id, lwm2m_record_list *l)
 {
-        lwm2m_origin origin = {.kind = LWM2M_ORIGIN_SERVER, .short_id = r->s->short_id};
+        lwm2m_origin origin = {.kind = LWM2M_ORIGIN_SERVER, .short_id = short_id};
         size_t kept = 0;
         for (size_t i = 0; i < l->n; i++) {
                 lwm2m_record *rec = &l->items[i];
                 if (rec->path.len >= 3) {
-                        const lwm2m_resource_def *res = resource_def(r->e, &rec->path);
+                        const lwm2m_resource_def *res = resource_def(e, &rec->path);
                         if (!res || lwm2m_policy_check_resource(res, &origin, LWM2M_OPERATION_READ,
                                                                 &rec->path, NULL, 0) < 0) {
                                 lwm2m_value_clear(&rec->value);
@@ -222,6 +223,62 @@ static void keep_readable(const dm_request *r, lwm2m_record_list *l)
                 l->items[kept++] = *rec;
         }
         l->n = kept;
+}
+
+int dm_read_values(lwm2m_engine *e, uint16_t short_id, const lwm2m_path *p, lwm2m_record_list *out)
+{
+        lwm2m_record_list_clear(out);
+        int err = lwm2m_tree_read(e->tree, p, out);
+        if (err < 0)
+                return err;
+        keep_readable(e, short_id, out);
+        const lwm2m_resource_def *res = resource_def(e, p);
+        if (p->len >= 3 && (out->n == 0 || (out->n == 1 && out->items[0].value.type == LWM2M_TYPE_NONE &&
+                                            !res->multiple)))
+                return -ENOENT; /* defined, but holds no value */
+        return 0;
+}
+
+int dm_collect_values(lwm2m_engine *e, uint16_t short_id, const lwm2m_path *paths, size_t n,
+                      lwm2m_record_list *out)
+{
+        lwm2m_origin origin = {.kind = LWM2M_ORIGIN_SERVER, .short_id = short_id};
+        lwm2m_record_list_clear(out);
+        for (size_t i = 0; i < n; i++) {
+                const lwm2m_path *p = &paths[i];
+                /* Not the Security object, nor what is not readable. */
+                if (p->len == 0 ||
+                    lwm2m_policy_check(e->reg, &origin, LWM2M_OPERATION_READ, p, NULL, 0) < 0)
+                        continue;
+                /* Paths that name nothing (yet) add nothing. */
+                int err = lwm2m_tree_read(e->tree, p, out);
+                if (err == -ENOMEM)
+                        return err;
+        }
+        keep_readable(e, short_id, out);
+        lwm2m_record_list_sort(out);
+        /* Several requested paths may overlap; report each value once. */
+        size_t kept = 0;
+        for (size_t i = 0; i < out->n; i++) {
+                if (kept > 0 && lwm2m_path_equal(&out->items[kept - 1].path, &out->items[i].path)) {
+                        lwm2m_value_clear(&out->items[i].value);
+                        continue;
+                }
+                out->items[kept++] = out->items[i];
+        }
+        out->n = kept;
+        return 0;
+}
+
+uint16_t dm_read_format(const server *s, const lwm2m_resource_def *res, const lwm2m_path *p,
+                        int64_t accept)
+{
+        if (accept >= 0)
+                return (uint16_t)accept;
+        bool single = p->len == 4 || (p->len == 3 && res && !res->multiple);
+        if (single && res && res->type == LWM2M_TYPE_OPAQUE)
+                return LWM2M_FORMAT_OPAQUE;
+        return dm_default_format(s, p, single);
 }
 
 static bool wants_refresh(const lwm2m_owner *o)
@@ -239,6 +296,9 @@ static void dm_read(dm_request *r)
                 respond_error(r, -EPERM, false, "Read");
                 return;
         }
+        /* Observe 1: the observation with this token ends; the answer is a Read. */
+        if (coap_msg_uint_option(r->pdu, COAP_OPTION_OBSERVE) == COAP_OBSERVE_CANCEL)
+                observe_cancel(e, r->s, coap_pdu_get_token(r->pdu), "cancelled by the server");
         int err = lwm2m_tree_path_exists(e->tree, p, true);
         err = err ?: server_may(r, LWM2M_OPERATION_READ, p);
         if (err < 0) {
@@ -266,36 +326,28 @@ static void dm_read(dm_request *r)
         read_respond(r);
 }
 
-/* The answer to a Read whose checks passed and whose values are fresh. */
+/* The answer to a Read whose checks passed and whose values are fresh; with
+ * Observe 0 in the request, the observation starts with this answer. */
 static void read_respond(dm_request *r)
 {
         lwm2m_engine *e = r->e;
         lwm2m_path *p = &r->path;
-        const lwm2m_resource_def *res = resource_def(e, p);
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
-        int err = lwm2m_tree_read(e->tree, p, &l);
+        int err = dm_read_values(e, r->s->short_id, p, &l);
         if (err < 0) {
                 respond_error(r, err, false, "Read");
                 return;
         }
-        keep_readable(r, &l);
-        if (p->len >= 3 && (l.n == 0 || (l.n == 1 && l.items[0].value.type == LWM2M_TYPE_NONE &&
-                                         !res->multiple))) {
-                respond_error(r, -ENOENT, false, "Read"); /* defined, but holds no value */
-                return;
-        }
-        bool single = p->len == 4 || (p->len == 3 && !res->multiple);
-        uint16_t format;
-        if (r->accept >= 0)
-                format = (uint16_t)r->accept;
-        else if (single && res->type == LWM2M_TYPE_OPAQUE)
-                format = LWM2M_FORMAT_OPAQUE;
-        else
-                format = dm_default_format(r->s, p, single);
+        uint16_t format = dm_read_format(r->s, resource_def(e, p), p, r->accept);
         _cleanup_(lwm2m_buf_free) lwm2m_buf out = {0};
         err = lwm2m_format_encode(format, p, l.items, l.n, &out);
         if (err < 0) {
                 respond_error(r, err, true, "Read");
+                return;
+        }
+        if (coap_msg_uint_option(r->pdu, COAP_OPTION_OBSERVE) == COAP_OBSERVE_ESTABLISH &&
+            observe_start(e, r->s, r->pdu, p, 1, false, format, r->response) == -EINVAL) {
+                respond_error(r, -EINVAL, false, "Observe");
                 return;
         }
         respond_payload(r, COAP_RESPONSE_CODE_CONTENT, format, &out);
@@ -513,6 +565,7 @@ static void dm_write_attributes(dm_request *r)
                 respond_error(r, err, false, "Write-Attributes");
                 return;
         }
+        observe_attributes_changed(e, r->s->short_id);
         respond(r, COAP_RESPONSE_CODE_CHANGED);
 }
 
@@ -742,6 +795,8 @@ static bool is_composite_format(int64_t f)
 static void dm_read_composite(dm_request *r)
 {
         lwm2m_engine *e = r->e;
+        if (is_composite_format(r->content_format))
+                r->s->send_format = (uint16_t)r->content_format;
         if (!is_composite_format(r->content_format)) {
                 respond_error(r, -EPROTONOSUPPORT, false, "Read-Composite");
                 return;
@@ -751,6 +806,8 @@ static void dm_read_composite(dm_request *r)
                 respond_error(r, -EPROTONOSUPPORT, true, "Read-Composite");
                 return;
         }
+        if (coap_msg_uint_option(r->pdu, COAP_OPTION_OBSERVE) == COAP_OBSERVE_CANCEL)
+                observe_cancel(e, r->s, coap_pdu_get_token(r->pdu), "cancelled by the server");
         lwm2m_path root = {0};
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list paths = {0};
         int err = decode_payload(r, &root, &paths);
@@ -758,31 +815,25 @@ static void dm_read_composite(dm_request *r)
                 respond_error(r, err, false, "Read-Composite");
                 return;
         }
+        _cleanup_free_ lwm2m_path *list = calloc(paths.n ?: 1, sizeof(*list));
+        if (!list) {
+                respond_error(r, -ENOMEM, false, "Read-Composite");
+                return;
+        }
+        for (size_t i = 0; i < paths.n; i++)
+                list[i] = paths.items[i].path;
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
-        for (size_t i = 0; i < paths.n; i++) {
-                const lwm2m_path *p = &paths.items[i].path;
-                /* Not the Security object, nor what is not readable. */
-                if (p->len == 0 || server_may(r, LWM2M_OPERATION_READ, p) < 0)
-                        continue;
-                /* Paths that name nothing are left out of the answer. */
-                lwm2m_tree_read(e->tree, p, &l);
-        }
-        keep_readable(r, &l);
-        lwm2m_record_list_sort(&l);
-        /* Several requested paths may overlap; report each value once. */
-        size_t kept = 0;
-        for (size_t i = 0; i < l.n; i++) {
-                if (kept > 0 && lwm2m_path_equal(&l.items[kept - 1].path, &l.items[i].path)) {
-                        lwm2m_value_clear(&l.items[i].value);
-                        continue;
-                }
-                l.items[kept++] = l.items[i];
-        }
-        l.n = kept;
+        err = dm_collect_values(e, r->s->short_id, list, paths.n, &l);
         _cleanup_(lwm2m_buf_free) lwm2m_buf out = {0};
-        err = lwm2m_format_encode((uint16_t)format, &root, l.items, l.n, &out);
+        err = err ?: lwm2m_format_encode((uint16_t)format, &root, l.items, l.n, &out);
         if (err < 0) {
                 respond_error(r, err, true, "Read-Composite");
+                return;
+        }
+        if (coap_msg_uint_option(r->pdu, COAP_OPTION_OBSERVE) == COAP_OBSERVE_ESTABLISH &&
+            observe_start(e, r->s, r->pdu, list, paths.n, true, (uint16_t)format, r->response) ==
+                    -EINVAL) {
+                respond_error(r, -EINVAL, false, "Observe-Composite");
                 return;
         }
         respond_payload(r, COAP_RESPONSE_CODE_CONTENT, (uint16_t)format, &out);

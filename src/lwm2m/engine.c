@@ -14,9 +14,11 @@
 #include "lwm2m/context.h"
 #include "lwm2m/dedup.h"
 #include "lwm2m/dm.h"
+#include "lwm2m/observe.h"
 #include "lwm2m/engine-request.h"
 #include "lwm2m/registration.h"
 #include "lwm2m/security.h"
+#include "lwm2m/send.h"
 #include "lwm2m/server.h"
 #include "lwm2m/session.h"
 #include "model/attributes.h"
@@ -25,6 +27,8 @@
 #include "util/macro.h"
 
 #define DEREGISTER_WAIT_MS 5000u
+/* CoAP's MAX_TRANSMIT_WAIT (RFC 7252 4.8.2): the default idle time of queue mode. */
+#define QUEUE_IDLE_DEFAULT_MS 93000u
 
 static int on_event(coap_session_t *session, const coap_event_t event)
 {
@@ -90,9 +94,36 @@ static void on_request(coap_resource_t *resource, coap_session_t *session,
                 coap_pdu_set_code(response, COAP_RESPONSE_CODE_UNAUTHORIZED);
                 return;
         }
+        s->last_exchange_ms = engine_now_ms();
         engine_handle_request(e, s, request, query, response);
         if (lwm2m_log_enabled(&e->log, LOG_DEBUG))
                 log_request(e, s, request, response);
+}
+
+/* Answers to our requests: the registration interface's, or a Send's. */
+static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *sent,
+                                   const coap_pdu_t *received, const coap_mid_t mid)
+{
+        lwm2m_engine *e = coap_get_app_data(coap_session_get_context(session));
+        server *s = engine_server_by_session(e, session);
+        if (s) {
+                s->last_exchange_ms = engine_now_ms();
+                if (send_on_response(e, s, received))
+                        return COAP_RESPONSE_OK;
+        }
+        return registration_on_response(session, sent, received, mid);
+}
+
+/* A confirmable message of ours that failed: a notification, a Send, or a request
+ * of the registration interface. */
+static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
+                    const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+        lwm2m_engine *e = coap_get_app_data(coap_session_get_context(session));
+        server *s = engine_server_by_session(e, session);
+        if (s && sent && (observe_on_nack(e, s, sent, reason) || send_on_nack(e, s, sent, reason)))
+                return;
+        registration_on_nack(session, sent, reason, mid);
 }
 
 static server *server_by_server_iid(lwm2m_engine *e, uint16_t iid)
@@ -109,6 +140,7 @@ static void on_tree_change(void *userdata, const lwm2m_change *c)
 {
         lwm2m_engine *e = userdata;
         uint16_t oid = c->instance.id[0];
+        observe_tree_changed(e, c);
         if (c->kind == LWM2M_CHANGE_INSTANCE_ADDED || c->kind == LWM2M_CHANGE_INSTANCE_REMOVED) {
                 if (oid == LWM2M_OBJ_SECURITY)
                         return;
@@ -132,6 +164,9 @@ static void on_tree_change(void *userdata, const lwm2m_change *c)
                         s->update_params = true;
                         s->update_wanted = true;
                 }
+                if (rid == LWM2M_SRV_DEFAULT_PMIN || rid == LWM2M_SRV_DEFAULT_PMAX ||
+                    rid == LWM2M_SRV_DEFAULT_NOTIFY_MODE)
+                        observe_attributes_changed(e, s->short_id);
         }
 }
 
@@ -151,19 +186,23 @@ lwm2m_engine *lwm2m_engine_new(lwm2m_tree *tree, const lwm2m_engine_config *cfg)
         e->userdata = cfg->userdata;
         e->max_request_body = cfg->max_request_body;
         e->requests = cfg->requests;
+        e->stored_max_count = cfg->stored_max_count;
+        e->stored_max_bytes = cfg->stored_max_bytes;
+        e->queue_idle_ms = cfg->queue_idle_ms;
         e->endpoint = strdup(cfg->endpoint ? cfg->endpoint : "");
         snprintf(e->version, sizeof(e->version), "%s",
                  cfg->lwm2m_version ? cfg->lwm2m_version : "1.1");
         e->attrs = lwm2m_attributes_new();
+        e->observe = observe_set_new();
         e->ctx = coap_new_context(NULL);
-        if (!e->endpoint || !e->attrs || !e->ctx)
+        if (!e->endpoint || !e->attrs || !e->observe || !e->ctx)
                 goto fail;
         coap_set_app_data(e->ctx, e);
         /* Block-wise transfers are block.c's: libcoap 4.3.1 keeps one Block1
          * reassembly for all paths and dereferences NULL on stale state. */
         coap_context_set_block_mode(e->ctx, 0);
-        coap_register_response_handler(e->ctx, registration_on_response);
-        coap_register_nack_handler(e->ctx, registration_on_nack);
+        coap_register_response_handler(e->ctx, on_response);
+        coap_register_nack_handler(e->ctx, on_nack);
         coap_register_event_handler(e->ctx, on_event);
         coap_resource_t *any = coap_resource_unknown_init2(on_request, 0);
         if (!any)
@@ -192,11 +231,14 @@ void lwm2m_engine_free(lwm2m_engine *e)
         for (size_t i = 0; i < e->n_servers; i++) {
                 session_release(&e->servers[i]);
                 lwm2m_buf_free(&e->servers[i].out_body);
+                stored_clear(&e->servers[i].stored);
+                send_forget_all(&e->servers[i]);
         }
         engine_release_retired_sessions(e);
         free(e->servers);
         if (e->ctx)
                 coap_free_context(e->ctx);
+        observe_set_free(e->observe);
         lwm2m_attributes_free(e->attrs);
         free(e->endpoint);
         free(e);
@@ -306,8 +348,35 @@ static bool handshake_overdue(server *s, uint64_t now)
         return true;
 }
 
+/* Queue mode (binding with Q): when the server has been quiet for the idle time and
+ * nothing is in flight, the daemon stops listening; what comes up meanwhile wakes it
+ * with an Update (observe_wake_server). */
+static bool queue_mode(const server *s)
+{
+        return strchr(s->binding, 'Q') != NULL;
+}
+
+static uint64_t sleep_at_ms(const server *s)
+{
+        uint32_t idle = s->e->queue_idle_ms ?: QUEUE_IDLE_DEFAULT_MS;
+        return s->last_exchange_ms + idle;
+}
+
+static bool may_sleep(const server *s)
+{
+        return queue_mode(s) && !s->sleeping && s->state == LWM2M_SERVER_REGISTERED &&
+               s->reachable && s->session && s->in_flight == REG_NONE && !s->update_wanted &&
+               !s->sends && !s->block_rx;
+}
+
 static void run_server_timers(server *s, uint64_t now)
 {
+        if (may_sleep(s) && now >= sleep_at_ms(s)) {
+                lwm2m_logf(&s->e->log, LOG_INFO, "server %u: queue mode: sleeping", s->short_id);
+                session_release(s);
+                s->sleeping = true;
+                server_changed(s);
+        }
         block_run_timers(s, now);
         if (handshake_overdue(s, now))
                 return;
@@ -360,6 +429,8 @@ static uint64_t server_deadline(server *s, uint64_t now)
         case LWM2M_SERVER_DISABLED:
                 return min_u64(next, s->retry_at_ms);
         case LWM2M_SERVER_REGISTERED: {
+                if (may_sleep(s))
+                        next = min_u64(next, sleep_at_ms(s));
                 if (s->in_flight != REG_NONE)
                         return min_u64(next, s->registered_until_ms);
                 uint64_t due = s->update_wanted ? 0 : s->next_update_ms;
@@ -404,7 +475,7 @@ int64_t lwm2m_engine_process(lwm2m_engine *e)
                 }
         }
 
-        uint64_t next = UINT64_MAX;
+        uint64_t next = observe_run(e, now);
         /* Sessions given up by the timers above go now, not at the next wake-up. */
         engine_release_retired_sessions(e);
         for (size_t i = 0; i < e->n_servers; i++)
@@ -478,6 +549,11 @@ int lwm2m_engine_server_info(const lwm2m_engine *e, size_t index, lwm2m_server_i
                 .binding = s->binding,
                 .lifetime = s->lifetime,
                 .last_error = s->last_error,
+                .observations = observe_count(e, s),
+                .sleeping = s->sleeping,
+                .stored_queued = s->stored.count,
+                .stored_delivered = s->stored.delivered,
+                .stored_dropped = s->stored.dropped,
         };
         return 0;
 }
@@ -485,6 +561,22 @@ int lwm2m_engine_server_info(const lwm2m_engine *e, size_t index, lwm2m_server_i
 int lwm2m_engine_send(lwm2m_engine *e, uint16_t short_id, const lwm2m_path *paths, size_t n)
 {
         assert(e && (paths || n == 0));
-        (void)short_id;
-        return -ENOSYS; /* being built: see send.c */
+        for (size_t i = 0; i < n; i++)
+                if (paths[i].len == 0 || paths[i].id[0] == LWM2M_OBJ_SECURITY)
+                        return -EINVAL;
+        /* With every server: the first error that is not "nothing to send here". */
+        int result = short_id ? -ENOENT : -EPERM, sent = 0;
+        for (size_t i = 0; i < e->n_servers; i++) {
+                server *s = &e->servers[i];
+                if (short_id && s->short_id != short_id)
+                        continue;
+                int r = send_to_server(e, s, paths, n);
+                if (short_id)
+                        return r;
+                if (r == 0)
+                        sent++;
+                else if (r != -EPERM && r != -EPROTONOSUPPORT)
+                        result = r;
+        }
+        return sent ? 0 : result;
 }

@@ -14,6 +14,7 @@
 #include "lwm2m/block.h"
 #include "lwm2m/coap_msg.h"
 #include "lwm2m/context.h"
+#include "lwm2m/observe.h"
 #include "lwm2m/retry.h"
 #include "lwm2m/security.h"
 #include "lwm2m/session.h"
@@ -270,6 +271,18 @@ static uint64_t update_interval_ms(uint32_t lifetime)
         return lt - margin;
 }
 
+/* The server answered a Register or Update: what waited for it goes now. */
+static void became_reachable(server *s, uint64_t now)
+{
+        s->reachable = true;
+        s->last_exchange_ms = now;
+        if (s->sleeping) {
+                s->sleeping = false;
+                lwm2m_logf(&s->e->log, LOG_DEBUG, "server %u: queue mode: awake", s->short_id);
+        }
+        observe_server_reachable(s->e, s);
+}
+
 static void registered(server *s, const coap_pdu_t *response)
 {
         coap_opt_iterator_t it;
@@ -301,7 +314,9 @@ static void registered(server *s, const coap_pdu_t *response)
         lwm2m_logf(&s->e->log, LOG_NOTICE, "server %u: registered at /%s (lifetime %u s)",
                    s->short_id, s->location, s->lifetime);
         server_set_state(s, LWM2M_SERVER_REGISTERED);
-        server_changed(s);
+        /* A new registration: the server observes anew what it wants. */
+        observe_end_server(s->e, s, "registered again");
+        became_reachable(s, now);
 }
 
 /* An Update that failed (no answer, ICMP, DTLS, a server error): the registration
@@ -369,6 +384,7 @@ static void handle_registration_response(server *s, const coap_pdu_t *received)
                                 s->last_error[0] = 0;
                                 server_changed(s);
                         }
+                        became_reachable(s, now);
                 } else if (COAP_RESPONSE_CLASS(code) == 4) {
                         /* The server lost (or refuses) our registration: register anew. */
                         lwm2m_logf(&s->e->log, LOG_NOTICE,
@@ -385,6 +401,7 @@ static void handle_registration_response(server *s, const coap_pdu_t *received)
                 }
         } else if (kind == REG_DEREGISTER) {
                 lwm2m_logf(&s->e->log, LOG_INFO, "server %u: de-registered (%s)", s->short_id, cs);
+                observe_end_server(s->e, s, "de-registered");
                 s->location[0] = 0;
                 session_release(s);
                 server_set_state(s, s->e->shutting_down ? LWM2M_SERVER_DEREGISTERED
@@ -433,6 +450,7 @@ void registration_failed(server *s, const char *what, bool server_lost_us)
         } else if (kind == REG_DEREGISTER) {
                 lwm2m_logf(&s->e->log, LOG_WARNING, "server %u: De-register got no answer (%s)",
                            s->short_id, what);
+                observe_end_server(s->e, s, "de-registered");
                 s->location[0] = 0;
                 session_release(s);
                 server_set_state(s, s->e->shutting_down ? LWM2M_SERVER_DEREGISTERED
@@ -485,6 +503,7 @@ void registration_disable(server *s, uint64_t seconds)
             registration_send(s, REG_DEREGISTER) == 0) {
                 server_set_state(s, LWM2M_SERVER_DEREGISTERING);
         } else {
+                observe_end_server(s->e, s, "disabled");
                 session_release(s);
                 server_set_state(s, LWM2M_SERVER_DISABLED);
         }

@@ -10,6 +10,7 @@
 
 #include "lwm2m/dedup.h"
 #include "lwm2m/server_state.h"
+#include "lwm2m/stored.h"
 #include "util/buf.h"
 
 typedef struct lwm2m_engine lwm2m_engine;
@@ -68,6 +69,15 @@ typedef struct server {
         block_rx *block_rx;   /* request bodies from this server, half received */
         block_rx *last_fetch; /* the body of its last FETCH (see block.c) */
         dedup_cache dedup;    /* answers to its recent requests, for their retransmissions */
+
+        /* Information reporting (observe.c, send.c). */
+        bool reachable; /* registered and the last exchange went through */
+        bool sleeping;  /* queue mode: session given up until there is something to send */
+        uint64_t last_exchange_ms; /* the last message to or from it, for queue mode */
+        size_t observations;
+        stored_queue stored;            /* what waits for it to be reachable */
+        struct send_flight *sends;      /* Send requests awaiting their answer */
+        uint16_t send_format;           /* the format its composite requests used */
 } server;
 
 /* Tells the daemon (lwm2m_engine_config.server_changed) that the server's state,

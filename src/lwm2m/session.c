@@ -9,6 +9,7 @@
 #include "lwm2m/context.h"
 #include "lwm2m/dedup.h"
 #include "lwm2m/dm.h"
+#include "lwm2m/send.h"
 
 server *engine_server_by_session(lwm2m_engine *e, coap_session_t *session)
 {
@@ -66,6 +67,8 @@ void session_release(server *s)
                 s->session = NULL;
         }
         s->in_flight = REG_NONE;
+        s->reachable = false;
+        send_session_gone(s->e, s);
         s->handshake_deadline_ms = 0;
         s->session_fd = -1;
         lwm2m_buf_free(&s->out_body);

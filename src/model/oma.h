@@ -53,6 +53,8 @@ enum {
         LWM2M_SRV_BOOTSTRAP_TRIGGER = 9,
         LWM2M_SRV_RETRY_TIMER = 18,
         LWM2M_SRV_SEQUENCE_DELAY = 19,
+        LWM2M_SRV_MUTE_SEND = 23,
+        LWM2M_SRV_DEFAULT_NOTIFY_MODE = 26,
 };
 
 /* Device (3) */
