@@ -8,26 +8,34 @@
 #include "formats/link.h"
 #include "util/macro.h"
 
-static void add_attribute_links(const lwm2m_attributes *attrs, uint16_t ssid, const lwm2m_path *p,
-                                link_entry *le)
+static int add_attribute_links(const lwm2m_attr_set *a, link_entry *le)
 {
-        const lwm2m_attr_set *a = lwm2m_attributes_get(attrs, ssid, p);
         if (!a)
-                return;
-        if (a->present & LWM2M_ATTR_PMIN)
-                link_entry_add_uint(le, "pmin", a->pmin);
-        if (a->present & LWM2M_ATTR_PMAX)
-                link_entry_add_uint(le, "pmax", a->pmax);
-        if (a->present & LWM2M_ATTR_GT)
-                link_entry_add_double(le, "gt", a->gt);
-        if (a->present & LWM2M_ATTR_LT)
-                link_entry_add_double(le, "lt", a->lt);
-        if (a->present & LWM2M_ATTR_ST)
-                link_entry_add_double(le, "st", a->st);
-        if (a->present & LWM2M_ATTR_EPMIN)
-                link_entry_add_uint(le, "epmin", a->epmin);
-        if (a->present & LWM2M_ATTR_EPMAX)
-                link_entry_add_uint(le, "epmax", a->epmax);
+                return 0;
+        int err = 0;
+        for (unsigned bit = 1; bit & LWM2M_ATTR_ALL && err >= 0; bit <<= 1) {
+                if (!(a->present & bit))
+                        continue;
+                const char *name = lwm2m_attr_name(bit);
+                double v = lwm2m_attr_value(a, bit);
+                if (lwm2m_attr_kind_of(bit) == LWM2M_ATTR_KIND_DECIMAL)
+                        err = link_entry_add_double(le, name, v);
+                else
+                        err = link_entry_add_uint(le, name, (uint64_t)v);
+        }
+        return err;
+}
+
+/* The attributes a link shows: the target of the Discover shows those in force there
+ * (inherited from its instance and object), the links under it only their own, so the
+ * server sees where each one is set. */
+static int add_attributes(const lwm2m_attributes *attrs, uint16_t ssid, bool target, link_entry *le)
+{
+        if (!target)
+                return add_attribute_links(lwm2m_attributes_get(attrs, ssid, &le->path), le);
+        lwm2m_attr_set effective;
+        lwm2m_attributes_effective(attrs, ssid, &le->path, &effective);
+        return add_attribute_links(&effective, le);
 }
 
 static int discover_resources(const lwm2m_tree *t, const lwm2m_attributes *attrs, uint16_t ssid,
@@ -57,10 +65,9 @@ static int discover_resources(const lwm2m_tree *t, const lwm2m_attributes *attrs
                 if (!present)
                         continue;
                 link_entry le = {.path = lwm2m_path_resource(obj->id, iid, res->id)};
-                if (res->multiple)
-                        link_entry_add_uint(&le, "dim", dim);
-                add_attribute_links(attrs, ssid, &le.path, &le);
-                r = link_append(&le, NULL, out);
+                r = res->multiple ? link_entry_add_uint(&le, "dim", dim) : 0;
+                r = r ?: add_attributes(attrs, ssid, only_rid >= 0, &le);
+                r = r ?: link_append(&le, NULL, out);
                 link_entry_clear(&le);
                 if (r < 0)
                         return r;
@@ -81,7 +88,7 @@ int discover_links(const lwm2m_tree *t, const lwm2m_attributes *attrs, uint16_t 
         if (p->len == 3 && lwm2m_object_def_find_resource(obj, p->id[2])->multiple) {
                 /* the resource link carries dim; written by discover_resources */
         } else {
-                add_attribute_links(attrs, ssid, p, &le);
+                err = err ?: add_attributes(attrs, ssid, true, &le);
                 err = err ?: link_append(&le, NULL, out);
         }
         link_entry_clear(&le);
@@ -89,8 +96,8 @@ int discover_links(const lwm2m_tree *t, const lwm2m_attributes *attrs, uint16_t 
                 for (int iid = lwm2m_tree_next_instance(t, obj->id, -1); iid >= 0 && err >= 0;
                      iid = lwm2m_tree_next_instance(t, obj->id, iid)) {
                         link_entry ie = {.path = lwm2m_path_instance(obj->id, (uint16_t)iid)};
-                        add_attribute_links(attrs, ssid, &ie.path, &ie);
-                        err = link_append(&ie, NULL, out);
+                        err = add_attributes(attrs, ssid, false, &ie);
+                        err = err ?: link_append(&ie, NULL, out);
                         link_entry_clear(&ie);
                         if (err >= 0)
                                 err = discover_resources(t, attrs, ssid, obj, (uint16_t)iid, -1,

@@ -10,6 +10,8 @@
 #include "util/buf.h"
 
 /* Appends the links for `p` (an object, instance or resource that exists) to
- * `out`, as server `ssid` sees them. 0 or a negative errno. */
+ * `out`, as server `ssid` sees them: `p` with the attributes in force there
+ * (lwm2m_attributes_effective), the links under it with those set on them.
+ * 0 or a negative errno. */
 int discover_links(const lwm2m_tree *t, const lwm2m_attributes *attrs, uint16_t ssid,
                    const lwm2m_path *p, lwm2m_buf *out);

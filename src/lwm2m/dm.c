@@ -2,7 +2,6 @@
  * Write-Attributes, Execute, Create, Delete and the composite forms, checked against the DDF. */
 #include <assert.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -471,6 +470,7 @@ static void dm_write(dm_request *r, lwm2m_write_mode mode)
 
 /* ---- Write-Attributes ---- */
 
+/* The Uri-Query options, each one attribute item (model/attributes.h). */
 static int parse_attributes(const coap_pdu_t *pdu, lwm2m_attr_set *set, unsigned *clear)
 {
         coap_opt_iterator_t it;
@@ -481,59 +481,22 @@ static int parse_attributes(const coap_pdu_t *pdu, lwm2m_attr_set *set, unsigned
         while ((opt = coap_option_next(&it))) {
                 if (it.number != COAP_OPTION_URI_QUERY)
                         continue;
-                const char *q = (const char *)coap_opt_value(opt);
-                size_t len = coap_opt_length(opt);
-                const char *eq = memchr(q, '=', len);
-                size_t nlen = eq ? (size_t)(eq - q) : len;
-                unsigned bit = lwm2m_attr_from_name(q, nlen);
-                if (!bit || (set->present & bit) || (*clear & bit))
-                        return -EINVAL; /* unknown or repeated attribute */
-                if (!eq) {
-                        *clear |= bit;
-                        continue;
-                }
-                char val[64];
-                size_t vlen = len - nlen - 1;
-                if (vlen == 0 || vlen >= sizeof(val))
-                        return -EINVAL;
-                memcpy(val, eq + 1, vlen);
-                val[vlen] = 0;
-                char *end;
-                errno = 0;
-                if (bit & LWM2M_ATTR_NUMERIC) {
-                        double d = strtod(val, &end);
-                        if (errno || *end || !isfinite(d) || !strchr("+-.0123456789", val[0]))
-                                return -EINVAL;
-                        if (bit == LWM2M_ATTR_GT)
-                                set->gt = d;
-                        else if (bit == LWM2M_ATTR_LT)
-                                set->lt = d;
-                        else
-                                set->st = d;
-                } else {
-                        if (val[0] < '0' || val[0] > '9')
-                                return -EINVAL;
-                        unsigned long long u = strtoull(val, &end, 10);
-                        if (errno || *end || u > UINT32_MAX)
-                                return -EINVAL;
-                        if (bit == LWM2M_ATTR_PMIN)
-                                set->pmin = (uint32_t)u;
-                        else if (bit == LWM2M_ATTR_PMAX)
-                                set->pmax = (uint32_t)u;
-                        else if (bit == LWM2M_ATTR_EPMIN)
-                                set->epmin = (uint32_t)u;
-                        else
-                                set->epmax = (uint32_t)u;
-                }
-                set->present |= (uint8_t)bit;
+                int err = lwm2m_attr_parse_item((const char *)coap_opt_value(opt),
+                                                coap_opt_length(opt), set, clear);
+                if (err < 0)
+                        return err;
         }
         return set->present || *clear ? 0 : -EINVAL;
 }
 
-static bool is_numeric(lwm2m_type t)
+/* Whether the attributes set may go on the target: thresholds and steps on a number,
+ * edge on a boolean, either only where one value is compared with the last one. */
+static int check_attributes_apply(lwm2m_engine *e, const lwm2m_path *p, const lwm2m_attr_set *set)
 {
-        return t == LWM2M_TYPE_INTEGER || t == LWM2M_TYPE_UNSIGNED || t == LWM2M_TYPE_FLOAT ||
-               t == LWM2M_TYPE_TIME;
+        const lwm2m_resource_def *res = resource_def(e, p);
+        lwm2m_type type = res ? res->type : LWM2M_TYPE_NONE;
+        bool single_value = res && (p->len == 4 || !res->multiple);
+        return lwm2m_attr_inapplicable(set->present, type, single_value) ? -EINVAL : 0;
 }
 
 static void dm_write_attributes(dm_request *r)
@@ -554,12 +517,7 @@ static void dm_write_attributes(dm_request *r)
         lwm2m_attr_set set;
         unsigned clear;
         err = parse_attributes(r->pdu, &set, &clear);
-        if (err == 0 && (set.present & LWM2M_ATTR_NUMERIC)) {
-                /* gt, lt and st compare numbers: only a numeric resource has them. */
-                const lwm2m_resource_def *res = resource_def(e, p);
-                if (!res || !is_numeric(res->type))
-                        err = -EINVAL;
-        }
+        err = err ?: check_attributes_apply(e, p, &set);
         err = err ?: lwm2m_attributes_write(e->attrs, r->s->short_id, p, &set, clear);
         if (err < 0) {
                 respond_error(r, err, false, "Write-Attributes");

@@ -186,6 +186,31 @@ bool lwm2m_value_equal(const lwm2m_value *a, const lwm2m_value *b)
         }
 }
 
+bool lwm2m_type_is_numeric(lwm2m_type t)
+{
+        return t == LWM2M_TYPE_INTEGER || t == LWM2M_TYPE_UNSIGNED || t == LWM2M_TYPE_FLOAT ||
+               t == LWM2M_TYPE_TIME;
+}
+
+bool lwm2m_value_to_double(const lwm2m_value *v, double *out)
+{
+        assert(v && out);
+        switch (v->type) {
+        case LWM2M_TYPE_INTEGER:
+        case LWM2M_TYPE_TIME:
+                *out = (double)v->i;
+                return true;
+        case LWM2M_TYPE_UNSIGNED:
+                *out = (double)v->u;
+                return true;
+        case LWM2M_TYPE_FLOAT:
+                *out = v->f;
+                return true;
+        default:
+                return false;
+        }
+}
+
 bool lwm2m_value_in_domain(const lwm2m_value *v)
 {
         assert(v);

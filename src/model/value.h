@@ -58,6 +58,13 @@ void lwm2m_value_clear(lwm2m_value *v);
 int lwm2m_value_copy(lwm2m_value *dst, const lwm2m_value *src);
 bool lwm2m_value_equal(const lwm2m_value *a, const lwm2m_value *b);
 
+/* Integer, Unsigned Integer, Float and Time: the types whose values are numbers
+ * (notification thresholds and steps compare them). */
+bool lwm2m_type_is_numeric(lwm2m_type t);
+/* The value of a numeric type as a double, so that numbers of different types
+ * compare (integers beyond 2^53 round). False, and *out untouched, for others. */
+bool lwm2m_value_to_double(const lwm2m_value *v, double *out);
+
 /* True if the value is one the model stores and every content format can
  * carry. A Float is a finite number: NaN and the infinities have no spelling
  * in text, SenML JSON or LwM2M JSON, and one stored NaN would make every Read

@@ -604,14 +604,42 @@ static void test_write_attributes(void **state)
         assert_true(strncmp(l, "</3>;ver=1.1;pmax=300,</3/0>;pmin=10,", 37) == 0);
         assert_link(l, "</3/0/10>;pmin=5;pmax=60;gt=100000;lt=10;st=5");
         free(l);
+        /* The target of a Discover shows what is in force there: pmax comes from the
+         * object; the links under it show only their own. */
         l = discover(c, "/3/0");
-        assert_true(strncmp(l, "</3/0>;pmin=10,", 15) == 0);
+        assert_true(strncmp(l, "</3/0>;pmin=10;pmax=300,", 24) == 0);
+        assert_link(l, "</3/0/10>;pmin=5;pmax=60;gt=100000;lt=10;st=5");
+        assert_link(l, "</3/0/0>");
+        free(l);
+        l = discover(c, "/3/0/0");
+        assert_string_equal(l, "</3/0/0>;pmin=10;pmax=300");
         free(l);
 
-        /* On a multiple resource, after dim. */
+        /* On a multiple resource, after dim; pmin inherited from the instance. */
         expect_str(c, PUT, "/3/0/11?pmax=20", -1, NULL, CHANGED);
         l = discover(c, "/3/0/11");
-        assert_string_equal(l, "</3/0/11>;dim=1;pmax=20");
+        assert_string_equal(l, "</3/0/11>;dim=1;pmin=10;pmax=20");
+        free(l);
+        /* Thresholds compare one value: on a resource instance, not on the whole
+         * multiple resource. */
+        expect_str(c, PUT, "/3/0/11?gt=3", -1, NULL, BAD_REQUEST);
+        expect_str(c, PUT, "/3/0/11/0?gt=3", -1, NULL, CHANGED);
+        expect_str(c, PUT, "/3/0/11/0?gt", -1, NULL, CHANGED);
+
+        /* LwM2M 1.2: edge on a boolean, con and hqmax anywhere. */
+        expect_str(c, PUT, "/1/0/6?edge=1&con=0&hqmax=25", -1, NULL, CHANGED);
+        l = discover(c, "/1/0/6");
+        assert_string_equal(l, "</1/0/6>;edge=1;con=0;hqmax=25");
+        free(l);
+        expect_str(c, PUT, "/1/0?con=1", -1, NULL, CHANGED);
+        l = discover(c, "/1/0");
+        assert_true(strncmp(l, "</1/0>;con=1,", 13) == 0);
+        assert_link(l, "</1/0/6>;edge=1;con=0;hqmax=25");
+        free(l);
+        expect_str(c, PUT, "/1/0/6?edge&con&hqmax", -1, NULL, CHANGED);
+        expect_str(c, PUT, "/1/0?con", -1, NULL, CHANGED);
+        l = discover(c, "/1/0/6");
+        assert_string_equal(l, "</1/0/6>");
         free(l);
 
         /* pmax below pmin is allowed (the client then ignores pmax). */
@@ -653,6 +681,11 @@ static void test_write_attributes(void **state)
                 "/3/0/0?gt=5", /* a string has no thresholds */
                 "/3/0?gt=5",   /* nor has an instance */
                 "/3/0/10?pmin=1&gt=x",
+                "/3/0/10?edge=1", /* an integer has no edges */
+                "/1/0/6?edge=2",  /* edge and con are 0 or 1 */
+                "/1/0/6?con=yes",
+                "/3/0/10?hqmax=-1",
+                "/3/0/10?hqmax=4294967296",
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
                 expect_str(c, PUT, bad[i], -1, NULL, BAD_REQUEST);
