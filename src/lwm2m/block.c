@@ -371,7 +371,7 @@ int block_respond(coap_session_t *session, const coap_pdu_t *request, coap_pdu_t
         unsigned num = 0, szx = our_szx;
         /* No request: a notification, whose first block goes unasked. */
         if (request && parse_block_option(request, COAP_OPTION_BLOCK2, &present, &num,
-                                           &more_ignored, &szx) < 0)
+                                          &more_ignored, &szx) < 0)
                 return -EBADMSG;
         if (present && szx > our_szx) {
                 /* Smaller than asked is allowed; the block number counts in our size. */

@@ -49,11 +49,11 @@ uint64_t block_run_timers(struct server *s, uint64_t now);
 void block_forget_all(struct server *s);
 
 /* Puts `body` into the response: whole when it fits one block and the request (NULL
- * for a notification) asked for no slice; else the slice the request's Block2 option names (block 0 by
- * default) with Block2, Size2 and an ETag of the whole body so that the server sees
- * a change between slices. Content-Format is added here (also 0, text/plain, which
- * libcoap would leave out). -ERANGE when the block asked for lies past the end
- * (the caller answers 4.02), -EBADMSG for a malformed Block2 option, -ENOMEM. */
+ * for a notification) asked for no slice; else the slice the request's Block2 option names (block 0
+ * by default) with Block2, Size2 and an ETag of the whole body so that the server sees a change
+ * between slices. Content-Format is added here (also 0, text/plain, which libcoap would leave out).
+ * -ERANGE when the block asked for lies past the end (the caller answers 4.02), -EBADMSG for a
+ * malformed Block2 option, -ENOMEM. */
 int block_respond(coap_session_t *session, const coap_pdu_t *request, coap_pdu_t *response,
                   uint16_t format, const uint8_t *body, size_t len);
 

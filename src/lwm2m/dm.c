@@ -15,6 +15,7 @@
 #include "lwm2m/discover.h"
 #include "lwm2m/dm.h"
 #include "lwm2m/observe.h"
+#include "lwm2m/readout.h"
 #include "lwm2m/server.h"
 #include "model/policy.h"
 #include "model/request.h"
@@ -197,89 +198,6 @@ void dm_cancel_session(lwm2m_engine *e, coap_session_t *session)
 
 /* ---- Read ---- */
 
-uint16_t dm_default_format(const server *s, const lwm2m_path *path, bool single_value)
-{
-        if (single_value)
-                return LWM2M_FORMAT_TEXT;
-        return strcmp(s->version, "1.0") == 0 ? LWM2M_FORMAT_TLV : LWM2M_FORMAT_SENML_JSON;
-}
-
-/* Drops what a server may not read: values of resources without R. */
-static void keep_readable(lwm2m_engine *e, uint16_t short_id, lwm2m_record_list *l)
-{
-        lwm2m_origin origin = {.kind = LWM2M_ORIGIN_SERVER, .short_id = short_id};
-        size_t kept = 0;
-        for (size_t i = 0; i < l->n; i++) {
-                lwm2m_record *rec = &l->items[i];
-                if (rec->path.len >= 3) {
-                        const lwm2m_resource_def *res = resource_def(e, &rec->path);
-                        if (!res || lwm2m_policy_check_resource(res, &origin, LWM2M_OPERATION_READ,
-                                                                &rec->path, NULL, 0) < 0) {
-                                lwm2m_value_clear(&rec->value);
-                                continue;
-                        }
-                }
-                l->items[kept++] = *rec;
-        }
-        l->n = kept;
-}
-
-int dm_read_values(lwm2m_engine *e, uint16_t short_id, const lwm2m_path *p, lwm2m_record_list *out)
-{
-        lwm2m_record_list_clear(out);
-        int err = lwm2m_tree_read(e->tree, p, out);
-        if (err < 0)
-                return err;
-        keep_readable(e, short_id, out);
-        const lwm2m_resource_def *res = resource_def(e, p);
-        if (p->len >= 3 && (out->n == 0 || (out->n == 1 && out->items[0].value.type == LWM2M_TYPE_NONE &&
-                                            !res->multiple)))
-                return -ENOENT; /* defined, but holds no value */
-        return 0;
-}
-
-int dm_collect_values(lwm2m_engine *e, uint16_t short_id, const lwm2m_path *paths, size_t n,
-                      lwm2m_record_list *out)
-{
-        lwm2m_origin origin = {.kind = LWM2M_ORIGIN_SERVER, .short_id = short_id};
-        lwm2m_record_list_clear(out);
-        for (size_t i = 0; i < n; i++) {
-                const lwm2m_path *p = &paths[i];
-                /* Not the Security object, nor what is not readable. */
-                if (p->len == 0 ||
-                    lwm2m_policy_check(e->reg, &origin, LWM2M_OPERATION_READ, p, NULL, 0) < 0)
-                        continue;
-                /* Paths that name nothing (yet) add nothing. */
-                int err = lwm2m_tree_read(e->tree, p, out);
-                if (err == -ENOMEM)
-                        return err;
-        }
-        keep_readable(e, short_id, out);
-        lwm2m_record_list_sort(out);
-        /* Several requested paths may overlap; report each value once. */
-        size_t kept = 0;
-        for (size_t i = 0; i < out->n; i++) {
-                if (kept > 0 && lwm2m_path_equal(&out->items[kept - 1].path, &out->items[i].path)) {
-                        lwm2m_value_clear(&out->items[i].value);
-                        continue;
-                }
-                out->items[kept++] = out->items[i];
-        }
-        out->n = kept;
-        return 0;
-}
-
-uint16_t dm_read_format(const server *s, const lwm2m_resource_def *res, const lwm2m_path *p,
-                        int64_t accept)
-{
-        if (accept >= 0)
-                return (uint16_t)accept;
-        bool single = p->len == 4 || (p->len == 3 && res && !res->multiple);
-        if (single && res && res->type == LWM2M_TYPE_OPAQUE)
-                return LWM2M_FORMAT_OPAQUE;
-        return dm_default_format(s, p, single);
-}
-
 static bool wants_refresh(const lwm2m_owner *o)
 {
         return o && o->ops && o->ops->refresh;
@@ -332,12 +250,12 @@ static void read_respond(dm_request *r)
         lwm2m_engine *e = r->e;
         lwm2m_path *p = &r->path;
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
-        int err = dm_read_values(e, r->s->short_id, p, &l);
+        int err = readout_values(e, r->s->short_id, p, &l);
         if (err < 0) {
                 respond_error(r, err, false, "Read");
                 return;
         }
-        uint16_t format = dm_read_format(r->s, resource_def(e, p), p, r->accept);
+        uint16_t format = readout_format(r->s, resource_def(e, p), p, r->accept);
         _cleanup_(lwm2m_buf_free) lwm2m_buf out = {0};
         err = lwm2m_format_encode(format, p, l.items, l.n, &out);
         if (err < 0) {
@@ -781,7 +699,7 @@ static void dm_read_composite(dm_request *r)
         for (size_t i = 0; i < paths.n; i++)
                 list[i] = paths.items[i].path;
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
-        err = dm_collect_values(e, r->s->short_id, list, paths.n, &l);
+        err = readout_collect(e, r->s->short_id, list, paths.n, &l);
         _cleanup_(lwm2m_buf_free) lwm2m_buf out = {0};
         err = err ?: lwm2m_format_encode((uint16_t)format, &root, l.items, l.n, &out);
         if (err < 0) {

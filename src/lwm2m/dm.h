@@ -28,17 +28,3 @@ void dm_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
 bool dm_answer_waited(lwm2m_engine *e, server *s, const coap_pdu_t *request, coap_pdu_t *response);
 /* Cancels the requests that came on `session` and still wait for an owner. */
 void dm_cancel_session(lwm2m_engine *e, coap_session_t *session);
-/* The values at `p` as server `short_id` may read them (what a Read answers):
- * -ENOENT when nothing is there, or a resource is defined but holds no value. */
-int dm_read_values(lwm2m_engine *e, uint16_t short_id, const lwm2m_path *p, lwm2m_record_list *out);
-/* The values at several paths (Read-Composite, Observe-Composite, Send), sorted,
- * each once; a path that names nothing, or that the server may not read, adds
- * nothing. 0 or -ENOMEM. */
-int dm_collect_values(lwm2m_engine *e, uint16_t short_id, const lwm2m_path *paths, size_t n,
-                      lwm2m_record_list *out);
-/* The content-format of a Read of `p` (resource `res`, NULL above resource level)
- * that asked for `accept` (-1: none). */
-uint16_t dm_read_format(const server *s, const lwm2m_resource_def *res, const lwm2m_path *p,
-                        int64_t accept);
-/* The content-format a server gets when it names none. */
-uint16_t dm_default_format(const server *s, const lwm2m_path *path, bool single_value);

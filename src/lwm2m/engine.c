@@ -14,8 +14,8 @@
 #include "lwm2m/context.h"
 #include "lwm2m/dedup.h"
 #include "lwm2m/dm.h"
-#include "lwm2m/observe.h"
 #include "lwm2m/engine-request.h"
+#include "lwm2m/observe.h"
 #include "lwm2m/registration.h"
 #include "lwm2m/security.h"
 #include "lwm2m/send.h"
@@ -121,9 +121,23 @@ static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
 {
         lwm2m_engine *e = coap_get_app_data(coap_session_get_context(session));
         server *s = engine_server_by_session(e, session);
-        if (s && sent && (observe_on_nack(e, s, sent, reason) || send_on_nack(e, s, sent, reason)))
+        bool unreachable = false;
+        const char *what = NULL;
+        if (s && sent && observe_on_nack(e, s, sent, reason, &unreachable))
+                what = "a confirmable notification";
+        else if (s && sent && send_on_nack(e, s, sent, reason, &unreachable))
+                what = "a Send";
+        if (!what) {
+                registration_on_nack(session, sent, reason, mid);
                 return;
-        registration_on_nack(session, sent, reason, mid);
+        }
+        /* The connection-loss path, as for a failed Update. */
+        if (unreachable && s->state == LWM2M_SERVER_REGISTERED && s->reachable) {
+                char why[200];
+                snprintf(why, sizeof(why), "%s was not acknowledged (%s)", what,
+                         registration_nack_reason_text(reason));
+                registration_update_failed(s, why);
+        }
 }
 
 static server *server_by_server_iid(lwm2m_engine *e, uint16_t iid)
@@ -186,8 +200,8 @@ lwm2m_engine *lwm2m_engine_new(lwm2m_tree *tree, const lwm2m_engine_config *cfg)
         e->userdata = cfg->userdata;
         e->max_request_body = cfg->max_request_body;
         e->requests = cfg->requests;
-        e->stored_max_count = cfg->stored_max_count;
-        e->stored_max_bytes = cfg->stored_max_bytes;
+        e->stored_max_count = cfg->stored_max_count ?: LWM2M_STORED_DEFAULT_COUNT;
+        e->stored_max_bytes = cfg->stored_max_bytes ?: LWM2M_STORED_DEFAULT_BYTES;
         e->queue_idle_ms = cfg->queue_idle_ms;
         e->endpoint = strdup(cfg->endpoint ? cfg->endpoint : "");
         snprintf(e->version, sizeof(e->version), "%s",
@@ -350,7 +364,7 @@ static bool handshake_overdue(server *s, uint64_t now)
 
 /* Queue mode (binding with Q): when the server has been quiet for the idle time and
  * nothing is in flight, the daemon stops listening; what comes up meanwhile wakes it
- * with an Update (observe_wake_server). */
+ * with an Update (outbox_wake). */
 static bool queue_mode(const server *s)
 {
         return strchr(s->binding, 'Q') != NULL;

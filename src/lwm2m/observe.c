@@ -14,8 +14,8 @@
 #include "lwm2m/block.h"
 #include "lwm2m/coap_msg.h"
 #include "lwm2m/context.h"
-#include "lwm2m/dm.h"
-#include "lwm2m/registration.h"
+#include "lwm2m/outbox.h"
+#include "lwm2m/readout.h"
 #include "lwm2m/send.h"
 #include "lwm2m/stored.h"
 #include "model/attributes.h"
@@ -45,17 +45,17 @@ typedef struct observation {
         uint16_t format;
         lwm2m_path *paths; /* one, or the composite's list */
         size_t n_paths;
-        lwm2m_attr_set own;   /* given in the Observe request (LwM2M 1.2): this one only */
-        lwm2m_attr_set eff;   /* in force, resolved at the start and on attribute changes */
+        lwm2m_attr_set own; /* given in the Observe request (LwM2M 1.2): this one only */
+        lwm2m_attr_set eff; /* in force, resolved at the start and on attribute changes */
         lwm2m_report_periods periods;
-        uint64_t pmin_ms;     /* pmin and epmin together: no evaluation sooner */
-        bool con;             /* confirmable by attribute or the server's default mode */
-        uint32_t seq;         /* the last Observe number sent */
-        bool changed;         /* a change the server has not been told of */
-        uint64_t last_ms;     /* the last notification (or the start) */
-        uint64_t due_ms;      /* UINT64_MAX: only a change makes it due */
-        size_t heap_at;       /* its index in the heap; SIZE_MAX when not in it */
-        lwm2m_value last;     /* a single value observed: the one last reported */
+        uint64_t pmin_ms; /* pmin and epmin together: no evaluation sooner */
+        bool con;         /* confirmable by attribute or the server's default mode */
+        uint32_t seq;     /* the last Observe number sent */
+        bool changed;     /* a change the server has not been told of */
+        uint64_t last_ms; /* the last notification (or the start) */
+        uint64_t due_ms;  /* UINT64_MAX: only a change makes it due */
+        size_t heap_at;   /* its index in the heap; SIZE_MAX when not in it */
+        lwm2m_value last; /* a single value observed: the one last reported */
         bool has_last;
         unsigned non_run;
         uint64_t last_con_ms;
@@ -175,42 +175,6 @@ static bool heap_update(observe_set *set, observation *o)
 
 /* ---- the servers ---- */
 
-bool observe_server_can_send(const server *s)
-{
-        return s->state == LWM2M_SERVER_REGISTERED && s->reachable && !s->sleeping && s->session;
-}
-
-bool observe_server_stores(lwm2m_engine *e, const server *s)
-{
-        lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_SERVER, s->server_iid, LWM2M_SRV_STORING);
-        const lwm2m_value *v = lwm2m_tree_get(e->tree, &p);
-        return v && v->type == LWM2M_TYPE_BOOLEAN && v->b;
-}
-
-void observe_wake_server(server *s)
-{
-        if (s->sleeping && s->state == LWM2M_SERVER_REGISTERED && !s->update_wanted) {
-                lwm2m_logf(&s->e->log, LOG_DEBUG, "server %u: something to send; waking up",
-                           s->short_id);
-                s->update_wanted = true;
-        }
-}
-
-void observe_store(lwm2m_engine *e, server *s, stored_entry *en)
-{
-        size_t max_count = e->stored_max_count ?: LWM2M_STORED_DEFAULT_COUNT;
-        size_t max_bytes = e->stored_max_bytes ?: LWM2M_STORED_DEFAULT_BYTES;
-        size_t dropped = stored_push(&s->stored, en, max_count, max_bytes);
-        /* Logged at powers of two: an outage of hours must not flood the journal. */
-        if (dropped && (s->stored.dropped & (s->stored.dropped - 1)) == 0)
-                lwm2m_logf(&e->log, LOG_WARNING,
-                           "server %u: %llu stored notification(s) dropped so far (bound: %zu "
-                           "entries, %zu bytes)",
-                           s->short_id, (unsigned long long)s->stored.dropped, max_count,
-                           max_bytes);
-        server_changed(s);
-}
-
 size_t observe_count(const lwm2m_engine *e, const server *s)
 {
         (void)e;
@@ -270,9 +234,9 @@ static void schedule(lwm2m_engine *e, observation *o)
 {
         server *s = o->s;
         uint64_t due = UINT64_MAX;
-        bool can_send = observe_server_can_send(s);
+        bool can_send = outbox_can_send(s);
         /* Not when it can neither be sent nor stored: reachability reschedules it. */
-        if (o->changed && (can_send || observe_server_stores(e, s)))
+        if (o->changed && (can_send || outbox_stores(e, s)))
                 due = o->last_ms + o->pmin_ms;
         if (can_send && o->periods.pmax_ms)
                 due = min_u64(due, o->last_ms + o->periods.pmax_ms);
@@ -282,8 +246,7 @@ static void schedule(lwm2m_engine *e, observation *o)
                            s->short_id);
 }
 
-static observation *find(const observe_set *set, const server *s, const uint8_t *token,
-                         size_t len)
+static observation *find(const observe_set *set, const server *s, const uint8_t *token, size_t len)
 {
         for (size_t i = 0; i < set->n; i++) {
                 observation *o = set->all[i];
@@ -326,8 +289,8 @@ static void remember_value(lwm2m_engine *e, observation *o)
 static int current_values(lwm2m_engine *e, const observation *o, lwm2m_record_list *out)
 {
         if (o->composite)
-                return dm_collect_values(e, o->s->short_id, o->paths, o->n_paths, out);
-        return dm_read_values(e, o->s->short_id, &o->paths[0], out);
+                return readout_collect(e, o->s->short_id, o->paths, o->n_paths, out);
+        return readout_values(e, o->s->short_id, &o->paths[0], out);
 }
 
 static lwm2m_path encode_base(const observation *o)
@@ -343,9 +306,9 @@ static int send_notification(lwm2m_engine *e, observation *o, coap_pdu_code_t co
         server *s = o->s;
         coap_session_t *session = s->session;
         bool con = o->con || o->non_run >= NON_RUN_MAX || now - o->last_con_ms >= CON_INTERVAL_MS;
-        coap_pdu_t *pdu = coap_pdu_init(con ? COAP_MESSAGE_CON : COAP_MESSAGE_NON, code,
-                                        coap_new_message_id(session),
-                                        coap_session_max_pdu_size(session));
+        coap_pdu_t *pdu =
+                coap_pdu_init(con ? COAP_MESSAGE_CON : COAP_MESSAGE_NON, code,
+                              coap_new_message_id(session), coap_session_max_pdu_size(session));
         if (!pdu || !coap_add_token(pdu, o->token_len, o->token)) {
                 coap_delete_pdu(pdu);
                 return -ENOMEM;
@@ -437,7 +400,7 @@ static void store_now(lwm2m_engine *e, observation *o, uint64_t now)
         stored_entry *en = stored_entry_new(STORED_NOTIFICATION, o->token, o->token_len, &l);
         if (!en)
                 return;
-        observe_store(e, o->s, en);
+        outbox_store(e, o->s, en);
         o->changed = false;
         o->last_ms = now;
         remember_value(e, o);
@@ -448,13 +411,13 @@ static bool fire(lwm2m_engine *e, observation *o, uint64_t now)
 {
         server *s = o->s;
         bool pmax_due = o->periods.pmax_ms && now >= o->last_ms + o->periods.pmax_ms;
-        if (observe_server_can_send(s)) {
+        if (outbox_can_send(s)) {
                 if ((o->changed || pmax_due) && !notify_now(e, o, now))
                         return false;
         } else if (o->changed) {
-                if (observe_server_stores(e, s))
+                if (outbox_stores(e, s))
                         store_now(e, o, now);
-                observe_wake_server(s);
+                outbox_wake(s);
         }
         schedule(e, o);
         return true;
@@ -622,7 +585,7 @@ void observe_tree_changed(lwm2m_engine *e, const lwm2m_change *c)
                         continue; /* already due as soon as pmin allows */
                 o->changed = true;
                 schedule(e, o);
-                observe_wake_server(o->s);
+                outbox_wake(o->s);
         }
 }
 
@@ -683,8 +646,7 @@ static int gather(stored_entry *list, size_t n, lwm2m_record_list *out)
 /* Sends the stored values of one observation: merged, with their times, when the
  * format carries times, as few notifications as fit one datagram each; else one
  * notification per stored value set. Returns how many entries went. */
-static size_t deliver_observation(lwm2m_engine *e, observation *o, stored_entry *list,
-                                  uint64_t now)
+static size_t deliver_observation(lwm2m_engine *e, observation *o, stored_entry *list, uint64_t now)
 {
         size_t delivered = 0;
         lwm2m_path base = encode_base(o);
@@ -727,7 +689,7 @@ void observe_server_reachable(lwm2m_engine *e, server *s)
         uint64_t now = engine_now_ms();
         size_t delivered = 0, dropped = 0;
         stored_entry *en;
-        while (observe_server_can_send(s) && (en = stored_pop(&s->stored))) {
+        while (outbox_can_send(s) && (en = stored_pop(&s->stored))) {
                 if (en->kind == STORED_SEND) {
                         if (send_post(e, s, &en->records) == 0)
                                 delivered++;
@@ -762,10 +724,11 @@ void observe_server_reachable(lwm2m_engine *e, server *s)
         server_changed(s);
 }
 
-bool observe_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent,
-                     coap_nack_reason_t reason)
+bool observe_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent, coap_nack_reason_t reason,
+                     bool *unreachable)
 {
-        assert(e && s && sent);
+        assert(e && s && sent && unreachable);
+        *unreachable = false;
         if (COAP_RESPONSE_CLASS(coap_pdu_get_code(sent)) < 2)
                 return false; /* a request of ours, not a notification */
         coap_bin_const_t token = coap_pdu_get_token(sent);
@@ -779,11 +742,6 @@ bool observe_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent,
                 o->changed = true; /* its values are told again once the server is back */
                 schedule(e, o);
         }
-        if (s->state == LWM2M_SERVER_REGISTERED && s->reachable) {
-                char why[160];
-                snprintf(why, sizeof(why), "a confirmable notification was not acknowledged (%s)",
-                         registration_nack_reason_text(reason));
-                registration_update_failed(s, why);
-        }
+        *unreachable = true;
         return true;
 }

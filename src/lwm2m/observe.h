@@ -24,7 +24,7 @@ void observe_set_free(observe_set *set);
  * -EINVAL for attributes in the query that do not hold together (answer 4.00); on
  * any failure the answer stays a plain Read (no Observe option). */
 int observe_start(lwm2m_engine *e, server *s, const coap_pdu_t *request, const lwm2m_path *paths,
-                   size_t n_paths, bool composite, uint16_t format, coap_pdu_t *response);
+                  size_t n_paths, bool composite, uint16_t format, coap_pdu_t *response);
 /* Ends the server's observation with `token`, if any. */
 void observe_cancel(lwm2m_engine *e, server *s, coap_bin_const_t token, const char *why);
 /* Ends every observation of the server (a new Register, a De-register, the server
@@ -42,16 +42,8 @@ uint64_t observe_run(lwm2m_engine *e, uint64_t now);
  * notifications and Send payloads go out in order, then what is pending. */
 void observe_server_reachable(lwm2m_engine *e, server *s);
 /* A notification of ours was not acknowledged (libcoap's NACK for a confirmable
- * one): a Reset ends the observation; no answer means the server is unreachable.
- * True when `sent` was a notification. */
-bool observe_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent,
-                     coap_nack_reason_t reason);
+ * one): a Reset ends the observation; anything else sets *unreachable (the caller
+ * takes the connection-loss path). True when `sent` was a notification. */
+bool observe_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent, coap_nack_reason_t reason,
+                     bool *unreachable);
 size_t observe_count(const lwm2m_engine *e, const server *s);
-/* Whether the server can be sent to now (registered, reachable, awake). */
-bool observe_server_can_send(const server *s);
-/* Whether the server keeps what it cannot be sent (Notification Storing, /1/x/6). */
-bool observe_server_stores(lwm2m_engine *e, const server *s);
-/* Queue mode: there is something for a sleeping server; wake it (an Update first). */
-void observe_wake_server(server *s);
-/* Puts `en` on the server's stored queue under the engine's bound. */
-void observe_store(lwm2m_engine *e, server *s, struct stored_entry *en);

@@ -12,9 +12,8 @@
 #include "formats/format.h"
 #include "lwm2m/coap_msg.h"
 #include "lwm2m/context.h"
-#include "lwm2m/dm.h"
-#include "lwm2m/observe.h"
-#include "lwm2m/registration.h"
+#include "lwm2m/outbox.h"
+#include "lwm2m/readout.h"
 #include "lwm2m/stored.h"
 #include "model/oma.h"
 #include "util/macro.h"
@@ -49,13 +48,14 @@ void send_forget_all(server *s)
 void send_session_gone(lwm2m_engine *e, server *s)
 {
         assert(e && s);
-        bool keep = s->sends && observe_server_stores(e, s);
+        bool keep = s->sends && outbox_stores(e, s);
         while (s->sends) {
                 send_flight *f = s->sends;
                 s->sends = f->next;
-                stored_entry *en = keep ? stored_entry_new(STORED_SEND, NULL, 0, &f->records) : NULL;
+                stored_entry *en =
+                        keep ? stored_entry_new(STORED_SEND, NULL, 0, &f->records) : NULL;
                 if (en)
-                        observe_store(e, s, en);
+                        outbox_store(e, s, en);
                 flight_free(f);
         }
 }
@@ -75,9 +75,9 @@ static int post_one(lwm2m_engine *e, server *s, const lwm2m_buf *body, uint16_t 
                     send_flight *f)
 {
         coap_session_t *session = s->session;
-        coap_pdu_t *pdu = coap_pdu_init(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST,
-                                        coap_new_message_id(session),
-                                        coap_session_max_pdu_size(session));
+        coap_pdu_t *pdu =
+                coap_pdu_init(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST,
+                              coap_new_message_id(session), coap_session_max_pdu_size(session));
         if (!pdu)
                 return -ENOMEM;
         coap_session_new_token(session, &f->token_len, f->token);
@@ -137,7 +137,7 @@ static int post_slice(lwm2m_engine *e, server *s, const lwm2m_record_list *all, 
 int send_post(lwm2m_engine *e, server *s, lwm2m_record_list *records)
 {
         assert(e && s && records);
-        if (!observe_server_can_send(s))
+        if (!outbox_can_send(s))
                 return -ENOTCONN;
         int err = post_slice(e, s, records, 0, records->n, send_format(s));
         if (err == 0)
@@ -160,10 +160,10 @@ int send_to_server(lwm2m_engine *e, server *s, const lwm2m_path *paths, size_t n
         /* LwM2M 1.1: Send is muted when the resource says so or is absent. */
         if (server_bool(e, s, LWM2M_SRV_MUTE_SEND, true))
                 return -EPERM;
-        if (s->state != LWM2M_SERVER_REGISTERED && !observe_server_stores(e, s))
+        if (s->state != LWM2M_SERVER_REGISTERED && !outbox_stores(e, s))
                 return -ENOTCONN;
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
-        int err = dm_collect_values(e, s->short_id, paths, n, &l);
+        int err = readout_collect(e, s->short_id, paths, n, &l);
         if (err < 0)
                 return err;
         size_t values = 0;
@@ -171,15 +171,15 @@ int send_to_server(lwm2m_engine *e, server *s, const lwm2m_path *paths, size_t n
                 values += l.items[i].value.type != LWM2M_TYPE_NONE;
         if (values == 0)
                 return -ENOENT;
-        if (observe_server_can_send(s))
+        if (outbox_can_send(s))
                 return send_post(e, s, &l);
-        if (!observe_server_stores(e, s))
+        if (!outbox_stores(e, s))
                 return -ENOTCONN;
         stored_entry *en = stored_entry_new(STORED_SEND, NULL, 0, &l);
         if (!en)
                 return -ENOMEM;
-        observe_store(e, s, en);
-        observe_wake_server(s);
+        outbox_store(e, s, en);
+        outbox_wake(s);
         return 0;
 }
 
@@ -212,24 +212,22 @@ bool send_on_response(lwm2m_engine *e, server *s, const coap_pdu_t *received)
         return true;
 }
 
-bool send_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent, coap_nack_reason_t reason)
+bool send_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent, coap_nack_reason_t reason,
+                  bool *unreachable)
 {
-        assert(e && s && sent);
+        assert(e && s && sent && unreachable);
+        *unreachable = false;
         send_flight *f = take_flight(s, coap_pdu_get_token(sent));
         if (!f)
                 return false;
-        const char *why = registration_nack_reason_text(reason);
-        lwm2m_logf(&e->log, LOG_WARNING, "server %u: Send failed: %s", s->short_id, why);
-        if (reason != COAP_NACK_RST && observe_server_stores(e, s)) {
+        lwm2m_logf(&e->log, LOG_WARNING, "server %u: Send failed (libcoap: %d)", s->short_id,
+                   (int)reason);
+        if (reason != COAP_NACK_RST && outbox_stores(e, s)) {
                 stored_entry *en = stored_entry_new(STORED_SEND, NULL, 0, &f->records);
                 if (en)
-                        observe_store(e, s, en);
+                        outbox_store(e, s, en);
         }
         flight_free(f);
-        if (reason != COAP_NACK_RST && s->state == LWM2M_SERVER_REGISTERED && s->reachable) {
-                char what[160];
-                snprintf(what, sizeof(what), "a Send was not acknowledged (%s)", why);
-                registration_update_failed(s, what);
-        }
+        *unreachable = reason != COAP_NACK_RST;
         return true;
 }

@@ -19,7 +19,9 @@ int send_post(lwm2m_engine *e, server *s, lwm2m_record_list *records);
 int send_to_server(lwm2m_engine *e, server *s, const lwm2m_path *paths, size_t n);
 /* libcoap's answer to a Send, or its failure: true when it was one. */
 bool send_on_response(lwm2m_engine *e, server *s, const coap_pdu_t *received);
-bool send_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent, coap_nack_reason_t reason);
+/* `*unreachable`: it got no answer at all (the caller takes the connection-loss path). */
+bool send_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent, coap_nack_reason_t reason,
+                  bool *unreachable);
 /* The server's session is gone: the Sends awaiting an answer are stored again
  * (Notification Storing) or dropped. */
 void send_session_gone(lwm2m_engine *e, server *s);

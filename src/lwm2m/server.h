@@ -75,9 +75,9 @@ typedef struct server {
         bool sleeping;  /* queue mode: session given up until there is something to send */
         uint64_t last_exchange_ms; /* the last message to or from it, for queue mode */
         size_t observations;
-        stored_queue stored;            /* what waits for it to be reachable */
-        struct send_flight *sends;      /* Send requests awaiting their answer */
-        uint16_t send_format;           /* the format its composite requests used */
+        stored_queue stored;       /* what waits for it to be reachable */
+        struct send_flight *sends; /* Send requests awaiting their answer */
+        uint16_t send_format;      /* the format its composite requests used */
 } server;
 
 /* Tells the daemon (lwm2m_engine_config.server_changed) that the server's state,

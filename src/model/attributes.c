@@ -275,7 +275,12 @@ static void copy_attr(lwm2m_attr_set *dst, const lwm2m_attr_set *src, unsigned b
                         set_value(dst, bit, lwm2m_attr_value(src, bit));
 }
 
-static bool set_is_consistent(const lwm2m_attr_set *s)
+void lwm2m_attr_overlay(lwm2m_attr_set *dst, const lwm2m_attr_set *src)
+{
+        copy_attr(dst, src, LWM2M_ATTR_ALL);
+}
+
+bool lwm2m_attr_set_consistent(const lwm2m_attr_set *s)
 {
         unsigned p = s->present;
         if ((p & LWM2M_ATTR_GT) && !isfinite(s->gt))
@@ -304,7 +309,7 @@ int lwm2m_attributes_write(lwm2m_attributes *a, uint16_t ssid, const lwm2m_path 
         lwm2m_attr_set next = found ? a->items[i].set : (lwm2m_attr_set){0};
         next.present &= (uint16_t)~clear;
         copy_attr(&next, set, LWM2M_ATTR_ALL);
-        if (!set_is_consistent(&next))
+        if (!lwm2m_attr_set_consistent(&next))
                 return -EINVAL;
 
         if (next.present == 0) {

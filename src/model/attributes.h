@@ -71,6 +71,11 @@ int lwm2m_attr_parse_item(const char *item, size_t len, lwm2m_attr_set *set, uns
  * resource instance or a resource that is not multiple. 0 when all may be set. */
 unsigned lwm2m_attr_inapplicable(unsigned bits, lwm2m_type type, bool single_value);
 
+/* Sets in `dst` every attribute `src` has (an Observe's own over the written ones). */
+void lwm2m_attr_overlay(lwm2m_attr_set *dst, const lwm2m_attr_set *src);
+/* Whether the set holds together: lt < gt, lt + 2*st < gt, st >= 0, epmin <= epmax. */
+bool lwm2m_attr_set_consistent(const lwm2m_attr_set *s);
+
 typedef struct lwm2m_attributes lwm2m_attributes;
 
 lwm2m_attributes *lwm2m_attributes_new(void);

@@ -565,7 +565,7 @@ static void test_discover(void **state)
         free(l);
 
         l = discover(c, "/1");
-        assert_true(strncmp(l, "</1>;ver=1.1,</1/0>,", 20) == 0);
+        assert_true(strncmp(l, "</1>;ver=1.2,</1/0>,", 20) == 0);
         assert_link(l, "</1/0/0>");
         assert_link(l, "</1/0/1>");
         assert_link(l, "</1/0/8>");
@@ -1998,6 +1998,34 @@ static void test_lwm2m10_default_formats(void **state)
         expect_text(c, "/1/0/2", "5");
 }
 
+/* The engine's side of Observe, end to end in its simplest form (test_observe.c has
+ * every attribute, format and failure): a change is notified with a growing Observe
+ * number each time. */
+static void test_observe_basic(void **state)
+{
+        dm_ctx *c = *state;
+        ts_response r;
+        assert_int_equal(ts_request(c->f.server, GET, "/1/0/1", -1, -1, 0, NULL, 0, 5000, &r), 0);
+        assert_int_equal(r.code, CONTENT);
+        assert_true(r.observe >= 0);
+        int first = r.observe;
+        ts_response_free(&r);
+        expect_str(c, PUT, "/1/0/1", 0, "301", CHANGED);
+        assert_int_equal(ts_wait_notification(c->f.server, 5000, &r), 0);
+        assert_int_equal(r.code, CONTENT);
+        assert_true(r.observe > first);
+        assert_int_equal(r.content_format, 0);
+        assert_int_equal(r.len, 3);
+        assert_memory_equal(r.payload, "301", 3);
+        int second = r.observe;
+        ts_response_free(&r);
+        expect_str(c, PUT, "/1/0/1", 0, "300", CHANGED);
+        assert_int_equal(ts_wait_notification(c->f.server, 5000, &r), 0);
+        assert_true(r.observe > second);
+        assert_memory_equal(r.payload, "300", 3);
+        ts_response_free(&r);
+}
+
 int main(void)
 {
         const struct CMUnitTest reads[] = {
@@ -2008,6 +2036,7 @@ int main(void)
                 cmocka_unit_test(test_read_object_without_instances),
                 cmocka_unit_test(test_discover),
                 cmocka_unit_test(test_write_attributes),
+                cmocka_unit_test(test_observe_basic),
                 cmocka_unit_test(test_execute),
         };
         const struct CMUnitTest writes[] = {
