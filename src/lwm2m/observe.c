@@ -20,7 +20,9 @@
 #include "lwm2m/stored.h"
 #include "model/attributes.h"
 #include "model/oma.h"
+#include "model/owner.h"
 #include "model/report.h"
+#include "model/request.h"
 #include "util/macro.h"
 
 /* libcoap 4.3.1 reports a Reset only in reply to a confirmable message (its NACK
@@ -59,6 +61,10 @@ typedef struct observation {
         bool has_last;
         unsigned non_run;
         uint64_t last_con_ms;
+        /* epmax on values an owner refreshes on demand: the last time it was asked,
+         * and the request while it is being asked. */
+        uint64_t sampled_ms;
+        lwm2m_request *sampling;
 } observation;
 
 struct observe_set {
@@ -79,6 +85,8 @@ static void observation_free(observation *o)
 {
         if (!o)
                 return;
+        if (o->sampling)
+                lwm2m_request_cancel(o->sampling); /* its done clears o->sampling */
         lwm2m_value_clear(&o->last);
         free(o->paths);
         free(o);
@@ -227,6 +235,40 @@ static void resolve(lwm2m_engine *e, observation *o)
                 o->con = server_uint(e, s->server_iid, LWM2M_SRV_DEFAULT_NOTIFY_MODE, 0) == 1;
 }
 
+/* epmax matters only where values are read on demand: pushed values are evaluated
+ * as they come, which is more often than any epmax. */
+static bool samples(const lwm2m_engine *e, const observation *o)
+{
+        if (!o->periods.epmax_ms || o->composite || o->paths[0].len < 2)
+                return false;
+        const lwm2m_owner *owner =
+                lwm2m_tree_get_owner(e->tree, o->paths[0].id[0], o->paths[0].id[1]);
+        return owner && owner->ops && owner->ops->refresh;
+}
+
+static void on_sampled(void *userdata, const lwm2m_request_result *res)
+{
+        observation *o = userdata;
+        o->sampling = NULL; /* fresh values, if any, came as a tree change */
+}
+
+/* Asks the owner for fresh values (a Read's refresh), at most one request at a time. */
+static void sample(lwm2m_engine *e, observation *o, uint64_t now)
+{
+        o->sampled_ms = now;
+        if (o->sampling)
+                return;
+        lwm2m_request_spec spec = {
+                .kind = LWM2M_REQUEST_READ,
+                .origin = {.kind = LWM2M_ORIGIN_SERVER, .short_id = o->s->short_id, .tag = e},
+                .path = o->paths[0],
+                .group = o,
+                .done = on_sampled,
+                .userdata = o,
+        };
+        o->sampling = lwm2m_request_start(e->requests, &spec);
+}
+
 /* When `o` next needs attention: a change once pmin has passed, pmax without one.
  * While the server cannot be sent to, only a change that will be stored counts;
  * the rest waits for observe_server_reachable. */
@@ -240,6 +282,8 @@ static void schedule(lwm2m_engine *e, observation *o)
                 due = o->last_ms + o->pmin_ms;
         if (can_send && o->periods.pmax_ms)
                 due = min_u64(due, o->last_ms + o->periods.pmax_ms);
+        if (can_send && samples(e, o))
+                due = min_u64(due, o->sampled_ms + o->periods.epmax_ms);
         o->due_ms = due;
         if (!heap_update(e->observe, o))
                 lwm2m_logf(&e->log, LOG_ERR, "server %u: out of memory scheduling a notification",
@@ -401,6 +445,9 @@ static void store_now(lwm2m_engine *e, observation *o, uint64_t now)
         if (!en)
                 return;
         outbox_store(e, o->s, en);
+        /* LwM2M 1.2 hqmax: how many stored values of this observation are kept. */
+        if (o->eff.present & LWM2M_ATTR_HQMAX)
+                stored_trim_token(&o->s->stored, o->token, o->token_len, o->eff.hqmax);
         o->changed = false;
         o->last_ms = now;
         remember_value(e, o);
@@ -411,6 +458,8 @@ static bool fire(lwm2m_engine *e, observation *o, uint64_t now)
 {
         server *s = o->s;
         bool pmax_due = o->periods.pmax_ms && now >= o->last_ms + o->periods.pmax_ms;
+        if (samples(e, o) && now >= o->sampled_ms + o->periods.epmax_ms)
+                sample(e, o, now);
         if (outbox_can_send(s)) {
                 if ((o->changed || pmax_due) && !notify_now(e, o, now))
                         return false;
@@ -487,6 +536,7 @@ int observe_start(lwm2m_engine *e, server *s, const coap_pdu_t *request, const l
                            .own = own,
                            .last_ms = now,
                            .last_con_ms = now, /* the request was confirmable */
+                           .sampled_ms = now,  /* the Read just refreshed */
                            .heap_at = SIZE_MAX};
         memcpy(o->token, token.s, token.length);
         uint8_t b[4];

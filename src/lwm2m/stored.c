@@ -142,3 +142,29 @@ void stored_clear(stored_queue *q)
                 stored_entry_free(en);
         }
 }
+
+size_t stored_trim_token(stored_queue *q, const uint8_t *token, size_t token_len, size_t keep)
+{
+        assert(q);
+        size_t n = 0;
+        for (stored_entry *en = q->head; en; en = en->next)
+                n += en->kind == STORED_NOTIFICATION && en->token_len == token_len &&
+                     memcmp(en->token, token, token_len) == 0;
+        size_t dropped = 0;
+        stored_entry *prev = NULL, *en = q->head;
+        while (en && n > keep) {
+                stored_entry *next = en->next;
+                if (en->kind == STORED_NOTIFICATION && en->token_len == token_len &&
+                    memcmp(en->token, token, token_len) == 0) {
+                        unlink_entry(q, prev, en);
+                        stored_entry_free(en);
+                        n--;
+                        dropped++;
+                } else {
+                        prev = en;
+                }
+                en = next;
+        }
+        q->dropped += dropped;
+        return dropped;
+}

@@ -42,6 +42,9 @@ stored_entry *stored_pop(stored_queue *q);
  * notifications for `token`, and returns them as a list linked through `next`. */
 stored_entry *stored_take_token(stored_queue *q, const stored_entry *after, const uint8_t *token,
                                 size_t token_len);
+/* Keeps at most `keep` notifications for `token`, dropping its oldest (the 1.2
+ * attribute hqmax). Returns how many were dropped. */
+size_t stored_trim_token(stored_queue *q, const uint8_t *token, size_t token_len, size_t keep);
 /* Drops every notification (their observations ended), or everything when `all`. */
 void stored_drop(stored_queue *q, bool all);
 void stored_clear(stored_queue *q);

@@ -117,12 +117,35 @@ static void test_take_token_and_drop(void **state)
         stored_clear(&q);
 }
 
+static void test_trim_token(void **state)
+{
+        (void)state;
+        stored_queue q = {0};
+        for (int i = 0; i < 5; i++) {
+                stored_push(&q, entry(STORED_NOTIFICATION, 1, i, 0), SIZE_MAX, SIZE_MAX);
+                stored_push(&q, entry(STORED_NOTIFICATION, 2, 100 + i, 0), SIZE_MAX, SIZE_MAX);
+        }
+        uint8_t t1 = 1;
+        assert_int_equal(stored_trim_token(&q, &t1, 1, 2), 3);
+        assert_int_equal(q.count, 7);
+        assert_int_equal(q.dropped, 3);
+        /* Token 1 keeps its newest two (3, 4); token 2 keeps all five, in order. */
+        int64_t want[] = {100, 101, 102, 3, 103, 4, 104};
+        for (size_t i = 0; i < 7; i++) {
+                stored_entry *en = stored_pop(&q);
+                assert_int_equal(first_value(en), want[i]);
+                stored_entry_free(en);
+        }
+        stored_clear(&q);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_order_and_count_bound),
                 cmocka_unit_test(test_byte_bound),
                 cmocka_unit_test(test_take_token_and_drop),
+                cmocka_unit_test(test_trim_token),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
