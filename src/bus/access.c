@@ -114,6 +114,7 @@ static const char *action_verb(access_action action)
 {
         return action == ACCESS_EXECUTE  ? "execute on"
                : action == ACCESS_REMOVE ? "remove"
+               : action == ACCESS_SEND   ? "send"
                                          : "change";
 }
 

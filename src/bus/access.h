@@ -17,6 +17,7 @@ typedef enum access_action {
         ACCESS_WRITE,   /* SetValues, Write, a property Set */
         ACCESS_EXECUTE, /* Execute, a typed method */
         ACCESS_REMOVE,  /* RemoveInstance */
+        ACCESS_SEND,    /* Send: as for a write, reading is not enough */
 } access_action;
 
 /* The limits and the admin group (a name or a number) from the configuration;

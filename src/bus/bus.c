@@ -287,7 +287,6 @@ static int method_remove_instance(sd_bus_message *m, void *userdata, sd_bus_erro
         lwm2m_logf(&b->log, LOG_INFO, "%s removed /%u/%u", sd_bus_message_get_sender(m), oid, iid);
         r = sd_bus_reply_method_return(m, NULL);
         return r < 0 ? r : 1;
-#include "model/policy.h"
 }
 
 /* ManageObject / ReleaseObject: who takes a server's Create of an object. */
@@ -338,17 +337,100 @@ static int method_release_object(sd_bus_message *m, void *userdata, sd_bus_error
         return manage_object(m, userdata, false, error);
 }
 
+/* The short ID of the server object a call came to (0: the Manager, every server). */
+static uint16_t call_short_id(sd_bus_message *m)
+{
+        if (strcmp(sd_bus_message_get_interface(m), BUS_IFACE_SERVER) != 0)
+                return 0;
+        const char *p = sd_bus_message_get_path(m) + strlen(BUS_SERVER_PATH "/");
+        return (uint16_t)strtoul(p, NULL, 10); /* checked by server_find */
+}
+
 static int method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         lwm2m_bus *b = userdata;
-        uint16_t short_id = 0;
-        if (strcmp(sd_bus_message_get_interface(m), BUS_IFACE_SERVER) == 0) {
-                const char *p = sd_bus_message_get_path(m) + strlen(BUS_SERVER_PATH "/");
-                short_id = (uint16_t)strtoul(p, NULL, 10); /* checked by server_find */
-        }
+        uint16_t short_id = call_short_id(m);
         int r = b->ops.request_update ? b->ops.request_update(b->ops_userdata, short_id) : -ENOTSUP;
         if (r < 0)
                 return bus_error_from_errno(error, r, "cannot send a Registration Update");
+        r = sd_bus_reply_method_return(m, NULL);
+        return r < 0 ? r : 1;
+}
+
+/* One path of a Send: an existing object (with instances), instance, resource
+ * or resource instance, not the Security object, that the caller may change. */
+static int check_send_path(lwm2m_bus *b, sd_bus_message *m, const char *text, lwm2m_path *p,
+                           sd_bus_error *error)
+{
+        if (lwm2m_path_parse(text, p) < 0)
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_VALUE,
+                                         "'%s' is not an LwM2M path (/object[/instance[/resource"
+                                         "[/resource-instance]]])",
+                                         text);
+        if (p->len == LWM2M_PATH_ROOT)
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_VALUE,
+                                         "'%s': Send takes objects, instances or resources, "
+                                         "not the root",
+                                         text);
+        uint16_t oid = p->id[0];
+        if (oid == LWM2M_OBJ_SECURITY)
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_VALUE,
+                                         "%s: the Security object (%u) is never sent", text, oid);
+        if (lwm2m_tree_path_exists(b->tree, p, false) < 0 ||
+            (p->len == LWM2M_PATH_OBJECT && lwm2m_tree_instance_count(b->tree, oid) == 0))
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_FOUND, "nothing at %s to send", text);
+        bool as_owner;
+        if (p->len > LWM2M_PATH_OBJECT)
+                return access_check(b, m, oid, p->id[1], 0, ACCESS_SEND, &as_owner, error);
+        for (int iid = lwm2m_tree_next_instance(b->tree, oid, -1); iid >= 0;
+             iid = lwm2m_tree_next_instance(b->tree, oid, iid)) {
+                int r = access_check(b, m, oid, (uint16_t)iid, 0, ACCESS_SEND, &as_owner, error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Send(as): the current values at the paths, to one server (Server.Send) or
+ * to every server that takes them (Manager.Send). */
+static int method_send(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        lwm2m_bus *b = userdata;
+        uint16_t short_id = call_short_id(m);
+        _cleanup_free_ lwm2m_path *paths = NULL;
+        size_t n = 0, cap = 0;
+        const char *first = NULL, *text;
+        int r = sd_bus_message_enter_container(m, 'a', "s");
+        while (r >= 0 && (r = sd_bus_message_read_basic(m, 's', &text)) > 0) {
+                if (n == cap) {
+                        size_t nc = cap ? cap * 2 : 8;
+                        lwm2m_path *np = realloc(paths, nc * sizeof(*paths));
+                        if (!np)
+                                return -ENOMEM;
+                        paths = np;
+                        cap = nc;
+                }
+                r = check_send_path(b, m, text, &paths[n++], error);
+                first = first ? first : text;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        if (n == 0)
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_VALUE, "no paths to send");
+        r = b->ops.send ? b->ops.send(b->ops_userdata, short_id, paths, n) : -ENOSYS;
+        if (r < 0) {
+                char why[256];
+                bus_describe_send_error(r, short_id, why, sizeof(why));
+                return bus_error_from_errno(error, r, why);
+        }
+        char server[32] = "every server";
+        if (short_id)
+                snprintf(server, sizeof(server), "server %u", short_id);
+        lwm2m_logf(&b->log, LOG_INFO, "%s sent %zu path%s (%s%s) to %s",
+                   sd_bus_message_get_sender(m), n, n == 1 ? "" : "s", first, n > 1 ? ", ..." : "",
+                   server);
         r = sd_bus_reply_method_return(m, NULL);
         return r < 0 ? r : 1;
 }
@@ -377,6 +459,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("ReleaseObject", "q", SD_BUS_PARAM(object), "", ,
                                  method_release_object, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Update", "", "", method_update, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Send", "as", SD_BUS_PARAM(paths), "", , method_send,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 
@@ -421,6 +505,19 @@ static int server_get(sd_bus *bus, const char *path, const char *interface, cons
                 return sd_bus_message_append_basic(reply, 'q', &info.short_id);
         if (strcmp(property, "Lifetime") == 0)
                 return sd_bus_message_append_basic(reply, 'u', &info.lifetime);
+        if (strcmp(property, "Observations") == 0)
+                return sd_bus_message_append_basic(reply, 'u', &info.observations);
+        if (strcmp(property, "Sleeping") == 0) {
+                int v = info.sleeping;
+                return sd_bus_message_append_basic(reply, 'b', &v);
+        }
+        const uint64_t *count =
+                strcmp(property, "NotificationsQueued") == 0      ? &info.notifications_queued
+                : strcmp(property, "NotificationsDelivered") == 0 ? &info.notifications_delivered
+                : strcmp(property, "NotificationsDropped") == 0   ? &info.notifications_dropped
+                                                                  : NULL;
+        if (count)
+                return sd_bus_message_append_basic(reply, 't', count);
         const char *v = strcmp(property, "Uri") == 0            ? info.uri
                         : strcmp(property, "State") == 0        ? info.state
                         : strcmp(property, "Binding") == 0      ? info.binding
@@ -443,7 +540,14 @@ static const sd_bus_vtable server_vtable[] = {
         SERVER_PROPERTY("Location", "s"),
         SERVER_PROPERTY("LwM2MVersion", "s"),
         SERVER_PROPERTY("LastError", "s"),
+        SERVER_PROPERTY("Observations", "u"),
+        SERVER_PROPERTY("Sleeping", "b"),
+        SERVER_PROPERTY("NotificationsQueued", "t"),
+        SERVER_PROPERTY("NotificationsDelivered", "t"),
+        SERVER_PROPERTY("NotificationsDropped", "t"),
         SD_BUS_METHOD("Update", "", "", method_update, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Send", "as", SD_BUS_PARAM(paths), "", , method_send,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

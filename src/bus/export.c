@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -402,9 +403,10 @@ static int method_execute(sd_bus_message *m, void *userdata, sd_bus_error *error
         return export_start_execute(b, m, oid, iid, obj, res, args, error);
 }
 
-static int method_set_values(sd_bus_message *m, void *userdata, sd_bus_error *error)
+/* SetValues and SetValuesAt: the values, with `time` (seconds since the epoch)
+ * when the provider gave when it measured them, NULL otherwise. */
+static int set_values(lwm2m_bus *b, sd_bus_message *m, const double *time, sd_bus_error *error)
 {
-        lwm2m_bus *b = userdata;
         uint16_t oid = 0, iid = 0;
         const lwm2m_object_def *obj = NULL;
         int r = resolve(b, sd_bus_message_get_path(m), 0, &oid, &iid, &obj, NULL, error);
@@ -418,8 +420,32 @@ static int method_set_values(sd_bus_message *m, void *userdata, sd_bus_error *er
         r = convert_read_values(b, m, obj, iid, as_owner, &l, error);
         if (r < 0)
                 return r;
+        for (size_t i = 0; time && i < l.n; i++) {
+                l.items[i].has_time = true;
+                l.items[i].time = *time;
+        }
         lwm2m_path ip = lwm2m_path_instance(oid, iid);
         return commit_write(b, m, &ip, &l, LWM2M_WRITE_UPDATE, as_owner);
+}
+
+static int method_set_values(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return set_values(userdata, m, NULL, error);
+}
+
+static int method_set_values_at(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        double time;
+        int r = sd_bus_message_read_basic(m, 'd', &time);
+        if (r < 0)
+                return r;
+        /* 0 and below would read as "no time" or a SenML relative time. */
+        if (!isfinite(time) || time <= 0)
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_VALUE,
+                                         "%s: the time must be seconds since the Unix epoch "
+                                         "(a finite number above 0), not %g",
+                                         sd_bus_message_get_path(m), time);
+        return set_values(userdata, m, &time, error);
 }
 
 static int method_set_on_demand(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -481,6 +507,8 @@ static const sd_bus_vtable instance_vtable[] = {
                                  "", , method_execute, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetValues", "a{qv}", SD_BUS_PARAM(values), "", ,
                                  method_set_values, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetValuesAt", "da{qv}", SD_BUS_PARAM(time) SD_BUS_PARAM(values),
+                                 "", , method_set_values_at, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetOnDemand", "aq", SD_BUS_PARAM(resources), "", ,
                                  method_set_on_demand, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("Executed", "qs", SD_BUS_PARAM(resource) SD_BUS_PARAM(arguments),

@@ -2,9 +2,11 @@
  * never includes src/lwm2m/), the log sink and the settings, in a bus_config. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/path.h"
 #include "model/request.h"
 #include "util/log.h"
 
@@ -19,6 +21,13 @@ typedef struct bus_server_info {
         const char *binding;
         uint32_t lifetime;
         const char *last_error;
+        uint32_t observations; /* Observe and Observe-Composite of the server */
+        bool sleeping;         /* queue mode: not listening until there is something to send */
+        /* Stored notifications and Send payloads: kept now, delivered after being
+         * kept, dropped (past the bound, or their observation ended first). */
+        uint64_t notifications_queued;
+        uint64_t notifications_delivered;
+        uint64_t notifications_dropped;
 } bus_server_info;
 
 /* What the bus needs from the engine, filled in by the daemon (the bus layer
@@ -28,6 +37,11 @@ typedef struct bus_engine_ops {
         int (*server_info)(void *userdata, size_t index, bus_server_info *out);
         int (*request_update)(void *userdata, uint16_t short_id /* 0: all */);
         const char *(*state)(void *userdata); /* "registered", "registering", "offline"... */
+        /* LwM2M Send of the current values at `paths` (existing, none the root or
+         * the Security object) to one server (0: every server that takes it); the
+         * engine's errors (lwm2m_engine_send): -ENOENT, -EPERM (Mute Send),
+         * -EPROTONOSUPPORT (LwM2M 1.0), -ENOTCONN, -EINVAL, -ENOSYS. */
+        int (*send)(void *userdata, uint16_t short_id, const lwm2m_path *paths, size_t n);
 } bus_engine_ops;
 
 typedef struct bus_config {

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <ini.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "model/oma.h"
 #include "model/value.h"
 #include "util/diag.h"
 #include "util/macro.h"
@@ -126,6 +128,12 @@ void config_free(config *c)
         for (size_t i = 0; i < c->n_servers; i++)
                 server_free(&c->servers[i]);
         free(c->servers);
+        for (size_t i = 0; i < c->n_sends; i++) {
+                free(c->sends[i].section);
+                free(c->sends[i].paths);
+                free(c->sends[i].short_id_where);
+        }
+        free(c->sends);
         *c = (config){0};
 }
 
@@ -449,11 +457,54 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
         return r;
 }
 
+/* An [lwm2md] key that takes a number from 1 to `max`, stored in a config field. */
+typedef struct number_key {
+        const char *key;
+        uint64_t max;
+        const char *unit; /* after the range in messages: " bytes (16 MiB)", " seconds" */
+        size_t offset, size;
+} number_key;
+
+#define NUMBER_KEY(name, max, unit, field)                                                         \
+        {                                                                                          \
+                name, max, unit, offsetof(config, field), sizeof(((config *)NULL)->field)          \
+        }
+
+static const number_key main_number_keys[] = {
+        NUMBER_KEY("max-value-size", CONFIG_MAX_VALUE_SIZE_LIMIT, " bytes (16 MiB)",
+                   max_value_size),
+        NUMBER_KEY("max-instances-per-caller", CONFIG_MAX_INSTANCES_LIMIT, "",
+                   max_instances_per_caller),
+        NUMBER_KEY("notification-store-count", CONFIG_STORE_COUNT_LIMIT, "",
+                   notification_store_count),
+        NUMBER_KEY("notification-store-bytes", CONFIG_STORE_BYTES_LIMIT, " bytes (64 MiB)",
+                   notification_store_bytes),
+        NUMBER_KEY("queue-idle-time", CONFIG_QUEUE_IDLE_LIMIT, " seconds", queue_idle_time),
+};
+
+static int set_number_key(config *c, const number_key *k, const char *value, const char *origin,
+                          config_error_fn error, void *userdata)
+{
+        uint64_t n;
+        if (parse_uint(value, 1, k->max, &n) < 0) {
+                config_report(error, userdata, "%s: %s must be 1..%" PRIu64 "%s, not '%s'", origin,
+                              k->key, k->max, k->unit, value);
+                return -EINVAL;
+        }
+        void *at = (char *)c + k->offset;
+        if (k->size == sizeof(uint32_t)) {
+                uint32_t v = (uint32_t)n; /* max fits: the table's limits */
+                memcpy(at, &v, sizeof(v));
+        } else {
+                memcpy(at, &n, sizeof(n));
+        }
+        return 0;
+}
+
 int config_set_main_key(config *c, const char *key, const char *value, const char *origin,
                         config_error_fn error, void *userdata)
 {
         assert(c);
-        uint64_t n;
         if (!value_is_text(value)) {
                 config_report(error, userdata,
                               "%s: %s must be UTF-8 text without control characters", origin, key);
@@ -485,26 +536,10 @@ int config_set_main_key(config *c, const char *key, const char *value, const cha
                 return set_string(&c->state_dir, value);
         if (strcmp(key, "bus") == 0)
                 return set_string(&c->bus, value);
-        if (strcmp(key, "max-value-size") == 0) {
-                if (parse_uint(value, 1, CONFIG_MAX_VALUE_SIZE_LIMIT, &n) < 0) {
-                        config_report(error, userdata,
-                                      "%s: max-value-size must be 1..%u bytes (16 MiB), not '%s'",
-                                      origin, CONFIG_MAX_VALUE_SIZE_LIMIT, value);
-                        return -EINVAL;
-                }
-                c->max_value_size = (size_t)n;
-                return 0;
-        }
-        if (strcmp(key, "max-instances-per-caller") == 0) {
-                if (parse_uint(value, 1, CONFIG_MAX_INSTANCES_LIMIT, &n) < 0) {
-                        config_report(error, userdata,
-                                      "%s: max-instances-per-caller must be 1..%u, not '%s'",
-                                      origin, CONFIG_MAX_INSTANCES_LIMIT, value);
-                        return -EINVAL;
-                }
-                c->max_instances_per_caller = (unsigned)n;
-                return 0;
-        }
+        for (size_t i = 0; i < ELEMENTSOF(main_number_keys); i++)
+                if (strcmp(key, main_number_keys[i].key) == 0)
+                        return set_number_key(c, &main_number_keys[i], value, origin, error,
+                                              userdata);
         if (strcmp(key, "admin-group") == 0) {
                 /* Whether the group exists is asked in config_finish, once the file is read. */
                 if (!value[0]) {
@@ -561,6 +596,105 @@ static config_server *server_for_section(parse_state *st, const char *section, b
         return s;
 }
 
+static config_send *send_for_section(parse_state *st, const char *section)
+{
+        config *c = st->c;
+        for (size_t i = 0; i < c->n_sends; i++)
+                if (strcmp(c->sends[i].section, section) == 0)
+                        return &c->sends[i];
+        if (c->n_sends >= CONFIG_SENDS_MAX) {
+                config_report(limited_error, &st->limit, "%s:%u: more than %d send sections",
+                              st->name, st->line, CONFIG_SENDS_MAX);
+                return NULL;
+        }
+        config_send *sends = reallocarray(c->sends, c->n_sends + 1, sizeof(*sends));
+        if (!sends) {
+                st->out_of_memory = true;
+                return NULL;
+        }
+        c->sends = sends;
+        config_send *snd = &sends[c->n_sends];
+        *snd = (config_send){.line = st->line, .section = strdup(section)};
+        if (!snd->section) {
+                st->out_of_memory = true;
+                return NULL;
+        }
+        c->n_sends++;
+        return snd;
+}
+
+/* "paths = /3303/0/5700 /3/0/9": replaces the section's paths. */
+static int set_send_paths(parse_state *st, config_send *snd, const char *value, const char *where)
+{
+        _cleanup_free_ lwm2m_path *paths = NULL;
+        size_t n = 0;
+        static const char blanks[] = " \t";
+        for (const char *p = value + strspn(value, blanks); *p; p += strspn(p, blanks)) {
+                size_t len = strcspn(p, blanks);
+                lwm2m_path path;
+                if (lwm2m_path_parse_n(p, len, &path) < 0 || path.len == LWM2M_PATH_ROOT) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: paths: '%.*s' is not an object, instance or resource "
+                                      "path (/3303/0/5700)",
+                                      where, (int)(len > 64 ? 64 : len), p);
+                        return -EINVAL;
+                }
+                if (path.id[0] == LWM2M_OBJ_SECURITY) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: paths: '%.*s': the Security object is never sent", where,
+                                      (int)len, p);
+                        return -EINVAL;
+                }
+                lwm2m_path *grown = reallocarray(paths, n + 1, sizeof(*paths));
+                if (!grown)
+                        return -ENOMEM;
+                paths = grown;
+                paths[n++] = path;
+                p += len;
+        }
+        if (n == 0) {
+                config_report(limited_error, &st->limit, "%s: paths must list at least one path",
+                              where);
+                return -EINVAL;
+        }
+        free(snd->paths);
+        snd->paths = TAKE_PTR(paths);
+        snd->n_paths = n;
+        return 0;
+}
+
+static int set_send_key(parse_state *st, config_send *snd, const char *key, const char *value,
+                        const char *where)
+{
+        uint64_t n;
+        if (strcmp(key, "paths") == 0)
+                return set_send_paths(st, snd, value, where);
+        if (strcmp(key, "interval") == 0) {
+                if (parse_uint(value, 1, UINT32_MAX, &n) < 0) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: interval must be 1..%u seconds, not '%s'", where,
+                                      UINT32_MAX, value);
+                        return -EINVAL;
+                }
+                snd->interval = (uint32_t)n;
+                return 0;
+        }
+        if (strcmp(key, "server") == 0) {
+                if (parse_uint(value, 1, LWM2M_ID_INVALID - 1, &n) < 0) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: server must be a short ID, 1..65534, not '%s'", where,
+                                      value);
+                        return -EINVAL;
+                }
+                snd->short_id = (uint16_t)n;
+                return set_string(&snd->short_id_where, where);
+        }
+        config_report(limited_error, &st->limit,
+                      "%s: unknown key '%s' in [%s] (expected paths, interval, server)", where, key,
+                      snd->section);
+        return -EINVAL;
+}
+
 static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
 {
         parse_state *st = user;
@@ -580,10 +714,13 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
                 r = s ? config_set_server_key(st->c, s, name, value, where, limited_error,
                                               &st->limit)
                       : -EINVAL;
+        } else if (strcmp(section, "send") == 0 || strncmp(section, "send ", 5) == 0) {
+                config_send *snd = send_for_section(st, section);
+                r = snd ? set_send_key(st, snd, name, value, where) : -EINVAL;
         } else {
                 config_report(limited_error, &st->limit,
-                              "%s: unknown section [%s] (expected lwm2md, device, server NAME or "
-                              "bootstrap-server)",
+                              "%s: unknown section [%s] (expected lwm2md, device, server NAME, "
+                              "bootstrap-server or send NAME)",
                               where, section);
                 r = -EINVAL;
         }
@@ -979,6 +1116,29 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                 if (s->security == CONFIG_SECURITY_RPK && !s->private_key) {
                         config_report(limited_error, &limit, "%s: security rpk needs private-key",
                                       where);
+                        errors++;
+                }
+        }
+        for (size_t i = 0; i < c->n_sends && !gave_up(&limit); i++) {
+                const config_send *snd = &c->sends[i];
+                char where[300];
+                snprintf(where, sizeof(where), "%s:%u: [%s]", name, snd->line, snd->section);
+                if (snd->n_paths == 0) {
+                        config_report(limited_error, &limit, "%s: no paths", where);
+                        errors++;
+                }
+                if (snd->interval == 0) {
+                        config_report(limited_error, &limit, "%s: no interval", where);
+                        errors++;
+                }
+                bool known = snd->short_id == 0;
+                for (size_t k = 0; k < c->n_servers && !known; k++)
+                        known = !c->servers[k].bootstrap && c->servers[k].short_id == snd->short_id;
+                if (!known) {
+                        config_report(limited_error, &limit,
+                                      "%s: server %u: no [server] section has that short-id",
+                                      snd->short_id_where ? snd->short_id_where : where,
+                                      snd->short_id);
                         errors++;
                 }
         }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/path.h"
 #include "util/macro.h"
 
 /* LwM2M Security object resource 2 (Security Mode) values. */
@@ -30,6 +31,12 @@ typedef enum config_security_mode {
 #define CONFIG_ERRORS_MAX   20            /* problems reported before giving up */
 #define CONFIG_SERVERS_MAX  64            /* server sections */
 #define CONFIG_ENDPOINT_MAX 255           /* bytes */
+#define CONFIG_SENDS_MAX    64            /* send sections */
+
+/* Bounds of the [lwm2md] keys for stored notifications and queue mode. */
+#define CONFIG_STORE_COUNT_LIMIT 1000000u
+#define CONFIG_STORE_BYTES_LIMIT (64u * 1024 * 1024)
+#define CONFIG_QUEUE_IDLE_LIMIT  86400u /* seconds */
 
 typedef struct config_server {
         char *section; /* "server NAME" as written, for messages */
@@ -53,6 +60,17 @@ typedef struct config_server {
         uint32_t retry_timer; /* first retry after a failure, seconds (0: engine default) */
         uint32_t retry_max;   /* longest wait between retries, seconds (0: engine default) */
 } config_server;
+
+/* A [send NAME] section: the values at `paths` sent every `interval` seconds. */
+typedef struct config_send {
+        char *section; /* "send NAME" as written, for messages */
+        unsigned line; /* where the section starts */
+        lwm2m_path *paths;
+        size_t n_paths;
+        uint32_t interval;    /* seconds; 0 until given */
+        uint16_t short_id;    /* 0: every server that takes it */
+        char *short_id_where; /* "FILE:LINE" of the server key, for messages */
+} config_send;
 
 typedef struct config_device {
         char *manufacturer;
@@ -84,6 +102,13 @@ typedef struct config {
         config_device device;
         config_server *servers;
         size_t n_servers;
+        /* Stored notifications per server (notification-store-count, -bytes) and
+         * queue mode's idle time (queue-idle-time, seconds); 0: the engine's defaults. */
+        size_t notification_store_count;
+        size_t notification_store_bytes;
+        uint32_t queue_idle_time;
+        config_send *sends;
+        size_t n_sends;
 } config;
 
 /* Receives each problem found, already prefixed with "file:line: ". */
@@ -121,7 +146,8 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
 int config_add_objects_dir(config *c, const char *dir);
 /* Fills defaults (endpoint from the machine ID, directories) and checks that
  * the whole is consistent (a server to talk to, security matching the URI
- * scheme, keys present, the admin-group existing). Returns 0 or -EINVAL after
+ * scheme, keys present, the admin-group existing, each [send] section with
+ * paths, an interval and a configured server). Returns 0 or -EINVAL after
  * reporting each problem (up to CONFIG_ERRORS_MAX). */
 int config_finish(config *c, config_error_fn error, void *userdata);
 /* Parses hex ("0a1B..", optional "0x", ':' separators allowed). */

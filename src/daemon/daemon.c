@@ -18,6 +18,7 @@
 
 #include "build-config.h"
 #include "bus/bus.h"
+#include "bus/errors.h"
 #include "daemon/log.h"
 #include "daemon/provision.h"
 #include "lwm2m/engine.h"
@@ -33,7 +34,17 @@ extern char **environ;
 /* Time the server's answer to an Execute gets before the reboot starts. */
 #define ACTION_DELAY_USEC (1000 * 1000)
 
-typedef struct daemon_state {
+typedef struct daemon_state daemon_state;
+
+/* One [send NAME] section at work: its timer and the last error logged. */
+typedef struct periodic_send {
+        daemon_state *d;
+        const config_send *cfg;
+        sd_event_source *timer;
+        int last_error; /* logged once until it changes or a Send succeeds */
+} periodic_send;
+
+struct daemon_state {
         config *cfg;
         lwm2m_registry *reg;
         lwm2m_tree *tree;
@@ -51,7 +62,9 @@ typedef struct daemon_state {
         uint64_t iteration_after_engine;
         bool stopping;
         const char *pending_action; /* "reboot" or "factory reset", after the delay */
-} daemon_state;
+        periodic_send *sends;       /* one per [send NAME] section */
+        size_t n_sends;
+};
 
 static void on_diag(void *userdata, lwm2m_diag_level level, const char *file, unsigned line,
                     unsigned column, const char *message)
@@ -353,8 +366,20 @@ static int bus_server_info_of(void *userdata, size_t index, bus_server_info *out
                 .binding = info.binding,
                 .lifetime = info.lifetime,
                 .last_error = info.last_error,
+                .observations =
+                        info.observations > UINT32_MAX ? UINT32_MAX : (uint32_t)info.observations,
+                .sleeping = info.sleeping,
+                .notifications_queued = info.stored_queued,
+                .notifications_delivered = info.stored_delivered,
+                .notifications_dropped = info.stored_dropped,
         };
         return 0;
+}
+
+static int bus_send(void *userdata, uint16_t short_id, const lwm2m_path *paths, size_t n)
+{
+        daemon_state *d = userdata;
+        return lwm2m_engine_send(d->engine, short_id, paths, n);
 }
 
 /* Also the Server object's Registration Update Trigger (/1/x/8). */
@@ -410,6 +435,7 @@ static const bus_engine_ops bus_ops = {
         .server_info = bus_server_info_of,
         .request_update = request_update,
         .state = bus_state,
+        .send = bus_send,
 };
 
 static void on_bus_log(void *userdata, int priority, const char *message)
@@ -441,8 +467,64 @@ static void start_bus(daemon_state *d)
                 log_warning("%s; running without D-Bus", why);
 }
 
+/* ---- periodic Send ([send NAME] sections) ---- */
+
+static int on_send_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        periodic_send *ps = userdata;
+        daemon_state *d = ps->d;
+        if (d->stopping)
+                return 0; /* de-registering: nothing more to send, and no next period */
+        const config_send *cs = ps->cfg;
+        log_debug("[%s]: sending %zu path(s)", cs->section, cs->n_paths);
+        int r = lwm2m_engine_send(d->engine, cs->short_id, cs->paths, cs->n_paths);
+        /* A server that is away fails every period: said once, and when it changes. */
+        if (r < 0 && r != ps->last_error) {
+                char why[256];
+                bus_describe_send_error(r, cs->short_id, why, sizeof(why));
+                log_warning("[%s]: cannot send: %s", cs->section, why);
+        } else if (r >= 0 && ps->last_error < 0) {
+                log_info("[%s]: sending again", cs->section);
+        }
+        ps->last_error = r < 0 ? r : 0;
+        r = sd_event_source_set_time_relative(s, (uint64_t)cs->interval * 1000000u);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_error("[%s]: cannot arm the next Send: %s", cs->section, strerror(-r));
+        /* on_post runs the engine next, so what it queued goes out now. */
+        return 0;
+}
+
+/* One timer per [send NAME] section, the first period from now. */
+static int start_periodic_sends(daemon_state *d)
+{
+        const config *c = d->cfg;
+        if (c->n_sends == 0)
+                return 0;
+        d->sends = calloc(c->n_sends, sizeof(*d->sends));
+        if (!d->sends)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_sends; i++) {
+                periodic_send *ps = &d->sends[d->n_sends++];
+                *ps = (periodic_send){.d = d, .cfg = &c->sends[i]};
+                int r = sd_event_add_time_relative(d->event, &ps->timer, CLOCK_MONOTONIC,
+                                                   (uint64_t)ps->cfg->interval * 1000000u, 0,
+                                                   on_send_timer, ps);
+                if (r < 0) {
+                        log_error("[%s]: cannot set up its timer: %s", ps->cfg->section,
+                                  strerror(-r));
+                        return r;
+                }
+        }
+        return 0;
+}
+
 static void daemon_free(daemon_state *d)
 {
+        for (size_t i = 0; i < d->n_sends; i++)
+                sd_event_source_disable_unref(d->sends[i].timer);
+        free(d->sends);
         sd_event_source_unref(d->io);
         sd_event_source_unref(d->timer);
         sd_event_source_unref(d->post);
@@ -525,6 +607,9 @@ static int build(daemon_state *d)
                 .server_changed = on_server_changed,
                 .userdata = d,
                 .requests = d->requests,
+                .stored_max_count = c->notification_store_count,
+                .stored_max_bytes = c->notification_store_bytes,
+                .queue_idle_ms = c->queue_idle_time * 1000u,
         };
         d->engine = lwm2m_engine_new(d->tree, &ec);
         if (!d->engine) {
@@ -585,6 +670,9 @@ int daemon_run(config *c)
         if (r < 0)
                 goto out;
         r = own_server_instances(&d);
+        if (r < 0)
+                goto out;
+        r = start_periodic_sends(&d);
         if (r < 0)
                 goto out;
         run_engine(&d);

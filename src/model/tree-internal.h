@@ -15,7 +15,7 @@
 typedef struct lwm2m_tree lwm2m_tree;
 
 /* Every level is a sorted array searched by ID, so a resource costs one array
- * slot (32 bytes plus its value's bytes) and nothing else: the daemon's memory
+ * slot (40 bytes plus its value's bytes) and nothing else: the daemon's memory
  * budget is small and gateways hold many instances. Each element type starts
  * with its uint16_t ID so one binary search serves all levels. */
 
@@ -29,6 +29,10 @@ typedef struct tree_resource {
         /* A multiple resource exists once written, even with no instances left,
          * so a Read can show it as empty. */
         bool multiple;
+        /* When its provider measured it (SetValuesAt), for Send and SenML reads;
+         * a write without a time clears it. One time for all of a multiple
+         * resource's instances: they are pushed together. */
+        bool has_time;
         union {
                 lwm2m_value value; /* single: never NONE while stored */
                 struct {
@@ -37,10 +41,11 @@ typedef struct tree_resource {
                         uint32_t cap;
                 } inst;
         };
+        double time; /* seconds since the epoch, when has_time */
 } tree_resource;
 
-/* A resource slot is its value plus the ID (32 bytes on LP64); keep it so. */
-_Static_assert(sizeof(tree_resource) <= sizeof(lwm2m_value) + 8, "tree_resource grew");
+/* A resource slot is its value, the ID and a time (40 bytes on LP64); keep it so. */
+_Static_assert(sizeof(tree_resource) <= sizeof(lwm2m_value) + 16, "tree_resource grew");
 
 typedef struct tree_instance {
         uint16_t iid;

@@ -363,17 +363,29 @@ const lwm2m_value *lwm2m_tree_get(const lwm2m_tree *t, const lwm2m_path *path)
 
 /* ---- reading ---- */
 
+/* Appends one value of `r` with the resource's time. */
+static int read_value(const tree_resource *r, const lwm2m_path *p, const lwm2m_value *v,
+                      lwm2m_record_list *out)
+{
+        int ret = lwm2m_record_list_add_value(out, p, v);
+        if (ret < 0)
+                return ret;
+        out->items[out->n - 1].has_time = r->has_time;
+        out->items[out->n - 1].time = r->has_time ? r->time : 0;
+        return 0;
+}
+
 static int read_resource(const tree_resource *r, uint16_t oid, uint16_t iid, lwm2m_record_list *out)
 {
         lwm2m_path p = lwm2m_path_resource(oid, iid, r->rid);
         if (!r->multiple)
-                return lwm2m_record_list_add_value(out, &p, &r->value);
+                return read_value(r, &p, &r->value, out);
         if (r->inst.n == 0)
                 return lwm2m_record_list_add(out, &p) ? 0 : -errno;
         for (size_t i = 0; i < r->inst.n; i++) {
                 lwm2m_path pi =
                         lwm2m_path_resource_instance(oid, iid, r->rid, r->inst.items[i].riid);
-                int ret = lwm2m_record_list_add_value(out, &pi, &r->inst.items[i].value);
+                int ret = read_value(r, &pi, &r->inst.items[i].value, out);
                 if (ret < 0)
                         return ret;
         }
@@ -439,7 +451,7 @@ static int read_path(const lwm2m_tree *t, const lwm2m_path *path, lwm2m_record_l
         const tree_res_inst *ri = tree_find_res_inst(r, path->id[3]);
         if (!ri)
                 return -ENOENT;
-        return lwm2m_record_list_add_value(out, path, &ri->value);
+        return read_value(r, path, &ri->value, out);
 }
 
 int lwm2m_tree_read(const lwm2m_tree *t, const lwm2m_path *path, lwm2m_record_list *out)
@@ -575,6 +587,10 @@ static int add_instance(lwm2m_tree *t, uint16_t oid, uint16_t iid, const lwm2m_r
                 lwm2m_path p = recs[i].path;
                 p.id[1] = made;
                 r = lwm2m_record_list_add_value(&l, &p, &recs[i].value);
+                if (r >= 0) {
+                        l.items[l.n - 1].has_time = recs[i].has_time;
+                        l.items[l.n - 1].time = recs[i].time;
+                }
         }
         lwm2m_path ip = lwm2m_path_instance(oid, made);
         if (r >= 0)

@@ -61,7 +61,8 @@ const lwm2m_value *lwm2m_tree_get(const lwm2m_tree *t, const lwm2m_path *path);
 /* Appends, sorted, a record for every value at or under `path` (root, object,
  * instance, resource or resource instance); an instance with no values and a
  * multiple resource with no instances give a NONE record, so every format can
- * show them. -ENOENT when the path names nothing that exists. */
+ * show them. A value written with a time (has_time) reads with it. -ENOENT when
+ * the path names nothing that exists. */
 int lwm2m_tree_read(const lwm2m_tree *t, const lwm2m_path *path, lwm2m_record_list *out);
 
 /* Writes records (absolute paths of resources or resource instances, all under
@@ -72,8 +73,11 @@ int lwm2m_tree_read(const lwm2m_tree *t, const lwm2m_path *path, lwm2m_record_li
  * not finite -EINVAL, constraint -ERANGE; an instance replace without a
  * mandatory writable resource -EINVAL, see lwm2m_replace_check_complete) and
  * nothing is stored unless all pass. Operations (R/W) are the caller's
- * policy, not checked here. On failure `why` receives a sentence naming the
- * resource. Listeners get one VALUES change per instance touched. */
+ * policy, not checked here. A record's time (has_time, finite else -EINVAL)
+ * is kept with the resource (one per resource: the last record's); a value
+ * written without one clears it, and a new time alone is a change. On failure
+ * `why` receives a sentence naming the resource. Listeners get one VALUES
+ * change per instance touched. */
 int lwm2m_tree_write(lwm2m_tree *t, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
                      lwm2m_write_mode mode, const void *origin, char *why, size_t why_size);
 /* Runs every check of lwm2m_tree_write without storing anything or telling

@@ -2,6 +2,7 @@
  * planned first, then committed with nothing left to fail, then announced. */
 #include <assert.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,8 @@ typedef struct write_op {
         lwm2m_path path;   /* len 3 or 4 */
         size_t order;      /* record index: of duplicate paths, the last one wins */
         lwm2m_value value; /* NONE: a multiple resource named without a value */
+        double time;       /* the record's time, when has_time */
+        bool has_time;
 } write_op;
 
 typedef enum plan_action {
@@ -50,6 +53,8 @@ typedef struct res_plan {
         plan_action action;
         bool changed;
         bool multiple;
+        bool has_time; /* the resource's time after the write */
+        double time;
         size_t first_op; /* the resource's ops: [first_op, first_op + n_ops) */
         size_t n_ops;
         tree_res_inst *items; /* REPLACE_MULTI: allocated, filled at commit */
@@ -191,6 +196,13 @@ static int check_record(const lwm2m_tree *t, const lwm2m_path *base, const lwm2m
 
         op->path = rec->path;
         op->value = (lwm2m_value){.type = LWM2M_TYPE_NONE};
+        if (rec->has_time && !isfinite(rec->time)) {
+                lwm2m_diag(why, why_size, "%s (%s): the time given is not a finite number", ps,
+                           name);
+                return -EINVAL;
+        }
+        op->has_time = rec->has_time;
+        op->time = rec->time;
         if (rec->value.type == LWM2M_TYPE_NONE) {
                 if (res->multiple && rec->path.len == LWM2M_PATH_RESOURCE)
                         return 0;
@@ -320,7 +332,15 @@ static int prepare_instance(const lwm2m_tree *t, write_ctx *w, uint16_t oid, uin
                          * replaces it wholesale. */
                         existing = NULL;
 
-                res_plan p = {.rid = rid, .multiple = res->multiple};
+                /* The last op of the resource gives its time (all of one push
+                 * carry the same). A new time alone is a change: the value was
+                 * measured again. */
+                res_plan p = {.rid = rid,
+                              .multiple = res->multiple,
+                              .has_time = w->ops[j - 1].has_time,
+                              .time = w->ops[j - 1].time};
+                bool time_changed = !existing || existing->has_time != p.has_time ||
+                                    (p.has_time && existing->time != p.time);
                 if (!res->multiple) {
                         p.action = PLAN_SET_SINGLE;
                         p.first_op = j - 1; /* sorted by order: the last one wins */
@@ -334,6 +354,7 @@ static int prepare_instance(const lwm2m_tree *t, write_ctx *w, uint16_t oid, uin
                                 return r;
                         }
                 }
+                p.changed = p.changed || time_changed;
                 if (!tree_find_resource(in, rid))
                         n_new_resources++;
                 int r = add_plan(w, &p);
@@ -408,6 +429,8 @@ static void commit_plan(tree_instance *in, write_ctx *w, res_plan *p)
                 in->res[k] = (tree_resource){.rid = p->rid, .multiple = p->multiple};
         }
         tree_resource *r = &in->res[k];
+        r->has_time = p->has_time;
+        r->time = p->has_time ? p->time : 0;
 
         switch (p->action) {
         case PLAN_SET_SINGLE:

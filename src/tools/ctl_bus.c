@@ -136,7 +136,7 @@ static int read_bool_variant(sd_bus_message *m, bool *out)
         return 1;
 }
 
-/* A property read straight into a member: its D-Bus type ('q', 'u', 'b', or 's' for a
+/* A property read straight into a member: its D-Bus type ('q', 'u', 't', 'b', or 's' for a
  * malloc'd string) and where it goes. */
 typedef struct prop_field {
         const char *name;
@@ -591,6 +591,11 @@ static const prop_field server_fields[] = {
         PROP_FIELD("Location", 's', ctl_server, location),
         PROP_FIELD("LwM2MVersion", 's', ctl_server, version),
         PROP_FIELD("LastError", 's', ctl_server, last_error),
+        PROP_FIELD("Observations", 'u', ctl_server, observations),
+        PROP_FIELD("Sleeping", 'b', ctl_server, sleeping),
+        PROP_FIELD("NotificationsQueued", 't', ctl_server, notifications_queued),
+        PROP_FIELD("NotificationsDelivered", 't', ctl_server, notifications_delivered),
+        PROP_FIELD("NotificationsDropped", 't', ctl_server, notifications_dropped),
 };
 
 static int server_prop(const char *name, sd_bus_message *m, void *userdata)

@@ -57,6 +57,9 @@ typedef struct ctl_server {
         uint16_t short_id;
         uint32_t lifetime;
         char *uri, *state, *binding, *location, *version, *last_error;
+        uint32_t observations;
+        bool sleeping;
+        uint64_t notifications_queued, notifications_delivered, notifications_dropped;
 } ctl_server;
 
 typedef struct ctl_manager {

@@ -37,7 +37,7 @@ static const struct {
         {"servers", CTL_CMD_SERVERS, 0, 0}, {"list", CTL_CMD_LIST, 0, 0},
         {"read", CTL_CMD_READ, 1, 1},       {"write", CTL_CMD_WRITE, 2, 2},
         {"exec", CTL_CMD_EXEC, 1, 2},       {"update", CTL_CMD_UPDATE, 0, 1},
-        {"objects", CTL_CMD_OBJECTS, 0, 0},
+        {"objects", CTL_CMD_OBJECTS, 0, 0}, {"send", CTL_CMD_SEND, 1, CTL_SEND_MAX_PATHS},
 };
 
 /* A negative number is an argument ("-5", "-.5"), never an option. */
@@ -73,13 +73,14 @@ static int parse_path_for(const char *what, const char *text, uint8_t min_len, u
         return 0;
 }
 
-static int parse_short_id(const char *text, uint16_t *out, char *why, size_t why_size)
+static int parse_short_id(const char *what, const char *text, uint16_t *out, char *why,
+                          size_t why_size)
 {
         char *end;
         errno = 0;
         unsigned long v = strtoul(text, &end, 10);
         if (!isdigit((unsigned char)text[0]) || *end || errno || v == 0 || v >= 65535)
-                return fail(why, why_size, "update: \"%s\" is not a server short ID (1..65534)",
+                return fail(why, why_size, "%s: \"%s\" is not a server short ID (1..65534)", what,
                             text);
         *out = (uint16_t)v;
         return 0;
@@ -89,10 +90,11 @@ int ctl_parse_args(int argc, char *const *argv, ctl_args *out, char *why, size_t
 {
         assert(out);
         *out = (ctl_args){.bus = "system", .command = CTL_CMD_HELP};
-        const char *positional[8];
+        const char *positional[1 + CTL_SEND_MAX_PATHS + 1];
         size_t n_pos = 0;
         bool options_done = false;
         bool want_help = false, want_version = false;
+        const char *server = NULL; /* --server */
 
         for (int i = 1; i < argc; i++) {
                 const char *arg = argv[i];
@@ -115,6 +117,13 @@ int ctl_parse_args(int argc, char *const *argv, ctl_args *out, char *why, size_t
                                 out->bus = argv[++i];
                         } else if (strncmp(arg, "--bus=", 6) == 0)
                                 out->bus = arg + 6;
+                        else if (strcmp(arg, "--server") == 0) {
+                                if (i + 1 >= argc)
+                                        return fail(why, why_size,
+                                                    "--server needs a server short ID");
+                                server = argv[++i];
+                        } else if (strncmp(arg, "--server=", 9) == 0)
+                                server = arg + 9;
                         else
                                 return fail(why, why_size, "unknown option \"%s\"", arg);
                         continue;
@@ -152,6 +161,8 @@ int ctl_parse_args(int argc, char *const *argv, ctl_args *out, char *why, size_t
                             positional[1 + commands[c].max_args]);
         if (out->all && commands[c].command != CTL_CMD_OBJECTS)
                 return fail(why, why_size, "--all only goes with the objects command");
+        if (server && commands[c].command != CTL_CMD_SEND)
+                return fail(why, why_size, "--server only goes with the send command");
         out->command = commands[c].command;
 
         switch (out->command) {
@@ -167,8 +178,22 @@ int ctl_parse_args(int argc, char *const *argv, ctl_args *out, char *why, size_t
                 return parse_path_for(name, positional[1], LWM2M_PATH_RESOURCE, LWM2M_PATH_RESOURCE,
                                       &out->path, why, why_size);
         case CTL_CMD_UPDATE:
-                return n_args > 0 ? parse_short_id(positional[1], &out->short_id, why, why_size)
-                                  : 0;
+                return n_args > 0
+                               ? parse_short_id(name, positional[1], &out->short_id, why, why_size)
+                               : 0;
+        case CTL_CMD_SEND:
+                if (server &&
+                    parse_short_id("send --server", server, &out->short_id, why, why_size) < 0)
+                        return -EINVAL;
+                for (int i = 0; i < n_args; i++) {
+                        int r = parse_path_for(name, positional[1 + i], LWM2M_PATH_OBJECT,
+                                               LWM2M_PATH_RESOURCE_INSTANCE, &out->send_paths[i],
+                                               why, why_size);
+                        if (r < 0)
+                                return r;
+                        out->n_send_paths++;
+                }
+                return 0;
         default:
                 return 0;
         }

@@ -28,17 +28,23 @@ typedef enum ctl_command {
         CTL_CMD_EXEC,
         CTL_CMD_UPDATE,
         CTL_CMD_OBJECTS,
+        CTL_CMD_SEND,
 } ctl_command;
+
+/* The most paths one send command takes. */
+#define CTL_SEND_MAX_PATHS 32
 
 typedef struct ctl_args {
         const char *bus; /* "system", "user" or a D-Bus address */
         bool json;
         bool all; /* objects --all */
         ctl_command command;
-        lwm2m_path path;       /* read, write, exec */
-        const char *value;     /* write */
-        const char *exec_args; /* exec; NULL when none given */
-        uint16_t short_id;     /* update; 0: every server */
+        lwm2m_path path;                           /* read, write, exec */
+        const char *value;                         /* write */
+        const char *exec_args;                     /* exec; NULL when none given */
+        uint16_t short_id;                         /* update, send --server; 0: every server */
+        lwm2m_path send_paths[CTL_SEND_MAX_PATHS]; /* send */
+        size_t n_send_paths;
 } ctl_args;
 
 /* Parses argv (argv[0] is the program). Options may stand anywhere; an argument that

@@ -31,11 +31,14 @@ static const char usage_text[] =
         "                       multiple resource is written as /O/I/R/RI\n"
         "  exec PATH [ARGS]     executes /O/I/R with LwM2M arguments (e.g. \"0='x',1\")\n"
         "  update [SHORT_ID]    Registration Update to every server (or to one)\n"
+        "  send PATH...         LwM2M Send of the current values at the paths (objects,\n"
+        "                       instances, resources) to every server that takes it\n"
         "  help                 this text\n"
         "\n"
         "Options:\n"
         "  --bus system|user|ADDRESS  the bus lwm2md serves on (default: system)\n"
         "  --json                     machine-readable output on stdout\n"
+        "  --server SHORT_ID          send: to this server only\n"
         "  -h, --help                 this text\n"
         "      --version              the version\n"
         "\n"
@@ -59,6 +62,14 @@ static json_object *server_to_json(const ctl_server *s)
         json_object_object_add(o, "location", json_object_new_string(s->location ?: ""));
         json_object_object_add(o, "lwm2m_version", json_object_new_string(s->version ?: ""));
         json_object_object_add(o, "last_error", json_object_new_string(s->last_error ?: ""));
+        json_object_object_add(o, "observations", json_object_new_int64(s->observations));
+        json_object_object_add(o, "sleeping", json_object_new_boolean(s->sleeping));
+        json_object_object_add(o, "notifications_queued",
+                               json_object_new_uint64(s->notifications_queued));
+        json_object_object_add(o, "notifications_delivered",
+                               json_object_new_uint64(s->notifications_delivered));
+        json_object_object_add(o, "notifications_dropped",
+                               json_object_new_uint64(s->notifications_dropped));
         json_object_object_add(o, "path", json_object_new_string(s->path ?: ""));
         return o;
 }
@@ -102,13 +113,19 @@ static int cmd_status(const ctl *c, bool detail)
                         if (i > 0)
                                 putchar('\n');
                         printf("Server %u\n", s->short_id);
-                        printf("  URI:        %s\n", or_dash(s->uri));
-                        printf("  State:      %s\n", or_dash(s->state));
-                        printf("  Lifetime:   %" PRIu32 " s\n", s->lifetime);
-                        printf("  Binding:    %s\n", or_dash(s->binding));
-                        printf("  Location:   %s\n", or_dash(s->location));
-                        printf("  LwM2M:      %s\n", or_dash(s->version));
-                        printf("  Last error: %s\n", or_dash(s->last_error));
+                        printf("  URI:           %s\n", or_dash(s->uri));
+                        printf("  State:         %s%s\n", or_dash(s->state),
+                               s->sleeping ? " (sleeping)" : "");
+                        printf("  Lifetime:      %" PRIu32 " s\n", s->lifetime);
+                        printf("  Binding:       %s\n", or_dash(s->binding));
+                        printf("  Location:      %s\n", or_dash(s->location));
+                        printf("  LwM2M:         %s\n", or_dash(s->version));
+                        printf("  Last error:    %s\n", or_dash(s->last_error));
+                        printf("  Observations:  %" PRIu32 "\n", s->observations);
+                        printf("  Notifications: %" PRIu64 " stored, %" PRIu64
+                               " delivered after storing, %" PRIu64 " dropped\n",
+                               s->notifications_queued, s->notifications_delivered,
+                               s->notifications_dropped);
                 }
                 if (mi.n_servers == 0)
                         puts("No servers.");
@@ -574,6 +591,22 @@ static int cmd_exec(const ctl *c)
         return 0;
 }
 
+/* Reports a failed call to the Manager or to server `short_id` (0: the Manager), saying
+ * so when there is no such server; frees `e`. */
+static int report_server_call(const ctl *c, const char *what, uint16_t short_id, int r,
+                              sd_bus_error *e)
+{
+        int status;
+        if (short_id && (sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
+                         sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_INTERFACE)))
+                status = ctl_fail(c->args, CTL_EXIT_FAILED, "%s: there is no server %u", what,
+                                  short_id);
+        else
+                status = ctl_report(c->args, what, r, e);
+        sd_bus_error_free(e);
+        return status;
+}
+
 static int cmd_update(const ctl *c)
 {
         sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -585,24 +618,52 @@ static int cmd_update(const ctl *c)
         } else {
                 r = ctl_call(c, CTL_ROOT_PATH, CTL_IFACE_MANAGER, "Update", NULL, &e, NULL);
         }
-        if (r < 0) {
-                int status;
-                if (c->args->short_id &&
-                    (sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
-                     sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_INTERFACE)))
-                        status = ctl_fail(c->args, CTL_EXIT_FAILED, "update: there is no server %u",
-                                          c->args->short_id);
-                else
-                        status = ctl_report(c->args, "update", r, &e);
-                sd_bus_error_free(&e);
-                return status;
-        }
+        if (r < 0)
+                return report_server_call(c, "update", c->args->short_id, r, &e);
         if (c->args->json) {
                 _cleanup_(json_object_putp) json_object *o = json_object_new_object();
                 json_object_object_add(o, "update", json_object_new_string("requested"));
                 if (c->args->short_id)
                         json_object_object_add(o, "short_id",
                                                json_object_new_int(c->args->short_id));
+                ctl_print_json(o);
+        }
+        return 0;
+}
+
+/* Manager.Send, or Server.Send of one server with --server. */
+static int cmd_send(const ctl *c)
+{
+        const ctl_args *a = c->args;
+        char path[64] = CTL_ROOT_PATH;
+        const char *iface = CTL_IFACE_MANAGER;
+        if (a->short_id) {
+                snprintf(path, sizeof(path), CTL_ROOT_PATH "/server/%u", a->short_id);
+                iface = CTL_IFACE_SERVER;
+        }
+        char texts[CTL_SEND_MAX_PATHS][LWM2M_PATH_STRLEN];
+        char *strv[CTL_SEND_MAX_PATHS + 1] = {NULL};
+        for (size_t i = 0; i < a->n_send_paths; i++) {
+                lwm2m_path_format(&a->send_paths[i], texts[i], sizeof(texts[i]));
+                strv[i] = texts[i];
+        }
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r = sd_bus_message_new_method_call(c->bus, &m, CTL_BUS_NAME, path, iface, "Send");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, strv);
+        if (r >= 0)
+                r = sd_bus_call(c->bus, m, CTL_CALL_TIMEOUT_USEC, &e, NULL);
+        if (r < 0)
+                return report_server_call(c, "send", a->short_id, r, &e);
+        if (a->json) {
+                _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+                json_object *arr = json_object_new_array();
+                for (size_t i = 0; i < a->n_send_paths; i++)
+                        json_object_array_add(arr, json_object_new_string(texts[i]));
+                json_object_object_add(o, "sent", arr);
+                if (a->short_id)
+                        json_object_object_add(o, "short_id", json_object_new_int(a->short_id));
                 ctl_print_json(o);
         }
         return 0;
@@ -661,6 +722,8 @@ int main(int argc, char *argv[])
                 return cmd_exec(&c);
         case CTL_CMD_UPDATE:
                 return cmd_update(&c);
+        case CTL_CMD_SEND:
+                return cmd_send(&c);
         default:
                 return CTL_EXIT_USAGE;
         }

@@ -11,6 +11,8 @@
 #   createmany N OID VALUE...   the same with CreateInstance
 #   remove PATH                 RemoveInstance
 #   setvalues PATH VALUE...     Instance.SetValues
+#   setvaluesat PATH TIME VALUE...  Instance.SetValuesAt
+#   send PATH...                Manager.Send of LwM2M paths (/3303/0/5700)
 #   write PATH VALUE            Instance.Write
 #   set PATH IFACE PROP VALUE   Properties.Set
 #   exec PATH RID ARGS          Instance.Execute
@@ -67,6 +69,10 @@ def run(bus, words):
             except dbus.DBusException as e:
                 return "error %s after %d: %s" % (e.get_dbus_name(), i, e.get_dbus_message())
         return "ok " + args[0]
+    if cmd == "send":
+        manager.Send(dbus.Array(args, signature="s"), dbus_interface="org.lwm2md1.Manager",
+                     signature="as")
+        return "ok"
     if cmd == "remove":
         manager.RemoveInstance(dbus.ObjectPath(args[0]), dbus_interface="org.lwm2md1.Manager")
         return "ok"
@@ -74,6 +80,10 @@ def run(bus, words):
     if cmd == "setvalues":
         obj.SetValues(values(args[1:]), dbus_interface="org.lwm2md1.Instance",
                       signature="a{qv}")
+        return "ok"
+    if cmd == "setvaluesat":
+        obj.SetValuesAt(dbus.Double(float(args[1])), values(args[2:]),
+                        dbus_interface="org.lwm2md1.Instance", signature="da{qv}")
         return "ok"
     if cmd == "write":
         rid, _, rest = args[1].partition(":")

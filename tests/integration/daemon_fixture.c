@@ -197,6 +197,16 @@ bool fixture_log_contains(daemon_fixture *f, const char *needle)
         return found;
 }
 
+unsigned fixture_log_count(daemon_fixture *f, const char *needle)
+{
+        char *log = fixture_read_log(f);
+        unsigned n = 0;
+        for (const char *p = log; p && (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        free(log);
+        return n;
+}
+
 bool fixture_wait_log(daemon_fixture *f, const char *needle, int timeout_ms)
 {
         int64_t end = now_ms() + timeout_ms;

@@ -44,6 +44,8 @@ char *fixture_read_file(const char *path);
 char *fixture_read_log(daemon_fixture *f);
 /* True if the log holds `needle`. */
 bool fixture_log_contains(daemon_fixture *f, const char *needle);
+/* How many times the log holds `needle`. */
+unsigned fixture_log_count(daemon_fixture *f, const char *needle);
 /* Waits until the log holds `needle`. */
 bool fixture_wait_log(daemon_fixture *f, const char *needle, int timeout_ms);
 /* Prints the last `tail` bytes of the daemon's log to stderr, for a failing test. */

@@ -280,17 +280,6 @@ static void test_oversized_body_is_refused_with_size1(void **state)
         free(body);
 }
 
-/* How many times the daemon has logged `needle`. */
-static unsigned log_count(daemon_fixture *f, const char *needle)
-{
-        char *log = fixture_read_log(f);
-        unsigned n = 0;
-        for (const char *p = log; (p = strstr(p, needle)); p += strlen(needle))
-                n++;
-        free(log);
-        return n;
-}
-
 static void test_block2_reads_and_past_the_end(void **state)
 {
         daemon_fixture *f = *state;
@@ -300,7 +289,7 @@ static void test_block2_reads_and_past_the_end(void **state)
         /* Slices of 256 bytes as asked (libcoap's client fetches them all and hands the
          * whole over): ten GETs in the daemon's log, the value whole. */
         const char *get = "GET /3341/0/5527 (message";
-        unsigned before = log_count(f, get);
+        unsigned before = fixture_log_count(f, get);
         ts_option o = {COAP_OPTION_BLOCK2, 4};
         ts_response r;
         assert_int_equal(ts_request_raw(f->server, COAP_REQUEST_CODE_GET, TEXT_PATH, -1, &o, 1,
@@ -310,7 +299,7 @@ static void test_block2_reads_and_past_the_end(void **state)
         assert_int_equal(r.len, len);
         assert_memory_equal(r.payload, body, len);
         ts_response_free(&r);
-        assert_int_equal(log_count(f, get) - before, (len + 255) / 256);
+        assert_int_equal(fixture_log_count(f, get) - before, (len + 255) / 256);
         /* A block past the end. */
         o.value = (uint64_t)200 << 4 | 4;
         assert_int_equal(ts_request_raw(f->server, COAP_REQUEST_CODE_GET, TEXT_PATH, -1, &o, 1,

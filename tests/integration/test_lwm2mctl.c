@@ -147,6 +147,22 @@ static void expect_out(ctl_ctx *c, const char *needle)
                 fail_msg("lwm2mctl's output lacks \"%s\":\n%s\nstderr: %s", needle, c->out, c->err);
 }
 
+static void expect_err(ctl_ctx *c, const char *needle)
+{
+        if (!strstr(c->err, needle))
+                fail_msg("lwm2mctl's stderr lacks \"%s\":\n%s", needle, c->err);
+}
+
+/* The text after `label` on its line of lwm2mctl's output, up to the newline (copied). */
+static char *line_after(ctl_ctx *c, const char *label)
+{
+        const char *at = strstr(c->out, label);
+        if (!at)
+                fail_msg("lwm2mctl's output lacks \"%s\":\n%s", label, c->out);
+        at += strlen(label);
+        return strndup(at, strcspn(at, "\n"));
+}
+
 static json_object *parse_out(ctl_ctx *c)
 {
         json_object *o = json_tokener_parse(c->out);
@@ -356,13 +372,45 @@ static void test_status_and_servers(void **state)
 
         expect_exit(c, CTL(c, "servers"), 0);
         expect_out(c, "Server 1\n");
-        expect_out(c, "  Lifetime:   300 s\n");
-        expect_out(c, "  Binding:    U\n");
+        expect_out(c, "  State:         registered\n");
+        expect_out(c, "  Lifetime:      300 s\n");
+        expect_out(c, "  Binding:       U\n");
+        /* Observations and the stored-notification counters: numbers (0 until the engine
+         * counts, and nothing here observes or stores). */
+        char *text = line_after(c, "  Observations:  ");
+        unsigned long long n1, n2, n3;
+        int end = -1;
+        if (sscanf(text, "%llu%n", &n1, &end) != 1 || text[end] != '\0')
+                fail_msg("Observations: \"%s\" is not a number", text);
+        free(text);
+        text = line_after(c, "  Notifications: ");
+        end = -1;
+        if (sscanf(text, "%llu stored, %llu delivered after storing, %llu dropped%n", &n1, &n2, &n3,
+                   &end) != 3 ||
+            text[end] != '\0')
+                fail_msg("Notifications: \"%s\" is not \"N stored, N delivered after storing, N "
+                         "dropped\"",
+                         text);
+        assert_int_equal(n1, 0);
+        free(text);
         expect_exit(c, CTL(c, "--json", "servers"), 0);
         o = parse_out(c);
         assert_true(json_object_is_type(o, json_type_array));
-        assert_string_equal(json_str(json_object_array_get_idx(o, 0), "location"),
-                            ts_current(c->f.server)->location);
+        json_object *srv = json_object_array_get_idx(o, 0);
+        assert_string_equal(json_str(srv, "location"), ts_current(c->f.server)->location);
+        static const char *const counters[] = {"observations", "notifications_queued",
+                                               "notifications_delivered", "notifications_dropped"};
+        for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+                json_object *v;
+                if (!json_object_object_get_ex(srv, counters[i], &v) ||
+                    !json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+                        fail_msg("\"%s\" is not a count in %s", counters[i],
+                                 json_object_to_json_string(srv));
+        }
+        json_object *sleeping;
+        assert_true(json_object_object_get_ex(srv, "sleeping", &sleeping));
+        assert_true(json_object_is_type(sleeping, json_type_boolean));
+        assert_false(json_object_get_boolean(sleeping)); /* binding U: never sleeps */
         json_object_put(o);
 }
 
@@ -534,6 +582,39 @@ static void test_exec_and_update(void **state)
         expect_exit(c, CTL(c, "--json", "update", "1"), 0);
         assert_non_null(ts_wait_update(c->f.server, seen, 5000));
         expect_exit(c, CTL(c, "update", "42"), 1);
+}
+
+/* send's refusals. The engine's Send is still a stub answering -ENOSYS: what a call that
+ * reaches it gets is checked here; Sends that reach the server (and the refusals only the
+ * engine can make: Mute Send, LwM2M 1.0, unreachable) are tested in test_observe.c. */
+static void test_send_errors(void **state)
+{
+        ctl_ctx *c = *state;
+        expect_exit(c, CTL(c, "send", "/3/0/0", "/3/0/2"), 1);
+        expect_err(c, "send: LwM2M Send is not implemented in this lwm2md");
+        expect_exit(c, CTL(c, "send", "--server", "1", "/3/0"), 1);
+        expect_err(c, "send: LwM2M Send is not implemented");
+        expect_exit(c, CTL(c, "--json", "send", "/3"), 1);
+        json_object *o = parse_out(c);
+        json_object *e;
+        assert_true(json_object_object_get_ex(o, "error", &e));
+        assert_string_equal(json_str(e, "name"), "org.lwm2md1.Error.Failed");
+        assert_non_null(strstr(json_str(e, "message"), "not implemented"));
+        json_object_put(o);
+
+        /* Refused by the daemon before the engine: nothing there, never sent, no server. */
+        expect_exit(c, CTL(c, "send", "/3/0/0", "/3/7"), 1);
+        expect_err(c, "send: nothing at /3/7 to send (NotFound)");
+        expect_exit(c, CTL(c, "send", "/3303"), 1); /* defined, no instances */
+        expect_err(c, "nothing at /3303 to send");
+        expect_exit(c, CTL(c, "send", "/0/0"), 1);
+        expect_err(c, "the Security object (0) is never sent (InvalidValue)");
+        expect_exit(c, CTL(c, "send", "--server", "42", "/3/0"), 1);
+        expect_err(c, "send: there is no server 42");
+        /* Usage errors. */
+        expect_exit(c, CTL(c, "send"), 2);
+        expect_exit(c, CTL(c, "send", "/"), 2);
+        expect_exit(c, CTL(c, "send", "--server", "x", "/3/0"), 2);
 }
 
 static void test_errors_and_exit_codes(void **state)
@@ -938,6 +1019,7 @@ int main(void)
                 cmocka_unit_test(test_read),
                 cmocka_unit_test(test_write),
                 cmocka_unit_test(test_exec_and_update),
+                cmocka_unit_test(test_send_errors),
                 cmocka_unit_test(test_errors_and_exit_codes),
                 cmocka_unit_test(test_unprivileged_user),
                 cmocka_unit_test_teardown(test_python_temperature_sensor, stop_sensor),

@@ -152,6 +152,34 @@ static void test_server_absent_at_start(void **state)
         fixture_assert_clean_log(f);
 }
 
+/* A [send NAME] section sends every interval; a Send that keeps failing for the same
+ * reason is logged once, not every period. (Nothing is at /3303, and the engine's Send
+ * is a stub so far: each period fails. Sends that reach the server: test_observe.c.) */
+static void test_periodic_send_failure_logged_once(void **state)
+{
+        daemon_fixture *f = *state;
+        start_with_server(f, "[send nothing-there]\npaths = /3303 /3/0/0\ninterval = 1\n");
+        assert_non_null(ts_wait_register(f->server, 0, 10000));
+        int64_t waited = 0;
+        while (fixture_log_count(f, "[send nothing-there]: sending 2 path(s)") < 3 &&
+               waited < 20000) {
+                ts_process(f->server, 100);
+                waited += 100;
+        }
+        if (fixture_log_count(f, "[send nothing-there]: sending 2 path(s)") < 3) {
+                fixture_print_log(f, 4000);
+                fail_msg("fewer than 3 periodic Sends in 20 s with interval = 1");
+        }
+        unsigned failures = fixture_log_count(f, "[send nothing-there]: cannot send: ");
+        if (failures != 1) {
+                fixture_print_log(f, 4000);
+                fail_msg("the same Send failure was logged %u times, want once", failures);
+        }
+        assert_true(fixture_daemon_running(f));
+        assert_int_equal(fixture_stop_daemon(f, 10000), 0);
+        fixture_assert_clean_log(f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -163,6 +191,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_lost_update_keeps_registration, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_server_absent_at_start, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_periodic_send_failure_logged_once, setup,
+                                                teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # config-refused.sh - the daemon given a device, a FIFO, a directory, a binary file or
-# a huge file with -c: it must exit with status 1, at once, with one message naming it.
+# a huge file with -c, or a file with a bad [send] section: it must exit with status 1,
+# at once, with one message naming it.
 set -eu
 lwm2md=$1
 dir=$(mktemp -d)
@@ -11,6 +12,9 @@ head -c 65536 /dev/urandom > "$dir/binary"
 # A text file over the size limit (1 MiB): comment lines.
 awk 'BEGIN { for (i = 0; i < 30000; i++) print "# a comment line, forty bytes long....." }' \
         > "$dir/huge"
+# A periodic Send every 0 seconds: refused naming the file and the line.
+printf '[server a]\nuri = coap://127.0.0.1\n[send temperature]\npaths = /3303/0/5700\ninterval = 0\n' \
+        > "$dir/send.conf"
 failed=0
 check() { # FILE EXPECTED-MESSAGE
         start=$(date +%s%N)
@@ -35,4 +39,5 @@ check "$dir/fifo" "is a FIFO, not a configuration file"
 check "$dir/directory" "is a directory, not a configuration file"
 check "$dir/binary" "not a text file, reading stopped"
 check "$dir/huge" "too large for a configuration file"
+check "$dir/send.conf" "send.conf:5: interval must be 1..4294967295 seconds, not '0'"
 exit $failed

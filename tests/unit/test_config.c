@@ -769,6 +769,135 @@ static void test_local_caller_keys(void **state)
         config_free(&c);
 }
 
+/* Stored notifications, queue mode and periodic Send. */
+static void test_reporting_keys(void **state)
+{
+        config c;
+        errors e;
+        assert_int_equal(load(&c, "[lwm2md]\n", &e), 0);
+        assert_int_equal(c.notification_store_count, 0); /* the engine's defaults */
+        assert_int_equal(c.notification_store_bytes, 0);
+        assert_int_equal(c.queue_idle_time, 0);
+        assert_int_equal(c.n_sends, 0);
+        config_free(&c);
+
+        assert_int_equal(load(&c,
+                              "[lwm2md]\nnotification-store-count = 50\n"
+                              "notification-store-bytes = 65536\nqueue-idle-time = 30\n"
+                              "[server a]\nuri = coap://127.0.0.1\nshort-id = 7\n"
+                              "[send temperature]\n" /* line 8 */
+                              "paths = /3303/0/5700\t /3/0/9  3303/1\n"
+                              "interval = 60\n"
+                              "[send device]\n"
+                              "interval = 1\nserver = 7\npaths = /3\n",
+                              &e),
+                         0);
+        assert_int_equal(c.notification_store_count, 50);
+        assert_int_equal(c.notification_store_bytes, 65536);
+        assert_int_equal(c.queue_idle_time, 30);
+        assert_int_equal(c.n_sends, 2);
+        const config_send *t = &c.sends[0];
+        assert_string_equal(t->section, "send temperature");
+        assert_int_equal(t->line, 9); /* as for servers: the section's first key */
+        assert_int_equal(t->interval, 60);
+        assert_int_equal(t->short_id, 0);
+        assert_int_equal(t->n_paths, 3);
+        lwm2m_path want = lwm2m_path_resource(3303, 0, 5700);
+        assert_true(lwm2m_path_equal(&t->paths[0], &want));
+        want = lwm2m_path_resource(3, 0, 9);
+        assert_true(lwm2m_path_equal(&t->paths[1], &want));
+        want = lwm2m_path_instance(3303, 1);
+        assert_true(lwm2m_path_equal(&t->paths[2], &want));
+        assert_int_equal(c.sends[1].short_id, 7);
+        assert_int_equal(c.sends[1].interval, 1);
+        assert_int_equal(c.sends[1].n_paths, 1);
+        assert_int_equal(config_finish(&c, collect, &e), 0);
+        config_free(&c);
+
+        /* Bad values, each naming its line; nothing kept. */
+        assert_int_equal(load(&c,
+                              "[lwm2md]\n"
+                              "notification-store-count = 0\n"        /* line 2 */
+                              "notification-store-count = 1000001\n"  /* line 3 */
+                              "notification-store-bytes = 64k\n"      /* line 4 */
+                              "notification-store-bytes = 67108865\n" /* line 5 */
+                              "queue-idle-time = 0\n"                 /* line 6 */
+                              "queue-idle-time = 86401\n"             /* line 7 */
+                              "[send x]\n"
+                              "paths = /3303/0/5700 /3/x\n" /* line 9 */
+                              "paths = /\n"                 /* line 10 */
+                              "paths = /0/0/3\n"            /* line 11 */
+                              "paths =\n"                   /* line 12 */
+                              "interval = 0\n"              /* line 13 */
+                              "interval = 4294967296\n"     /* line 14 */
+                              "server = 65535\n"            /* line 15 */
+                              "every = 5\n",                /* line 16 */
+                              &e),
+                         -EINVAL);
+        assert_int_equal(e.n, 14);
+        assert_non_null(strstr(e.text, "test.conf:2: notification-store-count must be 1..1000000, "
+                                       "not '0'"));
+        assert_non_null(strstr(e.text, "test.conf:3: notification-store-count must be"));
+        assert_non_null(strstr(e.text, "test.conf:4: notification-store-bytes must be 1..67108864 "
+                                       "bytes (64 MiB), not '64k'"));
+        assert_non_null(strstr(e.text, "test.conf:5: notification-store-bytes must be"));
+        assert_non_null(
+                strstr(e.text, "test.conf:6: queue-idle-time must be 1..86400 seconds, not '0'"));
+        assert_non_null(strstr(e.text, "test.conf:7: queue-idle-time must be"));
+        assert_non_null(strstr(e.text, "test.conf:9: paths: '/3/x' is not an object, instance or "
+                                       "resource path"));
+        assert_non_null(strstr(e.text, "test.conf:10: paths: '/' is not an object"));
+        assert_non_null(
+                strstr(e.text, "test.conf:11: paths: '/0/0/3': the Security object is never sent"));
+        assert_non_null(strstr(e.text, "test.conf:12: paths must list at least one path"));
+        assert_non_null(
+                strstr(e.text, "test.conf:13: interval must be 1..4294967295 seconds, not '0'"));
+        assert_non_null(strstr(e.text, "test.conf:14: interval must be"));
+        assert_non_null(
+                strstr(e.text, "test.conf:15: server must be a short ID, 1..65534, not '65535'"));
+        assert_non_null(strstr(e.text, "test.conf:16: unknown key 'every' in [send x] (expected "
+                                       "paths, interval, server)"));
+        assert_int_equal(c.notification_store_count, 0);
+        assert_int_equal(c.queue_idle_time, 0);
+        assert_int_equal(c.n_sends, 1);
+        assert_int_equal(c.sends[0].n_paths, 0);
+        assert_int_equal(c.sends[0].interval, 0);
+        config_free(&c);
+
+        /* A section missing its paths or interval, or naming a server not configured, is
+         * found when the whole is checked ("configuration": text read from memory has no
+         * file name, config_load_file sets it). */
+        assert_int_equal(load(&c,
+                              "[lwm2md]\nendpoint = gw\n"
+                              "[server a]\nuri = coap://127.0.0.1\n"
+                              "[send a]\ninterval = 10\n"                           /* lines 5-6 */
+                              "[send b]\npaths = /3/0\n"                            /* lines 7-8 */
+                              "[send c]\npaths = /3/0\ninterval = 5\nserver = 2\n", /* lines 9-12 */
+                              &e),
+                         0);
+        assert_int_equal(config_finish(&c, collect, &e), -EINVAL);
+        assert_string_equal(e.text, "configuration:6: [send a]: no paths\n"
+                                    "configuration:8: [send b]: no interval\n"
+                                    "test.conf:12: server 2: no [server] section has that "
+                                    "short-id\n");
+        config_free(&c);
+
+        /* More sections than CONFIG_SENDS_MAX are refused with the line of the first too many. */
+        char text[8192] = "";
+        size_t len = 0;
+        for (int i = 0; i <= CONFIG_SENDS_MAX; i++)
+                len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                        "[send s%d]\npaths = /3/0\ninterval = 9\n", i);
+        assert_true(len < sizeof(text));
+        assert_int_equal(load(&c, text, &e), -EINVAL);
+        char want_text[64];
+        snprintf(want_text, sizeof(want_text), "test.conf:%d: more than %d send sections",
+                 3 * CONFIG_SENDS_MAX + 2, CONFIG_SENDS_MAX);
+        assert_non_null(strstr(e.text, want_text));
+        assert_int_equal(c.n_sends, CONFIG_SENDS_MAX);
+        config_free(&c);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -793,6 +922,7 @@ int main(void)
                 cmocka_unit_test(test_too_many_errors),
                 cmocka_unit_test(test_uris),
                 cmocka_unit_test(test_local_caller_keys),
+                cmocka_unit_test(test_reporting_keys),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -159,6 +159,51 @@ static void test_args_update(void **state)
         assert_int_equal(PARSE(&a, "update", "+1"), -EINVAL);
 }
 
+static void test_args_send(void **state)
+{
+        ctl_args a;
+        char why[256];
+        assert_int_equal(PARSE(&a, "send", "/3303/0/5700", "3/0", "/3303"), 0);
+        assert_int_equal(a.command, CTL_CMD_SEND);
+        assert_int_equal(a.short_id, 0);
+        assert_int_equal(a.n_send_paths, 3);
+        lwm2m_path want = lwm2m_path_resource(3303, 0, 5700);
+        assert_true(lwm2m_path_equal(&a.send_paths[0], &want));
+        want = lwm2m_path_instance(3, 0);
+        assert_true(lwm2m_path_equal(&a.send_paths[1], &want));
+        want = lwm2m_path_object(3303);
+        assert_true(lwm2m_path_equal(&a.send_paths[2], &want));
+
+        assert_int_equal(PARSE(&a, "send", "--server", "7", "/3/0/9"), 0);
+        assert_int_equal(a.short_id, 7);
+        assert_int_equal(a.n_send_paths, 1);
+        assert_int_equal(PARSE(&a, "--server=65534", "send", "/3/0/9/1"), 0);
+        assert_int_equal(a.short_id, 65534);
+
+        assert_int_equal(PARSE(&a, "send"), -EINVAL);
+        assert_non_null(strstr(why, "send: missing argument"));
+        assert_int_equal(PARSE(&a, "send", "/"), -EINVAL);
+        assert_non_null(strstr(why, "send: \"/\" must be a path from /object to"));
+        assert_int_equal(PARSE(&a, "send", "/3/0", "/3/x"), -EINVAL);
+        assert_non_null(strstr(why, "\"/3/x\" is not an LwM2M path"));
+        assert_int_equal(PARSE(&a, "send", "--server", "0", "/3/0"), -EINVAL);
+        assert_non_null(strstr(why, "send --server: \"0\" is not a server short ID"));
+        assert_int_equal(PARSE(&a, "send", "/3/0", "--server"), -EINVAL);
+        assert_non_null(strstr(why, "--server needs a server short ID"));
+        assert_int_equal(PARSE(&a, "update", "--server", "1"), -EINVAL);
+        assert_non_null(strstr(why, "--server only goes with the send command"));
+
+        /* As many paths as CTL_SEND_MAX_PATHS, and not one more. */
+        char *argv[2 + CTL_SEND_MAX_PATHS + 1] = {"lwm2mctl", "send"};
+        for (int i = 0; i < CTL_SEND_MAX_PATHS + 1; i++)
+                argv[2 + i] = "/3/0";
+        assert_int_equal(ctl_parse_args(2 + CTL_SEND_MAX_PATHS, argv, &a, why, sizeof(why)), 0);
+        assert_int_equal(a.n_send_paths, CTL_SEND_MAX_PATHS);
+        assert_int_equal(ctl_parse_args(3 + CTL_SEND_MAX_PATHS, argv, &a, why, sizeof(why)),
+                         -EINVAL);
+        assert_non_null(strstr(why, "too many"));
+}
+
 /* Parses and formats back; the result must be `expected` (NULL: the input). */
 static void round_trip(const char *text, lwm2m_type type, const char *expected)
 {
@@ -351,6 +396,7 @@ int main(void)
                 cmocka_unit_test(test_args_paths),
                 cmocka_unit_test(test_args_negative_values_are_not_options),
                 cmocka_unit_test(test_args_update),
+                cmocka_unit_test(test_args_send),
                 cmocka_unit_test(test_value_integer_and_unsigned),
                 cmocka_unit_test(test_value_float),
                 cmocka_unit_test(test_value_float_json),

@@ -1821,6 +1821,101 @@ static void test_path_exists(void **state)
         assert_int_equal(lwm2m_tree_path_exists(f->tree, &p, true), -ENOENT);
 }
 
+/* ---- measurement times ---- */
+
+static lwm2m_record rec_timed(lwm2m_path p, int64_t i, double time)
+{
+        lwm2m_record r = rec_int(p, i);
+        r.has_time = true;
+        r.time = time;
+        return r;
+}
+
+/* The time read back at `path` (a single value or each instance of a multiple
+ * resource); -1 when read without one. */
+static double read_time(fixture *f, lwm2m_path path)
+{
+        lwm2m_record_list l = {0};
+        assert_int_equal(lwm2m_tree_read(f->tree, &path, &l), 0);
+        assert_true(l.n > 0);
+        double t = l.items[0].has_time ? l.items[0].time : -1;
+        for (size_t i = 1; i < l.n; i++) {
+                assert_int_equal(l.items[i].has_time, l.items[0].has_time);
+                if (l.items[i].has_time)
+                        assert_true(l.items[i].time == l.items[0].time);
+        }
+        lwm2m_record_list_free(&l);
+        return t;
+}
+
+static void test_value_times(void **state)
+{
+        fixture *f = *state;
+        create(f, OID_TEST, 0);
+        listen(f);
+        lwm2m_path base = lwm2m_path_instance(OID_TEST, 0);
+        lwm2m_record recs[] = {
+                rec_timed(res_path(0, R_INTEGER), 5, 1700000000.25),
+                rec_timed(ri_path(0, R_MULTI_INT, 1), 10, 1700000000.25),
+                rec_timed(ri_path(0, R_MULTI_INT, 2), 20, 1700000000.25),
+        };
+        assert_int_equal(lwm2m_tree_write(f->tree, &base, recs, ELEMENTSOF(recs),
+                                          LWM2M_WRITE_UPDATE, NULL, f->why, sizeof(f->why)),
+                         0);
+        assert_true(read_time(f, res_path(0, R_INTEGER)) == 1700000000.25);
+        assert_true(read_time(f, res_path(0, R_MULTI_INT)) == 1700000000.25);
+        assert_true(read_time(f, ri_path(0, R_MULTI_INT, 2)) == 1700000000.25);
+        assert_true(read_time(f, base) == 1700000000.25);
+        assert_int_equal(f->rec.n, 1);
+
+        /* The same values measured again: stored with the new time, and a change. */
+        for (size_t i = 0; i < ELEMENTSOF(recs); i++)
+                recs[i].time = 1700000060.5;
+        assert_int_equal(lwm2m_tree_write(f->tree, &base, recs, ELEMENTSOF(recs),
+                                          LWM2M_WRITE_UPDATE, NULL, f->why, sizeof(f->why)),
+                         0);
+        assert_true(read_time(f, res_path(0, R_INTEGER)) == 1700000060.5);
+        assert_true(read_time(f, res_path(0, R_MULTI_INT)) == 1700000060.5);
+        assert_int_equal(f->rec.n, 2);
+        assert_event_paths(&f->rec.ev[1], (const uint16_t[]){R_MULTI_INT, R_INTEGER}, 2);
+        /* Same values, same time: nothing changed. */
+        assert_int_equal(lwm2m_tree_write(f->tree, &base, recs, ELEMENTSOF(recs),
+                                          LWM2M_WRITE_UPDATE, NULL, f->why, sizeof(f->why)),
+                         0);
+        assert_int_equal(f->rec.n, 2);
+
+        /* A write without a time clears it, even of an equal value; other
+         * resources keep theirs. */
+        assert_int_equal(set_int(f, 0, R_INTEGER, 5), 0);
+        assert_true(read_time(f, res_path(0, R_INTEGER)) == -1);
+        assert_true(read_time(f, res_path(0, R_MULTI_INT)) == 1700000060.5);
+        assert_int_equal(f->rec.n, 3);
+        assert_int_equal(set_multi_int(f, 0, R_MULTI_INT, 1, 11), 0);
+        assert_true(read_time(f, res_path(0, R_MULTI_INT)) == -1);
+        assert_int_ri(f, 0, R_MULTI_INT, 2, 20);
+
+        /* A time that is not a number is refused, and nothing is stored. */
+        lwm2m_record bad[] = {
+                rec_timed(res_path(0, R_BOUNDED), 1, 1700000000),
+                rec_timed(res_path(0, R_INTEGER), 6, NAN),
+        };
+        assert_int_equal(lwm2m_tree_write(f->tree, &base, bad, ELEMENTSOF(bad), LWM2M_WRITE_UPDATE,
+                                          NULL, f->why, sizeof(f->why)),
+                         -EINVAL);
+        assert_non_null(strstr(f->why, "time"));
+        assert_null(get(f, 0, R_BOUNDED));
+        assert_int_at(f, 0, R_INTEGER, 5);
+
+        /* A new instance added with timed values keeps them too. */
+        lwm2m_record init[] = {rec_timed(res_path(0, R_FLOAT), 1, 1600000000)};
+        init[0].value = lwm2m_value_float(1.5);
+        uint16_t iid = 0;
+        assert_int_equal(lwm2m_tree_add_instance(f->tree, OID_TEST, 1, init, ELEMENTSOF(init), NULL,
+                                                 NULL, f->why, sizeof(f->why), &iid),
+                         0);
+        assert_true(read_time(f, lwm2m_path_resource(OID_TEST, 1, R_FLOAT)) == 1600000000);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1853,6 +1948,7 @@ int main(void)
                 T(test_check_add_instance),
                 T(test_free_instance_id),
                 T(test_path_exists),
+                T(test_value_times),
 #undef T
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
