@@ -24,12 +24,6 @@ typedef struct pending {
         size_t token_len;
         ts_response response;
         unsigned n_notes; /* notifications received for this observation */
-        /* What the cancel repeats: method, path, format and body of the Observe request. */
-        coap_pdu_code_t method;
-        char path[256];
-        int content_format, accept;
-        uint8_t *body;
-        size_t body_len;
 } pending;
 
 struct ts_server {
@@ -584,10 +578,8 @@ void ts_free(ts_server *s)
                         coap_session_release(s->regs[i].session);
                 free(s->regs[i].links);
         }
-        for (unsigned i = 0; i < TS_MAX_PENDING; i++) {
+        for (unsigned i = 0; i < TS_MAX_PENDING; i++)
                 ts_response_free(&s->pend[i].response);
-                free(s->pend[i].body);
-        }
         for (size_t i = 0; i < s->n_notes; i++)
                 ts_response_free(&s->notes[i].resp);
         free(s->notes);
@@ -740,8 +732,9 @@ static int send_request(ts_server *s, coap_pdu_code_t method, const char *path, 
                                n_extra, whole, payload, len, timeout_ms, out, NULL);
 }
 
-/* `observation`: the observation whose token to use (a cancel), or NULL for a new
- * token. *handle: the new observation's handle (0 if none came of it). */
+/* `observation`: the observation to cancel with libcoap's cancel (method, path and
+ * payload are then the Observe request's), or NULL for a new request with a new token. *handle: the
+ * new observation's handle (0 if none came of it). */
 static int send_request_on(ts_server *s, const pending *observation, coap_pdu_code_t method,
                            const char *path, int content_format, int accept, int observe,
                            const ts_option *extra, size_t n_extra, bool whole, const void *payload,
@@ -765,20 +758,10 @@ static int send_request_on(ts_server *s, const pending *observation, coap_pdu_co
         if (!p)
                 return -EBUSY;
         ts_response_free(&p->response);
-        free(p->body);
         *p = (pending){.used = true, .observe = observe == 0};
         p->response = (ts_response){.content_format = -1, .observe = -1};
-        if (p->observe) {
+        if (p->observe)
                 p->id = ++s->next_observation;
-                p->method = method;
-                snprintf(p->path, sizeof(p->path), "%s", path);
-                p->content_format = content_format;
-                p->accept = accept;
-                if (payload && len > 0 && (p->body = malloc(len))) {
-                        memcpy(p->body, payload, len);
-                        p->body_len = len;
-                }
-        }
 
         coap_session_t *session = r->session;
         if (s->cfg.ack_timeout_ms)
@@ -946,8 +929,8 @@ int ts_cancel_observe(ts_server *s, unsigned handle, int timeout_ms, ts_response
         /* From now on its notifications are unwanted, even those crossing the cancel. */
         o->ended = true;
         pending copy = *o;
-        return send_request_on(s, &copy, copy.method, copy.path, copy.content_format, copy.accept,
-                               1, NULL, 0, false, copy.body, copy.body_len, timeout_ms, out, NULL);
+        return send_request_on(s, &copy, COAP_REQUEST_CODE_GET, "", -1, -1, 1, NULL, 0, false, NULL,
+                               0, timeout_ms, out, NULL);
 }
 
 int ts_wait_observation(ts_server *s, unsigned handle, int timeout_ms, ts_notification *out)
