@@ -23,12 +23,15 @@
  * descriptors not grown, exit 0, clean log. */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +61,7 @@ typedef struct options {
         const char *server;   /* more [server 1] keys */
         const char *sections; /* more sections */
         bool relay;           /* the daemon talks to the server through a udp_relay */
+        bool report_object;   /* object 32771 (report_ddf) from the scratch directory */
         unsigned lifetime;    /* 0: 60 */
 } options;
 
@@ -142,6 +146,23 @@ static uint8_t write_attributes(env *e, const char *path_query)
         return request(e, COAP_REQUEST_CODE_PUT, path_query, -1, NULL, NULL);
 }
 
+/* An object with what 3303 lacks: a multiple resource and an opaque one. */
+static const char report_ddf[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<LWM2M><Object ObjectType=\"MODefinition\"><Name>Report Test</Name>"
+        "<ObjectID>32771</ObjectID><ObjectURN>urn:oma:lwm2m:x:32771</ObjectURN>"
+        "<MultipleInstances>Multiple</MultipleInstances><Mandatory>Optional</Mandatory>"
+        "<Resources>"
+        "<Item ID=\"0\"><Name>Readings</Name><Operations>R</Operations>"
+        "<MultipleInstances>Multiple</MultipleInstances><Mandatory>Optional</Mandatory>"
+        "<Type>Float</Type><RangeEnumeration></RangeEnumeration><Units></Units>"
+        "<Description>test</Description></Item>"
+        "<Item ID=\"1\"><Name>Blob</Name><Operations>R</Operations>"
+        "<MultipleInstances>Single</MultipleInstances><Mandatory>Optional</Mandatory>"
+        "<Type>Opaque</Type><RangeEnumeration></RangeEnumeration><Units></Units>"
+        "<Description>test</Description></Item>"
+        "</Resources></Object></LWM2M>\n";
+
 static void start(env *e, const options *o)
 {
         assert_int_equal(fixture_init(&e->f), 0);
@@ -166,6 +187,11 @@ static void start(env *e, const options *o)
                  o->version ? "\n" : "", o->lwm2md ? o->lwm2md : "");
         if (o->sections)
                 snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "\n%s", o->sections);
+        if (o->report_object) {
+                assert_int_equal(fixture_write_file(&e->f, "32771.xml", report_ddf, NULL, 0), 0);
+                snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+                         "\n[lwm2md]\nobjects-dir = %s\n", e->f.dir);
+        }
         assert_int_equal(fixture_write_config(&e->f, extra), 0);
         const char *args[] = {"--bus", e->bus.address, NULL};
         assert_int_equal(fixture_start_daemon(&e->f, args), 0);
@@ -400,6 +426,66 @@ static void test_notification_formats(void **state)
                 assert_true(note_value(&n, TEMP) == -12.25);
                 ts_notification_free(&n);
         }
+        finish(e);
+}
+
+/* Readings (a multiple resource) {0: 1.5, 1: reading1} and the Blob. */
+static void set_report(env *e, double reading1, const char *blob)
+{
+        sd_bus_message *m = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = sd_bus_message_new_method_call(e->prov, &m, "org.lwm2md1",
+                                               "/org/lwm2md1/object/32771/0",
+                                               "org.lwm2md1.Instance", "SetValues");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{qv}");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "{qv}", 0, "a{qd}", 2, 0, 1.5, 1, reading1);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'e', "qv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "q", 1);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "ay");
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, 'y', blob, strlen(blob));
+        for (int i = 0; i < 3 && r >= 0; i++)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_call(e->prov, m, 0, &error, NULL);
+        sd_bus_message_unref(m);
+        if (r < 0)
+                fail_bus("SetValues 32771", &error);
+}
+
+static void test_resource_instance_and_opaque(void **state)
+{
+        env *e = *state;
+        start(e, &(options){.report_object = true});
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        if (sd_bus_call_method(e->prov, "org.lwm2md1", "/org/lwm2md1", "org.lwm2md1.Manager",
+                               "AddInstance", &error, NULL, "qqa{qv}", 32771, 0, 0) < 0)
+                fail_bus("AddInstance 32771", &error);
+        set_report(e, 2.5, "ab");
+        pump(e, 300);
+        ts_response first;
+        unsigned h_ri = observe(e, "/32771/0/0/1", -1, &first);
+        assert_int_equal(first.content_format, LWM2M_FORMAT_TEXT);
+        assert_true(strtod((const char *)first.payload, NULL) == 2.5);
+        ts_response_free(&first);
+        unsigned h_blob = observe(e, "/32771/0/1", LWM2M_FORMAT_OPAQUE, &first);
+        assert_int_equal(first.content_format, LWM2M_FORMAT_OPAQUE);
+        ts_response_free(&first);
+        set_report(e, 7.25, "xyz");
+        ts_notification n;
+        next_note(e, h_ri, 5000, &n);
+        assert_true(strtod((const char *)n.resp.payload, NULL) == 7.25);
+        ts_notification_free(&n);
+        next_note(e, h_blob, 5000, &n);
+        assert_int_equal(n.resp.content_format, LWM2M_FORMAT_OPAQUE);
+        assert_int_equal(n.resp.len, 3);
+        assert_memory_equal(n.resp.payload, "xyz", 3);
+        ts_notification_free(&n);
         finish(e);
 }
 
@@ -848,6 +934,51 @@ static void test_send_over_dbus(void **state)
         finish(e);
 }
 
+extern char **environ;
+
+/* Runs lwm2mctl (beside lwm2md in the build) with `args` while the server answers. */
+static int run_lwm2mctl(env *e, const char *const *args)
+{
+        char ctl[512];
+        snprintf(ctl, sizeof(ctl), "%s", LWM2MD_PATH);
+        char *slash = strrchr(ctl, '/');
+        snprintf(slash + 1, sizeof(ctl) - (size_t)(slash + 1 - ctl), "lwm2mctl");
+        const char *argv[16] = {ctl, "--bus", e->bus.address};
+        size_t n = 3;
+        for (size_t i = 0; args[i] && n < 15; i++)
+                argv[n++] = args[i];
+        argv[n] = NULL;
+        pid_t pid;
+        assert_int_equal(posix_spawn(&pid, ctl, NULL, NULL, (char *const *)argv, environ), 0);
+        for (int64_t end = now_ms() + 20000;;) {
+                int status;
+                if (waitpid(pid, &status, WNOHANG) == pid)
+                        return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+                if (now_ms() >= end) {
+                        kill(pid, SIGKILL);
+                        waitpid(pid, &status, 0);
+                        return -1;
+                }
+                pump(e, 20);
+        }
+}
+
+static void test_lwm2mctl_send(void **state)
+{
+        env *e = *state;
+        start(e, &(options){0});
+        unsigned seen = ts_send_count(e->f.server);
+        assert_int_equal(run_lwm2mctl(e, (const char *const[]){"send", TEMP, NULL}), 0);
+        const ts_send *sd = ts_wait_send(e->f.server, seen, 8000);
+        assert_non_null(sd);
+        assert_int_equal(sd->content_format, LWM2M_FORMAT_SENML_CBOR);
+        double v;
+        assert_int_equal(
+                decode_values(LWM2M_FORMAT_SENML_CBOR, "/", sd->payload, sd->len, &v, NULL, 1), 1);
+        assert_true(v == 21.5);
+        finish(e);
+}
+
 static void test_mute_send(void **state)
 {
         env *e = *state;
@@ -1024,6 +1155,7 @@ int main(void)
                 T(test_observe_levels),
                 T(test_observe_levels_tlv_for_1_0),
                 T(test_notification_formats),
+                T(test_resource_instance_and_opaque),
                 T(test_cancel_by_get),
                 T(test_cancel_by_reset),
                 T(test_observations_end_on_register),
@@ -1042,6 +1174,7 @@ int main(void)
                 T(test_default_notification_mode),
                 T(test_observe_composite),
                 T(test_send_over_dbus),
+                T(test_lwm2mctl_send),
                 T(test_mute_send),
                 T(test_periodic_send),
                 T(test_stored_all_delivered),
