@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <spawn.h>
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -292,4 +295,82 @@ double fixture_cpu_seconds(pid_t pid)
         if (got != 2)
                 return -1;
         return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Starts dbus-daemon listening in a new directory, or in the same one again
+ * after fixture_bus_kill (a restarted bus keeps its address). */
+int fixture_bus_start(fixture_bus *pb, const char *config, const char *log_path)
+{
+        if (!pb->dir[0]) {
+                snprintf(pb->dir, sizeof(pb->dir), "/tmp/lwm2md-bus.XXXXXX");
+                if (!mkdtemp(pb->dir))
+                        return -errno;
+        }
+        /* Reachable for the unprivileged user of the policy test. */
+        chmod(pb->dir, 0755);
+        char config_arg[512], address_arg[128];
+        snprintf(config_arg, sizeof(config_arg), "--config-file=%s", config);
+        snprintf(address_arg, sizeof(address_arg), "--address=unix:path=%s/bus", pb->dir);
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        char *argv[] = {(char *)"dbus-daemon",       config_arg,         address_arg,
+                        (char *)"--print-address=1", (char *)"--nofork", NULL};
+        pb->pid = fork();
+        if (pb->pid == 0) {
+                /* The bus goes with the test, even when the test crashes. */
+                prctl(PR_SET_PDEATHSIG, SIGTERM);
+                dup2(fds[1], STDOUT_FILENO);
+                if (log_fd >= 0)
+                        dup2(log_fd, STDERR_FILENO);
+                execvp("dbus-daemon", argv);
+                _exit(127);
+        }
+        int r = pb->pid < 0 ? -errno : 0;
+        if (log_fd >= 0)
+                close(log_fd);
+        close(fds[1]);
+        if (r < 0) {
+                close(fds[0]);
+                pb->pid = 0;
+                return r;
+        }
+        size_t len = 0;
+        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+        while (len < sizeof(pb->address) - 1 && !memchr(pb->address, '\n', len) &&
+               poll(&pfd, 1, 5000) > 0) {
+                ssize_t n = read(fds[0], pb->address + len, sizeof(pb->address) - 1 - len);
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+                pb->address[len] = '\0';
+        }
+        close(fds[0]);
+        pb->address[strcspn(pb->address, "\n")] = '\0';
+        return pb->address[0] ? 0 : -EIO;
+}
+
+/* Stops the bus daemon but keeps its directory (and so its address). */
+void fixture_bus_kill(fixture_bus *pb)
+{
+        if (pb->pid > 0) {
+                kill(pb->pid, SIGTERM);
+                waitpid(pb->pid, NULL, 0);
+                pb->pid = 0;
+        }
+        if (pb->dir[0]) {
+                char path[128];
+                snprintf(path, sizeof(path), "%s/bus", pb->dir);
+                unlink(path);
+        }
+}
+
+void fixture_bus_stop(fixture_bus *pb)
+{
+        fixture_bus_kill(pb);
+        if (pb->dir[0]) {
+                rmdir(pb->dir);
+                pb->dir[0] = '\0';
+        }
 }

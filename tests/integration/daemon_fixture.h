@@ -60,3 +60,18 @@ long fixture_private_dirty_kb(pid_t pid);
 double fixture_cpu_seconds(pid_t pid);
 /* Runs a shell command (for certtool); 0 or the exit status. */
 int fixture_run(const char *command);
+
+/* A private dbus-daemon for the tests that use D-Bus. */
+typedef struct fixture_bus {
+        pid_t pid;
+        char dir[64];
+        char address[512]; /* for --bus and sd_bus_set_address */
+} fixture_bus;
+
+/* Starts dbus-daemon listening in a new directory, or in the same one again
+ * after fixture_bus_kill (a restarted bus keeps its address). */
+int fixture_bus_start(fixture_bus *pb, const char *config, const char *log_path);
+/* Stops the bus daemon but keeps its directory (and so its address). */
+void fixture_bus_kill(fixture_bus *pb);
+/* Stops it and removes its directory. */
+void fixture_bus_stop(fixture_bus *pb);

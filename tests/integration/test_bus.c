@@ -41,92 +41,6 @@ static int64_t now_ms(void)
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- a private dbus-daemon ---- */
-
-typedef struct private_bus {
-        pid_t pid;
-        char dir[64];
-        char address[512];
-} private_bus;
-
-/* Starts dbus-daemon listening in a new directory, or in the same one again
- * after private_bus_kill (a restarted bus keeps its address). */
-static int private_bus_start(private_bus *pb, const char *config, const char *log_path)
-{
-        if (!pb->dir[0]) {
-                snprintf(pb->dir, sizeof(pb->dir), "/tmp/lwm2md-bus.XXXXXX");
-                if (!mkdtemp(pb->dir))
-                        return -errno;
-        }
-        /* Reachable for the unprivileged user of the policy test. */
-        chmod(pb->dir, 0755);
-        char config_arg[512], address_arg[128];
-        snprintf(config_arg, sizeof(config_arg), "--config-file=%s", config);
-        snprintf(address_arg, sizeof(address_arg), "--address=unix:path=%s/bus", pb->dir);
-        int fds[2];
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return -errno;
-        int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        char *argv[] = {(char *)"dbus-daemon",       config_arg,         address_arg,
-                        (char *)"--print-address=1", (char *)"--nofork", NULL};
-        pb->pid = fork();
-        if (pb->pid == 0) {
-                /* The bus goes with the test, even when the test crashes. */
-                prctl(PR_SET_PDEATHSIG, SIGTERM);
-                dup2(fds[1], STDOUT_FILENO);
-                if (log_fd >= 0)
-                        dup2(log_fd, STDERR_FILENO);
-                execvp("dbus-daemon", argv);
-                _exit(127);
-        }
-        int r = pb->pid < 0 ? -errno : 0;
-        if (log_fd >= 0)
-                close(log_fd);
-        close(fds[1]);
-        if (r < 0) {
-                close(fds[0]);
-                pb->pid = 0;
-                return r;
-        }
-        size_t len = 0;
-        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-        while (len < sizeof(pb->address) - 1 && !memchr(pb->address, '\n', len) &&
-               poll(&pfd, 1, 5000) > 0) {
-                ssize_t n = read(fds[0], pb->address + len, sizeof(pb->address) - 1 - len);
-                if (n <= 0)
-                        break;
-                len += (size_t)n;
-                pb->address[len] = '\0';
-        }
-        close(fds[0]);
-        pb->address[strcspn(pb->address, "\n")] = '\0';
-        return pb->address[0] ? 0 : -EIO;
-}
-
-/* Stops the bus daemon but keeps its directory (and so its address). */
-static void private_bus_kill(private_bus *pb)
-{
-        if (pb->pid > 0) {
-                kill(pb->pid, SIGTERM);
-                waitpid(pb->pid, NULL, 0);
-                pb->pid = 0;
-        }
-        if (pb->dir[0]) {
-                char path[128];
-                snprintf(path, sizeof(path), "%s/bus", pb->dir);
-                unlink(path);
-        }
-}
-
-static void private_bus_stop(private_bus *pb)
-{
-        private_bus_kill(pb);
-        if (pb->dir[0]) {
-                rmdir(pb->dir);
-                pb->dir[0] = '\0';
-        }
-}
-
 static sd_bus *connect_to(const char *address)
 {
         sd_bus *bus = NULL;
@@ -442,7 +356,7 @@ static bool provider_wait_change(provider *p, unsigned seen, const char *name, i
 
 typedef struct env {
         daemon_fixture f;
-        private_bus bus;
+        fixture_bus bus;
         provider prov;
         sd_bus *op; /* another local client: not an owner */
         /* The shipped policy for a provider group that exists here, and the
@@ -484,7 +398,7 @@ static void start_all_with_keys(env *e, const char *bus_config, bool names_objec
         assert_non_null(e->f.server);
         char log[400];
         snprintf(log, sizeof(log), "%s/dbus-daemon.log", e->f.dir);
-        assert_int_equal(private_bus_start(&e->bus, bus_config, log), 0);
+        assert_int_equal(fixture_bus_start(&e->bus, bus_config, log), 0);
 
         char extra[1024];
         int n = snprintf(extra, sizeof(extra),
@@ -706,7 +620,7 @@ static int teardown(void **state)
                 provider_stop(&e->prov);
         e->op = sd_bus_flush_close_unref(e->op);
         fixture_cleanup(&e->f);
-        private_bus_stop(&e->bus);
+        fixture_bus_stop(&e->bus);
         free(e);
         return 0;
 }
@@ -1599,10 +1513,10 @@ static void test_bus_restart_reconnects(void **state)
         provider_stop(&e->prov);
         e->op = sd_bus_flush_close_unref(e->op);
         updates = ts_update_count(e->f.server);
-        private_bus_kill(&e->bus);
+        fixture_bus_kill(&e->bus);
         char log[400];
         snprintf(log, sizeof(log), "%s/dbus-daemon.log", e->f.dir);
-        assert_int_equal(private_bus_start(&e->bus, TEST_BUS_CONFIG, log), 0);
+        assert_int_equal(fixture_bus_start(&e->bus, TEST_BUS_CONFIG, log), 0);
 
         /* Whether the provider's loss or the bus's was seen first, its instance goes. */
         ts_registration *reg = wait_update_listing(e, updates, "</3303/0>", false);

@@ -11,17 +11,19 @@
 #include <time.h>
 
 #define TS_MAX_REGISTRATIONS 16
-#define TS_MAX_PENDING       32
-#define TS_MAX_NOTIFICATIONS 256
+#define TS_MAX_PENDING       64
 
 typedef struct pending {
         bool used;
         bool done;
         bool observe; /* keep the token for notifications after the response */
+        bool ended;   /* the observation was cancelled: notifications get a reset */
         int error;
+        unsigned id; /* the observation handle */
         uint8_t token[8];
         size_t token_len;
         ts_response response;
+        unsigned n_notes; /* notifications received for this observation */
 } pending;
 
 struct ts_server {
@@ -41,8 +43,14 @@ struct ts_server {
         uint8_t fail_code;
         unsigned fail_count;
         pending pend[TS_MAX_PENDING];
-        ts_response notes[TS_MAX_NOTIFICATIONS];
-        unsigned n_notes;
+        unsigned next_observation;
+        /* Every notification in arrival order; `taken` marks those handed out. */
+        ts_notification *notes;
+        bool *taken;
+        size_t n_notes, cap_notes;
+        bool reset_notifications;
+        ts_send *sends;
+        size_t n_sends, cap_sends;
 };
 
 static int64_t now_ms(void)
@@ -119,16 +127,67 @@ static void copy_response(const coap_pdu_t *pdu, ts_response *out)
         }
 }
 
+/* The request that waits for its answer comes first: a cancel shares the token of
+ * its observation. */
 static pending *find_pending(ts_server *s, const coap_pdu_t *pdu)
 {
         coap_bin_const_t tok = coap_pdu_get_token(pdu);
+        pending *found = NULL;
         for (unsigned i = 0; i < TS_MAX_PENDING; i++) {
                 pending *p = &s->pend[i];
                 if (p->used && p->token_len == tok.length &&
-                    memcmp(p->token, tok.s, tok.length) == 0)
-                        return p;
+                    memcmp(p->token, tok.s, tok.length) == 0) {
+                        if (!p->done)
+                                return p;
+                        if (!found)
+                                found = p;
+                }
         }
+        return found;
+}
+
+static pending *find_observation(const ts_server *s, unsigned handle)
+{
+        for (unsigned i = 0; handle && i < TS_MAX_PENDING; i++)
+                if (s->pend[i].used && s->pend[i].observe && s->pend[i].id == handle)
+                        return (pending *)&s->pend[i];
         return NULL;
+}
+
+/* Grows an array of `*cap` elements of `size` bytes to hold one more. */
+static int grow(void **array, size_t *cap, size_t n, size_t size)
+{
+        if (n < *cap)
+                return 0;
+        size_t ncap = *cap ? *cap * 2 : 64;
+        void *a = realloc(*array, ncap * size);
+        if (!a)
+                return -ENOMEM;
+        *array = a;
+        *cap = ncap;
+        return 0;
+}
+
+static bool record_notification(ts_server *s, pending *p, const coap_pdu_t *received)
+{
+        size_t cap = s->cap_notes;
+        if (grow((void **)&s->notes, &s->cap_notes, s->n_notes, sizeof(*s->notes)) < 0 ||
+            grow((void **)&s->taken, &cap, s->n_notes, sizeof(*s->taken)) < 0)
+                return false;
+        ts_notification *n = &s->notes[s->n_notes];
+        coap_bin_const_t tok = coap_pdu_get_token(received);
+        *n = (ts_notification){.observation = p->id,
+                               .confirmable = coap_pdu_get_type(received) == COAP_MESSAGE_CON,
+                               .token_len = tok.length < 8 ? tok.length : 8,
+                               .at_ms = now_ms(),
+                               .after_end = p->ended,
+                               .reset = p->ended || s->reset_notifications};
+        memcpy(n->token, tok.s, n->token_len);
+        copy_response(received, &n->resp);
+        s->taken[s->n_notes] = false;
+        s->n_notes++;
+        p->n_notes++;
+        return !n->reset;
 }
 
 static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *sent,
@@ -145,10 +204,8 @@ static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *se
                         p->observe = false;
                 return COAP_RESPONSE_OK;
         }
-        if (p->observe && s->n_notes < TS_MAX_NOTIFICATIONS) {
-                copy_response(received, &s->notes[s->n_notes++]);
-                return COAP_RESPONSE_OK;
-        }
+        if (p->observe)
+                return record_notification(s, p, received) ? COAP_RESPONSE_OK : COAP_RESPONSE_FAIL;
         return COAP_RESPONSE_FAIL;
 }
 
@@ -255,6 +312,22 @@ static void handle_register(ts_server *s, coap_session_t *session, const coap_pd
         coap_add_option(response, COAP_OPTION_LOCATION_PATH, strlen(num), (const uint8_t *)num);
 }
 
+/* LwM2M Send: every payload is kept for the test. */
+static void handle_send(ts_server *s, const coap_pdu_t *request, coap_pdu_t *response)
+{
+        if (grow((void **)&s->sends, &s->cap_sends, s->n_sends, sizeof(*s->sends)) < 0) {
+                coap_pdu_set_code(response, COAP_RESPONSE_CODE_INTERNAL_ERROR);
+                return;
+        }
+        ts_response r;
+        copy_response(request, &r);
+        s->sends[s->n_sends++] = (ts_send){.content_format = r.content_format,
+                                           .payload = r.payload ? r.payload : (uint8_t *)strdup(""),
+                                           .len = r.len,
+                                           .at_ms = now_ms()};
+        coap_pdu_set_code(response, COAP_RESPONSE_CODE_CHANGED);
+}
+
 static void handle_request(coap_resource_t *resource, coap_session_t *session,
                            const coap_pdu_t *request, const coap_string_t *query_s,
                            coap_pdu_t *response)
@@ -275,6 +348,10 @@ static void handle_request(coap_resource_t *resource, coap_session_t *session,
                 coap_pdu_set_code(response, s->fail_code);
                 return;
         }
+        if (strcmp(path, "dp") == 0 && method == COAP_REQUEST_CODE_POST) {
+                handle_send(s, request, response);
+                return;
+        }
         if (strcmp(path, "rd") == 0 && method == COAP_REQUEST_CODE_POST) {
                 handle_register(s, session, request, query, response);
                 return;
@@ -284,7 +361,8 @@ static void handle_request(coap_resource_t *resource, coap_session_t *session,
                 coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
                 return;
         }
-        if (method == COAP_REQUEST_CODE_POST && s->cfg.strict_address && r->session != session) {
+        if (method == COAP_REQUEST_CODE_POST && s->cfg.strict_address && r->session &&
+            r->session != session) {
                 coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
                 return;
         }
@@ -302,7 +380,8 @@ static void handle_request(coap_resource_t *resource, coap_session_t *session,
                         free(links);
                 }
                 if (r->session != session) {
-                        coap_session_release(r->session);
+                        if (r->session)
+                                coap_session_release(r->session);
                         r->session = coap_session_reference(session);
                 }
                 r->updates++;
@@ -427,6 +506,29 @@ static void trace_timeout(const ts_server *s, const char *path, const char *what
         fprintf(stderr, "----\n");
 }
 
+/* Binds s->port (0: a free one, then noted in s->port). */
+static int open_endpoint(ts_server *s)
+{
+        coap_address_t addr;
+        coap_address_init(&addr);
+        addr.addr.sin.sin_family = AF_INET;
+        addr.addr.sin.sin_port = htons(s->port);
+        inet_pton(AF_INET, "127.0.0.1", &addr.addr.sin.sin_addr);
+        addr.size = sizeof(addr.addr.sin);
+        bool secure = s->cfg.security != TS_SECURITY_NOSEC;
+        s->ep = coap_new_endpoint(s->ctx, &addr, secure ? COAP_PROTO_DTLS : COAP_PROTO_UDP);
+        if (!s->ep)
+                return -EADDRINUSE;
+        /* libcoap 4.3 does not hand out the bound port; its description holds it. */
+        const char *desc = coap_endpoint_str(s->ep);
+        const char *colon = desc ? strrchr(desc, ':') : NULL;
+        uint16_t port = colon ? (uint16_t)strtoul(colon + 1, NULL, 10) : s->port;
+        if (port == 0)
+                return -EIO;
+        s->port = port;
+        return 0;
+}
+
 ts_server *ts_new(const ts_config *cfg)
 {
         coap_startup();
@@ -440,8 +542,6 @@ ts_server *ts_new(const ts_config *cfg)
                 return NULL;
         s->cfg = *cfg;
         s->next_location = 1;
-        for (unsigned i = 0; i < TS_MAX_NOTIFICATIONS; i++)
-                s->notes[i] = (ts_response){.content_format = -1, .observe = -1};
         s->ctx = coap_new_context(NULL);
         if (!s->ctx)
                 goto fail;
@@ -452,22 +552,10 @@ ts_server *ts_new(const ts_config *cfg)
         if (setup_security(s) < 0)
                 goto fail;
 
-        coap_address_t addr;
-        coap_address_init(&addr);
-        addr.addr.sin.sin_family = AF_INET;
-        addr.addr.sin.sin_port = htons(cfg->port);
-        inet_pton(AF_INET, "127.0.0.1", &addr.addr.sin.sin_addr);
-        addr.size = sizeof(addr.addr.sin);
+        s->port = cfg->port;
+        if (open_endpoint(s) < 0)
+                goto fail;
         bool secure = cfg->security != TS_SECURITY_NOSEC;
-        s->ep = coap_new_endpoint(s->ctx, &addr, secure ? COAP_PROTO_DTLS : COAP_PROTO_UDP);
-        if (!s->ep)
-                goto fail;
-        /* libcoap 4.3 does not hand out the bound port; its description holds it. */
-        const char *desc = coap_endpoint_str(s->ep);
-        const char *colon = desc ? strrchr(desc, ':') : NULL;
-        s->port = colon ? (uint16_t)strtoul(colon + 1, NULL, 10) : cfg->port;
-        if (s->port == 0)
-                goto fail;
         snprintf(s->uri, sizeof(s->uri), "%s://127.0.0.1:%u", secure ? "coaps" : "coap", s->port);
 
         coap_resource_t *any = coap_resource_unknown_init2(handle_request, 0);
@@ -492,8 +580,13 @@ void ts_free(ts_server *s)
         }
         for (unsigned i = 0; i < TS_MAX_PENDING; i++)
                 ts_response_free(&s->pend[i].response);
-        for (unsigned i = 0; i < s->n_notes; i++)
-                ts_response_free(&s->notes[i]);
+        for (size_t i = 0; i < s->n_notes; i++)
+                ts_response_free(&s->notes[i].resp);
+        free(s->notes);
+        free(s->taken);
+        for (size_t i = 0; i < s->n_sends; i++)
+                free(s->sends[i].payload);
+        free(s->sends);
         if (s->ctx)
                 coap_free_context(s->ctx);
         free(s->rpk_pem);
@@ -624,12 +717,31 @@ static int add_path_and_query(coap_optlist_t **opts, const char *path)
         return 0;
 }
 
+static int send_request_on(ts_server *s, const pending *observation, coap_pdu_code_t method,
+                           const char *path, int content_format, int accept, int observe,
+                           const ts_option *extra, size_t n_extra, bool whole, const void *payload,
+                           size_t len, int timeout_ms, ts_response *out, unsigned *handle);
+
 /* Sends one request and waits for its answer. `extra` adds uint options; `whole`
  * puts the payload in this one datagram, where libcoap would otherwise cut it in blocks. */
 static int send_request(ts_server *s, coap_pdu_code_t method, const char *path, int content_format,
                         int accept, int observe, const ts_option *extra, size_t n_extra, bool whole,
                         const void *payload, size_t len, int timeout_ms, ts_response *out)
 {
+        return send_request_on(s, NULL, method, path, content_format, accept, observe, extra,
+                               n_extra, whole, payload, len, timeout_ms, out, NULL);
+}
+
+/* `observation`: the observation to cancel with libcoap's cancel (method, path and
+ * payload are then the Observe request's), or NULL for a new request with a new token. *handle: the
+ * new observation's handle (0 if none came of it). */
+static int send_request_on(ts_server *s, const pending *observation, coap_pdu_code_t method,
+                           const char *path, int content_format, int accept, int observe,
+                           const ts_option *extra, size_t n_extra, bool whole, const void *payload,
+                           size_t len, int timeout_ms, ts_response *out, unsigned *handle)
+{
+        if (handle)
+                *handle = 0;
         *out = (ts_response){.content_format = -1, .observe = -1};
         ts_registration *r = s->current;
         if (!r || !r->registered || !r->session)
@@ -648,56 +760,75 @@ static int send_request(ts_server *s, coap_pdu_code_t method, const char *path, 
         ts_response_free(&p->response);
         *p = (pending){.used = true, .observe = observe == 0};
         p->response = (ts_response){.content_format = -1, .observe = -1};
+        if (p->observe)
+                p->id = ++s->next_observation;
 
         coap_session_t *session = r->session;
         if (s->cfg.ack_timeout_ms)
                 coap_session_set_ack_timeout(session,
                                              (coap_fixed_point_t){s->cfg.ack_timeout_ms / 1000,
                                                                   s->cfg.ack_timeout_ms % 1000});
-        coap_pdu_t *pdu = coap_pdu_init(COAP_MESSAGE_CON, method, coap_new_message_id(session),
-                                        coap_session_max_pdu_size(session));
-        if (!pdu)
-                return -ENOMEM;
-        coap_session_new_token(session, &p->token_len, p->token);
-        coap_add_token(pdu, p->token_len, p->token);
+        if (observation) {
+                /* libcoap puts a token of its own on the wire when it reuses one: only
+                 * its cancel repeats the observation's token (and a FETCH body). */
+                memcpy(p->token, observation->token, observation->token_len);
+                p->token_len = observation->token_len;
+                coap_binary_t tok = {.length = p->token_len, .s = p->token};
+                if (!coap_cancel_observe(session, &tok, COAP_MESSAGE_CON)) {
+                        p->used = false;
+                        return -EIO;
+                }
+        } else {
+                coap_pdu_t *pdu =
+                        coap_pdu_init(COAP_MESSAGE_CON, method, coap_new_message_id(session),
+                                      coap_session_max_pdu_size(session));
+                if (!pdu)
+                        return -ENOMEM;
+                coap_session_new_token(session, &p->token_len, p->token);
+                coap_add_token(pdu, p->token_len, p->token);
 
-        coap_optlist_t *opts = NULL;
-        uint8_t b[4];
-        if (observe >= 0)
-                coap_insert_optlist(
-                        &opts, coap_new_optlist(COAP_OPTION_OBSERVE,
-                                                coap_encode_var_safe(b, 4, (unsigned)observe), b));
-        add_path_and_query(&opts, path);
-        if (content_format >= 0) {
-                uint8_t cb[4];
-                coap_insert_optlist(
-                        &opts, coap_new_optlist(
-                                       COAP_OPTION_CONTENT_FORMAT,
-                                       coap_encode_var_safe(cb, 4, (unsigned)content_format), cb));
-        }
-        if (accept >= 0) {
-                uint8_t ab[4];
-                coap_insert_optlist(
-                        &opts, coap_new_optlist(COAP_OPTION_ACCEPT,
-                                                coap_encode_var_safe(ab, 4, (unsigned)accept), ab));
-        }
-        for (size_t i = 0; i < n_extra; i++) {
-                uint8_t xb[8];
-                coap_insert_optlist(&opts, coap_new_optlist(extra[i].number,
-                                                            coap_encode_var_safe8(xb, sizeof(xb),
-                                                                                  extra[i].value),
-                                                            xb));
-        }
-        coap_add_optlist_pdu(pdu, &opts);
-        coap_delete_optlist(opts);
-        if (payload && len > 0 && whole)
-                coap_add_data(pdu, len, payload);
-        else if (payload && len > 0)
-                coap_add_data_large_request(session, pdu, len, payload, NULL, NULL);
+                coap_optlist_t *opts = NULL;
+                uint8_t b[4];
+                if (observe >= 0)
+                        coap_insert_optlist(
+                                &opts,
+                                coap_new_optlist(COAP_OPTION_OBSERVE,
+                                                 coap_encode_var_safe(b, 4, (unsigned)observe), b));
+                add_path_and_query(&opts, path);
+                if (content_format >= 0) {
+                        uint8_t cb[4];
+                        coap_insert_optlist(
+                                &opts,
+                                coap_new_optlist(
+                                        COAP_OPTION_CONTENT_FORMAT,
+                                        coap_encode_var_safe(cb, 4, (unsigned)content_format), cb));
+                }
+                if (accept >= 0) {
+                        uint8_t ab[4];
+                        coap_insert_optlist(
+                                &opts, coap_new_optlist(
+                                               COAP_OPTION_ACCEPT,
+                                               coap_encode_var_safe(ab, 4, (unsigned)accept), ab));
+                }
+                for (size_t i = 0; i < n_extra; i++) {
+                        uint8_t xb[8];
+                        coap_insert_optlist(&opts,
+                                            coap_new_optlist(extra[i].number,
+                                                             coap_encode_var_safe8(xb, sizeof(xb),
+                                                                                   extra[i].value),
+                                                             xb));
+                }
+                coap_add_optlist_pdu(pdu, &opts);
+                coap_delete_optlist(opts);
+                if (payload && len > 0 && whole)
+                        coap_add_data(pdu, len, payload);
+                else if (payload && len > 0)
+                        coap_add_data_large_request(session, pdu, len, payload, NULL, NULL);
 
-        if (coap_send(session, pdu) == COAP_INVALID_MID) {
-                p->used = false;
-                return -EIO;
+                if (coap_send(session, pdu) == COAP_INVALID_MID) {
+                        p->used = false;
+                        return -EIO;
+                }
         }
         int64_t end = now_ms() + timeout_ms;
         while (!p->done) {
@@ -716,7 +847,9 @@ static int send_request(ts_server *s, coap_pdu_code_t method, const char *path, 
                 *out = p->response;
                 p->response = (ts_response){.content_format = -1, .observe = -1};
         }
-        if (!p->observe)
+        if (err == 0 && p->observe && handle)
+                *handle = p->id;
+        if (err != 0 || !p->observe)
                 p->used = false;
         return err;
 }
@@ -737,18 +870,126 @@ int ts_request_raw(ts_server *s, coap_pdu_code_t method, const char *path, int c
                             len, timeout_ms, out);
 }
 
-int ts_wait_notification(ts_server *s, int timeout_ms, ts_response *out)
+/* The first notification not taken yet, of `handle` or (0) of any observation. */
+static ts_notification *next_untaken(ts_server *s, unsigned handle)
+{
+        for (size_t i = 0; i < s->n_notes; i++)
+                if (!s->taken[i] && (!handle || s->notes[i].observation == handle)) {
+                        s->taken[i] = true;
+                        return &s->notes[i];
+                }
+        return NULL;
+}
+
+static int wait_untaken(ts_server *s, unsigned handle, int timeout_ms, ts_notification *out)
 {
         int64_t end = now_ms() + timeout_ms;
-        while (s->n_notes == 0) {
+        ts_notification *n;
+        while (!(n = next_untaken(s, handle))) {
                 int64_t left = end - now_ms();
                 if (left <= 0)
                         return -ETIMEDOUT;
                 coap_io_process(s->ctx, (uint32_t)(left < 100 ? left : 100));
         }
-        *out = s->notes[0];
-        memmove(&s->notes[0], &s->notes[1], (s->n_notes - 1) * sizeof(s->notes[0]));
-        s->n_notes--;
-        s->notes[s->n_notes] = (ts_response){.content_format = -1, .observe = -1};
+        /* The caller owns the payload from now on. */
+        *out = *n;
+        n->resp.payload = NULL;
+        n->resp.len = 0;
         return 0;
+}
+
+int ts_wait_notification(ts_server *s, int timeout_ms, ts_response *out)
+{
+        ts_notification n;
+        int r = wait_untaken(s, 0, timeout_ms, &n);
+        *out = r == 0 ? n.resp : (ts_response){.content_format = -1, .observe = -1};
+        return r;
+}
+
+int ts_observe(ts_server *s, const char *path, int accept, int timeout_ms, ts_response *first,
+               unsigned *handle)
+{
+        return send_request_on(s, NULL, COAP_REQUEST_CODE_GET, path, -1, accept, 0, NULL, 0, false,
+                               NULL, 0, timeout_ms, first, handle);
+}
+
+int ts_observe_composite(ts_server *s, int content_format, const void *payload, size_t len,
+                         int accept, int timeout_ms, ts_response *first, unsigned *handle)
+{
+        return send_request_on(s, NULL, COAP_REQUEST_CODE_FETCH, "/", content_format, accept, 0,
+                               NULL, 0, false, payload, len, timeout_ms, first, handle);
+}
+
+int ts_cancel_observe(ts_server *s, unsigned handle, int timeout_ms, ts_response *out)
+{
+        *out = (ts_response){.content_format = -1, .observe = -1};
+        pending *o = find_observation(s, handle);
+        if (!o)
+                return -ENOENT;
+        /* From now on its notifications are unwanted, even those crossing the cancel. */
+        o->ended = true;
+        pending copy = *o;
+        return send_request_on(s, &copy, COAP_REQUEST_CODE_GET, "", -1, -1, 1, NULL, 0, false, NULL,
+                               0, timeout_ms, out, NULL);
+}
+
+int ts_wait_observation(ts_server *s, unsigned handle, int timeout_ms, ts_notification *out)
+{
+        *out = (ts_notification){.resp = {.content_format = -1, .observe = -1}};
+        if (!find_observation(s, handle))
+                return -ENOENT;
+        return wait_untaken(s, handle, timeout_ms, out);
+}
+
+unsigned ts_notification_count(const ts_server *s, unsigned handle)
+{
+        const pending *p = find_observation(s, handle);
+        return p ? p->n_notes : 0;
+}
+
+unsigned ts_notification_total(const ts_server *s)
+{
+        return (unsigned)s->n_notes;
+}
+
+bool ts_observation_token(const ts_server *s, unsigned handle, uint8_t token[8], size_t *len)
+{
+        const pending *p = find_observation(s, handle);
+        if (!p)
+                return false;
+        memcpy(token, p->token, p->token_len);
+        *len = p->token_len;
+        return true;
+}
+
+void ts_set_reset_notifications(ts_server *s, bool on)
+{
+        s->reset_notifications = on;
+}
+
+void ts_notification_free(ts_notification *n)
+{
+        ts_response_free(&n->resp);
+}
+
+unsigned ts_send_count(const ts_server *s)
+{
+        return (unsigned)s->n_sends;
+}
+
+const ts_send *ts_send_get(const ts_server *s, unsigned i)
+{
+        return i < s->n_sends ? &s->sends[i] : NULL;
+}
+
+const ts_send *ts_wait_send(ts_server *s, unsigned seen, int timeout_ms)
+{
+        int64_t end = now_ms() + timeout_ms;
+        while (s->n_sends <= seen) {
+                int64_t left = end - now_ms();
+                if (left <= 0)
+                        return NULL;
+                coap_io_process(s->ctx, (uint32_t)(left < 100 ? left : 100));
+        }
+        return &s->sends[seen];
 }

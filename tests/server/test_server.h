@@ -111,8 +111,67 @@ int ts_request(ts_server *s, coap_pdu_code_t method, const char *path, int conte
 int ts_request_raw(ts_server *s, coap_pdu_code_t method, const char *path, int content_format,
                    const ts_option *extra, size_t n_extra, const void *payload, size_t len,
                    int timeout_ms, ts_response *out);
-/* Waits for the next notification of an observation started by ts_request. */
+/* Waits for the next notification of any observation (started by ts_request or
+ * ts_observe) and takes it off the queue. */
 int ts_wait_notification(ts_server *s, int timeout_ms, ts_response *out);
 void ts_response_free(ts_response *r);
+
+/* ---- observations (Observe, Observe-Composite) ---- */
+
+/* A notification as received: kept per observation, in arrival order. */
+typedef struct ts_notification {
+        unsigned observation; /* the handle of ts_observe */
+        bool confirmable;     /* CON (else NON) */
+        uint8_t token[8];
+        size_t token_len;
+        int64_t at_ms;    /* receive time, CLOCK_MONOTONIC */
+        bool after_end;   /* came after the observation was cancelled (answered with reset) */
+        bool reset;       /* answered with reset (ts_set_reset_notifications or after_end) */
+        ts_response resp; /* code, content format, Observe value, payload */
+} ts_notification;
+
+/* GET `path` (may carry a query) with Observe=0 and `accept` (-1: none). On a 2.05
+ * with an Observe option, *handle (> 0) names the observation for the calls below;
+ * on any other answer *handle is 0. Returns as ts_request; *first holds the answer. */
+int ts_observe(ts_server *s, const char *path, int accept, int timeout_ms, ts_response *first,
+               unsigned *handle);
+/* Observe-Composite: FETCH / with Observe=0, `content_format` (110, 112 or 11544) and
+ * a payload listing the paths; otherwise as ts_observe. */
+int ts_observe_composite(ts_server *s, int content_format, const void *payload, size_t len,
+                         int accept, int timeout_ms, ts_response *first, unsigned *handle);
+/* Cancels with Observe=1 on the observation's token (GET, or FETCH with the same
+ * payload for a composite one); *out is the answer. Notifications after it are
+ * still recorded (after_end) and answered with reset. */
+int ts_cancel_observe(ts_server *s, unsigned handle, int timeout_ms, ts_response *out);
+/* Waits for the next notification of observation `handle` not taken yet. The
+ * caller owns out->resp (ts_notification_free). -ETIMEDOUT, -ENOENT no such handle. */
+int ts_wait_observation(ts_server *s, unsigned handle, int timeout_ms, ts_notification *out);
+/* Notifications received for `handle` so far, taken or not (0 for an unknown handle). */
+unsigned ts_notification_count(const ts_server *s, unsigned handle);
+/* Notifications of all observations received so far. */
+unsigned ts_notification_total(const ts_server *s);
+/* The token of an observation (false for an unknown handle). */
+bool ts_observation_token(const ts_server *s, unsigned handle, uint8_t token[8], size_t *len);
+/* While on, every notification is answered with reset (libcoap sends RST) instead of
+ * being accepted (ACK for CON). Notifications are recorded either way. */
+void ts_set_reset_notifications(ts_server *s, bool on);
+void ts_notification_free(ts_notification *n);
+
+/* ---- LwM2M Send (POST /dp) ---- */
+
+typedef struct ts_send {
+        int content_format; /* -1 when absent */
+        uint8_t *payload;   /* NUL-terminated copy */
+        size_t len;
+        int64_t at_ms;
+} ts_send;
+
+/* Every POST /dp is answered 2.04 and recorded. */
+unsigned ts_send_count(const ts_server *s);
+/* The i-th one (0-based, arrival order), NULL past the end; owned by the server. */
+const ts_send *ts_send_get(const ts_server *s, unsigned i);
+/* Waits until more than `seen` have come; returns the (seen)-th or NULL on timeout. */
+const ts_send *ts_wait_send(ts_server *s, unsigned seen, int timeout_ms);
+
 /* "2.05" style text for a code. */
 const char *ts_code_str(uint8_t code, char buf[8]);
