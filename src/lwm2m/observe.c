@@ -345,11 +345,12 @@ static lwm2m_path encode_base(const observation *o)
 /* Sends one notification on the server's session: 2.05 with the next Observe
  * number and `body`, or an error code that ends the observation. */
 static int send_notification(lwm2m_engine *e, observation *o, coap_pdu_code_t code,
-                             const lwm2m_buf *body, uint64_t now)
+                             const lwm2m_buf *body, uint64_t now, bool may_confirm)
 {
         server *s = o->s;
         coap_session_t *session = s->session;
-        bool con = o->con || o->non_run >= NON_RUN_MAX || now - o->last_con_ms >= CON_INTERVAL_MS;
+        bool con = may_confirm &&
+                   (o->con || o->non_run >= NON_RUN_MAX || now - o->last_con_ms >= CON_INTERVAL_MS);
         coap_pdu_t *pdu =
                 coap_pdu_init(con ? COAP_MESSAGE_CON : COAP_MESSAGE_NON, code,
                               coap_new_message_id(session), coap_session_max_pdu_size(session));
@@ -407,11 +408,11 @@ static bool notify_now(lwm2m_engine *e, observation *o, uint64_t now)
                 coap_pdu_code_t code = coap_msg_code_for_errno(err, err != -ENOENT);
                 lwm2m_logf(&e->log, LOG_INFO, "server %u: observation of %s ends: %s",
                            o->s->short_id, path, strerror(-err));
-                send_notification(e, o, code, &body, now);
+                send_notification(e, o, code, &body, now, true);
                 remove_observation(e, o, true);
                 return false;
         }
-        err = send_notification(e, o, COAP_RESPONSE_CODE_CONTENT, &body, now);
+        err = send_notification(e, o, COAP_RESPONSE_CODE_CONTENT, &body, now, true);
         if (err < 0)
                 lwm2m_logf(&e->log, LOG_WARNING, "server %u: cannot send a notification: %s",
                            o->s->short_id, strerror(-err));
@@ -700,8 +701,9 @@ static size_t deliver_observation(lwm2m_engine *e, observation *o, stored_entry 
 {
         size_t delivered = 0;
         lwm2m_path base = encode_base(o);
-        size_t room = coap_session_max_pdu_size(o->s->session);
-        room = room > 64 ? room - 64 : room;
+        /* One block: a larger body would go block-wise, and its later blocks be
+         * fetched with a GET that reads the values of now, not the stored ones. */
+        size_t room = (size_t)1 << (block_szx_for_session(o->s->session, 64) + 4);
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
         _cleanup_(lwm2m_buf_free) lwm2m_buf body = {0};
         while (list) {
@@ -718,8 +720,12 @@ static size_t deliver_observation(lwm2m_engine *e, observation *o, stored_entry 
                                 break;
                         take /= 2;
                 }
+                /* Non-confirmable: libcoap holds a confirmable one back while another is
+                 * unacknowledged (NSTART 1), which would put it behind later values. The
+                 * next live notification is confirmable, as the run of NONs says. */
                 if (err == 0)
-                        err = send_notification(e, o, COAP_RESPONSE_CODE_CONTENT, &body, now);
+                        err = send_notification(e, o, COAP_RESPONSE_CODE_CONTENT, &body, now,
+                                                false);
                 for (size_t i = 0; i < take && list; i++) {
                         stored_entry *next = list->next;
                         stored_entry_free(list);

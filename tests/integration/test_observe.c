@@ -863,7 +863,8 @@ static void test_observe_composite(void **state)
         ts_notification n;
         next_note(e, h, 5000, &n);
         assert_int_equal(n.resp.content_format, LWM2M_FORMAT_SENML_JSON);
-        assert_true(note_has(&n, "/3303/1/5700") || note_has(&n, "1/5700"));
+        /* SenML JSON names it by base name "/3303/1/" and name "5700". */
+        assert_true(note_has(&n, "\"/3303/1/\"") || note_has(&n, "/3303/1/5700"));
         ts_notification_free(&n);
         next_note(e, h_cbor, 5000, &n);
         ts_notification_free(&n);
@@ -1038,6 +1039,15 @@ static size_t outage_values(env *e, bool storing, int n, size_t expect, double *
         pump(e, 300);
         drain(e, h);
         assert_int_equal(relay_set_outage(e->relay, RELAY_CLOSED), 0);
+        /* Values sent without confirmation before the daemon can know of the outage
+         * are lost as UDP loses them; the outage is known once an exchange fails:
+         * here an Update asked for over D-Bus, answered by ICMP port unreachable. */
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        if (sd_bus_call_method(e->prov, "org.lwm2md1", "/org/lwm2md1", "org.lwm2md1.Manager",
+                               "Update", &error, NULL, "") < 0)
+                fail_bus("Update", &error);
+        sd_bus_error_free(&error);
+        assert_true(fixture_wait_log(&e->f, "Update failed", 10000));
         for (int i = 1; i <= n; i++)
                 set_temp(e, i);
         pump(e, 1000);
@@ -1182,5 +1192,8 @@ int main(void)
                 T(test_stored_off_sends_latest),
                 T(test_queue_mode),
         };
+        /* TEST_FILTER=test_observe_composite runs one test (a glob), when debugging. */
+        if (getenv("TEST_FILTER"))
+                cmocka_set_test_filter(getenv("TEST_FILTER"));
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
