@@ -16,8 +16,8 @@
  *   stored_*  ................................... Notification Storing (/1/x/6), counters
  *   queue_mode .................................. binding UQ, queue-idle-time
  *   lossy_and_garbled_path ...................... CON notifications through loss, garbage
- * Not covered here: attributes per server (the fixture runs one test server) and
- * de-register ending observations. Every test ends with `finish`: daemon alive,
+ *   attributes_per_server ....................... two servers, attributes of each
+ * Not covered here: de-register ending observations. Every test ends with `finish`: daemon alive,
  * descriptors not grown, exit 0, clean log. TEST_FILTER=glob runs some. */
 #include <errno.h>
 #include <setjmp.h>
@@ -50,7 +50,8 @@ typedef struct env {
         fixture_bus bus;
         sd_bus *prov; /* owns the instances it adds */
         udp_relay *relay;
-        int fds0; /* the daemon's descriptors once running */
+        ts_server *second; /* a second LwM2M server (short ID 2), when asked for */
+        int fds0;          /* the daemon's descriptors once running */
 } env;
 
 typedef struct options {
@@ -59,6 +60,7 @@ typedef struct options {
         const char *server;   /* more [server 1] keys */
         const char *sections; /* more sections */
         bool relay;           /* the daemon talks to the server through a udp_relay */
+        bool second_server;   /* [server 2] too, on e->second */
         bool report_object;   /* object 32771 (report_ddf) from the scratch directory */
         unsigned lifetime;    /* 0: 60 */
 } options;
@@ -185,6 +187,14 @@ static void start(env *e, const options *o)
                  o->version ? "\n" : "", o->lwm2md ? o->lwm2md : "");
         if (o->sections)
                 snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "\n%s", o->sections);
+        if (o->second_server) {
+                ts_config cfg2 = {.security = TS_SECURITY_NOSEC, .trace_timeouts = true};
+                e->second = ts_new(&cfg2);
+                assert_non_null(e->second);
+                snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+                         "\n[server 2]\nuri = %s\nshort-id = 2\nlifetime = 60\nretry-timer = 1\n",
+                         ts_uri(e->second));
+        }
         if (o->report_object) {
                 assert_int_equal(fixture_write_file(&e->f, "32771.xml", report_ddf, NULL, 0), 0);
                 snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
@@ -201,6 +211,8 @@ static void start(env *e, const options *o)
                 assert_true(now_ms() < end);
                 ts_process(e->f.server, 50);
         }
+        if (e->second)
+                assert_non_null(ts_wait_register(e->second, 0, 10000));
         assert_true(fixture_wait_log(&e->f, "on D-Bus as org.lwm2md1", 5000));
         assert_true(sd_bus_new(&e->prov) >= 0);
         assert_true(sd_bus_set_address(e->prov, e->bus.address) >= 0);
@@ -231,6 +243,8 @@ static int teardown(void **state)
         fixture_cleanup(&e->f);
         if (e->relay)
                 relay_free(e->relay);
+        if (e->second)
+                ts_free(e->second);
         fixture_bus_stop(&e->bus);
         free(e);
         return 0;
@@ -1211,6 +1225,46 @@ static void test_lossy_and_garbled_path(void **state)
         finish(e);
 }
 
+/* ---- 14. Attributes per server ---- */
+
+/* Two servers observe the same value; gt written by server 1 applies to its
+ * observation only. */
+static void test_attributes_per_server(void **state)
+{
+        env *e = *state;
+        start(e, &(options){.second_server = true});
+        unsigned h1 = observe(e, TEMP, LWM2M_FORMAT_TEXT, NULL);
+        ts_response resp;
+        unsigned h2 = 0;
+        assert_int_equal(ts_observe(e->second, TEMP, LWM2M_FORMAT_TEXT, 8000, &resp, &h2), 0);
+        assert_int_equal(resp.code, COAP_RESPONSE_CODE_CONTENT);
+        ts_response_free(&resp);
+        assert_true(h2 > 0);
+        assert_int_equal(request(e, COAP_REQUEST_CODE_PUT, TEMP "?gt=50", -1, NULL, NULL),
+                         COAP_RESPONSE_CODE_CHANGED);
+        set_temp(e, 30); /* below gt: news for server 2 only */
+        ts_notification n;
+        assert_int_equal(ts_wait_observation(e->second, h2, 5000, &n), 0);
+        assert_true(n.resp.len >= 2 && memcmp(n.resp.payload, "30", 2) == 0);
+        ts_notification_free(&n);
+        no_note(e, h1, 1500);
+        set_temp(e, 60); /* crosses gt: both */
+        next_note(e, h1, 5000, &n);
+        assert_true(n.resp.len >= 2 && memcmp(n.resp.payload, "60", 2) == 0);
+        ts_notification_free(&n);
+        assert_int_equal(ts_wait_observation(e->second, h2, 5000, &n), 0);
+        assert_true(n.resp.len >= 2 && memcmp(n.resp.payload, "60", 2) == 0);
+        ts_notification_free(&n);
+        /* Discover shows each server its own. */
+        assert_int_equal(ts_request(e->second, COAP_REQUEST_CODE_GET, TEMP, -1, LWM2M_FORMAT_LINK,
+                                    -1, NULL, 0, 5000, &resp),
+                         0);
+        assert_int_equal(resp.code, COAP_RESPONSE_CODE_CONTENT);
+        assert_null(memmem(resp.payload, resp.len, "gt=", 3));
+        ts_response_free(&resp);
+        finish(e);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1244,6 +1298,7 @@ int main(void)
                 T(test_stored_off_sends_latest),
                 T(test_queue_mode),
                 T(test_lossy_and_garbled_path),
+                T(test_attributes_per_server),
         };
         /* TEST_FILTER=test_observe_composite runs one test (a glob), when debugging. */
         if (getenv("TEST_FILTER"))
