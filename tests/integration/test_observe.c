@@ -17,8 +17,9 @@
  *   queue_mode .................................. binding UQ, queue-idle-time
  *   lossy_and_garbled_path ...................... CON notifications through loss, garbage
  *   attributes_per_server ....................... two servers, attributes of each
- * Not covered here: de-register ending observations. Every test ends with `finish`: daemon alive,
- * descriptors not grown, exit 0, clean log. TEST_FILTER=glob runs some. */
+ *   deregister_ends_observations ................ Disable: de-register ends them Every test ends
+ * with `finish`: daemon alive, descriptors not grown, exit 0, clean log. TEST_FILTER=glob runs
+ * some. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -1265,6 +1266,29 @@ static void test_attributes_per_server(void **state)
         finish(e);
 }
 
+/* ---- 15. De-register ends observations ---- */
+
+/* Disable (/1/0/4) de-registers; the server's observations end with it, and after the
+ * Disable Timeout the daemon registers again without them. */
+static void test_deregister_ends_observations(void **state)
+{
+        env *e = *state;
+        start(e, &(options){0});
+        unsigned h = observe(e, TEMP, LWM2M_FORMAT_TEXT, NULL);
+        assert_int_equal(request(e, COAP_REQUEST_CODE_PUT, "/1/0/5", LWM2M_FORMAT_TEXT, "2", NULL),
+                         COAP_RESPONSE_CODE_CHANGED);
+        unsigned regs = ts_register_count(e->f.server);
+        unsigned deregs = ts_deregister_count(e->f.server);
+        assert_int_equal(request(e, COAP_REQUEST_CODE_POST, "/1/0/4", -1, NULL, NULL),
+                         COAP_RESPONSE_CODE_CHANGED);
+        assert_true(ts_wait_deregister(e->f.server, deregs, 10000));
+        assert_true(fixture_wait_log(&e->f, "observation(s) end (de-registered)", 5000));
+        assert_non_null(ts_wait_register(e->f.server, regs, 15000));
+        set_temp(e, 77);
+        no_note(e, h, 1500);
+        finish(e);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1299,6 +1323,7 @@ int main(void)
                 T(test_queue_mode),
                 T(test_lossy_and_garbled_path),
                 T(test_attributes_per_server),
+                T(test_deregister_ends_observations),
         };
         /* TEST_FILTER=test_observe_composite runs one test (a glob), when debugging. */
         if (getenv("TEST_FILTER"))
