@@ -17,9 +17,9 @@
  *   queue_mode .................................. binding UQ, queue-idle-time
  *   lossy_and_garbled_path ...................... CON notifications through loss, garbage
  *   attributes_per_server ....................... two servers, attributes of each
- *   deregister_ends_observations ................ Disable: de-register ends them Every test ends
- * with `finish`: daemon alive, descriptors not grown, exit 0, clean log. TEST_FILTER=glob runs
- * some. */
+ *   deregister_ends_observations ................ Disable: de-register ends them
+ * Every test ends with `finish`: daemon alive, descriptors not grown, exit 0, clean log.
+ * TEST_FILTER=glob runs some. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
