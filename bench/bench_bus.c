@@ -21,24 +21,15 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "bench_dbus.h"
 #include "tests/server/test_server.h"
 #include "util/macro.h"
 
-#define BUS_NAME            "org.lwm2md1"
-#define MANAGER_PATH        "/org/lwm2md1"
-#define OBJECT_PATH         "/org/lwm2md1/object"
-#define TEMPERATURE         3303
-#define SENSOR_VALUE        5700
-#define SENSOR_UNITS        5701
-#define ANY_INSTANCE        65535
-#define TYPED_IFACE         "org.lwm2md1.Object3303"
-#define FIRST_VALUE         21.5
-#define REQUEST_TIMEOUT_MS  5000
-#define REGISTER_TIMEOUT_MS 20000
+#define TYPED_IFACE        "org.lwm2md1.Object3303"
+#define FIRST_VALUE        21.5
+#define REQUEST_TIMEOUT_MS 5000
 /* The daemon sends its Update at once; one that has not come by then is not coming. */
 #define UPDATE_GRACE_MS 5000
-/* Each D-Bus call of ours: an answer this late is a failure, not a figure. */
-#define CALL_TIMEOUT_USEC (10 * 1000000ULL)
 /* dbus-daemon's built-in max_replies_per_connection; the test bus configuration sets no limits. */
 #define MAX_WINDOW 128
 /* A watcher that has seen nothing new for this long has seen everything. */
@@ -224,108 +215,16 @@ static int parse_instance_path(const char *path, uint16_t *iid)
 
 /* ---- children: the bus and the daemon ---- */
 
-/* The full path of a program on $PATH: the child after fork may only call execve. */
-static int find_program(const char *name, char *out, size_t size)
-{
-        const char *path = getenv("PATH") ?: "/usr/bin:/bin";
-        while (*path) {
-                size_t len = strcspn(path, ":");
-                snprintf(out, size, "%.*s/%s", (int)len, path, name);
-                if (len > 0 && access(out, X_OK) == 0)
-                        return 0;
-                path += len + (path[len] == ':');
-        }
-        return -ENOENT;
-}
-
-static void kill_child(pid_t *pid)
-{
-        if (*pid <= 0)
-                return;
-        kill(*pid, SIGKILL);
-        waitpid(*pid, NULL, 0);
-        *pid = 0;
-}
-
 /* A private dbus-daemon listening in the scratch directory; fills b->address. */
 static void start_bus(bench *b)
 {
-        char program[PATH_MAX], config[PATH_MAX + 32], address[PATH_MAX + 32], log[PATH_MAX + 32];
-        if (find_program("dbus-daemon", program, sizeof(program)) < 0)
-                bench_die("dbus-daemon is not installed (Debian package dbus-daemon)");
-        snprintf(config, sizeof(config), "--config-file=%s", DBUS_TEST_CONFIG);
-        /* The socket goes in our scratch directory rather than where the configuration's
-         * <listen> would put it, so that it disappears with the directory. */
-        snprintf(address, sizeof(address), "--address=unix:path=%s/bus", b->dir);
-        snprintf(log, sizeof(log), "%s/dbus-daemon.log", b->dir);
-        char *argv[] = {program, config, address, (char *)"--print-address", (char *)"--nofork",
-                        NULL};
-        int fds[2];
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                bench_die("pipe: %s", strerror(errno));
-        _cleanup_close_ int out = fds[0];
-        _cleanup_close_ int in = fds[1];
-        _cleanup_close_ int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (log_fd < 0)
-                bench_die("%s: %s", log, strerror(errno));
-        b->bus_pid = bench_spawn(program, argv, in, log_fd, SIGKILL);
-        if (b->bus_pid < 0)
-                bench_die("cannot start dbus-daemon: %s", strerror((int)-b->bus_pid));
-        /* Only the child writes: its exit ends our read. */
-        close(in);
-        in = -1;
-
-        size_t len = 0;
-        struct pollfd pfd = {.fd = out, .events = POLLIN};
-        while (len < sizeof(b->address) - 1 && !memchr(b->address, '\n', len) &&
-               poll(&pfd, 1, REQUEST_TIMEOUT_MS) > 0) {
-                ssize_t n = read(out, b->address + len, sizeof(b->address) - 1 - len);
-                if (n <= 0)
-                        break;
-                len += (size_t)n;
-                b->address[len] = '\0';
-        }
-        b->address[strcspn(b->address, "\n")] = '\0';
-        if (!b->address[0]) {
-                bench_show_log(log, 20);
-                bench_die("dbus-daemon printed no address");
-        }
-}
-
-static void write_config(bench *b, const char *path)
-{
-        _cleanup_fclose_ FILE *f = fopen(path, "we");
-        if (!f)
-                bench_die("%s: %s", path, strerror(errno));
-        fprintf(f,
-                "[lwm2md]\nendpoint = bench-bus\nobjects-dir = %s\nstate-dir = %s/state\n"
-                "bus = %s\n\n"
-                "[device]\nmanufacturer = lwm2md bench\nmodel = bench-1\n"
-                "serial-number = SN-BENCH-0001\nfirmware-version = 1.0.0\n"
-                "reboot-command = true\n\n"
-                /* A long lifetime: no periodic Update falls into a measurement. */
-                "[server 1]\nuri = %s\nshort-id = 1\nlifetime = 86400\n",
-                OBJECTS_DIR, b->dir, b->address, ts_uri(b->server));
-        if (ferror(f) || fflush(f) != 0)
-                bench_die("%s: %s", path, strerror(errno));
+        b->bus_pid = bench_start_dbus(b->dir, b->address, sizeof(b->address));
 }
 
 static void start_daemon(bench *b)
 {
-        char config[PATH_MAX + 16], state[PATH_MAX + 16];
-        snprintf(config, sizeof(config), "%s/lwm2md.conf", b->dir);
-        snprintf(state, sizeof(state), "%s/state", b->dir);
-        snprintf(b->log_path, sizeof(b->log_path), "%s/lwm2md.log", b->dir);
-        if (mkdir(state, 0700) < 0)
-                bench_die("%s: %s", state, strerror(errno));
-        write_config(b, config);
-        _cleanup_close_ int log = open(b->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (log < 0)
-                bench_die("%s: %s", b->log_path, strerror(errno));
-        char *argv[] = {(char *)b->daemon_path, (char *)"--config", config, NULL};
-        b->daemon_pid = bench_spawn(b->daemon_path, argv, log, log, SIGKILL);
-        if (b->daemon_pid < 0)
-                bench_die("cannot start %s: %s", b->daemon_path, strerror((int)-b->daemon_pid));
+        b->daemon_pid = bench_start_bus_daemon(b->daemon_path, b->dir, "bench-bus", b->address,
+                                               b->server, b->log_path, sizeof(b->log_path));
 }
 
 /* Its exit status; one that does not stop is left to the exit handler. */
@@ -344,84 +243,10 @@ static void cleanup(void)
         bench *b = the_bench;
         if (!b || atomic_flag_test_and_set(&once))
                 return;
-        kill_child(&b->daemon_pid);
-        kill_child(&b->bus_pid);
+        bench_kill_child(&b->daemon_pid);
+        bench_kill_child(&b->bus_pid);
         if (b->dir[0])
                 bench_remove_scratch(b->dir);
-}
-
-/* SIGINT, SIGTERM and SIGHUP are blocked everywhere and taken here, so that exit() and
- * with it the cleanup run in a thread rather than in a signal handler. */
-static void *signal_main(void *arg)
-{
-        const sigset_t *set = arg;
-        int sig;
-        if (sigwait(set, &sig) == 0) {
-                fprintf(stderr, "bench_bus: interrupted by %s\n", strsignal(sig));
-                exit(128 + sig);
-        }
-        return NULL;
-}
-
-/* Waits for the daemon's Register, and gives up at once if the daemon exits instead. */
-static void wait_register(bench *b)
-{
-        int64_t end = bench_now_ns() + REGISTER_TIMEOUT_MS * 1000000LL;
-        while (!ts_wait_register(b->server, 0, 100)) {
-                int status;
-                if (waitpid(b->daemon_pid, &status, WNOHANG) == b->daemon_pid) {
-                        b->daemon_pid = 0;
-                        bench_die("lwm2md exited (%s %d) instead of registering",
-                                  WIFEXITED(status) ? "status" : "signal",
-                                  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-                }
-                if (bench_now_ns() > end)
-                        bench_die("lwm2md did not register within %d ms", REGISTER_TIMEOUT_MS);
-        }
-}
-
-/* ---- D-Bus connections ---- */
-
-static sd_bus *connect_bus(const char *address)
-{
-        sd_bus *bus = NULL;
-        int r = sd_bus_new(&bus);
-        if (r >= 0)
-                r = sd_bus_set_address(bus, address);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(bus, true);
-        if (r >= 0)
-                r = sd_bus_start(bus);
-        /* Also the timeout of Properties.Set, which takes none of its own. */
-        if (r >= 0)
-                r = sd_bus_set_method_call_timeout(bus, CALL_TIMEOUT_USEC);
-        if (r < 0) {
-                sd_bus_unref(bus);
-                bench_die("cannot connect to %s: %s", address, strerror(-r));
-        }
-        return bus;
-}
-
-/* Waits until the daemon owns its name on the private bus. */
-static void wait_bus_name(bench *b, sd_bus *bus)
-{
-        int64_t end = bench_now_ns() + REGISTER_TIMEOUT_MS * 1000000LL;
-        for (;;) {
-                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-                int has = 0;
-                int r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                           "org.freedesktop.DBus", "NameHasOwner", &error, &reply,
-                                           "s", BUS_NAME);
-                if (r < 0 || sd_bus_message_read(reply, "b", &has) < 0)
-                        bench_die("NameHasOwner: %s", error.message ?: strerror(-r));
-                if (has)
-                        return;
-                if (bench_now_ns() > end)
-                        bench_die("lwm2md did not take the name " BUS_NAME " within %d ms",
-                                  REGISTER_TIMEOUT_MS);
-                ts_process(b->server, 20);
-        }
 }
 
 /* ---- the provider: its own connection, serviced by its own thread ---- */
@@ -481,10 +306,10 @@ static int add_instances(provider *p, command *c)
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
                 const char *path;
                 int64_t t0 = bench_now_ns();
-                int r = sd_bus_call_method(p->bus, BUS_NAME, MANAGER_PATH, "org.lwm2md1.Manager",
-                                           "AddInstance", &error, &reply, "qqa{qv}", TEMPERATURE,
-                                           ANY_INSTANCE, 2, SENSOR_VALUE, "d", FIRST_VALUE,
-                                           SENSOR_UNITS, "s", "Cel");
+                int r = sd_bus_call_method(p->bus, BENCH_BUS_NAME, MANAGER_PATH,
+                                           "org.lwm2md1.Manager", "AddInstance", &error, &reply,
+                                           "qqa{qv}", TEMPERATURE, ANY_INSTANCE, 2, SENSOR_VALUE,
+                                           "d", FIRST_VALUE, SENSOR_UNITS, "s", "Cel");
                 p->b->samples[i] = bench_now_ns() - t0;
                 if (r < 0)
                         return call_failed(c, r, &error, "AddInstance");
@@ -504,8 +329,9 @@ static int remove_instances(provider *p, command *c)
                 char path[96];
                 instance_path(path, sizeof(path), c->iids[i]);
                 int64_t t0 = bench_now_ns();
-                int r = sd_bus_call_method(p->bus, BUS_NAME, MANAGER_PATH, "org.lwm2md1.Manager",
-                                           "RemoveInstance", &error, NULL, "o", path);
+                int r = sd_bus_call_method(p->bus, BENCH_BUS_NAME, MANAGER_PATH,
+                                           "org.lwm2md1.Manager", "RemoveInstance", &error, NULL,
+                                           "o", path);
                 p->b->samples[i] = bench_now_ns() - t0;
                 if (r < 0)
                         return call_failed(c, r, &error, "RemoveInstance");
@@ -518,8 +344,8 @@ static int set_on_demand(provider *p, command *c)
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         char path[96];
         instance_path(path, sizeof(path), c->iid);
-        int r = sd_bus_call_method(p->bus, BUS_NAME, path, "org.lwm2md1.Instance", "SetOnDemand",
-                                   &error, NULL, "aq", 1, SENSOR_VALUE);
+        int r = sd_bus_call_method(p->bus, BENCH_BUS_NAME, path, "org.lwm2md1.Instance",
+                                   "SetOnDemand", &error, NULL, "aq", 1, SENSOR_VALUE);
         return r < 0 ? call_failed(c, r, &error, "SetOnDemand") : 0;
 }
 
@@ -527,8 +353,8 @@ static int set_on_demand(provider *p, command *c)
 static int new_set_values(provider *p, const char *path, sd_bus_message **ret)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r = sd_bus_message_new_method_call(p->bus, &m, BUS_NAME, path, "org.lwm2md1.Instance",
-                                               "SetValues");
+        int r = sd_bus_message_new_method_call(p->bus, &m, BENCH_BUS_NAME, path,
+                                               "org.lwm2md1.Instance", "SetValues");
         if (r >= 0)
                 r = sd_bus_message_append(m, "a{qv}", 1, SENSOR_VALUE, "d", p->next_value++);
         if (r < 0)
@@ -542,8 +368,8 @@ static int push_one(provider *p, command *c, const char *path)
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
         if (c->kind == CMD_SET_PROPERTY) {
-                r = sd_bus_set_property(p->bus, BUS_NAME, path, TYPED_IFACE, "SensorValue", &error,
-                                        "d", p->next_value++);
+                r = sd_bus_set_property(p->bus, BENCH_BUS_NAME, path, TYPED_IFACE, "SensorValue",
+                                        &error, "d", p->next_value++);
                 return r < 0 ? call_failed(c, r, &error, "Set SensorValue") : 0;
         }
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -728,7 +554,7 @@ static void provider_start(bench *b)
         provider *p = &b->prov;
         p->b = b;
         p->next_value = 1000;
-        p->bus = connect_bus(b->address);
+        p->bus = bench_connect_bus(b->address);
         pthread_mutex_init(&p->lock, NULL);
         p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (p->wake_fd < 0)
@@ -831,8 +657,9 @@ static void watcher_start(bench *b, sd_bus *bus, uint16_t iid)
         char path[96];
         instance_path(path, sizeof(path), iid);
         w->bus = bus;
-        int r = sd_bus_match_signal(w->bus, NULL, BUS_NAME, path, "org.freedesktop.DBus.Properties",
-                                    "PropertiesChanged", on_properties_changed, w);
+        int r = sd_bus_match_signal(w->bus, NULL, BENCH_BUS_NAME, path,
+                                    "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                    on_properties_changed, w);
         if (r < 0)
                 bench_die("cannot watch %s: %s", path, strerror(-r));
         r = pthread_create(&w->thread, NULL, watcher_main, w);
@@ -1065,9 +892,9 @@ static void run(bench *b)
         start_daemon(b);
         bench_progress("lwm2md %d registering with the test server %s", (int)b->daemon_pid,
                        ts_uri(b->server));
-        wait_register(b);
-        sd_bus *watch_bus = connect_bus(b->address);
-        wait_bus_name(b, watch_bus);
+        bench_wait_register(b->server, &b->daemon_pid);
+        sd_bus *watch_bus = bench_connect_bus(b->address);
+        bench_wait_bus_name(b->server, watch_bus);
 
         provider_start(b);
         b->iid_pushed = add_one(b);
@@ -1338,20 +1165,7 @@ int main(int argc, char **argv)
         if (!b.samples)
                 bench_die("out of memory");
 
-        /* Blocked before any thread exists, so that every thread inherits it. */
-        static sigset_t stop_signals;
-        sigemptyset(&stop_signals);
-        sigaddset(&stop_signals, SIGINT);
-        sigaddset(&stop_signals, SIGTERM);
-        sigaddset(&stop_signals, SIGHUP);
-        if (pthread_sigmask(SIG_BLOCK, &stop_signals, NULL) != 0)
-                bench_die("pthread_sigmask failed");
-        pthread_t signal_thread;
-        if (pthread_create(&signal_thread, NULL, signal_main, &stop_signals) != 0)
-                bench_die("pthread_create failed");
-        pthread_detach(signal_thread);
-        /* A dying daemon or bus must not take the benchmark down with SIGPIPE. */
-        signal(SIGPIPE, SIG_IGN);
+        bench_handle_stop_signals();
 
         int r = bench_make_scratch(b.dir, sizeof(b.dir), "lwm2md-bench-bus");
         if (r < 0)

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +43,35 @@ _Noreturn void bench_die(const char *fmt, ...)
         if (die_hook)
                 die_hook();
         exit(EXIT_FAILURE);
+}
+
+/* Taken here rather than in a signal handler, so that exit() and the atexit cleanup may run. */
+static void *stop_signal_main(void *arg)
+{
+        const sigset_t *set = arg;
+        int sig;
+        if (sigwait(set, &sig) == 0) {
+                fprintf(stderr, "%s: interrupted by %s\n", program_name, strsignal(sig));
+                exit(128 + sig);
+        }
+        return NULL;
+}
+
+void bench_handle_stop_signals(void)
+{
+        static sigset_t stop_signals;
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGTERM);
+        sigaddset(&stop_signals, SIGHUP);
+        if (pthread_sigmask(SIG_BLOCK, &stop_signals, NULL) != 0)
+                bench_die("pthread_sigmask failed");
+        pthread_t thread;
+        if (pthread_create(&thread, NULL, stop_signal_main, &stop_signals) != 0)
+                bench_die("pthread_create failed");
+        pthread_detach(thread);
+        /* A dying child must not take the benchmark down with SIGPIPE. */
+        signal(SIGPIPE, SIG_IGN);
 }
 
 void bench_progress(const char *fmt, ...)

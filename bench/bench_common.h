@@ -17,6 +17,9 @@ void bench_init(const char *name, void (*on_die)(void));
 /* "name: message" on stderr, on_die, exit(EXIT_FAILURE): a benchmark that cannot measure what
  * it set out to measure has no figures to print. */
 _Noreturn void bench_die(const char *fmt, ...) _printf_(1, 2);
+/* SIGINT, SIGTERM and SIGHUP blocked in every thread and taken by a thread of their own, which
+ * exits (so atexit handlers stop the children); SIGPIPE ignored. Before any other thread. */
+void bench_handle_stop_signals(void);
 /* One "  .. what" line on stderr: the benchmark is alive and where it is. */
 void bench_progress(const char *fmt, ...) _printf_(1, 2);
 /* A decimal count in [min, max]; -EINVAL or -ERANGE for anything else. */

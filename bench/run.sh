@@ -1,11 +1,12 @@
 #!/bin/bash
 # run.sh - the benchmark command: a release build (no sanitizers) in build-bench, then every
-# benchmark in bench/ (DDF loader, content formats, the daemon end to end, its D-Bus side), each
+# benchmark in bench/ (DDF loader, content formats, the daemon end to end, its D-Bus side,
+# Observe/Notify), each
 # printing its table.
 #
 # Usage: bench/run.sh [bench_engine options, e.g. -n 5000 for a quicker run]
-# Environment: BUILD_DIR (default build-bench); BENCH_BUS_ARGS, options for bench_bus
-# (e.g. "--quick").
+# Environment: BUILD_DIR (default build-bench); BENCH_BUS_ARGS, BENCH_NOTIFY_ARGS, options for
+# bench_bus and bench_notify (e.g. "--quick").
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,7 +23,7 @@ else
 fi
 # Only what the benchmarks run: a broken test elsewhere must not hold them up.
 if ! out=$(ninja -C "$build" src/lwm2md bench/bench_ddf bench/bench_formats bench/bench_engine \
-        bench/bench_bus 2>&1); then
+        bench/bench_bus bench/bench_notify 2>&1); then
         echo "$out" >&2
         exit 1
 fi
@@ -45,3 +46,7 @@ echo "== bench_bus: the daemon's D-Bus side on a private dbus-daemon, with a pro
 # Word splitting wanted: BENCH_BUS_ARGS holds options.
 # shellcheck disable=SC2086
 "$build/bench/bench_bus" ${BENCH_BUS_ARGS:-}
+echo
+echo "== bench_notify: Observe/Notify, 1000 observations fed by a provider over D-Bus =="
+# shellcheck disable=SC2086
+"$build/bench/bench_notify" ${BENCH_NOTIFY_ARGS:-}

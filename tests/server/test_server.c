@@ -11,7 +11,8 @@
 #include <time.h>
 
 #define TS_MAX_REGISTRATIONS 16
-#define TS_MAX_PENDING       64
+/* Requests and observations at once: bench_notify keeps 1000 observations. */
+#define TS_MAX_PENDING 2048
 
 typedef struct pending {
         bool used;
