@@ -149,3 +149,19 @@ const char *coap_msg_method_str(coap_pdu_code_t code)
                 return "request";
         }
 }
+
+const char *coap_msg_nack_reason_str(coap_nack_reason_t reason)
+{
+        switch (reason) {
+        case COAP_NACK_RST:
+                return "the server reset the exchange";
+        case COAP_NACK_TLS_FAILED:
+                return "the DTLS session failed";
+        case COAP_NACK_TOO_MANY_RETRIES:
+                return "no answer from the server";
+        case COAP_NACK_ICMP_ISSUE:
+                return "the server's port is unreachable (ICMP)";
+        default:
+                return "the request could not be delivered";
+        }
+}

@@ -30,3 +30,5 @@ coap_pdu_code_t coap_msg_code_for_errno(int error, bool encoding);
 const char *coap_msg_code_str(coap_pdu_code_t code, char buf[8]);
 /* "GET", "iPATCH", ... for logs; "request" for a code that is none of LwM2M's. */
 const char *coap_msg_method_str(coap_pdu_code_t code);
+/* What a libcoap NACK reason means, for logs and the last error. */
+const char *coap_msg_nack_reason_str(coap_nack_reason_t reason);

@@ -135,7 +135,7 @@ static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
         if (unreachable && s->state == LWM2M_SERVER_REGISTERED && s->reachable) {
                 char why[200];
                 snprintf(why, sizeof(why), "%s was not acknowledged (%s)", what,
-                         registration_nack_reason_text(reason));
+                         coap_msg_nack_reason_str(reason));
                 registration_update_failed(s, why);
         }
 }
@@ -243,10 +243,11 @@ void lwm2m_engine_free(lwm2m_engine *e)
                 return;
         lwm2m_tree_remove_listener(e->tree, on_tree_change, e);
         for (size_t i = 0; i < e->n_servers; i++) {
+                /* Nothing is stored at teardown: the Sends in flight go first. */
+                send_forget_all(&e->servers[i]);
                 session_release(&e->servers[i]);
                 lwm2m_buf_free(&e->servers[i].out_body);
                 stored_clear(&e->servers[i].stored);
-                send_forget_all(&e->servers[i]);
         }
         engine_release_retired_sessions(e);
         free(e->servers);
@@ -465,7 +466,7 @@ static void drop_stray_datagrams(lwm2m_engine *e)
                 server *s = &e->servers[i];
                 int r = security_drop_stray_datagrams(s);
                 if ((r == -ECONNREFUSED || r == -EHOSTUNREACH) && s->in_flight != REG_NONE)
-                        registration_failed(s, registration_nack_reason_text(COAP_NACK_ICMP_ISSUE),
+                        registration_failed(s, coap_msg_nack_reason_str(COAP_NACK_ICMP_ISSUE),
                                             false);
         }
 }
@@ -563,7 +564,7 @@ int lwm2m_engine_server_info(const lwm2m_engine *e, size_t index, lwm2m_server_i
                 .binding = s->binding,
                 .lifetime = s->lifetime,
                 .last_error = s->last_error,
-                .observations = observe_count(e, s),
+                .observations = s->observations,
                 .sleeping = s->sleeping,
                 .stored_queued = s->stored.count,
                 .stored_delivered = s->stored.delivered,

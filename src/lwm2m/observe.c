@@ -183,12 +183,6 @@ static bool heap_update(observe_set *set, observation *o)
 
 /* ---- the servers ---- */
 
-size_t observe_count(const lwm2m_engine *e, const server *s)
-{
-        (void)e;
-        return s->observations;
-}
-
 /* ---- one observation ---- */
 
 static uint64_t max_u64(uint64_t a, uint64_t b)

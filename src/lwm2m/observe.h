@@ -46,4 +46,3 @@ void observe_server_reachable(lwm2m_engine *e, server *s);
  * takes the connection-loss path). True when `sent` was a notification. */
 bool observe_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent, coap_nack_reason_t reason,
                      bool *unreachable);
-size_t observe_count(const lwm2m_engine *e, const server *s);

@@ -15,9 +15,7 @@ bool outbox_can_send(const server *s)
 
 bool outbox_stores(lwm2m_engine *e, const server *s)
 {
-        lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_SERVER, s->server_iid, LWM2M_SRV_STORING);
-        const lwm2m_value *v = lwm2m_tree_get(e->tree, &p);
-        return v && v->type == LWM2M_TYPE_BOOLEAN && v->b;
+        return server_bool(e, s->server_iid, LWM2M_SRV_STORING, false);
 }
 
 void outbox_wake(server *s)

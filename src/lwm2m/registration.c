@@ -409,22 +409,6 @@ static void handle_registration_response(server *s, const coap_pdu_t *received)
         }
 }
 
-const char *registration_nack_reason_text(coap_nack_reason_t reason)
-{
-        switch (reason) {
-        case COAP_NACK_RST:
-                return "the server reset the exchange";
-        case COAP_NACK_TLS_FAILED:
-                return "the DTLS session failed";
-        case COAP_NACK_TOO_MANY_RETRIES:
-                return "no answer from the server";
-        case COAP_NACK_ICMP_ISSUE:
-                return "the server's port is unreachable (ICMP)";
-        default:
-                return "the request could not be delivered";
-        }
-}
-
 /* The request in flight failed; `what` says why. */
 void registration_failed(server *s, const char *what, bool server_lost_us)
 {
@@ -485,7 +469,7 @@ void registration_on_nack(coap_session_t *session, const coap_pdu_t *sent,
         server *s = engine_server_by_session(e, session);
         if (!s || !sent || !token_matches(s, sent))
                 return;
-        const char *what = registration_nack_reason_text(reason);
+        const char *what = coap_msg_nack_reason_str(reason);
         if (reason == COAP_NACK_TLS_FAILED && session_handshake_pending(s))
                 /* Before our own handshake timeout: the server sent an alert. */
                 what = "the DTLS handshake failed: the server refused it (wrong PSK identity or "

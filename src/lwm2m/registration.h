@@ -24,8 +24,6 @@ void registration_schedule_retry(server *s, const char *why);
 /* De-registers (or, without a registration, gives the session up) and stays
  * disabled for `seconds`: the server's Disable (/1/x/4). */
 void registration_disable(server *s, uint64_t seconds);
-/* What a libcoap NACK reason means, for logs and the last error. */
-const char *registration_nack_reason_text(coap_nack_reason_t reason);
 /* libcoap's response and NACK handlers: answers to the registration requests. */
 coap_response_t registration_on_response(coap_session_t *session, const coap_pdu_t *sent,
                                          const coap_pdu_t *received, const coap_mid_t mid);

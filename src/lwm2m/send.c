@@ -71,8 +71,7 @@ static uint16_t send_format(const server *s)
         return LWM2M_FORMAT_SENML_CBOR;
 }
 
-static int post_one(lwm2m_engine *e, server *s, const lwm2m_buf *body, uint16_t format,
-                    send_flight *f)
+static int post_one(server *s, const lwm2m_buf *body, uint16_t format, send_flight *f)
 {
         coap_session_t *session = s->session;
         coap_pdu_t *pdu =
@@ -95,7 +94,6 @@ static int post_one(lwm2m_engine *e, server *s, const lwm2m_buf *body, uint16_t 
         s->last_exchange_ms = engine_now_ms();
         f->next = s->sends;
         s->sends = f;
-        (void)e;
         return 0;
 }
 
@@ -128,7 +126,7 @@ static int post_slice(lwm2m_engine *e, server *s, const lwm2m_record_list *all, 
                 dst->time = rec->time;
                 dst->has_time = rec->has_time;
         }
-        err = post_one(e, s, &body, format, f);
+        err = post_one(s, &body, format, f);
         if (err < 0)
                 flight_free(f);
         return err;
@@ -145,20 +143,13 @@ int send_post(lwm2m_engine *e, server *s, lwm2m_record_list *records)
         return err;
 }
 
-static bool server_bool(lwm2m_engine *e, const server *s, uint16_t rid, bool absent)
-{
-        lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_SERVER, s->server_iid, rid);
-        const lwm2m_value *v = lwm2m_tree_get(e->tree, &p);
-        return v && v->type == LWM2M_TYPE_BOOLEAN ? v->b : absent;
-}
-
 int send_to_server(lwm2m_engine *e, server *s, const lwm2m_path *paths, size_t n)
 {
         assert(e && s && (paths || n == 0));
         if (strcmp(s->version, "1.0") == 0)
                 return -EPROTONOSUPPORT;
         /* LwM2M 1.1: Send is muted when the resource says so or is absent. */
-        if (server_bool(e, s, LWM2M_SRV_MUTE_SEND, true))
+        if (server_bool(e, s->server_iid, LWM2M_SRV_MUTE_SEND, true))
                 return -EPERM;
         if (s->state != LWM2M_SERVER_REGISTERED && !outbox_stores(e, s))
                 return -ENOTCONN;
@@ -220,8 +211,8 @@ bool send_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent, coap_nack_
         send_flight *f = take_flight(s, coap_pdu_get_token(sent));
         if (!f)
                 return false;
-        lwm2m_logf(&e->log, LOG_WARNING, "server %u: Send failed (libcoap: %d)", s->short_id,
-                   (int)reason);
+        lwm2m_logf(&e->log, LOG_WARNING, "server %u: Send failed: %s", s->short_id,
+                   coap_msg_nack_reason_str(reason));
         if (reason != COAP_NACK_RST && outbox_stores(e, s)) {
                 stored_entry *en = stored_entry_new(STORED_SEND, NULL, 0, &f->records);
                 if (en)

@@ -45,6 +45,13 @@ uint64_t server_uint(lwm2m_engine *e, uint16_t iid, uint16_t rid, uint64_t fallb
         return fallback;
 }
 
+bool server_bool(lwm2m_engine *e, uint16_t iid, uint16_t rid, bool fallback)
+{
+        assert(e);
+        const lwm2m_value *v = server_value(e, iid, rid);
+        return v && v->type == LWM2M_TYPE_BOOLEAN ? v->b : fallback;
+}
+
 void server_load_params(server *s)
 {
         assert(s);

@@ -88,5 +88,7 @@ void server_set_state(server *s, lwm2m_server_state state);
 /* A resource of Server object instance `iid` as an unsigned number; `fallback` when
  * absent, negative or not a number. */
 uint64_t server_uint(lwm2m_engine *e, uint16_t iid, uint16_t rid, uint64_t fallback);
+/* A Boolean resource of Server object instance `iid`; `fallback` when absent. */
+bool server_bool(lwm2m_engine *e, uint16_t iid, uint16_t rid, bool fallback);
 /* Re-reads lifetime and binding from the server's Server object instance. */
 void server_load_params(server *s);

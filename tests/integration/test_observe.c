@@ -799,6 +799,17 @@ static void test_observe_query_attributes(void **state)
         set_temp(e, 35);
         expect_note_value(e, with_gt, 35);
         expect_note_value(e, plain, 35);
+        /* Attributes in the query that do not hold together, or are unknown: 4.00, and
+         * no observation starts. */
+        const char *bad[] = {TEMP "?lt=40&gt=30", TEMP "?pmin=x", TEMP "?color=red"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                ts_response bad_resp;
+                unsigned bad_h = 0;
+                assert_int_equal(ts_observe(e->f.server, bad[i], -1, 5000, &bad_resp, &bad_h), 0);
+                assert_int_equal(bad_resp.code, COAP_RESPONSE_CODE_BAD_REQUEST);
+                assert_int_equal(bad_h, 0);
+                ts_response_free(&bad_resp);
+        }
         finish(e);
 }
 
