@@ -210,6 +210,20 @@ static int parse_uint(const char *value, uint64_t min, uint64_t max, uint64_t *o
         return 0;
 }
 
+/* 1 or 0 for the spellings systemd's own files accept; -EINVAL otherwise. */
+static int config_parse_boolean(const char *value)
+{
+        static const char *const yes[] = {"true", "yes", "on", "1"};
+        static const char *const no[] = {"false", "no", "off", "0"};
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(value, yes[i]) == 0)
+                        return 1;
+                if (strcasecmp(value, no[i]) == 0)
+                        return 0;
+        }
+        return -EINVAL;
+}
+
 static config_server *server_new(config *c, const char *section, unsigned line)
 {
         config_server *servers = reallocarray(c->servers, c->n_servers + 1, sizeof(*servers));
@@ -224,6 +238,8 @@ static config_server *server_new(config *c, const char *section, unsigned line)
                 .security = CONFIG_SECURITY_NOSEC,
                 .default_pmin = 0,
                 .default_pmax = 0,
+                .failure_block = -1,
+                .bootstrap_on_failure = -1,
         };
         if (!(s->section = strdup(section)))
                 return NULL;
@@ -450,6 +466,34 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
                                   : strcmp(key, "default-pmin") == 0 ? &s->default_pmin
                                                                      : &s->default_pmax;
                 *field = (uint32_t)n;
+        } else if (strcmp(key, "priority") == 0 || strcmp(key, "initial-delay") == 0) {
+                if (parse_uint(value, 0, UINT32_MAX, &n) < 0) {
+                        config_report(
+                                error, userdata, "%s: %s must be a number%s, not '%s'", origin, key,
+                                key[0] == 'i' ? " of seconds" : " (lower registers first)", value);
+                        return -EINVAL;
+                }
+                if (key[0] == 'p') {
+                        s->priority = (uint32_t)n;
+                        s->has_priority = true;
+                } else {
+                        s->initial_delay = (uint32_t)n;
+                }
+        } else if (strcmp(key, "retry-count") == 0 || strcmp(key, "sequence-retries") == 0) {
+                if (parse_uint(value, 1, 255, &n) < 0) {
+                        config_report(error, userdata, "%s: %s must be 1..255, not '%s'", origin,
+                                      key, value);
+                        return -EINVAL;
+                }
+                *(key[0] == 'r' ? &s->retry_count : &s->sequence_retries) = (uint32_t)n;
+        } else if (strcmp(key, "failure-block") == 0 || strcmp(key, "bootstrap-on-failure") == 0) {
+                int b = config_parse_boolean(value);
+                if (b < 0) {
+                        config_report(error, userdata, "%s: %s must be true or false, not '%s'",
+                                      origin, key, value);
+                        return -EINVAL;
+                }
+                *(key[0] == 'f' ? &s->failure_block : &s->bootstrap_on_failure) = (int8_t)b;
         } else {
                 config_report(error, userdata, "%s: unknown server key '%s'", origin, key);
                 return -EINVAL;

@@ -59,6 +59,14 @@ typedef struct config_server {
         uint32_t hold_off;    /* bootstrap: Client Hold Off Time */
         uint32_t retry_timer; /* first retry after a failure, seconds (0: engine default) */
         uint32_t retry_max;   /* longest wait between retries, seconds (0: engine default) */
+        /* The Server object's registration rules (resources 13 to 17 and 20). */
+        bool has_priority;
+        uint32_t priority;           /* Registration Priority Order */
+        uint32_t initial_delay;      /* Initial Registration Delay Timer, seconds */
+        int8_t failure_block;        /* Registration Failure Block; -1: not given */
+        int8_t bootstrap_on_failure; /* Bootstrap on Registration Failure; -1: not given */
+        uint32_t retry_count;        /* Communication Retry Count; 0: not given */
+        uint32_t sequence_retries;   /* Communication Sequence Retry Count; 0: not given */
 } config_server;
 
 /* A [send NAME] section: the values at `paths` sent every `interval` seconds. */

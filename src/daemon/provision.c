@@ -241,6 +241,20 @@ int provision_from_config(lwm2m_tree *tree, const config *c, config_error_fn err
                         put(&w, LWM2M_SRV_RETRY_TIMER, lwm2m_value_unsigned(s->retry_timer));
                 if (s->retry_max)
                         put(&w, LWM2M_SRV_SEQUENCE_DELAY, lwm2m_value_unsigned(s->retry_max));
+                if (s->has_priority)
+                        put(&w, LWM2M_SRV_PRIORITY_ORDER, lwm2m_value_unsigned(s->priority));
+                if (s->initial_delay)
+                        put(&w, LWM2M_SRV_INITIAL_DELAY, lwm2m_value_unsigned(s->initial_delay));
+                if (s->failure_block >= 0)
+                        put(&w, LWM2M_SRV_FAILURE_BLOCK, lwm2m_value_boolean(s->failure_block));
+                if (s->bootstrap_on_failure >= 0)
+                        put(&w, LWM2M_SRV_BOOTSTRAP_ON_FAILURE,
+                            lwm2m_value_boolean(s->bootstrap_on_failure));
+                if (s->retry_count)
+                        put(&w, LWM2M_SRV_RETRY_COUNT, lwm2m_value_unsigned(s->retry_count));
+                if (s->sequence_retries)
+                        put(&w, LWM2M_SRV_SEQUENCE_RETRY_COUNT,
+                            lwm2m_value_unsigned(s->sequence_retries));
                 r = commit(&w, where, error, userdata);
                 if (r < 0)
                         return r;

@@ -42,6 +42,9 @@ struct lwm2m_engine {
         coap_session_t **retired;
         size_t n_retired;
         bool shutting_down;
+        /* Registration failed as the Server object's rules say: bootstrap, at the
+         * next engine processing (see registration.c, consider_bootstrap). */
+        bool bootstrap_fallback;
         uint64_t shutdown_deadline_ms;
 };
 

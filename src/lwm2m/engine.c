@@ -314,9 +314,15 @@ int lwm2m_engine_start(lwm2m_engine *e)
         }
         if (e->n_servers == 0)
                 return -ENOENT;
-        for (size_t i = 0; i < e->n_servers; i++)
-                registration_start(&e->servers[i]);
+        registration_start_all(e);
         return 0;
+}
+
+/* MERGE: replaced by bootstrap.c's */
+int lwm2m_engine_bootstrap(lwm2m_engine *e)
+{
+        (void)e;
+        return -ENOENT;
 }
 
 int lwm2m_engine_fd(const lwm2m_engine *e)
@@ -396,6 +402,10 @@ static void run_server_timers(server *s, uint64_t now)
         if (handshake_overdue(s, now))
                 return;
         switch (s->state) {
+        case LWM2M_SERVER_IDLE:
+                if (!s->e->shutting_down && now >= s->start_at_ms)
+                        registration_start(s);
+                break;
         case LWM2M_SERVER_BACKOFF:
         case LWM2M_SERVER_DISABLED:
                 if (!s->e->shutting_down && now >= s->retry_at_ms)
@@ -440,6 +450,8 @@ static uint64_t server_deadline(server *s, uint64_t now)
         if (session_handshake_pending(s))
                 next = min_u64(next, s->handshake_deadline_ms);
         switch (s->state) {
+        case LWM2M_SERVER_IDLE:
+                return s->e->shutting_down ? next : min_u64(next, s->start_at_ms);
         case LWM2M_SERVER_BACKOFF:
         case LWM2M_SERVER_DISABLED:
                 return min_u64(next, s->retry_at_ms);
@@ -480,6 +492,20 @@ int64_t lwm2m_engine_process(lwm2m_engine *e)
         uint64_t now = engine_now_ms();
         for (size_t i = 0; i < e->n_servers; i++)
                 run_server_timers(&e->servers[i], now);
+        if (e->bootstrap_fallback && !e->shutting_down) {
+                e->bootstrap_fallback = false;
+                int r = lwm2m_engine_bootstrap(e);
+                if (r == -ENOENT)
+                        lwm2m_logf(&e->log, LOG_WARNING,
+                                   "registration failed and there is no bootstrap server to fall "
+                                   "back to; registering goes on");
+                else if (r < 0)
+                        lwm2m_logf(&e->log, LOG_ERR, "cannot fall back to bootstrap: %s",
+                                   strerror(-r));
+                else
+                        lwm2m_logf(&e->log, LOG_NOTICE,
+                                   "registration failed: falling back to bootstrap");
+        }
         if (e->shutting_down && now >= e->shutdown_deadline_ms) {
                 for (size_t i = 0; i < e->n_servers; i++) {
                         server *s = &e->servers[i];
@@ -519,6 +545,11 @@ void lwm2m_engine_shutdown(lwm2m_engine *e)
         e->shutdown_deadline_ms = engine_now_ms() + DEREGISTER_WAIT_MS;
         for (size_t i = 0; i < e->n_servers; i++) {
                 server *s = &e->servers[i];
+                /* A Register in flight may yet be taken: its answer decides, and a
+                 * registration it makes is ended at once (registration.c). */
+                if (s->state == LWM2M_SERVER_REGISTERING && s->in_flight == REG_REGISTER &&
+                    s->session)
+                        continue;
                 if (s->state == LWM2M_SERVER_REGISTERED && s->session && s->location[0]) {
                         s->in_flight = REG_NONE;
                         if (registration_send(s, REG_DEREGISTER) == 0) {

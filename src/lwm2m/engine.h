@@ -66,6 +66,8 @@ void lwm2m_engine_free(lwm2m_engine *e);
 /* Reads the servers from the Security (0) and Server (1) objects and starts
  * registering with each. -ENOENT when no usable server is configured. */
 int lwm2m_engine_start(lwm2m_engine *e);
+/* Starts a client-initiated bootstrap now. -ENOENT without a bootstrap server. */
+int lwm2m_engine_bootstrap(lwm2m_engine *e);
 /* The file descriptor to watch for input (libcoap's epoll fd). */
 int lwm2m_engine_fd(const lwm2m_engine *e);
 /* Handles pending input and due timers. Returns milliseconds until it wants to

@@ -51,6 +51,11 @@ static uint64_t next_retry_delay(server *s)
 static void retry_register_after(server *s, const char *why, uint64_t delay)
 {
         lwm2m_engine *e = s->e;
+        if (e->shutting_down) {
+                session_release(s);
+                server_set_state(s, LWM2M_SERVER_DEREGISTERED);
+                return;
+        }
         s->retry_at_ms = engine_now_ms() + delay;
         if (why)
                 snprintf(s->last_error, sizeof(s->last_error), "%s", why);
@@ -63,10 +68,131 @@ static void retry_register_after(server *s, const char *why, uint64_t delay)
         server_changed(s);
 }
 
+static void registration_settled(server *s);
+
+/* The Server object's Communication Retry Count and Sequence Retry Count (spec
+ * defaults 5 and 1). */
+static retry_sequence server_retry_sequence(server *s)
+{
+        uint64_t attempts = server_uint(s->e, s->server_iid, LWM2M_SRV_RETRY_COUNT, 5);
+        uint64_t sequences = server_uint(s->e, s->server_iid, LWM2M_SRV_SEQUENCE_RETRY_COUNT, 1);
+        return (retry_sequence){
+                .attempts = attempts == 0    ? 1
+                            : attempts > 255 ? 255
+                                             : (unsigned)attempts,
+                .sequences = sequences == 0    ? 1
+                             : sequences > 255 ? 255
+                                               : (unsigned)sequences,
+        };
+}
+
 void registration_schedule_retry(server *s, const char *why)
 {
         assert(s);
-        retry_register_after(s, why, next_retry_delay(s));
+        retry_policy p = server_retry_policy(s);
+        retry_sequence seq = server_retry_sequence(s);
+        retry_step step = retry_after_failure(&p, &seq, ++s->attempts, arc4random());
+        retry_register_after(s, why, step.delay_ms);
+        if (step.exhausted && !s->registration_failed) {
+                s->registration_failed = true;
+                lwm2m_logf(&s->e->log, LOG_ERR,
+                           "server %u (%s): registration failed: %u attempts in %u sequence%s; "
+                           "still retrying every %.0f s",
+                           s->short_id, s->uri, s->attempts, seq.sequences,
+                           seq.sequences == 1 ? "" : "s", (double)p.max_ms / 1000.0);
+                registration_settled(s);
+        }
+}
+
+/* ---- the order of registrations (Server object resources 13 to 16) ---- */
+
+#define NO_PRIORITY UINT64_MAX
+
+static uint64_t priority_of(server *s)
+{
+        return server_uint(s->e, s->server_iid, LWM2M_SRV_PRIORITY_ORDER, NO_PRIORITY);
+}
+
+static uint64_t initial_delay_ms(server *s)
+{
+        uint64_t seconds = server_uint(s->e, s->server_iid, LWM2M_SRV_INITIAL_DELAY, 0);
+        return seconds > RETRY_LONGEST_MS / 1000 ? RETRY_LONGEST_MS : seconds * 1000;
+}
+
+/* Registration Priority Order: servers that have one register one at a time, the
+ * lowest value first; the next waits until the one before has registered or its
+ * registration has failed, and waits for good while a failed one before it has
+ * Registration Failure Block set (and has not registered since). Servers without
+ * one register at once. */
+static void start_next_in_order(lwm2m_engine *e)
+{
+        server *next = NULL;
+        for (size_t i = 0; i < e->n_servers; i++) {
+                server *s = &e->servers[i];
+                uint64_t prio = priority_of(s);
+                if (prio == NO_PRIORITY)
+                        continue;
+                if (!s->first_pass_done) {
+                        if (s->start_at_ms != UINT64_MAX)
+                                return; /* on its way: the next waits for it */
+                        if (!next || prio < priority_of(next))
+                                next = s;
+                } else if (s->registration_failed &&
+                           server_bool(e, s->server_iid, LWM2M_SRV_FAILURE_BLOCK, false)) {
+                        return;
+                }
+        }
+        if (!next)
+                return;
+        next->start_at_ms = engine_now_ms() + initial_delay_ms(next);
+        lwm2m_logf(&e->log, LOG_DEBUG, "server %u: its turn in the registration order",
+                   next->short_id);
+}
+
+void registration_start_all(lwm2m_engine *e)
+{
+        assert(e);
+        uint64_t now = engine_now_ms();
+        for (size_t i = 0; i < e->n_servers; i++) {
+                server *s = &e->servers[i];
+                s->attempts = 0;
+                s->first_pass_done = false;
+                s->registration_failed = false;
+                s->start_at_ms =
+                        priority_of(s) == NO_PRIORITY ? now + initial_delay_ms(s) : UINT64_MAX;
+        }
+        start_next_in_order(e);
+}
+
+/* Every management server's registration has failed, or one whose failure blocks
+ * the rest: the bootstrap server, if there is one and the Server object lets it
+ * (Bootstrap on Registration Failure, /1/x/16, true when absent). */
+static void consider_bootstrap(server *failed)
+{
+        lwm2m_engine *e = failed->e;
+        if (!server_bool(e, failed->server_iid, LWM2M_SRV_BOOTSTRAP_ON_FAILURE, true))
+                return;
+        bool all_failed = true;
+        for (size_t i = 0; i < e->n_servers; i++)
+                if (!e->servers[i].registration_failed)
+                        all_failed = false;
+        bool blocks = server_bool(e, failed->server_iid, LWM2M_SRV_FAILURE_BLOCK, false) &&
+                      priority_of(failed) != NO_PRIORITY;
+        if (!all_failed && !blocks)
+                return;
+        /* Not from here: this runs inside libcoap's callbacks, and bootstrap may
+         * replace the servers. The engine acts on it when its processing returns. */
+        e->bootstrap_fallback = true;
+}
+
+/* The server registered, or its registration failed as the retry rules say: the
+ * next in the priority order may start, and a failure may call for bootstrap. */
+static void registration_settled(server *s)
+{
+        s->first_pass_done = true;
+        start_next_in_order(s->e);
+        if (s->registration_failed)
+                consider_bootstrap(s);
 }
 
 /* ---- the Register payload ---- */
@@ -305,6 +431,16 @@ static void registered(server *s, const coap_pdu_t *response)
                         s, "the server accepted the registration but gave no location");
                 return;
         }
+        if (s->e->shutting_down) {
+                /* Taken while shutting down: ended at once rather than left to expire. */
+                if (registration_send(s, REG_DEREGISTER) == 0) {
+                        server_set_state(s, LWM2M_SERVER_DEREGISTERING);
+                } else {
+                        session_release(s);
+                        server_set_state(s, LWM2M_SERVER_DEREGISTERED);
+                }
+                return;
+        }
         uint64_t now = engine_now_ms();
         s->attempts = 0;
         s->update_retry_at_ms = 0;
@@ -314,6 +450,8 @@ static void registered(server *s, const coap_pdu_t *response)
         lwm2m_logf(&s->e->log, LOG_NOTICE, "server %u: registered at /%s (lifetime %u s)",
                    s->short_id, s->location, s->lifetime);
         server_set_state(s, LWM2M_SERVER_REGISTERED);
+        s->registration_failed = false;
+        registration_settled(s);
         /* A new registration: the server observes anew what it wants. */
         observe_end_server(s->e, s, "registered again");
         became_reachable(s, now);

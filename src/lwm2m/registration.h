@@ -9,6 +9,10 @@
 
 #include "lwm2m/server.h"
 
+/* Starts registering with every server as the Server object's registration rules
+ * say: each after its Initial Registration Delay (/1/x/14), those with a
+ * Registration Priority Order (/1/x/13) one at a time in that order. */
+void registration_start_all(lwm2m_engine *e);
 /* Opens a new session and sends Register; on failure, waits as the back-off says. */
 void registration_start(server *s);
 /* Sends a Register, Update or De-register on the server's session. */

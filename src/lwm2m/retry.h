@@ -2,6 +2,7 @@
  * server (Register, Update, De-register; later Bootstrap-Request and notifications). */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* No retry comes sooner than CoAP's ACK_TIMEOUT after a failure: a server that is
@@ -24,3 +25,26 @@ typedef struct retry_policy {
  * server does not come back in lockstep. Never shorter than the policy nor
  * RETRY_FLOOR_MS. */
 uint64_t retry_delay_ms(const retry_policy *p, unsigned failures, uint32_t random);
+
+/* How the Server object counts Register failures (LwM2M 1.1 Core TS 6.2.1.1): a
+ * sequence is `attempts` tries (Communication Retry Count, /1/x/17), and the
+ * registration has failed after `sequences` failed sequences (Communication Sequence
+ * Retry Count, /1/x/20). Both at least 1. */
+typedef struct retry_sequence {
+        unsigned attempts;
+        unsigned sequences;
+} retry_sequence;
+
+typedef struct retry_step {
+        uint64_t delay_ms;   /* the wait before the next try */
+        bool sequence_ended; /* this failure ended a sequence: the wait is the sequence delay */
+        bool exhausted;      /* this failure ended the last sequence the rules allow */
+} retry_step;
+
+/* The wait after the `failures`-th consecutive failed Register (1 for the first).
+ * Within a sequence the waits grow as retry_delay_ms says; the failure that ends a
+ * sequence waits the Sequence Delay Timer (`p->max_ms`). The growth is not reset at a
+ * new sequence, so a fleet waiting out a long outage never speeds up. `exhausted`
+ * is set once, on the failure that ends sequence number `seq->sequences`. */
+retry_step retry_after_failure(const retry_policy *p, const retry_sequence *seq, unsigned failures,
+                               uint32_t random);

@@ -53,10 +53,16 @@ typedef struct server {
         uint64_t registered_until_ms; /* when the server will drop us */
         uint64_t update_retry_at_ms;  /* registered: no Update before this (back-off) */
         unsigned attempts;            /* failures since the last success */
-        bool security_checked;        /* the handshake verified what the Security object pins */
-        bool secure;                  /* the session is DTLS */
-        int session_fd;               /* its socket, for security_drop_stray_datagrams */
-        uint64_t strays;              /* datagrams dropped on it */
+        /* The Server object's registration rules (registration.c): when it may start
+         * (UINT64_MAX: waiting for a server before it in Registration Priority Order),
+         * and whether its first registration has been settled either way. */
+        uint64_t start_at_ms;
+        bool first_pass_done;
+        bool registration_failed; /* every sequence the retry rules allow has failed */
+        bool security_checked;    /* the handshake verified what the Security object pins */
+        bool secure;              /* the session is DTLS */
+        int session_fd;           /* its socket, for security_drop_stray_datagrams */
+        uint64_t strays;          /* datagrams dropped on it */
         uint64_t handshake_deadline_ms;
 
         /* The body of the Register or Update in flight, sent in Block1 slices when
