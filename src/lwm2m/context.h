@@ -33,8 +33,9 @@ struct lwm2m_engine {
         struct server *servers;
         size_t n_servers;
         lwm2m_attributes *attrs;
-        struct observe_set *observe; /* every server's observations */
-        size_t stored_max_count;     /* per server, see lwm2m_engine_config */
+        void (*attributes_changed)(void *userdata); /* see lwm2m_engine_config */
+        struct observe_set *observe;                /* every server's observations */
+        size_t stored_max_count;                    /* per server, see lwm2m_engine_config */
         size_t stored_max_bytes;
         uint32_t queue_idle_ms;
         /* Sessions given up, released after libcoap's processing returns: never from
