@@ -183,6 +183,10 @@ int persist_load(persist *p, lwm2m_tree *t)
         if (r < 0)
                 log_error("cannot create the state directory %s: %s; state will not be kept",
                           p->dir, strerror(-r));
+        int stale = store_file_remove_stale(p->dir, STORE_FILE_NAME);
+        if (stale > 0)
+                log_notice("removed %d temporary state file(s) left in %s by an interrupted write",
+                           stale, p->dir);
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s", p->dir, STORE_FILE_NAME);
         _cleanup_free_ uint8_t *data = NULL;

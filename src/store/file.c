@@ -2,9 +2,11 @@
  * rename, fsync of the directory), moved aside or removed; mode 0600, for the secrets in it. */
 #include "store/file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +115,27 @@ int store_file_replace(const char *dir, const char *name, const void *data, size
                 return r;
         }
         return fsync_dir(dir);
+}
+
+/* The temporary name of store_file_replace: ".NAME.XXXXXX". */
+static bool is_temporary(const char *entry, const char *name)
+{
+        size_t n = strlen(name);
+        return entry[0] == '.' && strncmp(entry + 1, name, n) == 0 && entry[1 + n] == '.' &&
+               strlen(entry + 2 + n) == 6;
+}
+
+int store_file_remove_stale(const char *dir, const char *name)
+{
+        DIR *d = opendir(dir);
+        if (!d)
+                return -errno;
+        int removed = 0;
+        for (struct dirent *e; (e = readdir(d));)
+                if (is_temporary(e->d_name, name) && unlinkat(dirfd(d), e->d_name, 0) == 0)
+                        removed++;
+        closedir(d);
+        return removed;
 }
 
 int store_file_move(const char *dir, const char *name, const char *new_name)

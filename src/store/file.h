@@ -17,6 +17,9 @@ int store_file_read(const char *path, size_t max, uint8_t **data, size_t *len);
  * O_CLOEXEC), written and fsynced, renamed over dir/name, then the directory
  * fsynced. On any error the old file is left as it was. */
 int store_file_replace(const char *dir, const char *name, const void *data, size_t len);
+/* Removes the temporary files of store_file_replace that a crash left behind
+ * (they may hold secrets); returns how many, or a negative errno. */
+int store_file_remove_stale(const char *dir, const char *name);
 /* Renames dir/name to dir/`new_name` and fsyncs the directory. */
 int store_file_move(const char *dir, const char *name, const char *new_name);
 /* Removes dir/name (a missing file is fine) and fsyncs the directory. */

@@ -548,6 +548,16 @@ static void test_files(void **state)
         char missing[160];
         snprintf(missing, sizeof(missing), "%s/none", dir);
         assert_true(store_file_replace(missing, STORE_FILE_NAME, "x", 1) < 0);
+        /* What an interrupted write leaves goes at the next start; nothing else does. */
+        char stale[200];
+        snprintf(stale, sizeof(stale), "%s/.%s.AbC123", sub, STORE_FILE_NAME);
+        int fd = open(stale, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(store_file_remove_stale(sub, STORE_FILE_NAME), 1);
+        assert_int_equal(access(stale, F_OK), -1);
+        snprintf(path, sizeof(path), "%s/%s", sub, STORE_FILE_NAME);
+        assert_int_equal(access(path, F_OK), 0);
         assert_int_equal(store_file_move(sub, STORE_FILE_NAME, "aside"), 0);
         snprintf(path, sizeof(path), "%s/aside", sub);
         assert_int_equal(access(path, F_OK), 0);
