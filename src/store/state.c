@@ -422,8 +422,14 @@ static int read_type(decoder *d, lwm2m_type *out)
         memcpy(name, t.data, t.len);
         name[t.len] = 0;
         if (lwm2m_type_from_string(name, out) < 0 || *out == LWM2M_TYPE_NONE ||
-            strcmp(lwm2m_type_to_string(*out), name) != 0)
-                return fail(d, "\"%s\" is not a type a value can have", name);
+            strcmp(lwm2m_type_to_string(*out), name) != 0) {
+                /* Quoted only when it is printable: the message goes to logs. */
+                bool printable = true;
+                for (size_t i = 0; i < t.len; i++)
+                        printable &= name[i] >= 0x20 && name[i] < 0x7f;
+                return fail(d, "\"%s\" is not a type a value can have",
+                            printable ? name : "(unprintable)");
+        }
         return 0;
 }
 

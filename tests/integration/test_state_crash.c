@@ -27,7 +27,7 @@
  * sent but not yet acknowledged; never anything else, never an older value, and
  * never a file that does not decode.
  *
- * LWM2MD_CRASH_ITERATIONS (default 12: well under a minute under ASan) sets the
+ * LWM2MD_CRASH_ITERATIONS (default 15: about half a minute under ASan) sets the
  * number of kills; LWM2MD_CRASH_SEED the random seed (printed).
  */
 
@@ -57,7 +57,7 @@ static unsigned env_uint(const char *name, unsigned fallback)
 static void test_crash_loop(void **state)
 {
         (void)state;
-        unsigned iterations = env_uint("LWM2MD_CRASH_ITERATIONS", 12);
+        unsigned iterations = env_uint("LWM2MD_CRASH_ITERATIONS", 15);
         unsigned seed = env_uint("LWM2MD_CRASH_SEED", (unsigned)time(NULL));
         srand(seed);
         print_message("state-crash: %u iterations, seed %u\n", iterations, seed);
