@@ -12,6 +12,20 @@
 #include "store/state.h"
 #include "util/macro.h"
 
+/* Quoted, with control characters escaped: a state file is not trusted to be kind
+ * to a terminal. */
+static void print_string(const uint8_t *s, size_t len, FILE *out)
+{
+        fputc('"', out);
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] < 0x20 || s[i] == 0x7f || s[i] == '"' || s[i] == '\\')
+                        fprintf(out, "\\x%02x", s[i]);
+                else
+                        fputc(s[i], out);
+        }
+        fputs("\"\n", out);
+}
+
 static void print_value(const lwm2m_record *rec, FILE *out)
 {
         const lwm2m_value *v = &rec->value;
@@ -22,13 +36,13 @@ static void print_value(const lwm2m_record *rec, FILE *out)
                 fprintf(out, "<%zu bytes>\n", v->buf.len);
                 return;
         }
-        _cleanup_(lwm2m_buf_free) lwm2m_buf text = {0};
-        if (text_encode(&rec->path, rec, 1, &text) < 0) {
-                fprintf(out, "?\n");
+        if (v->type == LWM2M_TYPE_STRING || v->type == LWM2M_TYPE_CORELNK) {
+                print_string(v->buf.data, v->buf.len, out);
                 return;
         }
-        if (v->type == LWM2M_TYPE_STRING || v->type == LWM2M_TYPE_CORELNK)
-                fprintf(out, "\"%.*s\"\n", (int)text.len, (const char *)text.data);
+        _cleanup_(lwm2m_buf_free) lwm2m_buf text = {0};
+        if (text_encode(&rec->path, rec, 1, &text) < 0)
+                fprintf(out, "?\n");
         else
                 fprintf(out, "%.*s\n", (int)text.len, (const char *)text.data);
 }

@@ -55,6 +55,8 @@ static int write_now(persist *p)
                 r = store_dir_ensure(p->dir);
         if (r >= 0)
                 r = store_file_replace(p->dir, STORE_FILE_NAME, buf.data, buf.len);
+        if (r >= 0)
+                log_debug("state written to %s/%s (%zu bytes)", p->dir, STORE_FILE_NAME, buf.len);
         /* The encoding holds the secrets too. */
         if (buf.data)
                 explicit_bzero(buf.data, buf.cap);

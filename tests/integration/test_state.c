@@ -122,9 +122,22 @@ static void test_lifetime_survives_restart(void **state)
         /* Nothing changed yet: the configuration governs, no file. */
         assert_int_equal(access(path, F_OK), -1);
 
-        assert_int_equal(request(f, COAP_REQUEST_CODE_PUT, "/1/0/1", "77", NULL),
-                         COAP_RESPONSE_CODE_CHANGED);
+        /* Three resources in one Write (the Update it triggers changes nothing
+         * kept): one file write. */
+        static const char senml[] = "[{\"bn\":\"/1/0/\",\"n\":\"1\",\"v\":77},"
+                                    "{\"n\":\"2\",\"v\":3},{\"n\":\"3\",\"v\":900}]";
+        ts_response resp;
+        assert_int_equal(ts_request(f->server, COAP_REQUEST_CODE_POST, "/1/0",
+                                    LWM2M_FORMAT_SENML_JSON, -1, -1, senml, strlen(senml), 5000,
+                                    &resp),
+                         0);
+        assert_int_equal(resp.code, COAP_RESPONSE_CODE_CHANGED);
+        ts_response_free(&resp);
         wait_state_lifetime(f, 77);
+        assert_non_null(ts_wait_update(f->server, 0, 5000));
+        assert_int_equal(request(f, COAP_REQUEST_CODE_GET, "/1/0/1", NULL, NULL),
+                         COAP_RESPONSE_CODE_CONTENT); /* a turn of the loop after the Update */
+        assert_int_equal(fixture_log_count(f, "state written to "), 1);
         kill_daemon(f);
 
         struct stat st;
@@ -144,6 +157,59 @@ static void test_lifetime_survives_restart(void **state)
 }
 
 /* Over PSK: the credentials come back from the state file too. */
+/* A write that fails is logged, leaves the old file, and is done at the next change. */
+static void test_failed_write_retried(void **state)
+{
+        daemon_fixture *f = *state;
+        write_config(f);
+        start(f);
+        assert_int_equal(request(f, COAP_REQUEST_CODE_PUT, "/1/0/1", "41", NULL),
+                         COAP_RESPONSE_CODE_CHANGED);
+        wait_state_lifetime(f, 41);
+        /* The state directory becomes a file: no write can succeed. */
+        char dir[400], moved[420], cmd[1000];
+        snprintf(dir, sizeof(dir), "%s/state", f->dir);
+        snprintf(moved, sizeof(moved), "%s/state.away", f->dir);
+        assert_int_equal(rename(dir, moved), 0);
+        FILE *fp = fopen(dir, "we");
+        assert_non_null(fp);
+        fclose(fp);
+        assert_int_equal(request(f, COAP_REQUEST_CODE_PUT, "/1/0/1", "42", NULL),
+                         COAP_RESPONSE_CODE_CHANGED);
+        assert_true(fixture_wait_log(f, "cannot write the state file ", 5000));
+        char *log = fixture_read_log(f);
+        char *line = strstr(log, "cannot write the state file ");
+        *strchr(line, '\n') = 0;
+        assert_non_null(strstr(line, dir));
+        assert_non_null(strstr(line, "Not a directory"));
+        free(log);
+        assert_true(fixture_daemon_running(f));
+        /* The old file is intact. */
+        snprintf(cmd, sizeof(cmd), "%s --dump-state %s/state.cbor", LWM2MD_PATH, moved);
+        FILE *p = popen(cmd, "r");
+        char *out = fixture_read_stream(p);
+        assert_int_equal(pclose(p), 0);
+        assert_non_null(strstr(out, "/1/0/1 Integer 41\n"));
+        free(out);
+        /* Back in place: the back-off's retry writes what is pending, and the next
+         * change is written as usual. */
+        assert_int_equal(unlink(dir), 0);
+        assert_int_equal(rename(moved, dir), 0);
+        wait_state_lifetime(f, 42);
+        assert_true(fixture_wait_log(f, "state.cbor again", 2000));
+        assert_int_equal(request(f, COAP_REQUEST_CODE_PUT, "/1/0/1", "43", NULL),
+                         COAP_RESPONSE_CODE_CHANGED);
+        wait_state_lifetime(f, 43);
+        snprintf(cmd, sizeof(cmd), "ls -A %s | grep -c '^\\.state' || true", dir);
+        p = popen(cmd, "r");
+        char *count = fixture_read_stream(p);
+        pclose(p);
+        assert_string_equal(count, "0\n"); /* no temporary file left behind */
+        free(count);
+        assert_int_equal(fixture_stop_daemon(f, 10000), 0);
+        fixture_assert_clean_log(f);
+}
+
 static void test_attributes_survive_restart(void **state)
 {
         daemon_fixture *f = *state;
@@ -325,6 +391,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_lifetime_survives_restart, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_failed_write_retried, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_attributes_survive_restart, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_corrupt_file_moved_aside, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_newer_version_refuses_start, setup, teardown),
