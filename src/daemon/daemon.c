@@ -20,6 +20,7 @@
 #include "bus/bus.h"
 #include "bus/errors.h"
 #include "daemon/log.h"
+#include "daemon/persist.h"
 #include "daemon/provision.h"
 #include "lwm2m/engine.h"
 #include "model/ddf.h"
@@ -54,6 +55,7 @@ struct daemon_state {
         lwm2m_engine *engine;
         server_object *servers; /* the behaviour of /1 instances the engine registers with */
         lwm2m_bus *bus;         /* NULL: running without D-Bus */
+        persist *persist;       /* state-dir/state.cbor */
         sd_event *event;
         sd_event_source *io;
         sd_event_source *timer;
@@ -147,6 +149,12 @@ static void notify_status(daemon_state *d)
                         registered++;
         }
         sd_notifyf(false, "STATUS=Registered with %zu of %zu servers", registered, n);
+}
+
+static void on_attributes_changed(void *userdata)
+{
+        daemon_state *d = userdata;
+        persist_attributes_changed(d->persist);
 }
 
 static void on_server_changed(void *userdata, uint16_t short_id)
@@ -311,6 +319,8 @@ static int on_action_timer(sd_event_source *s, uint64_t usec, void *userdata)
                 else
                         reboot_through_logind();
         } else {
+                /* The stored state goes first: the reset must not come back with it. */
+                persist_clear(d->persist);
                 run_command(d, d->cfg->device.factory_reset_command, what);
         }
         sd_event_source_unref(s);
@@ -522,6 +532,8 @@ static int start_periodic_sends(daemon_state *d)
 
 static void daemon_free(daemon_state *d)
 {
+        /* What changed in the last turn is written while the engine and tree are here. */
+        persist_free(d->persist);
         for (size_t i = 0; i < d->n_sends; i++)
                 sd_event_source_disable_unref(d->sends[i].timer);
         free(d->sends);
@@ -565,7 +577,13 @@ static int build(daemon_state *d)
         d->tree = lwm2m_tree_new(d->reg);
         if (!d->tree)
                 return -ENOMEM;
-        r = provision_from_config(d->tree, c, on_config_error, NULL);
+        /* Stored state wins over the configuration's servers (docs/persistence.md). */
+        d->persist = persist_new(c->state_dir);
+        if (!d->persist)
+                return -ENOMEM;
+        r = persist_load(d->persist, d->tree);
+        if (r == 0)
+                r = provision_from_config(d->tree, c, on_config_error, NULL);
         if (r < 0)
                 return r;
         lwm2m_request_timer timer = {.now_ms = requests_now_ms, .arm = requests_arm, .userdata = d};
@@ -610,12 +628,16 @@ static int build(daemon_state *d)
                 .stored_max_count = c->notification_store_count,
                 .stored_max_bytes = c->notification_store_bytes,
                 .queue_idle_ms = c->queue_idle_time * 1000u,
+                .attributes_changed = on_attributes_changed,
         };
         d->engine = lwm2m_engine_new(d->tree, &ec);
         if (!d->engine) {
                 log_error("cannot set up CoAP (libcoap without epoll support?)");
                 return -EIO;
         }
+        const lwm2m_attributes *saved = persist_loaded_attributes(d->persist);
+        if (saved && (r = lwm2m_engine_restore_attributes(d->engine, saved)) < 0)
+                return r;
         server_object_actions server_actions = {
                 .update = request_update,
                 .disable = disable_server,
@@ -656,6 +678,9 @@ int daemon_run(config *c)
         if (r < 0)
                 goto out;
         r = sd_event_add_post(d.event, &d.post, on_post, &d);
+        if (r < 0)
+                goto out;
+        r = persist_start(d.persist, d.event, d.tree, d.engine);
         if (r < 0)
                 goto out;
         /* Pings the service manager's watchdog when WatchdogSec= is set. */

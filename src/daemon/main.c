@@ -12,7 +12,9 @@
 #include "daemon/check_objects.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
+#include "daemon/dump_state.h"
 #include "daemon/log.h"
+#include "store/file.h"
 
 #define EXIT_USAGE 2
 
@@ -21,6 +23,7 @@
 typedef enum run_mode {
         MODE_DAEMON,
         MODE_CHECK_OBJECTS,
+        MODE_DUMP_STATE,
 } run_mode;
 
 /* A daemon option that overrides the configuration file: applied after it is read. */
@@ -46,6 +49,7 @@ static void print_usage(FILE *f)
 {
         fprintf(f, "Usage: lwm2md [OPTIONS]\n"
                    "       lwm2md --check-objects [--strict] DIR...\n"
+                   "       lwm2md --dump-state [FILE]\n"
                    "       lwm2md --help | --version\n"
                    "\n"
                    "OMA LwM2M client daemon for Linux gateways.\n"
@@ -72,6 +76,9 @@ static void print_usage(FILE *f)
                    "                   problem as FILE:LINE:COLUMN: LEVEL: MESSAGE and a summary,\n"
                    "                   then exit: 0 if every file loaded, 1 if any was rejected\n"
                    "  --strict         with --check-objects, fail on warnings too\n"
+                   "  --dump-state     print the state file (FILE, or state.cbor in the\n"
+                   "                   configuration's state-dir) as text, secrets by size only;\n"
+                   "                   exit 1 if it is bad, saying why\n"
                    "  -h, --help       show this help and exit\n"
                    "  -V, --version    show the version and exit\n");
 }
@@ -91,6 +98,7 @@ static int parse_options(int argc, char **argv, options *o)
 {
         enum {
                 OPT_CHECK_OBJECTS = 0x100,
+                OPT_DUMP_STATE,
                 OPT_STRICT,
                 OPT_PSK_IDENTITY,
                 OPT_PSK_KEY,
@@ -103,6 +111,7 @@ static int parse_options(int argc, char **argv, options *o)
         };
         static const struct option longopts[] = {
                 {"check-objects", no_argument, NULL, OPT_CHECK_OBJECTS},
+                {"dump-state", no_argument, NULL, OPT_DUMP_STATE},
                 {"strict", no_argument, NULL, OPT_STRICT},
                 {"config", required_argument, NULL, 'c'},
                 {"endpoint", required_argument, NULL, 'e'},
@@ -161,6 +170,9 @@ static int parse_options(int argc, char **argv, options *o)
                 case OPT_CHECK_OBJECTS:
                         o->mode = MODE_CHECK_OBJECTS;
                         break;
+                case OPT_DUMP_STATE:
+                        o->mode = MODE_DUMP_STATE;
+                        break;
                 case OPT_STRICT:
                         o->strict = true;
                         break;
@@ -191,6 +203,12 @@ static int parse_options(int argc, char **argv, options *o)
         case MODE_CHECK_OBJECTS:
                 if (o->n_args == 0) {
                         fprintf(stderr, "lwm2md: --check-objects needs at least one DIR\n");
+                        return -EXIT_USAGE;
+                }
+                break;
+        case MODE_DUMP_STATE:
+                if (o->n_args > 1) {
+                        fprintf(stderr, "lwm2md: --dump-state takes at most one FILE\n");
                         return -EXIT_USAGE;
                 }
                 break;
@@ -239,17 +257,24 @@ static int apply_overrides(config *c, const options *o)
         return errors ? -EINVAL : 0;
 }
 
+/* The configuration file with the command line's overrides, checked. */
+static int load_config(const options *o, config *c)
+{
+        config_init(c);
+        int r = 0;
+        if (o->config_given || access(o->config_file, F_OK) == 0)
+                r = config_load_file(c, o->config_file, print_config_error, NULL);
+        if (r >= 0)
+                r = apply_overrides(c, o);
+        if (r >= 0)
+                r = config_finish(c, print_config_error, NULL);
+        return r;
+}
+
 static int run_daemon(const options *o)
 {
         config c;
-        config_init(&c);
-        int r = 0;
-        if (o->config_given || access(o->config_file, F_OK) == 0)
-                r = config_load_file(&c, o->config_file, print_config_error, NULL);
-        if (r >= 0)
-                r = apply_overrides(&c, o);
-        if (r >= 0)
-                r = config_finish(&c, print_config_error, NULL);
+        int r = load_config(o, &c);
         if (r < 0) {
                 log_error("not starting: fix the configuration above");
                 config_free(&c);
@@ -258,6 +283,22 @@ static int run_daemon(const options *o)
         r = daemon_run(&c);
         config_free(&c);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int dump_state(const options *o)
+{
+        if (o->n_args == 1)
+                return dump_state_run(o->args[0], stdout, stderr);
+        config c;
+        int r = load_config(o, &c);
+        if (r < 0) {
+                config_free(&c);
+                return EXIT_FAILURE;
+        }
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", c.state_dir, STORE_FILE_NAME);
+        config_free(&c);
+        return dump_state_run(path, stdout, stderr);
 }
 
 int main(int argc, char **argv)
@@ -276,6 +317,8 @@ int main(int argc, char **argv)
                 return check_objects_run(o.args, o.n_args, o.strict, stdout, stderr);
         case MODE_DAEMON:
                 return run_daemon(&o);
+        case MODE_DUMP_STATE:
+                return dump_state(&o);
         }
         return EXIT_USAGE;
 }

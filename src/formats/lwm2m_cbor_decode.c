@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/cbor_token.h"
 #include "util/macro.h"
 
 /*
@@ -21,115 +22,6 @@
  * under tag 1 (epoch time) or as an RFC 3339 string under tag 0 (whole seconds); no other tag is
  * accepted. Nothing is allocated from a declared size.
  */
-
-/* One CBOR item head as libcbor's streaming decoder reports it. */
-typedef enum token_kind {
-        TOK_NONE, /* no callback ran */
-        TOK_UINT,
-        TOK_NEGINT, /* value is -1 - u */
-        TOK_BYTES,
-        TOK_BYTES_INDEF,
-        TOK_TEXT,
-        TOK_TEXT_INDEF,
-        TOK_ARRAY,
-        TOK_ARRAY_INDEF,
-        TOK_MAP,
-        TOK_MAP_INDEF,
-        TOK_TAG,
-        TOK_FLOAT,
-        TOK_BOOL,
-        TOK_NULL,
-        TOK_UNDEFINED,
-        TOK_BREAK,
-} token_kind;
-
-typedef struct token {
-        token_kind kind;
-        uint64_t u; /* integers, tags, collection sizes */
-        double f;
-        bool b;
-        const uint8_t *data; /* definite strings, inside the payload */
-        size_t len;
-} token;
-
-/* libcbor reports each item through a callback; these fill in a token. */
-#define INT_CALLBACK(name, token_kind, arg_type)                                                   \
-        static void name(void *ctx, arg_type v)                                                    \
-        {                                                                                          \
-                *(token *)ctx = (token){.kind = token_kind, .u = v};                               \
-        }
-INT_CALLBACK(tok_uint8, TOK_UINT, uint8_t)
-INT_CALLBACK(tok_uint16, TOK_UINT, uint16_t)
-INT_CALLBACK(tok_uint32, TOK_UINT, uint32_t)
-INT_CALLBACK(tok_uint64, TOK_UINT, uint64_t)
-INT_CALLBACK(tok_negint8, TOK_NEGINT, uint8_t)
-INT_CALLBACK(tok_negint16, TOK_NEGINT, uint16_t)
-INT_CALLBACK(tok_negint32, TOK_NEGINT, uint32_t)
-INT_CALLBACK(tok_negint64, TOK_NEGINT, uint64_t)
-INT_CALLBACK(tok_array, TOK_ARRAY, size_t)
-INT_CALLBACK(tok_map, TOK_MAP, size_t)
-INT_CALLBACK(tok_tag, TOK_TAG, uint64_t)
-
-#define SIMPLE_CALLBACK(name, token_kind)                                                          \
-        static void name(void *ctx)                                                                \
-        {                                                                                          \
-                *(token *)ctx = (token){.kind = token_kind};                                       \
-        }
-SIMPLE_CALLBACK(tok_bytes_indef, TOK_BYTES_INDEF)
-SIMPLE_CALLBACK(tok_text_indef, TOK_TEXT_INDEF)
-SIMPLE_CALLBACK(tok_array_indef, TOK_ARRAY_INDEF)
-SIMPLE_CALLBACK(tok_map_indef, TOK_MAP_INDEF)
-SIMPLE_CALLBACK(tok_null, TOK_NULL)
-SIMPLE_CALLBACK(tok_undefined, TOK_UNDEFINED)
-SIMPLE_CALLBACK(tok_break, TOK_BREAK)
-
-static void tok_bytes(void *ctx, cbor_data data, size_t len)
-{
-        *(token *)ctx = (token){.kind = TOK_BYTES, .data = data, .len = len};
-}
-static void tok_text(void *ctx, cbor_data data, size_t len)
-{
-        *(token *)ctx = (token){.kind = TOK_TEXT, .data = data, .len = len};
-}
-static void tok_float(void *ctx, float f)
-{
-        *(token *)ctx = (token){.kind = TOK_FLOAT, .f = f};
-}
-static void tok_double(void *ctx, double f)
-{
-        *(token *)ctx = (token){.kind = TOK_FLOAT, .f = f};
-}
-static void tok_bool(void *ctx, bool b)
-{
-        *(token *)ctx = (token){.kind = TOK_BOOL, .b = b};
-}
-
-static const struct cbor_callbacks token_callbacks = {
-        .uint8 = tok_uint8,
-        .uint16 = tok_uint16,
-        .uint32 = tok_uint32,
-        .uint64 = tok_uint64,
-        .negint8 = tok_negint8,
-        .negint16 = tok_negint16,
-        .negint32 = tok_negint32,
-        .negint64 = tok_negint64,
-        .byte_string = tok_bytes,
-        .byte_string_start = tok_bytes_indef,
-        .string = tok_text,
-        .string_start = tok_text_indef,
-        .array_start = tok_array,
-        .indef_array_start = tok_array_indef,
-        .map_start = tok_map,
-        .indef_map_start = tok_map_indef,
-        .tag = tok_tag,
-        .float2 = tok_float,
-        .float4 = tok_float,
-        .float8 = tok_double,
-        .boolean = tok_bool,
-        .null = tok_null,
-        .undefined = tok_undefined,
-        .indef_break = tok_break,
-};
 
 /* A key as written: one ID or a path fragment. */
 typedef struct path_key {
@@ -151,45 +43,34 @@ typedef struct decoder {
         bool keys_unordered; /* some map's keys were not in ascending order */
 } decoder;
 
-static int next_token(decoder *d, token *t)
+static int next_token(decoder *d, cbor_token *t)
 {
-        if (d->left == 0)
-                return -EBADMSG;
-        *t = (token){.kind = TOK_NONE};
-        struct cbor_decoder_result res = cbor_stream_decode(d->p, d->left, &token_callbacks, t);
-        /* NEDATA is a truncated payload; TOK_NONE an item libcbor has no
-         * callback for (unassigned simple values). */
-        if (res.status != CBOR_DECODER_FINISHED || res.read == 0 || res.read > d->left ||
-            t->kind == TOK_NONE)
-                return -EBADMSG;
-        d->p += res.read;
-        d->left -= res.read;
-        return 0;
+        return cbor_token_next(&d->p, &d->left, t);
 }
 
 static int read_id(decoder *d, uint16_t *id)
 {
-        token t;
+        cbor_token t;
         int r = next_token(d, &t);
         if (r < 0)
                 return r;
-        if (t.kind != TOK_UINT || t.u >= LWM2M_ID_INVALID)
+        if (t.kind != CBOR_TOK_UINT || t.u >= LWM2M_ID_INVALID)
                 return -EBADMSG;
         *id = (uint16_t)t.u;
         return 0;
 }
 
 /* A key whose first item is `t`: an ID, or a non-empty array of at most four IDs. */
-static int read_key(decoder *d, const token *t, path_key *key)
+static int read_key(decoder *d, const cbor_token *t, path_key *key)
 {
         key->len = 0;
-        if (t->kind == TOK_UINT) {
+        if (t->kind == CBOR_TOK_UINT) {
                 if (t->u >= LWM2M_ID_INVALID)
                         return -EBADMSG;
                 key->id[key->len++] = (uint16_t)t->u;
                 return 0;
         }
-        if (t->kind == TOK_ARRAY) {
+        if (t->kind == CBOR_TOK_ARRAY) {
                 if (t->u == 0 || t->u > 4)
                         return -EBADMSG;
                 for (uint64_t k = 0; k < t->u; k++) {
@@ -199,15 +80,16 @@ static int read_key(decoder *d, const token *t, path_key *key)
                 }
                 return 0;
         }
-        if (t->kind == TOK_ARRAY_INDEF) {
+        if (t->kind == CBOR_TOK_ARRAY_INDEF) {
                 for (;;) {
-                        token item;
+                        cbor_token item;
                         int r = next_token(d, &item);
                         if (r < 0)
                                 return r;
-                        if (item.kind == TOK_BREAK)
+                        if (item.kind == CBOR_TOK_BREAK)
                                 return key->len > 0 ? 0 : -EBADMSG;
-                        if (item.kind != TOK_UINT || item.u >= LWM2M_ID_INVALID || key->len == 4)
+                        if (item.kind != CBOR_TOK_UINT || item.u >= LWM2M_ID_INVALID ||
+                            key->len == 4)
                                 return -EBADMSG;
                         key->id[key->len++] = (uint16_t)item.u;
                 }
@@ -249,8 +131,9 @@ static int remember_key(decoder *d, const path_key *key)
 
 /* A leaf value before it is given its LwM2M type. */
 typedef struct scalar {
-        token_kind kind; /* TOK_UINT, TOK_NEGINT, TOK_FLOAT, TOK_BOOL, TOK_TEXT or TOK_BYTES */
-        bool epoch;      /* a date: under tag 1, or a tag 0 string made a number */
+        cbor_token_kind kind; /* CBOR_TOK_UINT, CBOR_TOK_NEGINT, CBOR_TOK_FLOAT, CBOR_TOK_BOOL,
+                                 CBOR_TOK_TEXT or CBOR_TOK_BYTES */
+        bool epoch;           /* a date: under tag 1, or a tag 0 string made a number */
         uint64_t u;
         double f;
         bool b;
@@ -266,18 +149,18 @@ static void scalar_done(scalar *s)
 
 /* Joins the chunks of an indefinite-length string; each chunk is a definite
  * string of the same kind, and text chunks are UTF-8 on their own (RFC 8949). */
-static int read_chunks(decoder *d, token_kind chunk_kind, scalar *s)
+static int read_chunks(decoder *d, cbor_token_kind chunk_kind, scalar *s)
 {
         for (;;) {
-                token t;
+                cbor_token t;
                 int r = next_token(d, &t);
                 if (r < 0)
                         return r;
-                if (t.kind == TOK_BREAK)
+                if (t.kind == CBOR_TOK_BREAK)
                         break;
                 if (t.kind != chunk_kind)
                         return -EBADMSG;
-                if (chunk_kind == TOK_TEXT && !lwm2m_utf8_valid(t.data, t.len))
+                if (chunk_kind == CBOR_TOK_TEXT && !lwm2m_utf8_valid(t.data, t.len))
                         return -EBADMSG;
                 if (t.len > LWM2M_VALUE_MAX_BYTES - s->joined.len)
                         return -E2BIG;
@@ -358,10 +241,10 @@ static bool parse_date_time(const uint8_t *s, size_t len, int64_t *out)
         return true;
 }
 
-static int read_scalar(decoder *d, const token *first, scalar *s)
+static int read_scalar(decoder *d, const cbor_token *first, scalar *s)
 {
-        token t = *first;
-        if (t.kind == TOK_TAG) {
+        cbor_token t = *first;
+        if (t.kind == CBOR_TOK_TAG) {
                 /* The two RFC 8949 forms of a date: tag 0, a date/time
                  * string, and tag 1, seconds since the epoch. */
                 if (t.u != 0 && t.u != 1)
@@ -373,22 +256,23 @@ static int read_scalar(decoder *d, const token *first, scalar *s)
                 s->epoch = true;
                 if (string_form) {
                         int64_t secs;
-                        if (t.kind != TOK_TEXT || !parse_date_time(t.data, t.len, &secs))
+                        if (t.kind != CBOR_TOK_TEXT || !parse_date_time(t.data, t.len, &secs))
                                 return -EBADMSG;
-                        s->kind = secs >= 0 ? TOK_UINT : TOK_NEGINT;
+                        s->kind = secs >= 0 ? CBOR_TOK_UINT : CBOR_TOK_NEGINT;
                         s->u = secs >= 0 ? (uint64_t)secs : (uint64_t)(-1 - secs);
                         return 0;
                 }
-                if (t.kind != TOK_UINT && t.kind != TOK_NEGINT && t.kind != TOK_FLOAT)
+                if (t.kind != CBOR_TOK_UINT && t.kind != CBOR_TOK_NEGINT &&
+                    t.kind != CBOR_TOK_FLOAT)
                         return -EBADMSG;
         }
         switch (t.kind) {
-        case TOK_UINT:
-        case TOK_NEGINT:
-        case TOK_FLOAT:
-        case TOK_BOOL:
-        case TOK_TEXT:
-        case TOK_BYTES:
+        case CBOR_TOK_UINT:
+        case CBOR_TOK_NEGINT:
+        case CBOR_TOK_FLOAT:
+        case CBOR_TOK_BOOL:
+        case CBOR_TOK_TEXT:
+        case CBOR_TOK_BYTES:
                 s->kind = t.kind;
                 s->u = t.u;
                 s->f = t.f;
@@ -396,10 +280,10 @@ static int read_scalar(decoder *d, const token *first, scalar *s)
                 s->data = t.data;
                 s->len = t.len;
                 return 0;
-        case TOK_TEXT_INDEF:
-                return read_chunks(d, TOK_TEXT, s);
-        case TOK_BYTES_INDEF:
-                return read_chunks(d, TOK_BYTES, s);
+        case CBOR_TOK_TEXT_INDEF:
+                return read_chunks(d, CBOR_TOK_TEXT, s);
+        case CBOR_TOK_BYTES_INDEF:
+                return read_chunks(d, CBOR_TOK_BYTES, s);
         default:
                 return -EBADMSG;
         }
@@ -423,17 +307,17 @@ static bool u64_to_double_exact(uint64_t m, double *out)
 static bool scalar_to_i64(const scalar *s, int64_t *out)
 {
         switch (s->kind) {
-        case TOK_UINT:
+        case CBOR_TOK_UINT:
                 if (s->u > INT64_MAX)
                         return false;
                 *out = (int64_t)s->u;
                 return true;
-        case TOK_NEGINT:
+        case CBOR_TOK_NEGINT:
                 if (s->u > INT64_MAX)
                         return false;
                 *out = -1 - (int64_t)s->u;
                 return true;
-        case TOK_FLOAT:
+        case CBOR_TOK_FLOAT:
                 if (!isfinite(s->f) || s->f != trunc(s->f) || s->f < -TWO_POW_63 ||
                     s->f >= TWO_POW_63)
                         return false;
@@ -447,10 +331,10 @@ static bool scalar_to_i64(const scalar *s, int64_t *out)
 static bool scalar_to_u64(const scalar *s, uint64_t *out)
 {
         switch (s->kind) {
-        case TOK_UINT:
+        case CBOR_TOK_UINT:
                 *out = s->u;
                 return true;
-        case TOK_FLOAT:
+        case CBOR_TOK_FLOAT:
                 if (!isfinite(s->f) || s->f != trunc(s->f) || s->f < 0 || s->f >= TWO_POW_64)
                         return false;
                 *out = (uint64_t)s->f;
@@ -463,15 +347,15 @@ static bool scalar_to_u64(const scalar *s, uint64_t *out)
 static bool scalar_to_double(const scalar *s, double *out)
 {
         switch (s->kind) {
-        case TOK_FLOAT:
+        case CBOR_TOK_FLOAT:
                 /* CBOR has NaN and infinities; a Float does not (value.h). */
                 if (!isfinite(s->f))
                         return false;
                 *out = s->f;
                 return true;
-        case TOK_UINT:
+        case CBOR_TOK_UINT:
                 return u64_to_double_exact(s->u, out);
-        case TOK_NEGINT: {
+        case CBOR_TOK_NEGINT: {
                 /* -1 - u == -(u + 1); u + 1 wraps only for u = 2^64 - 1, whose
                  * value -2^64 is a power of two and exact. */
                 double m;
@@ -527,11 +411,11 @@ static int natural_value(const scalar *s, lwm2m_value *v)
                 return 0;
         }
         switch (s->kind) {
-        case TOK_UINT:
+        case CBOR_TOK_UINT:
                 *v = s->u <= INT64_MAX ? lwm2m_value_integer((int64_t)s->u)
                                        : lwm2m_value_unsigned(s->u);
                 return 0;
-        case TOK_NEGINT: {
+        case CBOR_TOK_NEGINT: {
                 int64_t i;
                 /* Below INT64_MIN: no LwM2M integer type holds it. */
                 if (!scalar_to_i64(s, &i))
@@ -539,17 +423,17 @@ static int natural_value(const scalar *s, lwm2m_value *v)
                 *v = lwm2m_value_integer(i);
                 return 0;
         }
-        case TOK_FLOAT:
+        case CBOR_TOK_FLOAT:
                 if (!isfinite(s->f))
                         return -EBADMSG; /* no LwM2M value: see value.h */
                 *v = lwm2m_value_float(s->f);
                 return 0;
-        case TOK_BOOL:
+        case CBOR_TOK_BOOL:
                 *v = lwm2m_value_boolean(s->b);
                 return 0;
-        case TOK_TEXT:
+        case CBOR_TOK_TEXT:
                 return bytes_value(v, LWM2M_TYPE_STRING, s);
-        case TOK_BYTES:
+        case CBOR_TOK_BYTES:
                 return bytes_value(v, LWM2M_TYPE_OPAQUE, s);
         default:
                 return -EBADMSG;
@@ -585,22 +469,22 @@ static int typed_value(const scalar *s, lwm2m_type type, lwm2m_value *v)
                 return 0;
         }
         case LWM2M_TYPE_BOOLEAN:
-                if (s->kind != TOK_BOOL)
+                if (s->kind != CBOR_TOK_BOOL)
                         return -EBADMSG;
                 *v = lwm2m_value_boolean(s->b);
                 return 0;
         case LWM2M_TYPE_STRING:
         case LWM2M_TYPE_CORELNK:
-                if (s->kind != TOK_TEXT)
+                if (s->kind != CBOR_TOK_TEXT)
                         return -EBADMSG;
                 return bytes_value(v, type, s);
         case LWM2M_TYPE_OPAQUE:
-                if (s->kind != TOK_BYTES)
+                if (s->kind != CBOR_TOK_BYTES)
                         return -EBADMSG;
                 return bytes_value(v, type, s);
         case LWM2M_TYPE_OBJLNK: {
                 lwm2m_objlnk lnk;
-                if (s->kind != TOK_TEXT || !parse_objlnk(s->data, s->len, &lnk))
+                if (s->kind != CBOR_TOK_TEXT || !parse_objlnk(s->data, s->len, &lnk))
                         return -EBADMSG;
                 *v = lwm2m_value_objlnk(lnk.oid, lnk.iid);
                 return 0;
@@ -647,17 +531,17 @@ static int add_scalar(decoder *d, const lwm2m_path *path, const scalar *s)
         return add_record(d, path, &v);
 }
 
-static int parse_map(decoder *d, const token *head, const lwm2m_path *at, size_t *entries);
+static int parse_map(decoder *d, const cbor_token *head, const lwm2m_path *at, size_t *entries);
 
 /* The value under a key that led to `path`: a nested map, null or a leaf. */
 static int parse_value(decoder *d, const lwm2m_path *path)
 {
-        token t;
+        cbor_token t;
         int r = next_token(d, &t);
         if (r < 0)
                 return r;
 
-        if (t.kind == TOK_MAP || t.kind == TOK_MAP_INDEF) {
+        if (t.kind == CBOR_TOK_MAP || t.kind == CBOR_TOK_MAP_INDEF) {
                 /* Below a resource instance there is nothing to key. */
                 if (path->len >= LWM2M_PATH_RESOURCE_INSTANCE)
                         return -EBADMSG;
@@ -669,7 +553,7 @@ static int parse_value(decoder *d, const lwm2m_path *path)
                 lwm2m_value none = {0};
                 return add_record(d, path, &none);
         }
-        if (t.kind == TOK_NULL) {
+        if (t.kind == CBOR_TOK_NULL) {
                 lwm2m_value none = {0};
                 return add_record(d, path, &none);
         }
@@ -681,9 +565,9 @@ static int parse_value(decoder *d, const lwm2m_path *path)
         return add_scalar(d, path, &s);
 }
 
-static int parse_map(decoder *d, const token *head, const lwm2m_path *at, size_t *entries)
+static int parse_map(decoder *d, const cbor_token *head, const lwm2m_path *at, size_t *entries)
 {
-        bool indefinite = head->kind == TOK_MAP_INDEF;
+        bool indefinite = head->kind == CBOR_TOK_MAP_INDEF;
         /* Every entry takes at least two bytes: refuse absurd sizes at once. */
         if (!indefinite && head->u > d->left / 2)
                 return -EBADMSG;
@@ -693,11 +577,11 @@ static int parse_map(decoder *d, const token *head, const lwm2m_path *at, size_t
         path_key prev = {0};
 
         for (uint64_t i = 0; indefinite || i < head->u; i++) {
-                token t;
+                cbor_token t;
                 int r = next_token(d, &t);
                 if (r < 0)
                         return r;
-                if (t.kind == TOK_BREAK) {
+                if (t.kind == CBOR_TOK_BREAK) {
                         if (!indefinite)
                                 return -EBADMSG;
                         break;
@@ -798,9 +682,9 @@ int lwm2m_cbor_decode(const lwm2m_path *base, const uint8_t *data, size_t len,
         };
         size_t start = out->n;
 
-        token t;
+        cbor_token t;
         int r = next_token(&d, &t);
-        if (r >= 0 && t.kind != TOK_MAP && t.kind != TOK_MAP_INDEF)
+        if (r >= 0 && t.kind != CBOR_TOK_MAP && t.kind != CBOR_TOK_MAP_INDEF)
                 r = -EBADMSG;
         size_t entries = 0;
         if (r >= 0)

@@ -26,6 +26,8 @@ struct lwm2m_engine {
         lwm2m_log log;
         /* Told whenever a server's state, registration or last error changes. */
         void (*server_changed)(void *userdata, uint16_t short_id);
+        /* Told when the written attributes change (see lwm2m_engine_config). */
+        void (*attributes_changed)(void *userdata);
         void *userdata;
         size_t max_request_body;  /* 0: BLOCK_DEFAULT_MAX_BODY */
         lwm2m_requests *requests; /* where requests that owners may refuse go */

@@ -150,6 +150,14 @@ static server *server_by_server_iid(lwm2m_engine *e, uint16_t iid)
 
 /* ---- tree changes ---- */
 
+static void forget_attributes(lwm2m_engine *e, const lwm2m_path *instance)
+{
+        size_t before = lwm2m_attributes_count(e->attrs);
+        lwm2m_attributes_forget(e->attrs, 0, instance);
+        if (lwm2m_attributes_count(e->attrs) != before && e->attributes_changed)
+                e->attributes_changed(e->userdata);
+}
+
 static void on_tree_change(void *userdata, const lwm2m_change *c)
 {
         lwm2m_engine *e = userdata;
@@ -159,7 +167,7 @@ static void on_tree_change(void *userdata, const lwm2m_change *c)
                 if (oid == LWM2M_OBJ_SECURITY)
                         return;
                 if (c->kind == LWM2M_CHANGE_INSTANCE_REMOVED)
-                        lwm2m_attributes_forget(e->attrs, 0, &c->instance);
+                        forget_attributes(e, &c->instance);
                 for (size_t i = 0; i < e->n_servers; i++) {
                         e->servers[i].update_links = true;
                         e->servers[i].update_wanted = true;
@@ -197,6 +205,7 @@ lwm2m_engine *lwm2m_engine_new(lwm2m_tree *tree, const lwm2m_engine_config *cfg)
         e->reg = lwm2m_tree_registry(tree);
         e->log = cfg->log;
         e->server_changed = cfg->server_changed;
+        e->attributes_changed = cfg->attributes_changed;
         e->userdata = cfg->userdata;
         e->max_request_body = cfg->max_request_body;
         e->requests = cfg->requests;
@@ -258,6 +267,24 @@ void lwm2m_engine_free(lwm2m_engine *e)
         free(e->endpoint);
         free(e);
         coap_cleanup();
+}
+
+const lwm2m_attributes *lwm2m_engine_attributes(const lwm2m_engine *e)
+{
+        return e->attrs;
+}
+
+static int restore_attribute(void *userdata, uint16_t ssid, const lwm2m_path *path,
+                             const lwm2m_attr_set *set)
+{
+        lwm2m_engine *e = userdata;
+        return lwm2m_attributes_write(e->attrs, ssid, path, set, 0);
+}
+
+int lwm2m_engine_restore_attributes(lwm2m_engine *e, const lwm2m_attributes *saved)
+{
+        assert(e && saved);
+        return lwm2m_attributes_foreach(saved, restore_attribute, e);
 }
 
 static int64_t find_server_instance(lwm2m_engine *e, uint16_t short_id)

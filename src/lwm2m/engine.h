@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "lwm2m/server_state.h"
+#include "model/attributes.h"
 #include "model/path.h"
 #include "model/request.h"
 #include "model/tree.h"
@@ -36,6 +37,9 @@ typedef struct lwm2m_engine_config {
         /* Queue mode (binding with Q): how long after the last exchange the daemon
          * stops listening for the server. 0: CoAP's MAX_TRANSMIT_WAIT (93 s). */
         uint32_t queue_idle_ms;
+        /* Told when the written notification attributes change (a Write-Attributes
+         * applied, an instance's forgotten with it), for persistence; may be NULL. */
+        void (*attributes_changed)(void *userdata);
 } lwm2m_engine_config;
 
 #define LWM2M_STORED_DEFAULT_COUNT 1000u
@@ -95,3 +99,9 @@ size_t lwm2m_engine_server_count(const lwm2m_engine *e);
 /* Information on the server at `index` (0 .. count-1), valid until the next call
  * into the engine. -ENOENT past the end. */
 int lwm2m_engine_server_info(const lwm2m_engine *e, size_t index, lwm2m_server_info *out);
+/* The notification attributes servers have written, for persistence. */
+const lwm2m_attributes *lwm2m_engine_attributes(const lwm2m_engine *e);
+/* Sets attributes kept from an earlier run, before lwm2m_engine_start: each entry
+ * is written as a Write-Attributes would. 0, -EINVAL (an inconsistent set) or
+ * -ENOMEM; attributes_changed is not called. */
+int lwm2m_engine_restore_attributes(lwm2m_engine *e, const lwm2m_attributes *saved);

@@ -380,3 +380,14 @@ size_t lwm2m_attributes_count(const lwm2m_attributes *a)
         assert(a);
         return a->n;
 }
+
+int lwm2m_attributes_foreach(const lwm2m_attributes *a, lwm2m_attributes_fn fn, void *userdata)
+{
+        assert(a && fn);
+        for (size_t i = 0; i < a->n; i++) {
+                int r = fn(userdata, a->items[i].ssid, &a->items[i].path, &a->items[i].set);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -97,3 +97,8 @@ void lwm2m_attributes_effective(const lwm2m_attributes *a, uint16_t ssid, const 
  * every path of a server (ssid != 0 and path NULL). */
 void lwm2m_attributes_forget(lwm2m_attributes *a, uint16_t ssid, const lwm2m_path *path);
 size_t lwm2m_attributes_count(const lwm2m_attributes *a);
+/* Calls `fn` for every path with attributes, ascending by server and path; a
+ * negative return stops the walk and is returned. */
+typedef int (*lwm2m_attributes_fn)(void *userdata, uint16_t ssid, const lwm2m_path *path,
+                                   const lwm2m_attr_set *set);
+int lwm2m_attributes_foreach(const lwm2m_attributes *a, lwm2m_attributes_fn fn, void *userdata);
