@@ -106,7 +106,8 @@ static int commit_create(lwm2m_request *r)
                                           s->owner, tag, r->why, sizeof(r->why), &r->iid);
         if (err < 0 || s->origin.kind != LWM2M_ORIGIN_SERVER)
                 return err;
-        err = lwm2m_access_grant_creator(q->tree, s->origin.short_id, oid, r->iid, tag, r->why,
+        /* The daemon's doing, not the server's (no tag). */
+        err = lwm2m_access_grant_creator(q->tree, s->origin.short_id, oid, r->iid, NULL, r->why,
                                          sizeof(r->why));
         if (err < 0) {
                 /* An instance nobody may manage is worse than none. */
@@ -137,7 +138,7 @@ static int commit(lwm2m_request *r)
                 int err = lwm2m_tree_delete_instance(q->tree, p->id[0], p->id[1], tag);
                 /* Core TS 7.3.1.2.2: the instance's Access Control goes with it. */
                 if (err == 0 && s->origin.kind == LWM2M_ORIGIN_SERVER)
-                        lwm2m_access_forget(q->tree, p->id[0], p->id[1], tag);
+                        lwm2m_access_forget(q->tree, p->id[0], p->id[1], NULL);
                 return err;
         }
         default:
