@@ -134,6 +134,13 @@ void config_free(config *c)
                 free(c->sends[i].short_id_where);
         }
         free(c->sends);
+        for (size_t i = 0; i < c->n_access; i++) {
+                free(c->access[i].section);
+                free(c->access[i].owner_where);
+                free(c->access[i].acl);
+                free(c->access[i].acl_where);
+        }
+        free(c->access);
         *c = (config){0};
 }
 
@@ -739,6 +746,154 @@ static int set_send_key(parse_state *st, config_send *snd, const char *key, cons
         return -EINVAL;
 }
 
+/* [access-control 3303/0] (an instance) or [access-control 3303] (the object):
+ * sections naming the same target are one. */
+static config_access *access_for_section(parse_state *st, const char *section)
+{
+        config *c = st->c;
+        const char *target = section + strlen("access-control");
+        target += strspn(target, " \t");
+        lwm2m_path p;
+        if (lwm2m_path_parse(target, &p) < 0 || p.len < LWM2M_PATH_OBJECT ||
+            p.len > LWM2M_PATH_INSTANCE || p.id[0] == LWM2M_OBJ_SECURITY) {
+                config_report(limited_error, &st->limit,
+                              "%s:%u: [%s]: name an object instance (access-control 3303/0) or, "
+                              "for its Create rights, an object (access-control 3303); object "
+                              "IDs are 1..65534",
+                              st->name, st->line, section);
+                return NULL;
+        }
+        uint16_t iid = p.len == LWM2M_PATH_INSTANCE ? p.id[1] : LWM2M_ACL_OBJECT_ITSELF;
+        for (size_t i = 0; i < c->n_access; i++)
+                if (c->access[i].oid == p.id[0] && c->access[i].iid == iid)
+                        return &c->access[i];
+        if (c->n_access >= CONFIG_ACCESS_MAX) {
+                config_report(limited_error, &st->limit,
+                              "%s:%u: more than %d access-control sections", st->name, st->line,
+                              CONFIG_ACCESS_MAX);
+                return NULL;
+        }
+        config_access *all = reallocarray(c->access, c->n_access + 1, sizeof(*all));
+        if (!all) {
+                st->out_of_memory = true;
+                return NULL;
+        }
+        c->access = all;
+        config_access *a = &all[c->n_access];
+        *a = (config_access){.line = st->line,
+                             .section = strdup(section),
+                             .oid = p.id[0],
+                             .iid = iid,
+                             .owner = LWM2M_ACL_OWNER_BOOTSTRAP};
+        if (!a->section) {
+                st->out_of_memory = true;
+                return NULL;
+        }
+        c->n_access++;
+        return a;
+}
+
+/* "RW", "rwe", "C" or a number 0..31 (LWM2M_ACL_* bits). */
+static int parse_rights(const char *s, size_t len, uint8_t *out)
+{
+        static const char letters[] = "RWEDC"; /* bit 0 first */
+        if (len == 0)
+                return -EINVAL;
+        if (isdigit((unsigned char)s[0])) {
+                char num[8];
+                uint64_t n;
+                if (len >= sizeof(num))
+                        return -EINVAL;
+                memcpy(num, s, len);
+                num[len] = 0;
+                if (parse_uint(num, 0, 31, &n) < 0)
+                        return -EINVAL;
+                *out = (uint8_t)n;
+                return 0;
+        }
+        uint8_t rights = 0;
+        for (size_t i = 0; i < len; i++) {
+                const char *at = strchr(letters, toupper((unsigned char)s[i]));
+                if (!at || !*at || (rights & (1u << (at - letters))))
+                        return -EINVAL;
+                rights |= (uint8_t)(1u << (at - letters));
+        }
+        *out = rights;
+        return 0;
+}
+
+/* "acl = 1:RW, 2:R, default:R": replaces the section's entries. */
+static int set_access_acl(parse_state *st, config_access *a, const char *value, const char *where)
+{
+        _cleanup_free_ config_acl_entry *acl = NULL;
+        size_t n = 0;
+        static const char separators[] = " \t,";
+        for (const char *p = value + strspn(value, separators); *p; p += strspn(p, separators)) {
+                size_t len = strcspn(p, separators);
+                const char *colon = memchr(p, ':', len);
+                uint64_t id = 0;
+                uint8_t rights = 0;
+                char num[8];
+                size_t id_len = colon ? (size_t)(colon - p) : 0;
+                bool ok = colon && id_len > 0 && id_len < sizeof(num);
+                if (ok) {
+                        memcpy(num, p, id_len);
+                        num[id_len] = 0;
+                        ok = strcmp(num, "default") == 0 ||
+                             parse_uint(num, 0, LWM2M_ID_INVALID - 1, &id) == 0;
+                }
+                ok = ok && parse_rights(colon + 1, len - id_len - 1, &rights) == 0;
+                if (!ok) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: acl: '%.*s' is not SHORT-ID:RIGHTS (1:RW, default:R; "
+                                      "rights are letters of RWEDC or a number 0..31)",
+                                      where, (int)(len > 64 ? 64 : len), p);
+                        return -EINVAL;
+                }
+                for (size_t k = 0; k < n; k++)
+                        if (acl[k].short_id == id) {
+                                config_report(limited_error, &st->limit,
+                                              "%s: acl: server %u is given twice", where,
+                                              (unsigned)id);
+                                return -EINVAL;
+                        }
+                config_acl_entry *grown = reallocarray(acl, n + 1, sizeof(*acl));
+                if (!grown)
+                        return -ENOMEM;
+                acl = grown;
+                acl[n++] = (config_acl_entry){.short_id = (uint16_t)id, .rights = rights};
+                p += len;
+        }
+        free(a->acl);
+        a->acl = TAKE_PTR(acl);
+        a->n_acl = n;
+        return set_string(&a->acl_where, where);
+}
+
+static int set_access_key(parse_state *st, config_access *a, const char *key, const char *value,
+                          const char *where)
+{
+        if (strcmp(key, "acl") == 0)
+                return set_access_acl(st, a, value, where);
+        if (strcmp(key, "owner") == 0) {
+                uint64_t n;
+                if (strcmp(value, "bootstrap") == 0) {
+                        n = LWM2M_ACL_OWNER_BOOTSTRAP;
+                } else if (parse_uint(value, 1, LWM2M_ID_INVALID - 1, &n) < 0) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: owner must be a short ID, 1..65534, or bootstrap, not "
+                                      "'%s'",
+                                      where, value);
+                        return -EINVAL;
+                }
+                a->owner = (uint16_t)n;
+                return set_string(&a->owner_where, where);
+        }
+        config_report(limited_error, &st->limit,
+                      "%s: unknown key '%s' in [%s] (expected owner, acl)", where, key, a->section);
+        return -EINVAL;
+}
+
 static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
 {
         parse_state *st = user;
@@ -761,10 +916,14 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
         } else if (strcmp(section, "send") == 0 || strncmp(section, "send ", 5) == 0) {
                 config_send *snd = send_for_section(st, section);
                 r = snd ? set_send_key(st, snd, name, value, where) : -EINVAL;
+        } else if (strncmp(section, "access-control", 14) == 0 &&
+                   (section[14] == ' ' || section[14] == '\t' || section[14] == 0)) {
+                config_access *a = access_for_section(st, section);
+                r = a ? set_access_key(st, a, name, value, where) : -EINVAL;
         } else {
                 config_report(limited_error, &st->limit,
                               "%s: unknown section [%s] (expected lwm2md, device, server NAME, "
-                              "bootstrap-server or send NAME)",
+                              "bootstrap-server, send NAME or access-control OID/IID)",
                               where, section);
                 r = -EINVAL;
         }
@@ -1026,6 +1185,67 @@ static bool scheme_is_secure(const char *uri)
         return strncmp(uri, "coaps://", 8) == 0;
 }
 
+static bool is_management_server(const config *c, uint16_t short_id)
+{
+        for (size_t k = 0; k < c->n_servers; k++)
+                if (!c->servers[k].bootstrap && c->servers[k].short_id == short_id)
+                        return true;
+        return false;
+}
+
+/* Each [access-control] section names configured servers, and gives an object
+ * the Create right only, an instance every right but Create (Core TS 7.3.1.2). */
+static int check_access(const config *c, const char *name, error_limit *limit)
+{
+        int errors = 0;
+        for (size_t i = 0; i < c->n_access && !gave_up(limit); i++) {
+                const config_access *a = &c->access[i];
+                char where[300];
+                snprintf(where, sizeof(where), "%s:%u: [%s]", name, a->line, a->section);
+                bool object = a->iid == LWM2M_ACL_OBJECT_ITSELF;
+                if (object && a->owner != LWM2M_ACL_OWNER_BOOTSTRAP) {
+                        config_report(limited_error, limit,
+                                      "%s: owner: an object's Create rights are the bootstrap "
+                                      "server's (or the configuration's) to change; leave owner "
+                                      "out",
+                                      a->owner_where ?: where);
+                        errors++;
+                } else if (a->owner != LWM2M_ACL_OWNER_BOOTSTRAP &&
+                           !is_management_server(c, a->owner)) {
+                        config_report(limited_error, limit,
+                                      "%s: owner %u: no [server] section has that short-id",
+                                      a->owner_where ?: where, a->owner);
+                        errors++;
+                }
+                for (size_t k = 0; k < a->n_acl; k++) {
+                        const config_acl_entry *e = &a->acl[k];
+                        if (object && e->short_id == LWM2M_ACL_DEFAULT_ENTRY) {
+                                config_report(limited_error, limit,
+                                              "%s: acl: the default entry gives no Create right "
+                                              "(Core TS 7.3.2.1): name each server",
+                                              a->acl_where ?: where);
+                                errors++;
+                        } else if (e->short_id != LWM2M_ACL_DEFAULT_ENTRY &&
+                                   !is_management_server(c, e->short_id)) {
+                                config_report(limited_error, limit,
+                                              "%s: acl: server %u: no [server] section has that "
+                                              "short-id",
+                                              a->acl_where ?: where, e->short_id);
+                                errors++;
+                        }
+                        unsigned allowed = object ? LWM2M_ACL_CREATE : LWM2M_ACL_INSTANCE_RIGHTS;
+                        if (e->rights & ~allowed) {
+                                config_report(limited_error, limit, "%s: acl: %s rights are %s",
+                                              a->acl_where ?: where,
+                                              object ? "an object's" : "an instance's",
+                                              object ? "C (Create) only" : "of R, W, E, D");
+                                errors++;
+                        }
+                }
+        }
+        return errors;
+}
+
 int config_finish(config *c, config_error_fn error, void *userdata)
 {
         int errors = 0;
@@ -1186,5 +1406,6 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                         errors++;
                 }
         }
+        errors += check_access(c, name, &limit);
         return errors ? -EINVAL : 0;
 }

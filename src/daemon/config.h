@@ -32,6 +32,7 @@ typedef enum config_security_mode {
 #define CONFIG_SERVERS_MAX  64            /* server sections */
 #define CONFIG_ENDPOINT_MAX 255           /* bytes */
 #define CONFIG_SENDS_MAX    64            /* send sections */
+#define CONFIG_ACCESS_MAX   1024          /* access-control sections */
 
 /* Bounds of the [lwm2md] keys for stored notifications and queue mode. */
 #define CONFIG_STORE_COUNT_LIMIT 1000000u
@@ -80,6 +81,27 @@ typedef struct config_send {
         char *short_id_where; /* "FILE:LINE" of the server key, for messages */
 } config_send;
 
+/* One ACL entry of an [access-control OID/IID] section: the rights (LWM2M_ACL_*
+ * bits) of the server with this Short Server ID, 0 for the default entry. */
+typedef struct config_acl_entry {
+        uint16_t short_id;
+        uint8_t rights;
+} config_acl_entry;
+
+/* An [access-control OID/IID] section, or [access-control OID] for the object's
+ * Create rights: one Access Control (2) instance. */
+typedef struct config_access {
+        char *section; /* "access-control 3303/0" as written, for messages */
+        unsigned line; /* where the section starts */
+        uint16_t oid;
+        uint16_t iid;      /* LWM2M_ACL_OBJECT_ITSELF (65535): the object */
+        uint16_t owner;    /* Access Control Owner; LWM2M_ACL_OWNER_BOOTSTRAP by default */
+        char *owner_where; /* "FILE:LINE" of the owner key, for messages */
+        config_acl_entry *acl;
+        size_t n_acl;
+        char *acl_where; /* "FILE:LINE" of the acl key, for messages */
+} config_access;
+
 typedef struct config_device {
         char *manufacturer;
         char *model;
@@ -117,6 +139,8 @@ typedef struct config {
         uint32_t queue_idle_time;
         config_send *sends;
         size_t n_sends;
+        config_access *access;
+        size_t n_access;
 } config;
 
 /* Receives each problem found, already prefixed with "file:line: ". */
@@ -155,7 +179,8 @@ int config_add_objects_dir(config *c, const char *dir);
 /* Fills defaults (endpoint from the machine ID, directories) and checks that
  * the whole is consistent (a server to talk to, security matching the URI
  * scheme, keys present, the admin-group existing, each [send] section with
- * paths, an interval and a configured server). Returns 0 or -EINVAL after
+ * paths, an interval and a configured server, each [access-control] section
+ * naming configured servers). Returns 0 or -EINVAL after
  * reporting each problem (up to CONFIG_ERRORS_MAX). */
 int config_finish(config *c, config_error_fn error, void *userdata);
 /* Parses hex ("0a1B..", optional "0x", ':' separators allowed). */

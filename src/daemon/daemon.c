@@ -23,6 +23,7 @@
 #include "daemon/persist.h"
 #include "daemon/provision.h"
 #include "lwm2m/engine.h"
+#include "model/access.h"
 #include "model/ddf.h"
 #include "model/oma.h"
 #include "model/request.h"
@@ -586,6 +587,10 @@ static int build(daemon_state *d)
                 r = provision_from_config(d->tree, c, on_config_error, NULL);
         if (r < 0)
                 return r;
+        if (lwm2m_access_enforced(d->tree) && c->n_access == 0)
+                log_warning("more than one server and no [access-control] section: Access "
+                            "Control leaves each server only its own Server instance "
+                            "(lwm2md.conf(5))");
         lwm2m_request_timer timer = {.now_ms = requests_now_ms, .arm = requests_arm, .userdata = d};
         lwm2m_log requests_log = {.fn = on_engine_log, .max_priority = log_get_max_level()};
         d->requests = lwm2m_requests_new(d->tree, &timer, &requests_log, 0);

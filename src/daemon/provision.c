@@ -1,5 +1,5 @@
-/* provision.c - turns the configuration into Security (0) and Server (1) object
- * instances, reading keys and certificates from PEM files into the DER the objects hold. */
+/* provision.c - turns the configuration into Security (0), Server (1) and Access
+ * Control (2) instances, reading keys and certificates from PEM files into DER. */
 #include "daemon/provision.h"
 
 #include <assert.h>
@@ -7,10 +7,12 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "model/access.h"
 #include "model/oma.h"
 #include "util/macro.h"
 
@@ -186,6 +188,70 @@ static int credentials(instance_writer *w, const config_server *s, const char *w
         return 0;
 }
 
+/* One Access Control instance: for /oid/iid, owned by `owner`, with `acl`. */
+static int access_instance(lwm2m_tree *tree, uint16_t oid, uint16_t iid, uint16_t owner,
+                           const config_acl_entry *acl, size_t n_acl, const char *where,
+                           config_error_fn error, void *userdata)
+{
+        uint16_t x;
+        int r = lwm2m_tree_create_instance(tree, LWM2M_OBJ_ACCESS_CONTROL, LWM2M_ID_INVALID, NULL,
+                                           &x);
+        if (r < 0) {
+                config_report(
+                        error, userdata, "%s: cannot create an Access Control instance: %s", where,
+                        r == -ENOENT ? "object 2 (Access Control) is not defined" : strerror(-r));
+                return r;
+        }
+        instance_writer w = {.tree = tree,
+                             .base = lwm2m_path_instance(LWM2M_OBJ_ACCESS_CONTROL, x)};
+        put(&w, LWM2M_ACL_OBJECT_ID, lwm2m_value_integer(oid));
+        put(&w, LWM2M_ACL_INSTANCE_ID, lwm2m_value_integer(iid));
+        put(&w, LWM2M_ACL_OWNER, lwm2m_value_integer(owner));
+        for (size_t k = 0; k < n_acl && w.error == 0; k++) {
+                lwm2m_path p = lwm2m_path_resource_instance(LWM2M_OBJ_ACCESS_CONTROL, x,
+                                                            LWM2M_ACL_ACL, acl[k].short_id);
+                lwm2m_value v = lwm2m_value_integer(acl[k].rights);
+                w.error = lwm2m_record_list_add_value(&w.recs, &p, &v);
+        }
+        return commit(&w, where, error, userdata);
+}
+
+/* The [access-control] sections; then, with more than one server, each Server
+ * instance no section names is its own server's alone (owner, no ACL entries),
+ * as a bootstrap server would leave it: a server always manages its own account. */
+static int provision_access(lwm2m_tree *tree, const config *c, config_error_fn error,
+                            void *userdata)
+{
+        for (size_t i = 0; i < c->n_access; i++) {
+                const config_access *a = &c->access[i];
+                char where[300];
+                snprintf(where, sizeof(where), "%s%s[%s]", c->file ? c->file : "",
+                         c->file ? ": " : "", a->section);
+                int r = access_instance(tree, a->oid, a->iid, a->owner, a->acl, a->n_acl, where,
+                                        error, userdata);
+                if (r < 0)
+                        return r;
+        }
+        if (!lwm2m_access_enforced(tree))
+                return 0;
+        for (int x = lwm2m_tree_next_instance(tree, LWM2M_OBJ_SERVER, -1); x >= 0;
+             x = lwm2m_tree_next_instance(tree, LWM2M_OBJ_SERVER, x)) {
+                lwm2m_path p =
+                        lwm2m_path_resource(LWM2M_OBJ_SERVER, (uint16_t)x, LWM2M_SRV_SHORT_ID);
+                const lwm2m_value *id = lwm2m_tree_get(tree, &p);
+                if (!id || lwm2m_access_find(tree, LWM2M_OBJ_SERVER, (uint16_t)x) >= 0)
+                        continue;
+                char where[64];
+                snprintf(where, sizeof(where), "server %" PRId64 "'s Server instance /1/%d", id->i,
+                         x);
+                int r = access_instance(tree, LWM2M_OBJ_SERVER, (uint16_t)x, (uint16_t)id->i, NULL,
+                                        0, where, error, userdata);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int provision_from_config(lwm2m_tree *tree, const config *c, config_error_fn error, void *userdata)
 {
         assert(c);
@@ -259,5 +325,5 @@ int provision_from_config(lwm2m_tree *tree, const config *c, config_error_fn err
                 if (r < 0)
                         return r;
         }
-        return 0;
+        return provision_access(tree, c, error, userdata);
 }

@@ -103,8 +103,9 @@ coap_pdu_code_t coap_msg_code_for_errno(int error, bool encoding)
         switch (error) {
         case -ENOENT:
                 return COAP_RESPONSE_CODE_NOT_FOUND;
+        case -EACCES: /* Core TS 6.3 and 7.3.2: "Access Right Permission Denied" */
+                return COAP_RESPONSE_CODE_UNAUTHORIZED;
         case -EPERM:
-        case -EACCES:
                 return COAP_RESPONSE_CODE_NOT_ALLOWED;
         case -EINVAL:
         case -EBADMSG:

@@ -22,7 +22,8 @@ int coap_msg_add_uri_path(coap_optlist_t **opts, const char *path);
 int coap_msg_add_uint(coap_optlist_t **opts, uint16_t number, uint32_t value);
 int coap_msg_add_string(coap_optlist_t **opts, uint16_t number, const char *value);
 /* The response code for a negative errno from the model, formats or an owner:
- * -ENOENT 4.04, -EPERM/-EACCES 4.05, -EINVAL/-EBADMSG/-ERANGE/-EILSEQ 4.00,
+ * -ENOENT 4.04, -EACCES 4.01 (no access right), -EPERM 4.05 (the target does not
+ * support the operation), -EINVAL/-EBADMSG/-ERANGE/-EILSEQ 4.00,
  * -EMEDIUMTYPE/-EPROTONOSUPPORT 4.15 or 4.06 (`encoding`), -E2BIG 4.13, -EEXIST/-ENOSPC 4.00,
  * anything else 5.00. */
 coap_pdu_code_t coap_msg_code_for_errno(int error, bool encoding);

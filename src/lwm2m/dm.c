@@ -110,7 +110,7 @@ static int resolve_resource(void *userdata, const lwm2m_path *path, lwm2m_type *
 static int server_may(const dm_request *r, lwm2m_operation op, const lwm2m_path *p)
 {
         lwm2m_origin origin = {.kind = LWM2M_ORIGIN_SERVER, .short_id = r->s->short_id};
-        return lwm2m_policy_check(r->e->reg, &origin, op, p, NULL, 0);
+        return lwm2m_policy_check(r->e->tree, &origin, op, p, NULL, 0);
 }
 
 static const lwm2m_resource_def *resource_def(lwm2m_engine *e, const lwm2m_path *p)
@@ -428,6 +428,7 @@ static void dm_write_attributes(dm_request *r)
         /* A resource instance must exist: attributes are kept per path, and a server
          * must not make the daemon hold them for 65536 instances of every resource. */
         int err = lwm2m_tree_path_exists(e->tree, p, p->len < 4);
+        err = err ?: server_may(r, LWM2M_OPERATION_WRITE_ATTRIBUTES, p);
         if (err < 0) {
                 respond_error(r, err, false, "Write-Attributes");
                 return;
@@ -499,8 +500,9 @@ static void dm_execute(dm_request *r)
                 respond_error(r, err, false, "Execute");
                 return;
         }
-        if (p->len != 3 || server_may(r, LWM2M_OPERATION_EXECUTE, p) < 0) {
-                respond_error(r, -EPERM, false, "Execute");
+        err = p->len != 3 ? -EPERM : server_may(r, LWM2M_OPERATION_EXECUTE, p);
+        if (err < 0) {
+                respond_error(r, err, false, "Execute");
                 return;
         }
         if (!execute_args_valid(r->payload, r->payload_len)) {
@@ -583,8 +585,9 @@ static void dm_create(dm_request *r)
                 respond_error(r, -ENOENT, false, "Create");
                 return;
         }
-        if (server_may(r, LWM2M_OPERATION_CREATE, p) < 0) {
-                respond_error(r, -EPERM, false, "Create");
+        int err = server_may(r, LWM2M_OPERATION_CREATE, p);
+        if (err < 0) {
+                respond_error(r, err, false, "Create");
                 return;
         }
         if (r->content_format >= 0 && !lwm2m_format_supported((uint16_t)r->content_format)) {
@@ -592,7 +595,7 @@ static void dm_create(dm_request *r)
                 return;
         }
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
-        int err = r->payload_len > 0 ? decode_payload(r, p, &l) : 0;
+        err = r->payload_len > 0 ? decode_payload(r, p, &l) : 0;
         /* One new instance: the ID the payload gives, or the lowest free one
          * (TLV without an instance wrapper gives LWM2M_ID_INVALID). */
         uint16_t iid = l.n > 0 ? l.items[0].path.id[1] : LWM2M_ID_INVALID;
@@ -642,8 +645,9 @@ static void dm_delete(dm_request *r)
 {
         lwm2m_engine *e = r->e;
         lwm2m_path *p = &r->path;
-        if (p->len != 2 || server_may(r, LWM2M_OPERATION_DELETE, p) < 0) {
-                respond_error(r, -EPERM, false, "Delete");
+        int err = p->len != 2 ? -EPERM : server_may(r, LWM2M_OPERATION_DELETE, p);
+        if (err < 0) {
+                respond_error(r, err, false, "Delete");
                 return;
         }
         if (!lwm2m_tree_has_instance(e->tree, p->id[0], p->id[1])) {
@@ -651,7 +655,6 @@ static void dm_delete(dm_request *r)
                 return;
         }
         lwm2m_request_spec spec = {.kind = LWM2M_REQUEST_DELETE, .path = *p};
-        int err = 0;
         consent_state st = dm_consent(r, &spec, "Delete", &err, NULL);
         if (st == CONSENT_WAITING)
                 return;
@@ -730,7 +733,7 @@ static void dm_write_composite(dm_request *r)
         for (size_t i = 0; i < l.n && err >= 0; i++) {
                 const lwm2m_path *p = &l.items[i].path;
                 if (server_may(r, LWM2M_OPERATION_WRITE, p) == -EACCES) {
-                        /* The Security object: as for a single path, never for servers. */
+                        /* The Security object, or no Write right: the whole is Unauthorized. */
                         respond(r, COAP_RESPONSE_CODE_UNAUTHORIZED);
                         return;
                 }
@@ -790,7 +793,7 @@ void dm_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
                 return;
         }
         /* The Security object holds credentials: never for management servers. */
-        if (server_may(&r, LWM2M_OPERATION_READ, &r.path) == -EACCES) {
+        if (r.path.len > 0 && lwm2m_policy_is_bootstrap_only(r.path.id[0])) {
                 respond(&r, COAP_RESPONSE_CODE_UNAUTHORIZED);
                 return;
         }

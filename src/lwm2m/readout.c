@@ -23,17 +23,20 @@ uint16_t readout_default_format(const server *s, const lwm2m_path *path, bool si
         return strcmp(s->version, "1.0") == 0 ? LWM2M_FORMAT_TLV : LWM2M_FORMAT_SENML_JSON;
 }
 
-/* Drops what a server may not read: values of resources without R. */
+/* Drops what a server may not read: values of resources without R, and with
+ * more than one server the instances Access Control keeps from it (an object
+ * read shows only the instances it may read, Core TS 7.3.2.4). */
 static void keep_readable(lwm2m_engine *e, uint16_t short_id, lwm2m_record_list *l)
 {
         lwm2m_origin origin = {.kind = LWM2M_ORIGIN_SERVER, .short_id = short_id};
         size_t kept = 0;
         for (size_t i = 0; i < l->n; i++) {
                 lwm2m_record *rec = &l->items[i];
-                if (rec->path.len >= 3) {
+                if (rec->path.len >= LWM2M_PATH_INSTANCE) {
                         const lwm2m_resource_def *res = resource_def(e, &rec->path);
-                        if (!res || lwm2m_policy_check_resource(res, &origin, LWM2M_OPERATION_READ,
-                                                                &rec->path, NULL, 0) < 0) {
+                        if ((rec->path.len >= LWM2M_PATH_RESOURCE && !res) ||
+                            lwm2m_policy_check_resource(e->tree, res, &origin, LWM2M_OPERATION_READ,
+                                                        &rec->path, NULL, 0) < 0) {
                                 lwm2m_value_clear(&rec->value);
                                 continue;
                         }
@@ -45,8 +48,11 @@ static void keep_readable(lwm2m_engine *e, uint16_t short_id, lwm2m_record_list 
 
 int readout_values(lwm2m_engine *e, uint16_t short_id, const lwm2m_path *p, lwm2m_record_list *out)
 {
+        lwm2m_origin origin = {.kind = LWM2M_ORIGIN_SERVER, .short_id = short_id};
         lwm2m_record_list_clear(out);
-        int err = lwm2m_tree_read(e->tree, p, out);
+        /* A notification too: once the server may no longer read it, it ends. */
+        int err = lwm2m_policy_check(e->tree, &origin, LWM2M_OPERATION_READ, p, NULL, 0);
+        err = err ?: lwm2m_tree_read(e->tree, p, out);
         if (err < 0)
                 return err;
         keep_readable(e, short_id, out);
@@ -67,7 +73,7 @@ int readout_collect(lwm2m_engine *e, uint16_t short_id, const lwm2m_path *paths,
                 const lwm2m_path *p = &paths[i];
                 /* Not the Security object, nor what is not readable. */
                 if (p->len == 0 ||
-                    lwm2m_policy_check(e->reg, &origin, LWM2M_OPERATION_READ, p, NULL, 0) < 0)
+                    lwm2m_policy_check(e->tree, &origin, LWM2M_OPERATION_READ, p, NULL, 0) < 0)
                         continue;
                 /* Paths that name nothing (yet) add nothing. */
                 int err = lwm2m_tree_read(e->tree, p, out);

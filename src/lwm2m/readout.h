@@ -12,7 +12,8 @@
 #include "model/record.h"
 
 /* The values at `p` as server `short_id` may read them (what a Read answers):
- * -ENOENT when nothing is there, or a resource is defined but holds no value. */
+ * the policy's refusal of `p` itself (-EACCES, -EPERM; model/policy.h), -ENOENT
+ * when nothing is there, or a resource is defined but holds no value. */
 int readout_values(lwm2m_engine *e, uint16_t short_id, const lwm2m_path *p, lwm2m_record_list *out);
 /* The values at several paths (Read-Composite, Observe-Composite, Send), sorted,
  * each once; a path that names nothing, or that the server may not read, adds

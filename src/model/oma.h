@@ -39,6 +39,31 @@ enum {
         LWM2M_SEC_MODE_NOSEC = 3,
 };
 
+/* LwM2M Access Control (2) */
+enum {
+        LWM2M_ACL_OBJECT_ID = 0,   /* the object the instance's rights are for */
+        LWM2M_ACL_INSTANCE_ID = 1, /* ... and its instance; LWM2M_ACL_OBJECT_ITSELF: Create */
+        LWM2M_ACL_ACL = 2,         /* rights by Short Server ID; instance 0 the default */
+        LWM2M_ACL_OWNER = 3,       /* the Access Control Owner's Short Server ID */
+};
+
+/* ACL resource instance values: one bit per right. */
+enum {
+        LWM2M_ACL_READ = 1 << 0, /* Read, Observe, Write-Attributes */
+        LWM2M_ACL_WRITE = 1 << 1,
+        LWM2M_ACL_EXECUTE = 1 << 2,
+        LWM2M_ACL_DELETE = 1 << 3,
+        LWM2M_ACL_CREATE = 1 << 4, /* only in an instance for LWM2M_ACL_OBJECT_ITSELF */
+        LWM2M_ACL_INSTANCE_RIGHTS =
+                LWM2M_ACL_READ | LWM2M_ACL_WRITE | LWM2M_ACL_EXECUTE | LWM2M_ACL_DELETE,
+};
+
+enum {
+        LWM2M_ACL_DEFAULT_ENTRY = 0,       /* ACL instance for servers without their own */
+        LWM2M_ACL_OBJECT_ITSELF = 65535,   /* Object Instance ID: rights on the object */
+        LWM2M_ACL_OWNER_BOOTSTRAP = 65535, /* Owner: changed by bootstrap (or configuration) only */
+};
+
 /* LwM2M Server (1) */
 enum {
         LWM2M_SRV_SHORT_ID = 0,

@@ -24,7 +24,7 @@ typedef struct lwm2m_ask {
  * once with lwm2m_ask_reply, possibly before returning, unless `cancel` is
  * called for it first; or a negative errno to refuse at once (then it never
  * answers). Answers: 0 to accept, or a negative errno that the protocol side
- * maps (-ENOENT 4.04, -EPERM/-EACCES 4.05, -EINVAL/-ERANGE 4.00, else 5.00). */
+ * maps (-ENOENT 4.04, -EPERM 4.05, -EACCES 4.01, -EINVAL/-ERANGE 4.00, else 5.00). */
 typedef struct lwm2m_owner_ops {
         /* Someone other than the owner wants to write these (already validated)
          * records [accept]. On acceptance the request commits them to the tree. */

@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 
+#include "model/access.h"
 #include "model/oma.h"
 #include "util/diag.h"
 
@@ -18,6 +19,11 @@ bool lwm2m_policy_is_secret(uint16_t oid, uint16_t rid)
         return false;
 }
 
+bool lwm2m_policy_is_bootstrap_only(uint16_t oid)
+{
+        return oid == LWM2M_OBJ_SECURITY;
+}
+
 bool lwm2m_policy_is_provisioned(uint16_t oid)
 {
         return oid == LWM2M_OBJ_SECURITY || oid == LWM2M_OBJ_SERVER ||
@@ -28,16 +34,6 @@ bool lwm2m_policy_is_daemons(uint16_t oid)
 {
         return lwm2m_policy_is_provisioned(oid) || oid == LWM2M_OBJ_DEVICE;
 }
-
-static const char *const operation_names[_LWM2M_OPERATION_MAX] = {
-        [LWM2M_OPERATION_READ] = "read",
-        [LWM2M_OPERATION_DISCOVER] = "discovered",
-        [LWM2M_OPERATION_WRITE] = "written",
-        [LWM2M_OPERATION_WRITE_ATTRIBUTES] = "given attributes",
-        [LWM2M_OPERATION_EXECUTE] = "executed",
-        [LWM2M_OPERATION_CREATE] = "created",
-        [LWM2M_OPERATION_DELETE] = "deleted",
-};
 
 static const lwm2m_resource_def *resource_at(const lwm2m_registry *reg, const lwm2m_path *p)
 {
@@ -52,7 +48,8 @@ static int refuse(int error, lwm2m_operation op, const lwm2m_path *p, const char
 {
         char ps[LWM2M_PATH_STRLEN];
         lwm2m_path_format(p, ps, sizeof(ps));
-        lwm2m_diag(why, why_size, "%s may not be %s: %s", ps, operation_names[op], reason);
+        lwm2m_diag(why, why_size, "%s may not be %s: %s", ps, lwm2m_operation_participle(op),
+                   reason);
         return error;
 }
 
@@ -66,13 +63,17 @@ static int execute_check(const lwm2m_resource_def *res, const lwm2m_path *p, cha
         return 0;
 }
 
-/* A management server (LwM2M 1.1 Core TS 6.3 and the operations of each resource). */
-static int server_check(const lwm2m_resource_def *res, lwm2m_operation op, const lwm2m_path *p,
-                        char *why, size_t why_size)
+/* A management server (LwM2M 1.1 Core TS 6.3 and the operations of each
+ * resource), after Access Control (7.3.2: rights first, then what the target supports). */
+static int server_check(const lwm2m_tree *t, const lwm2m_resource_def *res, uint16_t short_id,
+                        lwm2m_operation op, const lwm2m_path *p, char *why, size_t why_size)
 {
-        if (p->len > 0 && p->id[0] == LWM2M_OBJ_SECURITY)
+        if (p->len > 0 && lwm2m_policy_is_bootstrap_only(p->id[0]))
                 return refuse(-EACCES, op, p, "the Security object is the bootstrap server's", why,
                               why_size);
+        int err = lwm2m_access_check(t, short_id, op, p, why, why_size);
+        if (err < 0)
+                return err;
         switch (op) {
         case LWM2M_OPERATION_READ:
                 if (res && !(res->operations & LWM2M_OP_READ))
@@ -134,18 +135,18 @@ static int local_check(const lwm2m_resource_def *res, bool owner, lwm2m_operatio
         }
 }
 
-int lwm2m_policy_check_resource(const lwm2m_resource_def *res, const lwm2m_origin *origin,
-                                lwm2m_operation op, const lwm2m_path *path, char *why,
-                                size_t why_size)
+int lwm2m_policy_check_resource(const lwm2m_tree *t, const lwm2m_resource_def *res,
+                                const lwm2m_origin *origin, lwm2m_operation op,
+                                const lwm2m_path *path, char *why, size_t why_size)
 {
-        assert(origin && path);
+        assert(t && origin && path);
         assert(op < _LWM2M_OPERATION_MAX);
         switch (origin->kind) {
         case LWM2M_ORIGIN_DAEMON:
         case LWM2M_ORIGIN_BOOTSTRAP: /* the bootstrap interface arrives with its issue */
                 return 0;
         case LWM2M_ORIGIN_SERVER:
-                return server_check(res, op, path, why, why_size);
+                return server_check(t, res, origin->short_id, op, path, why, why_size);
         case LWM2M_ORIGIN_LOCAL:
         case LWM2M_ORIGIN_OWNER:
                 return local_check(res, origin->kind == LWM2M_ORIGIN_OWNER, op, path, why,
@@ -154,9 +155,10 @@ int lwm2m_policy_check_resource(const lwm2m_resource_def *res, const lwm2m_origi
         return -EINVAL;
 }
 
-int lwm2m_policy_check(const lwm2m_registry *reg, const lwm2m_origin *origin, lwm2m_operation op,
+int lwm2m_policy_check(const lwm2m_tree *t, const lwm2m_origin *origin, lwm2m_operation op,
                        const lwm2m_path *path, char *why, size_t why_size)
 {
-        assert(reg && path);
-        return lwm2m_policy_check_resource(resource_at(reg, path), origin, op, path, why, why_size);
+        assert(t && path);
+        return lwm2m_policy_check_resource(t, resource_at(lwm2m_tree_registry(t), path), origin, op,
+                                           path, why, why_size);
 }

@@ -7,7 +7,9 @@
 #include <stdint.h>
 
 #include "model/definition.h"
+#include "model/operation.h"
 #include "model/path.h"
+#include "model/tree.h"
 
 typedef enum lwm2m_origin_kind {
         LWM2M_ORIGIN_DAEMON,    /* the daemon itself: configuration, built-in objects; no checks */
@@ -25,33 +27,28 @@ typedef struct lwm2m_origin {
         const void *tag;
 } lwm2m_origin;
 
-typedef enum lwm2m_operation {
-        LWM2M_OPERATION_READ,
-        LWM2M_OPERATION_DISCOVER,
-        LWM2M_OPERATION_WRITE,
-        LWM2M_OPERATION_WRITE_ATTRIBUTES,
-        LWM2M_OPERATION_EXECUTE,
-        LWM2M_OPERATION_CREATE,
-        LWM2M_OPERATION_DELETE,
-        _LWM2M_OPERATION_MAX,
-} lwm2m_operation;
-
-/* May `origin` do `op` on `path`? 0; -EACCES when the path is never for this
- * origin (the Security object for a management server, a credential for a
- * local caller); -EPERM when the operation is not allowed there (a resource
- * without R, W or E; executable resources hold no value; the instances of
- * objects the daemon keeps). Paths that name no defined resource pass: their
- * existence is the tree's to check. `why` gets a sentence on refusal. */
-int lwm2m_policy_check(const lwm2m_registry *reg, const lwm2m_origin *origin, lwm2m_operation op,
+/* May `origin` do `op` on `path` of tree `t` (whose registry defines the
+ * objects)? 0; -EACCES when the path is never for this origin (the Security
+ * object for a management server, a credential for a local caller) or when
+ * Access Control denies a management server the right (access.h: only with
+ * more than one server; checked before what follows, Core TS 7.3.2); -EPERM
+ * when the operation is not allowed there (a resource without R, W or E;
+ * executable resources hold no value; the instances of objects the daemon
+ * keeps). Paths that name no defined resource pass: their existence is the
+ * tree's to check. `why` gets a sentence on refusal. */
+int lwm2m_policy_check(const lwm2m_tree *t, const lwm2m_origin *origin, lwm2m_operation op,
                        const lwm2m_path *path, char *why, size_t why_size);
 
 /* The same, with the definition of the resource `path` names already looked
  * up (NULL when `path` is shorter than a resource or names none): for loops
  * over many records. */
-int lwm2m_policy_check_resource(const lwm2m_resource_def *res, const lwm2m_origin *origin,
-                                lwm2m_operation op, const lwm2m_path *path, char *why,
-                                size_t why_size);
+int lwm2m_policy_check_resource(const lwm2m_tree *t, const lwm2m_resource_def *res,
+                                const lwm2m_origin *origin, lwm2m_operation op,
+                                const lwm2m_path *path, char *why, size_t why_size);
 
+/* Objects no management server reads, writes or sees: the Security object (a
+ * bootstrap server's). Every operation on them is -EACCES for a server. */
+bool lwm2m_policy_is_bootstrap_only(uint16_t oid);
 /* Credentials and keys: never shown to a local caller, nor set by one. */
 bool lwm2m_policy_is_secret(uint16_t oid, uint16_t rid);
 /* Objects whose instances come from the configuration or a bootstrap server. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/access.h"
 #include "util/diag.h"
 #include "util/macro.h"
 
@@ -93,6 +94,30 @@ static void refuse(lwm2m_request *r, int error)
                 r->error = error;
 }
 
+/* The instance, and for a server's Create the Access Control instance that makes
+ * the server its owner (Core TS 7.3.1.2.2): both or, as far as can be, neither. */
+static int commit_create(lwm2m_request *r)
+{
+        lwm2m_requests *q = r->q;
+        lwm2m_request_spec *s = &r->spec;
+        uint16_t oid = s->path.id[0];
+        const void *tag = s->origin.tag;
+        int err = lwm2m_tree_add_instance(q->tree, oid, r->iid, s->records.items, s->records.n,
+                                          s->owner, tag, r->why, sizeof(r->why), &r->iid);
+        if (err < 0 || s->origin.kind != LWM2M_ORIGIN_SERVER)
+                return err;
+        /* The daemon's doing, not the server's (no tag). */
+        err = lwm2m_access_grant_creator(q->tree, s->origin.short_id, oid, r->iid, NULL, r->why,
+                                         sizeof(r->why));
+        if (err < 0) {
+                /* An instance nobody may manage is worse than none. */
+                lwm2m_logf(&q->log, LOG_WARNING, "/%u/%u: no Access Control instance for it: %s",
+                           oid, r->iid, r->why);
+                lwm2m_tree_delete_instance(q->tree, oid, r->iid, tag);
+        }
+        return err;
+}
+
 static int commit(lwm2m_request *r)
 {
         lwm2m_requests *q = r->q;
@@ -108,11 +133,14 @@ static int commit(lwm2m_request *r)
                 return lwm2m_tree_write(q->tree, p, s->records.items, s->records.n, s->mode, tag,
                                         r->why, sizeof(r->why));
         case LWM2M_REQUEST_CREATE:
-                return lwm2m_tree_add_instance(q->tree, p->id[0], r->iid, s->records.items,
-                                               s->records.n, s->owner, tag, r->why, sizeof(r->why),
-                                               &r->iid);
-        case LWM2M_REQUEST_DELETE:
-                return lwm2m_tree_delete_instance(q->tree, p->id[0], p->id[1], tag);
+                return commit_create(r);
+        case LWM2M_REQUEST_DELETE: {
+                int err = lwm2m_tree_delete_instance(q->tree, p->id[0], p->id[1], tag);
+                /* Core TS 7.3.1.2.2: the instance's Access Control goes with it. */
+                if (err == 0 && s->origin.kind == LWM2M_ORIGIN_SERVER)
+                        lwm2m_access_forget(q->tree, p->id[0], p->id[1], NULL);
+                return err;
+        }
         default:
                 return -EINVAL;
         }
@@ -289,7 +317,7 @@ static int plan_write(lwm2m_request *r, bool ask)
                                    "a record lies outside the written path");
                         return -EBADMSG;
                 }
-                int err = lwm2m_policy_check(q->reg, &s->origin, LWM2M_OPERATION_WRITE, rp, r->why,
+                int err = lwm2m_policy_check(q->tree, &s->origin, LWM2M_OPERATION_WRITE, rp, r->why,
                                              sizeof(r->why));
                 if (err < 0)
                         return err;
@@ -400,7 +428,7 @@ static int check_target(lwm2m_request *r)
         /* Write-Composite names the root: plan_write checks each record's path. */
         if (s->kind == LWM2M_REQUEST_WRITE && s->path.len == LWM2M_PATH_ROOT)
                 return 0;
-        int err = lwm2m_policy_check(q->reg, &s->origin, operation_of[s->kind], &s->path, r->why,
+        int err = lwm2m_policy_check(q->tree, &s->origin, operation_of[s->kind], &s->path, r->why,
                                      sizeof(r->why));
         if (err < 0 || s->kind == LWM2M_REQUEST_CREATE)
                 return err;

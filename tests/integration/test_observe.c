@@ -192,8 +192,10 @@ static void start(env *e, const options *o)
                 ts_config cfg2 = {.security = TS_SECURITY_NOSEC, .trace_timeouts = true};
                 e->second = ts_new(&cfg2);
                 assert_non_null(e->second);
+                /* With two servers Access Control applies: both read the temperature. */
                 snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-                         "\n[server 2]\nuri = %s\nshort-id = 2\nlifetime = 60\nretry-timer = 1\n",
+                         "\n[server 2]\nuri = %s\nshort-id = 2\nlifetime = 60\nretry-timer = 1\n"
+                         "[access-control 3303/0]\nacl = 1:R, 2:R\n",
                          ts_uri(e->second));
         }
         if (o->report_object) {

@@ -898,10 +898,109 @@ static void test_reporting_keys(void **state)
         config_free(&c);
 }
 
+static void test_access_control_sections(void **state)
+{
+        (void)state;
+        config c;
+        errors e;
+        assert_int_equal(load(&c,
+                              "[lwm2md]\nendpoint = gw\n"
+                              "[server a]\nuri = coap://127.0.0.1\nshort-id = 1\n"
+                              "[server b]\nuri = coap://127.0.0.2\nshort-id = 2\n"
+                              "[access-control 3/0]\n"
+                              "owner = 1\n"
+                              "acl = 1:RWEDC, 2:r, default:0\n" /* C refused at finish */
+                              "[access-control /3303]\n"
+                              "acl = 2:C\n"
+                              "[access-control 3/0]\n"
+                              "acl = 1:RWE 2:R\n" /* the same section: the later acl wins */
+                              "[access-control 5/1]\n"
+                              "owner = bootstrap\n"
+                              "acl = 2:15\n",
+                              &e),
+                         0);
+        assert_string_equal(e.text, "");
+        assert_int_equal(c.n_access, 3);
+        const config_access *dev = &c.access[0];
+        assert_int_equal(dev->oid, 3);
+        assert_int_equal(dev->iid, 0);
+        assert_int_equal(dev->owner, 1);
+        assert_int_equal(dev->n_acl, 2);
+        assert_int_equal(dev->acl[0].short_id, 1);
+        assert_int_equal(dev->acl[0].rights, 7);
+        assert_int_equal(dev->acl[1].short_id, 2);
+        assert_int_equal(dev->acl[1].rights, 1);
+        const config_access *obj = &c.access[1];
+        assert_int_equal(obj->oid, 3303);
+        assert_int_equal(obj->iid, 65535);
+        assert_int_equal(obj->owner, 65535);
+        assert_int_equal(obj->acl[0].rights, 16);
+        assert_int_equal(c.access[2].owner, 65535);
+        assert_int_equal(c.access[2].acl[0].rights, 15);
+        assert_int_equal(config_finish(&c, collect, &e), 0);
+        config_free(&c);
+
+        /* What cannot be read is said at its line. */
+        assert_int_equal(load(&c,
+                              "[access-control 0/0]\n"          /* line 1: the Security object */
+                              "owner = 1\n"                     /* line 2 */
+                              "[access-control x]\nacl = 1:R\n" /* lines 3-4 */
+                              "[access-control 3/0/1]\n"        /* line 5: a resource */
+                              "[access-control 3/0]\n"          /* line 6 */
+                              "acl = 1:RQ\n"                    /* line 7 */
+                              "acl = 1-R\n"                     /* line 8 */
+                              "acl = 1:32\n"                    /* line 9 */
+                              "acl = 1:R, 1:W\n"                /* line 10 */
+                              "acl = 65535:R\n"                 /* line 11 */
+                              "owner = 0\n"                     /* line 12 */
+                              "colour = red\n",                 /* line 13 */
+                              &e),
+                         -EINVAL);
+        /* A section is looked at with its first key. */
+        assert_non_null(strstr(e.text, "test.conf:2: [access-control 0/0]: name an object"));
+        assert_non_null(strstr(e.text, "test.conf:4: [access-control x]: name an object"));
+        assert_null(strstr(e.text, "test.conf:5:")); /* a section without keys says nothing */
+        assert_non_null(strstr(e.text, "test.conf:7: acl: '1:RQ' is not SHORT-ID:RIGHTS"));
+        assert_non_null(strstr(e.text, "test.conf:8: acl: '1-R' is not"));
+        assert_non_null(strstr(e.text, "test.conf:9: acl: '1:32' is not"));
+        assert_non_null(strstr(e.text, "test.conf:10: acl: server 1 is given twice"));
+        assert_non_null(strstr(e.text, "test.conf:11: acl: '65535:R' is not"));
+        assert_non_null(strstr(e.text, "test.conf:12: owner must be a short ID"));
+        assert_non_null(strstr(e.text, "test.conf:13: unknown key 'colour' in "
+                                       "[access-control 3/0] (expected owner, acl)"));
+        config_free(&c);
+
+        /* The whole: configured servers only, an object's Create rights per server
+         * and unowned, an instance's of R, W, E, D. */
+        assert_int_equal(load(&c,
+                              "[lwm2md]\nendpoint = gw\n"
+                              "[server a]\nuri = coap://127.0.0.1\nshort-id = 1\n" /* 3-5 */
+                              "[access-control 3/0]\n"                             /* 6 */
+                              "owner = 9\n"                                        /* 7 */
+                              "acl = 1:RC, 8:R\n"                                  /* 8 */
+                              "[access-control 3303]\n"                            /* 9 */
+                              "owner = 1\n"                                        /* 10 */
+                              "acl = 1:RC, default:C\n",                           /* 11 */
+                              &e),
+                         0);
+        assert_int_equal(config_finish(&c, collect, &e), -EINVAL);
+        assert_string_equal(e.text,
+                            "test.conf:7: owner 9: no [server] section has that short-id\n"
+                            "test.conf:8: acl: an instance's rights are of R, W, E, D\n"
+                            "test.conf:8: acl: server 8: no [server] section has that short-id\n"
+                            "test.conf:10: owner: an object's Create rights are the bootstrap "
+                            "server's (or the configuration's) to change; leave owner out\n"
+                            "test.conf:11: acl: an object's rights are C (Create) only\n"
+                            "test.conf:11: acl: the default entry gives no Create right (Core TS "
+                            "7.3.2.1): name each server\n");
+        config_free(&c);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_full_file),
+                cmocka_unit_test(test_access_control_sections),
                 cmocka_unit_test(test_errors_name_the_line),
                 cmocka_unit_test(test_overlong_line),
                 cmocka_unit_test(test_finish_checks_consistency),
