@@ -63,7 +63,9 @@ static void start(env *e, const char *a_extra, const char *b_extra, const char *
                  "[server a]\nuri = %s\nshort-id = 1\nlifetime = 60\nretry-timer = 1\n"
                  "retry-max = 2\n%s\n"
                  "[server b]\nuri = %s\nshort-id = 2\nlifetime = 60\nretry-timer = 1\n"
-                 "retry-max = 2\n%s\n",
+                 "retry-max = 2\n%s\n"
+                 /* With two servers Access Control applies: both may read the Device. */
+                 "[access-control 3/0]\nacl = default:R\n",
                  ts_uri(e->f.server), a_extra ? a_extra : "", b_uri ? b_uri : ts_uri(e->b),
                  b_extra ? b_extra : "");
         assert_int_equal(fixture_write_config(&e->f, extra), 0);
