@@ -152,6 +152,12 @@ static void notify_status(daemon_state *d)
         sd_notifyf(false, "STATUS=Registered with %zu of %zu servers", registered, n);
 }
 
+static void on_answering(void *userdata)
+{
+        daemon_state *d = userdata;
+        persist_flush_now(d->persist);
+}
+
 static void on_attributes_changed(void *userdata)
 {
         daemon_state *d = userdata;
@@ -634,6 +640,7 @@ static int build(daemon_state *d)
                 .stored_max_bytes = c->notification_store_bytes,
                 .queue_idle_ms = c->queue_idle_time * 1000u,
                 .attributes_changed = on_attributes_changed,
+                .answering = on_answering,
         };
         d->engine = lwm2m_engine_new(d->tree, &ec);
         if (!d->engine) {

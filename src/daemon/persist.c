@@ -91,6 +91,15 @@ static void flush(persist *p)
         }
 }
 
+void persist_flush_now(persist *p)
+{
+        if (!p || !p->dirty)
+                return;
+        flush(p);
+        if (!p->dirty && p->flush)
+                sd_event_source_set_enabled(p->flush, SD_EVENT_OFF);
+}
+
 static int on_flush(sd_event_source *s, void *userdata)
 {
         sd_event_source_set_enabled(s, SD_EVENT_OFF);

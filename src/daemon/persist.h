@@ -30,6 +30,9 @@ const lwm2m_attributes *persist_loaded_attributes(const persist *p);
  * the tree and to the engine's attributes are written, batched: one write per
  * event-loop turn. */
 int persist_start(persist *p, sd_event *event, lwm2m_tree *t, lwm2m_engine *e);
+/* Writes now what is not written yet (lwm2m_engine_config.answering): a server's
+ * request is answered only once what it changed is on disk. */
+void persist_flush_now(persist *p);
 /* The engine's attributes changed (lwm2m_engine_config.attributes_changed). */
 void persist_attributes_changed(persist *p);
 /* Factory Reset: removes the state file and writes nothing more in this run. */

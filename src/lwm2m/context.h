@@ -28,6 +28,7 @@ struct lwm2m_engine {
         void (*server_changed)(void *userdata, uint16_t short_id);
         /* Told when the written attributes change (see lwm2m_engine_config). */
         void (*attributes_changed)(void *userdata);
+        void (*answering)(void *userdata); /* see lwm2m_engine_config */
         void *userdata;
         size_t max_request_body;  /* 0: BLOCK_DEFAULT_MAX_BODY */
         lwm2m_requests *requests; /* where requests that owners may refuse go */

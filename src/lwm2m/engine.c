@@ -96,6 +96,8 @@ static void on_request(coap_resource_t *resource, coap_session_t *session,
         }
         s->last_exchange_ms = engine_now_ms();
         engine_handle_request(e, s, request, query, response);
+        if (e->answering)
+                e->answering(e->userdata);
         if (lwm2m_log_enabled(&e->log, LOG_DEBUG))
                 log_request(e, s, request, response);
 }
@@ -206,6 +208,7 @@ lwm2m_engine *lwm2m_engine_new(lwm2m_tree *tree, const lwm2m_engine_config *cfg)
         e->log = cfg->log;
         e->server_changed = cfg->server_changed;
         e->attributes_changed = cfg->attributes_changed;
+        e->answering = cfg->answering;
         e->userdata = cfg->userdata;
         e->max_request_body = cfg->max_request_body;
         e->requests = cfg->requests;

@@ -40,6 +40,10 @@ typedef struct lwm2m_engine_config {
         /* Told when the written notification attributes change (a Write-Attributes
          * applied, an instance's forgotten with it), for persistence; may be NULL. */
         void (*attributes_changed)(void *userdata);
+        /* Called before the answer to a server's request leaves (libcoap sends it when
+         * the handler returns), so that what the request changed can be made durable
+         * first: a server told 2.04 must find the change after a power cut. */
+        void (*answering)(void *userdata);
 } lwm2m_engine_config;
 
 #define LWM2M_STORED_DEFAULT_COUNT 1000u
