@@ -149,9 +149,14 @@ static void notify_status(daemon_state *d)
         sd_notifyf(false, "STATUS=Registered with %zu of %zu servers", registered, n);
 }
 
+static int own_server_instances(daemon_state *d);
+
 static void on_server_changed(void *userdata, uint16_t short_id)
 {
         daemon_state *d = userdata;
+        /* After a bootstrap the servers are new: their Server instances too. */
+        if (d->servers && own_server_instances(d) < 0)
+                log_warning("cannot stand behind the Server object instances");
         notify_status(d);
         bus_server_changed(d->bus, short_id);
 }
@@ -390,6 +395,25 @@ static int request_update(void *userdata, uint16_t short_id)
         return 0;
 }
 
+/* The Server object's Bootstrap-Request Trigger (/1/x/9), and Manager.Bootstrap. */
+static int start_bootstrap(void *userdata)
+{
+        daemon_state *d = userdata;
+        return lwm2m_engine_bootstrap(d->engine);
+}
+
+static int trigger_bootstrap(void *userdata, uint16_t short_id)
+{
+        daemon_state *d = userdata;
+        int r = start_bootstrap(d);
+        if (r < 0)
+                log_warning("server %u triggered a bootstrap, but %s", short_id,
+                            r == -ENOENT ? "no bootstrap server is configured" : strerror(-r));
+        else
+                log_info("server %u triggered a bootstrap", short_id);
+        return r;
+}
+
 /* The Server object's Disable (/1/x/4). */
 static int disable_server(void *userdata, uint16_t short_id, uint64_t seconds)
 {
@@ -416,6 +440,8 @@ static const char *bus_state(void *userdata)
         daemon_state *d = userdata;
         if (d->stopping)
                 return "stopping";
+        if (lwm2m_engine_bootstrapping(d->engine))
+                return "bootstrapping";
         bool registering = false, deregistering = false;
         size_t n = lwm2m_engine_server_count(d->engine);
         for (size_t i = 0; i < n; i++) {
@@ -434,6 +460,7 @@ static const bus_engine_ops bus_ops = {
         .server_count = bus_server_count,
         .server_info = bus_server_info_of,
         .request_update = request_update,
+        .bootstrap = start_bootstrap,
         .state = bus_state,
         .send = bus_send,
 };
@@ -540,6 +567,15 @@ static void daemon_free(daemon_state *d)
         sd_event_unref(d->event);
 }
 
+/* The [bootstrap-server] section's bootstrap-timeout (0: the engine's default). */
+static uint32_t bootstrap_timeout(const config *c)
+{
+        for (size_t i = 0; i < c->n_servers; i++)
+                if (c->servers[i].bootstrap)
+                        return c->servers[i].bootstrap_timeout;
+        return 0;
+}
+
 static int build(daemon_state *d)
 {
         config *c = d->cfg;
@@ -610,6 +646,7 @@ static int build(daemon_state *d)
                 .stored_max_count = c->notification_store_count,
                 .stored_max_bytes = c->notification_store_bytes,
                 .queue_idle_ms = c->queue_idle_time * 1000u,
+                .bootstrap_timeout_s = bootstrap_timeout(c),
         };
         d->engine = lwm2m_engine_new(d->tree, &ec);
         if (!d->engine) {
@@ -619,6 +656,7 @@ static int build(daemon_state *d)
         server_object_actions server_actions = {
                 .update = request_update,
                 .disable = disable_server,
+                .bootstrap = trigger_bootstrap,
                 .userdata = d,
         };
         d->servers = server_object_new(d->tree, &server_actions);
@@ -664,7 +702,7 @@ int daemon_run(config *c)
 
         r = lwm2m_engine_start(d.engine);
         if (r == -ENOENT) {
-                log_error("no usable LwM2M server in the configuration");
+                log_error("no usable LwM2M server and no bootstrap server in the configuration");
                 goto out;
         }
         if (r < 0)

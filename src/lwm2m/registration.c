@@ -21,20 +21,15 @@
 #include "model/oma.h"
 #include "util/log.h"
 
-/* Retry defaults where the Server object leaves them out: quicker than the
- * specification's 60 s, since a gateway should come back soon after an outage. */
-#define RETRY_BASE_MS 5000u
-#define RETRY_MAX_MS  (10u * 60 * 1000)
-
 /* The Server object's Communication Retry Timer and Sequence Delay Timer. */
 static retry_policy server_retry_policy(server *s)
 {
         return (retry_policy){
                 .first_ms = server_uint(s->e, s->server_iid, LWM2M_SRV_RETRY_TIMER,
-                                        RETRY_BASE_MS / 1000) *
+                                        RETRY_DEFAULT_FIRST_MS / 1000) *
                             1000,
                 .max_ms = server_uint(s->e, s->server_iid, LWM2M_SRV_SEQUENCE_DELAY,
-                                      RETRY_MAX_MS / 1000) *
+                                      RETRY_DEFAULT_MAX_MS / 1000) *
                           1000,
         };
 }

@@ -30,6 +30,7 @@ typedef enum reg_request {
 
 typedef struct server {
         lwm2m_engine *e;
+        bool bootstrap; /* the bootstrap server's record (bootstrap.h), not a management server */
         uint16_t short_id;
         uint16_t security_iid;
         uint16_t server_iid;

@@ -54,6 +54,14 @@ static int server_object_execute(void *userdata, const lwm2m_path *resource, con
                 o->actions.disable(o->actions.userdata, (uint16_t)short_id, timeout);
                 return 0;
         }
+        case LWM2M_SRV_BOOTSTRAP_TRIGGER: {
+                if (!o->actions.bootstrap)
+                        return -EPERM;
+                lwm2m_ask_reply(ask, 0);
+                /* Bootstrap after answering: the 2.04 goes out first. */
+                o->actions.bootstrap(o->actions.userdata, (uint16_t)short_id);
+                return 0;
+        }
         default:
                 return -EPERM;
         }

@@ -1,5 +1,5 @@
-/* server.h - the Server object's behaviour (/1/x): lifetime and binding writes checked,
- * Registration Update Trigger and Disable handed on to whoever registers (the engine). */
+/* server.h - the Server object's behaviour (/1/x): lifetime and binding writes checked;
+ * Update Trigger, Disable and Bootstrap-Request Trigger handed on to the engine. */
 #pragma once
 
 #include <stdint.h>
@@ -13,6 +13,9 @@ typedef struct server_object_actions {
         /* Disable (/1/x/4), called once the Execute is answered: de-register and stay
          * away `seconds` (the Disable Timeout, /1/x/5). NULL refuses. */
         int (*disable)(void *userdata, uint16_t short_id, uint64_t seconds);
+        /* Bootstrap-Request Trigger (/1/x/9), called once the Execute is answered:
+         * start a client-initiated bootstrap. NULL refuses. */
+        int (*bootstrap)(void *userdata, uint16_t short_id);
         void *userdata;
 } server_object_actions;
 
