@@ -1,0 +1,319 @@
+/* test_bootstrap.c - integration: the daemon bootstraps from test server A (Discover,
+ * Read, Delete, Write in TLV and SenML CBOR, Finish), then registers with test server B. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "daemon_fixture.h"
+#include "formats/format.h"
+#include "model/oma.h"
+#include "model/record.h"
+
+#define SHORT_ID 5
+
+typedef struct bs_fixture {
+        daemon_fixture f;
+        ts_server *b; /* the management server the bootstrap server names */
+} bs_fixture;
+
+static int setup(void **state)
+{
+        bs_fixture *x = calloc(1, sizeof(*x));
+        assert_non_null(x);
+        assert_int_equal(fixture_init(&x->f), 0);
+        ts_config cfg = {.security = TS_SECURITY_NOSEC, .trace_timeouts = true};
+        x->f.server = ts_new(&cfg);
+        x->b = ts_new(&cfg);
+        assert_non_null(x->f.server);
+        assert_non_null(x->b);
+        *state = x;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        bs_fixture *x = *state;
+        fixture_cleanup(&x->f);
+        if (x->b)
+                ts_free(x->b);
+        free(x);
+        return 0;
+}
+
+/* A daemon with [bootstrap-server] at A, and `extra` sections. */
+static void start(bs_fixture *x, const char *bs_extra, const char *extra)
+{
+        char text[2048];
+        snprintf(text, sizeof(text), "[bootstrap-server]\nuri = %s\n%s\n%s", ts_uri(x->f.server),
+                 bs_extra ? bs_extra : "", extra ? extra : "");
+        assert_int_equal(fixture_write_config(&x->f, text), 0);
+        assert_int_equal(fixture_start_daemon(&x->f, NULL), 0);
+}
+
+/* One request of the bootstrap server; returns the response code, `out` kept when given. */
+static uint8_t bs_request(bs_fixture *x, coap_pdu_code_t method, const char *path, int format,
+                          int accept, const void *payload, size_t len, ts_response *out)
+{
+        ts_response resp;
+        assert_int_equal(ts_request(x->f.server, method, path, format, accept, -1, payload, len,
+                                    5000, &resp),
+                         0);
+        uint8_t code = resp.code;
+        if (out)
+                *out = resp;
+        else
+                ts_response_free(&resp);
+        return code;
+}
+
+static void add_string(lwm2m_record_list *l, lwm2m_path p, const char *s)
+{
+        lwm2m_record *rec = lwm2m_record_list_add(l, &p);
+        assert_non_null(rec);
+        assert_int_equal(lwm2m_value_set_string(&rec->value, s, strlen(s)), 0);
+}
+
+static void add_value(lwm2m_record_list *l, lwm2m_path p, lwm2m_value v)
+{
+        lwm2m_record *rec = lwm2m_record_list_add(l, &p);
+        assert_non_null(rec);
+        rec->value = v;
+}
+
+/* Bootstrap-Write of `records` at `base` in `format`, encoded by the repository's encoder. */
+static uint8_t bs_write(bs_fixture *x, const char *path, lwm2m_path base, uint16_t format,
+                        lwm2m_record_list *records)
+{
+        lwm2m_buf out = {0};
+        assert_int_equal(lwm2m_format_encode(format, &base, records->items, records->n, &out), 0);
+        uint8_t code =
+                bs_request(x, COAP_REQUEST_CODE_PUT, path, format, -1, out.data, out.len, NULL);
+        lwm2m_buf_free(&out);
+        lwm2m_record_list_free(records);
+        return code;
+}
+
+/* A Security instance /0/1 for B (NoSec, Short Server ID 5); at /0 or at /0/1. */
+static uint8_t write_security(bs_fixture *x, uint16_t format, bool at_object)
+{
+        lwm2m_record_list l = {0};
+        add_string(&l, lwm2m_path_resource(0, 1, LWM2M_SEC_URI), ts_uri(x->b));
+        add_value(&l, lwm2m_path_resource(0, 1, LWM2M_SEC_BOOTSTRAP), lwm2m_value_boolean(false));
+        add_value(&l, lwm2m_path_resource(0, 1, LWM2M_SEC_MODE),
+                  lwm2m_value_integer(LWM2M_SEC_MODE_NOSEC));
+        add_value(&l, lwm2m_path_resource(0, 1, LWM2M_SEC_SHORT_ID), lwm2m_value_integer(SHORT_ID));
+        return bs_write(x, at_object ? "/0" : "/0/1",
+                        at_object ? lwm2m_path_object(0) : lwm2m_path_instance(0, 1), format, &l);
+}
+
+static uint8_t write_server(bs_fixture *x, uint16_t format)
+{
+        lwm2m_record_list l = {0};
+        add_value(&l, lwm2m_path_resource(1, 0, LWM2M_SRV_SHORT_ID), lwm2m_value_integer(SHORT_ID));
+        add_value(&l, lwm2m_path_resource(1, 0, LWM2M_SRV_LIFETIME), lwm2m_value_integer(60));
+        add_value(&l, lwm2m_path_resource(1, 0, LWM2M_SRV_STORING), lwm2m_value_boolean(false));
+        add_string(&l, lwm2m_path_resource(1, 0, LWM2M_SRV_BINDING), "U");
+        return bs_write(x, "/1/0", lwm2m_path_instance(1, 0), format, &l);
+}
+
+static char *payload_text(const ts_response *r)
+{
+        char *s = malloc(r->len + 1);
+        assert_non_null(s);
+        memcpy(s, r->payload, r->len);
+        s[r->len] = 0;
+        return s;
+}
+
+/* Bootstrap-Discover of `path`: the payload as text. */
+static char *discover(bs_fixture *x, const char *path)
+{
+        ts_response r;
+        assert_int_equal(
+                bs_request(x, COAP_REQUEST_CODE_GET, path, -1, LWM2M_FORMAT_LINK, NULL, 0, &r),
+                COAP_RESPONSE_CODE_CONTENT);
+        assert_int_equal(r.content_format, LWM2M_FORMAT_LINK);
+        char *s = payload_text(&r);
+        ts_response_free(&r);
+        return s;
+}
+
+/* Deletes everything, writes B's account and finishes (B has had `registers_before`
+ * Registers): first without the Server
+ * instance (4.06 with what is missing), then complete (2.04). */
+static void configure_b(bs_fixture *x, uint16_t format, unsigned registers_before)
+{
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_DELETE, "/", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_DELETED);
+        /* The bootstrap server's own account survives the delete. */
+        char *links = discover(x, "/0");
+        char want[128];
+        snprintf(want, sizeof(want), "</0/0>;uri=\"%s\"", ts_uri(x->f.server));
+        assert_non_null(strstr(links, want));
+        free(links);
+
+        assert_int_equal(write_security(x, format, format == LWM2M_FORMAT_TLV),
+                         COAP_RESPONSE_CODE_CHANGED);
+        ts_response r;
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_POST, "/bs", -1, -1, NULL, 0, &r),
+                         COAP_RESPONSE_CODE_NOT_ACCEPTABLE);
+        char *why = payload_text(&r);
+        ts_response_free(&r);
+        assert_non_null(strstr(why, "no Server instance has Short Server ID 5"));
+        free(why);
+
+        assert_int_equal(write_server(x, format), COAP_RESPONSE_CODE_CHANGED);
+        links = discover(x, "/");
+        assert_non_null(strstr(links, "</>;lwm2m=\"1.1\""));
+        snprintf(want, sizeof(want), "</0/1>;ssid=5;uri=\"%s\"", ts_uri(x->b));
+        assert_non_null(strstr(links, want));
+        assert_non_null(strstr(links, "</1/0>;ssid=5"));
+        assert_non_null(strstr(links, "</3/0>"));
+        free(links);
+        /* Nothing registers while bootstrapping. */
+        ts_process(x->b, 200);
+        assert_int_equal(ts_register_count(x->b), registers_before);
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_POST, "/bs", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_CHANGED);
+}
+
+static void bootstrap_in(void **state, uint16_t format)
+{
+        bs_fixture *x = *state;
+        start(x, NULL, NULL);
+        const ts_bootstrap_request *req = ts_wait_bootstrap_request(x->f.server, 0, 10000);
+        assert_non_null(req);
+        assert_string_equal(req->endpoint, "itest");
+        assert_int_equal(req->pct, LWM2M_FORMAT_SENML_JSON);
+
+        /* Discover: the version, the bootstrap account with its URI, the Device. */
+        char *links = discover(x, "/");
+        char want[128];
+        snprintf(want, sizeof(want), "</0/0>;uri=\"%s\"", ts_uri(x->f.server));
+        assert_non_null(strstr(links, "</>;lwm2m=\"1.1\""));
+        assert_non_null(strstr(links, want));
+        assert_non_null(strstr(links, "</3/0>"));
+        free(links);
+        /* Read: the Server and Access Control objects only. */
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_GET, "/1", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_CONTENT);
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_GET, "/2", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_CONTENT);
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_GET, "/3", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_NOT_ALLOWED);
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_GET, "/0/0", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_NOT_ALLOWED);
+        /* No Execute in the bootstrap interface. */
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_POST, "/3/0/4", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_NOT_ALLOWED);
+
+        configure_b(x, format, 0);
+        ts_registration *reg = ts_wait_register(x->b, 0, 10000);
+        assert_non_null(reg);
+        assert_string_equal(reg->endpoint, "itest");
+        assert_int_equal(reg->lifetime, 60);
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+static void test_bootstrap_tlv(void **state)
+{
+        bootstrap_in(state, LWM2M_FORMAT_TLV);
+}
+
+static void test_bootstrap_senml_cbor(void **state)
+{
+        bootstrap_in(state, LWM2M_FORMAT_SENML_CBOR);
+}
+
+/* A bootstrap server that takes the request but never finishes: the daemon asks
+ * again after the timeout and the back-off. */
+static void test_bootstrap_timeout(void **state)
+{
+        bs_fixture *x = *state;
+        start(x, "bootstrap-timeout = 2\n", NULL);
+        const ts_bootstrap_request *req = ts_wait_bootstrap_request(x->f.server, 0, 10000);
+        assert_non_null(req);
+        int64_t first = req->at_ms;
+        req = ts_wait_bootstrap_request(x->f.server, 1, 30000);
+        assert_non_null(req);
+        /* The timeout, then at least the back-off's floor. */
+        assert_true(req->at_ms - first >= 2000 + 2000);
+        assert_true(fixture_log_contains(&x->f, "the bootstrap did not finish in time"));
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+/* A management server executes Bootstrap-Request Trigger: the daemon bootstraps from
+ * A, leaving B alone until Finish, then registers with B anew. */
+static void test_bootstrap_trigger(void **state)
+{
+        bs_fixture *x = *state;
+        char extra[512];
+        snprintf(extra, sizeof(extra), "[server b]\nuri = %s\nshort-id = %d\nlifetime = 60\n",
+                 ts_uri(x->b), SHORT_ID);
+        start(x, NULL, extra);
+        assert_non_null(ts_wait_register(x->b, 0, 10000));
+        assert_int_equal(ts_bootstrap_request_count(x->f.server), 0);
+
+        ts_response r;
+        assert_int_equal(
+                ts_request(x->b, COAP_REQUEST_CODE_POST, "/1/0/9", -1, -1, -1, NULL, 0, 5000, &r),
+                0);
+        assert_int_equal(r.code, COAP_RESPONSE_CODE_CHANGED);
+        ts_response_free(&r);
+        assert_non_null(ts_wait_bootstrap_request(x->f.server, 0, 10000));
+        /* While bootstrapping, B hears nothing. */
+        ts_process(x->b, 1500);
+        assert_int_equal(ts_register_count(x->b), 1);
+        assert_int_equal(ts_update_count(x->b), 0);
+
+        configure_b(x, LWM2M_FORMAT_SENML_CBOR, 1);
+        ts_registration *reg = ts_wait_register(x->b, 1, 10000);
+        assert_non_null(reg);
+        assert_string_equal(reg->endpoint, "itest");
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+/* Nothing listens at the bootstrap server's address: Bootstrap-Requests fail and are
+ * retried after the back-off, with the descriptors flat. */
+static void test_bootstrap_server_gone(void **state)
+{
+        bs_fixture *x = *state;
+        char uri[64];
+        snprintf(uri, sizeof(uri), "%s", ts_uri(x->b));
+        ts_free(x->b);
+        x->b = NULL;
+        char text[256];
+        snprintf(text, sizeof(text), "[bootstrap-server]\nuri = %s\n", uri);
+        assert_int_equal(fixture_write_config(&x->f, text), 0);
+        assert_int_equal(fixture_start_daemon(&x->f, NULL), 0);
+        assert_true(fixture_wait_log(&x->f, "attempt 1 failed, next Bootstrap-Request", 20000));
+        int fds = fixture_fd_count(x->f.pid);
+        assert_true(fds > 0);
+        assert_true(fixture_wait_log(&x->f, "attempt 2 failed, next Bootstrap-Request", 30000));
+        assert_int_equal(fixture_fd_count(x->f.pid), fds);
+        assert_true(fixture_daemon_running(&x->f));
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_bootstrap_tlv, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_senml_cbor, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_timeout, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_trigger, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_server_gone, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
