@@ -444,12 +444,6 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
                                       value);
                         return -EINVAL;
                 }
-                if ((strcmp(key, "hold-off") == 0 || strcmp(key, "bootstrap-timeout") == 0) &&
-                    !s->bootstrap) {
-                        config_report(error, userdata, "%s: %s belongs in [bootstrap-server]",
-                                      origin, key);
-                        return -EINVAL;
-                }
                 uint32_t *field = strcmp(key, "bootstrap-timeout") == 0 ? &s->bootstrap_timeout
                                   : strcmp(key, "hold-off") == 0        ? &s->hold_off
                                   : strcmp(key, "retry-timer") == 0     ? &s->retry_timer
