@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <systemd/sd-bus.h>
 
 #include "daemon_fixture.h"
 #include "formats/format.h"
@@ -306,6 +307,69 @@ static void test_bootstrap_server_gone(void **state)
         fixture_assert_clean_log(&x->f);
 }
 
+static char *manager_state(sd_bus *bus)
+{
+        char *state = NULL;
+        assert_int_equal(sd_bus_get_property_string(bus, "org.lwm2md1", "/org/lwm2md1",
+                                                    "org.lwm2md1.Manager", "State", NULL, &state),
+                         0);
+        return state;
+}
+
+/* Manager.Bootstrap starts one (State "bootstrapping" until Finish). */
+static void test_bootstrap_over_bus(void **state)
+{
+        bs_fixture *x = *state;
+        fixture_bus pb = {0};
+        char log[400];
+        snprintf(log, sizeof(log), "%s/dbus-daemon.log", x->f.dir);
+        assert_int_equal(
+                fixture_bus_start(&pb, SOURCE_ROOT "/tests/integration/dbus-test.conf", log), 0);
+        char text[1024];
+        snprintf(text, sizeof(text),
+                 "[bootstrap-server]\nuri = %s\n[server b]\nuri = %s\nshort-id = %d\n",
+                 ts_uri(x->f.server), ts_uri(x->b), SHORT_ID);
+        assert_int_equal(fixture_write_config(&x->f, text), 0);
+        char bus_arg[600];
+        snprintf(bus_arg, sizeof(bus_arg), "--bus=%s", pb.address);
+        const char *args[] = {bus_arg, NULL};
+        assert_int_equal(fixture_start_daemon(&x->f, args), 0);
+        assert_non_null(ts_wait_register(x->b, 0, 10000));
+        assert_true(fixture_wait_log(&x->f, "on D-Bus as org.lwm2md1", 10000));
+
+        sd_bus *bus = NULL;
+        assert_true(sd_bus_new(&bus) >= 0);
+        assert_true(sd_bus_set_address(bus, pb.address) >= 0);
+        assert_true(sd_bus_set_bus_client(bus, 1) >= 0);
+        assert_true(sd_bus_start(bus) >= 0);
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        assert_int_equal(sd_bus_call_method(bus, "org.lwm2md1", "/org/lwm2md1",
+                                            "org.lwm2md1.Manager", "Bootstrap", &e, NULL, ""),
+                         1);
+        assert_non_null(ts_wait_bootstrap_request(x->f.server, 0, 10000));
+        char *st = manager_state(bus);
+        assert_string_equal(st, "bootstrapping");
+        free(st);
+
+        configure_b(x, LWM2M_FORMAT_TLV, 1);
+        assert_non_null(ts_wait_register(x->b, 1, 10000));
+        /* The daemon takes the 2.01 a moment after the server sent it. */
+        for (int i = 0; i < 100; i++) {
+                st = manager_state(bus);
+                if (strcmp(st, "registered") == 0)
+                        break;
+                free(st);
+                st = NULL;
+                ts_process(x->b, 50);
+        }
+        assert_non_null(st);
+        free(st);
+        sd_bus_flush_close_unref(bus);
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_bus_stop(&pb);
+        fixture_assert_clean_log(&x->f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -314,6 +378,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_bootstrap_timeout, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_trigger, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_server_gone, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_over_bus, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
