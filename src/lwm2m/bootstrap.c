@@ -304,9 +304,9 @@ typedef struct bs_request {
 static void respond_error(bs_request *r, int error, bool encoding, const char *what,
                           const char *why)
 {
-        coap_pdu_code_t code = error == -EBUSY    ? COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE
-                               : error == -EACCES ? COAP_RESPONSE_CODE_UNAUTHORIZED
-                                                  : coap_msg_code_for_errno(error, encoding);
+        coap_pdu_code_t code = error == -EWOULDBLOCK ? COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE
+                               : error == -EACCES    ? COAP_RESPONSE_CODE_UNAUTHORIZED
+                                                     : coap_msg_code_for_errno(error, encoding);
         char path[LWM2M_PATH_STRLEN], cs[8];
         lwm2m_path_format(&r->path, path, sizeof(path));
         lwm2m_logf(&r->e->log, LOG_INFO, "bootstrap: %s %s: %s (%s)", what, path,
@@ -328,35 +328,14 @@ static int bootstrap_may(bs_request *r, lwm2m_operation op, const lwm2m_path *p,
         return lwm2m_policy_check(r->e->reg, &origin, op, p, why, size);
 }
 
-typedef struct outcome {
-        int error;
-        char why[200];
-} outcome;
-
-static void on_done(void *userdata, const lwm2m_request_result *res)
-{
-        outcome *o = userdata;
-        o->error = res->error;
-        snprintf(o->why, sizeof(o->why), "%s", res->why ? res->why : "");
-}
-
 /* Puts one write, create or delete to the model's request lifecycle with the bootstrap
  * server as origin. The bootstrap interface answers at once: an owner that cannot
- * answer at once makes it -EBUSY (5.03, the server may try again). */
-static int put(bs_request *r, lwm2m_request_spec *spec, outcome *o)
+ * answer at once makes it -EWOULDBLOCK (5.03, the server may try again). */
+static int put(bs_request *r, lwm2m_request_spec *spec, char *why, size_t size)
 {
-        *o = (outcome){0};
         spec->origin = (lwm2m_origin){.kind = LWM2M_ORIGIN_BOOTSTRAP, .tag = r->e};
         spec->group = r->s->session;
-        spec->done = on_done;
-        spec->userdata = o;
-        lwm2m_request *waiting = lwm2m_request_start(r->e->requests, spec);
-        if (waiting) {
-                lwm2m_request_cancel(waiting);
-                snprintf(o->why, sizeof(o->why), "the instance's owner did not answer at once");
-                o->error = -EBUSY;
-        }
-        return o->error;
+        return lwm2m_request_run(r->e->requests, spec, why, size);
 }
 
 /* Bootstrap-Write: every instance the payload names is written, or created when it
@@ -440,10 +419,9 @@ static void bs_write(bs_request *r)
                         .mode = exists && p->len == 3 ? LWM2M_WRITE_REPLACE : LWM2M_WRITE_UPDATE,
                         .records = part,
                 };
-                outcome o;
-                err = put(r, &spec, &o);
+                err = put(r, &spec, why, sizeof(why));
                 if (err < 0) {
-                        respond_error(r, err, false, "Bootstrap-Write", o.why);
+                        respond_error(r, err, false, "Bootstrap-Write", why);
                         return;
                 }
                 from = to;
@@ -610,10 +588,10 @@ static void bs_delete(bs_request *r)
                 for (size_t j = 0; j < k; j++) {
                         lwm2m_request_spec spec = {.kind = LWM2M_REQUEST_DELETE,
                                                    .path = lwm2m_path_instance(def->id, iids[j])};
-                        outcome o;
-                        int err = put(r, &spec, &o);
+                        char why[200] = "";
+                        int err = put(r, &spec, why, sizeof(why));
                         if (err < 0 && err != -ENOENT) {
-                                respond_error(r, err, false, "Bootstrap-Delete", o.why);
+                                respond_error(r, err, false, "Bootstrap-Delete", why);
                                 return;
                         }
                 }
