@@ -429,7 +429,8 @@ static int own_server_instances(daemon_state *d)
                 lwm2m_server_info info;
                 int r = lwm2m_engine_server_info(d->engine, i, &info);
                 r = r ?: server_object_own(d->servers, info.server_iid);
-                if (r < 0)
+                /* -ENOENT: a bootstrap server deleted it; the server list follows at Finish. */
+                if (r < 0 && r != -ENOENT)
                         return r;
         }
         return 0;

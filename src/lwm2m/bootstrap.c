@@ -104,6 +104,11 @@ static uint64_t timeout_ms(lwm2m_engine *e)
         return (s ?: BOOTSTRAP_TIMEOUT_DEFAULT_S) * 1000;
 }
 
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+        return a < b ? a : b;
+}
+
 /* ---- Bootstrap-Request and its failures ---- */
 
 static void fail(lwm2m_engine *e, const char *why)
@@ -237,18 +242,32 @@ bool bootstrap_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent,
         return true;
 }
 
+void bootstrap_drop_stray_datagrams(lwm2m_engine *e)
+{
+        server *s = e->bs_server;
+        int r = security_drop_stray_datagrams(s);
+        if ((r == -ECONNREFUSED || r == -EHOSTUNREACH) && s->in_flight != REG_NONE) {
+                s->in_flight = REG_NONE;
+                char why[200];
+                snprintf(why, sizeof(why), "Bootstrap-Request failed: %s",
+                         coap_msg_nack_reason_str(COAP_NACK_ICMP_ISSUE));
+                fail(e, why);
+        }
+}
+
 uint64_t bootstrap_run(lwm2m_engine *e, uint64_t now)
 {
         bootstrap *b = e->bs;
         if (!b || e->shutting_down)
                 return UINT64_MAX;
         server *s = &b->srv;
+        /* Request bodies half received from the bootstrap server expire. */
+        uint64_t blocks = block_run_timers(s, now);
         switch (b->phase) {
         case BOOTSTRAP_HOLD_OFF:
         case BOOTSTRAP_BACKOFF:
-                if (now < b->at_ms)
-                        return b->at_ms;
-                request_now(e);
+                if (now >= b->at_ms)
+                        request_now(e);
                 break;
         case BOOTSTRAP_REQUESTING:
         case BOOTSTRAP_WAITING:
@@ -271,20 +290,24 @@ uint64_t bootstrap_run(lwm2m_engine *e, uint64_t now)
                         lwm2m_logf(&e->log, LOG_ERR, "bootstrap: no server to register with");
                 return UINT64_MAX;
         case BOOTSTRAP_IDLE:
-                return UINT64_MAX;
+                return blocks;
         }
+        uint64_t next = blocks;
         switch (b->phase) {
         case BOOTSTRAP_HOLD_OFF:
         case BOOTSTRAP_BACKOFF:
-                return b->at_ms;
+                next = min_u64(next, b->at_ms);
+                break;
         case BOOTSTRAP_REQUESTING:
         case BOOTSTRAP_WAITING:
-                return session_handshake_pending(s) && s->handshake_deadline_ms < b->deadline_ms
-                               ? s->handshake_deadline_ms
-                               : b->deadline_ms;
+                next = min_u64(next, b->deadline_ms);
+                if (session_handshake_pending(s))
+                        next = min_u64(next, s->handshake_deadline_ms);
+                break;
         default:
-                return UINT64_MAX;
+                break;
         }
+        return next;
 }
 
 /* ---- the bootstrap server's requests ---- */

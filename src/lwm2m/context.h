@@ -52,8 +52,8 @@ struct lwm2m_engine {
 };
 
 /* The management servers the Security and Server objects describe: a new array in
- * *out (free() it) of records not yet started. When none is usable, `why` says what
- * is missing; -ENOMEM. */
+ * *out (free() it) of records not yet started. With `why`, when none is usable it
+ * says what is missing; without, what is unusable is logged. 0 or -ENOMEM. */
 int engine_scan_servers(lwm2m_engine *e, struct server **out, size_t *n, char *why, size_t size);
 /* Bootstrap is starting: every management server stops (observations end, sessions
  * go) and waits idle. */

@@ -324,7 +324,8 @@ int engine_scan_servers(lwm2m_engine *e, server **out, size_t *n, char *why, siz
                 if (!sid || !uri || uri->type != LWM2M_TYPE_STRING) {
                         snprintf(problem, sizeof(problem), "Security instance /0/%d has no %s", iid,
                                  !uri ? "LwM2M Server URI (/0/x/0)" : "Short Server ID (/0/x/10)");
-                        lwm2m_logf(&e->log, LOG_WARNING, "%s; ignored", problem);
+                        if (!why) /* else the caller says it */
+                                lwm2m_logf(&e->log, LOG_WARNING, "%s; ignored", problem);
                         continue;
                 }
                 const char *uri_s = (const char *)uri->buf.data;
@@ -332,7 +333,8 @@ int engine_scan_servers(lwm2m_engine *e, server **out, size_t *n, char *why, siz
                         snprintf(problem, sizeof(problem),
                                  "the URI '%.100s' of /0/%d is not a coap:// or coaps:// URI",
                                  uri_s, iid);
-                        lwm2m_logf(&e->log, LOG_WARNING, "%s; ignored", problem);
+                        if (!why) /* else the caller says it */
+                                lwm2m_logf(&e->log, LOG_WARNING, "%s; ignored", problem);
                         continue;
                 }
                 uint16_t short_id =
@@ -342,7 +344,8 @@ int engine_scan_servers(lwm2m_engine *e, server **out, size_t *n, char *why, siz
                         snprintf(problem, sizeof(problem),
                                  "no Server instance has Short Server ID %u (that of /0/%d)",
                                  short_id, iid);
-                        lwm2m_logf(&e->log, LOG_WARNING, "%s; ignored", problem);
+                        if (!why) /* else the caller says it */
+                                lwm2m_logf(&e->log, LOG_WARNING, "%s; ignored", problem);
                         continue;
                 }
                 server *servers = reallocarray(*out, *n + 1, sizeof(server));
@@ -583,7 +586,7 @@ static uint64_t server_deadline(server *s, uint64_t now)
 static void drop_stray_datagrams(lwm2m_engine *e)
 {
         if (e->bs_server)
-                security_drop_stray_datagrams(e->bs_server);
+                bootstrap_drop_stray_datagrams(e);
         for (size_t i = 0; i < e->n_servers; i++) {
                 server *s = &e->servers[i];
                 int r = security_drop_stray_datagrams(s);
