@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <systemd/sd-bus.h>
@@ -124,6 +125,17 @@ static uint8_t write_server(bs_fixture *x, uint16_t format)
         return bs_write(x, "/1/0", lwm2m_path_instance(1, 0), format, &l);
 }
 
+/* Access Control /2/0: server 5 may do everything (15) to /1/0, and owns it. */
+static uint8_t write_acl(bs_fixture *x, uint16_t format)
+{
+        lwm2m_record_list l = {0};
+        add_value(&l, lwm2m_path_resource(2, 0, 0), lwm2m_value_integer(1));
+        add_value(&l, lwm2m_path_resource(2, 0, 1), lwm2m_value_integer(0));
+        add_value(&l, lwm2m_path_resource_instance(2, 0, 2, SHORT_ID), lwm2m_value_integer(15));
+        add_value(&l, lwm2m_path_resource(2, 0, 3), lwm2m_value_integer(SHORT_ID));
+        return bs_write(x, "/2/0", lwm2m_path_instance(2, 0), format, &l);
+}
+
 static char *payload_text(const ts_response *r)
 {
         char *s = malloc(r->len + 1);
@@ -171,6 +183,16 @@ static void configure_b(bs_fixture *x, uint16_t format, unsigned registers_befor
         free(why);
 
         assert_int_equal(write_server(x, format), COAP_RESPONSE_CODE_CHANGED);
+        /* An Access Control instance: written as any object 2 instance, read back. */
+        assert_int_equal(write_acl(x, format), COAP_RESPONSE_CODE_CHANGED);
+        ts_response acl;
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_GET, "/2/0/2/5", -1, LWM2M_FORMAT_TEXT,
+                                    NULL, 0, &acl),
+                         COAP_RESPONSE_CODE_CONTENT);
+        char *acl_text = payload_text(&acl);
+        ts_response_free(&acl);
+        assert_string_equal(acl_text, "15");
+        free(acl_text);
         links = discover(x, "/");
         assert_non_null(strstr(links, "</>;lwm2m=\"1.1\""));
         snprintf(want, sizeof(want), "</0/1>;ssid=5;uri=\"%s\"", ts_uri(x->b));
@@ -248,6 +270,66 @@ static void test_bootstrap_timeout(void **state)
         /* The timeout, then at least the back-off's floor. */
         assert_true(req->at_ms - first >= 2000 + 2000);
         assert_true(fixture_log_contains(&x->f, "the bootstrap did not finish in time"));
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+/* The Client Hold Off Time delays the first Bootstrap-Request. */
+static void test_bootstrap_hold_off(void **state)
+{
+        bs_fixture *x = *state;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t started = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        start(x, "hold-off = 2\n", NULL);
+        const ts_bootstrap_request *req = ts_wait_bootstrap_request(x->f.server, 0, 15000);
+        assert_non_null(req);
+        assert_true(req->at_ms - started >= 2000);
+        assert_true(fixture_log_contains(&x->f, "Client Hold Off Time 2 s"));
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+/* A Bootstrap-Request answered with an error is asked again after the back-off. */
+static void test_bootstrap_refused_retried(void **state)
+{
+        bs_fixture *x = *state;
+        ts_fail_bootstrap(x->f.server, COAP_RESPONSE_CODE_BAD_REQUEST, 1);
+        start(x, NULL, NULL);
+        const ts_bootstrap_request *req = ts_wait_bootstrap_request(x->f.server, 0, 10000);
+        assert_non_null(req);
+        int64_t first = req->at_ms;
+        req = ts_wait_bootstrap_request(x->f.server, 1, 20000);
+        assert_non_null(req);
+        assert_true(req->at_ms - first >= 2000);
+        assert_true(fixture_log_contains(&x->f, "Bootstrap-Request refused with 4.00"));
+        /* The second one was taken: the bootstrap goes on. */
+        configure_b(x, LWM2M_FORMAT_TLV, 0);
+        assert_non_null(ts_wait_register(x->b, 0, 10000));
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+/* The bootstrap server behind DTLS with a PSK. */
+static void test_bootstrap_psk(void **state)
+{
+        bs_fixture *x = *state;
+        static const uint8_t key[] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77};
+        ts_free(x->f.server);
+        ts_config cfg = {.security = TS_SECURITY_PSK,
+                         .trace_timeouts = true,
+                         .psk_identity = "itest-bs",
+                         .psk_key = key,
+                         .psk_key_len = sizeof(key)};
+        x->f.server = ts_new(&cfg);
+        assert_non_null(x->f.server);
+        assert_int_equal(strncmp(ts_uri(x->f.server), "coaps://", 8), 0);
+        start(x, "psk-identity = itest-bs\npsk-key = 0011223344556677\n", NULL);
+        const ts_bootstrap_request *req = ts_wait_bootstrap_request(x->f.server, 0, 15000);
+        assert_non_null(req);
+        assert_string_equal(req->endpoint, "itest");
+        configure_b(x, LWM2M_FORMAT_SENML_CBOR, 0);
+        assert_non_null(ts_wait_register(x->b, 0, 10000));
         assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
         fixture_assert_clean_log(&x->f);
 }
@@ -376,6 +458,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_bootstrap_tlv, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_senml_cbor, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_timeout, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_hold_off, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_refused_retried, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_psk, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_trigger, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_server_gone, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_over_bus, setup, teardown),
