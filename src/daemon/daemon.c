@@ -139,6 +139,10 @@ static void on_coap_log(coap_log_t level, const char *message)
 
 static void notify_status(daemon_state *d)
 {
+        if (lwm2m_engine_bootstrapping(d->engine)) {
+                sd_notify(false, "STATUS=Bootstrapping");
+                return;
+        }
         size_t n = lwm2m_engine_server_count(d->engine), registered = 0;
         for (size_t i = 0; i < n; i++) {
                 lwm2m_server_info info;
