@@ -156,7 +156,7 @@ static int send_request(lwm2m_engine *e)
         coap_delete_optlist(opts);
         if (coap_send(s->session, pdu) == COAP_INVALID_MID)
                 return -EIO;
-        s->in_flight = REG_REGISTER; /* a request of ours is in flight: token_matches */
+        s->in_flight = REG_BOOTSTRAP;
         return 0;
 }
 
@@ -167,8 +167,12 @@ static void request_now(lwm2m_engine *e)
         session_release(s);
         /* The account may have been rewritten since: the URI and credentials anew. */
         if (bootstrap_setup(e) < 0) {
+                /* Nobody to ask: the servers the objects name, if any, are what there is. */
                 b->phase = BOOTSTRAP_IDLE;
                 lwm2m_logf(&e->log, LOG_ERR, "the bootstrap server's Security instance is gone");
+                server_changed(s);
+                if (engine_rebuild_servers(e) < 0)
+                        lwm2m_logf(&e->log, LOG_ERR, "bootstrap: no server to register with");
                 return;
         }
         b->phase = BOOTSTRAP_REQUESTING;
@@ -208,9 +212,7 @@ int bootstrap_begin(lwm2m_engine *e, bool hold_off)
 
 bool bootstrap_on_response(lwm2m_engine *e, server *s, const coap_pdu_t *received)
 {
-        coap_bin_const_t tok = coap_pdu_get_token(received);
-        if (!e->bs || s->in_flight == REG_NONE || tok.length != s->token_len ||
-            memcmp(tok.s, s->token, tok.length) != 0)
+        if (!e->bs || !server_in_flight_token(s, received))
                 return false;
         s->in_flight = REG_NONE;
         coap_pdu_code_t code = coap_pdu_get_code(received);
@@ -230,9 +232,7 @@ bool bootstrap_on_response(lwm2m_engine *e, server *s, const coap_pdu_t *receive
 bool bootstrap_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent,
                        coap_nack_reason_t reason)
 {
-        coap_bin_const_t tok = coap_pdu_get_token(sent);
-        if (!e->bs || s->in_flight == REG_NONE || tok.length != s->token_len ||
-            memcmp(tok.s, s->token, tok.length) != 0)
+        if (!e->bs || !server_in_flight_token(s, sent))
                 return false;
         s->in_flight = REG_NONE;
         char why[200];
