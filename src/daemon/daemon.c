@@ -410,12 +410,14 @@ static int trigger_bootstrap(void *userdata, uint16_t short_id)
 {
         daemon_state *d = userdata;
         int r = start_bootstrap(d);
-        if (r < 0)
+        if (r < 0) {
                 log_warning("server %u triggered a bootstrap, but %s", short_id,
                             r == -ENOENT ? "no bootstrap server is configured" : strerror(-r));
-        else
-                log_info("server %u triggered a bootstrap", short_id);
-        return r;
+                /* 4.05 for the server: the resource is there, the operation is not. */
+                return r == -ENOENT ? -EPERM : r;
+        }
+        log_info("server %u triggered a bootstrap", short_id);
+        return 0;
 }
 
 /* The Server object's Disable (/1/x/4). */

@@ -57,9 +57,12 @@ static int server_object_execute(void *userdata, const lwm2m_path *resource, con
         case LWM2M_SRV_BOOTSTRAP_TRIGGER: {
                 if (!o->actions.bootstrap)
                         return -EPERM;
+                /* Started before answering, so that a refusal (no bootstrap server) is
+                 * the answer; the Bootstrap-Request goes out later, after the 2.04. */
+                int r = o->actions.bootstrap(o->actions.userdata, (uint16_t)short_id);
+                if (r < 0)
+                        return r;
                 lwm2m_ask_reply(ask, 0);
-                /* Bootstrap after answering: the 2.04 goes out first. */
-                o->actions.bootstrap(o->actions.userdata, (uint16_t)short_id);
                 return 0;
         }
         default:

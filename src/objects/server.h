@@ -13,8 +13,9 @@ typedef struct server_object_actions {
         /* Disable (/1/x/4), called once the Execute is answered: de-register and stay
          * away `seconds` (the Disable Timeout, /1/x/5). NULL refuses. */
         int (*disable)(void *userdata, uint16_t short_id, uint64_t seconds);
-        /* Bootstrap-Request Trigger (/1/x/9), called once the Execute is answered:
-         * start a client-initiated bootstrap. NULL refuses. */
+        /* Bootstrap-Request Trigger (/1/x/9): start a client-initiated bootstrap (its
+         * request is sent after the Execute is answered). 0, or a negative errno for
+         * the server (-EPERM: no bootstrap server). NULL refuses. */
         int (*bootstrap)(void *userdata, uint16_t short_id);
         void *userdata;
 } server_object_actions;

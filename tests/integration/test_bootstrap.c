@@ -366,6 +366,33 @@ static void test_bootstrap_trigger(void **state)
         fixture_assert_clean_log(&x->f);
 }
 
+/* Without a bootstrap server, Bootstrap-Request Trigger is 4.05 and B stays registered. */
+static void test_trigger_without_bootstrap_server(void **state)
+{
+        bs_fixture *x = *state;
+        char text[256];
+        snprintf(text, sizeof(text), "[server b]\nuri = %s\nlifetime = 60\n", ts_uri(x->b));
+        assert_int_equal(fixture_write_config(&x->f, text), 0);
+        assert_int_equal(fixture_start_daemon(&x->f, NULL), 0);
+        assert_non_null(ts_wait_register(x->b, 0, 10000));
+        ts_response r;
+        assert_int_equal(
+                ts_request(x->b, COAP_REQUEST_CODE_POST, "/1/0/9", -1, -1, -1, NULL, 0, 5000, &r),
+                0);
+        assert_int_equal(r.code, COAP_RESPONSE_CODE_NOT_ALLOWED);
+        ts_response_free(&r);
+        /* Still registered: an Update Trigger is answered and an Update follows. */
+        assert_int_equal(
+                ts_request(x->b, COAP_REQUEST_CODE_POST, "/1/0/8", -1, -1, -1, NULL, 0, 5000, &r),
+                0);
+        assert_int_equal(r.code, COAP_RESPONSE_CODE_CHANGED);
+        ts_response_free(&r);
+        assert_non_null(ts_wait_update(x->b, 0, 5000));
+        assert_true(fixture_log_contains(&x->f, "no bootstrap server is configured"));
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
 /* Nothing listens at the bootstrap server's address: Bootstrap-Requests fail and are
  * retried after the back-off, with the descriptors flat. */
 static void test_bootstrap_server_gone(void **state)
@@ -462,6 +489,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_bootstrap_refused_retried, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_psk, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_trigger, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_trigger_without_bootstrap_server, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_server_gone, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_over_bus, setup, teardown),
         };
