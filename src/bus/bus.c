@@ -357,6 +357,30 @@ static int method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return r < 0 ? r : 1;
 }
 
+/* Bootstrap rewrites the Security and Server objects: for root and the admin group. */
+static int method_bootstrap(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        lwm2m_bus *b = userdata;
+        uid_t uid;
+        bool privileged = false;
+        int r = access_caller(b, m, &uid, &privileged, error);
+        if (r < 0)
+                return r;
+        if (!privileged)
+                return sd_bus_error_setf(error, BUS_ERROR_ACCESS_DENIED,
+                                         "Bootstrap is for root and the admin group");
+        r = b->ops.bootstrap ? b->ops.bootstrap(b->ops_userdata) : -ENOTSUP;
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_FOUND,
+                                         "no bootstrap server is configured "
+                                         "(no Security instance with Bootstrap-Server true)");
+        if (r < 0)
+                return bus_error_from_errno(error, r, "cannot start a bootstrap");
+        lwm2m_logf(&b->log, LOG_INFO, "%s started a bootstrap", sd_bus_message_get_sender(m));
+        r = sd_bus_reply_method_return(m, NULL);
+        return r < 0 ? r : 1;
+}
+
 /* One path of a Send: an existing object (with instances), instance, resource
  * or resource instance, not the Security object, that the caller may change. */
 static int check_send_path(lwm2m_bus *b, sd_bus_message *m, const char *text, lwm2m_path *p,
@@ -461,6 +485,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("Update", "", "", method_update, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Send", "as", SD_BUS_PARAM(paths), "", , method_send,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Bootstrap", "", "", method_bootstrap, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

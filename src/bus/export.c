@@ -253,18 +253,6 @@ int export_write_resource(lwm2m_bus *b, sd_bus_message *m, uint16_t oid, uint16_
         return commit_write(b, m, &rp, &l, LWM2M_WRITE_REPLACE, as_owner);
 }
 
-typedef struct sync_result {
-        int error;
-        char why[256];
-} sync_result;
-
-static void on_sync_done(void *userdata, const lwm2m_request_result *res)
-{
-        sync_result *sr = userdata;
-        sr->error = res->error;
-        snprintf(sr->why, sizeof(sr->why), "%s", res->why);
-}
-
 int export_set_property(lwm2m_bus *b, sd_bus_message *value, const char *path, uint16_t oid,
                         uint16_t iid, const lwm2m_object_def *obj, const lwm2m_resource_def *res,
                         sd_bus_error *error)
@@ -283,24 +271,20 @@ int export_set_property(lwm2m_bus *b, sd_bus_message *value, const char *path, u
         if (r < 0)
                 return r;
         /* Nobody is asked, so the request is done when it returns. */
-        sync_result done = {.error = -EINPROGRESS};
         lwm2m_request_spec spec = {
                 .kind = LWM2M_REQUEST_WRITE,
                 .origin = export_origin(b, as_owner),
                 .path = lwm2m_path_resource(oid, iid, res->id),
                 .mode = LWM2M_WRITE_REPLACE,
                 .records = TAKE_STRUCT(l),
-                .done = on_sync_done,
-                .userdata = &done,
         };
-        lwm2m_request *waiting = lwm2m_request_start(b->requests, &spec);
-        if (waiting) {
-                /* Only if an owner appeared between the check and the request. */
-                lwm2m_request_cancel(waiting);
+        char why[256] = "";
+        r = lwm2m_request_run(b->requests, &spec, why, sizeof(why));
+        /* Waiting: only if an owner appeared between the check and the request. */
+        if (r == -EWOULDBLOCK)
                 return sd_bus_error_setf(error, BUS_ERROR_FAILED, "%s: cannot ask the owner", path);
-        }
-        if (done.error < 0)
-                return bus_error_from_errno(error, done.error, done.why[0] ? done.why : NULL);
+        if (r < 0)
+                return bus_error_from_errno(error, r, why[0] ? why : NULL);
         return 0;
 }
 

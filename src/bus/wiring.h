@@ -36,6 +36,8 @@ typedef struct bus_engine_ops {
         size_t (*server_count)(void *userdata);
         int (*server_info)(void *userdata, size_t index, bus_server_info *out);
         int (*request_update)(void *userdata, uint16_t short_id /* 0: all */);
+        /* Starts a bootstrap (lwm2m_engine_bootstrap): -ENOENT no bootstrap server. */
+        int (*bootstrap)(void *userdata);
         const char *(*state)(void *userdata); /* "registered", "registering", "offline"... */
         /* LwM2M Send of the current values at `paths` (existing, none the root or
          * the Security object) to one server (0: every server that takes it); the

@@ -460,18 +460,19 @@ int config_set_server_key(config *c, config_server *s, const char *key, const ch
                 r = set_string(&s->ca_file, value);
         } else if (strcmp(key, "default-pmin") == 0 || strcmp(key, "default-pmax") == 0 ||
                    strcmp(key, "hold-off") == 0 || strcmp(key, "retry-timer") == 0 ||
-                   strcmp(key, "retry-max") == 0) {
+                   strcmp(key, "retry-max") == 0 || strcmp(key, "bootstrap-timeout") == 0) {
                 if (parse_uint(value, 0, UINT32_MAX, &n) < 0) {
                         config_report(error, userdata,
                                       "%s: %s must be a number of seconds, not '%s'", origin, key,
                                       value);
                         return -EINVAL;
                 }
-                uint32_t *field = strcmp(key, "hold-off") == 0       ? &s->hold_off
-                                  : strcmp(key, "retry-timer") == 0  ? &s->retry_timer
-                                  : strcmp(key, "retry-max") == 0    ? &s->retry_max
-                                  : strcmp(key, "default-pmin") == 0 ? &s->default_pmin
-                                                                     : &s->default_pmax;
+                uint32_t *field = strcmp(key, "bootstrap-timeout") == 0 ? &s->bootstrap_timeout
+                                  : strcmp(key, "hold-off") == 0        ? &s->hold_off
+                                  : strcmp(key, "retry-timer") == 0     ? &s->retry_timer
+                                  : strcmp(key, "retry-max") == 0       ? &s->retry_max
+                                  : strcmp(key, "default-pmin") == 0    ? &s->default_pmin
+                                                                        : &s->default_pmax;
                 *field = (uint32_t)n;
         } else if (strcmp(key, "priority") == 0 || strcmp(key, "initial-delay") == 0) {
                 if (parse_uint(value, 0, UINT32_MAX, &n) < 0) {
@@ -1320,15 +1321,7 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                         errors++;
                         continue;
                 }
-                if (s->bootstrap) {
-                        /* Bootstrap (client-initiated, Bootstrap-Write/Finish) is not
-                         * implemented yet: say so rather than start and never register. */
-                        config_report(limited_error, &limit,
-                                      "%s: bootstrap servers are not supported yet; "
-                                      "configure the management server as [server NAME]",
-                                      where);
-                        errors++;
-                } else {
+                if (!s->bootstrap) {
                         n_management++;
                         if (s->short_id == 0) {
                                 /* Number servers in order when the file leaves it to us. */

@@ -57,7 +57,10 @@ typedef struct config_server {
         char *ca_file;            /* CA bundle to verify the server's certificate chain */
         uint32_t default_pmin;
         uint32_t default_pmax;
-        uint32_t hold_off;    /* bootstrap: Client Hold Off Time */
+        uint32_t hold_off; /* bootstrap: Client Hold Off Time */
+        /* bootstrap: seconds from Bootstrap-Request to Finish before it is retried
+         * (0: the engine's default) */
+        uint32_t bootstrap_timeout;
         uint32_t retry_timer; /* first retry after a failure, seconds (0: engine default) */
         uint32_t retry_max;   /* longest wait between retries, seconds (0: engine default) */
         /* The Server object's registration rules (resources 13 to 17 and 20). */

@@ -142,6 +142,10 @@ static void on_coap_log(coap_log_t level, const char *message)
 
 static void notify_status(daemon_state *d)
 {
+        if (lwm2m_engine_bootstrapping(d->engine)) {
+                sd_notify(false, "STATUS=Bootstrapping");
+                return;
+        }
         size_t n = lwm2m_engine_server_count(d->engine), registered = 0;
         for (size_t i = 0; i < n; i++) {
                 lwm2m_server_info info;
@@ -163,10 +167,14 @@ static void on_attributes_changed(void *userdata)
         daemon_state *d = userdata;
         persist_attributes_changed(d->persist);
 }
+static int own_server_instances(daemon_state *d);
 
 static void on_server_changed(void *userdata, uint16_t short_id)
 {
         daemon_state *d = userdata;
+        /* After a bootstrap the servers are new: their Server instances too. */
+        if (d->servers && own_server_instances(d) < 0)
+                log_warning("cannot stand behind the Server object instances");
         notify_status(d);
         bus_server_changed(d->bus, short_id);
 }
@@ -407,6 +415,27 @@ static int request_update(void *userdata, uint16_t short_id)
         return 0;
 }
 
+/* The Server object's Bootstrap-Request Trigger (/1/x/9), and Manager.Bootstrap. */
+static int start_bootstrap(void *userdata)
+{
+        daemon_state *d = userdata;
+        return lwm2m_engine_bootstrap(d->engine);
+}
+
+static int trigger_bootstrap(void *userdata, uint16_t short_id)
+{
+        daemon_state *d = userdata;
+        int r = start_bootstrap(d);
+        if (r < 0) {
+                log_warning("server %u triggered a bootstrap, but %s", short_id,
+                            r == -ENOENT ? "no bootstrap server is configured" : strerror(-r));
+                /* 4.05 for the server: the resource is there, the operation is not. */
+                return r == -ENOENT ? -EPERM : r;
+        }
+        log_info("server %u triggered a bootstrap", short_id);
+        return 0;
+}
+
 /* The Server object's Disable (/1/x/4). */
 static int disable_server(void *userdata, uint16_t short_id, uint64_t seconds)
 {
@@ -422,7 +451,8 @@ static int own_server_instances(daemon_state *d)
                 lwm2m_server_info info;
                 int r = lwm2m_engine_server_info(d->engine, i, &info);
                 r = r ?: server_object_own(d->servers, info.server_iid);
-                if (r < 0)
+                /* -ENOENT: a bootstrap server deleted it; the server list follows at Finish. */
+                if (r < 0 && r != -ENOENT)
                         return r;
         }
         return 0;
@@ -433,6 +463,8 @@ static const char *bus_state(void *userdata)
         daemon_state *d = userdata;
         if (d->stopping)
                 return "stopping";
+        if (lwm2m_engine_bootstrapping(d->engine))
+                return "bootstrapping";
         bool registering = false, deregistering = false;
         size_t n = lwm2m_engine_server_count(d->engine);
         for (size_t i = 0; i < n; i++) {
@@ -451,6 +483,7 @@ static const bus_engine_ops bus_ops = {
         .server_count = bus_server_count,
         .server_info = bus_server_info_of,
         .request_update = request_update,
+        .bootstrap = start_bootstrap,
         .state = bus_state,
         .send = bus_send,
 };
@@ -559,6 +592,15 @@ static void daemon_free(daemon_state *d)
         sd_event_unref(d->event);
 }
 
+/* The [bootstrap-server] section's bootstrap-timeout (0: the engine's default). */
+static uint32_t bootstrap_timeout(const config *c)
+{
+        for (size_t i = 0; i < c->n_servers; i++)
+                if (c->servers[i].bootstrap)
+                        return c->servers[i].bootstrap_timeout;
+        return 0;
+}
+
 static int build(daemon_state *d)
 {
         config *c = d->cfg;
@@ -641,6 +683,7 @@ static int build(daemon_state *d)
                 .queue_idle_ms = c->queue_idle_time * 1000u,
                 .attributes_changed = on_attributes_changed,
                 .answering = on_answering,
+                .bootstrap_timeout_s = bootstrap_timeout(c),
         };
         d->engine = lwm2m_engine_new(d->tree, &ec);
         if (!d->engine) {
@@ -653,6 +696,7 @@ static int build(daemon_state *d)
         server_object_actions server_actions = {
                 .update = request_update,
                 .disable = disable_server,
+                .bootstrap = trigger_bootstrap,
                 .userdata = d,
         };
         d->servers = server_object_new(d->tree, &server_actions);
@@ -701,7 +745,7 @@ int daemon_run(config *c)
 
         r = lwm2m_engine_start(d.engine);
         if (r == -ENOENT) {
-                log_error("no usable LwM2M server in the configuration");
+                log_error("no usable LwM2M server and no bootstrap server in the configuration");
                 goto out;
         }
         if (r < 0)

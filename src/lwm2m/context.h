@@ -49,7 +49,24 @@ struct lwm2m_engine {
          * next engine processing (see registration.c, consider_bootstrap). */
         bool bootstrap_fallback;
         uint64_t shutdown_deadline_ms;
+        /* The bootstrap server and where a bootstrap stands (bootstrap.h); NULL when no
+         * Security instance is a bootstrap server's. bs_server is its record, for
+         * engine_server_by_session. */
+        struct bootstrap *bs;
+        struct server *bs_server;
+        uint32_t bootstrap_timeout_s; /* lwm2m_engine_config.bootstrap_timeout_s */
 };
+
+/* The management servers the Security and Server objects describe: a new array in
+ * *out (free() it) of records not yet started. With `why`, when none is usable it
+ * says what is missing; without, what is unusable is logged. 0 or -ENOMEM. */
+int engine_scan_servers(lwm2m_engine *e, struct server **out, size_t *n, char *why, size_t size);
+/* Bootstrap is starting: every management server stops (observations end, sessions
+ * go) and waits idle. */
+void engine_idle_servers(lwm2m_engine *e);
+/* Bootstrap finished: the old server records go and the engine registers with the
+ * servers the objects describe now. */
+int engine_rebuild_servers(lwm2m_engine *e);
 
 /* The monotonic clock every deadline of the engine is on. */
 static inline uint64_t engine_now_ms(void)

@@ -331,13 +331,18 @@ static int check_under(const lwm2m_path *base, const lwm2m_record_list *l)
         return 0;
 }
 
+int dm_decode(lwm2m_engine *e, int64_t format, const lwm2m_path *base, const uint8_t *data,
+              size_t len, lwm2m_record_list *out)
+{
+        if (format < 0)
+                return -EPROTONOSUPPORT;
+        lwm2m_resolver resolver = {.resource = resolve_resource, .userdata = (void *)e->reg};
+        return lwm2m_format_decode((uint16_t)format, base, data, len, &resolver, out);
+}
+
 static int decode_payload(dm_request *r, const lwm2m_path *base, lwm2m_record_list *out)
 {
-        if (r->content_format < 0)
-                return -EPROTONOSUPPORT;
-        lwm2m_resolver resolver = {.resource = resolve_resource, .userdata = (void *)r->e->reg};
-        return lwm2m_format_decode((uint16_t)r->content_format, base, r->payload, r->payload_len,
-                                   &resolver, out);
+        return dm_decode(r->e, r->content_format, base, r->payload, r->payload_len, out);
 }
 
 static void dm_write(dm_request *r, lwm2m_write_mode mode)

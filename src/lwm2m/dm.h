@@ -26,5 +26,9 @@ void dm_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request,
 /* Answers a request that waited for an owner, when libcoap hands it back
  * after the model's request is done (true: answered, or still waiting). */
 bool dm_answer_waited(lwm2m_engine *e, server *s, const coap_pdu_t *request, coap_pdu_t *response);
+/* Decodes a request body in content-format `format` (-1: none given, -EPROTONOSUPPORT)
+ * into records under `base`, typed by the object definitions. */
+int dm_decode(lwm2m_engine *e, int64_t format, const lwm2m_path *base, const uint8_t *data,
+              size_t len, lwm2m_record_list *out);
 /* Cancels the requests that came on `session` and still wait for an owner. */
 void dm_cancel_session(lwm2m_engine *e, coap_session_t *session);

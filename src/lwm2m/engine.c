@@ -10,6 +10,7 @@
 #include <syslog.h>
 
 #include "lwm2m/block.h"
+#include "lwm2m/bootstrap.h"
 #include "lwm2m/coap_msg.h"
 #include "lwm2m/context.h"
 #include "lwm2m/dedup.h"
@@ -79,7 +80,10 @@ void engine_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request
         size_t max_body = e->max_request_body ? e->max_request_body : BLOCK_DEFAULT_MAX_BODY;
         if (block_request_body(s, request, response, max_body, &body, &body_len, &transfer) ==
             BLOCK_BODY_READY) {
-                dm_handle_request(e, s, request, query, body, body_len, response);
+                if (s->bootstrap)
+                        bootstrap_handle_request(e, s, request, body, body_len, response);
+                else
+                        dm_handle_request(e, s, request, query, body, body_len, response);
                 block_request_done(s, transfer, response);
         }
         dedup_remember(&s->dedup, request, response, now);
@@ -110,6 +114,10 @@ static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *se
         server *s = engine_server_by_session(e, session);
         if (s) {
                 s->last_exchange_ms = engine_now_ms();
+                if (s->bootstrap) {
+                        bootstrap_on_response(e, s, received);
+                        return COAP_RESPONSE_OK;
+                }
                 if (send_on_response(e, s, received))
                         return COAP_RESPONSE_OK;
         }
@@ -125,6 +133,11 @@ static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
         server *s = engine_server_by_session(e, session);
         bool unreachable = false;
         const char *what = NULL;
+        if (s && s->bootstrap) {
+                if (sent)
+                        bootstrap_on_nack(e, s, sent, reason);
+                return;
+        }
         if (s && sent && observe_on_nack(e, s, sent, reason, &unreachable))
                 what = "a confirmable notification";
         else if (s && sent && send_on_nack(e, s, sent, reason, &unreachable))
@@ -215,6 +228,7 @@ lwm2m_engine *lwm2m_engine_new(lwm2m_tree *tree, const lwm2m_engine_config *cfg)
         e->stored_max_count = cfg->stored_max_count ?: LWM2M_STORED_DEFAULT_COUNT;
         e->stored_max_bytes = cfg->stored_max_bytes ?: LWM2M_STORED_DEFAULT_BYTES;
         e->queue_idle_ms = cfg->queue_idle_ms;
+        e->bootstrap_timeout_s = cfg->bootstrap_timeout_s;
         e->endpoint = strdup(cfg->endpoint ? cfg->endpoint : "");
         snprintf(e->version, sizeof(e->version), "%s",
                  cfg->lwm2m_version ? cfg->lwm2m_version : "1.1");
@@ -249,20 +263,33 @@ fail:
         return NULL;
 }
 
+/* Every server record goes: its observations, Sends in flight (nothing is stored),
+ * session, stored queue. observe.c and send.c hold pointers into e->servers, so
+ * they let go first. */
+static void end_servers(lwm2m_engine *e, const char *why)
+{
+        for (size_t i = 0; i < e->n_servers; i++) {
+                server *s = &e->servers[i];
+                if (e->observe)
+                        observe_end_server(e, s, why);
+                send_forget_all(s);
+                session_release(s);
+                lwm2m_buf_free(&s->out_body);
+                stored_clear(&s->stored);
+        }
+        free(e->servers);
+        e->servers = NULL;
+        e->n_servers = 0;
+}
+
 void lwm2m_engine_free(lwm2m_engine *e)
 {
         if (!e)
                 return;
         lwm2m_tree_remove_listener(e->tree, on_tree_change, e);
-        for (size_t i = 0; i < e->n_servers; i++) {
-                /* Nothing is stored at teardown: the Sends in flight go first. */
-                send_forget_all(&e->servers[i]);
-                session_release(&e->servers[i]);
-                lwm2m_buf_free(&e->servers[i].out_body);
-                stored_clear(&e->servers[i].stored);
-        }
+        end_servers(e, "the daemon stops");
+        bootstrap_free(e);
         engine_release_retired_sessions(e);
-        free(e->servers);
         if (e->ctx)
                 coap_free_context(e->ctx);
         observe_set_free(e->observe);
@@ -299,9 +326,20 @@ static int64_t find_server_instance(lwm2m_engine *e, uint16_t short_id)
         return -ENOENT;
 }
 
-int lwm2m_engine_start(lwm2m_engine *e)
+/* A URI the engine can open a session to: coap:// or coaps://, with a host. */
+static bool uri_usable(const char *uri)
 {
-        assert(e);
+        coap_uri_t u;
+        return coap_split_uri((const uint8_t *)uri, strlen(uri), &u) == 0 && u.host.length > 0 &&
+               (u.scheme == COAP_URI_SCHEME_COAP || u.scheme == COAP_URI_SCHEME_COAPS);
+}
+
+int engine_scan_servers(lwm2m_engine *e, server **out, size_t *n, char *why, size_t size)
+{
+        assert(e && out && n);
+        *out = NULL;
+        *n = 0;
+        char problem[200] = "no Security instance for a management server";
         for (int iid = lwm2m_tree_next_instance(e->tree, LWM2M_OBJ_SECURITY, -1); iid >= 0;
              iid = lwm2m_tree_next_instance(e->tree, LWM2M_OBJ_SECURITY, iid)) {
                 lwm2m_path p =
@@ -314,45 +352,124 @@ int lwm2m_engine_start(lwm2m_engine *e)
                 p = lwm2m_path_resource(LWM2M_OBJ_SECURITY, (uint16_t)iid, LWM2M_SEC_URI);
                 const lwm2m_value *uri = lwm2m_tree_get(e->tree, &p);
                 if (!sid || !uri || uri->type != LWM2M_TYPE_STRING) {
-                        lwm2m_logf(&e->log, LOG_WARNING,
-                                   "Security instance /0/%d has no Short Server ID or URI; ignored",
-                                   iid);
+                        snprintf(problem, sizeof(problem), "Security instance /0/%d has no %s", iid,
+                                 !uri ? "LwM2M Server URI (/0/x/0)" : "Short Server ID (/0/x/10)");
+                        if (!why) /* else the caller says it */
+                                lwm2m_logf(&e->log, LOG_WARNING, "%s; ignored", problem);
+                        continue;
+                }
+                const char *uri_s = (const char *)uri->buf.data;
+                if (!uri_usable(uri_s)) {
+                        snprintf(problem, sizeof(problem),
+                                 "the URI '%.100s' of /0/%d is not a coap:// or coaps:// URI",
+                                 uri_s, iid);
+                        if (!why) /* else the caller says it */
+                                lwm2m_logf(&e->log, LOG_WARNING, "%s; ignored", problem);
                         continue;
                 }
                 uint16_t short_id =
                         (uint16_t)(sid->type == LWM2M_TYPE_UNSIGNED ? sid->u : (uint64_t)sid->i);
                 int64_t srv_iid = find_server_instance(e, short_id);
                 if (srv_iid < 0) {
-                        lwm2m_logf(&e->log, LOG_WARNING,
-                                   "no Server instance for short server ID %u (/0/%d); ignored",
-                                   short_id, iid);
+                        snprintf(problem, sizeof(problem),
+                                 "no Server instance has Short Server ID %u (that of /0/%d)",
+                                 short_id, iid);
+                        if (!why) /* else the caller says it */
+                                lwm2m_logf(&e->log, LOG_WARNING, "%s; ignored", problem);
                         continue;
                 }
-                server *servers = reallocarray(e->servers, e->n_servers + 1, sizeof(server));
-                if (!servers)
+                server *servers = reallocarray(*out, *n + 1, sizeof(server));
+                if (!servers) {
+                        free(*out);
+                        *out = NULL;
+                        *n = 0;
                         return -ENOMEM;
-                e->servers = servers;
-                server *s = &servers[e->n_servers++];
+                }
+                *out = servers;
+                server *s = &servers[(*n)++];
                 *s = (server){.e = e,
                               .short_id = short_id,
                               .security_iid = (uint16_t)iid,
                               .server_iid = (uint16_t)srv_iid,
                               .session_fd = -1};
-                snprintf(s->uri, sizeof(s->uri), "%s", (const char *)uri->buf.data);
+                snprintf(s->uri, sizeof(s->uri), "%s", uri_s);
                 snprintf(s->version, sizeof(s->version), "%s", e->version);
                 server_load_params(s);
         }
-        if (e->n_servers == 0)
-                return -ENOENT;
+        if (*n == 0 && why)
+                snprintf(why, size, "no usable LwM2M server: %s", problem);
+        return 0;
+}
+
+/* Takes the servers the objects describe and registers with each. */
+static int install_servers(lwm2m_engine *e)
+{
+        server *servers = NULL;
+        size_t n = 0;
+        int r = engine_scan_servers(e, &servers, &n, NULL, 0);
+        if (r < 0)
+                return r;
+        e->servers = servers;
+        e->n_servers = n;
         registration_start_all(e);
         return 0;
 }
 
-/* MERGE: replaced by bootstrap.c's */
+int engine_rebuild_servers(lwm2m_engine *e)
+{
+        assert(e);
+        end_servers(e, "bootstrapped");
+        int r = install_servers(e);
+        if (r >= 0 && e->n_servers == 0)
+                r = -ENOENT;
+        return r;
+}
+
+void engine_idle_servers(lwm2m_engine *e)
+{
+        assert(e);
+        for (size_t i = 0; i < e->n_servers; i++) {
+                server *s = &e->servers[i];
+                observe_end_server(e, s, "bootstrapping");
+                session_release(s);
+                s->location[0] = 0;
+                s->update_wanted = false;
+                s->start_at_ms = UINT64_MAX; /* until the bootstrap has finished */
+                server_set_state(s, LWM2M_SERVER_IDLE);
+        }
+}
+
+int lwm2m_engine_start(lwm2m_engine *e)
+{
+        assert(e);
+        int r = install_servers(e);
+        if (r < 0)
+                return r;
+        int bs = bootstrap_setup(e);
+        if (bs < 0 && bs != -ENOENT)
+                return bs;
+        if (e->n_servers > 0)
+                return 0;
+        if (bs == -ENOENT)
+                return -ENOENT;
+        return bootstrap_begin(e, true);
+}
+
 int lwm2m_engine_bootstrap(lwm2m_engine *e)
 {
-        (void)e;
-        return -ENOENT;
+        assert(e);
+        if (!e->bs) {
+                int r = bootstrap_setup(e);
+                if (r < 0)
+                        return r;
+        }
+        return bootstrap_begin(e, false);
+}
+
+bool lwm2m_engine_bootstrapping(const lwm2m_engine *e)
+{
+        assert(e);
+        return bootstrap_active(e);
 }
 
 int lwm2m_engine_fd(const lwm2m_engine *e)
@@ -504,6 +621,8 @@ static uint64_t server_deadline(server *s, uint64_t now)
  * on here as libcoap would have. */
 static void drop_stray_datagrams(lwm2m_engine *e)
 {
+        if (e->bs_server)
+                bootstrap_drop_stray_datagrams(e);
         for (size_t i = 0; i < e->n_servers; i++) {
                 server *s = &e->servers[i];
                 int r = security_drop_stray_datagrams(s);
@@ -547,6 +666,7 @@ int64_t lwm2m_engine_process(lwm2m_engine *e)
         }
 
         uint64_t next = observe_run(e, now);
+        next = min_u64(next, bootstrap_run(e, now));
         /* Sessions given up by the timers above go now, not at the next wake-up. */
         engine_release_retired_sessions(e);
         for (size_t i = 0; i < e->n_servers; i++)
@@ -573,6 +693,10 @@ void lwm2m_engine_shutdown(lwm2m_engine *e)
                 return;
         e->shutting_down = true;
         e->shutdown_deadline_ms = engine_now_ms() + DEREGISTER_WAIT_MS;
+        if (e->bs) {
+                session_release(e->bs_server);
+                e->bs->phase = BOOTSTRAP_IDLE;
+        }
         for (size_t i = 0; i < e->n_servers; i++) {
                 server *s = &e->servers[i];
                 /* A Register in flight may yet be taken: its answer decides, and a

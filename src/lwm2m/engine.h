@@ -44,6 +44,10 @@ typedef struct lwm2m_engine_config {
          * the handler returns), so that what the request changed can be made durable
          * first: a server told 2.04 must find the change after a power cut. */
         void (*answering)(void *userdata);
+        /* How long a bootstrap may take from Bootstrap-Request to Bootstrap-Finish before
+         * it is abandoned and retried after the back-off. 0: the Security object's
+         * Bootstrap-Server Account Timeout (/0/x/12) if set, else 120 s. */
+        uint32_t bootstrap_timeout_s;
 } lwm2m_engine_config;
 
 #define LWM2M_STORED_DEFAULT_COUNT 1000u
@@ -72,10 +76,15 @@ typedef struct lwm2m_server_info {
 lwm2m_engine *lwm2m_engine_new(lwm2m_tree *tree, const lwm2m_engine_config *cfg);
 void lwm2m_engine_free(lwm2m_engine *e);
 /* Reads the servers from the Security (0) and Server (1) objects and starts
- * registering with each. -ENOENT when no usable server is configured. */
+ * registering with each; with no usable management server but a bootstrap server,
+ * bootstraps (after the Client Hold Off Time, /0/x/11). -ENOENT when neither. */
 int lwm2m_engine_start(lwm2m_engine *e);
-/* Starts a client-initiated bootstrap now. -ENOENT without a bootstrap server. */
+/* Starts a client-initiated bootstrap now (Bootstrap-Request Trigger, D-Bus): the
+ * management servers go idle until Bootstrap-Finish. -ENOENT when no Security
+ * instance is a bootstrap server's. */
 int lwm2m_engine_bootstrap(lwm2m_engine *e);
+/* A bootstrap is under way (from its request, or the hold-off, to its Finish). */
+bool lwm2m_engine_bootstrapping(const lwm2m_engine *e);
 /* The file descriptor to watch for input (libcoap's epoll fd). */
 int lwm2m_engine_fd(const lwm2m_engine *e);
 /* Handles pending input and due timers. Returns milliseconds until it wants to

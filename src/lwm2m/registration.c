@@ -21,20 +21,15 @@
 #include "model/oma.h"
 #include "util/log.h"
 
-/* Retry defaults where the Server object leaves them out: quicker than the
- * specification's 60 s, since a gateway should come back soon after an outage. */
-#define RETRY_BASE_MS 5000u
-#define RETRY_MAX_MS  (10u * 60 * 1000)
-
 /* The Server object's Communication Retry Timer and Sequence Delay Timer. */
 static retry_policy server_retry_policy(server *s)
 {
         return (retry_policy){
                 .first_ms = server_uint(s->e, s->server_iid, LWM2M_SRV_RETRY_TIMER,
-                                        RETRY_BASE_MS / 1000) *
+                                        RETRY_DEFAULT_FIRST_MS / 1000) *
                             1000,
                 .max_ms = server_uint(s->e, s->server_iid, LWM2M_SRV_SEQUENCE_DELAY,
-                                      RETRY_MAX_MS / 1000) *
+                                      RETRY_DEFAULT_MAX_MS / 1000) *
                           1000,
         };
 }
@@ -580,20 +575,13 @@ void registration_failed(server *s, const char *what, bool server_lost_us)
         }
 }
 
-static bool token_matches(const server *s, const coap_pdu_t *pdu)
-{
-        coap_bin_const_t tok = coap_pdu_get_token(pdu);
-        return s->in_flight != REG_NONE && tok.length == s->token_len &&
-               memcmp(tok.s, s->token, tok.length) == 0;
-}
-
 coap_response_t registration_on_response(coap_session_t *session, const coap_pdu_t *sent,
                                          const coap_pdu_t *received, const coap_mid_t mid)
 {
         assert(session && received);
         lwm2m_engine *e = coap_get_app_data(coap_session_get_context(session));
         server *s = engine_server_by_session(e, session);
-        if (!s || !token_matches(s, received))
+        if (!s || !server_in_flight_token(s, received))
                 return COAP_RESPONSE_OK;
         handle_registration_response(s, received);
         return COAP_RESPONSE_OK;
@@ -605,7 +593,7 @@ void registration_on_nack(coap_session_t *session, const coap_pdu_t *sent,
         assert(session);
         lwm2m_engine *e = coap_get_app_data(coap_session_get_context(session));
         server *s = engine_server_by_session(e, session);
-        if (!s || !sent || !token_matches(s, sent))
+        if (!s || !sent || !server_in_flight_token(s, sent))
                 return;
         const char *what = coap_msg_nack_reason_str(reason);
         if (reason == COAP_NACK_TLS_FAILED && session_handshake_pending(s))

@@ -1,5 +1,5 @@
 /* retry.h - the one back-off policy for every exchange the engine retries with a
- * server (Register, Update, De-register; later Bootstrap-Request and notifications). */
+ * server (Register, Update, De-register, Bootstrap-Request; later notifications). */
 #pragma once
 
 #include <stdbool.h>
@@ -13,6 +13,12 @@
 /* The longest wait whatever the Server object says (a week): a gateway must come
  * back some day after a long outage. */
 #define RETRY_LONGEST_MS (7ull * 24 * 3600 * 1000)
+
+/* The policy where the Server object leaves it out (and for the bootstrap server,
+ * which has none): quicker than the specification's 60 s, since a gateway should
+ * come back soon after an outage. */
+#define RETRY_DEFAULT_FIRST_MS 5000u
+#define RETRY_DEFAULT_MAX_MS   (10u * 60 * 1000)
 
 typedef struct retry_policy {
         uint64_t first_ms; /* the first wait: Communication Retry Timer (/1/x/18) */

@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "lwm2m/context.h"
@@ -63,4 +64,12 @@ void server_load_params(server *s)
                  b && b->type == LWM2M_TYPE_STRING && b->buf.len > 0 && b->buf.len < 4
                          ? (const char *)b->buf.data
                          : "U");
+}
+
+bool server_in_flight_token(const server *s, const coap_pdu_t *pdu)
+{
+        assert(s && pdu);
+        coap_bin_const_t tok = coap_pdu_get_token(pdu);
+        return s->in_flight != REG_NONE && tok.length == s->token_len &&
+               memcmp(tok.s, s->token, tok.length) == 0;
 }

@@ -16,12 +16,13 @@
 typedef struct lwm2m_engine lwm2m_engine;
 typedef struct block_rx block_rx;
 
-/* What the one in-flight registration-interface request of a server is. */
+/* What the one in-flight registration-interface (or bootstrap) request of a server is. */
 typedef enum reg_request {
         REG_NONE,
         REG_REGISTER,
         REG_UPDATE,
         REG_DEREGISTER,
+        REG_BOOTSTRAP, /* the bootstrap server's record: Bootstrap-Request (bootstrap.c) */
 } reg_request;
 
 /* How long a DTLS handshake may take before it is given up and diagnosed: three
@@ -30,6 +31,7 @@ typedef enum reg_request {
 
 typedef struct server {
         lwm2m_engine *e;
+        bool bootstrap; /* the bootstrap server's record (bootstrap.h), not a management server */
         uint16_t short_id;
         uint16_t security_iid;
         uint16_t server_iid;
@@ -98,3 +100,6 @@ uint64_t server_uint(lwm2m_engine *e, uint16_t iid, uint16_t rid, uint64_t fallb
 bool server_bool(lwm2m_engine *e, uint16_t iid, uint16_t rid, bool fallback);
 /* Re-reads lifetime and binding from the server's Server object instance. */
 void server_load_params(server *s);
+/* Whether `pdu` carries the token of the server's request in flight (Register, Update,
+ * De-register, Bootstrap-Request): an answer to it, or the request itself NACKed. */
+bool server_in_flight_token(const server *s, const coap_pdu_t *pdu);

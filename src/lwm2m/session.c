@@ -15,6 +15,8 @@ server *engine_server_by_session(lwm2m_engine *e, coap_session_t *session)
 {
         assert(e && session);
         server *s = coap_session_get_app_data(session);
+        if (s && s == e->bs_server)
+                return s;
         for (size_t i = 0; i < e->n_servers; i++)
                 if (&e->servers[i] == s)
                         return s;

@@ -100,6 +100,47 @@ static int server_check(const lwm2m_tree *t, const lwm2m_resource_def *res, uint
         }
 }
 
+/* The bootstrap server (LwM2M 1.1 Core TS 5.2.7): it writes, creates and deletes
+ * anywhere, the Security object included, but reads only the Server and Access
+ * Control objects and executes nothing; the Device instance is never deleted. */
+static int bootstrap_check(const lwm2m_resource_def *res, lwm2m_operation op, const lwm2m_path *p,
+                           char *why, size_t why_size)
+{
+        switch (op) {
+        case LWM2M_OPERATION_READ:
+                if (p->len == 0 ||
+                    (p->id[0] != LWM2M_OBJ_SERVER && p->id[0] != LWM2M_OBJ_ACCESS_CONTROL))
+                        return refuse(-EPERM, op, p,
+                                      "Bootstrap-Read is for the Server and Access Control "
+                                      "objects only",
+                                      why, why_size);
+                if (res && !(res->operations & LWM2M_OP_READ))
+                        return refuse(-EPERM, op, p, "the resource is not readable", why, why_size);
+                return 0;
+        case LWM2M_OPERATION_DISCOVER:
+                if (p->len > 1)
+                        return refuse(-EPERM, op, p,
+                                      "Bootstrap-Discover is for the root or an object", why,
+                                      why_size);
+                return 0;
+        case LWM2M_OPERATION_WRITE:
+                /* Read-only resources too (a Short Server ID): configuration is written. */
+                if (res && (res->type == LWM2M_TYPE_NONE || (res->operations & LWM2M_OP_EXECUTE)))
+                        return refuse(-EPERM, op, p, "it is executable and holds no value", why,
+                                      why_size);
+                return 0;
+        case LWM2M_OPERATION_CREATE:
+        case LWM2M_OPERATION_DELETE:
+                if (p->len > 0 && p->id[0] == LWM2M_OBJ_DEVICE)
+                        return refuse(-EPERM, op, p, "the Device instance is the daemon's", why,
+                                      why_size);
+                return 0;
+        default:
+                return refuse(-EPERM, op, p, "not an operation of the bootstrap interface", why,
+                              why_size);
+        }
+}
+
 /* A local caller: the instance's owner, or anyone else the bus layer let through. */
 static int local_check(const lwm2m_resource_def *res, bool owner, lwm2m_operation op,
                        const lwm2m_path *p, char *why, size_t why_size)
@@ -143,8 +184,9 @@ int lwm2m_policy_check_resource(const lwm2m_tree *t, const lwm2m_resource_def *r
         assert(op < _LWM2M_OPERATION_MAX);
         switch (origin->kind) {
         case LWM2M_ORIGIN_DAEMON:
-        case LWM2M_ORIGIN_BOOTSTRAP: /* the bootstrap interface arrives with its issue */
                 return 0;
+        case LWM2M_ORIGIN_BOOTSTRAP:
+                return bootstrap_check(res, op, path, why, why_size);
         case LWM2M_ORIGIN_SERVER:
                 return server_check(t, res, origin->short_id, op, path, why, why_size);
         case LWM2M_ORIGIN_LOCAL:

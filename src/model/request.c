@@ -613,3 +613,32 @@ size_t lwm2m_requests_waiting(const lwm2m_requests *q)
         assert(q);
         return q->n_waiting;
 }
+
+typedef struct run_result {
+        int error;
+        char *why;
+        size_t why_size;
+} run_result;
+
+static void on_run_done(void *userdata, const lwm2m_request_result *res)
+{
+        run_result *rr = userdata;
+        rr->error = res->error;
+        if (rr->why)
+                lwm2m_diag(rr->why, rr->why_size, "%s", res->why ? res->why : "");
+}
+
+int lwm2m_request_run(lwm2m_requests *q, lwm2m_request_spec *spec, char *why, size_t why_size)
+{
+        assert(q && spec);
+        run_result rr = {.why = why, .why_size = why_size};
+        spec->done = on_run_done;
+        spec->userdata = &rr;
+        lwm2m_request *waiting = lwm2m_request_start(q, spec);
+        if (waiting) {
+                lwm2m_request_cancel(waiting);
+                lwm2m_diag(why, why_size, "the owner cannot answer at once");
+                return -EWOULDBLOCK;
+        }
+        return rr.error;
+}

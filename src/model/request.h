@@ -87,5 +87,10 @@ size_t lwm2m_requests_waiting(const lwm2m_requests *q);
  * this returns (a refusal, or an owner that answers at once). Returns the
  * request while it waits, for lwm2m_request_cancel, or NULL when it is done. */
 lwm2m_request *lwm2m_request_start(lwm2m_requests *q, lwm2m_request_spec *spec);
+/* Runs a request that must be done when this returns (a property Set, the bootstrap
+ * interface): one that would wait for an owner's answer is cancelled at once and
+ * gives -EWOULDBLOCK. spec->done and spec->userdata are this function's. 0 or the
+ * request's error, with its sentence in `why` (may be NULL). */
+int lwm2m_request_run(lwm2m_requests *q, lwm2m_request_spec *spec, char *why, size_t why_size);
 /* Gives up on a waiting request: its owners are told, `done` gets -ECANCELED. */
 void lwm2m_request_cancel(lwm2m_request *r);

@@ -54,6 +54,17 @@ static int server_object_execute(void *userdata, const lwm2m_path *resource, con
                 o->actions.disable(o->actions.userdata, (uint16_t)short_id, timeout);
                 return 0;
         }
+        case LWM2M_SRV_BOOTSTRAP_TRIGGER: {
+                if (!o->actions.bootstrap)
+                        return -EPERM;
+                /* Started before answering, so that a refusal (no bootstrap server) is
+                 * the answer; the Bootstrap-Request goes out later, after the 2.04. */
+                int r = o->actions.bootstrap(o->actions.userdata, (uint16_t)short_id);
+                if (r < 0)
+                        return r;
+                lwm2m_ask_reply(ask, 0);
+                return 0;
+        }
         default:
                 return -EPERM;
         }

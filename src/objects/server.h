@@ -1,5 +1,5 @@
-/* server.h - the Server object's behaviour (/1/x): lifetime and binding writes checked,
- * Registration Update Trigger and Disable handed on to whoever registers (the engine). */
+/* server.h - the Server object's behaviour (/1/x): lifetime and binding writes checked;
+ * Update Trigger, Disable and Bootstrap-Request Trigger handed on to the engine. */
 #pragma once
 
 #include <stdint.h>
@@ -13,6 +13,10 @@ typedef struct server_object_actions {
         /* Disable (/1/x/4), called once the Execute is answered: de-register and stay
          * away `seconds` (the Disable Timeout, /1/x/5). NULL refuses. */
         int (*disable)(void *userdata, uint16_t short_id, uint64_t seconds);
+        /* Bootstrap-Request Trigger (/1/x/9): start a client-initiated bootstrap (its
+         * request is sent after the Execute is answered). 0, or a negative errno for
+         * the server (-EPERM: no bootstrap server). NULL refuses. */
+        int (*bootstrap)(void *userdata, uint16_t short_id);
         void *userdata;
 } server_object_actions;
 

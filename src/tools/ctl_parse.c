@@ -33,11 +33,12 @@ static const struct {
         ctl_command command;
         int min_args, max_args;
 } commands[] = {
-        {"help", CTL_CMD_HELP, 0, 0},       {"status", CTL_CMD_STATUS, 0, 0},
-        {"servers", CTL_CMD_SERVERS, 0, 0}, {"list", CTL_CMD_LIST, 0, 0},
-        {"read", CTL_CMD_READ, 1, 1},       {"write", CTL_CMD_WRITE, 2, 2},
-        {"exec", CTL_CMD_EXEC, 1, 2},       {"update", CTL_CMD_UPDATE, 0, 1},
-        {"objects", CTL_CMD_OBJECTS, 0, 0}, {"send", CTL_CMD_SEND, 1, CTL_SEND_MAX_PATHS},
+        {"help", CTL_CMD_HELP, 0, 0},           {"status", CTL_CMD_STATUS, 0, 0},
+        {"servers", CTL_CMD_SERVERS, 0, 0},     {"list", CTL_CMD_LIST, 0, 0},
+        {"read", CTL_CMD_READ, 1, 1},           {"write", CTL_CMD_WRITE, 2, 2},
+        {"exec", CTL_CMD_EXEC, 1, 2},           {"update", CTL_CMD_UPDATE, 0, 1},
+        {"objects", CTL_CMD_OBJECTS, 0, 0},     {"send", CTL_CMD_SEND, 1, CTL_SEND_MAX_PATHS},
+        {"bootstrap", CTL_CMD_BOOTSTRAP, 0, 0},
 };
 
 /* A negative number is an argument ("-5", "-.5"), never an option. */

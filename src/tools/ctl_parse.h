@@ -29,6 +29,7 @@ typedef enum ctl_command {
         CTL_CMD_UPDATE,
         CTL_CMD_OBJECTS,
         CTL_CMD_SEND,
+        CTL_CMD_BOOTSTRAP,
 } ctl_command;
 
 /* The most paths one send command takes. */

@@ -33,6 +33,7 @@ static const char usage_text[] =
         "  update [SHORT_ID]    Registration Update to every server (or to one)\n"
         "  send PATH...         LwM2M Send of the current values at the paths (objects,\n"
         "                       instances, resources) to every server that takes it\n"
+        "  bootstrap            a bootstrap from the bootstrap server now (root, admin group)\n"
         "  help                 this text\n"
         "\n"
         "Options:\n"
@@ -631,6 +632,21 @@ static int cmd_update(const ctl *c)
         return 0;
 }
 
+/* Manager.Bootstrap: a client-initiated bootstrap now. */
+static int cmd_bootstrap(const ctl *c)
+{
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r = ctl_call(c, CTL_ROOT_PATH, CTL_IFACE_MANAGER, "Bootstrap", NULL, &e, NULL);
+        if (r < 0)
+                return report_server_call(c, "bootstrap", 0, r, &e);
+        if (c->args->json) {
+                _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+                json_object_object_add(o, "bootstrap", json_object_new_string("started"));
+                ctl_print_json(o);
+        }
+        return 0;
+}
+
 /* Manager.Send, or Server.Send of one server with --server. */
 static int cmd_send(const ctl *c)
 {
@@ -724,6 +740,8 @@ int main(int argc, char *argv[])
                 return cmd_update(&c);
         case CTL_CMD_SEND:
                 return cmd_send(&c);
+        case CTL_CMD_BOOTSTRAP:
+                return cmd_bootstrap(&c);
         default:
                 return CTL_EXIT_USAGE;
         }

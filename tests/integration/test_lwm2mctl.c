@@ -582,6 +582,10 @@ static void test_exec_and_update(void **state)
         expect_exit(c, CTL(c, "--json", "update", "1"), 0);
         assert_non_null(ts_wait_update(c->f.server, seen, 5000));
         expect_exit(c, CTL(c, "update", "42"), 1);
+        /* No [bootstrap-server] here. */
+        expect_exit(c, CTL(c, "bootstrap"), 1);
+        expect_err(c, "no bootstrap server is configured");
+        expect_exit(c, CTL(c, "bootstrap", "now"), 2);
 }
 
 /* send: values reach the server (POST /dp); the refusals the daemon makes before the

@@ -52,6 +52,10 @@ struct ts_server {
         bool reset_notifications;
         ts_send *sends;
         size_t n_sends, cap_sends;
+        ts_bootstrap_request bootstrap; /* the last Bootstrap-Request */
+        unsigned bootstraps;
+        uint8_t bootstrap_fail_code;
+        unsigned bootstrap_fail_count;
 };
 
 static int64_t now_ms(void)
@@ -267,6 +271,56 @@ static ts_registration *find_by_location(ts_server *s, const char *loc)
         return NULL;
 }
 
+/* The record of endpoint `ep`, made if new, now on `session`; NULL when full. */
+static ts_registration *registration_for(ts_server *s, const char *ep, coap_session_t *session)
+{
+        ts_registration *r = NULL;
+        for (unsigned i = 0; i < s->n_regs; i++)
+                if (strcmp(s->regs[i].endpoint, ep) == 0)
+                        r = &s->regs[i];
+        if (!r) {
+                if (s->n_regs == TS_MAX_REGISTRATIONS)
+                        return NULL;
+                r = &s->regs[s->n_regs++];
+                snprintf(r->endpoint, sizeof(r->endpoint), "%s", ep);
+        }
+        if (r->session)
+                coap_session_release(r->session);
+        r->session = coap_session_reference(session);
+        r->registered = true;
+        return r;
+}
+
+/* Bootstrap-Request: recorded, and its session becomes the one ts_request uses. */
+static void handle_bootstrap(ts_server *s, coap_session_t *session, const char *query,
+                             coap_pdu_t *response)
+{
+        char ep[128] = "", pct[16];
+        if (!query_get(query, "ep", ep, sizeof(ep)) || !ep[0]) {
+                coap_pdu_set_code(response, COAP_RESPONSE_CODE_BAD_REQUEST);
+                return;
+        }
+        s->bootstrap = (ts_bootstrap_request){
+                .pct = query_get(query, "pct", pct, sizeof(pct)) ? atoi(pct) : -1,
+                .at_ms = now_ms()};
+        snprintf(s->bootstrap.endpoint, sizeof(s->bootstrap.endpoint), "%s", ep);
+        snprintf(s->bootstrap.query, sizeof(s->bootstrap.query), "%s", query);
+        s->bootstraps++;
+        if (s->bootstrap_fail_count > 0) {
+                s->bootstrap_fail_count--;
+                coap_pdu_set_code(response, s->bootstrap_fail_code);
+                return;
+        }
+        ts_registration *r = registration_for(s, ep, session);
+        if (!r) {
+                coap_pdu_set_code(response, COAP_RESPONSE_CODE_INTERNAL_ERROR);
+                return;
+        }
+        snprintf(r->location, sizeof(r->location), "bs");
+        s->current = r;
+        coap_pdu_set_code(response, COAP_RESPONSE_CODE_CHANGED);
+}
+
 static void handle_register(ts_server *s, coap_session_t *session, const coap_pdu_t *request,
                             const char *query, coap_pdu_t *response)
 {
@@ -275,22 +329,11 @@ static void handle_register(ts_server *s, coap_session_t *session, const coap_pd
                 coap_pdu_set_code(response, COAP_RESPONSE_CODE_BAD_REQUEST);
                 return;
         }
-        ts_registration *r = NULL;
-        for (unsigned i = 0; i < s->n_regs; i++)
-                if (strcmp(s->regs[i].endpoint, ep) == 0)
-                        r = &s->regs[i];
+        ts_registration *r = registration_for(s, ep, session);
         if (!r) {
-                if (s->n_regs == TS_MAX_REGISTRATIONS) {
-                        coap_pdu_set_code(response, COAP_RESPONSE_CODE_INTERNAL_ERROR);
-                        return;
-                }
-                r = &s->regs[s->n_regs++];
-                snprintf(r->endpoint, sizeof(r->endpoint), "%s", ep);
+                coap_pdu_set_code(response, COAP_RESPONSE_CODE_INTERNAL_ERROR);
+                return;
         }
-        if (r->session)
-                coap_session_release(r->session);
-        r->session = coap_session_reference(session);
-        r->registered = true;
         snprintf(r->location, sizeof(r->location), "rd/%u", s->next_location++);
         snprintf(r->query, sizeof(r->query), "%s", query);
         r->lifetime =
@@ -351,6 +394,10 @@ static void handle_request(coap_resource_t *resource, coap_session_t *session,
         }
         if (strcmp(path, "dp") == 0 && method == COAP_REQUEST_CODE_POST) {
                 handle_send(s, request, response);
+                return;
+        }
+        if (strcmp(path, "bs") == 0 && method == COAP_REQUEST_CODE_POST) {
+                handle_bootstrap(s, session, query, response);
                 return;
         }
         if (strcmp(path, "rd") == 0 && method == COAP_REQUEST_CODE_POST) {
@@ -632,6 +679,22 @@ static bool wait_counter(ts_server *s, const unsigned *counter, unsigned seen, i
 ts_registration *ts_wait_register(ts_server *s, unsigned seen, int timeout_ms)
 {
         return wait_counter(s, &s->registers, seen, timeout_ms) ? s->current : NULL;
+}
+
+const ts_bootstrap_request *ts_wait_bootstrap_request(ts_server *s, unsigned seen, int timeout_ms)
+{
+        return wait_counter(s, &s->bootstraps, seen, timeout_ms) ? &s->bootstrap : NULL;
+}
+
+unsigned ts_bootstrap_request_count(const ts_server *s)
+{
+        return s->bootstraps;
+}
+
+void ts_fail_bootstrap(ts_server *s, uint8_t code, unsigned n)
+{
+        s->bootstrap_fail_code = code;
+        s->bootstrap_fail_count = n;
 }
 
 ts_registration *ts_wait_update(ts_server *s, unsigned seen, int timeout_ms)

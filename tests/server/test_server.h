@@ -173,5 +173,24 @@ const ts_send *ts_send_get(const ts_server *s, unsigned i);
 /* Waits until more than `seen` have come; returns the (seen)-th or NULL on timeout. */
 const ts_send *ts_wait_send(ts_server *s, unsigned seen, int timeout_ms);
 
+/* ---- as a bootstrap server ---- */
+
+typedef struct ts_bootstrap_request {
+        char endpoint[128]; /* ep= */
+        int pct;            /* pct= (preferred content format), -1 when absent */
+        char query[512];    /* as received */
+        int64_t at_ms;      /* CLOCK_MONOTONIC */
+} ts_bootstrap_request;
+
+/* Every Bootstrap-Request (POST /bs?ep=...) is recorded and answered 2.04 (or with
+ * ts_fail_bootstrap's code); its session becomes the one ts_request talks to (as
+ * endpoint ep), so Bootstrap-Write, -Read, -Discover, -Delete and -Finish (POST /bs)
+ * go through ts_request. Waits until more than `seen` have come; returns the latest
+ * or NULL on timeout. */
+const ts_bootstrap_request *ts_wait_bootstrap_request(ts_server *s, unsigned seen, int timeout_ms);
+unsigned ts_bootstrap_request_count(const ts_server *s);
+/* Answers the next `n` Bootstrap-Requests with `code` (recorded all the same). */
+void ts_fail_bootstrap(ts_server *s, uint8_t code, unsigned n);
+
 /* "2.05" style text for a code. */
 const char *ts_code_str(uint8_t code, char buf[8]);

@@ -244,16 +244,39 @@ static void test_short_ids_numbered_around_explicit_ones(void **state)
         config_free(&c);
 }
 
-static void test_bootstrap_refused_clearly(void **state)
+/* A factory configuration may name only the bootstrap server. */
+static void test_bootstrap_only(void **state)
 {
         config c;
         errors e;
-        const char *text = "[bootstrap-server]\nuri = coap://bs.example\nhold-off = 5\n";
+        const char *text = "[bootstrap-server]\nuri = coaps://bs.example\npsk-identity = gw\n"
+                           "psk-key = 00112233\nhold-off = 5\nbootstrap-timeout = 30\n";
         assert_int_equal(load(&c, text, &e), 0);
+        assert_int_equal(config_finish(&c, collect, &e), 0);
+        assert_int_equal(c.n_servers, 1);
         assert_true(c.servers[0].bootstrap);
         assert_int_equal(c.servers[0].hold_off, 5);
-        assert_int_equal(config_finish(&c, collect, &e), -EINVAL);
-        assert_non_null(strstr(e.text, "bootstrap servers are not supported yet"));
+        assert_int_equal(c.servers[0].bootstrap_timeout, 30);
+        assert_int_equal(c.servers[0].security, CONFIG_SECURITY_PSK);
+        assert_int_equal(e.n, 0);
+        config_free(&c);
+}
+
+/* The bootstrap keys mean nothing to a management server: checked, then ignored. */
+static void test_bootstrap_keys_in_server_ignored(void **state)
+{
+        config c;
+        errors e;
+        const char *text = "[server a]\nuri = coap://a\nhold-off = 5\nbootstrap-timeout = 30\n";
+        assert_int_equal(load(&c, text, &e), 0);
+        assert_int_equal(config_finish(&c, collect, &e), 0);
+        assert_false(c.servers[0].bootstrap);
+        config_free(&c);
+        assert_int_equal(
+                load(&c, "[bootstrap-server]\nuri = coap://bs\nbootstrap-timeout = x\n", &e),
+                -EINVAL);
+        assert_non_null(
+                strstr(e.text, "test.conf:3: bootstrap-timeout must be a number of seconds"));
         config_free(&c);
 }
 
@@ -1005,7 +1028,8 @@ int main(void)
                 cmocka_unit_test(test_overlong_line),
                 cmocka_unit_test(test_finish_checks_consistency),
                 cmocka_unit_test(test_short_ids_numbered_around_explicit_ones),
-                cmocka_unit_test(test_bootstrap_refused_clearly),
+                cmocka_unit_test(test_bootstrap_only),
+                cmocka_unit_test(test_bootstrap_keys_in_server_ignored),
                 cmocka_unit_test(test_empty_psk_identity),
                 cmocka_unit_test(test_defaults_and_overrides),
                 cmocka_unit_test(test_parse_hex),

@@ -157,6 +157,9 @@ static void test_args_update(void **state)
         assert_int_equal(PARSE(&a, "update", "65535"), -EINVAL);
         assert_int_equal(PARSE(&a, "update", "1x"), -EINVAL);
         assert_int_equal(PARSE(&a, "update", "+1"), -EINVAL);
+        assert_int_equal(PARSE(&a, "bootstrap"), 0);
+        assert_int_equal(a.command, CTL_CMD_BOOTSTRAP);
+        assert_int_equal(PARSE(&a, "bootstrap", "1"), -EINVAL);
 }
 
 static void test_args_send(void **state)

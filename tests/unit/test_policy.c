@@ -224,19 +224,94 @@ static void test_server_discover_attributes(void **state)
         }
 }
 
-/* The bootstrap server and the daemon itself pass everywhere (for now: the
- * bootstrap interface arrives with its own issue). */
-static void test_bootstrap_and_daemon(void **state)
+/* The daemon itself passes everywhere. */
+static void test_daemon(void **state)
 {
         fixture *f = *state;
-        const lwm2m_origin *origins[] = {&bootstrap, &daemon_origin};
         const lwm2m_path paths[] = {
                 root(), obj(LWM2M_OBJ_SECURITY), res(LWM2M_OBJ_SECURITY, LWM2M_SEC_SECRET),
                 res(LWM2M_OBJ_DEVICE, LWM2M_DEV_REBOOT), inst(LWM2M_OBJ_SERVER, 0)};
-        for (size_t o = 0; o < ELEMENTSOF(origins); o++)
-                for (size_t i = 0; i < ELEMENTSOF(paths); i++)
-                        for (lwm2m_operation op = 0; op < _LWM2M_OPERATION_MAX; op++)
-                                assert_int_equal(check(f, origins[o], op, paths[i]), 0);
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++)
+                for (lwm2m_operation op = 0; op < _LWM2M_OPERATION_MAX; op++)
+                        assert_int_equal(check(f, &daemon_origin, op, paths[i]), 0);
+}
+
+/* Bootstrap-Read: the Server and Access Control objects only (Core TS 1.1 5.2.7.1). */
+static void test_bootstrap_read(void **state)
+{
+        fixture *f = *state;
+        assert_int_equal(check(f, &bootstrap, LWM2M_OPERATION_READ, obj(LWM2M_OBJ_SERVER)), 0);
+        assert_int_equal(check(f, &bootstrap, LWM2M_OPERATION_READ, inst(LWM2M_OBJ_SERVER, 0)), 0);
+        assert_int_equal(check(f, &bootstrap, LWM2M_OPERATION_READ,
+                               res(LWM2M_OBJ_SERVER, LWM2M_SRV_SHORT_ID)),
+                         0);
+        assert_int_equal(check(f, &bootstrap, LWM2M_OPERATION_READ, obj(LWM2M_OBJ_ACCESS_CONTROL)),
+                         0);
+        const lwm2m_path refused[] = {root(), obj(LWM2M_OBJ_SECURITY),
+                                      res(LWM2M_OBJ_SECURITY, LWM2M_SEC_SECRET),
+                                      obj(LWM2M_OBJ_DEVICE), inst(OID_TEMPERATURE, 0)};
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++)
+                assert_int_equal(check(f, &bootstrap, LWM2M_OPERATION_READ, refused[i]), -EPERM);
+        assert_non_null(strstr(f->why, "Server and Access Control"));
+        /* Executable: nothing to read. */
+        assert_int_equal(check(f, &bootstrap, LWM2M_OPERATION_READ,
+                               res(LWM2M_OBJ_SERVER, LWM2M_SRV_UPDATE_TRIGGER)),
+                         -EPERM);
+}
+
+/* Bootstrap-Write: everywhere, the Security object and read-only resources included;
+ * never an executable resource. */
+static void test_bootstrap_write(void **state)
+{
+        fixture *f = *state;
+        const lwm2m_path allowed[] = {obj(LWM2M_OBJ_SECURITY),
+                                      inst(LWM2M_OBJ_SECURITY, 0),
+                                      res(LWM2M_OBJ_SECURITY, LWM2M_SEC_SECRET),
+                                      res(LWM2M_OBJ_SECURITY, LWM2M_SEC_SHORT_ID),
+                                      res(LWM2M_OBJ_SERVER, LWM2M_SRV_SHORT_ID),
+                                      inst(LWM2M_OBJ_ACCESS_CONTROL, 0),
+                                      res(LWM2M_OBJ_DEVICE, LWM2M_DEV_MODEL),
+                                      inst(OID_TEMPERATURE, 0)};
+        for (size_t i = 0; i < ELEMENTSOF(allowed); i++)
+                assert_int_equal(check(f, &bootstrap, LWM2M_OPERATION_WRITE, allowed[i]), 0);
+        assert_int_equal(check(f, &bootstrap, LWM2M_OPERATION_WRITE,
+                               res(LWM2M_OBJ_SERVER, LWM2M_SRV_BOOTSTRAP_TRIGGER)),
+                         -EPERM);
+        assert_int_equal(check(f, &bootstrap, LWM2M_OPERATION_WRITE,
+                               res(LWM2M_OBJ_DEVICE, LWM2M_DEV_REBOOT)),
+                         -EPERM);
+}
+
+/* Creates and deletes anywhere but the Device object; no Execute, no attributes;
+ * Discover of the root or an object. */
+static void test_bootstrap_other_operations(void **state)
+{
+        fixture *f = *state;
+        const lwm2m_operation create_delete[] = {LWM2M_OPERATION_CREATE, LWM2M_OPERATION_DELETE};
+        for (size_t k = 0; k < ELEMENTSOF(create_delete); k++) {
+                lwm2m_operation op = create_delete[k];
+                assert_int_equal(check(f, &bootstrap, op, inst(LWM2M_OBJ_SECURITY, 0)), 0);
+                assert_int_equal(check(f, &bootstrap, op, inst(LWM2M_OBJ_SERVER, 0)), 0);
+                assert_int_equal(check(f, &bootstrap, op, inst(LWM2M_OBJ_ACCESS_CONTROL, 3)), 0);
+                assert_int_equal(check(f, &bootstrap, op, inst(OID_TEMPERATURE, 0)), 0);
+                assert_int_equal(check(f, &bootstrap, op, inst(LWM2M_OBJ_DEVICE, 0)), -EPERM);
+                assert_non_null(strstr(f->why, "Device"));
+        }
+        assert_int_equal(check(f, &bootstrap, LWM2M_OPERATION_EXECUTE,
+                               res(LWM2M_OBJ_SERVER, LWM2M_SRV_UPDATE_TRIGGER)),
+                         -EPERM);
+        assert_int_equal(check(f, &bootstrap, LWM2M_OPERATION_EXECUTE,
+                               res(LWM2M_OBJ_DEVICE, LWM2M_DEV_REBOOT)),
+                         -EPERM);
+        assert_int_equal(
+                check(f, &bootstrap, LWM2M_OPERATION_WRITE_ATTRIBUTES, inst(LWM2M_OBJ_SERVER, 0)),
+                -EPERM);
+        assert_int_equal(check(f, &bootstrap, LWM2M_OPERATION_DISCOVER, root()), 0);
+        assert_int_equal(check(f, &bootstrap, LWM2M_OPERATION_DISCOVER, obj(LWM2M_OBJ_SECURITY)),
+                         0);
+        assert_int_equal(
+                check(f, &bootstrap, LWM2M_OPERATION_DISCOVER, inst(LWM2M_OBJ_SECURITY, 0)),
+                -EPERM);
 }
 
 static void test_local_secrets(void **state)
@@ -403,13 +478,23 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
-                T(test_server_security_object), T(test_server_read),
-                T(test_server_write),           T(test_server_execute),
-                T(test_server_create_delete),   T(test_server_discover_attributes),
-                T(test_bootstrap_and_daemon),   T(test_local_secrets),
-                T(test_local_read_write),       T(test_local_execute),
-                T(test_local_create_delete),    T(test_local_discover_attributes),
-                T(test_why_optional),           T(test_classes),
+                T(test_server_security_object),
+                T(test_server_read),
+                T(test_server_write),
+                T(test_server_execute),
+                T(test_server_create_delete),
+                T(test_server_discover_attributes),
+                T(test_daemon),
+                T(test_bootstrap_read),
+                T(test_bootstrap_write),
+                T(test_bootstrap_other_operations),
+                T(test_local_secrets),
+                T(test_local_read_write),
+                T(test_local_execute),
+                T(test_local_create_delete),
+                T(test_local_discover_attributes),
+                T(test_why_optional),
+                T(test_classes),
 #undef T
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /* test_server_object.c - the Server object's behaviour (objects/server.c): lifetime and
- * binding writes checked, Update Trigger and Disable handed to the actions, others refused. */
+ * binding checks; Update Trigger, Disable, Bootstrap-Request Trigger handed on. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,12 +22,13 @@ typedef struct fixture {
         lwm2m_requests *requests;
         server_object *obj;
         const lwm2m_owner *owner;
-        /* What happened, in order: 'u' update, 'd' disable, 'r' reply. */
+        /* What happened, in order: 'u' update, 'd' disable, 'b' bootstrap, 'r' reply. */
         char events[8];
         size_t n_events;
         uint16_t short_id;
         uint64_t seconds;
         int reply_error;
+        int bootstrap_error; /* what the bootstrap action returns */
 } fixture;
 
 static void event(fixture *f, char what)
@@ -51,6 +52,14 @@ static int on_disable(void *userdata, uint16_t short_id, uint64_t seconds)
         f->short_id = short_id;
         f->seconds = seconds;
         return 0;
+}
+
+static int on_bootstrap(void *userdata, uint16_t short_id)
+{
+        fixture *f = userdata;
+        event(f, 'b');
+        f->short_id = short_id;
+        return f->bootstrap_error;
 }
 
 /* A request's completion: 'r' for an accepted one (a refusal is the return value). */
@@ -99,7 +108,10 @@ static int setup(void **state)
         put(f, 0, LWM2M_SRV_DISABLE_TIMEOUT, lwm2m_value_integer(30));
         /* An instance without a Short Server ID. */
         assert_int_equal(lwm2m_tree_create_instance(f->tree, LWM2M_OBJ_SERVER, 1, NULL, NULL), 0);
-        server_object_actions actions = {.update = on_update, .disable = on_disable, .userdata = f};
+        server_object_actions actions = {.update = on_update,
+                                         .disable = on_disable,
+                                         .bootstrap = on_bootstrap,
+                                         .userdata = f};
         f->obj = server_object_new(f->tree, &actions);
         assert_non_null(f->obj);
         assert_int_equal(server_object_own(f->obj, 0), 0);
@@ -153,10 +165,21 @@ static void test_disable_after_answer(void **state)
         assert_int_equal(f->seconds, 30);
 }
 
+/* Bootstrap-Request Trigger: started, then answered; refused when it cannot start. */
+static void test_bootstrap_trigger(void **state)
+{
+        fixture *f = *state;
+        assert_int_equal(execute(f, 0, LWM2M_SRV_BOOTSTRAP_TRIGGER), 0);
+        assert_string_equal(f->events, "br");
+        assert_int_equal(f->short_id, 7);
+        f->bootstrap_error = -EPERM;
+        assert_int_equal(execute(f, 0, LWM2M_SRV_BOOTSTRAP_TRIGGER), -EPERM);
+        assert_string_equal(f->events, "brb");
+}
+
 static void test_other_executes_refused(void **state)
 {
         fixture *f = *state;
-        assert_int_equal(execute(f, 0, LWM2M_SRV_BOOTSTRAP_TRIGGER), -EPERM);
         assert_int_equal(execute(f, 0, LWM2M_SRV_LIFETIME), -EPERM);
         /* No Short Server ID: no server to act on. */
         assert_int_equal(execute(f, 1, LWM2M_SRV_UPDATE_TRIGGER), -ENOENT);
@@ -206,6 +229,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_update_trigger, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_disable_after_answer, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_trigger, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_other_executes_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_write_checks, setup, teardown),
         };

@@ -1,0 +1,498 @@
+/* test_bootstrap.c - integration: the daemon bootstraps from test server A (Discover,
+ * Read, Delete, Write in TLV and SenML CBOR, Finish), then registers with test server B. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <systemd/sd-bus.h>
+
+#include "daemon_fixture.h"
+#include "formats/format.h"
+#include "model/oma.h"
+#include "model/record.h"
+
+#define SHORT_ID 5
+
+typedef struct bs_fixture {
+        daemon_fixture f;
+        ts_server *b; /* the management server the bootstrap server names */
+} bs_fixture;
+
+static int setup(void **state)
+{
+        bs_fixture *x = calloc(1, sizeof(*x));
+        assert_non_null(x);
+        assert_int_equal(fixture_init(&x->f), 0);
+        ts_config cfg = {.security = TS_SECURITY_NOSEC, .trace_timeouts = true};
+        x->f.server = ts_new(&cfg);
+        x->b = ts_new(&cfg);
+        assert_non_null(x->f.server);
+        assert_non_null(x->b);
+        *state = x;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        bs_fixture *x = *state;
+        fixture_cleanup(&x->f);
+        if (x->b)
+                ts_free(x->b);
+        free(x);
+        return 0;
+}
+
+/* A daemon with [bootstrap-server] at A, and `extra` sections. */
+static void start(bs_fixture *x, const char *bs_extra, const char *extra)
+{
+        char text[2048];
+        snprintf(text, sizeof(text), "[bootstrap-server]\nuri = %s\n%s\n%s", ts_uri(x->f.server),
+                 bs_extra ? bs_extra : "", extra ? extra : "");
+        assert_int_equal(fixture_write_config(&x->f, text), 0);
+        assert_int_equal(fixture_start_daemon(&x->f, NULL), 0);
+}
+
+/* One request of the bootstrap server; returns the response code, `out` kept when given. */
+static uint8_t bs_request(bs_fixture *x, coap_pdu_code_t method, const char *path, int format,
+                          int accept, const void *payload, size_t len, ts_response *out)
+{
+        ts_response resp;
+        assert_int_equal(ts_request(x->f.server, method, path, format, accept, -1, payload, len,
+                                    5000, &resp),
+                         0);
+        uint8_t code = resp.code;
+        if (out)
+                *out = resp;
+        else
+                ts_response_free(&resp);
+        return code;
+}
+
+static void add_string(lwm2m_record_list *l, lwm2m_path p, const char *s)
+{
+        lwm2m_record *rec = lwm2m_record_list_add(l, &p);
+        assert_non_null(rec);
+        assert_int_equal(lwm2m_value_set_string(&rec->value, s, strlen(s)), 0);
+}
+
+static void add_value(lwm2m_record_list *l, lwm2m_path p, lwm2m_value v)
+{
+        lwm2m_record *rec = lwm2m_record_list_add(l, &p);
+        assert_non_null(rec);
+        rec->value = v;
+}
+
+/* Bootstrap-Write of `records` at `base` in `format`, encoded by the repository's encoder. */
+static uint8_t bs_write(bs_fixture *x, const char *path, lwm2m_path base, uint16_t format,
+                        lwm2m_record_list *records)
+{
+        lwm2m_buf out = {0};
+        assert_int_equal(lwm2m_format_encode(format, &base, records->items, records->n, &out), 0);
+        uint8_t code =
+                bs_request(x, COAP_REQUEST_CODE_PUT, path, format, -1, out.data, out.len, NULL);
+        lwm2m_buf_free(&out);
+        lwm2m_record_list_free(records);
+        return code;
+}
+
+/* A Security instance /0/1 for B (NoSec, Short Server ID 5); at /0 or at /0/1. */
+static uint8_t write_security(bs_fixture *x, uint16_t format, bool at_object)
+{
+        lwm2m_record_list l = {0};
+        add_string(&l, lwm2m_path_resource(0, 1, LWM2M_SEC_URI), ts_uri(x->b));
+        add_value(&l, lwm2m_path_resource(0, 1, LWM2M_SEC_BOOTSTRAP), lwm2m_value_boolean(false));
+        add_value(&l, lwm2m_path_resource(0, 1, LWM2M_SEC_MODE),
+                  lwm2m_value_integer(LWM2M_SEC_MODE_NOSEC));
+        add_value(&l, lwm2m_path_resource(0, 1, LWM2M_SEC_SHORT_ID), lwm2m_value_integer(SHORT_ID));
+        return bs_write(x, at_object ? "/0" : "/0/1",
+                        at_object ? lwm2m_path_object(0) : lwm2m_path_instance(0, 1), format, &l);
+}
+
+static uint8_t write_server(bs_fixture *x, uint16_t format)
+{
+        lwm2m_record_list l = {0};
+        add_value(&l, lwm2m_path_resource(1, 0, LWM2M_SRV_SHORT_ID), lwm2m_value_integer(SHORT_ID));
+        add_value(&l, lwm2m_path_resource(1, 0, LWM2M_SRV_LIFETIME), lwm2m_value_integer(60));
+        add_value(&l, lwm2m_path_resource(1, 0, LWM2M_SRV_STORING), lwm2m_value_boolean(false));
+        add_string(&l, lwm2m_path_resource(1, 0, LWM2M_SRV_BINDING), "U");
+        return bs_write(x, "/1/0", lwm2m_path_instance(1, 0), format, &l);
+}
+
+/* Access Control /2/0: server 5 may do everything (15) to /1/0, and owns it. */
+static uint8_t write_acl(bs_fixture *x, uint16_t format)
+{
+        lwm2m_record_list l = {0};
+        add_value(&l, lwm2m_path_resource(2, 0, 0), lwm2m_value_integer(1));
+        add_value(&l, lwm2m_path_resource(2, 0, 1), lwm2m_value_integer(0));
+        add_value(&l, lwm2m_path_resource_instance(2, 0, 2, SHORT_ID), lwm2m_value_integer(15));
+        add_value(&l, lwm2m_path_resource(2, 0, 3), lwm2m_value_integer(SHORT_ID));
+        return bs_write(x, "/2/0", lwm2m_path_instance(2, 0), format, &l);
+}
+
+static char *payload_text(const ts_response *r)
+{
+        char *s = malloc(r->len + 1);
+        assert_non_null(s);
+        memcpy(s, r->payload, r->len);
+        s[r->len] = 0;
+        return s;
+}
+
+/* Bootstrap-Discover of `path`: the payload as text. */
+static char *discover(bs_fixture *x, const char *path)
+{
+        ts_response r;
+        assert_int_equal(
+                bs_request(x, COAP_REQUEST_CODE_GET, path, -1, LWM2M_FORMAT_LINK, NULL, 0, &r),
+                COAP_RESPONSE_CODE_CONTENT);
+        assert_int_equal(r.content_format, LWM2M_FORMAT_LINK);
+        char *s = payload_text(&r);
+        ts_response_free(&r);
+        return s;
+}
+
+/* Deletes everything, writes B's account and finishes (B has had `registers_before`
+ * Registers): first without the Server
+ * instance (4.06 with what is missing), then complete (2.04). */
+static void configure_b(bs_fixture *x, uint16_t format, unsigned registers_before)
+{
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_DELETE, "/", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_DELETED);
+        /* The bootstrap server's own account survives the delete. */
+        char *links = discover(x, "/0");
+        char want[128];
+        snprintf(want, sizeof(want), "</0/0>;uri=\"%s\"", ts_uri(x->f.server));
+        assert_non_null(strstr(links, want));
+        free(links);
+
+        assert_int_equal(write_security(x, format, format == LWM2M_FORMAT_TLV),
+                         COAP_RESPONSE_CODE_CHANGED);
+        ts_response r;
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_POST, "/bs", -1, -1, NULL, 0, &r),
+                         COAP_RESPONSE_CODE_NOT_ACCEPTABLE);
+        char *why = payload_text(&r);
+        ts_response_free(&r);
+        assert_non_null(strstr(why, "no Server instance has Short Server ID 5"));
+        free(why);
+
+        assert_int_equal(write_server(x, format), COAP_RESPONSE_CODE_CHANGED);
+        /* An Access Control instance: written as any object 2 instance, read back. */
+        assert_int_equal(write_acl(x, format), COAP_RESPONSE_CODE_CHANGED);
+        ts_response acl;
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_GET, "/2/0/2/5", -1, LWM2M_FORMAT_TEXT,
+                                    NULL, 0, &acl),
+                         COAP_RESPONSE_CODE_CONTENT);
+        char *acl_text = payload_text(&acl);
+        ts_response_free(&acl);
+        assert_string_equal(acl_text, "15");
+        free(acl_text);
+        links = discover(x, "/");
+        assert_non_null(strstr(links, "</>;lwm2m=\"1.1\""));
+        snprintf(want, sizeof(want), "</0/1>;ssid=5;uri=\"%s\"", ts_uri(x->b));
+        assert_non_null(strstr(links, want));
+        assert_non_null(strstr(links, "</1/0>;ssid=5"));
+        assert_non_null(strstr(links, "</3/0>"));
+        free(links);
+        /* Nothing registers while bootstrapping. */
+        ts_process(x->b, 200);
+        assert_int_equal(ts_register_count(x->b), registers_before);
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_POST, "/bs", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_CHANGED);
+}
+
+static void bootstrap_in(void **state, uint16_t format)
+{
+        bs_fixture *x = *state;
+        start(x, NULL, NULL);
+        const ts_bootstrap_request *req = ts_wait_bootstrap_request(x->f.server, 0, 10000);
+        assert_non_null(req);
+        assert_string_equal(req->endpoint, "itest");
+        assert_int_equal(req->pct, LWM2M_FORMAT_SENML_JSON);
+
+        /* Discover: the version, the bootstrap account with its URI, the Device. */
+        char *links = discover(x, "/");
+        char want[128];
+        snprintf(want, sizeof(want), "</0/0>;uri=\"%s\"", ts_uri(x->f.server));
+        assert_non_null(strstr(links, "</>;lwm2m=\"1.1\""));
+        assert_non_null(strstr(links, want));
+        assert_non_null(strstr(links, "</3/0>"));
+        free(links);
+        /* Read: the Server and Access Control objects only. */
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_GET, "/1", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_CONTENT);
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_GET, "/2", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_CONTENT);
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_GET, "/3", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_NOT_ALLOWED);
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_GET, "/0/0", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_NOT_ALLOWED);
+        /* No Execute in the bootstrap interface. */
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_POST, "/3/0/4", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_NOT_ALLOWED);
+
+        configure_b(x, format, 0);
+        ts_registration *reg = ts_wait_register(x->b, 0, 10000);
+        assert_non_null(reg);
+        assert_string_equal(reg->endpoint, "itest");
+        assert_int_equal(reg->lifetime, 60);
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+static void test_bootstrap_tlv(void **state)
+{
+        bootstrap_in(state, LWM2M_FORMAT_TLV);
+}
+
+static void test_bootstrap_senml_cbor(void **state)
+{
+        bootstrap_in(state, LWM2M_FORMAT_SENML_CBOR);
+}
+
+/* A bootstrap server that takes the request but never finishes: the daemon asks
+ * again after the timeout and the back-off. */
+static void test_bootstrap_timeout(void **state)
+{
+        bs_fixture *x = *state;
+        start(x, "bootstrap-timeout = 2\n", NULL);
+        const ts_bootstrap_request *req = ts_wait_bootstrap_request(x->f.server, 0, 10000);
+        assert_non_null(req);
+        int64_t first = req->at_ms;
+        req = ts_wait_bootstrap_request(x->f.server, 1, 30000);
+        assert_non_null(req);
+        /* The timeout, then at least the back-off's floor. */
+        assert_true(req->at_ms - first >= 2000 + 2000);
+        assert_true(fixture_log_contains(&x->f, "the bootstrap did not finish in time"));
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+/* The Client Hold Off Time delays the first Bootstrap-Request. */
+static void test_bootstrap_hold_off(void **state)
+{
+        bs_fixture *x = *state;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t started = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        start(x, "hold-off = 2\n", NULL);
+        const ts_bootstrap_request *req = ts_wait_bootstrap_request(x->f.server, 0, 15000);
+        assert_non_null(req);
+        assert_true(req->at_ms - started >= 2000);
+        assert_true(fixture_log_contains(&x->f, "Client Hold Off Time 2 s"));
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+/* A Bootstrap-Request answered with an error is asked again after the back-off. */
+static void test_bootstrap_refused_retried(void **state)
+{
+        bs_fixture *x = *state;
+        ts_fail_bootstrap(x->f.server, COAP_RESPONSE_CODE_BAD_REQUEST, 1);
+        start(x, NULL, NULL);
+        const ts_bootstrap_request *req = ts_wait_bootstrap_request(x->f.server, 0, 10000);
+        assert_non_null(req);
+        int64_t first = req->at_ms;
+        req = ts_wait_bootstrap_request(x->f.server, 1, 20000);
+        assert_non_null(req);
+        assert_true(req->at_ms - first >= 2000);
+        assert_true(fixture_log_contains(&x->f, "Bootstrap-Request refused with 4.00"));
+        /* The second one was taken: the bootstrap goes on. */
+        configure_b(x, LWM2M_FORMAT_TLV, 0);
+        assert_non_null(ts_wait_register(x->b, 0, 10000));
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+/* The bootstrap server behind DTLS with a PSK. */
+static void test_bootstrap_psk(void **state)
+{
+        bs_fixture *x = *state;
+        static const uint8_t key[] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77};
+        ts_free(x->f.server);
+        ts_config cfg = {.security = TS_SECURITY_PSK,
+                         .trace_timeouts = true,
+                         .psk_identity = "itest-bs",
+                         .psk_key = key,
+                         .psk_key_len = sizeof(key)};
+        x->f.server = ts_new(&cfg);
+        assert_non_null(x->f.server);
+        assert_int_equal(strncmp(ts_uri(x->f.server), "coaps://", 8), 0);
+        start(x, "psk-identity = itest-bs\npsk-key = 0011223344556677\n", NULL);
+        const ts_bootstrap_request *req = ts_wait_bootstrap_request(x->f.server, 0, 15000);
+        assert_non_null(req);
+        assert_string_equal(req->endpoint, "itest");
+        configure_b(x, LWM2M_FORMAT_SENML_CBOR, 0);
+        assert_non_null(ts_wait_register(x->b, 0, 10000));
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+/* A management server executes Bootstrap-Request Trigger: the daemon bootstraps from
+ * A, leaving B alone until Finish, then registers with B anew. */
+static void test_bootstrap_trigger(void **state)
+{
+        bs_fixture *x = *state;
+        char extra[512];
+        snprintf(extra, sizeof(extra), "[server b]\nuri = %s\nshort-id = %d\nlifetime = 60\n",
+                 ts_uri(x->b), SHORT_ID);
+        start(x, NULL, extra);
+        assert_non_null(ts_wait_register(x->b, 0, 10000));
+        assert_int_equal(ts_bootstrap_request_count(x->f.server), 0);
+
+        ts_response r;
+        assert_int_equal(
+                ts_request(x->b, COAP_REQUEST_CODE_POST, "/1/0/9", -1, -1, -1, NULL, 0, 5000, &r),
+                0);
+        assert_int_equal(r.code, COAP_RESPONSE_CODE_CHANGED);
+        ts_response_free(&r);
+        assert_non_null(ts_wait_bootstrap_request(x->f.server, 0, 10000));
+        /* While bootstrapping, B hears nothing. */
+        ts_process(x->b, 1500);
+        assert_int_equal(ts_register_count(x->b), 1);
+        assert_int_equal(ts_update_count(x->b), 0);
+
+        configure_b(x, LWM2M_FORMAT_SENML_CBOR, 1);
+        ts_registration *reg = ts_wait_register(x->b, 1, 10000);
+        assert_non_null(reg);
+        assert_string_equal(reg->endpoint, "itest");
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+/* Without a bootstrap server, Bootstrap-Request Trigger is 4.05 and B stays registered. */
+static void test_trigger_without_bootstrap_server(void **state)
+{
+        bs_fixture *x = *state;
+        char text[256];
+        snprintf(text, sizeof(text), "[server b]\nuri = %s\nlifetime = 60\n", ts_uri(x->b));
+        assert_int_equal(fixture_write_config(&x->f, text), 0);
+        assert_int_equal(fixture_start_daemon(&x->f, NULL), 0);
+        assert_non_null(ts_wait_register(x->b, 0, 10000));
+        ts_response r;
+        assert_int_equal(
+                ts_request(x->b, COAP_REQUEST_CODE_POST, "/1/0/9", -1, -1, -1, NULL, 0, 5000, &r),
+                0);
+        assert_int_equal(r.code, COAP_RESPONSE_CODE_NOT_ALLOWED);
+        ts_response_free(&r);
+        /* Still registered: an Update Trigger is answered and an Update follows. */
+        assert_int_equal(
+                ts_request(x->b, COAP_REQUEST_CODE_POST, "/1/0/8", -1, -1, -1, NULL, 0, 5000, &r),
+                0);
+        assert_int_equal(r.code, COAP_RESPONSE_CODE_CHANGED);
+        ts_response_free(&r);
+        assert_non_null(ts_wait_update(x->b, 0, 5000));
+        assert_true(fixture_log_contains(&x->f, "no bootstrap server is configured"));
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+/* Nothing listens at the bootstrap server's address: Bootstrap-Requests fail and are
+ * retried after the back-off, with the descriptors flat. */
+static void test_bootstrap_server_gone(void **state)
+{
+        bs_fixture *x = *state;
+        char uri[64];
+        snprintf(uri, sizeof(uri), "%s", ts_uri(x->b));
+        ts_free(x->b);
+        x->b = NULL;
+        char text[256];
+        snprintf(text, sizeof(text), "[bootstrap-server]\nuri = %s\n", uri);
+        assert_int_equal(fixture_write_config(&x->f, text), 0);
+        assert_int_equal(fixture_start_daemon(&x->f, NULL), 0);
+        assert_true(fixture_wait_log(&x->f, "attempt 1 failed, next Bootstrap-Request", 20000));
+        int fds = fixture_fd_count(x->f.pid);
+        assert_true(fds > 0);
+        assert_true(fixture_wait_log(&x->f, "attempt 2 failed, next Bootstrap-Request", 30000));
+        assert_int_equal(fixture_fd_count(x->f.pid), fds);
+        assert_true(fixture_daemon_running(&x->f));
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+static char *manager_state(sd_bus *bus)
+{
+        char *state = NULL;
+        assert_int_equal(sd_bus_get_property_string(bus, "org.lwm2md1", "/org/lwm2md1",
+                                                    "org.lwm2md1.Manager", "State", NULL, &state),
+                         0);
+        return state;
+}
+
+/* Manager.Bootstrap starts one (State "bootstrapping" until Finish). */
+static void test_bootstrap_over_bus(void **state)
+{
+        bs_fixture *x = *state;
+        fixture_bus pb = {0};
+        char log[400];
+        snprintf(log, sizeof(log), "%s/dbus-daemon.log", x->f.dir);
+        assert_int_equal(
+                fixture_bus_start(&pb, SOURCE_ROOT "/tests/integration/dbus-test.conf", log), 0);
+        char text[1024];
+        snprintf(text, sizeof(text),
+                 "[bootstrap-server]\nuri = %s\n[server b]\nuri = %s\nshort-id = %d\n",
+                 ts_uri(x->f.server), ts_uri(x->b), SHORT_ID);
+        assert_int_equal(fixture_write_config(&x->f, text), 0);
+        char bus_arg[600];
+        snprintf(bus_arg, sizeof(bus_arg), "--bus=%s", pb.address);
+        const char *args[] = {bus_arg, NULL};
+        assert_int_equal(fixture_start_daemon(&x->f, args), 0);
+        assert_non_null(ts_wait_register(x->b, 0, 10000));
+        assert_true(fixture_wait_log(&x->f, "on D-Bus as org.lwm2md1", 10000));
+
+        sd_bus *bus = NULL;
+        assert_true(sd_bus_new(&bus) >= 0);
+        assert_true(sd_bus_set_address(bus, pb.address) >= 0);
+        assert_true(sd_bus_set_bus_client(bus, 1) >= 0);
+        assert_true(sd_bus_start(bus) >= 0);
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        assert_int_equal(sd_bus_call_method(bus, "org.lwm2md1", "/org/lwm2md1",
+                                            "org.lwm2md1.Manager", "Bootstrap", &e, NULL, ""),
+                         1);
+        assert_non_null(ts_wait_bootstrap_request(x->f.server, 0, 10000));
+        char *st = manager_state(bus);
+        assert_string_equal(st, "bootstrapping");
+        free(st);
+
+        configure_b(x, LWM2M_FORMAT_TLV, 1);
+        assert_non_null(ts_wait_register(x->b, 1, 10000));
+        /* The daemon takes the 2.01 a moment after the server sent it. */
+        for (int i = 0; i < 100; i++) {
+                st = manager_state(bus);
+                if (strcmp(st, "registered") == 0)
+                        break;
+                free(st);
+                st = NULL;
+                ts_process(x->b, 50);
+        }
+        assert_non_null(st);
+        free(st);
+        sd_bus_flush_close_unref(bus);
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_bus_stop(&pb);
+        fixture_assert_clean_log(&x->f);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_bootstrap_tlv, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_senml_cbor, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_timeout, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_hold_off, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_refused_retried, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_psk, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_trigger, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_trigger_without_bootstrap_server, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_server_gone, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_over_bus, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
