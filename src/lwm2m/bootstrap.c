@@ -348,7 +348,7 @@ static int bootstrap_may(bs_request *r, lwm2m_operation op, const lwm2m_path *p,
                          size_t size)
 {
         lwm2m_origin origin = {.kind = LWM2M_ORIGIN_BOOTSTRAP, .tag = r->e};
-        return lwm2m_policy_check(r->e->reg, &origin, op, p, why, size);
+        return lwm2m_policy_check(r->e->tree, &origin, op, p, why, size);
 }
 
 /* Puts one write, create or delete to the model's request lifecycle with the bootstrap
