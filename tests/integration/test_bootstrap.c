@@ -2,12 +2,14 @@
  * Read, Delete, Write in TLV and SenML CBOR, Finish), then registers with test server B. */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -366,6 +368,65 @@ static void test_bootstrap_trigger(void **state)
         fixture_assert_clean_log(&x->f);
 }
 
+/* What a bootstrap server gave survives a restart, even a SIGKILL right after the
+ * Finish was answered: the daemon registers with B again and does not bootstrap. */
+static void test_restart_after_bootstrap(void **state)
+{
+        bs_fixture *x = *state;
+        start(x, NULL, NULL);
+        assert_non_null(ts_wait_bootstrap_request(x->f.server, 0, 10000));
+        configure_b(x, LWM2M_FORMAT_SENML_CBOR, 0);
+        /* The Finish was answered: what it finished is on disk now. */
+        kill(x->f.pid, SIGKILL);
+        int status;
+        assert_int_equal(waitpid(x->f.pid, &status, 0), x->f.pid);
+        x->f.pid = 0;
+
+        assert_int_equal(fixture_start_daemon(&x->f, NULL), 0);
+        ts_registration *reg = ts_wait_register(x->b, 0, 10000);
+        assert_non_null(reg);
+        assert_string_equal(reg->endpoint, "itest");
+        assert_int_equal(reg->lifetime, 60);
+        ts_process(x->f.server, 500);
+        assert_int_equal(ts_bootstrap_request_count(x->f.server), 1);
+        /* And once more after a clean stop. */
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        assert_int_equal(fixture_start_daemon(&x->f, NULL), 0);
+        assert_non_null(ts_wait_register(x->b, 1, 10000));
+        assert_int_equal(ts_bootstrap_request_count(x->f.server), 1);
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
+/* A management server that cannot be reached: after the attempts and sequences its
+ * Server object allows, the registration has failed and the daemon falls back to the
+ * bootstrap server, which gives it B. */
+static void test_fallback_to_bootstrap(void **state)
+{
+        bs_fixture *x = *state;
+        ts_config cfg = {.security = TS_SECURITY_NOSEC};
+        ts_server *gone = ts_new(&cfg);
+        assert_non_null(gone);
+        char extra[512];
+        snprintf(extra, sizeof(extra),
+                 "[server dead]\nuri = coap://127.0.0.1:%u\nshort-id = 7\nlifetime = 60\n"
+                 "retry-timer = 1\nretry-max = 2\nretry-count = 2\nsequence-retries = 2\n",
+                 ts_port(gone));
+        ts_free(gone);
+        start(x, NULL, extra);
+        /* Nothing is asked of the bootstrap server before the rules say so. */
+        assert_true(fixture_wait_log(&x->f, "server 7 (coap://127.0.0.1", 10000));
+        assert_int_equal(ts_bootstrap_request_count(x->f.server), 0);
+        assert_non_null(ts_wait_bootstrap_request(x->f.server, 0, 30000));
+        assert_true(fixture_log_contains(&x->f, "registration failed: 4 attempts in 2 sequences"));
+        assert_true(fixture_log_contains(&x->f, "falling back to bootstrap"));
+        configure_b(x, LWM2M_FORMAT_TLV, 0);
+        ts_registration *reg = ts_wait_register(x->b, 0, 10000);
+        assert_non_null(reg);
+        assert_string_equal(reg->endpoint, "itest");
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+}
+
 /* Without a bootstrap server, Bootstrap-Request Trigger is 4.05 and B stays registered. */
 static void test_trigger_without_bootstrap_server(void **state)
 {
@@ -488,6 +549,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_bootstrap_hold_off, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_refused_retried, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_psk, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_restart_after_bootstrap, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_fallback_to_bootstrap, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_trigger, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_trigger_without_bootstrap_server, setup,
                                                 teardown),
