@@ -48,7 +48,7 @@ static void add_server(fixture *f, uint16_t iid, uint16_t short_id)
 
 /* An Access Control instance for /oid/iid: `owner`, then (short ID, rights) pairs
  * up to a negative one. Returns its instance ID. */
-static uint16_t add_acl(fixture *f, uint16_t oid, uint16_t iid, uint16_t owner, ...)
+static uint16_t add_acl(fixture *f, uint16_t oid, uint16_t iid, unsigned owner, ...)
 {
         uint16_t acl;
         assert_int_equal(lwm2m_tree_create_instance(f->tree, LWM2M_OBJ_ACCESS_CONTROL,
