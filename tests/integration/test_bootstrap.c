@@ -19,12 +19,14 @@
 #include "formats/format.h"
 #include "model/oma.h"
 #include "model/record.h"
+#include "tests/faults/udp_relay.h"
 
 #define SHORT_ID 5
 
 typedef struct bs_fixture {
         daemon_fixture f;
-        ts_server *b; /* the management server the bootstrap server names */
+        ts_server *b;    /* the management server the bootstrap server names */
+        char bs_uri[64]; /* the bootstrap server's URI as the daemon has it ("": A's) */
 } bs_fixture;
 
 static int setup(void **state)
@@ -170,7 +172,8 @@ static void configure_b(bs_fixture *x, uint16_t format, unsigned registers_befor
         /* The bootstrap server's own account survives the delete. */
         char *links = discover(x, "/0");
         char want[128];
-        snprintf(want, sizeof(want), "</0/0>;uri=\"%s\"", ts_uri(x->f.server));
+        snprintf(want, sizeof(want), "</0/0>;uri=\"%s\"",
+                 x->bs_uri[0] ? x->bs_uri : ts_uri(x->f.server));
         assert_non_null(strstr(links, want));
         free(links);
 
@@ -427,6 +430,47 @@ static void test_fallback_to_bootstrap(void **state)
         assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
 }
 
+/* The bootstrap server behind a relay that first garbles every answer (the daemon
+ * stays up, fails the attempt, waits its back-off, spends no CPU to speak of and
+ * keeps its descriptors), then loses one datagram in ten each way: the whole bootstrap still
+ * goes through, and the daemon registers with B. */
+static void test_bootstrap_lossy_and_garbled(void **state)
+{
+        bs_fixture *x = *state;
+        udp_relay *relay = relay_new(ts_port(x->f.server), 7);
+        assert_non_null(relay);
+        relay_set_garble(relay, true);
+        snprintf(x->bs_uri, sizeof(x->bs_uri), "coap://127.0.0.1:%u", relay_port(relay));
+        char text[256];
+        snprintf(text, sizeof(text), "[bootstrap-server]\nuri = %s\n", x->bs_uri);
+        assert_int_equal(fixture_write_config(&x->f, text), 0);
+        assert_int_equal(fixture_start_daemon(&x->f, NULL), 0);
+        assert_true(fixture_wait_log(&x->f, "attempt 1 failed, next Bootstrap-Request", 60000));
+        int fds = fixture_fd_count(x->f.pid);
+        double cpu = fixture_cpu_seconds(x->f.pid);
+        /* Waiting out the back-off (5 s and more) with garbage coming in. */
+        for (int i = 0; i < 40; i++)
+                ts_process(x->f.server, 100);
+        assert_true(fixture_daemon_running(&x->f));
+        assert_int_equal(fixture_fd_count(x->f.pid), fds);
+        /* A few datagrams in 4 s: well under a second of CPU even under ASan. */
+        assert_true(fixture_cpu_seconds(x->f.pid) - cpu < 1.0);
+        relay_stats st;
+        relay_get_stats(relay, &st);
+        assert_true(st.garbled > 0);
+
+        relay_set_garble(relay, false);
+        relay_set_loss(relay, 0.1, 0.1);
+        unsigned seen = ts_bootstrap_request_count(x->f.server);
+        assert_non_null(ts_wait_bootstrap_request(x->f.server, seen, 120000));
+        configure_b(x, LWM2M_FORMAT_SENML_CBOR, 0);
+        ts_registration *reg = ts_wait_register(x->b, 0, 30000);
+        assert_non_null(reg);
+        assert_string_equal(reg->endpoint, "itest");
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        relay_free(relay);
+}
+
 /* Without a bootstrap server, Bootstrap-Request Trigger is 4.05 and B stays registered. */
 static void test_trigger_without_bootstrap_server(void **state)
 {
@@ -551,11 +595,15 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_bootstrap_psk, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_restart_after_bootstrap, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_fallback_to_bootstrap, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_lossy_and_garbled, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_trigger, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_trigger_without_bootstrap_server, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_server_gone, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_over_bus, setup, teardown),
         };
+        /* TEST_FILTER=test_bootstrap_psk runs one test (a glob), when debugging. */
+        if (getenv("TEST_FILTER"))
+                cmocka_set_test_filter(getenv("TEST_FILTER"));
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
