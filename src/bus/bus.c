@@ -609,6 +609,89 @@ void bus_server_changed(lwm2m_bus *b, uint16_t short_id)
                                        NULL);
 }
 
+/* The short IDs of the engine's servers now, in its order. */
+static int server_ids(lwm2m_bus *b, uint16_t **out, size_t *n_out)
+{
+        size_t n = server_count(b), k = 0;
+        uint16_t *ids = calloc(n ?: 1, sizeof(*ids));
+        if (!ids)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                bus_server_info info;
+                if (server_at(b, i, &info) >= 0)
+                        ids[k++] = info.short_id;
+        }
+        *out = ids;
+        *n_out = k;
+        return 0;
+}
+
+static bool contains_id(const uint16_t *ids, size_t n, uint16_t id)
+{
+        for (size_t i = 0; i < n; i++)
+                if (ids[i] == id)
+                        return true;
+        return false;
+}
+
+/* Takes the engine's list as what the connection knows, without a signal: a client
+ * of a new connection asks GetManagedObjects. */
+static int take_server_list(lwm2m_bus *b)
+{
+        uint16_t *ids = NULL;
+        size_t n = 0;
+        int r = server_ids(b, &ids, &n);
+        if (r < 0)
+                return r;
+        free(b->shown_servers);
+        b->shown_servers = ids;
+        b->n_shown_servers = n;
+        return 0;
+}
+
+void bus_servers_changed(lwm2m_bus *b)
+{
+        if (!b || !b->bus)
+                return;
+        uint16_t *now = NULL;
+        size_t n_now = 0;
+        if (server_ids(b, &now, &n_now) < 0) {
+                lwm2m_logf(&b->log, LOG_WARNING, "out of memory announcing the servers");
+                return;
+        }
+        _cleanup_free_ uint16_t *old = b->shown_servers;
+        size_t n_old = b->n_shown_servers;
+        b->shown_servers = now;
+        b->n_shown_servers = n_now;
+        char path[64];
+        /* The object is gone from the engine already: its interfaces are named here, as
+         * sd_bus_emit_object_added names them (with the standard ones). */
+        char *ifaces[] = {(char *)BUS_IFACE_SERVER, (char *)"org.freedesktop.DBus.Peer",
+                          (char *)"org.freedesktop.DBus.Introspectable",
+                          (char *)"org.freedesktop.DBus.Properties", NULL};
+        for (size_t i = 0; i < n_old; i++) {
+                if (contains_id(b->shown_servers, b->n_shown_servers, old[i]))
+                        continue;
+                snprintf(path, sizeof(path), BUS_SERVER_PATH "/%u", (unsigned)old[i]);
+                int r = sd_bus_emit_interfaces_removed_strv(b->bus, path, ifaces);
+                if (r < 0)
+                        lwm2m_logf(&b->log, LOG_DEBUG, "cannot announce the removal of %s: %s",
+                                   path, strerror(-r));
+        }
+        for (size_t i = 0; i < b->n_shown_servers; i++) {
+                uint16_t id = b->shown_servers[i];
+                if (contains_id(old, n_old, id))
+                        continue;
+                snprintf(path, sizeof(path), BUS_SERVER_PATH "/%u", (unsigned)id);
+                int r = sd_bus_emit_object_added(b->bus, path);
+                if (r < 0)
+                        lwm2m_logf(&b->log, LOG_DEBUG, "cannot announce %s: %s", path,
+                                   strerror(-r));
+        }
+        sd_bus_emit_properties_changed(b->bus, BUS_ROOT_PATH, BUS_IFACE_MANAGER, "State", "Servers",
+                                       NULL);
+}
+
 /* ---- life cycle ---- */
 
 /* InterfacesAdded/Removed and PropertiesChanged for a change of the tree. */
@@ -715,6 +798,10 @@ static int connect_bus(lwm2m_bus *b, char *why, size_t why_size)
                 r = sd_bus_match_signal(b->bus, NULL, "org.freedesktop.DBus.Local",
                                         "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
                                         "Disconnected", on_disconnected, b);
+        if (r >= 0) {
+                step = "cannot list the servers";
+                r = take_server_list(b);
+        }
         if (r >= 0) {
                 step = "cannot own the name " BUS_NAME;
                 r = sd_bus_request_name(b->bus, BUS_NAME, 0);
@@ -865,6 +952,7 @@ void bus_free(lwm2m_bus *b)
         sd_event_source_disable_unref(b->retry);
         sd_event_unref(b->event);
         access_free(b);
+        free(b->shown_servers);
         free(b->address);
         free(b->endpoint);
         free(b);

@@ -23,5 +23,9 @@ int bus_new(sd_event *event, lwm2m_tree *tree, const bus_config *cfg, lwm2m_bus 
 void bus_free(lwm2m_bus *b);
 /* The engine's word that a server's state, registration or last error changed. */
 void bus_server_changed(lwm2m_bus *b, uint16_t short_id);
+/* The engine's word that its list of servers was replaced (start, Bootstrap-Finish):
+ * InterfacesRemoved for the servers gone, InterfacesAdded for the new ones, and the
+ * Manager's Servers and State announced. */
+void bus_servers_changed(lwm2m_bus *b);
 /* The unique name of the connection (for logs and tests), or NULL. */
 const char *bus_unique_name(lwm2m_bus *b);

@@ -62,6 +62,10 @@ struct lwm2m_bus {
         size_t n_access_records;
         struct access_count *access_counts;
         size_t n_access_counts;
+        /* The short IDs of the servers exported on the connection as it knows them:
+         * what bus_servers_changed compares the engine's new list with. */
+        uint16_t *shown_servers;
+        size_t n_shown_servers;
 };
 
 /* True for an instance made with CreateInstance. */

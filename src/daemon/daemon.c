@@ -179,6 +179,15 @@ static void on_server_changed(void *userdata, uint16_t short_id)
         bus_server_changed(d->bus, short_id);
 }
 
+static void on_servers_changed(void *userdata)
+{
+        daemon_state *d = userdata;
+        if (d->servers && own_server_instances(d) < 0)
+                log_warning("cannot stand behind the Server object instances");
+        notify_status(d);
+        bus_servers_changed(d->bus);
+}
+
 /* Runs the engine and sets the timer to when it next wants to run. */
 static void run_engine(daemon_state *d)
 {
@@ -676,6 +685,7 @@ static int build(daemon_state *d)
                 .lwm2m_version = c->lwm2m_version,
                 .log = {.fn = on_engine_log, .max_priority = log_get_max_level()},
                 .server_changed = on_server_changed,
+                .servers_changed = on_servers_changed,
                 .userdata = d,
                 .requests = d->requests,
                 .stored_max_count = c->notification_store_count,

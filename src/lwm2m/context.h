@@ -26,6 +26,7 @@ struct lwm2m_engine {
         lwm2m_log log;
         /* Told whenever a server's state, registration or last error changes. */
         void (*server_changed)(void *userdata, uint16_t short_id);
+        void (*servers_changed)(void *userdata); /* see lwm2m_engine_config */
         /* Told when the written attributes change (see lwm2m_engine_config). */
         void (*attributes_changed)(void *userdata);
         void (*answering)(void *userdata); /* see lwm2m_engine_config */

@@ -220,6 +220,7 @@ lwm2m_engine *lwm2m_engine_new(lwm2m_tree *tree, const lwm2m_engine_config *cfg)
         e->reg = lwm2m_tree_registry(tree);
         e->log = cfg->log;
         e->server_changed = cfg->server_changed;
+        e->servers_changed = cfg->servers_changed;
         e->attributes_changed = cfg->attributes_changed;
         e->answering = cfg->answering;
         e->userdata = cfg->userdata;
@@ -407,10 +408,16 @@ static int install_servers(lwm2m_engine *e)
         server *servers = NULL;
         size_t n = 0;
         int r = engine_scan_servers(e, &servers, &n, NULL, 0);
+        if (r >= 0) {
+                e->servers = servers;
+                e->n_servers = n;
+        }
+        /* Also on failure: after a bootstrap the old list has gone all the same. Before
+         * registration_start_all, so that the daemon shows a server before its state. */
+        if (e->servers_changed)
+                e->servers_changed(e->userdata);
         if (r < 0)
                 return r;
-        e->servers = servers;
-        e->n_servers = n;
         registration_start_all(e);
         return 0;
 }

@@ -23,6 +23,10 @@ typedef struct lwm2m_engine_config {
         lwm2m_log log;
         /* Told whenever a server's state, registration or last error changes. */
         void (*server_changed)(void *userdata, uint16_t short_id);
+        /* Told when the list of management servers has been replaced (at start and
+         * after a Bootstrap-Finish), before the new servers' first server_changed;
+         * lwm2m_engine_server_count/_info give the new list. May be NULL. */
+        void (*servers_changed)(void *userdata);
         void *userdata;
         /* The largest request body a server may send (block-wise); 0: 4 MiB. */
         size_t max_request_body;

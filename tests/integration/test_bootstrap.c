@@ -106,27 +106,38 @@ static uint8_t bs_write(bs_fixture *x, const char *path, lwm2m_path base, uint16
         return code;
 }
 
-/* A Security instance /0/1 for B (NoSec, Short Server ID 5); at /0 or at /0/1. */
-static uint8_t write_security(bs_fixture *x, uint16_t format, bool at_object)
+/* A Security instance /0/1 for B (NoSec, Short Server ID `ssid`); at /0 or at /0/1. */
+static uint8_t write_security_id(bs_fixture *x, uint16_t format, bool at_object, uint16_t ssid)
 {
         lwm2m_record_list l = {0};
         add_string(&l, lwm2m_path_resource(0, 1, LWM2M_SEC_URI), ts_uri(x->b));
         add_value(&l, lwm2m_path_resource(0, 1, LWM2M_SEC_BOOTSTRAP), lwm2m_value_boolean(false));
         add_value(&l, lwm2m_path_resource(0, 1, LWM2M_SEC_MODE),
                   lwm2m_value_integer(LWM2M_SEC_MODE_NOSEC));
-        add_value(&l, lwm2m_path_resource(0, 1, LWM2M_SEC_SHORT_ID), lwm2m_value_integer(SHORT_ID));
+        add_value(&l, lwm2m_path_resource(0, 1, LWM2M_SEC_SHORT_ID), lwm2m_value_integer(ssid));
         return bs_write(x, at_object ? "/0" : "/0/1",
                         at_object ? lwm2m_path_object(0) : lwm2m_path_instance(0, 1), format, &l);
 }
 
-static uint8_t write_server(bs_fixture *x, uint16_t format)
+static uint8_t write_security(bs_fixture *x, uint16_t format, bool at_object)
+{
+        return write_security_id(x, format, at_object, SHORT_ID);
+}
+
+/* The Server instance /1/0 with Short Server ID `ssid`. */
+static uint8_t write_server_id(bs_fixture *x, uint16_t format, uint16_t ssid)
 {
         lwm2m_record_list l = {0};
-        add_value(&l, lwm2m_path_resource(1, 0, LWM2M_SRV_SHORT_ID), lwm2m_value_integer(SHORT_ID));
+        add_value(&l, lwm2m_path_resource(1, 0, LWM2M_SRV_SHORT_ID), lwm2m_value_integer(ssid));
         add_value(&l, lwm2m_path_resource(1, 0, LWM2M_SRV_LIFETIME), lwm2m_value_integer(60));
         add_value(&l, lwm2m_path_resource(1, 0, LWM2M_SRV_STORING), lwm2m_value_boolean(false));
         add_string(&l, lwm2m_path_resource(1, 0, LWM2M_SRV_BINDING), "U");
         return bs_write(x, "/1/0", lwm2m_path_instance(1, 0), format, &l);
+}
+
+static uint8_t write_server(bs_fixture *x, uint16_t format)
+{
+        return write_server_id(x, format, SHORT_ID);
 }
 
 /* Access Control /2/0: server 5 may do everything (15) to /1/0, and owns it. */
@@ -584,6 +595,449 @@ static void test_bootstrap_over_bus(void **state)
         fixture_assert_clean_log(&x->f);
 }
 
+/* ---- the bus follows the server list ---- */
+
+#define SERVER_PATH "/org/lwm2md1/server/"
+#define MAX_EVENTS  1024
+
+/* What the daemon said on the bus, one line per signal in the order heard:
+ * "added PATH IFACE...", "removed PATH IFACE..." (ObjectManager at /org/lwm2md1) and
+ * "changed PATH IFACE PROP=VALUE..." (PropertiesChanged; State and Servers with their
+ * values, "Servers=[p q]", other properties by name). */
+typedef struct bus_watch {
+        sd_bus *bus;
+        char *events[MAX_EVENTS];
+        size_t n;
+} bus_watch;
+
+static void appendf(char *buf, size_t size, const char *fmt, ...)
+{
+        size_t len = strlen(buf);
+        if (len >= size - 1)
+                return;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf + len, size - len, fmt, ap);
+        va_end(ap);
+}
+
+static void watch_note(bus_watch *w, const char *line)
+{
+        assert_true(w->n < MAX_EVENTS);
+        w->events[w->n] = strdup(line);
+        assert_non_null(w->events[w->n]);
+        w->n++;
+}
+
+static void append_strv(char *line, size_t size, char **v)
+{
+        for (char **p = v; p && *p; p++)
+                appendf(line, size, "%s%s", p == v ? "" : " ", *p);
+}
+
+static int on_interfaces_added(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        const char *path = NULL;
+        assert_true(sd_bus_message_read(m, "o", &path) >= 0);
+        char line[1024] = "";
+        appendf(line, sizeof(line), "added %s", path);
+        assert_true(sd_bus_message_enter_container(m, 'a', "{sa{sv}}") >= 0);
+        while (sd_bus_message_enter_container(m, 'e', "sa{sv}") > 0) {
+                const char *iface = NULL;
+                assert_true(sd_bus_message_read(m, "s", &iface) >= 0);
+                appendf(line, sizeof(line), " %s", iface);
+                assert_true(sd_bus_message_skip(m, "a{sv}") >= 0);
+                assert_true(sd_bus_message_exit_container(m) >= 0);
+        }
+        watch_note(userdata, line);
+        return 0;
+}
+
+static int on_interfaces_removed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        const char *path = NULL;
+        char **ifaces = NULL;
+        assert_true(sd_bus_message_read(m, "o", &path) >= 0);
+        assert_true(sd_bus_message_read_strv(m, &ifaces) >= 0);
+        char line[1024] = "";
+        appendf(line, sizeof(line), "removed %s ", path);
+        append_strv(line, sizeof(line), ifaces);
+        for (char **p = ifaces; p && *p; p++)
+                free(*p);
+        free(ifaces);
+        watch_note(userdata, line);
+        return 0;
+}
+
+static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        const char *iface = NULL;
+        assert_true(sd_bus_message_read(m, "s", &iface) >= 0);
+        char line[1024] = "";
+        appendf(line, sizeof(line), "changed %s %s", sd_bus_message_get_path(m), iface);
+        assert_true(sd_bus_message_enter_container(m, 'a', "{sv}") >= 0);
+        while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                const char *name = NULL;
+                assert_true(sd_bus_message_read(m, "s", &name) >= 0);
+                if (strcmp(name, "State") == 0 && strcmp(iface, "org.lwm2md1.Manager") == 0) {
+                        const char *v = NULL;
+                        assert_true(sd_bus_message_read(m, "v", "s", &v) >= 0);
+                        appendf(line, sizeof(line), " State=%s", v);
+                } else if (strcmp(name, "Servers") == 0) {
+                        char **v = NULL;
+                        assert_true(sd_bus_message_enter_container(m, 'v', "ao") >= 0);
+                        assert_true(sd_bus_message_read_strv(m, &v) >= 0);
+                        assert_true(sd_bus_message_exit_container(m) >= 0);
+                        appendf(line, sizeof(line), " Servers=[");
+                        append_strv(line, sizeof(line), v);
+                        appendf(line, sizeof(line), "]");
+                        for (char **p = v; p && *p; p++)
+                                free(*p);
+                        free(v);
+                } else {
+                        appendf(line, sizeof(line), " %s", name);
+                        assert_true(sd_bus_message_skip(m, "v") >= 0);
+                }
+                assert_true(sd_bus_message_exit_container(m) >= 0);
+        }
+        watch_note(userdata, line);
+        return 0;
+}
+
+/* A connection of its own to the private bus, listening before anything happens. */
+static void watch_start(bus_watch *w, const char *address)
+{
+        *w = (bus_watch){0};
+        assert_true(sd_bus_new(&w->bus) >= 0);
+        assert_true(sd_bus_set_address(w->bus, address) >= 0);
+        assert_true(sd_bus_set_bus_client(w->bus, 1) >= 0);
+        assert_true(sd_bus_start(w->bus) >= 0);
+        assert_true(sd_bus_match_signal(w->bus, NULL, NULL, "/org/lwm2md1",
+                                        "org.freedesktop.DBus.ObjectManager", "InterfacesAdded",
+                                        on_interfaces_added, w) >= 0);
+        assert_true(sd_bus_match_signal(w->bus, NULL, NULL, "/org/lwm2md1",
+                                        "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
+                                        on_interfaces_removed, w) >= 0);
+        assert_true(sd_bus_add_match(w->bus, NULL,
+                                     "type='signal',interface='org.freedesktop.DBus.Properties',"
+                                     "member='PropertiesChanged',path_namespace='/org/lwm2md1'",
+                                     on_properties_changed, w) >= 0);
+}
+
+static void watch_stop(bus_watch *w)
+{
+        for (size_t i = 0; i < w->n; i++)
+                free(w->events[i]);
+        sd_bus_flush_close_unref(w->bus);
+}
+
+static void watch_print(const bus_watch *w)
+{
+        for (size_t i = 0; i < w->n; i++)
+                print_message("  %s\n", w->events[i]);
+}
+
+/* The first event from `from` on that begins with `prefix`, or -1. */
+static int watch_find(const bus_watch *w, size_t from, const char *prefix)
+{
+        for (size_t i = from; i < w->n; i++)
+                if (strncmp(w->events[i], prefix, strlen(prefix)) == 0)
+                        return (int)i;
+        return -1;
+}
+
+/* Reads the bus (and lets B answer) until an event begins with `prefix`. */
+static int watch_wait(bus_watch *w, bs_fixture *x, size_t from, const char *prefix)
+{
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (;;) {
+                int r;
+                while ((r = sd_bus_process(w->bus, NULL)) > 0)
+                        ;
+                assert_true(r >= 0);
+                int i = watch_find(w, from, prefix);
+                if (i >= 0)
+                        return i;
+                clock_gettime(CLOCK_MONOTONIC, &t);
+                if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > 15000) {
+                        print_message("no \"%s\" among the signals:\n", prefix);
+                        watch_print(w);
+                        fail();
+                }
+                sd_bus_wait(w->bus, 50 * 1000);
+                ts_process(x->b, 0);
+        }
+}
+
+/* The Servers of the last Manager PropertiesChanged that gave them ("[...]"), or NULL. */
+static const char *watch_last_servers(const bus_watch *w)
+{
+        for (size_t i = w->n; i-- > 0;) {
+                const char *p = strstr(w->events[i], " Servers=[");
+                if (strncmp(w->events[i], "changed /org/lwm2md1 org.lwm2md1.Manager", 40) == 0 && p)
+                        return p + strlen(" Servers=");
+        }
+        return NULL;
+}
+
+/* Manager.Servers as "[p q]". */
+static char *manager_servers(sd_bus *bus)
+{
+        sd_bus_message *reply = NULL;
+        assert_true(sd_bus_get_property(bus, "org.lwm2md1", "/org/lwm2md1", "org.lwm2md1.Manager",
+                                        "Servers", NULL, &reply, "ao") >= 0);
+        char **v = NULL;
+        assert_true(sd_bus_message_read_strv(reply, &v) >= 0);
+        sd_bus_message_unref(reply);
+        char line[1024] = "[";
+        append_strv(line, sizeof(line), v);
+        appendf(line, sizeof(line), "]");
+        for (char **p = v; p && *p; p++)
+                free(*p);
+        free(v);
+        return strdup(line);
+}
+
+/* The server paths GetManagedObjects lists, as "[p q]". */
+static char *managed_servers(sd_bus *bus)
+{
+        sd_bus_message *reply = NULL;
+        assert_true(sd_bus_call_method(bus, "org.lwm2md1", "/org/lwm2md1",
+                                       "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                                       NULL, &reply, "") >= 0);
+        char line[1024] = "[";
+        bool first = true;
+        assert_true(sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}") >= 0);
+        while (sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}") > 0) {
+                const char *path = NULL;
+                assert_true(sd_bus_message_read(reply, "o", &path) >= 0);
+                if (strncmp(path, SERVER_PATH, strlen(SERVER_PATH)) == 0) {
+                        appendf(line, sizeof(line), "%s%s", first ? "" : " ", path);
+                        first = false;
+                }
+                assert_true(sd_bus_message_skip(reply, "a{sa{sv}}") >= 0);
+                assert_true(sd_bus_message_exit_container(reply) >= 0);
+        }
+        sd_bus_message_unref(reply);
+        appendf(line, sizeof(line), "]");
+        return strdup(line);
+}
+
+static char *introspect(sd_bus *bus, const char *path)
+{
+        sd_bus_message *reply = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r = sd_bus_call_method(bus, "org.lwm2md1", path, "org.freedesktop.DBus.Introspectable",
+                                   "Introspect", &e, &reply, "");
+        if (r < 0)
+                fail_msg("Introspect %s: %s", path, e.message);
+        const char *xml = NULL;
+        assert_true(sd_bus_message_read(reply, "s", &xml) >= 0);
+        char *copy = strdup(xml);
+        sd_bus_message_unref(reply);
+        return copy;
+}
+
+/* lwm2mctl --bus ADDRESS `command`: its standard output (it must succeed). */
+static char *run_lwm2mctl(bs_fixture *x, const char *address, const char *command)
+{
+        char ctl[512];
+        snprintf(ctl, sizeof(ctl), "%s", LWM2MD_PATH);
+        char *slash = strrchr(ctl, '/');
+        assert_non_null(slash);
+        snprintf(slash + 1, sizeof(ctl) - (size_t)(slash + 1 - ctl), "lwm2mctl");
+        char out[400], cmd[2048];
+        snprintf(out, sizeof(out), "%s/ctl.out", x->f.dir);
+        snprintf(cmd, sizeof(cmd), "'%s' --bus '%s' %s >'%s' 2>&1", ctl, address, command, out);
+        int status = fixture_run(cmd);
+        char *text = fixture_read_file(out);
+        assert_non_null(text);
+        if (status != 0)
+                fail_msg("lwm2mctl %s exited with %d:\n%s", command, status, text);
+        return text;
+}
+
+static void assert_contains(const char *text, const char *needle)
+{
+        if (!strstr(text, needle))
+                fail_msg("\"%s\" not in:\n%s", needle, text);
+}
+
+/* A daemon on a private bus with [bootstrap-server] at A and `extra`. */
+static void start_on_bus(bs_fixture *x, fixture_bus *pb, const char *extra)
+{
+        char log[400];
+        snprintf(log, sizeof(log), "%s/dbus-daemon.log", x->f.dir);
+        assert_int_equal(
+                fixture_bus_start(pb, SOURCE_ROOT "/tests/integration/dbus-test.conf", log), 0);
+        char text[1024];
+        snprintf(text, sizeof(text), "[bootstrap-server]\nuri = %s\n%s", ts_uri(x->f.server),
+                 extra ? extra : "");
+        assert_int_equal(fixture_write_config(&x->f, text), 0);
+        char bus_arg[600];
+        snprintf(bus_arg, sizeof(bus_arg), "--bus=%s", pb->address);
+        const char *args[] = {bus_arg, NULL};
+        assert_int_equal(fixture_start_daemon(&x->f, args), 0);
+        assert_true(fixture_wait_log(&x->f, "on D-Bus as org.lwm2md1", 10000));
+}
+
+/* What a D-Bus client sees of the new server once the list has changed to it alone. */
+static void assert_bus_shows_only(bs_fixture *x, bus_watch *w, const char *address, uint16_t ssid,
+                                  uint16_t gone)
+{
+        char path[64], want[128];
+        snprintf(path, sizeof(path), SERVER_PATH "%u", ssid);
+        snprintf(want, sizeof(want), "[%s]", path);
+
+        char *v = manager_servers(w->bus);
+        assert_string_equal(v, want);
+        free(v);
+        v = managed_servers(w->bus);
+        assert_string_equal(v, want);
+        free(v);
+        uint16_t short_id = 0;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        assert_true(sd_bus_get_property_trivial(w->bus, "org.lwm2md1", path, "org.lwm2md1.Server",
+                                                "ShortId", &e, 'q', &short_id) >= 0);
+        assert_int_equal(short_id, ssid);
+        char *xml = introspect(w->bus, path);
+        assert_contains(xml, "<interface name=\"org.lwm2md1.Server\">");
+        free(xml);
+        xml = introspect(w->bus, "/org/lwm2md1/server");
+        snprintf(want, sizeof(want), "<node name=\"%u\"/>", ssid);
+        assert_contains(xml, want);
+        if (gone) {
+                snprintf(want, sizeof(want), "<node name=\"%u\"/>", gone);
+                assert_null(strstr(xml, want));
+                char gone_path[64];
+                snprintf(gone_path, sizeof(gone_path), SERVER_PATH "%u", gone);
+                assert_true(sd_bus_get_property_trivial(w->bus, "org.lwm2md1", gone_path,
+                                                        "org.lwm2md1.Server", "ShortId", &e, 'q',
+                                                        &short_id) < 0);
+                sd_bus_error_free(&e);
+        }
+        free(xml);
+
+        char *out = run_lwm2mctl(x, address, "status");
+        snprintf(want, sizeof(want), "Servers:  %u %s ", ssid, ts_uri(x->b));
+        assert_contains(out, want);
+        assert_null(strstr(out, "\n          "));
+        free(out);
+        out = run_lwm2mctl(x, address, "servers");
+        snprintf(want, sizeof(want), "Server %u\n  URI:           %s\n", ssid, ts_uri(x->b));
+        assert_contains(out, want);
+        assert_int_equal(strstr(out, "Server ") - out, 0);
+        assert_null(strstr(out + 1, "\nServer "));
+        free(out);
+}
+
+/* A bootstrap replaces server 5 by server 6: the ObjectManager says InterfacesRemoved
+ * for /org/lwm2md1/server/5 and InterfacesAdded for .../6 (before any change of its
+ * properties), Manager.Servers is announced with 6 alone, and every way of looking
+ * (Servers, GetManagedObjects, Introspect, lwm2mctl) finds 6 and not 5. */
+static void test_bus_servers_replaced(void **state)
+{
+        bs_fixture *x = *state;
+        fixture_bus pb = {0};
+        char extra[512];
+        snprintf(extra, sizeof(extra), "[server b]\nuri = %s\nshort-id = %d\nlifetime = 60\n",
+                 ts_uri(x->b), SHORT_ID);
+        start_on_bus(x, &pb, extra);
+        assert_non_null(ts_wait_register(x->b, 0, 10000));
+        bus_watch w;
+        watch_start(&w, pb.address);
+        char *v = manager_servers(w.bus);
+        assert_string_equal(v, "[" SERVER_PATH "5]");
+        free(v);
+
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        assert_int_equal(sd_bus_call_method(w.bus, "org.lwm2md1", "/org/lwm2md1",
+                                            "org.lwm2md1.Manager", "Bootstrap", &e, NULL, ""),
+                         1);
+        assert_non_null(ts_wait_bootstrap_request(x->f.server, 0, 10000));
+        size_t from = (size_t)watch_wait(
+                &w, x, 0, "changed /org/lwm2md1 org.lwm2md1.Manager State=bootstrapping");
+        char *out = run_lwm2mctl(x, pb.address, "status");
+        assert_contains(out, "State:    bootstrapping\n");
+        free(out);
+
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_DELETE, "/", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_DELETED);
+        assert_int_equal(write_security_id(x, LWM2M_FORMAT_TLV, false, 6),
+                         COAP_RESPONSE_CODE_CHANGED);
+        assert_int_equal(write_server_id(x, LWM2M_FORMAT_TLV, 6), COAP_RESPONSE_CODE_CHANGED);
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_POST, "/bs", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_CHANGED);
+        assert_non_null(ts_wait_register(x->b, 1, 10000));
+
+        int removed = watch_wait(&w, x, from, "removed " SERVER_PATH "5 ");
+        int added = watch_wait(&w, x, from, "added " SERVER_PATH "6 ");
+        assert_non_null(strstr(w.events[removed], "org.lwm2md1.Server"));
+        assert_non_null(strstr(w.events[added], "org.lwm2md1.Server"));
+        /* Nothing is said of 6 before it is added; 5 is not back, 6 not gone. */
+        for (size_t i = from; i < (size_t)added; i++)
+                assert_null(strstr(w.events[i], SERVER_PATH "6"));
+        assert_int_equal(watch_find(&w, from, "added " SERVER_PATH "5 "), -1);
+        assert_int_equal(watch_find(&w, from, "removed " SERVER_PATH "6 "), -1);
+        int servers =
+                watch_wait(&w, x, (size_t)added, "changed /org/lwm2md1 org.lwm2md1.Manager State=");
+        assert_non_null(strstr(w.events[servers], " Servers=[" SERVER_PATH "6]"));
+
+        /* Registered with 6 in the end: State follows. */
+        watch_wait(&w, x, (size_t)added,
+                   "changed /org/lwm2md1 org.lwm2md1.Manager State=registered");
+        assert_string_equal(watch_last_servers(&w), "[" SERVER_PATH "6]");
+        assert_bus_shows_only(x, &w, pb.address, 6, SHORT_ID);
+
+        watch_stop(&w);
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_bus_stop(&pb);
+        fixture_assert_clean_log(&x->f);
+}
+
+/* The daemon starts with no management server and bootstraps: Servers is empty and
+ * State "bootstrapping" until the Finish, then server 5 is added with InterfacesAdded. */
+static void test_bus_servers_from_none(void **state)
+{
+        bs_fixture *x = *state;
+        fixture_bus pb = {0};
+        start_on_bus(x, &pb, NULL);
+        assert_non_null(ts_wait_bootstrap_request(x->f.server, 0, 10000));
+        bus_watch w;
+        watch_start(&w, pb.address);
+        char *v = manager_servers(w.bus);
+        assert_string_equal(v, "[]");
+        free(v);
+        v = manager_state(w.bus);
+        assert_string_equal(v, "bootstrapping");
+        free(v);
+        char *out = run_lwm2mctl(x, pb.address, "status");
+        assert_contains(out, "State:    bootstrapping\n");
+        assert_contains(out, "Servers:  -\n");
+        free(out);
+        out = run_lwm2mctl(x, pb.address, "servers");
+        assert_contains(out, "No servers.");
+        free(out);
+
+        configure_b(x, LWM2M_FORMAT_TLV, 0);
+        assert_non_null(ts_wait_register(x->b, 0, 10000));
+        int added = watch_wait(&w, x, 0, "added " SERVER_PATH "5 ");
+        assert_non_null(strstr(w.events[added], "org.lwm2md1.Server"));
+        for (size_t i = 0; i < (size_t)added; i++)
+                assert_null(strstr(w.events[i], SERVER_PATH "5"));
+        assert_int_equal(watch_find(&w, 0, "removed " SERVER_PATH), -1);
+        watch_wait(&w, x, (size_t)added,
+                   "changed /org/lwm2md1 org.lwm2md1.Manager State=registered");
+        assert_string_equal(watch_last_servers(&w), "[" SERVER_PATH "5]");
+        assert_bus_shows_only(x, &w, pb.address, SHORT_ID, 0);
+
+        watch_stop(&w);
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_bus_stop(&pb);
+        fixture_assert_clean_log(&x->f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -601,6 +1055,8 @@ int main(void)
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_server_gone, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_over_bus, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bus_servers_replaced, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bus_servers_from_none, setup, teardown),
         };
         /* TEST_FILTER=test_bootstrap_psk runs one test (a glob), when debugging. */
         if (getenv("TEST_FILTER"))
