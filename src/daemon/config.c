@@ -747,26 +747,66 @@ static int set_send_key(parse_state *st, config_send *snd, const char *key, cons
         return -EINVAL;
 }
 
-/* [access-control 3303/0] (an instance) or [access-control 3303] (the object):
- * sections naming the same target are one. */
+/* "3303/0" (an instance), "3303" (the object), "3303/ *" or "* / *" (without the
+ * spaces: templates, every_instance). 0, or -EINVAL for anything else. */
+static int access_target(const char *target, uint16_t *oid, uint16_t *iid, bool *every_instance)
+{
+        size_t len = strlen(target);
+        while (len > 0 && (target[len - 1] == ' ' || target[len - 1] == '\t'))
+                len--;
+        *every_instance = len >= 2 && target[len - 2] == '/' && target[len - 1] == '*';
+        if (*every_instance && len == 3 && target[0] == '*') {
+                *oid = LWM2M_ACL_ANY_OBJECT;
+                *iid = 0;
+                return 0;
+        }
+        char object[32];
+        size_t object_len = *every_instance ? len - 2 : len;
+        if (object_len >= sizeof(object))
+                return -EINVAL;
+        memcpy(object, target, object_len);
+        object[object_len] = 0;
+        lwm2m_path p;
+        if (lwm2m_path_parse(object, &p) < 0 || p.len < LWM2M_PATH_OBJECT ||
+            p.len > (*every_instance ? LWM2M_PATH_OBJECT : LWM2M_PATH_INSTANCE) ||
+            p.id[0] == LWM2M_OBJ_SECURITY)
+                return -EINVAL;
+        *oid = p.id[0];
+        *iid = *every_instance                ? 0
+               : p.len == LWM2M_PATH_INSTANCE ? p.id[1]
+                                              : LWM2M_ACL_OBJECT_ITSELF;
+        return 0;
+}
+
+/* [access-control 3303/0] (an instance), [access-control 3303] (the object), or a
+ * template: sections naming the same target are one. */
 static config_access *access_for_section(parse_state *st, const char *section)
 {
         config *c = st->c;
         const char *target = section + strlen("access-control");
         target += strspn(target, " \t");
-        lwm2m_path p;
-        if (lwm2m_path_parse(target, &p) < 0 || p.len < LWM2M_PATH_OBJECT ||
-            p.len > LWM2M_PATH_INSTANCE || p.id[0] == LWM2M_OBJ_SECURITY) {
+        uint16_t oid, iid;
+        bool every_instance;
+        if (access_target(target, &oid, &iid, &every_instance) < 0) {
                 config_report(limited_error, &st->limit,
-                              "%s:%u: [%s]: name an object instance (access-control 3303/0) or, "
-                              "for its Create rights, an object (access-control 3303); object "
-                              "IDs are 1..65534",
+                              "%s:%u: [%s]: name an object instance (access-control 3303/0), "
+                              "every instance of an object (3303/*) or of every object (*/*), "
+                              "or, for its Create rights, an object (access-control 3303); "
+                              "object IDs are 1..65534",
                               st->name, st->line, section);
                 return NULL;
         }
-        uint16_t iid = p.len == LWM2M_PATH_INSTANCE ? p.id[1] : LWM2M_ACL_OBJECT_ITSELF;
+        if (every_instance && (oid == LWM2M_OBJ_SERVER || oid == LWM2M_OBJ_ACCESS_CONTROL)) {
+                config_report(limited_error, &st->limit,
+                              "%s:%u: [%s]: %s instances come from the configuration or a "
+                              "bootstrap server: name each one (access-control %u/0)",
+                              st->name, st->line, section,
+                              oid == LWM2M_OBJ_SERVER ? "Server (1)" : "Access Control (2)", oid);
+                return NULL;
+        }
         for (size_t i = 0; i < c->n_access; i++)
-                if (c->access[i].oid == p.id[0] && c->access[i].iid == iid)
+                if (c->access[i].oid == oid && c->access[i].iid == iid &&
+                    c->access[i].every_instance == every_instance)
                         return &c->access[i];
         if (c->n_access >= CONFIG_ACCESS_MAX) {
                 config_report(limited_error, &st->limit,
@@ -783,8 +823,9 @@ static config_access *access_for_section(parse_state *st, const char *section)
         config_access *a = &all[c->n_access];
         *a = (config_access){.line = st->line,
                              .section = strdup(section),
-                             .oid = p.id[0],
+                             .oid = oid,
                              .iid = iid,
+                             .every_instance = every_instance,
                              .owner = LWM2M_ACL_OWNER_BOOTSTRAP};
         if (!a->section) {
                 st->out_of_memory = true;
@@ -1203,7 +1244,7 @@ static int check_access(const config *c, const char *name, error_limit *limit)
                 const config_access *a = &c->access[i];
                 char where[300];
                 snprintf(where, sizeof(where), "%s:%u: [%s]", name, a->line, a->section);
-                bool object = a->iid == LWM2M_ACL_OBJECT_ITSELF;
+                bool object = !a->every_instance && a->iid == LWM2M_ACL_OBJECT_ITSELF;
                 if (object && a->owner != LWM2M_ACL_OWNER_BOOTSTRAP) {
                         config_report(limited_error, limit,
                                       "%s: owner: an object's Create rights are the bootstrap "
@@ -1235,7 +1276,16 @@ static int check_access(const config *c, const char *name, error_limit *limit)
                                 errors++;
                         }
                         unsigned allowed = object ? LWM2M_ACL_CREATE : LWM2M_ACL_INSTANCE_RIGHTS;
-                        if (e->rights & ~allowed) {
+                        if ((e->rights & ~allowed) && a->every_instance) {
+                                char oid[8] = "OID";
+                                if (a->oid != LWM2M_ACL_ANY_OBJECT)
+                                        snprintf(oid, sizeof(oid), "%u", a->oid);
+                                config_report(limited_error, limit,
+                                              "%s: acl: a template's rights are of R, W, E, D "
+                                              "(Create is the object's: [access-control %s])",
+                                              a->acl_where ?: where, oid);
+                                errors++;
+                        } else if (e->rights & ~allowed) {
                                 config_report(limited_error, limit, "%s: acl: %s rights are %s",
                                               a->acl_where ?: where,
                                               object ? "an object's" : "an instance's",

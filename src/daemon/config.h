@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/access.h"
 #include "model/path.h"
 #include "util/macro.h"
 
@@ -86,20 +87,20 @@ typedef struct config_send {
 
 /* One ACL entry of an [access-control OID/IID] section: the rights (LWM2M_ACL_*
  * bits) of the server with this Short Server ID, 0 for the default entry. */
-typedef struct config_acl_entry {
-        uint16_t short_id;
-        uint8_t rights;
-} config_acl_entry;
+typedef lwm2m_acl_entry config_acl_entry;
 
 /* An [access-control OID/IID] section, or [access-control OID] for the object's
- * Create rights: one Access Control (2) instance. */
+ * Create rights: one Access Control (2) instance. With a star for the instance
+ * ID (and perhaps the object ID), a template: what the Access Control instance
+ * of each instance that appears without one gets. */
 typedef struct config_access {
-        char *section; /* "access-control 3303/0" as written, for messages */
-        unsigned line; /* where the section starts */
-        uint16_t oid;
-        uint16_t iid;      /* LWM2M_ACL_OBJECT_ITSELF (65535): the object */
-        uint16_t owner;    /* Access Control Owner; LWM2M_ACL_OWNER_BOOTSTRAP by default */
-        char *owner_where; /* "FILE:LINE" of the owner key, for messages */
+        char *section;       /* "access-control 3303/0" as written, for messages */
+        unsigned line;       /* where the section starts */
+        uint16_t oid;        /* LWM2M_ACL_ANY_OBJECT in a template: every object */
+        uint16_t iid;        /* LWM2M_ACL_OBJECT_ITSELF (65535): the object; 0 in a template */
+        bool every_instance; /* a template */
+        uint16_t owner;      /* Access Control Owner; LWM2M_ACL_OWNER_BOOTSTRAP by default */
+        char *owner_where;   /* "FILE:LINE" of the owner key, for messages */
         config_acl_entry *acl;
         size_t n_acl;
         char *acl_where; /* "FILE:LINE" of the acl key, for messages */

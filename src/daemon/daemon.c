@@ -64,6 +64,7 @@ struct daemon_state {
         /* The event loop iteration after the one that last ran the engine (0: none). */
         uint64_t iteration_after_engine;
         bool stopping;
+        bool bootstrapping;         /* as the engine was at the last server change */
         const char *pending_action; /* "reboot" or "factory reset", after the delay */
         periodic_send *sends;       /* one per [send NAME] section */
         size_t n_sends;
@@ -175,6 +176,12 @@ static void on_server_changed(void *userdata, uint16_t short_id)
         /* After a bootstrap the servers are new: their Server instances too. */
         if (d->servers && own_server_instances(d) < 0)
                 log_warning("cannot stand behind the Server object instances");
+        /* Access Control may apply now (a second server), or the bootstrap server
+         * may have removed the Access Control instances of the templates. */
+        bool bootstrapping = lwm2m_engine_bootstrapping(d->engine);
+        if (d->bootstrapping && !bootstrapping)
+                lwm2m_requests_apply_access_templates(d->requests);
+        d->bootstrapping = bootstrapping;
         notify_status(d);
         bus_server_changed(d->bus, short_id);
 }
@@ -610,6 +617,23 @@ static uint32_t bootstrap_timeout(const config *c)
         return 0;
 }
 
+/* The [access-control OID/IID] sections with a star for the instance ID. */
+static int set_access_templates(daemon_state *d)
+{
+        const config *c = d->cfg;
+        _cleanup_free_ lwm2m_access_template *tpl = calloc(c->n_access ?: 1, sizeof(*tpl));
+        if (!tpl)
+                return -ENOMEM;
+        size_t n = 0;
+        for (size_t i = 0; i < c->n_access; i++) {
+                const config_access *a = &c->access[i];
+                if (a->every_instance)
+                        tpl[n++] = (lwm2m_access_template){
+                                .oid = a->oid, .owner = a->owner, .acl = a->acl, .n_acl = a->n_acl};
+        }
+        return lwm2m_requests_set_access_templates(d->requests, tpl, n);
+}
+
 static int build(daemon_state *d)
 {
         config *c = d->cfg;
@@ -651,7 +675,7 @@ static int build(daemon_state *d)
         lwm2m_request_timer timer = {.now_ms = requests_now_ms, .arm = requests_arm, .userdata = d};
         lwm2m_log requests_log = {.fn = on_engine_log, .max_priority = log_get_max_level()};
         d->requests = lwm2m_requests_new(d->tree, &timer, &requests_log, 0);
-        if (!d->requests)
+        if (!d->requests || set_access_templates(d) < 0)
                 return -ENOMEM;
 
         const config_device *cd = &c->device;
@@ -674,6 +698,8 @@ static int build(daemon_state *d)
                 log_error("cannot create the Device object: %s", strerror(errno));
                 return -errno;
         }
+        /* The instances there before any request: the Device object's. */
+        lwm2m_requests_apply_access_templates(d->requests);
 
         coap_set_log_handler(on_coap_log);
         /* libcoap warns of every ICMP error and retransmission: keep its debug for -v. */

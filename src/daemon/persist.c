@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "daemon/log.h"
+#include "model/access.h"
 #include "model/policy.h"
 #include "store/file.h"
 #include "store/state.h"
@@ -125,7 +126,8 @@ static void mark_dirty(persist *p)
 
 static void on_tree_change(void *userdata, const lwm2m_change *c)
 {
-        if (lwm2m_policy_is_provisioned(c->instance.id[0]))
+        /* Access Control instances made from a template are not written. */
+        if (lwm2m_policy_is_provisioned(c->instance.id[0]) && !lwm2m_access_change_from_template(c))
                 mark_dirty(userdata);
 }
 

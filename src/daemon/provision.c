@@ -193,27 +193,17 @@ static int access_instance(lwm2m_tree *tree, uint16_t oid, uint16_t iid, uint16_
                            const config_acl_entry *acl, size_t n_acl, const char *where,
                            config_error_fn error, void *userdata)
 {
-        uint16_t x;
-        int r = lwm2m_tree_create_instance(tree, LWM2M_OBJ_ACCESS_CONTROL, LWM2M_ID_INVALID, NULL,
-                                           &x);
-        if (r < 0) {
-                config_report(
-                        error, userdata, "%s: cannot create an Access Control instance: %s", where,
-                        r == -ENOENT ? "object 2 (Access Control) is not defined" : strerror(-r));
-                return r;
-        }
-        instance_writer w = {.tree = tree,
-                             .base = lwm2m_path_instance(LWM2M_OBJ_ACCESS_CONTROL, x)};
-        put(&w, LWM2M_ACL_OBJECT_ID, lwm2m_value_integer(oid));
-        put(&w, LWM2M_ACL_INSTANCE_ID, lwm2m_value_integer(iid));
-        put(&w, LWM2M_ACL_OWNER, lwm2m_value_integer(owner));
-        for (size_t k = 0; k < n_acl && w.error == 0; k++) {
-                lwm2m_path p = lwm2m_path_resource_instance(LWM2M_OBJ_ACCESS_CONTROL, x,
-                                                            LWM2M_ACL_ACL, acl[k].short_id);
-                lwm2m_value v = lwm2m_value_integer(acl[k].rights);
-                w.error = lwm2m_record_list_add_value(&w.recs, &p, &v);
-        }
-        return commit(&w, where, error, userdata);
+        char why[256] = "";
+        int r = lwm2m_access_set(tree, oid, iid, owner, acl, n_acl, NULL, why, sizeof(why));
+        if (r < 0)
+                config_report(error, userdata, "%s: cannot create an Access Control instance: %s",
+                              where,
+                              r == -ENOENT && !lwm2m_registry_find(lwm2m_tree_registry(tree),
+                                                                   LWM2M_OBJ_ACCESS_CONTROL)
+                                      ? "object 2 (Access Control) is not defined"
+                              : why[0] ? why
+                                       : strerror(-r));
+        return r;
 }
 
 /* The [access-control] sections; then, with more than one server, each Server
@@ -224,6 +214,8 @@ static int provision_access(lwm2m_tree *tree, const config *c, config_error_fn e
 {
         for (size_t i = 0; i < c->n_access; i++) {
                 const config_access *a = &c->access[i];
+                if (a->every_instance)
+                        continue; /* a template: the request set's (daemon.c) */
                 char where[300];
                 snprintf(where, sizeof(where), "%s%s[%s]", c->file ? c->file : "",
                          c->file ? ": " : "", a->section);

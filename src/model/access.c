@@ -1,5 +1,5 @@
 /* access.c - Access Control (object 2) read from the instance tree: the rights of
- * a management server on an instance, who manages them, and creator rights. */
+ * a management server on an instance, who manages them, creator and template rights. */
 #include "model/access.h"
 
 #include <assert.h>
@@ -40,19 +40,21 @@ static bool acl_integer(const lwm2m_tree *t, const lwm2m_path *p, int64_t *out)
         return true;
 }
 
+/* Whether Access Control instance `acl` is the one for /oid/iid. */
+static bool access_targets(const lwm2m_tree *t, uint16_t acl, uint16_t oid, uint16_t iid)
+{
+        int64_t o, i;
+        lwm2m_path po = lwm2m_path_resource(LWM2M_OBJ_ACCESS_CONTROL, acl, LWM2M_ACL_OBJECT_ID);
+        lwm2m_path pi = lwm2m_path_resource(LWM2M_OBJ_ACCESS_CONTROL, acl, LWM2M_ACL_INSTANCE_ID);
+        return acl_integer(t, &po, &o) && acl_integer(t, &pi, &i) && o == oid && i == iid;
+}
+
 int lwm2m_access_find(const lwm2m_tree *t, uint16_t oid, uint16_t iid)
 {
         for (int x = lwm2m_tree_next_instance(t, LWM2M_OBJ_ACCESS_CONTROL, -1); x >= 0;
-             x = lwm2m_tree_next_instance(t, LWM2M_OBJ_ACCESS_CONTROL, x)) {
-                int64_t o, i;
-                uint16_t acl = (uint16_t)x;
-                lwm2m_path po =
-                        lwm2m_path_resource(LWM2M_OBJ_ACCESS_CONTROL, acl, LWM2M_ACL_OBJECT_ID);
-                lwm2m_path pi =
-                        lwm2m_path_resource(LWM2M_OBJ_ACCESS_CONTROL, acl, LWM2M_ACL_INSTANCE_ID);
-                if (acl_integer(t, &po, &o) && acl_integer(t, &pi, &i) && o == oid && i == iid)
+             x = lwm2m_tree_next_instance(t, LWM2M_OBJ_ACCESS_CONTROL, x))
+                if (access_targets(t, (uint16_t)x, oid, iid))
                         return x;
-        }
         return -ENOENT;
 }
 
@@ -204,30 +206,151 @@ int lwm2m_access_check(const lwm2m_tree *t, uint16_t short_id, lwm2m_operation o
         return 0;
 }
 
+/* Marks the Access Control instances made from a template: their owner in the
+ * tree (no operations: nobody is asked anything), and the origin of the changes
+ * that make and remove them. */
+static const lwm2m_owner_ops template_ops = {0};
+static const lwm2m_owner template_owner = {.ops = &template_ops,
+                                           .name = "an Access Control template"};
+
+/* lwm2m_access_set, marking the instance as `mark`'s (NULL: nobody's). */
+static int access_put(lwm2m_tree *t, uint16_t oid, uint16_t iid, uint16_t owner,
+                      const lwm2m_acl_entry *acl, size_t n_acl, const lwm2m_owner *mark,
+                      const void *origin, char *why, size_t why_size)
+{
+        int found = lwm2m_access_find(t, oid, iid);
+        uint16_t target = found >= 0 ? (uint16_t)found : LWM2M_ID_INVALID;
+        _cleanup_(lwm2m_record_list_free) lwm2m_record_list recs = {0};
+        const struct {
+                uint16_t rid;
+                int64_t v;
+        } fixed[] = {
+                {LWM2M_ACL_OBJECT_ID, oid}, {LWM2M_ACL_INSTANCE_ID, iid}, {LWM2M_ACL_OWNER, owner}};
+        int err = 0;
+        for (size_t k = 0; k < ELEMENTSOF(fixed) && err == 0; k++) {
+                lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_ACCESS_CONTROL, target, fixed[k].rid);
+                lwm2m_value v = lwm2m_value_integer(fixed[k].v);
+                err = lwm2m_record_list_add_value(&recs, &p, &v);
+        }
+        for (size_t k = 0; k < n_acl && err == 0; k++) {
+                lwm2m_path p = lwm2m_path_resource_instance(LWM2M_OBJ_ACCESS_CONTROL, target,
+                                                            LWM2M_ACL_ACL, acl[k].short_id);
+                lwm2m_value v = lwm2m_value_integer(acl[k].rights);
+                err = lwm2m_record_list_add_value(&recs, &p, &v);
+        }
+        if (err < 0)
+                return err;
+        if (found < 0)
+                return lwm2m_tree_add_instance(t, LWM2M_OBJ_ACCESS_CONTROL, LWM2M_ID_INVALID,
+                                               recs.items, recs.n, mark, origin, why, why_size,
+                                               NULL);
+        /* Left by an instance of the same ID that went another way: the new one's now. */
+        lwm2m_path base = lwm2m_path_instance(LWM2M_OBJ_ACCESS_CONTROL, target);
+        err = lwm2m_tree_write(t, &base, recs.items, recs.n, LWM2M_WRITE_REPLACE, origin, why,
+                               why_size);
+        if (err == 0)
+                lwm2m_tree_set_owner(t, LWM2M_OBJ_ACCESS_CONTROL, target, mark);
+        return err;
+}
+
+int lwm2m_access_set(lwm2m_tree *t, uint16_t oid, uint16_t iid, uint16_t owner,
+                     const lwm2m_acl_entry *acl, size_t n_acl, const void *origin, char *why,
+                     size_t why_size)
+{
+        assert(t && (acl || n_acl == 0));
+        return access_put(t, oid, iid, owner, acl, n_acl, NULL, origin, why, why_size);
+}
+
 int lwm2m_access_grant_creator(lwm2m_tree *t, uint16_t short_id, uint16_t oid, uint16_t iid,
                                const void *origin, char *why, size_t why_size)
 {
         assert(t);
         if (!lwm2m_access_enforced(t) || oid == LWM2M_OBJ_ACCESS_CONTROL)
                 return 0;
-        int acl = lwm2m_access_find(t, oid, iid);
-        uint16_t target = acl >= 0 ? (uint16_t)acl : LWM2M_ID_INVALID;
-        lwm2m_record recs[3] = {
-                {.path = lwm2m_path_resource(LWM2M_OBJ_ACCESS_CONTROL, target, LWM2M_ACL_OBJECT_ID),
-                 .value = lwm2m_value_integer(oid)},
-                {.path = lwm2m_path_resource(LWM2M_OBJ_ACCESS_CONTROL, target,
-                                             LWM2M_ACL_INSTANCE_ID),
-                 .value = lwm2m_value_integer(iid)},
-                {.path = lwm2m_path_resource(LWM2M_OBJ_ACCESS_CONTROL, target, LWM2M_ACL_OWNER),
-                 .value = lwm2m_value_integer(short_id)},
-        };
-        if (acl < 0)
-                return lwm2m_tree_add_instance(t, LWM2M_OBJ_ACCESS_CONTROL, LWM2M_ID_INVALID, recs,
-                                               ELEMENTSOF(recs), NULL, origin, why, why_size, NULL);
-        /* Left by an instance of the same ID that went another way: the new one's now. */
-        lwm2m_path base = lwm2m_path_instance(LWM2M_OBJ_ACCESS_CONTROL, target);
-        return lwm2m_tree_write(t, &base, recs, ELEMENTSOF(recs), LWM2M_WRITE_REPLACE, origin, why,
-                                why_size);
+        return access_put(t, oid, iid, short_id, NULL, 0, NULL, origin, why, why_size);
+}
+
+const lwm2m_access_template *lwm2m_access_template_for(const lwm2m_access_template *tpl, size_t n,
+                                                       uint16_t oid)
+{
+        /* Provisioned: Security, Server and Access Control instances. */
+        if (oid == LWM2M_OBJ_SECURITY || oid == LWM2M_OBJ_SERVER || oid == LWM2M_OBJ_ACCESS_CONTROL)
+                return NULL;
+        const lwm2m_access_template *any = NULL;
+        for (size_t i = 0; i < n; i++) {
+                if (tpl[i].oid == oid)
+                        return &tpl[i];
+                if (tpl[i].oid == LWM2M_ACL_ANY_OBJECT)
+                        any = &tpl[i];
+        }
+        return any;
+}
+
+int lwm2m_access_apply_template(lwm2m_tree *t, const lwm2m_access_template *tpl, size_t n,
+                                uint16_t oid, uint16_t iid, char *why, size_t why_size)
+{
+        assert(t && (tpl || n == 0));
+        const lwm2m_access_template *use = lwm2m_access_template_for(tpl, n, oid);
+        if (!use || !lwm2m_access_enforced(t) || lwm2m_access_find(t, oid, iid) >= 0)
+                return 0;
+        int err = access_put(t, oid, iid, use->owner, use->acl, use->n_acl, &template_owner,
+                             &template_owner, why, why_size);
+        return err < 0 ? err : 1;
+}
+
+int lwm2m_access_apply_templates(lwm2m_tree *t, const lwm2m_access_template *tpl, size_t n,
+                                 char *why, size_t why_size)
+{
+        assert(t && (tpl || n == 0));
+        if (n == 0 || !lwm2m_access_enforced(t))
+                return 0;
+        int made = 0;
+        for (int oid = lwm2m_tree_next_object(t, -1); oid >= 0;
+             oid = lwm2m_tree_next_object(t, oid))
+                for (int iid = lwm2m_tree_next_instance(t, (uint16_t)oid, -1); iid >= 0;
+                     iid = lwm2m_tree_next_instance(t, (uint16_t)oid, iid)) {
+                        int r = lwm2m_access_apply_template(t, tpl, n, (uint16_t)oid, (uint16_t)iid,
+                                                            why, why_size);
+                        if (r < 0)
+                                return r;
+                        made += r;
+                }
+        return made;
+}
+
+bool lwm2m_access_from_template(const lwm2m_tree *t, uint16_t acl)
+{
+        assert(t);
+        return lwm2m_tree_get_owner(t, LWM2M_OBJ_ACCESS_CONTROL, acl) == &template_owner;
+}
+
+bool lwm2m_access_change_from_template(const lwm2m_change *c)
+{
+        assert(c);
+        return c->origin == &template_owner;
+}
+
+void lwm2m_access_follow_change(lwm2m_tree *t, const lwm2m_change *c)
+{
+        assert(t && c);
+        uint16_t oid = c->instance.id[0], iid = c->instance.id[1];
+        if (oid == LWM2M_OBJ_ACCESS_CONTROL) {
+                /* The daemon's own writes (no origin) leave the mark as it is. */
+                if (c->kind == LWM2M_CHANGE_VALUES && c->origin && c->origin != &template_owner &&
+                    lwm2m_access_from_template(t, iid))
+                        lwm2m_tree_set_owner(t, LWM2M_OBJ_ACCESS_CONTROL, iid, NULL);
+                return;
+        }
+        if (c->kind != LWM2M_CHANGE_INSTANCE_REMOVED)
+                return;
+        /* Only the template's go: one from the configuration or a server stays. */
+        for (int x = lwm2m_tree_next_instance(t, LWM2M_OBJ_ACCESS_CONTROL, -1); x >= 0;
+             x = lwm2m_tree_next_instance(t, LWM2M_OBJ_ACCESS_CONTROL, x))
+                if (lwm2m_access_from_template(t, (uint16_t)x) &&
+                    access_targets(t, (uint16_t)x, oid, iid) &&
+                    lwm2m_tree_delete_instance(t, LWM2M_OBJ_ACCESS_CONTROL, (uint16_t)x,
+                                               &template_owner) < 0)
+                        break;
 }
 
 void lwm2m_access_forget(lwm2m_tree *t, uint16_t oid, uint16_t iid, const void *origin)

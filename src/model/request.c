@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/access.h"
 #include "util/diag.h"
 #include "util/macro.h"
 
@@ -45,6 +44,8 @@ struct lwm2m_requests {
         size_t n_waiting;
         uint64_t next_ask_id;
         uint64_t armed_ms;
+        lwm2m_access_template *templates; /* their entries follow them in the one block */
+        size_t n_templates;
 };
 
 static const lwm2m_operation operation_of[_LWM2M_REQUEST_KIND_MAX] = {
@@ -94,8 +95,10 @@ static void refuse(lwm2m_request *r, int error)
                 r->error = error;
 }
 
-/* The instance, and for a server's Create the Access Control instance that makes
- * the server its owner (Core TS 7.3.1.2.2): both or, as far as can be, neither. */
+/* The instance and its Access Control instance, both or, as far as can be,
+ * neither: for a server's Create one that makes the server its owner (Core TS
+ * 7.3.1.2.2); for anyone else's but a bootstrap server's (which writes its own),
+ * one from the object's template. */
 static int commit_create(lwm2m_request *r)
 {
         lwm2m_requests *q = r->q;
@@ -104,18 +107,23 @@ static int commit_create(lwm2m_request *r)
         const void *tag = s->origin.tag;
         int err = lwm2m_tree_add_instance(q->tree, oid, r->iid, s->records.items, s->records.n,
                                           s->owner, tag, r->why, sizeof(r->why), &r->iid);
-        if (err < 0 || s->origin.kind != LWM2M_ORIGIN_SERVER)
+        if (err < 0 || s->origin.kind == LWM2M_ORIGIN_BOOTSTRAP)
                 return err;
-        /* The daemon's doing, not the server's (no tag). */
-        err = lwm2m_access_grant_creator(q->tree, s->origin.short_id, oid, r->iid, NULL, r->why,
-                                         sizeof(r->why));
+        if (s->origin.kind == LWM2M_ORIGIN_SERVER)
+                /* The daemon's doing, not the server's (no tag). */
+                err = lwm2m_access_grant_creator(q->tree, s->origin.short_id, oid, r->iid, NULL,
+                                                 r->why, sizeof(r->why));
+        else
+                err = lwm2m_access_apply_template(q->tree, q->templates, q->n_templates, oid,
+                                                  r->iid, r->why, sizeof(r->why));
         if (err < 0) {
                 /* An instance nobody may manage is worse than none. */
                 lwm2m_logf(&q->log, LOG_WARNING, "/%u/%u: no Access Control instance for it: %s",
                            oid, r->iid, r->why);
                 lwm2m_tree_delete_instance(q->tree, oid, r->iid, tag);
+                return err;
         }
-        return err;
+        return 0;
 }
 
 static int commit(lwm2m_request *r)
@@ -526,6 +534,7 @@ static bool waits_on(const lwm2m_request *r, uint16_t oid, uint16_t iid)
 static void on_tree_change(void *userdata, const lwm2m_change *c)
 {
         lwm2m_requests *q = userdata;
+        lwm2m_access_follow_change(q->tree, c);
         if (c->kind != LWM2M_CHANGE_INSTANCE_REMOVED)
                 return;
         /* From the start after each: ending one may end or start others. */
@@ -584,7 +593,48 @@ void lwm2m_requests_free(lwm2m_requests *q)
         while (q->waiting)
                 lwm2m_request_cancel(q->waiting);
         lwm2m_tree_remove_listener(q->tree, on_tree_change, q);
+        free(q->templates);
         free(q);
+}
+
+int lwm2m_requests_set_access_templates(lwm2m_requests *q, const lwm2m_access_template *tpl,
+                                        size_t n)
+{
+        assert(q && (tpl || n == 0));
+        size_t entries = 0;
+        for (size_t i = 0; i < n; i++)
+                entries += tpl[i].n_acl;
+        lwm2m_access_template *copy = NULL;
+        if (n > 0) {
+                copy = malloc(n * sizeof(*copy) + entries * sizeof(lwm2m_acl_entry));
+                if (!copy)
+                        return -ENOMEM;
+                lwm2m_acl_entry *acl = (lwm2m_acl_entry *)(copy + n);
+                for (size_t i = 0; i < n; i++) {
+                        copy[i] = tpl[i];
+                        copy[i].acl = acl;
+                        if (tpl[i].n_acl)
+                                memcpy(acl, tpl[i].acl, tpl[i].n_acl * sizeof(*acl));
+                        acl += tpl[i].n_acl;
+                }
+        }
+        free(q->templates);
+        q->templates = copy;
+        q->n_templates = n;
+        return 0;
+}
+
+int lwm2m_requests_apply_access_templates(lwm2m_requests *q)
+{
+        assert(q);
+        char why[256] = "";
+        int r = lwm2m_access_apply_templates(q->tree, q->templates, q->n_templates, why,
+                                             sizeof(why));
+        if (r < 0)
+                lwm2m_logf(&q->log, LOG_WARNING,
+                           "cannot make the Access Control instances of the templates: %s",
+                           why[0] ? why : strerror(-r));
+        return r;
 }
 
 void lwm2m_requests_expire(lwm2m_requests *q)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/access.h"
 #include "model/owner.h"
 #include "model/policy.h"
 #include "model/record.h"
@@ -80,6 +81,19 @@ void lwm2m_requests_expire(lwm2m_requests *q);
 /* Cancels every request of `group`: each `done` gets -ECANCELED. */
 void lwm2m_requests_cancel_group(lwm2m_requests *q, const void *group);
 size_t lwm2m_requests_waiting(const lwm2m_requests *q);
+
+/* The Access Control templates (copied; replaces earlier ones): a Create that no
+ * server asked for (a D-Bus provider's, a local caller's, the daemon's) of an
+ * instance without an Access Control instance, while Access Control applies,
+ * gets one from its object's template in the same commit. Whoever removes the
+ * instance, its template-made Access Control instance goes with it. 0 or -ENOMEM. */
+int lwm2m_requests_set_access_templates(lwm2m_requests *q, const lwm2m_access_template *tpl,
+                                        size_t n);
+/* Gives every instance in the tree that has no Access Control instance one from
+ * its template (lwm2m_access_apply_templates): for the instances already there
+ * when Access Control comes to apply (start-up, the end of a bootstrap). How
+ * many were made, or a negative errno (logged). */
+int lwm2m_requests_apply_access_templates(lwm2m_requests *q);
 
 /* Starts a request: checks it against the definition and lwm2m_policy_check,
  * asks the owner unless the origin is the owner or the daemon, commits it when

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/access.h"
+#include "model/oma.h"
 #include "model/policy.h"
 #include "util/cbor_token.h"
 #include "util/diag.h"
@@ -220,14 +222,24 @@ static int encode_attribute(void *userdata, uint16_t ssid, const lwm2m_path *pat
         return cbor_array_push(list, entry) ? 0 : -ENOMEM;
 }
 
+/* The objects kept, less the Access Control instances made from a template: they
+ * are made again with their instance, which is not kept (docs/access-control.md). */
+static bool kept(const lwm2m_tree *t, uint16_t oid, uint16_t iid)
+{
+        if (!lwm2m_policy_is_provisioned(oid))
+                return false;
+        return oid != LWM2M_OBJ_ACCESS_CONTROL || !lwm2m_access_from_template(t, iid);
+}
+
 int store_state_encode(const lwm2m_tree *t, const lwm2m_attributes *attrs, lwm2m_buf *out)
 {
         assert(t && out);
         size_t n_instances = 0;
         for (int oid = lwm2m_tree_next_object(t, -1); oid >= 0;
              oid = lwm2m_tree_next_object(t, oid))
-                if (lwm2m_policy_is_provisioned((uint16_t)oid))
-                        n_instances += lwm2m_tree_instance_count(t, (uint16_t)oid);
+                for (int iid = lwm2m_tree_next_instance(t, (uint16_t)oid, -1); iid >= 0;
+                     iid = lwm2m_tree_next_instance(t, (uint16_t)oid, iid))
+                        n_instances += kept(t, (uint16_t)oid, (uint16_t)iid);
         _cleanup_cbor_ cbor_item_t *root = cbor_new_definite_map(3);
         _cleanup_cbor_ cbor_item_t *instances = cbor_new_definite_array(n_instances);
         _cleanup_cbor_ cbor_item_t *attributes =
@@ -236,10 +248,10 @@ int store_state_encode(const lwm2m_tree *t, const lwm2m_attributes *attrs, lwm2m
                 return -ENOMEM;
         for (int oid = lwm2m_tree_next_object(t, -1); oid >= 0;
              oid = lwm2m_tree_next_object(t, oid)) {
-                if (!lwm2m_policy_is_provisioned((uint16_t)oid))
-                        continue;
                 for (int iid = lwm2m_tree_next_instance(t, (uint16_t)oid, -1); iid >= 0;
                      iid = lwm2m_tree_next_instance(t, (uint16_t)oid, iid)) {
+                        if (!kept(t, (uint16_t)oid, (uint16_t)iid))
+                                continue;
                         int r = encode_instance(t, (uint16_t)oid, (uint16_t)iid, instances);
                         if (r < 0)
                                 return r;

@@ -32,7 +32,8 @@ typedef struct store_state {
 
 void store_state_clear(store_state *s);
 
-/* Encodes the tree's instances of the objects kept (lwm2m_policy_is_provisioned)
+/* Encodes the tree's instances of the objects kept (lwm2m_policy_is_provisioned;
+ * not the Access Control instances made from a template, lwm2m_access_from_template)
  * and the attributes (NULL: none) in the current format. */
 int store_state_encode(const lwm2m_tree *t, const lwm2m_attributes *attrs, lwm2m_buf *out);
 

@@ -1,13 +1,18 @@
 /* test_acl.c - integration: Access Control (object 2) of the real daemon with two
- * servers (rights from [access-control] sections, creator rights) and without. */
+ * servers (rights from [access-control] sections, creator rights, templates) and without. */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -24,6 +29,7 @@ enum {
         CHANGED = C(2, 4),
         CONTENT = C(2, 5),
         UNAUTHORIZED = C(4, 1),
+        NOT_FOUND = C(4, 4),
         NOT_ALLOWED = C(4, 5),
 };
 
@@ -39,10 +45,20 @@ static const char two_servers_acl[] = "[access-control 3/0]\n"
                                       "[access-control 3303]\n"
                                       "acl = 1:C\n";
 
+/* Templates: every Temperature instance a local service adds: A may read and
+ * write it, every other server read it; every other object's instances (the
+ * Device object's): A may read them. */
+static const char templates_acl[] = "[access-control 3303/*]\n"
+                                    "acl = 1:RW, default:R\n"
+                                    "[access-control */*]\n"
+                                    "acl = 1:R\n";
+
 typedef struct ctx {
         daemon_fixture f;
         ts_server *b; /* the second server; f.server is A */
         lwm2m_registry *reg;
+        fixture_bus bus; /* with_bus: the daemon is on this private bus */
+        bool with_bus;
 } ctx;
 
 static int resolve(void *userdata, const lwm2m_path *p, lwm2m_type *type, bool *multiple)
@@ -56,13 +72,24 @@ static int resolve(void *userdata, const lwm2m_path *p, lwm2m_type *type, bool *
         return 0;
 }
 
-/* The daemon with server A, and B too when `second`; `sections` go into its file. */
-static int start(void **state, bool second, const char *sections)
+/* The daemon with server A, and B too when `second`; `sections` go into its
+ * file; on a private D-Bus when `with_bus`. */
+static int start_on(void **state, bool second, const char *sections, bool with_bus)
 {
         ctx *c = calloc(1, sizeof(*c));
         if (!c || fixture_init(&c->f) < 0)
                 return -1;
         *state = c;
+        const char *args[] = {"--bus", NULL, NULL};
+        if (with_bus) {
+                char log[400];
+                snprintf(log, sizeof(log), "%s/dbus-daemon.log", c->f.dir);
+                if (fixture_bus_start(&c->bus, SOURCE_ROOT "/tests/integration/dbus-test.conf",
+                                      log) < 0)
+                        return -1;
+                c->with_bus = true;
+                args[1] = c->bus.address;
+        }
         c->reg = lwm2m_registry_new();
         const char *dirs[] = {SOURCE_ROOT "/objects.d"};
         if (!c->reg || ddf_load_dirs(c->reg, dirs, 1, NULL, NULL, NULL) < 0)
@@ -81,7 +108,8 @@ static int start(void **state, bool second, const char *sections)
                               "retry-timer = 1\n",
                               ts_uri(c->b));
         snprintf(extra + n, sizeof(extra) - (size_t)n, "%s", sections);
-        if (fixture_write_config(&c->f, extra) < 0 || fixture_start_daemon(&c->f, NULL) < 0)
+        if (fixture_write_config(&c->f, extra) < 0 ||
+            fixture_start_daemon(&c->f, with_bus ? args : NULL) < 0)
                 return -1;
         if (!ts_wait_register(c->f.server, 0, 15000) ||
             (c->b && !ts_wait_register(c->b, 0, 15000))) {
@@ -89,7 +117,19 @@ static int start(void **state, bool second, const char *sections)
                 fixture_print_log(&c->f, 3000);
                 return -1;
         }
+        if (with_bus && !fixture_wait_log(&c->f, "on D-Bus as org.lwm2md1", 5000))
+                return -1;
         return 0;
+}
+
+static int start(void **state, bool second, const char *sections)
+{
+        return start_on(state, second, sections, false);
+}
+
+static int setup_templates(void **state)
+{
+        return start_on(state, true, templates_acl, true);
 }
 
 static int setup_two(void **state)
@@ -119,6 +159,8 @@ static int teardown(void **state)
         }
         free(log);
         fixture_cleanup(&c->f);
+        if (c->with_bus)
+                fixture_bus_stop(&c->bus);
         if (c->b)
                 ts_free(c->b);
         lwm2m_registry_free(c->reg);
@@ -349,6 +391,115 @@ static void test_access_control_object(void **state)
         expect(b, PUT, "/3/0/13?pmin=10", -1, NULL, CHANGED);
 }
 
+/* ---- templates ---- */
+
+/* A local service on the daemon's bus, with its own connection: served on a
+ * thread once its instance is added, so that the daemon's questions about server
+ * writes get an answer (no Owner interface: UnknownObject, which accepts them). */
+typedef struct provider {
+        sd_bus *bus;
+        pthread_t thread;
+        atomic_bool stop;
+} provider;
+
+static void *provider_serve(void *arg)
+{
+        provider *p = arg;
+        while (!atomic_load(&p->stop)) {
+                int r = sd_bus_process(p->bus, NULL);
+                if (r < 0)
+                        break;
+                if (r == 0)
+                        sd_bus_wait(p->bus, 100000);
+        }
+        return NULL;
+}
+
+/* Adds a Temperature instance with ID 65535 (the daemon chooses it): its ID. */
+static int provider_add_temperature(provider *p, const char *address)
+{
+        assert_true(sd_bus_new(&p->bus) >= 0);
+        assert_true(sd_bus_set_address(p->bus, address) >= 0);
+        assert_true(sd_bus_set_bus_client(p->bus, true) >= 0);
+        assert_true(sd_bus_start(p->bus) >= 0);
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        int r = sd_bus_call_method(p->bus, "org.lwm2md1", "/org/lwm2md1", "org.lwm2md1.Manager",
+                                   "AddInstance", &error, &reply, "qqa{qv}", 3303, 65535, 2, 5700,
+                                   "d", 21.5, 5750, "s", "porch");
+        if (r < 0)
+                fail_msg("AddInstance: %s", error.message);
+        const char *path = NULL;
+        assert_true(sd_bus_message_read(reply, "o", &path) >= 0);
+        const char *prefix = "/org/lwm2md1/object/3303/";
+        assert_int_equal(strncmp(path, prefix, strlen(prefix)), 0);
+        int iid = atoi(path + strlen(prefix));
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&error);
+        assert_int_equal(pthread_create(&p->thread, NULL, provider_serve, p), 0);
+        return iid;
+}
+
+/* The provider exits: its connection closes, and the daemon removes what it added. */
+static void provider_leave(provider *p)
+{
+        atomic_store(&p->stop, true);
+        pthread_join(p->thread, NULL);
+        sd_bus_flush_close_unref(p->bus);
+        p->bus = NULL;
+}
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* [access-control 3303 with a star]: the instance a provider adds under an ID the
+ * daemon chooses gets its Access Control instance, which goes when the provider
+ * does; the Device object, there at start-up, gets the one for every object. */
+static void test_provider_instance_template(void **state)
+{
+        ctx *c = *state;
+        ts_server *a = c->f.server, *b = c->b;
+        provider p = {0};
+        int iid = provider_add_temperature(&p, c->bus.address);
+        char instance[32], resource[48];
+        snprintf(instance, sizeof(instance), "/3303/%d", iid);
+        snprintf(resource, sizeof(resource), "/3303/%d/5750", iid);
+        expect(a, PUT, resource, LWM2M_FORMAT_TEXT, "cellar", CHANGED);
+        expect(a, GET, resource, -1, NULL, CONTENT);
+        expect(b, GET, resource, -1, NULL, CONTENT);
+        expect(b, PUT, resource, LWM2M_FORMAT_TEXT, "attic", UNAUTHORIZED);
+        /* Neither has Delete: the instance is the provider's. */
+        expect(a, DELETE, instance, -1, NULL, UNAUTHORIZED);
+        expect(b, DELETE, instance, -1, NULL, UNAUTHORIZED);
+        int64_t owner = 0;
+        int acl = find_acl(c, b, 3303, (uint16_t)iid, &owner);
+        assert_true(acl >= 0);
+        assert_int_equal(owner, 65535);
+        /* Nobody but a bootstrap server changes it. */
+        char entry[32];
+        snprintf(entry, sizeof(entry), "/2/%d/2/2", acl);
+        expect(a, PUT, entry, LWM2M_FORMAT_TEXT, "3", UNAUTHORIZED);
+        expect(a, GET, "/3/0/0", -1, NULL, CONTENT);
+        expect(b, GET, "/3/0/0", -1, NULL, UNAUTHORIZED);
+
+        provider_leave(&p);
+        for (int64_t end = now_ms() + 10000;
+             find_acl(c, a, 3303, (uint16_t)iid, &owner) >= 0 && now_ms() < end;)
+                usleep(50000);
+        assert_int_equal(find_acl(c, a, 3303, (uint16_t)iid, &owner), -1);
+        expect(a, GET, instance, -1, NULL, NOT_FOUND);
+        char acl_path[32];
+        snprintf(acl_path, sizeof(acl_path), "/2/%d", acl);
+        expect(b, GET, acl_path, -1, NULL, NOT_FOUND);
+        /* The Device object's stays. */
+        assert_true(find_acl(c, a, 3, 0, &owner) >= 0);
+        fixture_assert_clean_log(&c->f);
+}
+
 /* ---- one server ---- */
 
 /* With one server the [access-control] sections change nothing (Core TS 7.3.2.1):
@@ -382,7 +533,12 @@ int main(void)
         const struct CMUnitTest one[] = {
                 cmocka_unit_test(test_single_server_unaffected),
         };
+        const struct CMUnitTest templates[] = {
+                cmocka_unit_test(test_provider_instance_template),
+        };
         int failed = cmocka_run_group_tests_name("acl-two-servers", two, setup_two, teardown);
+        failed +=
+                cmocka_run_group_tests_name("acl-templates", templates, setup_templates, teardown);
         failed += cmocka_run_group_tests_name("acl-one-server", one, setup_one, teardown);
         return failed;
 }

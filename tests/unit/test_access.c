@@ -1,5 +1,5 @@
 /* test_access.c - unit tests for Access Control (model/access): the rights of each
- * server by its ACL entry, the default entry, the owner, Create, and creator rights. */
+ * server by its ACL entry, the default entry, the owner, Create, creator rights and templates. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -432,6 +432,170 @@ static void test_request_creator_rights(void **state)
         lwm2m_requests_free(q);
 }
 
+/* ---- templates ---- */
+
+static const lwm2m_acl_entry temp_acl[] = {{A, LWM2M_ACL_READ | LWM2M_ACL_WRITE},
+                                           {LWM2M_ACL_DEFAULT_ENTRY, LWM2M_ACL_READ}};
+static const lwm2m_acl_entry any_acl[] = {{B, LWM2M_ACL_WRITE}};
+/* Templates: Temperature A:RW, default:R (owned by the bootstrap); every other
+ * object B:W, owned by A. */
+static const lwm2m_access_template templates[] = {
+        {.oid = OID_TEMP, .owner = LWM2M_ACL_OWNER_BOOTSTRAP, .acl = temp_acl, .n_acl = 2},
+        {.oid = LWM2M_ACL_ANY_OBJECT, .owner = A, .acl = any_acl, .n_acl = 1},
+};
+
+/* A Create as a D-Bus provider makes it (origin OWNER, the daemon chooses the ID). */
+static int create_locally(lwm2m_requests *q, uint16_t oid, uint16_t *iid)
+{
+        lwm2m_request_result res = {.error = 1};
+        lwm2m_request_spec spec = {
+                .kind = LWM2M_REQUEST_CREATE,
+                .origin = {.kind = LWM2M_ORIGIN_OWNER, .tag = q},
+                .path = lwm2m_path_object(oid),
+                .done = on_done,
+                .userdata = &res,
+        };
+        assert_null(lwm2m_request_start(q, &spec));
+        assert_int_not_equal(res.error, 1);
+        *iid = res.iid;
+        return res.error;
+}
+
+static lwm2m_requests *requests_with_templates(fixture *f)
+{
+        lwm2m_requests *q = lwm2m_requests_new(f->tree, NULL, NULL, 0);
+        assert_non_null(q);
+        assert_int_equal(lwm2m_requests_set_access_templates(q, templates, ELEMENTSOF(templates)),
+                         0);
+        /* The fixture's /3303/0 is made again by the requests below. */
+        assert_int_equal(lwm2m_tree_delete_instance(f->tree, OID_TEMP, 0, NULL), 0);
+        return q;
+}
+
+static void test_template_local_create(void **state)
+{
+        fixture *f = *state;
+        lwm2m_requests *q = requests_with_templates(f);
+        uint16_t iid = 1;
+        assert_int_equal(create_locally(q, OID_TEMP, &iid), 0);
+        assert_int_equal(iid, 0);
+        /* In the same commit: the template's entries, owned by the bootstrap. */
+        int acl = lwm2m_access_find(f->tree, OID_TEMP, 0);
+        assert_true(acl >= 0);
+        assert_true(lwm2m_access_from_template(f->tree, (uint16_t)acl));
+        assert_int_equal(allowed(f, A), LWM2M_ACL_READ | LWM2M_ACL_WRITE);
+        assert_int_equal(allowed(f, B), LWM2M_ACL_READ);
+        lwm2m_path owner =
+                lwm2m_path_resource(LWM2M_OBJ_ACCESS_CONTROL, (uint16_t)acl, LWM2M_ACL_OWNER);
+        assert_int_equal(lwm2m_tree_get(f->tree, &owner)->i, LWM2M_ACL_OWNER_BOOTSTRAP);
+
+        /* An object without its own template gets the one for every object. */
+        uint16_t light;
+        assert_int_equal(create_locally(q, 3311, &light), 0);
+        int any = lwm2m_access_find(f->tree, 3311, light);
+        assert_true(any >= 0);
+        lwm2m_path lp = lwm2m_path_instance(3311, light);
+        assert_int_equal(check(f, B, LWM2M_OPERATION_WRITE, lp), 0);
+        assert_int_equal(check(f, B, LWM2M_OPERATION_READ, lp), -EACCES);
+        /* ... whose owner may do everything */
+        assert_int_equal(check(f, A, LWM2M_OPERATION_DELETE, lp), 0);
+
+        /* The provider removes its instance (not through a request): its
+         * template-made Access Control instance goes, the other one stays. */
+        size_t acls = lwm2m_tree_instance_count(f->tree, LWM2M_OBJ_ACCESS_CONTROL);
+        assert_int_equal(lwm2m_tree_delete_instance(f->tree, OID_TEMP, 0, q), 0);
+        assert_int_equal(lwm2m_access_find(f->tree, OID_TEMP, 0), -ENOENT);
+        assert_int_equal(lwm2m_tree_instance_count(f->tree, LWM2M_OBJ_ACCESS_CONTROL), acls - 1);
+        assert_int_equal(lwm2m_access_find(f->tree, 3311, light), any);
+        lwm2m_requests_free(q);
+}
+
+/* An Access Control instance that was there first (the configuration's) is used
+ * and kept; one a server writes is the server's from then on. */
+static void test_template_yields(void **state)
+{
+        fixture *f = *state;
+        lwm2m_requests *q = requests_with_templates(f);
+        uint16_t configured = add_acl(f, OID_TEMP, 0, LWM2M_ACL_OWNER_BOOTSTRAP, B, ALL, -1);
+        uint16_t iid;
+        assert_int_equal(create_locally(q, OID_TEMP, &iid), 0);
+        assert_int_equal(iid, 0);
+        assert_int_equal(lwm2m_tree_instance_count(f->tree, LWM2M_OBJ_ACCESS_CONTROL), 1);
+        assert_false(lwm2m_access_from_template(f->tree, configured));
+        assert_int_equal(allowed(f, B), ALL);
+        assert_int_equal(lwm2m_tree_delete_instance(f->tree, OID_TEMP, 0, q), 0);
+        assert_int_equal(lwm2m_access_find(f->tree, OID_TEMP, 0), configured);
+
+        /* The instance again, at another ID: the template's now. */
+        assert_int_equal(create_locally(q, OID_TEMP, &iid), 0);
+        assert_int_equal(iid, 0); /* configured one names /3303/0 */
+        assert_int_equal(
+                lwm2m_tree_delete_instance(f->tree, LWM2M_OBJ_ACCESS_CONTROL, configured, NULL), 0);
+        assert_int_equal(lwm2m_tree_delete_instance(f->tree, OID_TEMP, 0, q), 0);
+        assert_int_equal(create_locally(q, OID_TEMP, &iid), 0);
+        int acl = lwm2m_access_find(f->tree, OID_TEMP, iid);
+        assert_true(acl >= 0 && lwm2m_access_from_template(f->tree, (uint16_t)acl));
+        /* A bootstrap server (or the owner) writes it: no longer the template's. */
+        lwm2m_path entry = lwm2m_path_resource_instance(LWM2M_OBJ_ACCESS_CONTROL, (uint16_t)acl,
+                                                        LWM2M_ACL_ACL, B);
+        lwm2m_value w = lwm2m_value_integer(LWM2M_ACL_WRITE);
+        assert_int_equal(lwm2m_tree_set(f->tree, &entry, &w, f, NULL, 0), 0);
+        assert_false(lwm2m_access_from_template(f->tree, (uint16_t)acl));
+        assert_int_equal(lwm2m_tree_delete_instance(f->tree, OID_TEMP, iid, q), 0);
+        assert_int_equal(lwm2m_access_find(f->tree, OID_TEMP, iid), acl);
+        lwm2m_requests_free(q);
+}
+
+/* No template for the object, one server, a server's or a bootstrap server's
+ * Create: no Access Control instance from a template. */
+static void test_template_not_applied(void **state)
+{
+        fixture *f = *state;
+        lwm2m_requests *q = lwm2m_requests_new(f->tree, NULL, NULL, 0);
+        assert_non_null(q);
+        assert_int_equal(lwm2m_requests_set_access_templates(q, templates, 1), 0);
+        uint16_t iid;
+        assert_int_equal(create_locally(q, 3311, &iid), 0);
+        assert_int_equal(lwm2m_access_find(f->tree, 3311, iid), -ENOENT);
+        /* A server's Create: creator rights, not the template. */
+        add_acl(f, OID_TEMP, LWM2M_ACL_OBJECT_ITSELF, LWM2M_ACL_OWNER_BOOTSTRAP, B,
+                LWM2M_ACL_CREATE, -1);
+        assert_int_equal(run(q, LWM2M_REQUEST_CREATE, B, lwm2m_path_object(OID_TEMP), &iid), 0);
+        int acl = lwm2m_access_find(f->tree, OID_TEMP, iid);
+        assert_true(acl >= 0);
+        assert_false(lwm2m_access_from_template(f->tree, (uint16_t)acl));
+        /* A bootstrap server writes its own. */
+        lwm2m_request_result res = {.error = 1};
+        lwm2m_request_spec spec = {.kind = LWM2M_REQUEST_CREATE,
+                                   .origin = {.kind = LWM2M_ORIGIN_BOOTSTRAP, .tag = f},
+                                   .path = lwm2m_path_instance(OID_TEMP, 7),
+                                   .done = on_done,
+                                   .userdata = &res};
+        assert_null(lwm2m_request_start(q, &spec));
+        assert_int_equal(res.error, 0);
+        assert_int_equal(lwm2m_access_find(f->tree, OID_TEMP, 7), -ENOENT);
+
+        /* One server: Access Control does not apply, nothing is made... */
+        assert_int_equal(lwm2m_tree_delete_instance(f->tree, LWM2M_OBJ_SERVER, 1, NULL), 0);
+        assert_int_equal(create_locally(q, OID_TEMP, &iid), 0);
+        assert_int_equal(lwm2m_access_find(f->tree, OID_TEMP, iid), -ENOENT);
+        assert_int_equal(lwm2m_requests_apply_access_templates(q), 0);
+        assert_int_equal(lwm2m_access_find(f->tree, OID_TEMP, iid), -ENOENT);
+        /* ... until a second server comes (a bootstrap): then every instance of the
+         * object without one gets it, and only those. */
+        add_server(f, 1, B);
+        size_t acls = lwm2m_tree_instance_count(f->tree, LWM2M_OBJ_ACCESS_CONTROL);
+        /* The fixture's /3303/0, the bootstrap server's /3303/7 and the local one;
+         * not the server's (it has its own), nor /3311/0 or /3/0 (no template). */
+        assert_int_equal(lwm2m_requests_apply_access_templates(q), 3);
+        assert_int_equal(lwm2m_tree_instance_count(f->tree, LWM2M_OBJ_ACCESS_CONTROL), acls + 3);
+        acl = lwm2m_access_find(f->tree, OID_TEMP, iid);
+        assert_true(acl >= 0 && lwm2m_access_from_template(f->tree, (uint16_t)acl));
+        assert_int_equal(lwm2m_access_find(f->tree, 3311, 0), -ENOENT);
+        assert_int_equal(lwm2m_requests_apply_access_templates(q), 0);
+        lwm2m_requests_free(q);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -446,6 +610,9 @@ int main(void)
                 T(test_grant_and_forget),
                 T(test_policy_order),
                 T(test_request_creator_rights),
+                T(test_template_local_create),
+                T(test_template_yields),
+                T(test_template_not_applied),
 #undef T
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

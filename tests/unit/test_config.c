@@ -1019,11 +1019,102 @@ static void test_access_control_sections(void **state)
         config_free(&c);
 }
 
+/* Sections with a star for the instance ID (and the object ID): templates, of
+ * instance rights only. */
+static void test_access_control_templates(void **state)
+{
+        (void)state;
+        config c;
+        errors e;
+        assert_int_equal(load(&c,
+                              "[lwm2md]\nendpoint = gw\n"
+                              "[server a]\nuri = coap://127.0.0.1\nshort-id = 1\n"
+                              "[server b]\nuri = coap://127.0.0.2\nshort-id = 2\n"
+                              "[access-control 3303/*]\n"
+                              "acl = 1:RW, default:R\n"
+                              "[access-control */*]\n"
+                              "owner = 2\n"
+                              "acl = 2:R\n"
+                              "[access-control 3303/0]\n"
+                              "acl = 1:R\n"
+                              "[access-control 3303]\n"
+                              "acl = 1:C\n",
+                              &e),
+                         0);
+        assert_string_equal(e.text, "");
+        assert_int_equal(c.n_access, 4);
+        const config_access *temp = &c.access[0];
+        assert_true(temp->every_instance);
+        assert_int_equal(temp->oid, 3303);
+        assert_int_equal(temp->owner, 65535);
+        assert_int_equal(temp->n_acl, 2);
+        assert_int_equal(temp->acl[0].rights, 3);
+        assert_int_equal(temp->acl[1].short_id, 0);
+        const config_access *any = &c.access[1];
+        assert_true(any->every_instance);
+        assert_int_equal(any->oid, LWM2M_ACL_ANY_OBJECT);
+        assert_int_equal(any->owner, 2);
+        /* The instance's and the object's sections are others. */
+        assert_false(c.access[2].every_instance);
+        assert_int_equal(c.access[2].iid, 0);
+        assert_false(c.access[3].every_instance);
+        assert_int_equal(c.access[3].iid, 65535);
+        assert_int_equal(config_finish(&c, collect, &e), 0);
+        config_free(&c);
+
+        /* What cannot be a template is said at its line. */
+        assert_int_equal(load(&c,
+                              "[access-control 1/*]\n"   /* 1 */
+                              "acl = 1:R\n"              /* 2 */
+                              "[access-control 2/*]\n"   /* 3 */
+                              "acl = 1:R\n"              /* 4 */
+                              "[access-control 0/*]\n"   /* 5 */
+                              "acl = 1:R\n"              /* 6 */
+                              "[access-control */0]\n"   /* 7 */
+                              "acl = 1:R\n"              /* 8 */
+                              "[access-control 3/*/1]\n" /* 9 */
+                              "acl = 1:R\n"              /* 10 */
+                              "[access-control *]\n"     /* 11 */
+                              "acl = 1:R\n",             /* 12 */
+                              &e),
+                         -EINVAL);
+        assert_non_null(strstr(e.text, "test.conf:2: [access-control 1/*]: Server (1) instances "
+                                       "come from the configuration or a bootstrap server"));
+        assert_non_null(strstr(e.text, "test.conf:4: [access-control 2/*]: Access Control (2) "
+                                       "instances come from"));
+        assert_non_null(strstr(e.text, "test.conf:6: [access-control 0/*]: name an object"));
+        assert_non_null(strstr(e.text, "test.conf:8: [access-control */0]: name an object"));
+        assert_non_null(strstr(e.text, "test.conf:10: [access-control 3/*/1]: name an object"));
+        assert_non_null(strstr(e.text, "test.conf:12: [access-control *]: name an object"));
+        config_free(&c);
+
+        /* Create is the object's: refused in a template, with the acl key's line. */
+        assert_int_equal(load(&c,
+                              "[lwm2md]\nendpoint = gw\n"
+                              "[server a]\nuri = coap://127.0.0.1\nshort-id = 1\n" /* 3-5 */
+                              "[access-control 3303/*]\n"                          /* 6 */
+                              "acl = 1:RC\n"                                       /* 7 */
+                              "[access-control */*]\n"                             /* 8 */
+                              "owner = 4\n"                                        /* 9 */
+                              "acl = default:C\n",                                 /* 10 */
+                              &e),
+                         0);
+        assert_int_equal(config_finish(&c, collect, &e), -EINVAL);
+        assert_string_equal(e.text,
+                            "test.conf:7: acl: a template's rights are of R, W, E, D (Create is "
+                            "the object's: [access-control 3303])\n"
+                            "test.conf:9: owner 4: no [server] section has that short-id\n"
+                            "test.conf:10: acl: a template's rights are of R, W, E, D (Create "
+                            "is the object's: [access-control OID])\n");
+        config_free(&c);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_full_file),
                 cmocka_unit_test(test_access_control_sections),
+                cmocka_unit_test(test_access_control_templates),
                 cmocka_unit_test(test_errors_name_the_line),
                 cmocka_unit_test(test_overlong_line),
                 cmocka_unit_test(test_finish_checks_consistency),

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "model/access.h"
 #include "model/ddf.h"
 #include "model/oma.h"
 #include "store/file.h"
@@ -268,6 +269,57 @@ static void test_empty_state(void **state)
         assert_int_equal(lwm2m_attributes_count(s.attrs), 0);
         store_state_clear(&s);
         lwm2m_buf_free(&file);
+        lwm2m_tree_free(t);
+        lwm2m_registry_free(reg);
+}
+
+/* How many instances of object 2 the encoded state of `t` holds. */
+static size_t access_instances_kept(const lwm2m_tree *t)
+{
+        lwm2m_buf file;
+        encode(t, NULL, &file);
+        store_state s = {0};
+        assert_int_equal(store_state_decode(file.data, file.len, &s, NULL, 0), 0);
+        size_t n = 0;
+        for (size_t i = 0; i < s.n_instances; i++)
+                n += s.instances[i].oid == LWM2M_OBJ_ACCESS_CONTROL;
+        store_state_clear(&s);
+        lwm2m_buf_free(&file);
+        return n;
+}
+
+/* An Access Control instance made from a template lives with its instance, which
+ * is not kept: it is left out, until a server writes it. */
+static void test_template_access_not_kept(void **state)
+{
+        (void)state;
+        lwm2m_registry *reg = new_registry(false);
+        lwm2m_tree *t = lwm2m_tree_new(reg);
+        for (uint16_t i = 0; i < 2; i++) {
+                assert_int_equal(lwm2m_tree_create_instance(t, LWM2M_OBJ_SERVER, i, NULL, NULL), 0);
+                set(t, lwm2m_path_resource(1, i, LWM2M_SRV_SHORT_ID), lwm2m_value_integer(i + 1));
+        }
+        const lwm2m_acl_entry acl[] = {{1, LWM2M_ACL_READ}};
+        assert_int_equal(lwm2m_access_set(t, 3, 0, 1, acl, 1, NULL, NULL, 0), 0);
+        assert_int_equal(access_instances_kept(t), 1);
+        const lwm2m_access_template tpl = {.oid = 3303, .owner = 1, .acl = acl, .n_acl = 1};
+        assert_int_equal(lwm2m_tree_create_instance(t, 3303, 0, NULL, NULL), 0);
+        assert_int_equal(lwm2m_access_apply_templates(t, &tpl, 1, NULL, 0), 1);
+        int made = lwm2m_access_find(t, 3303, 0);
+        assert_true(made >= 0);
+        assert_int_equal(lwm2m_tree_instance_count(t, LWM2M_OBJ_ACCESS_CONTROL), 2);
+        assert_int_equal(access_instances_kept(t), 1);
+        /* Its owner, server 1, gives server 2 Read: the server's now, and kept. */
+        lwm2m_path entry = lwm2m_path_resource_instance(2, (uint16_t)made, LWM2M_ACL_ACL, 2);
+        lwm2m_value r = lwm2m_value_integer(LWM2M_ACL_READ);
+        assert_int_equal(lwm2m_tree_set(t, &entry, &r, reg, NULL, 0), 0);
+        lwm2m_change c = {.kind = LWM2M_CHANGE_VALUES,
+                          .instance = lwm2m_path_instance(2, (uint16_t)made),
+                          .paths = &entry,
+                          .n_paths = 1,
+                          .origin = reg};
+        lwm2m_access_follow_change(t, &c);
+        assert_int_equal(access_instances_kept(t), 2);
         lwm2m_tree_free(t);
         lwm2m_registry_free(reg);
 }
@@ -574,6 +626,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_empty_state),
+                cmocka_unit_test(test_template_access_not_kept),
                 cmocka_unit_test(test_truncated_prefixes),
                 cmocka_unit_test(test_bit_flips),
                 cmocka_unit_test(test_newer_version),
