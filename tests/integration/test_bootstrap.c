@@ -610,7 +610,8 @@ typedef struct bus_watch {
         size_t n;
 } bus_watch;
 
-static void appendf(char *buf, size_t size, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void appendf(char *buf, size_t size, const char *fmt,
+                                                          ...)
 {
         size_t len = strlen(buf);
         if (len >= size - 1)
