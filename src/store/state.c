@@ -343,7 +343,7 @@ static int expect_uint(decoder *d, uint64_t max, const char *what, uint64_t *out
 
 static int expect_id(decoder *d, const char *what, uint16_t *out)
 {
-        uint64_t u;
+        uint64_t u = 0;
         int r = expect_uint(d, LWM2M_ID_INVALID - 1, what, &u);
         if (r >= 0)
                 *out = (uint16_t)u;
@@ -448,8 +448,8 @@ static int read_type(decoder *d, lwm2m_type *out)
 /* One [rid, "Type", value or {riid: value}] into the instance's records. */
 static int read_resource(decoder *d, store_instance *inst, int *last_rid)
 {
-        uint64_t n;
-        uint16_t rid;
+        uint64_t n = 0;
+        uint16_t rid = 0;
         lwm2m_type type;
         int r = expect_collection(d, CBOR_TOK_ARRAY, "a resource ([rid, type, value])", &n);
         if (r < 0)
@@ -506,13 +506,13 @@ static int read_resource(decoder *d, store_instance *inst, int *last_rid)
 
 static int read_instance(decoder *d, store_state *s)
 {
-        uint64_t n, count;
+        uint64_t n = 0, count = 0;
         int r = expect_collection(d, CBOR_TOK_ARRAY, "an instance ([oid, iid, resources])", &n);
         if (r < 0)
                 return r;
         if (n != 3)
                 return fail(d, "an instance is [oid, iid, resources]");
-        uint16_t oid, iid;
+        uint16_t oid = 0, iid = 0;
         r = expect_id(d, "an object ID", &oid);
         r = r ?: expect_id(d, "an instance ID", &iid);
         if (r < 0)
@@ -546,7 +546,7 @@ static int read_instance(decoder *d, store_state *s)
 
 static int read_attr_set(decoder *d, lwm2m_attr_set *set)
 {
-        uint64_t count;
+        uint64_t count = 0;
         int r = expect_collection(d, CBOR_TOK_MAP, "an attribute map", &count);
         if (r < 0)
                 return r;
@@ -593,13 +593,13 @@ static int read_attr_set(decoder *d, lwm2m_attr_set *set)
 static int read_attribute(decoder *d, lwm2m_attributes *attrs, uint16_t *last_ssid,
                           lwm2m_path *last_path)
 {
-        uint64_t n, depth;
+        uint64_t n = 0, depth = 0;
         int r = expect_collection(d, CBOR_TOK_ARRAY, "an attribute entry ([ssid, path, set])", &n);
         if (r < 0)
                 return r;
         if (n != 3)
                 return fail(d, "an attribute entry is [ssid, path, set]");
-        uint16_t ssid;
+        uint16_t ssid = 0;
         r = expect_id(d, "a short server ID", &ssid);
         if (r < 0)
                 return r;
@@ -636,7 +636,7 @@ static int read_attribute(decoder *d, lwm2m_attributes *attrs, uint16_t *last_ss
 
 static int decode(decoder *d, store_state *s)
 {
-        uint64_t n, version, count;
+        uint64_t n = 0, version = 0, count = 0;
         int r = expect_collection(d, CBOR_TOK_MAP, "a map (is this a state file?)", &n);
         r = r ?: expect_key(d, "version");
         r = r ?: expect_uint(d, UINT32_MAX, "the format version", &version);
