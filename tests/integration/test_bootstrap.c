@@ -382,6 +382,52 @@ static void test_bootstrap_trigger(void **state)
         fixture_assert_clean_log(&x->f);
 }
 
+/* The way widely used bootstrap servers (Leshan among them) configure a 1.1 client:
+ * in the format it asked for (pct, SenML JSON), Bootstrap-Delete of /0 and /1 rather
+ * than /, the bootstrap account rewritten in place at /0/0, the keys of a NoSec
+ * account written as empty opaque values, then Finish. */
+static void test_bootstrap_senml_json_in_place(void **state)
+{
+        bs_fixture *x = *state;
+        start(x, NULL, NULL);
+        const ts_bootstrap_request *req = ts_wait_bootstrap_request(x->f.server, 0, 10000);
+        assert_non_null(req);
+        assert_int_equal(req->pct, LWM2M_FORMAT_SENML_JSON);
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_DELETE, "/0", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_DELETED);
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_DELETE, "/1", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_DELETED);
+        lwm2m_record_list l = {0};
+        add_string(&l, lwm2m_path_resource(0, 0, LWM2M_SEC_URI), ts_uri(x->f.server));
+        add_value(&l, lwm2m_path_resource(0, 0, LWM2M_SEC_BOOTSTRAP), lwm2m_value_boolean(true));
+        add_value(&l, lwm2m_path_resource(0, 0, LWM2M_SEC_MODE),
+                  lwm2m_value_integer(LWM2M_SEC_MODE_NOSEC));
+        static const uint16_t keys[] = {LWM2M_SEC_IDENTITY, LWM2M_SEC_SERVER_KEY, LWM2M_SEC_SECRET};
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+                lwm2m_path p = lwm2m_path_resource(0, 0, keys[i]);
+                lwm2m_record *rec = lwm2m_record_list_add(&l, &p);
+                assert_non_null(rec);
+                assert_int_equal(lwm2m_value_set_bytes(&rec->value, LWM2M_TYPE_OPAQUE, "", 0), 0);
+        }
+        assert_int_equal(
+                bs_write(x, "/0/0", lwm2m_path_instance(0, 0), LWM2M_FORMAT_SENML_JSON, &l),
+                COAP_RESPONSE_CODE_CHANGED);
+        assert_int_equal(write_security(x, LWM2M_FORMAT_SENML_JSON, false),
+                         COAP_RESPONSE_CODE_CHANGED);
+        assert_int_equal(write_server(x, LWM2M_FORMAT_SENML_JSON), COAP_RESPONSE_CODE_CHANGED);
+        assert_int_equal(bs_request(x, COAP_REQUEST_CODE_POST, "/bs", -1, -1, NULL, 0, NULL),
+                         COAP_RESPONSE_CODE_CHANGED);
+        ts_registration *reg = ts_wait_register(x->b, 0, 10000);
+        assert_non_null(reg);
+        assert_string_equal(reg->endpoint, "itest");
+        /* The rewritten account is still the bootstrap account: nothing registers
+         * with A. */
+        ts_process(x->f.server, 1000);
+        assert_int_equal(ts_register_count(x->f.server), 0);
+        assert_int_equal(fixture_stop_daemon(&x->f, 10000), 0);
+        fixture_assert_clean_log(&x->f);
+}
+
 /* What a bootstrap server gave survives a restart, even a SIGKILL right after the
  * Finish was answered: the daemon registers with B again and does not bootstrap. */
 static void test_restart_after_bootstrap(void **state)
@@ -1048,6 +1094,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_bootstrap_hold_off, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_refused_retried, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_psk, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bootstrap_senml_json_in_place, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_restart_after_bootstrap, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_fallback_to_bootstrap, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bootstrap_lossy_and_garbled, setup, teardown),
