@@ -730,7 +730,7 @@ static void on_tree_change(void *userdata, const lwm2m_change *c)
                 emit_manager_changed(b, "Objects");
 }
 
-static int open_bus(const char *address, sd_bus **out)
+int bus_open_address(const char *address, sd_bus **out)
 {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
@@ -777,7 +777,7 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *erro
 static int connect_bus(lwm2m_bus *b, char *why, size_t why_size)
 {
         const char *step = "cannot connect to the bus";
-        int r = open_bus(b->address, &b->bus);
+        int r = bus_open_address(b->address, &b->bus);
         if (r >= 0) {
                 step = "cannot export the object tree";
                 r = sd_bus_add_object_vtable(b->bus, NULL, BUS_ROOT_PATH, BUS_IFACE_MANAGER,

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "bus/wiring.h"
@@ -17,6 +18,9 @@ typedef struct lwm2m_bus lwm2m_bus;
  * providers' instances go with a lost connection, held ones stay. Fails only
  * when it cannot set itself up (a negative errno, a sentence in `why`). The
  * tree must outlive the bus. */
+/* A client connection to "system", "user" or a D-Bus address, started: 0 or a
+ * negative errno. */
+int bus_open_address(const char *address, sd_bus **out);
 int bus_new(sd_event *event, lwm2m_tree *tree, const bus_config *cfg, lwm2m_bus **out, char *why,
             size_t why_size);
 /* Removes what providers own from the tree, then closes the connection. */

@@ -125,6 +125,7 @@ void config_free(config *c)
         free(d->device_type);
         free(d->reboot_command);
         free(d->factory_reset_command);
+        free(d->time_bus);
         for (size_t i = 0; i < c->n_servers; i++)
                 server_free(&c->servers[i]);
         free(c->servers);
@@ -621,6 +622,7 @@ static int set_device_key(parse_state *st, const char *key, const char *value, c
                 {"device-type", offsetof(config_device, device_type)},
                 {"reboot-command", offsetof(config_device, reboot_command)},
                 {"factory-reset-command", offsetof(config_device, factory_reset_command)},
+                {"time-bus", offsetof(config_device, time_bus)},
         };
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (strcmp(key, keys[i].key) == 0)

@@ -116,6 +116,7 @@ typedef struct config_device {
         char *device_type;
         char *reboot_command;        /* run by /bin/sh; NULL: reboot through logind */
         char *factory_reset_command; /* NULL: factory reset is refused */
+        char *time_bus;              /* where timedated is: NULL is the system bus */
 } config_device;
 
 typedef struct config {

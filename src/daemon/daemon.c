@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -33,6 +35,10 @@
 
 extern char **environ;
 
+/* Under the requests' own timeout (LWM2M_REQUEST_TIMEOUT_MS), so that the
+ * server hears why rather than a bare timeout. */
+#define TIMEDATED_TIMEOUT_USEC (3 * 1000 * 1000)
+
 /* Time the server's answer to an Execute gets before the reboot starts. */
 #define ACTION_DELAY_USEC (1000 * 1000)
 
@@ -53,6 +59,7 @@ struct daemon_state {
         lwm2m_requests *requests;
         sd_event_source *requests_timer;
         device_object *device;
+        sd_bus *time_bus; /* to timedated, opened at the first write of the time */
         lwm2m_engine *engine;
         server_object *servers; /* the behaviour of /1 instances the engine registers with */
         lwm2m_bus *bus;         /* NULL: running without D-Bus */
@@ -383,6 +390,118 @@ static int device_factory_reset(void *userdata)
         return schedule_action(userdata, "factory reset");
 }
 
+/* ---- the clock and time zone through systemd-timedated ---- */
+
+typedef struct timedated_call {
+        lwm2m_ask ask;
+        const char *method;
+} timedated_call;
+
+/* Policy refusals are 4.05 (the server may not do that here), a value
+ * timedated rejects 4.00, an absent or silent timedated 5.00 (owner.h). */
+static int timedated_errno(const sd_bus_error *e)
+{
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_INVALID_ARGS))
+                return -EINVAL;
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
+                                   SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT,
+                                   SD_BUS_ERROR_DISCONNECTED, SD_BUS_ERROR_UNKNOWN_METHOD,
+                                   SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE))
+                return -EIO;
+        return -EPERM;
+}
+
+static int on_timedated_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        timedated_call *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        int r = 0;
+        if (e) {
+                r = timedated_errno(e);
+                if (r == -EIO)
+                        log_error("cannot reach timedated for %s: %s", c->method,
+                                  e->message ? e->message : e->name);
+                else
+                        log_warning("timedated refused %s: %s", c->method,
+                                    e->message ? e->message : e->name);
+        } else
+                log_notice("%s done by timedated, as the server asked", c->method);
+        lwm2m_ask_reply(c->ask, r);
+        return 0;
+}
+
+/* The connection to timedated's bus, opened once and again after a loss. */
+static int time_bus(daemon_state *d, sd_bus **out)
+{
+        if (d->time_bus && sd_bus_is_open(d->time_bus) <= 0)
+                d->time_bus = sd_bus_flush_close_unref(d->time_bus);
+        if (!d->time_bus) {
+                const char *address = d->cfg->device.time_bus ? d->cfg->device.time_bus : "system";
+                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+                int r = bus_open_address(address, &bus);
+                if (r >= 0)
+                        r = sd_bus_attach_event(bus, d->event, SD_EVENT_PRIORITY_NORMAL);
+                if (r < 0) {
+                        log_error("cannot reach timedated: cannot connect to the %s bus: %s",
+                                  address, strerror(-r));
+                        return r;
+                }
+                d->time_bus = TAKE_PTR(bus);
+        }
+        *out = d->time_bus;
+        return 0;
+}
+
+/* Calls timedated without waiting: the reply answers `ask`. */
+static int call_timedated(daemon_state *d, lwm2m_ask ask, const char *method, const char *types,
+                          ...)
+{
+        sd_bus *bus;
+        int r = time_bus(d, &bus);
+        if (r < 0)
+                return -EIO;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.timedate1",
+                                           "/org/freedesktop/timedate1",
+                                           "org.freedesktop.timedate1", method);
+        if (r >= 0) {
+                va_list ap;
+                va_start(ap, types);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+        }
+        if (r < 0)
+                return r;
+        timedated_call *c = malloc(sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        *c = (timedated_call){.ask = ask, .method = method};
+        sd_bus_slot *slot = NULL;
+        r = sd_bus_call_async(bus, &slot, m, on_timedated_reply, c, TIMEDATED_TIMEOUT_USEC);
+        if (r < 0) {
+                free(c);
+                log_error("cannot call timedated's %s: %s", method, strerror(-r));
+                return -EIO;
+        }
+        /* The call lives as long as the connection; its memory goes with it. */
+        sd_bus_slot_set_destroy_callback(slot, free);
+        sd_bus_slot_set_floating(slot, true);
+        sd_bus_slot_unref(slot);
+        return 0;
+}
+
+static int device_set_time(void *userdata, int64_t seconds, lwm2m_ask ask)
+{
+        if (seconds < 0 || seconds > INT64_MAX / 1000000)
+                return -ERANGE;
+        return call_timedated(userdata, ask, "SetTime", "xbb", seconds * 1000000, false, false);
+}
+
+static int device_set_timezone(void *userdata, const char *zone, lwm2m_ask ask)
+{
+        return call_timedated(userdata, ask, "SetTimezone", "sb", zone, false);
+}
+
 /* ---- what the D-Bus layer sees of the engine ---- */
 
 static size_t bus_server_count(void *userdata)
@@ -603,6 +722,7 @@ static void daemon_free(daemon_state *d)
         lwm2m_requests_free(d->requests);
         sd_event_source_unref(d->requests_timer);
         device_object_free(d->device);
+        sd_bus_flush_close_unref(d->time_bus);
         lwm2m_tree_free(d->tree);
         lwm2m_registry_free(d->reg);
         sd_event_unref(d->event);
@@ -691,7 +811,10 @@ static int build(daemon_state *d)
         device_actions actions = {
                 .reboot = device_reboot,
                 .factory_reset = cd->factory_reset_command ? device_factory_reset : NULL,
+                .set_time = device_set_time,
+                .set_timezone = device_set_timezone,
                 .userdata = d,
+                .log = {.fn = on_engine_log, .max_priority = log_get_max_level()},
         };
         d->device = device_object_new(d->tree, &info, &actions);
         if (!d->device) {

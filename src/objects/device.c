@@ -171,12 +171,107 @@ static int device_refresh(void *userdata, const lwm2m_path *path, lwm2m_ask ask)
         return 0;
 }
 
+bool device_timezone_valid(const char *zone)
+{
+        size_t n = strlen(zone);
+        /* The longest names in the tz database are about 30 bytes. */
+        if (n == 0 || n > 64 || zone[0] == '/' || zone[n - 1] == '/' || strstr(zone, "//"))
+                return false;
+        /* No '.', so no "..": the name is a path under /usr/share/zoneinfo. */
+        return strspn(zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") ==
+               n;
+}
+
+static bool two_digits(const char *s, unsigned *out)
+{
+        if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+                return false;
+        *out = (unsigned)(s[0] - '0') * 10u + (unsigned)(s[1] - '0');
+        return true;
+}
+
+int device_offset_to_zone(const char *offset, char *zone, size_t size)
+{
+        const char *s = offset;
+        if (strncmp(s, "UTC", 3) == 0 || strncmp(s, "GMT", 3) == 0)
+                s += 3;
+        unsigned hours = 0, minutes = 0;
+        int sign = 1;
+        if (strcmp(s, "Z") == 0 || s[0] == 0) {
+                if (s == offset && s[0] == 0)
+                        return -EINVAL;
+        } else {
+                if (s[0] != '+' && s[0] != '-')
+                        return -EINVAL;
+                sign = s[0] == '-' ? -1 : 1;
+                s++;
+                if (!two_digits(s, &hours))
+                        return -EINVAL;
+                s += 2;
+                if (*s == ':')
+                        s++;
+                if (*s && (!two_digits(s, &minutes) || s[2] != 0 || minutes > 59))
+                        return -EINVAL;
+        }
+        if (minutes != 0 || (sign > 0 && hours > 14) || (sign < 0 && hours > 12))
+                return -ERANGE;
+        if (hours == 0)
+                snprintf(zone, size, "Etc/UTC");
+        else /* POSIX signs: Etc/GMT-1 is one hour east of Greenwich */
+                snprintf(zone, size, "Etc/GMT%c%u", sign > 0 ? '-' : '+', hours);
+        return 0;
+}
+
 static int device_write(void *userdata, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
                         lwm2m_write_mode mode, lwm2m_ask ask)
 {
-        /* Time, offset and zone belong to the system clock (timedated), which a
-         * management server does not get to set through us. */
-        return -EPERM;
+        device_object *d = userdata;
+        const lwm2m_log *log = &d->actions.log;
+        /* Each write is one call to timedated answered by one reply: a write that
+         * sets two of them at once would have no single answer when one fails. */
+        if (n != 1 || recs[0].path.len < 3) {
+                lwm2m_logf(log, LOG_NOTICE,
+                           "Device: write time, UTC offset and time zone one "
+                           "resource at a time");
+                return -EINVAL;
+        }
+        const lwm2m_value *v = &recs[0].value;
+        switch (recs[0].path.id[2]) {
+        case LWM2M_DEV_CURRENT_TIME:
+                if (!d->actions.set_time)
+                        return -EPERM;
+                return d->actions.set_time(d->actions.userdata, v->i, ask);
+        case LWM2M_DEV_UTC_OFFSET: {
+                if (!d->actions.set_timezone)
+                        return -EPERM;
+                char zone[16];
+                int r = device_offset_to_zone((const char *)v->buf.data, zone, sizeof(zone));
+                if (r == -ERANGE)
+                        lwm2m_logf(log, LOG_NOTICE,
+                                   "Device: UTC offset '%s' refused: only whole hours from -12 "
+                                   "to +14 have a time zone (Etc/GMT-N); write /3/0/15 instead",
+                                   (const char *)v->buf.data);
+                else if (r < 0)
+                        lwm2m_logf(log, LOG_NOTICE,
+                                   "Device: UTC offset '%s' refused: not ISO 8601 (+HH:MM)",
+                                   (const char *)v->buf.data);
+                if (r < 0)
+                        return -EINVAL;
+                return d->actions.set_timezone(d->actions.userdata, zone, ask);
+        }
+        case LWM2M_DEV_TIMEZONE:
+                if (!d->actions.set_timezone)
+                        return -EPERM;
+                if (!device_timezone_valid((const char *)v->buf.data)) {
+                        lwm2m_logf(log, LOG_NOTICE,
+                                   "Device: time zone '%s' refused: not an IANA zone name",
+                                   (const char *)v->buf.data);
+                        return -EINVAL;
+                }
+                return d->actions.set_timezone(d->actions.userdata, (const char *)v->buf.data, ask);
+        default:
+                return -EPERM;
+        }
 }
 
 static int device_execute(void *userdata, const lwm2m_path *resource, const uint8_t *args,
