@@ -227,6 +227,9 @@ static int device_write(void *userdata, const lwm2m_path *base, const lwm2m_reco
 {
         device_object *d = userdata;
         const lwm2m_log *log = &d->actions.log;
+        /* Replacing /3/0 would drop the identity with it. */
+        if (mode == LWM2M_WRITE_REPLACE && base->len < 3)
+                return -EPERM;
         /* Each write is one call to timedated answered by one reply: a write that
          * sets two of them at once would have no single answer when one fails. */
         if (n != 1 || recs[0].path.len < 3) {

@@ -90,8 +90,10 @@ int fixture_write_config(daemon_fixture *f, const char *extra)
                  "serial-number = SN-0001\n"
                  "firmware-version = 1.2.3\n"
                  "reboot-command = touch %s/rebooted\n"
+                 "time-bus = %s%s\n"
                  "\n%s",
-                 SOURCE_ROOT, f->dir, f->dir, extra ? extra : "");
+                 SOURCE_ROOT, f->dir, f->dir, f->time_bus ? "" : "unix:path=",
+                 f->time_bus ? f->time_bus : "/nonexistent/timedated", extra ? extra : "");
         return fixture_write_file(f, "lwm2md.conf", text, NULL, 0);
 }
 

@@ -15,6 +15,9 @@ typedef struct daemon_fixture {
         char log_path[300];
         pid_t pid;
         ts_server *server;
+        /* [device] time-bus; NULL: a socket nobody listens on, so that no test
+         * asks the machine's own timedated to change its clock. */
+        const char *time_bus;
 } daemon_fixture;
 
 /* Makes the scratch directory. */
