@@ -1249,16 +1249,17 @@ static void test_operator_writes_ask_the_owner(void **state)
         assert_int_equal(provider_count(&e->prov, &e->prov.writes), 5);
         assert_int_equal(get_int64(e->op, LIGHT_PATH, "org.lwm2md1.Object3311", "Dimmer"), 60);
 
-        /* The daemon's own Device object refuses its clock over D-Bus as it does to servers. */
+        /* The daemon's own Device object sets its clock through timedated, which the
+         * fixture leaves unreachable (test_time has a stand-in), as it does for servers. */
         assert_true(sd_bus_call_method(e->op, "org.lwm2md1", "/org/lwm2md1/object/3/0",
                                        "org.lwm2md1.Instance", "Write", &error, NULL, "qv", 13, "x",
                                        (int64_t)0) < 0);
-        assert_string_equal(error.name, "org.lwm2md1.Error.NotAllowed");
+        assert_string_equal(error.name, "org.lwm2md1.Error.Failed");
         sd_bus_error_free(&error);
         assert_true(sd_bus_set_property(e->op, "org.lwm2md1", "/org/lwm2md1/object/3/0",
                                         "org.lwm2md1.Object3", "Timezone", &error, "s",
-                                        "Europe/Paris") < 0);
-        assert_string_equal(error.name, "org.lwm2md1.Error.NotAllowed");
+                                        "../Paris") < 0);
+        assert_string_equal(error.name, "org.lwm2md1.Error.InvalidValue");
         sd_bus_error_free(&error);
         finish(e);
 }
