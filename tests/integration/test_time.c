@@ -185,6 +185,8 @@ static void test_write_offset(void **state)
         assert_true(wait_call(c, "SetTimezone Etc/GMT-2 False", 0));
         expect(c, PUT, "/3/0/14", "UTC-05:00", CHANGED);
         assert_true(wait_call(c, "SetTimezone Etc/GMT+5 False", 0));
+        expect(c, PUT, "/3/0/14", "+1400", CHANGED);
+        assert_true(wait_call(c, "SetTimezone Etc/GMT-14 False", 0));
         expect(c, PUT, "/3/0/14", "Z", CHANGED);
         assert_true(wait_call(c, "SetTimezone Etc/UTC False", 0));
         unsigned before = call_count(c);
@@ -192,6 +194,8 @@ static void test_write_offset(void **state)
         assert_true(fixture_log_contains(&c->f, "UTC offset '+05:30' refused: only whole hours"));
         expect(c, PUT, "/3/0/14", "one hour", BAD_REQUEST);
         expect(c, PUT, "/3/0/14", "+15:00", BAD_REQUEST);
+        expect(c, PUT, "/3/0/14", "-13:00", BAD_REQUEST);
+        expect(c, PUT, "/3/0/14", "+01:00x", BAD_REQUEST);
         assert_int_equal(call_count(c), before);
 }
 
