@@ -719,10 +719,11 @@ static void daemon_free(daemon_state *d)
         lwm2m_engine_free(d->engine);
         server_object_free(d->servers);
         bus_free(d->bus);
+        /* Its pending calls' replies would answer requests about to go. */
+        sd_bus_flush_close_unref(d->time_bus);
         lwm2m_requests_free(d->requests);
         sd_event_source_unref(d->requests_timer);
         device_object_free(d->device);
-        sd_bus_flush_close_unref(d->time_bus);
         lwm2m_tree_free(d->tree);
         lwm2m_registry_free(d->reg);
         sd_event_unref(d->event);
