@@ -101,7 +101,11 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                         log_info("gpsd at %s: connected again", g->address);
                 g->outage_logged = false;
                 g->backoff_usec = BACKOFF_MIN_USEC;
-                int r = location_object_feed(g->location, buf, (size_t)n);
+                unsigned garbage = 0;
+                int r = location_object_feed(g->location, buf, (size_t)n, &garbage);
+                if (garbage > 0)
+                        log_debug("gpsd at %s: %u line(s) that are not gpsd reports skipped",
+                                  g->address, garbage);
                 if (r == -EMSGSIZE) {
                         fail(g, "a line longer than 64 KiB: not gpsd", 0);
                         return 0;

@@ -188,7 +188,7 @@ void location_object_reset_stream(location_object *l)
         l->line_len = 0;
 }
 
-int location_object_feed(location_object *l, const char *bytes, size_t n)
+int location_object_feed(location_object *l, const char *bytes, size_t n, unsigned *garbage)
 {
         int applied = 0;
         while (n > 0) {
@@ -218,8 +218,10 @@ int location_object_feed(location_object *l, const char *bytes, size_t n)
                 if (len > 0 && l->line[len - 1] == '\r')
                         len--;
                 location_fix fix;
-                if (location_parse_gpsd_line(l->line, len, &fix) == 1 &&
-                    location_object_update(l, &fix) >= 0)
+                int r = location_parse_gpsd_line(l->line, len, &fix);
+                if (r == -EINVAL && garbage)
+                        (*garbage)++;
+                if (r == 1 && location_object_update(l, &fix) >= 0)
                         applied++;
         }
         return applied;

@@ -38,8 +38,9 @@ void location_object_free(location_object *l);
 int location_object_update(location_object *l, const location_fix *fix);
 
 /* Bytes read from gpsd: complete lines are parsed and fixes applied; garbage
- * lines are skipped. -EMSGSIZE when a line outgrows LOCATION_MAX_LINE (the
- * connection should be dropped). Returns the number of fixes applied. */
-int location_object_feed(location_object *l, const char *bytes, size_t n);
+ * lines are skipped and counted in *garbage (may be NULL), for the caller's log.
+ * -EMSGSIZE when a line outgrows LOCATION_MAX_LINE (the connection should be
+ * dropped). Returns the number of fixes applied. */
+int location_object_feed(location_object *l, const char *bytes, size_t n, unsigned *garbage);
 /* Forgets a partial line: call when a new connection starts. */
 void location_object_reset_stream(location_object *l);

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t chunk = size > 0 ? (size_t)data[0] + 1 : 1;
         for (size_t off = size > 0 ? 1 : 0; off < size;) {
                 size_t n = size - off < chunk ? size - off : chunk;
-                if (location_object_feed(loc, (const char *)data + off, n) < 0)
+                if (location_object_feed(loc, (const char *)data + off, n, NULL) < 0)
                         location_object_reset_stream(loc);
                 off += n;
         }
