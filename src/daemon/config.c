@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <ini.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,8 @@ void config_free(config *c)
         free(d->reboot_command);
         free(d->factory_reset_command);
         free(d->time_bus);
+        free(c->location.gpsd);
+        free(c->location.where);
         for (size_t i = 0; i < c->n_servers; i++)
                 server_free(&c->servers[i]);
         free(c->servers);
@@ -631,6 +634,63 @@ static int set_device_key(parse_state *st, const char *key, const char *value, c
         return -EINVAL;
 }
 
+/* A finite decimal number within [min, max]. */
+static int parse_double(const char *value, double min, double max, double *out)
+{
+        char *end;
+        errno = 0;
+        double v = strtod(value, &end);
+        if (errno || end == value || *end || !isfinite(v) || v < min || v > max)
+                return -EINVAL;
+        *out = v;
+        return 0;
+}
+
+static int set_location_key(parse_state *st, const char *key, const char *value, const char *where)
+{
+        config_location *l = &st->c->location;
+        if (!l->where && set_string(&l->where, where) < 0)
+                return -ENOMEM;
+        if (strcmp(key, "gpsd") == 0) {
+                if (!value[0] || !value_is_text(value)) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: gpsd wants HOST:PORT or a socket path", where);
+                        return -EINVAL;
+                }
+                return set_string(&l->gpsd, value);
+        }
+        static const struct {
+                const char *key;
+                double min, max;
+                size_t value, given;
+                const char *range;
+        } keys[] = {
+                {"latitude", -90, 90, offsetof(config_location, latitude),
+                 offsetof(config_location, has_latitude), "degrees from -90 to 90"},
+                {"longitude", -180, 180, offsetof(config_location, longitude),
+                 offsetof(config_location, has_longitude), "degrees from -180 to 180"},
+                {"altitude", -1e6, 1e7, offsetof(config_location, altitude),
+                 offsetof(config_location, has_altitude), "metres"},
+                {"radius", 0, 1e7, offsetof(config_location, radius),
+                 offsetof(config_location, has_radius), "metres, not negative"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                if (strcmp(key, keys[i].key) != 0)
+                        continue;
+                double *v = (double *)((char *)l + keys[i].value);
+                if (parse_double(value, keys[i].min, keys[i].max, v) < 0) {
+                        config_report(limited_error, &st->limit, "%s: %s '%s': expected %s", where,
+                                      key, value, keys[i].range);
+                        return -EINVAL;
+                }
+                *(bool *)((char *)l + keys[i].given) = true;
+                l->has_fixed = l->has_latitude && l->has_longitude;
+                return 0;
+        }
+        config_report(limited_error, &st->limit, "%s: unknown key '%s' in [location]", where, key);
+        return -EINVAL;
+}
+
 static config_server *server_for_section(parse_state *st, const char *section, bool bootstrap)
 {
         config *c = st->c;
@@ -951,6 +1011,8 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
                 r = config_set_main_key(st->c, name, value, where, limited_error, &st->limit);
         } else if (strcmp(section, "device") == 0) {
                 r = set_device_key(st, name, value, where);
+        } else if (strcmp(section, "location") == 0) {
+                r = set_location_key(st, name, value, where);
         } else if (strcmp(section, "server") == 0 || strncmp(section, "server ", 7) == 0 ||
                    strcmp(section, "bootstrap-server") == 0) {
                 config_server *s = server_for_section(st, section, section[0] == 'b');
@@ -965,10 +1027,11 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
                 config_access *a = access_for_section(st, section);
                 r = a ? set_access_key(st, a, name, value, where) : -EINVAL;
         } else {
-                config_report(limited_error, &st->limit,
-                              "%s: unknown section [%s] (expected lwm2md, device, server NAME, "
-                              "bootstrap-server, send NAME or access-control OID/IID)",
-                              where, section);
+                config_report(
+                        limited_error, &st->limit,
+                        "%s: unknown section [%s] (expected lwm2md, device, location, server NAME, "
+                        "bootstrap-server, send NAME or access-control OID/IID)",
+                        where, section);
                 r = -EINVAL;
         }
         if (r == -ENOMEM)
@@ -1310,6 +1373,14 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                               "%s: no endpoint name given and none can be derived "
                               "from /etc/machine-id or the host name",
                               name);
+                errors++;
+        }
+        const config_location *loc = &c->location;
+        if (loc->has_latitude != loc->has_longitude ||
+            (!loc->has_fixed && (loc->has_altitude || loc->has_radius))) {
+                config_report(limited_error, &limit,
+                              "%s: [location] fixed values need both latitude and longitude",
+                              loc->where);
                 errors++;
         }
         if (c->n_objects_dirs == 0) {

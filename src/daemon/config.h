@@ -119,6 +119,15 @@ typedef struct config_device {
         char *time_bus;              /* where timedated is: NULL is the system bus */
 } config_device;
 
+/* [location]: where /6/0 comes from (lwm2md.conf(5)). */
+typedef struct config_location {
+        char *gpsd;     /* "HOST:PORT" or a UNIX socket path; NULL: no gpsd */
+        bool has_fixed; /* latitude and longitude both given */
+        bool has_latitude, has_longitude, has_altitude, has_radius;
+        double latitude, longitude, altitude, radius;
+        char *where; /* "FILE:LINE" of the first [location] key, for messages */
+} config_location;
+
 typedef struct config {
         char *file; /* the file read, or NULL */
         char *endpoint;
@@ -135,6 +144,7 @@ typedef struct config {
         char *admin_group;       /* NULL: root only */
         char *admin_group_where; /* "FILE:LINE" (or the option) that set it, for messages */
         config_device device;
+        config_location location;
         config_server *servers;
         size_t n_servers;
         /* Stored notifications per server (notification-store-count, -bytes) and

@@ -21,6 +21,7 @@
 #include "build-config.h"
 #include "bus/bus.h"
 #include "bus/errors.h"
+#include "daemon/gpsd.h"
 #include "daemon/log.h"
 #include "daemon/persist.h"
 #include "daemon/provision.h"
@@ -30,6 +31,7 @@
 #include "model/oma.h"
 #include "model/request.h"
 #include "objects/device.h"
+#include "objects/location.h"
 #include "objects/server.h"
 #include "util/macro.h"
 
@@ -60,6 +62,8 @@ struct daemon_state {
         sd_event_source *requests_timer;
         device_object *device;
         sd_bus *time_bus; /* to timedated, opened at the first write of the time */
+        location_object *location; /* NULL without a [location] section */
+        gpsd_client *gpsd;         /* NULL without [location] gpsd */
         lwm2m_engine *engine;
         server_object *servers; /* the behaviour of /1 instances the engine registers with */
         lwm2m_bus *bus;         /* NULL: running without D-Bus */
@@ -723,6 +727,8 @@ static void daemon_free(daemon_state *d)
         sd_bus_flush_close_unref(d->time_bus);
         lwm2m_requests_free(d->requests);
         sd_event_source_unref(d->requests_timer);
+        gpsd_client_free(d->gpsd);
+        location_object_free(d->location);
         device_object_free(d->device);
         lwm2m_tree_free(d->tree);
         lwm2m_registry_free(d->reg);
@@ -822,6 +828,22 @@ static int build(daemon_state *d)
                 log_error("cannot create the Device object: %s", strerror(errno));
                 return -errno;
         }
+        const config_location *cl = &c->location;
+        if (cl->has_fixed || cl->gpsd) {
+                location_fix fixed = {
+                        .latitude = cl->latitude,
+                        .longitude = cl->longitude,
+                        .altitude = cl->altitude,
+                        .radius = cl->radius,
+                        .has_altitude = cl->has_altitude,
+                        .has_radius = cl->has_radius,
+                };
+                d->location = location_object_new(d->tree, cl->has_fixed ? &fixed : NULL);
+                if (!d->location) {
+                        log_error("cannot create the Location object: %s", strerror(errno));
+                        return -errno;
+                }
+        }
         /* The instances there before any request: the Device object's. */
         lwm2m_requests_apply_access_templates(d->requests);
 
@@ -890,6 +912,16 @@ int daemon_run(config *c)
         r = sd_event_add_io(d.event, &d.io, lwm2m_engine_fd(d.engine), EPOLLIN, on_io, &d);
         if (r < 0)
                 goto out;
+        if (c->location.gpsd) {
+                d.gpsd = gpsd_client_new(d.event, c->location.gpsd, d.location);
+                if (!d.gpsd) {
+                        r = -errno;
+                        log_error("[location] gpsd '%s': %s", c->location.gpsd,
+                                  r == -EINVAL ? "expected HOST:PORT or an absolute socket path"
+                                               : strerror(-r));
+                        goto out;
+                }
+        }
         r = sd_event_add_time(d.event, &d.timer, CLOCK_MONOTONIC, 0, 0, on_timer, &d);
         if (r < 0)
                 goto out;

@@ -109,6 +109,17 @@ enum {
         LWM2M_DEV_MEMORY_TOTAL = 21,
 };
 
+/* Location (6) */
+enum {
+        LWM2M_LOC_LATITUDE = 0,
+        LWM2M_LOC_LONGITUDE = 1,
+        LWM2M_LOC_ALTITUDE = 2,
+        LWM2M_LOC_RADIUS = 3,
+        LWM2M_LOC_VELOCITY = 4,
+        LWM2M_LOC_TIMESTAMP = 5,
+        LWM2M_LOC_SPEED = 6,
+};
+
 /* OSCORE (21) */
 enum {
         LWM2M_OSCORE_MASTER_SECRET = 0,

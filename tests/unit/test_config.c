@@ -231,6 +231,52 @@ static void test_finish_checks_consistency(void **state)
         config_free(&c);
 }
 
+static void test_location(void **state)
+{
+        config c;
+        errors e;
+        assert_int_equal(load(&c,
+                              "[server a]\nuri = coap://a\n"
+                              "[location]\nlatitude = 52.52\nlongitude = 13.405\n"
+                              "altitude = 34\nradius = 10\ngpsd = 127.0.0.1:2947\n",
+                              &e),
+                         0);
+        assert_int_equal(config_finish(&c, collect, &e), 0);
+        assert_true(c.location.has_fixed);
+        assert_true(c.location.latitude == 52.52);
+        assert_true(c.location.longitude == 13.405);
+        assert_true(c.location.has_altitude && c.location.altitude == 34);
+        assert_true(c.location.has_radius && c.location.radius == 10);
+        assert_string_equal(c.location.gpsd, "127.0.0.1:2947");
+        config_free(&c);
+
+        assert_int_equal(load(&c,
+                              "[location]\nlatitude = 90.5\n" /* line 2 */
+                              "longitude = -181\n"            /* line 3 */
+                              "radius = -1\n"                 /* line 4 */
+                              "altitude = high\n"             /* line 5 */
+                              "latitude = nan\n"              /* line 6 */
+                              "colour = red\n",               /* line 7 */
+                              &e),
+                         -EINVAL);
+        assert_non_null(strstr(e.text, "test.conf:2: latitude '90.5': expected degrees from -90"));
+        assert_non_null(strstr(e.text, "test.conf:3: longitude '-181'"));
+        assert_non_null(strstr(e.text, "test.conf:4: radius '-1'"));
+        assert_non_null(strstr(e.text, "test.conf:5: altitude 'high'"));
+        assert_non_null(strstr(e.text, "test.conf:6: latitude 'nan'"));
+        assert_non_null(strstr(e.text, "test.conf:7: unknown key 'colour' in [location]"));
+        assert_int_equal(e.n, 6);
+        config_free(&c);
+
+        /* Half a position is a mistake, not a position. */
+        assert_int_equal(load(&c, "[server a]\nuri = coap://a\n[location]\nlatitude = 1\n", &e), 0);
+        assert_int_equal(config_finish(&c, collect, &e), -EINVAL);
+        assert_non_null(strstr(e.text, "test.conf:4: [location] fixed values need both latitude "
+                                       "and longitude"));
+        assert_false(c.location.has_fixed);
+        config_free(&c);
+}
+
 static void test_short_ids_numbered_around_explicit_ones(void **state)
 {
         config c;
@@ -1118,6 +1164,7 @@ int main(void)
                 cmocka_unit_test(test_errors_name_the_line),
                 cmocka_unit_test(test_overlong_line),
                 cmocka_unit_test(test_finish_checks_consistency),
+                cmocka_unit_test(test_location),
                 cmocka_unit_test(test_short_ids_numbered_around_explicit_ones),
                 cmocka_unit_test(test_bootstrap_only),
                 cmocka_unit_test(test_bootstrap_keys_in_server_ignored),

@@ -1,0 +1,14 @@
+/* gpsd.h - the daemon's connection to gpsd: watches TPV reports and hands them to the
+ * Location object, reconnecting with back-off while gpsd is away. */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "objects/location.h"
+
+typedef struct gpsd_client gpsd_client;
+
+/* `address` is "HOST:PORT" ("[V6]:PORT" for IPv6) or an absolute UNIX socket
+ * path. Connects at once (or keeps trying). NULL with errno set (-EINVAL: a bad address). */
+gpsd_client *gpsd_client_new(sd_event *event, const char *address, location_object *location);
+void gpsd_client_free(gpsd_client *g);
