@@ -61,7 +61,7 @@ struct daemon_state {
         lwm2m_requests *requests;
         sd_event_source *requests_timer;
         device_object *device;
-        sd_bus *time_bus; /* to timedated, opened at the first write of the time */
+        sd_bus *time_bus;          /* to timedated, opened at the first write of the time */
         location_object *location; /* NULL without a [location] section */
         gpsd_client *gpsd;         /* NULL without [location] gpsd */
         lwm2m_engine *engine;

@@ -207,8 +207,10 @@ int location_object_feed(location_object *l, const char *bytes, size_t n, unsign
                         l->line = p;
                         l->line_cap = cap;
                 }
-                memcpy(l->line + l->line_len, bytes, take);
-                l->line_len += take;
+                if (take > 0) { /* an empty line may come before any buffer exists */
+                        memcpy(l->line + l->line_len, bytes, take);
+                        l->line_len += take;
+                }
                 if (!nl)
                         break;
                 bytes += take + 1;
@@ -218,7 +220,7 @@ int location_object_feed(location_object *l, const char *bytes, size_t n, unsign
                 if (len > 0 && l->line[len - 1] == '\r')
                         len--;
                 location_fix fix;
-                int r = location_parse_gpsd_line(l->line, len, &fix);
+                int r = location_parse_gpsd_line(l->line ? l->line : "", len, &fix);
                 if (r == -EINVAL && garbage)
                         (*garbage)++;
                 if (r == 1 && location_object_update(l, &fix) >= 0)
