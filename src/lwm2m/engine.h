@@ -121,4 +121,35 @@ const lwm2m_attributes *lwm2m_engine_attributes(const lwm2m_engine *e);
 /* Sets attributes kept from an earlier run, before lwm2m_engine_start: each entry
  * is written as a Write-Attributes would. 0, -EINVAL (an inconsistent set) or
  * -ENOMEM; attributes_changed is not called. */
+/* ---- fetching a resource from a CoAP server (a firmware Package URI) ---- */
+
+typedef struct lwm2m_fetch lwm2m_fetch;
+typedef struct lwm2m_fetch_ops {
+        /* Bytes of the resource in order: `offset` is where the previous call ended
+         * (the resume offset at first); `total` is the size the server announced
+         * (Size2), or UINT64_MAX. 0 to go on, or a negative errno to stop: the fetch
+         * then ends with that error. */
+        int (*data)(void *userdata, uint64_t offset, const uint8_t *bytes, size_t len,
+                    uint64_t total);
+        /* The end, exactly once unless cancelled: 0 when every byte came, else
+         * -ETIMEDOUT or -ECONNRESET (the connection was lost: resumable), -ENOENT (4.04),
+         * -ESTALE (the resource changed between blocks: its ETag), -EPROTO (an answer
+         * that makes no sense), -ECONNREFUSED (a DTLS handshake or an ICMP refusal),
+         * or what `data` returned. The fetch is freed after `done` returns. */
+        void (*done)(void *userdata, int error);
+        void *userdata;
+} lwm2m_fetch_ops;
+
+/* Starts a block-wise GET (Block2) of a coap:// or coaps:// URI on its own session,
+ * from byte `offset` (resuming: the block holding it is asked for first and the bytes
+ * before `offset` are dropped). coaps uses the credentials of the Security instance
+ * of management server `short_id` (0: the first server), whatever its mode. NULL with
+ * errno: EINVAL (a malformed URI), EPROTONOSUPPORT (another scheme, or coaps without
+ * DTLS credentials), ENOMEM. Runs on the engine's own loop; lwm2m_engine_free cancels
+ * what is left. */
+lwm2m_fetch *lwm2m_engine_fetch(lwm2m_engine *e, const char *uri, uint64_t offset,
+                                uint16_t short_id, const lwm2m_fetch_ops *ops);
+/* Stops a fetch that has not ended; `done` is not called. */
+void lwm2m_fetch_cancel(lwm2m_fetch *f);
+
 int lwm2m_engine_restore_attributes(lwm2m_engine *e, const lwm2m_attributes *saved);

@@ -25,6 +25,33 @@ typedef struct lwm2m_ask {
  * called for it first; or a negative errno to refuse at once (then it never
  * answers). Answers: 0 to accept, or a negative errno that the protocol side
  * maps (-ENOENT 4.04, -EPERM 4.05, -EACCES 4.01, -EINVAL/-ERANGE 4.00, else 5.00). */
+/* A value too large to hold whole (a firmware image), written into an opaque
+ * resource piece by piece as a server's block-wise Write brings it: the model
+ * checks the write once (lwm2m_stream_open, request.h), then the bytes go
+ * straight to the owner, which keeps them where it likes (a spool file).
+ * Every call is synchronous. */
+typedef struct lwm2m_stream_ops {
+        /* A write of `resource` (/oid/iid/rid) begins, from `origin_short_id` (0 when
+         * not a server); `size` is the announced total (Size1), or UINT64_MAX when
+         * unknown. 0 with an owner-side handle in *stream, or a negative errno:
+         * -ENOSPC (does not fit: 4.13), -EBUSY or -EPERM (not now: 4.05),
+         * -EINVAL (4.00), else 5.00. */
+        int (*open)(void *userdata, const lwm2m_path *resource, uint16_t origin_short_id,
+                    uint64_t size, void **stream);
+        /* `len` bytes at `offset`. Written at that offset: a block sent again
+         * overwrites itself, so a retransmission is harmless. Offsets grow by whole
+         * blocks, never leaving a gap. 0, or a negative errno (-ENOSPC: 4.13, else
+         * 5.00), after which the stream is aborted. */
+        int (*write)(void *userdata, void *stream, uint64_t offset, const uint8_t *bytes,
+                     size_t len);
+        /* The last block came: `size` bytes in all. 0 (the write succeeded: 2.04) or a
+         * negative errno mapped as for open. The handle is gone afterwards either way. */
+        int (*finish)(void *userdata, void *stream, uint64_t size);
+        /* The transfer was given up (left idle, restarted by a new block 0, the server
+         * gone, shutdown, the instance deleted). The handle is gone afterwards. */
+        void (*abort)(void *userdata, void *stream);
+} lwm2m_stream_ops;
+
 typedef struct lwm2m_owner_ops {
         /* Someone other than the owner wants to write these (already validated)
          * records [accept]. On acceptance the request commits them to the tree. */
@@ -43,6 +70,9 @@ typedef struct lwm2m_owner_ops {
         int (*refresh)(void *userdata, const lwm2m_path *path, lwm2m_ask ask);
         /* The request gave up on `ask` (a timeout, a cancellation): never answer it. */
         void (*cancel)(void *userdata, lwm2m_ask ask);
+        /* Streamed writes of opaque resources [none: such writes are reassembled
+         * whole, up to the engine's body limit, and go through `write`]. */
+        const lwm2m_stream_ops *stream;
 } lwm2m_owner_ops;
 
 typedef struct lwm2m_owner {

@@ -108,3 +108,26 @@ lwm2m_request *lwm2m_request_start(lwm2m_requests *q, lwm2m_request_spec *spec);
 int lwm2m_request_run(lwm2m_requests *q, lwm2m_request_spec *spec, char *why, size_t why_size);
 /* Gives up on a waiting request: its owners are told, `done` gets -ECANCELED. */
 void lwm2m_request_cancel(lwm2m_request *r);
+
+/* ---- streamed writes (owner.h: lwm2m_stream_ops) ---- */
+
+typedef struct lwm2m_stream lwm2m_stream;
+
+/* Whether a write of `path` would be streamed: a resource (/oid/iid/rid) of type
+ * opaque whose instance owner has stream ops. */
+bool lwm2m_stream_supported(const lwm2m_requests *q, const lwm2m_path *path);
+/* Opens a streamed write of the resource `path` for `origin`: checked as a Write
+ * of that resource would be (the definition: exists, writable, opaque; the instance
+ * exists; lwm2m_policy_check, so Access Control too), then opened by the instance's
+ * owner. NULL with *error set (-ENOENT, -EPERM, -EACCES, -EOPNOTSUPP without stream
+ * ops, or the owner's refusal) and the sentence in `why`. */
+lwm2m_stream *lwm2m_stream_open(lwm2m_requests *q, const lwm2m_origin *origin,
+                                const lwm2m_path *path, uint64_t size, int *error, char *why,
+                                size_t why_size);
+/* Passes bytes on (lwm2m_stream_ops.write). -ENOENT once the instance is gone
+ * (the owner was told by abort then); after any error only abort is left. */
+int lwm2m_stream_write(lwm2m_stream *s, uint64_t offset, const uint8_t *bytes, size_t len);
+/* Ends the stream with its last byte and frees it: 0 or the owner's error. */
+int lwm2m_stream_finish(lwm2m_stream *s, uint64_t size);
+/* Gives the stream up and frees it (the owner's abort, unless it was told already). */
+void lwm2m_stream_abort(lwm2m_stream *s);
