@@ -46,6 +46,18 @@ struct lwm2m_requests {
         uint64_t armed_ms;
         lwm2m_access_template *templates; /* their entries follow them in the one block */
         size_t n_templates;
+        lwm2m_stream *streams; /* streamed writes open */
+};
+
+struct lwm2m_stream {
+        lwm2m_stream *next;
+        lwm2m_requests *q;
+        /* A copy: the owner record in the tree may go with its instance. */
+        lwm2m_owner owner;
+        lwm2m_path path;
+        void *handle; /* the owner's */
+        /* The instance went: the owner was told (abort), only freeing is left. */
+        bool dead;
 };
 
 static const lwm2m_operation operation_of[_LWM2M_REQUEST_KIND_MAX] = {
@@ -531,6 +543,8 @@ static bool waits_on(const lwm2m_request *r, uint16_t oid, uint16_t iid)
         return false;
 }
 
+static void streams_instance_removed(lwm2m_requests *q, uint16_t oid, uint16_t iid);
+
 static void on_tree_change(void *userdata, const lwm2m_change *c)
 {
         lwm2m_requests *q = userdata;
@@ -539,6 +553,7 @@ static void on_tree_change(void *userdata, const lwm2m_change *c)
                 return;
         /* From the start after each: ending one may end or start others. */
         uint16_t oid = c->instance.id[0], iid = c->instance.id[1];
+        streams_instance_removed(q, oid, iid);
         for (lwm2m_request *r = q->waiting; r;) {
                 if (waits_on(r, oid, iid)) {
                         lwm2m_diag(r->why, sizeof(r->why),
@@ -592,6 +607,8 @@ void lwm2m_requests_free(lwm2m_requests *q)
                 return;
         while (q->waiting)
                 lwm2m_request_cancel(q->waiting);
+        while (q->streams)
+                lwm2m_stream_abort(q->streams);
         lwm2m_tree_remove_listener(q->tree, on_tree_change, q);
         free(q->templates);
         free(q);
@@ -691,4 +708,148 @@ int lwm2m_request_run(lwm2m_requests *q, lwm2m_request_spec *spec, char *why, si
                 return -EWOULDBLOCK;
         }
         return rr.error;
+}
+
+/* ---- streamed writes ---- */
+
+static const lwm2m_resource_def *stream_resource(const lwm2m_requests *q, const lwm2m_path *path)
+{
+        if (path->len != LWM2M_PATH_RESOURCE)
+                return NULL;
+        const lwm2m_object_def *obj = lwm2m_registry_find(q->reg, path->id[0]);
+        return obj ? lwm2m_object_def_find_resource(obj, path->id[2]) : NULL;
+}
+
+static const lwm2m_stream_ops *stream_ops_of(const lwm2m_owner *o)
+{
+        return o && o->ops ? o->ops->stream : NULL;
+}
+
+bool lwm2m_stream_supported(const lwm2m_requests *q, const lwm2m_path *path)
+{
+        assert(q && path);
+        const lwm2m_resource_def *res = stream_resource(q, path);
+        if (!res || res->type != LWM2M_TYPE_OPAQUE || res->multiple)
+                return false;
+        return stream_ops_of(lwm2m_tree_get_owner(q->tree, path->id[0], path->id[1])) != NULL;
+}
+
+/* Checks as a Write of the one resource would: refuses with a sentence in `why`. */
+static int stream_check(lwm2m_requests *q, const lwm2m_origin *origin, const lwm2m_path *path,
+                        const lwm2m_owner **owner, char *why, size_t why_size)
+{
+        char ps[LWM2M_PATH_STRLEN];
+        lwm2m_path_format(path, ps, sizeof(ps));
+        if (path->len != LWM2M_PATH_RESOURCE) {
+                lwm2m_diag(why, why_size, "%s is not a resource: only one can be streamed", ps);
+                return -EINVAL;
+        }
+        int err = lwm2m_policy_check(q->tree, origin, LWM2M_OPERATION_WRITE, path, why, why_size);
+        if (err < 0)
+                return err;
+        const lwm2m_resource_def *res = stream_resource(q, path);
+        if (!res) {
+                lwm2m_diag(why, why_size, "%s is not defined", ps);
+                return -ENOENT;
+        }
+        if (!(res->operations & LWM2M_OP_WRITE)) {
+                lwm2m_diag(why, why_size, "%s is not writable", ps);
+                return -EPERM;
+        }
+        if (res->type != LWM2M_TYPE_OPAQUE || res->multiple) {
+                lwm2m_diag(why, why_size,
+                           "%s is not a single opaque resource: it cannot be streamed", ps);
+                return -EINVAL;
+        }
+        if (!lwm2m_tree_has_instance(q->tree, path->id[0], path->id[1])) {
+                lwm2m_diag(why, why_size, "/%u/%u does not exist", path->id[0], path->id[1]);
+                return -ENOENT;
+        }
+        *owner = lwm2m_tree_get_owner(q->tree, path->id[0], path->id[1]);
+        const lwm2m_stream_ops *ops = stream_ops_of(*owner);
+        if (!ops || !ops->open || !ops->write || !ops->finish || !ops->abort) {
+                lwm2m_diag(why, why_size, "nobody takes %s piece by piece", ps);
+                return -EOPNOTSUPP;
+        }
+        return 0;
+}
+
+lwm2m_stream *lwm2m_stream_open(lwm2m_requests *q, const lwm2m_origin *origin,
+                                const lwm2m_path *path, uint64_t size, int *error, char *why,
+                                size_t why_size)
+{
+        assert(q && origin && path && error);
+        const lwm2m_owner *owner = NULL;
+        *error = stream_check(q, origin, path, &owner, why, why_size);
+        if (*error < 0)
+                return NULL;
+        lwm2m_stream *s = calloc(1, sizeof(*s));
+        if (!s) {
+                lwm2m_diag(why, why_size, "out of memory");
+                *error = -ENOMEM;
+                return NULL;
+        }
+        *s = (lwm2m_stream){.q = q, .owner = *owner, .path = *path};
+        uint16_t short_id = origin->kind == LWM2M_ORIGIN_SERVER ? origin->short_id : 0;
+        int r = s->owner.ops->stream->open(s->owner.userdata, path, short_id, size, &s->handle);
+        if (r < 0) {
+                char ps[LWM2M_PATH_STRLEN];
+                lwm2m_path_format(path, ps, sizeof(ps));
+                lwm2m_diag(why, why_size, "the owner of %s refused the write: %s", ps,
+                           strerror(-r));
+                free(s);
+                *error = r;
+                return NULL;
+        }
+        s->next = q->streams;
+        q->streams = s;
+        *error = 0;
+        return s;
+}
+
+int lwm2m_stream_write(lwm2m_stream *s, uint64_t offset, const uint8_t *bytes, size_t len)
+{
+        assert(s && (bytes || len == 0));
+        if (s->dead)
+                return -ENOENT;
+        return s->owner.ops->stream->write(s->owner.userdata, s->handle, offset, bytes, len);
+}
+
+static void stream_unlink_free(lwm2m_stream *s)
+{
+        for (lwm2m_stream **pp = &s->q->streams; *pp; pp = &(*pp)->next)
+                if (*pp == s) {
+                        *pp = s->next;
+                        break;
+                }
+        free(s);
+}
+
+int lwm2m_stream_finish(lwm2m_stream *s, uint64_t size)
+{
+        assert(s);
+        int r = s->dead ? -ENOENT
+                        : s->owner.ops->stream->finish(s->owner.userdata, s->handle, size);
+        stream_unlink_free(s);
+        return r;
+}
+
+void lwm2m_stream_abort(lwm2m_stream *s)
+{
+        if (!s)
+                return;
+        if (!s->dead)
+                s->owner.ops->stream->abort(s->owner.userdata, s->handle);
+        stream_unlink_free(s);
+}
+
+static void streams_instance_removed(lwm2m_requests *q, uint16_t oid, uint16_t iid)
+{
+        for (lwm2m_stream *s = q->streams; s; s = s->next)
+                if (!s->dead && s->path.id[0] == oid && s->path.id[1] == iid) {
+                        s->dead = true;
+                        s->owner.ops->stream->abort(s->owner.userdata, s->handle);
+                        lwm2m_logf(&q->log, LOG_WARNING,
+                                   "/%u/%u was removed during a streamed write of it", oid, iid);
+                }
 }
