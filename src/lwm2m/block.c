@@ -11,6 +11,7 @@
 #include "lwm2m/coap_msg.h"
 #include "lwm2m/context.h"
 #include "lwm2m/server.h"
+#include "model/request.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -26,6 +27,12 @@ struct block_rx {
         unsigned szx;
         bool complete;
         uint64_t touched_ms;
+        /* A streamed write (block_stream_request): the blocks go to `stream` as they
+         * come, nothing is kept; `received` bytes have come without a gap. */
+        lwm2m_stream *stream;
+        lwm2m_path path;
+        uint64_t received;
+        unsigned blocks; /* blocks taken, for telling a retransmitted block 0 from a restart */
 };
 
 /* A block option's value: at most three bytes (RFC 7959 2.2). */
@@ -85,6 +92,7 @@ static void rx_free(block_rx *rx)
 {
         if (!rx)
                 return;
+        lwm2m_stream_abort(rx->stream);
         lwm2m_buf_free(&rx->uri);
         lwm2m_buf_free(&rx->body);
         free(rx);
@@ -92,6 +100,13 @@ static void rx_free(block_rx *rx)
 
 static void rx_drop(server *s, block_rx *rx)
 {
+        if (rx->stream) {
+                char ps[LWM2M_PATH_STRLEN];
+                lwm2m_path_format(&rx->path, ps, sizeof(ps));
+                lwm2m_logf(&s->e->log, LOG_WARNING,
+                           "server %u: streamed write of %s abandoned after %llu bytes",
+                           s->short_id, ps, (unsigned long long)rx->received);
+        }
         for (block_rx **pp = &s->block_rx; *pp; pp = &(*pp)->next)
                 if (*pp == rx) {
                         *pp = rx->next;
@@ -210,6 +225,11 @@ block_step block_request_body(server *s, const coap_pdu_t *request, coap_pdu_t *
         size_t size = (size_t)1 << (szx + 4);
         size_t offset = (size_t)num * size;
         block_rx *rx = rx_find(s, method, &uri);
+        if (rx && rx->stream) {
+                /* The resource is no longer streamed: that transfer cannot go on. */
+                rx_drop(s, rx);
+                rx = NULL;
+        }
 
         /* libcoap hands a request whose answer was deferred back once it is due. */
         if (rx && rx->complete) {
@@ -308,6 +328,240 @@ void block_request_done(server *s, block_rx *transfer, coap_pdu_t *response)
         } else {
                 rx_free(transfer);
         }
+}
+
+/* ---- streamed writes ---- */
+
+#define FORMAT_OCTET_STREAM 42
+
+bool block_wants_stream(server *s, const coap_pdu_t *request)
+{
+        lwm2m_engine *e = s->e;
+        if (s->bootstrap || !e->requests)
+                return false;
+        coap_pdu_code_t method = coap_pdu_get_code(request);
+        if (method != COAP_REQUEST_CODE_PUT && method != COAP_REQUEST_CODE_POST)
+                return false;
+        lwm2m_path path;
+        if (coap_msg_lwm2m_path(request, &path) < 0 || path.len != LWM2M_PATH_RESOURCE)
+                return false;
+        int64_t format = coap_msg_uint_option(request, COAP_OPTION_CONTENT_FORMAT);
+        if (format >= 0 && format != FORMAT_OCTET_STREAM)
+                return false;
+        if (format < 0) {
+                /* Without a format and a body, a PUT is a Write-Attributes and a POST
+                 * an Execute: dm.c's (also during a transfer). */
+                coap_opt_iterator_t it;
+                size_t plen = 0;
+                const uint8_t *pdata = NULL;
+                if ((!coap_get_data(request, &plen, &pdata) || plen == 0) &&
+                    !coap_check_option(request, COAP_OPTION_BLOCK1, &it))
+                        return false;
+        }
+        if (lwm2m_stream_supported(e->requests, &path))
+                return true;
+        /* A transfer under way stays streamed when the resource no longer is (its
+         * instance deleted): the server hears why it ended. */
+        _cleanup_(lwm2m_buf_free) lwm2m_buf uri = {0};
+        if (!s->block_rx || request_uri_key(request, &uri) < 0)
+                return false;
+        block_rx *rx = rx_find(s, method, &uri);
+        return rx && rx->stream;
+}
+
+/* owner.h's mapping for streams, where no space is 4.13 and "not now" 4.05. */
+static coap_pdu_code_t stream_code(int error)
+{
+        switch (error) {
+        case -ENOSPC:
+        case -E2BIG:
+                return COAP_RESPONSE_CODE_REQUEST_TOO_LARGE;
+        case -EBUSY:
+        case -EPERM:
+                return COAP_RESPONSE_CODE_NOT_ALLOWED;
+        case -EINVAL:
+                return COAP_RESPONSE_CODE_BAD_REQUEST;
+        case -EACCES:
+                return COAP_RESPONSE_CODE_UNAUTHORIZED;
+        case -ENOENT:
+                return COAP_RESPONSE_CODE_NOT_FOUND;
+        default:
+                return COAP_RESPONSE_CODE_INTERNAL_ERROR;
+        }
+}
+
+/* Ends a refused streamed write: the owner's stream aborted, the transfer gone. */
+static void stream_refuse(server *s, block_rx *rx, const lwm2m_path *path, coap_pdu_t *response,
+                          int error, const char *why)
+{
+        char ps[LWM2M_PATH_STRLEN], cs[8];
+        lwm2m_path_format(path, ps, sizeof(ps));
+        coap_pdu_code_t code = stream_code(error);
+        lwm2m_logf(&s->e->log, LOG_INFO, "server %u: streamed write of %s refused with %s: %s",
+                   s->short_id, ps, coap_msg_code_str(code, cs), why ? why : strerror(-error));
+        if (rx) {
+                lwm2m_stream_abort(rx->stream);
+                rx->stream = NULL;
+                rx_drop(s, rx);
+        }
+        coap_pdu_set_code(response, code);
+}
+
+static lwm2m_stream *stream_open(server *s, const coap_pdu_t *request, const lwm2m_path *path,
+                                 coap_pdu_t *response)
+{
+        lwm2m_origin origin = {.kind = LWM2M_ORIGIN_SERVER, .short_id = s->short_id, .tag = s->e};
+        int64_t size1 = coap_msg_uint_option(request, COAP_OPTION_SIZE1);
+        char why[256] = "";
+        int error = 0;
+        lwm2m_stream *st = lwm2m_stream_open(s->e->requests, &origin, path,
+                                             size1 >= 0 ? (uint64_t)size1 : UINT64_MAX, &error, why,
+                                             sizeof(why));
+        if (!st)
+                stream_refuse(s, NULL, path, response, error, why[0] ? why : NULL);
+        return st;
+}
+
+/* A write that came whole in one message: opened, written and finished at once. */
+static void stream_whole(server *s, const coap_pdu_t *request, const lwm2m_path *path,
+                         const uint8_t *pdata, size_t plen, coap_pdu_t *response)
+{
+        lwm2m_stream *st = stream_open(s, request, path, response);
+        if (!st)
+                return;
+        int err = plen > 0 ? lwm2m_stream_write(st, 0, pdata, plen) : 0;
+        if (err < 0) {
+                lwm2m_stream_abort(st);
+                stream_refuse(s, NULL, path, response, err, NULL);
+                return;
+        }
+        err = lwm2m_stream_finish(st, plen);
+        if (err < 0) {
+                stream_refuse(s, NULL, path, response, err, NULL);
+                return;
+        }
+        char ps[LWM2M_PATH_STRLEN];
+        lwm2m_path_format(path, ps, sizeof(ps));
+        lwm2m_logf(&s->e->log, LOG_INFO,
+                   "server %u: streamed write of %s: %zu bytes in one message", s->short_id, ps,
+                   plen);
+        coap_pdu_set_code(response, COAP_RESPONSE_CODE_CHANGED);
+}
+
+void block_stream_request(server *s, const coap_pdu_t *request, coap_pdu_t *response)
+{
+        size_t plen = 0;
+        const uint8_t *pdata = NULL;
+        if (!coap_get_data(request, &plen, &pdata)) {
+                plen = 0;
+                pdata = NULL;
+        }
+        lwm2m_path path;
+        if (coap_msg_lwm2m_path(request, &path) < 0) {
+                coap_pdu_set_code(response, COAP_RESPONSE_CODE_BAD_REQUEST);
+                return;
+        }
+        bool present = false, more = false;
+        unsigned num = 0, szx = 0;
+        if (parse_block_option(request, COAP_OPTION_BLOCK1, &present, &num, &more, &szx) < 0) {
+                answer(s, response, COAP_RESPONSE_CODE_BAD_OPTION, "malformed Block1");
+                return;
+        }
+        coap_pdu_code_t method = coap_pdu_get_code(request);
+        _cleanup_(lwm2m_buf_free) lwm2m_buf uri = {0};
+        if (request_uri_key(request, &uri) < 0) {
+                answer(s, response, COAP_RESPONSE_CODE_INTERNAL_ERROR, "out of memory");
+                return;
+        }
+        block_rx *rx = rx_find(s, method, &uri);
+        if (rx && (!rx->stream || !present)) {
+                /* A reassembly of the same URI, or a transfer a whole write replaces. */
+                rx_drop(s, rx);
+                rx = NULL;
+        }
+        if (!present) {
+                stream_whole(s, request, &path, pdata, plen, response);
+                return;
+        }
+        uint64_t size = (uint64_t)1 << (szx + 4);
+        uint64_t offset = (uint64_t)num * size;
+        if ((more && plen != size) || plen > size) {
+                stream_refuse(s, rx, &path, response, -EINVAL,
+                              "a block whose length does not match its size");
+                return;
+        }
+        char ps[LWM2M_PATH_STRLEN];
+        lwm2m_path_format(&path, ps, sizeof(ps));
+        if (rx && num == 0 && rx->received > plen) {
+                /* Block 0 after later ones: the server starts the download over. */
+                lwm2m_logf(&s->e->log, LOG_INFO,
+                           "server %u: streamed write of %s starts over after %llu bytes",
+                           s->short_id, ps, (unsigned long long)rx->received);
+                lwm2m_stream_abort(rx->stream);
+                rx->stream = NULL;
+                rx_drop(s, rx);
+                rx = NULL;
+        }
+        if (!rx) {
+                if (num != 0) {
+                        answer(s, response, COAP_RESPONSE_CODE_INCOMPLETE,
+                               "a block past the first with no transfer under way");
+                        return;
+                }
+                lwm2m_stream *st = stream_open(s, request, &path, response);
+                if (!st)
+                        return;
+                rx = rx_start(s, method, &uri);
+                if (!rx) {
+                        lwm2m_stream_abort(st);
+                        answer(s, response, COAP_RESPONSE_CODE_INTERNAL_ERROR, "out of memory");
+                        return;
+                }
+                rx->stream = st;
+                rx->path = path;
+                int64_t size1 = coap_msg_uint_option(request, COAP_OPTION_SIZE1);
+                if (size1 >= 0)
+                        lwm2m_logf(&s->e->log, LOG_INFO,
+                                   "server %u: streamed write of %s begins (%lld bytes)",
+                                   s->short_id, ps, (long long)size1);
+                else
+                        lwm2m_logf(&s->e->log, LOG_INFO, "server %u: streamed write of %s begins",
+                                   s->short_id, ps);
+        } else if (offset > rx->received) {
+                /* The transfer stays as it was: the server may send the missing block. */
+                answer(s, response, COAP_RESPONSE_CODE_INCOMPLETE, "a block after a gap");
+                return;
+        }
+        /* A block again (below `received`) is written again: the owner overwrites. */
+        int err = plen > 0 ? lwm2m_stream_write(rx->stream, offset, pdata, plen) : 0;
+        if (err < 0) {
+                stream_refuse(s, rx, &path, response, err, NULL);
+                return;
+        }
+        if (offset + plen > rx->received)
+                rx->received = offset + plen;
+        rx->blocks++;
+        rx->last_num = num;
+        rx->szx = szx;
+        rx->touched_ms = engine_now_ms();
+        if (more) {
+                coap_pdu_set_code(response, COAP_RESPONSE_CODE_CONTINUE);
+                add_block_option(response, COAP_OPTION_BLOCK1, num, true, szx);
+                return;
+        }
+        uint64_t total = offset + plen;
+        lwm2m_stream *st = rx->stream;
+        rx->stream = NULL;
+        rx_drop(s, rx);
+        err = lwm2m_stream_finish(st, total);
+        if (err < 0) {
+                stream_refuse(s, NULL, &path, response, err, NULL);
+                return;
+        }
+        lwm2m_logf(&s->e->log, LOG_INFO, "server %u: streamed write of %s done: %llu bytes",
+                   s->short_id, ps, (unsigned long long)total);
+        coap_pdu_set_code(response, COAP_RESPONSE_CODE_CHANGED);
+        add_block_option(response, COAP_OPTION_BLOCK1, num, false, szx);
 }
 
 uint64_t block_run_timers(server *s, uint64_t now)

@@ -43,6 +43,17 @@ block_step block_request_body(struct server *s, const coap_pdu_t *request, coap_
  * transfer is dropped unless the answer comes later (libcoap hands the same request
  * back when it is due, and the body must still be there). */
 void block_request_done(struct server *s, block_rx *transfer, coap_pdu_t *response);
+/* Whether a request is a write to be streamed to its resource's owner rather than
+ * reassembled: a PUT or POST of a management server on /oid/iid/rid with Content-Format
+ * 42 (or none, with a body), where lwm2m_stream_supported says so. */
+bool block_wants_stream(struct server *s, const coap_pdu_t *request);
+/* Answers one block of a streamed write: block 0 (or a request without Block1) opens
+ * the owner's stream (lwm2m_stream_open), each block is written at its byte offset
+ * (again when sent again), the last one finishes it (2.04), the others get 2.31.
+ * Block 0 after later blocks starts over; a block after a gap gets 4.08 and the
+ * transfer stays. Errors abort the stream (owner.h maps them). Nothing is kept but
+ * the transfer's position, and no body limit applies: the owner checks its space. */
+void block_stream_request(struct server *s, const coap_pdu_t *request, coap_pdu_t *response);
 /* Drops every half-done transfer idle past BLOCK_RX_IDLE_MS; returns when the next
  * one would be (UINT64_MAX for none). */
 uint64_t block_run_timers(struct server *s, uint64_t now);

@@ -54,6 +54,8 @@ struct lwm2m_engine {
          * Security instance is a bootstrap server's. bs_server is its record, for
          * engine_server_by_session. */
         struct bootstrap *bs;
+        struct lwm2m_fetch *fetches;     /* lwm2m_engine_fetch's, under way (fetch.h) */
+        struct security_borrow *borrows; /* sessions using a server's credentials (security.h) */
         struct server *bs_server;
         uint32_t bootstrap_timeout_s; /* lwm2m_engine_config.bootstrap_timeout_s */
 };

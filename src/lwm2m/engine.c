@@ -16,6 +16,7 @@
 #include "lwm2m/dedup.h"
 #include "lwm2m/dm.h"
 #include "lwm2m/engine-request.h"
+#include "lwm2m/fetch.h"
 #include "lwm2m/observe.h"
 #include "lwm2m/registration.h"
 #include "lwm2m/security.h"
@@ -78,8 +79,10 @@ void engine_handle_request(lwm2m_engine *e, server *s, const coap_pdu_t *request
         size_t body_len = 0;
         block_rx *transfer = NULL;
         size_t max_body = e->max_request_body ? e->max_request_body : BLOCK_DEFAULT_MAX_BODY;
-        if (block_request_body(s, request, response, max_body, &body, &body_len, &transfer) ==
-            BLOCK_BODY_READY) {
+        if (block_wants_stream(s, request)) {
+                block_stream_request(s, request, response);
+        } else if (block_request_body(s, request, response, max_body, &body, &body_len,
+                                      &transfer) == BLOCK_BODY_READY) {
                 if (s->bootstrap)
                         bootstrap_handle_request(e, s, request, body, body_len, response);
                 else
@@ -111,6 +114,8 @@ static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *se
                                    const coap_pdu_t *received, const coap_mid_t mid)
 {
         lwm2m_engine *e = coap_get_app_data(coap_session_get_context(session));
+        if (fetch_on_response(e, session, received))
+                return COAP_RESPONSE_OK;
         server *s = engine_server_by_session(e, session);
         if (s) {
                 s->last_exchange_ms = engine_now_ms();
@@ -130,6 +135,8 @@ static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
                     const coap_nack_reason_t reason, const coap_mid_t mid)
 {
         lwm2m_engine *e = coap_get_app_data(coap_session_get_context(session));
+        if (fetch_on_nack(e, session, sent, reason))
+                return;
         server *s = engine_server_by_session(e, session);
         bool unreachable = false;
         const char *what = NULL;
@@ -288,6 +295,7 @@ void lwm2m_engine_free(lwm2m_engine *e)
         if (!e)
                 return;
         lwm2m_tree_remove_listener(e->tree, on_tree_change, e);
+        fetch_cancel_all(e);
         end_servers(e, "the daemon stops");
         bootstrap_free(e);
         engine_release_retired_sessions(e);
@@ -673,6 +681,7 @@ int64_t lwm2m_engine_process(lwm2m_engine *e)
         }
 
         uint64_t next = observe_run(e, now);
+        next = min_u64(next, fetch_run_timers(e, now));
         next = min_u64(next, bootstrap_run(e, now));
         /* Sessions given up by the timers above go now, not at the next wake-up. */
         engine_release_retired_sessions(e);
@@ -786,4 +795,16 @@ int lwm2m_engine_send(lwm2m_engine *e, uint16_t short_id, const lwm2m_path *path
                         result = r;
         }
         return sent ? 0 : result;
+}
+
+lwm2m_fetch *lwm2m_engine_fetch(lwm2m_engine *e, const char *uri, uint64_t offset,
+                                uint16_t short_id, const lwm2m_fetch_ops *ops)
+{
+        assert(e && uri && ops);
+        return fetch_start(e, uri, offset, short_id, ops->data, ops->done, ops->userdata);
+}
+
+void lwm2m_fetch_cancel(lwm2m_fetch *f)
+{
+        fetch_cancel(f);
 }

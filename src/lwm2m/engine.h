@@ -121,6 +121,8 @@ const lwm2m_attributes *lwm2m_engine_attributes(const lwm2m_engine *e);
 /* Sets attributes kept from an earlier run, before lwm2m_engine_start: each entry
  * is written as a Write-Attributes would. 0, -EINVAL (an inconsistent set) or
  * -ENOMEM; attributes_changed is not called. */
+int lwm2m_engine_restore_attributes(lwm2m_engine *e, const lwm2m_attributes *saved);
+
 /* ---- fetching a resource from a CoAP server (a firmware Package URI) ---- */
 
 typedef struct lwm2m_fetch lwm2m_fetch;
@@ -145,11 +147,10 @@ typedef struct lwm2m_fetch_ops {
  * before `offset` are dropped). coaps uses the credentials of the Security instance
  * of management server `short_id` (0: the first server), whatever its mode. NULL with
  * errno: EINVAL (a malformed URI), EPROTONOSUPPORT (another scheme, or coaps without
- * DTLS credentials), ENOMEM. Runs on the engine's own loop; lwm2m_engine_free cancels
- * what is left. */
+ * DTLS credentials), EHOSTUNREACH (a host name that does not resolve: a name is looked
+ * up with getaddrinfo, which blocks; an address never does), EIO, ENOMEM. Runs on the engine's own
+ * loop; lwm2m_engine_free cancels what is left. */
 lwm2m_fetch *lwm2m_engine_fetch(lwm2m_engine *e, const char *uri, uint64_t offset,
                                 uint16_t short_id, const lwm2m_fetch_ops *ops);
 /* Stops a fetch that has not ended; `done` is not called. */
 void lwm2m_fetch_cancel(lwm2m_fetch *f);
-
-int lwm2m_engine_restore_attributes(lwm2m_engine *e, const lwm2m_attributes *saved);

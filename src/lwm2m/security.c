@@ -24,10 +24,20 @@
 /* The most certificates of a server's chain that are looked at. */
 #define MAX_CHAIN 8
 
-static const lwm2m_value *security_value(lwm2m_engine *e, server *s, uint16_t rid)
+/* Whose Security instance a session goes by: a server's, or a fetch's (fetch.h), which
+ * borrows the credentials of a server's. */
+typedef struct sec_peer {
+        lwm2m_engine *e;
+        uint16_t security_iid;
+        uint16_t short_id;
+        const char *uri;
+        server *s; /* NULL for a fetch */
+} sec_peer;
+
+static const lwm2m_value *security_value(lwm2m_engine *e, const sec_peer *p, uint16_t rid)
 {
-        lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_SECURITY, s->security_iid, rid);
-        return lwm2m_tree_get(e->tree, &p);
+        lwm2m_path path = lwm2m_path_resource(LWM2M_OBJ_SECURITY, p->security_iid, rid);
+        return lwm2m_tree_get(e->tree, &path);
 }
 
 static bool value_bytes(const lwm2m_value *v, const uint8_t **data, size_t *len)
@@ -40,7 +50,7 @@ static bool value_bytes(const lwm2m_value *v, const uint8_t **data, size_t *len)
 }
 
 /* Certificate Usage (/0/x/15), as in RFC 6698; LwM2M's default is 3. */
-static uint64_t cert_usage(lwm2m_engine *e, server *s)
+static uint64_t cert_usage(lwm2m_engine *e, const sec_peer *s)
 {
         const lwm2m_value *v = security_value(e, s, LWM2M_SEC_CERT_USAGE);
         if (v && v->type == LWM2M_TYPE_UNSIGNED && v->u <= 3)
@@ -50,7 +60,7 @@ static uint64_t cert_usage(lwm2m_engine *e, server *s)
         return 3;
 }
 
-static int64_t security_mode(lwm2m_engine *e, server *s)
+static int64_t security_mode(lwm2m_engine *e, const sec_peer *s)
 {
         const lwm2m_value *v = security_value(e, s, LWM2M_SEC_MODE);
         return v && v->type == LWM2M_TYPE_INTEGER ? v->i : LWM2M_SEC_MODE_NOSEC;
@@ -95,8 +105,9 @@ static void crt_list_free(gnutls_x509_crt_t *crts, unsigned n)
 /* Checks the server's certificate chain against the trust anchor of the Security
  * object, the time and the URI's host name. The chain comes from the GnuTLS session
  * (libcoap hands the callback the leaf only); the leaf alone serves if it cannot. */
-static bool verify_chain(server *s, coap_session_t *session, const uint8_t *leaf, size_t leaf_len,
-                         const uint8_t *anchor, size_t anchor_len, char *why, size_t size)
+static bool verify_chain(const sec_peer *s, coap_session_t *session, const uint8_t *leaf,
+                         size_t leaf_len, const uint8_t *anchor, size_t anchor_len, char *why,
+                         size_t size)
 {
         gnutls_session_t tls = gnutls_of(session);
         unsigned n_peer = 0;
@@ -177,6 +188,57 @@ out:
         return ok;
 }
 
+static sec_peer server_peer(server *s)
+{
+        return (sec_peer){.e = s->e,
+                          .security_iid = s->security_iid,
+                          .short_id = s->short_id,
+                          .uri = s->uri,
+                          .s = s};
+}
+
+static bool peer_of_session(lwm2m_engine *e, coap_session_t *session, sec_peer *out)
+{
+        server *s = engine_server_by_session(e, session);
+        if (s) {
+                *out = server_peer(s);
+                return true;
+        }
+        for (security_borrow *b = e->borrows; b; b = b->next) {
+                server *lender = b->session == session ? security_lender(e, b->short_id) : NULL;
+                if (lender) {
+                        *out = server_peer(lender);
+                        out->uri = b->uri;
+                        out->s = NULL;
+                        return true;
+                }
+        }
+        return false;
+}
+
+server *security_lender(lwm2m_engine *e, uint16_t short_id)
+{
+        for (size_t i = 0; i < e->n_servers; i++)
+                if (short_id == 0 || e->servers[i].short_id == short_id)
+                        return &e->servers[i];
+        return NULL;
+}
+
+void security_borrow_add(lwm2m_engine *e, security_borrow *b)
+{
+        b->next = e->borrows;
+        e->borrows = b;
+}
+
+void security_unborrow(lwm2m_engine *e, security_borrow *b)
+{
+        for (security_borrow **pp = &e->borrows; *pp; pp = &(*pp)->next)
+                if (*pp == b) {
+                        *pp = b->next;
+                        break;
+                }
+}
+
 /* libcoap's check of the server, for every PKI session: libcoap is told not to judge
  * the server itself (its GnuTLS back end keeps one set of verification settings per
  * context, not per server, and logs its reasons only at debug level), so the whole
@@ -186,16 +248,17 @@ static int check_server_key(const char *cn, const uint8_t *asn1, size_t asn1_len
                             coap_session_t *session, unsigned depth, int validated, void *arg)
 {
         lwm2m_engine *e = arg;
-        server *s = engine_server_by_session(e, session);
-        if (!s)
+        sec_peer pv = {.e = e};
+        if (!peer_of_session(e, session, &pv))
                 return 0;
+        const sec_peer *s = &pv;
         if (depth > 0)
                 return 1; /* only the leaf is judged; verify_chain looks at the rest */
         const uint8_t *pin = NULL;
         size_t pin_len = 0;
         bool have_pin = value_bytes(security_value(e, s, LWM2M_SEC_SERVER_KEY), &pin, &pin_len);
         int64_t mode = security_mode(e, s);
-        char why[sizeof(s->last_error)] = "";
+        char why[256] = "";
         bool is_rpk = peer_shows_raw_key(session, cn);
 
         if (is_rpk != (mode == LWM2M_SEC_MODE_RPK)) {
@@ -214,23 +277,26 @@ static int check_server_key(const char *cn, const uint8_t *asn1, size_t asn1_len
                 (void)verify_chain(s, session, asn1, asn1_len, pin, pin_len, why, sizeof(why));
         }
         if (why[0]) {
-                snprintf(s->last_error, sizeof(s->last_error), "%s", why);
-                lwm2m_logf(&e->log, LOG_ERR, "server %u: %s", s->short_id, s->last_error);
+                if (s->s)
+                        snprintf(s->s->last_error, sizeof(s->s->last_error), "%s", why);
+                lwm2m_logf(&e->log, LOG_ERR, "%s %u: %s",
+                           s->s ? "server" : "fetch with the key of server", s->short_id, why);
                 return 0;
         }
-        s->security_checked = true;
+        if (s->s)
+                s->s->security_checked = true;
         return 1;
 }
 
 /* Server Name Indication takes host names only (RFC 6066 3), never address literals. */
-static bool is_address_literal(const char *host)
+bool security_is_address_literal(const char *host)
 {
         struct in6_addr a6;
         struct in_addr a4;
         return inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1;
 }
 
-static int resolve(const char *host, size_t host_len, uint16_t port, coap_address_t *out)
+int security_resolve(const char *host, size_t host_len, uint16_t port, coap_address_t *out)
 {
         char name[256];
         if (host_len >= sizeof(name))
@@ -330,75 +396,51 @@ int security_drop_stray_datagrams(server *s)
         return 0;
 }
 
-int security_open_session(lwm2m_engine *e, server *s)
+/* A session to `dst` with the credentials of the peer's Security instance in `mode`
+ * (the URI's host name for SNI). NULL with *error and the reason in `why`. */
+static coap_session_t *open_with_credentials(lwm2m_engine *e, const sec_peer *p,
+                                             const coap_uri_t *uri, const coap_address_t *dst,
+                                             int64_t mode, bool warn_unpinned, char *why,
+                                             size_t size, int *error)
 {
-        assert(e && s);
-        coap_uri_t uri;
-        if (coap_split_uri((const uint8_t *)s->uri, strlen(s->uri), &uri) < 0) {
-                snprintf(s->last_error, sizeof(s->last_error), "invalid server URI '%s'", s->uri);
-                return -EINVAL;
-        }
-        bool secure = uri.scheme == COAP_URI_SCHEME_COAPS;
-        if (uri.scheme != COAP_URI_SCHEME_COAP && !secure) {
-                snprintf(s->last_error, sizeof(s->last_error),
-                         "unsupported URI scheme in '%s' (coap:// or coaps://)", s->uri);
-                return -EPROTONOSUPPORT;
-        }
-        coap_address_t dst;
-        int r = resolve((const char *)uri.host.s, uri.host.length, uri.port, &dst);
-        if (r < 0) {
-                snprintf(s->last_error, sizeof(s->last_error), "cannot resolve '%.*s'",
-                         (int)uri.host.length, uri.host.s);
-                return r;
-        }
-
-        const lwm2m_value *mode_v = security_value(e, s, LWM2M_SEC_MODE);
-        int64_t mode =
-                mode_v && mode_v->type == LWM2M_TYPE_INTEGER ? mode_v->i : LWM2M_SEC_MODE_NOSEC;
-        if (!secure != (mode == LWM2M_SEC_MODE_NOSEC)) {
-                snprintf(s->last_error, sizeof(s->last_error),
-                         "security mode %lld does not fit the URI scheme of '%s'", (long long)mode,
-                         s->uri);
-                return -EINVAL;
-        }
-
         const uint8_t *id = NULL, *secret = NULL, *server_key = NULL;
         size_t id_len = 0, secret_len = 0, server_key_len = 0;
-        bool have_id = value_bytes(security_value(e, s, LWM2M_SEC_IDENTITY), &id, &id_len);
+        bool have_id = value_bytes(security_value(e, p, LWM2M_SEC_IDENTITY), &id, &id_len);
         bool have_secret =
-                value_bytes(security_value(e, s, LWM2M_SEC_SECRET), &secret, &secret_len);
-        bool have_server_key = value_bytes(security_value(e, s, LWM2M_SEC_SERVER_KEY), &server_key,
+                value_bytes(security_value(e, p, LWM2M_SEC_SECRET), &secret, &secret_len);
+        bool have_server_key = value_bytes(security_value(e, p, LWM2M_SEC_SERVER_KEY), &server_key,
                                            &server_key_len);
-        s->security_checked = false;
-
+        coap_session_t *session = NULL;
+        *error = -EIO;
         if (mode == LWM2M_SEC_MODE_NOSEC) {
-                s->session = coap_new_client_session(e->ctx, NULL, &dst, COAP_PROTO_UDP);
+                session = coap_new_client_session(e->ctx, NULL, dst, COAP_PROTO_UDP);
         } else if (mode == LWM2M_SEC_MODE_PSK) {
                 if (!have_id || !have_secret) {
-                        snprintf(s->last_error, sizeof(s->last_error),
+                        snprintf(why, size,
                                  "PSK mode needs an identity and a key in the Security object");
-                        return -EINVAL;
+                        *error = -EINVAL;
+                        return NULL;
                 }
                 coap_dtls_cpsk_t cpsk = {
                         .version = COAP_DTLS_CPSK_SETUP_VERSION,
                         .psk_info = {.identity = {.s = id, .length = id_len},
                                      .key = {.s = secret, .length = secret_len}},
                 };
-                s->session =
-                        coap_new_client_session_psk2(e->ctx, NULL, &dst, COAP_PROTO_DTLS, &cpsk);
+                session = coap_new_client_session_psk2(e->ctx, NULL, dst, COAP_PROTO_DTLS, &cpsk);
         } else if (mode == LWM2M_SEC_MODE_RPK || mode == LWM2M_SEC_MODE_X509) {
                 if (!have_id || !have_secret) {
-                        snprintf(s->last_error, sizeof(s->last_error),
+                        snprintf(why, size,
                                  "%s mode needs our %s and private key in the Security object",
                                  mode == LWM2M_SEC_MODE_RPK ? "RPK" : "certificate",
                                  mode == LWM2M_SEC_MODE_RPK ? "public key" : "certificate");
-                        return -EINVAL;
+                        *error = -EINVAL;
+                        return NULL;
                 }
-                if (!have_server_key && s->attempts == 0)
+                if (!have_server_key && warn_unpinned)
                         lwm2m_logf(&e->log, LOG_WARNING,
                                    "server %u: no server certificate, public key or CA in the "
                                    "Security object: any server at %s is accepted",
-                                   s->short_id, s->uri);
+                                   p->short_id, p->uri);
                 coap_dtls_pki_t pki = {
                         .version = COAP_DTLS_PKI_SETUP_VERSION,
                         /* check_server_key alone decides whether the server is the right one. */
@@ -415,23 +457,59 @@ int security_open_session(lwm2m_engine *e, server *s)
                 };
                 /* Servers that host several names need SNI; take the URI's host name. */
                 char host[256];
-                if (mode == LWM2M_SEC_MODE_X509 && uri.host.length < sizeof(host)) {
-                        memcpy(host, uri.host.s, uri.host.length);
-                        host[uri.host.length] = 0;
-                        if (!is_address_literal(host))
+                if (mode == LWM2M_SEC_MODE_X509 && uri->host.length < sizeof(host)) {
+                        memcpy(host, uri->host.s, uri->host.length);
+                        host[uri->host.length] = 0;
+                        if (!security_is_address_literal(host))
                                 pki.client_sni = host;
                 }
-                s->session = coap_new_client_session_pki(e->ctx, NULL, &dst, COAP_PROTO_DTLS, &pki);
+                session = coap_new_client_session_pki(e->ctx, NULL, dst, COAP_PROTO_DTLS, &pki);
         } else {
+                snprintf(why, size, "security mode %lld is not supported", (long long)mode);
+                *error = -EPROTONOSUPPORT;
+                return NULL;
+        }
+        if (!session)
+                snprintf(why, size, "cannot open a %s session to %s",
+                         mode == LWM2M_SEC_MODE_NOSEC ? "CoAP" : "DTLS", p->uri);
+        return session;
+}
+
+int security_open_session(lwm2m_engine *e, server *s)
+{
+        assert(e && s);
+        coap_uri_t uri;
+        if (coap_split_uri((const uint8_t *)s->uri, strlen(s->uri), &uri) < 0) {
+                snprintf(s->last_error, sizeof(s->last_error), "invalid server URI '%s'", s->uri);
+                return -EINVAL;
+        }
+        bool secure = uri.scheme == COAP_URI_SCHEME_COAPS;
+        if (uri.scheme != COAP_URI_SCHEME_COAP && !secure) {
                 snprintf(s->last_error, sizeof(s->last_error),
-                         "security mode %lld is not supported", (long long)mode);
+                         "unsupported URI scheme in '%s' (coap:// or coaps://)", s->uri);
                 return -EPROTONOSUPPORT;
         }
-        if (!s->session) {
-                snprintf(s->last_error, sizeof(s->last_error), "cannot open a %s session to %s",
-                         secure ? "DTLS" : "CoAP", s->uri);
-                return -EIO;
+        coap_address_t dst;
+        int r = security_resolve((const char *)uri.host.s, uri.host.length, uri.port, &dst);
+        if (r < 0) {
+                snprintf(s->last_error, sizeof(s->last_error), "cannot resolve '%.*s'",
+                         (int)uri.host.length, uri.host.s);
+                return r;
         }
+
+        sec_peer p = server_peer(s);
+        int64_t mode = security_mode(e, &p);
+        if (!secure != (mode == LWM2M_SEC_MODE_NOSEC)) {
+                snprintf(s->last_error, sizeof(s->last_error),
+                         "security mode %lld does not fit the URI scheme of '%s'", (long long)mode,
+                         s->uri);
+                return -EINVAL;
+        }
+        s->security_checked = false;
+        s->session = open_with_credentials(e, &p, &uri, &dst, mode, s->attempts == 0, s->last_error,
+                                           sizeof(s->last_error), &r);
+        if (!s->session)
+                return r;
         coap_session_set_app_data(s->session, s);
         s->secure = secure;
         s->session_fd = secure ? find_session_fd(s->session) : -1;
@@ -440,11 +518,37 @@ int security_open_session(lwm2m_engine *e, server *s)
         return 0;
 }
 
+coap_session_t *security_open_borrowed(lwm2m_engine *e, const server *lender, const char *uri_s,
+                                       const coap_address_t *dst, int *error, char *why,
+                                       size_t size)
+{
+        assert(e && lender && uri_s && dst && error);
+        coap_uri_t uri;
+        if (coap_split_uri((const uint8_t *)uri_s, strlen(uri_s), &uri) < 0) {
+                snprintf(why, size, "invalid URI '%s'", uri_s);
+                *error = -EINVAL;
+                return NULL;
+        }
+        sec_peer p = server_peer((server *)lender);
+        p.uri = uri_s;
+        p.s = NULL;
+        int64_t mode =
+                uri.scheme == COAP_URI_SCHEME_COAPS ? security_mode(e, &p) : LWM2M_SEC_MODE_NOSEC;
+        if (uri.scheme == COAP_URI_SCHEME_COAPS && mode == LWM2M_SEC_MODE_NOSEC) {
+                snprintf(why, size, "server %u has no DTLS credentials for %s", lender->short_id,
+                         uri_s);
+                *error = -EPROTONOSUPPORT;
+                return NULL;
+        }
+        return open_with_credentials(e, &p, &uri, dst, mode, false, why, size, error);
+}
+
 void security_diagnose_handshake(server *s, char *why, size_t size)
 {
         assert(s && why);
         gnutls_session_t tls = s->session ? gnutls_of(s->session) : NULL;
-        int64_t mode = security_mode(s->e, s);
+        sec_peer p = server_peer(s);
+        int64_t mode = security_mode(s->e, &p);
         /* The last handshake message the server sent us tells how far it got. */
         switch (tls ? gnutls_handshake_get_last_in(tls) : GNUTLS_HANDSHAKE_HELLO_REQUEST) {
         case GNUTLS_HANDSHAKE_SERVER_HELLO:

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,16 @@ struct ts_server {
         unsigned bootstraps;
         uint8_t bootstrap_fail_code;
         unsigned bootstrap_fail_count;
+        /* ts_serve_blob: GET of blob_path answered block-wise from a copy. */
+        char blob_path[64];
+        uint8_t *blob;
+        size_t blob_len;
+        uint32_t blob_etag;         /* changes with each ts_serve_blob */
+        unsigned blob_blocks;       /* answered */
+        unsigned blob_answer_limit; /* answered before going silent (UINT_MAX: no limit) */
+        bool silent;                /* reads nothing: as if gone */
+        void (*idle)(void *userdata);
+        void *idle_userdata;
 };
 
 static int64_t now_ms(void)
@@ -63,6 +74,25 @@ static int64_t now_ms(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One turn of the loop: the idle hook (an engine in the same process), then libcoap
+ * for up to `ms` (shorter with a hook, which needs its turns too). */
+static void io_wait(ts_server *s, int64_t ms)
+{
+        if (s->idle) {
+                s->idle(s->idle_userdata);
+                if (ms > 2)
+                        ms = 2;
+        }
+        if (ms <= 0)
+                return;
+        if (s->silent) {
+                struct timespec ts = {.tv_nsec = (long)ms * 1000000L};
+                nanosleep(&ts, NULL);
+                return;
+        }
+        coap_io_process(s->ctx, (uint32_t)ms);
 }
 
 const char *ts_code_str(uint8_t code, char buf[8])
@@ -372,6 +402,41 @@ static void handle_send(ts_server *s, const coap_pdu_t *request, coap_pdu_t *res
         coap_pdu_set_code(response, COAP_RESPONSE_CODE_CHANGED);
 }
 
+/* GET of the blob: the block the request's Block2 names (1024 bytes unless it asks
+ * for less), with ETag, Block2 and Size2. */
+static void handle_blob(ts_server *s, const coap_pdu_t *request, coap_pdu_t *response)
+{
+        unsigned num = 0, szx = 6;
+        coap_opt_iterator_t it;
+        coap_opt_t *opt = coap_check_option(request, COAP_OPTION_BLOCK2, &it);
+        if (opt) {
+                unsigned v = coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+                num = v >> 4;
+                szx = (v & 7) < 6 ? (v & 7) : 6;
+        }
+        size_t size = (size_t)1 << (szx + 4), offset = (size_t)num * size;
+        if (offset > s->blob_len || (offset == s->blob_len && offset > 0)) {
+                coap_pdu_set_code(response, COAP_RESPONSE_CODE_BAD_OPTION);
+                return;
+        }
+        size_t len = s->blob_len - offset < size ? s->blob_len - offset : size;
+        bool more = offset + len < s->blob_len;
+        uint8_t buf[8];
+        coap_pdu_set_code(response, COAP_RESPONSE_CODE_CONTENT);
+        coap_add_option(response, COAP_OPTION_ETAG, coap_encode_var_safe(buf, 4, s->blob_etag),
+                        buf);
+        coap_add_option(response, COAP_OPTION_CONTENT_FORMAT, coap_encode_var_safe(buf, 4, 42),
+                        buf);
+        coap_add_option(response, COAP_OPTION_BLOCK2,
+                        coap_encode_var_safe(buf, 4, num << 4 | (more ? 8u : 0u) | szx), buf);
+        coap_add_option(response, COAP_OPTION_SIZE2, coap_encode_var_safe8(buf, 8, s->blob_len),
+                        buf);
+        if (len > 0)
+                coap_add_data(response, len, s->blob + offset);
+        if (++s->blob_blocks >= s->blob_answer_limit)
+                s->silent = true;
+}
+
 static void handle_request(coap_resource_t *resource, coap_session_t *session,
                            const coap_pdu_t *request, const coap_string_t *query_s,
                            coap_pdu_t *response)
@@ -402,6 +467,10 @@ static void handle_request(coap_resource_t *resource, coap_session_t *session,
         }
         if (strcmp(path, "rd") == 0 && method == COAP_REQUEST_CODE_POST) {
                 handle_register(s, session, request, query, response);
+                return;
+        }
+        if (s->blob_path[0] && strcmp(path, s->blob_path) == 0 && method == COAP_REQUEST_CODE_GET) {
+                handle_blob(s, request, response);
                 return;
         }
         ts_registration *r = find_by_location(s, path);
@@ -590,6 +659,7 @@ ts_server *ts_new(const ts_config *cfg)
                 return NULL;
         s->cfg = *cfg;
         s->next_location = 1;
+        s->blob_answer_limit = UINT_MAX;
         s->ctx = coap_new_context(NULL);
         if (!s->ctx)
                 goto fail;
@@ -635,6 +705,7 @@ void ts_free(ts_server *s)
         for (size_t i = 0; i < s->n_sends; i++)
                 free(s->sends[i].payload);
         free(s->sends);
+        free(s->blob);
         if (s->ctx)
                 coap_free_context(s->ctx);
         free(s->rpk_pem);
@@ -659,7 +730,7 @@ void ts_process(ts_server *s, int ms)
                 int64_t left = end - now_ms();
                 if (left <= 0)
                         break;
-                coap_io_process(s->ctx, (uint32_t)left);
+                io_wait(s, left);
         }
 }
 
@@ -671,7 +742,7 @@ static bool wait_counter(ts_server *s, const unsigned *counter, unsigned seen, i
                 int64_t left = end - now_ms();
                 if (left <= 0)
                         return false;
-                coap_io_process(s->ctx, (uint32_t)(left < 100 ? left : 100));
+                io_wait(s, left < 100 ? left : 100);
         }
         return true;
 }
@@ -902,7 +973,7 @@ static int send_request_on(ts_server *s, const pending *observation, coap_pdu_co
                         trace_timeout(s, path, "no answer in time");
                         return -ETIMEDOUT;
                 }
-                coap_io_process(s->ctx, (uint32_t)(left < 100 ? left : 100));
+                io_wait(s, left < 100 ? left : 100);
         }
         int err = p->error;
         if (err == -ETIMEDOUT)
@@ -953,7 +1024,7 @@ static int wait_untaken(ts_server *s, unsigned handle, int timeout_ms, ts_notifi
                 int64_t left = end - now_ms();
                 if (left <= 0)
                         return -ETIMEDOUT;
-                coap_io_process(s->ctx, (uint32_t)(left < 100 ? left : 100));
+                io_wait(s, left < 100 ? left : 100);
         }
         /* The caller owns the payload from now on. */
         *out = *n;
@@ -1053,7 +1124,46 @@ const ts_send *ts_wait_send(ts_server *s, unsigned seen, int timeout_ms)
                 int64_t left = end - now_ms();
                 if (left <= 0)
                         return NULL;
-                coap_io_process(s->ctx, (uint32_t)(left < 100 ? left : 100));
+                io_wait(s, left < 100 ? left : 100);
         }
         return &s->sends[seen];
+}
+
+/* ---- a resource to fetch ---- */
+
+int ts_serve_blob(ts_server *s, const char *path, const uint8_t *data, size_t len)
+{
+        uint8_t *copy = malloc(len ? len : 1);
+        if (!copy)
+                return -ENOMEM;
+        if (len > 0)
+                memcpy(copy, data, len);
+        free(s->blob);
+        s->blob = copy;
+        s->blob_len = len;
+        s->blob_etag++;
+        snprintf(s->blob_path, sizeof(s->blob_path), "%s", path[0] == '/' ? path + 1 : path);
+        return 0;
+}
+
+void ts_blob_drop_after(ts_server *s, unsigned n)
+{
+        s->blob_answer_limit = n == UINT_MAX ? UINT_MAX : s->blob_blocks + n;
+        s->silent = n == 0;
+}
+
+unsigned ts_blob_blocks(const ts_server *s)
+{
+        return s->blob_blocks;
+}
+
+void ts_set_silent(ts_server *s, bool silent)
+{
+        s->silent = silent;
+}
+
+void ts_set_idle(ts_server *s, void (*fn)(void *userdata), void *userdata)
+{
+        s->idle = fn;
+        s->idle_userdata = userdata;
 }

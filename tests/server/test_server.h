@@ -194,3 +194,19 @@ void ts_fail_bootstrap(ts_server *s, uint8_t code, unsigned n);
 
 /* "2.05" style text for a code. */
 const char *ts_code_str(uint8_t code, char buf[8]);
+
+/* ---- a resource to fetch (a firmware image behind a Package URI) ---- */
+
+/* GET `path` ("fw/image") is answered block-wise from a copy of `data`: the block
+ * the request's Block2 asks for (at most 1024 bytes), with Block2, Size2 and an ETag
+ * that changes with each call (calling again changes the blob). 0 or -ENOMEM. */
+int ts_serve_blob(ts_server *s, const char *path, const uint8_t *data, size_t len);
+/* After `n` more blocks of the blob the server goes silent: it reads nothing more
+ * (requests time out at the client) until ts_set_silent(s, false). UINT_MAX: never. */
+void ts_blob_drop_after(ts_server *s, unsigned n);
+/* Blocks of the blob answered so far. */
+unsigned ts_blob_blocks(const ts_server *s);
+void ts_set_silent(ts_server *s, bool silent);
+/* Called at each turn of the server's waiting loops (ts_process, ts_request, ...),
+ * which then wait at most 2 ms at a time: drives a client engine in the same process. */
+void ts_set_idle(ts_server *s, void (*fn)(void *userdata), void *userdata);
