@@ -32,7 +32,6 @@ struct block_rx {
         lwm2m_stream *stream;
         lwm2m_path path;
         uint64_t received;
-        unsigned blocks; /* blocks taken, for telling a retransmitted block 0 from a restart */
 };
 
 /* A block option's value: at most three bytes (RFC 7959 2.2). */
@@ -184,6 +183,20 @@ static block_step fetch_body(server *s, const coap_pdu_t *request, lwm2m_buf *ur
         return BLOCK_BODY_READY;
 }
 
+/* A block was taken: noted, and one with more to follow answered 2.31 Continue
+ * (returns true then). */
+static bool took_block(block_rx *rx, unsigned num, bool more, unsigned szx, coap_pdu_t *response)
+{
+        rx->last_num = num;
+        rx->szx = szx;
+        rx->touched_ms = engine_now_ms();
+        if (!more)
+                return false;
+        coap_pdu_set_code(response, COAP_RESPONSE_CODE_CONTINUE);
+        add_block_option(response, COAP_OPTION_BLOCK1, num, true, szx);
+        return true;
+}
+
 static block_step answer(server *s, coap_pdu_t *response, coap_pdu_code_t code, const char *why)
 {
         char cs[8];
@@ -288,14 +301,8 @@ block_step block_request_body(server *s, const coap_pdu_t *request, coap_pdu_t *
         }
         rx->last_offset = offset;
         rx->last_len = plen;
-        rx->last_num = num;
-        rx->szx = szx;
-        rx->touched_ms = engine_now_ms();
-        if (more) {
-                coap_pdu_set_code(response, COAP_RESPONSE_CODE_CONTINUE);
-                add_block_option(response, COAP_OPTION_BLOCK1, num, true, szx);
+        if (took_block(rx, num, more, szx, response))
                 return BLOCK_ANSWERED;
-        }
         rx->complete = true;
         *body = rx->body.data;
         *len = rx->body.len;
@@ -540,15 +547,8 @@ void block_stream_request(server *s, const coap_pdu_t *request, coap_pdu_t *resp
         }
         if (offset + plen > rx->received)
                 rx->received = offset + plen;
-        rx->blocks++;
-        rx->last_num = num;
-        rx->szx = szx;
-        rx->touched_ms = engine_now_ms();
-        if (more) {
-                coap_pdu_set_code(response, COAP_RESPONSE_CODE_CONTINUE);
-                add_block_option(response, COAP_OPTION_BLOCK1, num, true, szx);
+        if (took_block(rx, num, more, szx, response))
                 return;
-        }
         uint64_t total = offset + plen;
         lwm2m_stream *st = rx->stream;
         rx->stream = NULL;

@@ -28,6 +28,55 @@ static void quiet(void *userdata, int priority, const char *message)
 {
 }
 
+/* A stream owner of /5/0 that keeps nothing: Package writes take the streamed path.
+ * One stream at a time, as the firmware object; the handle checks the engine's calls. */
+static struct {
+        bool open;
+        uint64_t high;
+} fw_stream;
+
+static int fw_open(void *userdata, const lwm2m_path *resource, uint16_t origin, uint64_t size,
+                   void **stream)
+{
+        if (fw_stream.open)
+                return -EBUSY;
+        if (size != UINT64_MAX && size > ((uint64_t)1 << 30))
+                return -ENOSPC;
+        fw_stream.open = true;
+        fw_stream.high = 0;
+        *stream = &fw_stream;
+        return 0;
+}
+
+static int fw_write(void *userdata, void *stream, uint64_t offset, const uint8_t *bytes, size_t len)
+{
+        if (stream != &fw_stream || !fw_stream.open || offset > fw_stream.high)
+                abort(); /* a gap the engine should have refused */
+        if (offset + len > fw_stream.high)
+                fw_stream.high = offset + len;
+        return 0;
+}
+
+static int fw_finish(void *userdata, void *stream, uint64_t size)
+{
+        if (stream != &fw_stream || !fw_stream.open)
+                abort();
+        fw_stream.open = false;
+        return 0;
+}
+
+static void fw_abort(void *userdata, void *stream)
+{
+        if (stream != &fw_stream || !fw_stream.open)
+                abort();
+        fw_stream.open = false;
+}
+
+static const lwm2m_stream_ops fw_stream_ops = {
+        .open = fw_open, .write = fw_write, .finish = fw_finish, .abort = fw_abort};
+static const lwm2m_owner_ops fw_ops = {.stream = &fw_stream_ops};
+static const lwm2m_owner fw_owner = {.ops = &fw_ops, .name = "fuzz-firmware"};
+
 /* The Server object's actions, wired as the daemon wires them. */
 static int request_update(void *userdata, uint16_t short_id)
 {
@@ -66,6 +115,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fuzz_add_instance(tree, 3, 0);
         fuzz_put_string(tree, 3, 0, 0, "lwm2md fuzzing");
         fuzz_put(tree, 3, 0, 9, lwm2m_value_integer(80));
+        if (lwm2m_registry_find(reg, 5)) {
+                fuzz_add_instance(tree, 5, 0);
+                if (lwm2m_tree_set_owner(tree, 5, 0, &fw_owner) < 0)
+                        abort();
+        }
         if (lwm2m_registry_find(reg, 3303)) {
                 fuzz_add_instance(tree, 3303, 0);
                 fuzz_put(tree, 3303, 0, 5700, lwm2m_value_float(21.5));

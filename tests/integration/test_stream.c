@@ -134,11 +134,22 @@ static void quiet(void *userdata, int priority, const char *message)
                 fprintf(stderr, "engine <%d> %s\n", priority, message);
 }
 
-static int setup(void **state)
+#define PSK_IDENTITY "stream-test"
+static const uint8_t psk_key[] = {0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87,
+                                  0x98, 0xa9, 0xba, 0xcb, 0xdc, 0xed, 0xfe, 0x0f};
+
+/* The engine registered with a test server, secured with a PSK or not. */
+static int setup_with(void **state, bool psk)
 {
         fixture *f = calloc(1, sizeof(*f));
         assert_non_null(f);
-        f->server = ts_new(&(ts_config){.security = TS_SECURITY_NOSEC});
+        ts_config cfg = {.security = TS_SECURITY_NOSEC};
+        if (psk)
+                cfg = (ts_config){.security = TS_SECURITY_PSK,
+                                  .psk_identity = PSK_IDENTITY,
+                                  .psk_key = psk_key,
+                                  .psk_key_len = sizeof(psk_key)};
+        f->server = ts_new(&cfg);
         assert_non_null(f->server);
         f->reg = lwm2m_registry_new();
         const char *dirs[] = {SOURCE_ROOT "/objects.d"};
@@ -148,7 +159,20 @@ static int setup(void **state)
         assert_int_equal(lwm2m_tree_create_instance(f->tree, LWM2M_OBJ_SECURITY, 0, NULL, NULL), 0);
         put_string(f, LWM2M_OBJ_SECURITY, 0, LWM2M_SEC_URI, ts_uri(f->server));
         put(f, LWM2M_OBJ_SECURITY, 0, LWM2M_SEC_BOOTSTRAP, lwm2m_value_boolean(false));
-        put(f, LWM2M_OBJ_SECURITY, 0, LWM2M_SEC_MODE, lwm2m_value_integer(LWM2M_SEC_MODE_NOSEC));
+        put(f, LWM2M_OBJ_SECURITY, 0, LWM2M_SEC_MODE,
+            lwm2m_value_integer(psk ? LWM2M_SEC_MODE_PSK : LWM2M_SEC_MODE_NOSEC));
+        if (psk) {
+                lwm2m_value v = {0};
+                assert_int_equal(lwm2m_value_set_bytes(&v, LWM2M_TYPE_OPAQUE, PSK_IDENTITY,
+                                                       strlen(PSK_IDENTITY)),
+                                 0);
+                put(f, LWM2M_OBJ_SECURITY, 0, LWM2M_SEC_IDENTITY, v);
+                lwm2m_value_clear(&v);
+                assert_int_equal(
+                        lwm2m_value_set_bytes(&v, LWM2M_TYPE_OPAQUE, psk_key, sizeof(psk_key)), 0);
+                put(f, LWM2M_OBJ_SECURITY, 0, LWM2M_SEC_SECRET, v);
+                lwm2m_value_clear(&v);
+        }
         put(f, LWM2M_OBJ_SECURITY, 0, LWM2M_SEC_SHORT_ID, lwm2m_value_integer(1));
         assert_int_equal(lwm2m_tree_create_instance(f->tree, LWM2M_OBJ_SERVER, 0, NULL, NULL), 0);
         put(f, LWM2M_OBJ_SERVER, 0, LWM2M_SRV_SHORT_ID, lwm2m_value_integer(1));
@@ -162,11 +186,11 @@ static int setup(void **state)
         assert_int_equal(lwm2m_tree_set_owner(f->tree, LWM2M_OBJ_FIRMWARE_UPDATE, 0, &f->owner), 0);
         f->requests = lwm2m_requests_new(f->tree, NULL, NULL, 0);
         assert_non_null(f->requests);
-        lwm2m_engine_config cfg = {.endpoint = "stream-test",
-                                   .lwm2m_version = "1.1",
-                                   .log = {.fn = quiet},
-                                   .requests = f->requests};
-        f->engine = lwm2m_engine_new(f->tree, &cfg);
+        lwm2m_engine_config ecfg = {.endpoint = "stream-test",
+                                    .lwm2m_version = "1.1",
+                                    .log = {.fn = quiet},
+                                    .requests = f->requests};
+        f->engine = lwm2m_engine_new(f->tree, &ecfg);
         assert_non_null(f->engine);
         assert_int_equal(lwm2m_engine_start(f->engine), 0);
         ts_set_idle(f->server, drive_engine, f);
@@ -178,6 +202,16 @@ static int setup(void **state)
                 f->data[i] = (uint8_t)rand();
         *state = f;
         return 0;
+}
+
+static int setup(void **state)
+{
+        return setup_with(state, false);
+}
+
+static int setup_psk(void **state)
+{
+        return setup_with(state, true);
 }
 
 static int teardown(void **state)
@@ -549,6 +583,25 @@ static void test_fetch_cancel(void **state)
         free(l2.got);
 }
 
+/* coaps with the PSK of server 1, on a session of its own beside the server's. */
+static void test_fetch_coaps_borrows_psk(void **state)
+{
+        fixture *f = *state;
+        size_t len = 200000;
+        assert_int_equal(ts_serve_blob(f->server, BLOB_PATH, f->data, len), 0);
+        coap_session_t *own = f->engine->servers[0].session;
+        fetch_log l = {0};
+        start_fetch(f, &l, BLOB_PATH, 0);
+        wait_done(f, &l, 60000);
+        assert_int_equal(l.error, 0);
+        assert_true(l.next_offset == len);
+        assert_memory_equal(l.got, f->data, len);
+        assert_ptr_equal(f->engine->servers[0].session, own);
+        assert_int_equal(f->engine->servers[0].state, LWM2M_SERVER_REGISTERED);
+        assert_null(f->engine->borrows);
+        free(l.got);
+}
+
 static void test_fetch_refused_uris(void **state)
 {
         fixture *f = *state;
@@ -586,6 +639,7 @@ int main(void)
                 T(test_fetch_server_silent),
                 T(test_fetch_cancel),
                 T(test_fetch_refused_uris),
+                cmocka_unit_test_setup_teardown(test_fetch_coaps_borrows_psk, setup_psk, teardown),
 #undef T
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
