@@ -152,5 +152,6 @@ typedef struct lwm2m_fetch_ops {
  * loop; lwm2m_engine_free cancels what is left. */
 lwm2m_fetch *lwm2m_engine_fetch(lwm2m_engine *e, const char *uri, uint64_t offset,
                                 uint16_t short_id, const lwm2m_fetch_ops *ops);
-/* Stops a fetch that has not ended; `done` is not called. */
+/* Stops a fetch that has not ended; `done` is not called (a call from inside `done`
+ * changes nothing: the fetch is freed when `done` returns). */
 void lwm2m_fetch_cancel(lwm2m_fetch *f);

@@ -46,6 +46,7 @@ struct lwm2m_fetch {
         uint64_t asked_ms;
         bool in_data; /* inside `data`: a cancel then only marks it */
         bool cancelled;
+        bool ended; /* inside `done`: a cancel from there changes nothing */
 };
 
 static lwm2m_fetch *fetch_by_session(lwm2m_engine *e, coap_session_t *session)
@@ -88,6 +89,7 @@ static void fetch_end(lwm2m_fetch *f, int error)
         else
                 lwm2m_logf(&f->e->log, LOG_INFO, "fetch of %s done: %llu bytes", f->uri,
                            (unsigned long long)f->offset);
+        f->ended = true;
         f->done(f->userdata, error);
         fetch_free(f);
 }
@@ -409,7 +411,7 @@ lwm2m_fetch *fetch_start(lwm2m_engine *e, const char *uri, uint64_t offset, uint
 
 void fetch_cancel(lwm2m_fetch *f)
 {
-        if (!f || f->cancelled)
+        if (!f || f->cancelled || f->ended)
                 return;
         fetch_unlink(f);
         lwm2m_logf(&f->e->log, LOG_INFO, "fetch of %s cancelled after %llu bytes", f->uri,

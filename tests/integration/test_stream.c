@@ -429,8 +429,9 @@ typedef struct fetch_log {
         unsigned calls;
         bool done;
         int error;
-        int change_after; /* calls after which the blob changes (0: never) */
-        int fail_after;   /* calls after which `data` refuses (0: never) */
+        int change_after;            /* calls after which the blob changes (0: never) */
+        int fail_after;              /* calls after which `data` refuses (0: never) */
+        lwm2m_fetch *cancel_in_done; /* cancelled from `done`, as a careless caller may */
 } fetch_log;
 
 static int on_data(void *userdata, uint64_t offset, const uint8_t *bytes, size_t len,
@@ -458,6 +459,8 @@ static void on_done(void *userdata, int error)
         assert_false(l->done);
         l->done = true;
         l->error = error;
+        if (l->cancel_in_done)
+                lwm2m_fetch_cancel(l->cancel_in_done);
 }
 
 static lwm2m_fetch *start_fetch(fixture *f, fetch_log *l, const char *path, uint64_t offset)
@@ -526,7 +529,7 @@ static void test_fetch_not_found(void **state)
 {
         fixture *f = *state;
         fetch_log l = {0};
-        start_fetch(f, &l, "no/such/thing", 0);
+        l.cancel_in_done = start_fetch(f, &l, "no/such/thing", 0);
         wait_done(f, &l, TIMEOUT_MS);
         assert_int_equal(l.error, -ENOENT);
         assert_int_equal(l.calls, 0);
