@@ -147,9 +147,9 @@ typedef struct lwm2m_fetch_ops {
  * before `offset` are dropped). coaps uses the credentials of the Security instance
  * of management server `short_id` (0: the first server), whatever its mode. NULL with
  * errno: EINVAL (a malformed URI), EPROTONOSUPPORT (another scheme, or coaps without
- * DTLS credentials), EHOSTUNREACH (a host name that does not resolve: a name is looked
- * up with getaddrinfo, which blocks; an address never does), EIO, ENOMEM. Runs on the engine's own
- * loop; lwm2m_engine_free cancels what is left. */
+ * DTLS credentials), EHOSTUNREACH (a host name that does not resolve: a name is
+ * looked up with getaddrinfo, which blocks; an address never does), EIO, ENOMEM.
+ * Runs on the engine's own loop; lwm2m_engine_free cancels what is left. */
 lwm2m_fetch *lwm2m_engine_fetch(lwm2m_engine *e, const char *uri, uint64_t offset,
                                 uint16_t short_id, const lwm2m_fetch_ops *ops);
 /* Stops a fetch that has not ended; `done` is not called (a call from inside `done`

@@ -208,12 +208,14 @@ bool fetch_on_response(lwm2m_engine *e, coap_session_t *session, const coap_pdu_
                 fetch_free(f); /* unlinked by lwm2m_fetch_cancel */
                 return true;
         }
+        if (r == 0) {
+                fetch_end(f, 0);
+                return true;
+        }
         if (r > 0)
                 r = fetch_send(f);
-        else if (r == 0)
-                r = -EALREADY; /* the end */
         if (r < 0)
-                fetch_end(f, r == -EALREADY ? 0 : r);
+                fetch_end(f, r);
         return true;
 }
 
