@@ -432,6 +432,7 @@ typedef struct fetch_log {
         int change_after;            /* calls after which the blob changes (0: never) */
         int fail_after;              /* calls after which `data` refuses (0: never) */
         lwm2m_fetch *cancel_in_done; /* cancelled from `done`, as a careless caller may */
+        size_t limit;                /* the size of `got` (0: BIG) */
 } fetch_log;
 
 static int on_data(void *userdata, uint64_t offset, const uint8_t *bytes, size_t len,
@@ -441,7 +442,7 @@ static int on_data(void *userdata, uint64_t offset, const uint8_t *bytes, size_t
         if (l->calls == 0)
                 l->first_offset = l->next_offset = offset;
         assert_true(offset == l->next_offset);
-        assert_true(offset + len <= BIG);
+        assert_true(offset + len <= (l->limit ? l->limit : BIG));
         memcpy(l->got + offset, bytes, len);
         l->next_offset = offset + len;
         l->total = total;
@@ -605,6 +606,47 @@ static void test_fetch_coaps_borrows_psk(void **state)
         free(l.got);
 }
 
+/* The largest firmware image the daemon is meant for, both ways: nothing per block may
+ * grow with the image (a quadratic cost would show here as minutes). */
+static void test_sixteen_mib_both_ways(void **state)
+{
+        fixture *f = *state;
+        size_t len = 16u * 1024u * 1024u;
+        uint8_t *image = malloc(len);
+        assert_non_null(image);
+        uint32_t x = 12345;
+        for (size_t i = 0; i < len; i++) {
+                x = x * 1103515245u + 12345u;
+                image[i] = (uint8_t)(x >> 16);
+        }
+        int64_t t0 = (int64_t)engine_now_ms();
+        unsigned n = (unsigned)(len / 1024);
+        for (unsigned i = 0; i < n; i++)
+                if (push_block(f, image, len, i, NULL) !=
+                    (i + 1 < n ? COAP_RESPONSE_CODE_CONTINUE : COAP_RESPONSE_CODE_CHANGED))
+                        fail_msg("block %u of the push", i);
+        expect_spooled(f, image, len);
+        int64_t t1 = (int64_t)engine_now_ms();
+
+        assert_int_equal(ts_serve_blob(f->server, BLOB_PATH, image, len), 0);
+        fetch_log l = {.f = f, .got = calloc(1, len)};
+        assert_non_null(l.got);
+        l.limit = len;
+        lwm2m_fetch_ops ops = {.data = on_data, .done = on_done, .userdata = &l};
+        char uri[128];
+        snprintf(uri, sizeof(uri), "%s/%s", ts_uri(f->server), BLOB_PATH);
+        assert_non_null(lwm2m_engine_fetch(f->engine, uri, 0, 0, &ops));
+        wait_done(f, &l, 300000);
+        assert_int_equal(l.error, 0);
+        assert_true(l.next_offset == len);
+        assert_memory_equal(l.got, image, len);
+        int64_t t2 = (int64_t)engine_now_ms();
+        print_message("16 MiB: pushed in %lld ms, fetched in %lld ms\n", (long long)(t1 - t0),
+                      (long long)(t2 - t1));
+        free(l.got);
+        free(image);
+}
+
 static void test_fetch_refused_uris(void **state)
 {
         fixture *f = *state;
@@ -642,6 +684,7 @@ int main(void)
                 T(test_fetch_server_silent),
                 T(test_fetch_cancel),
                 T(test_fetch_refused_uris),
+                T(test_sixteen_mib_both_ways),
                 cmocka_unit_test_setup_teardown(test_fetch_coaps_borrows_psk, setup_psk, teardown),
 #undef T
         };
