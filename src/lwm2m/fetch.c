@@ -267,6 +267,12 @@ void fetch_cancel_all(lwm2m_engine *e)
                 fetch_cancel(e->fetches);
 }
 
+coap_session_t *fetch_session(const lwm2m_fetch *f, coap_bin_const_t *token)
+{
+        *token = (coap_bin_const_t){.length = f->token_len, .s = f->token};
+        return f->session;
+}
+
 void fetch_set_transmission(lwm2m_fetch *f, unsigned ack_timeout_ms, unsigned max_retransmit)
 {
         coap_session_set_ack_timeout(

@@ -30,6 +30,8 @@ bool fetch_on_nack(lwm2m_engine *e, coap_session_t *session, const coap_pdu_t *s
 uint64_t fetch_run_timers(lwm2m_engine *e, uint64_t now);
 /* Cancels every fetch (engine free): no `done`. */
 void fetch_cancel_all(lwm2m_engine *e);
+/* For the fuzz target: the fetch's session, and the token of the block asked for. */
+coap_session_t *fetch_session(const lwm2m_fetch *f, coap_bin_const_t *token);
 /* For tests: CoAP's ACK_TIMEOUT (ms, libcoap takes nothing under 1000) and MAX_RETRANSMIT
  * on the fetch's session, so that a silent server is given up sooner. */
 void fetch_set_transmission(lwm2m_fetch *f, unsigned ack_timeout_ms, unsigned max_retransmit);
