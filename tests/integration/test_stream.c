@@ -235,27 +235,33 @@ static int teardown(void **state)
 /* ---- pushing ---- */
 
 /* Sends block `num` (1024 bytes) of `body`, with Size1 on block 0; returns the code. */
-static uint8_t push_block(fixture *f, const uint8_t *body, size_t total, unsigned num,
-                          ts_response *out)
+/* Sends block `num` (of 2^(szx+4) bytes) of `body` with `method` and Content-Format
+ * `format` (-1: none), with Size1 on block 0; returns the code. */
+static uint8_t push_block_as(fixture *f, coap_pdu_code_t method, int format, const uint8_t *body,
+                             size_t total, unsigned num, unsigned szx)
 {
-        size_t offset = (size_t)num * 1024;
-        size_t len = total - offset < 1024 ? total - offset : 1024;
+        size_t size = (size_t)1 << (szx + 4);
+        size_t offset = (size_t)num * size;
+        size_t len = total - offset < size ? total - offset : size;
         bool more = offset + len < total;
-        ts_option opts[2] = {{COAP_OPTION_BLOCK1, (uint64_t)num << 4 | (more ? 8u : 0u) | 6u},
-                             {COAP_OPTION_SIZE1, total}};
+        uint64_t block1 = (uint64_t)num << 4 | (more ? 8u : 0u) | szx;
+        ts_option opts[2] = {{COAP_OPTION_BLOCK1, block1}, {COAP_OPTION_SIZE1, total}};
         ts_response r;
-        int err = ts_request_raw(f->server, COAP_REQUEST_CODE_PUT, PACKAGE, 42, opts,
-                                 num == 0 ? 2 : 1, body + offset, len, TIMEOUT_MS, &r);
+        int err = ts_request_raw(f->server, method, PACKAGE, format, opts, num == 0 ? 2 : 1,
+                                 body + offset, len, TIMEOUT_MS, &r);
         if (err < 0)
                 fail_msg("block %u: %s", num, strerror(-err));
         uint8_t code = r.code;
         if (code == COAP_RESPONSE_CODE_CONTINUE || code == COAP_RESPONSE_CODE_CHANGED)
-                assert_int_equal(r.block1, (int64_t)((uint64_t)num << 4 | (more ? 8u : 0u) | 6u));
-        if (out)
-                *out = r;
-        else
-                ts_response_free(&r);
+                assert_int_equal(r.block1, (int64_t)block1);
+        ts_response_free(&r);
         return code;
+}
+
+/* Block `num` of 1024 bytes, as a PUT of application/octet-stream. */
+static uint8_t push_block(fixture *f, const uint8_t *body, size_t total, unsigned num)
+{
+        return push_block_as(f, COAP_REQUEST_CODE_PUT, 42, body, total, num, 6);
 }
 
 static void expect_spooled(fixture *f, const uint8_t *body, size_t len)
@@ -277,7 +283,7 @@ static void test_push_in_order(void **state)
         fixture *f = *state;
         unsigned n = (BIG + 1023) / 1024;
         for (unsigned i = 0; i < n; i++)
-                assert_int_equal(push_block(f, f->data, BIG, i, NULL),
+                assert_int_equal(push_block(f, f->data, BIG, i),
                                  i + 1 < n ? COAP_RESPONSE_CODE_CONTINUE
                                            : COAP_RESPONSE_CODE_CHANGED);
         assert_int_equal(f->sp.opens, 1);
@@ -295,12 +301,12 @@ static void test_push_repeated_block(void **state)
 {
         fixture *f = *state;
         size_t total = 3000;
-        assert_int_equal(push_block(f, f->data, total, 0, NULL), COAP_RESPONSE_CODE_CONTINUE);
-        assert_int_equal(push_block(f, f->data, total, 1, NULL), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, f->data, total, 0), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, f->data, total, 1), COAP_RESPONSE_CODE_CONTINUE);
         /* Block 1 again under a new message ID, and block 0 again: written again. */
-        assert_int_equal(push_block(f, f->data, total, 1, NULL), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, f->data, total, 1), COAP_RESPONSE_CODE_CONTINUE);
         assert_int_equal(f->sp.writes, 3);
-        assert_int_equal(push_block(f, f->data, total, 2, NULL), COAP_RESPONSE_CODE_CHANGED);
+        assert_int_equal(push_block(f, f->data, total, 2), COAP_RESPONSE_CODE_CHANGED);
         assert_int_equal(f->sp.opens, 1);
         assert_int_equal(f->sp.aborts, 0);
         expect_spooled(f, f->data, total);
@@ -310,11 +316,11 @@ static void test_push_block0_again_before_more(void **state)
 {
         fixture *f = *state;
         size_t total = 2048;
-        assert_int_equal(push_block(f, f->data, total, 0, NULL), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, f->data, total, 0), COAP_RESPONSE_CODE_CONTINUE);
         /* Only block 0 came: sent again, it is a retransmission, not a restart. */
-        assert_int_equal(push_block(f, f->data, total, 0, NULL), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, f->data, total, 0), COAP_RESPONSE_CODE_CONTINUE);
         assert_int_equal(f->sp.opens, 1);
-        assert_int_equal(push_block(f, f->data, total, 1, NULL), COAP_RESPONSE_CODE_CHANGED);
+        assert_int_equal(push_block(f, f->data, total, 1), COAP_RESPONSE_CODE_CHANGED);
         expect_spooled(f, f->data, total);
 }
 
@@ -322,12 +328,12 @@ static void test_push_gap(void **state)
 {
         fixture *f = *state;
         size_t total = 4000;
-        assert_int_equal(push_block(f, f->data, total, 0, NULL), COAP_RESPONSE_CODE_CONTINUE);
-        assert_int_equal(push_block(f, f->data, total, 2, NULL), COAP_RESPONSE_CODE_INCOMPLETE);
+        assert_int_equal(push_block(f, f->data, total, 0), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, f->data, total, 2), COAP_RESPONSE_CODE_INCOMPLETE);
         /* The transfer stays: the missing block continues it. */
-        assert_int_equal(push_block(f, f->data, total, 1, NULL), COAP_RESPONSE_CODE_CONTINUE);
-        assert_int_equal(push_block(f, f->data, total, 2, NULL), COAP_RESPONSE_CODE_CONTINUE);
-        assert_int_equal(push_block(f, f->data, total, 3, NULL), COAP_RESPONSE_CODE_CHANGED);
+        assert_int_equal(push_block(f, f->data, total, 1), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, f->data, total, 2), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, f->data, total, 3), COAP_RESPONSE_CODE_CHANGED);
         assert_int_equal(f->sp.aborts, 0);
         expect_spooled(f, f->data, total);
 }
@@ -336,58 +342,75 @@ static void test_push_restart(void **state)
 {
         fixture *f = *state;
         size_t total = 3000;
-        assert_int_equal(push_block(f, f->data, total, 0, NULL), COAP_RESPONSE_CODE_CONTINUE);
-        assert_int_equal(push_block(f, f->data, total, 1, NULL), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, f->data, total, 0), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, f->data, total, 1), COAP_RESPONSE_CODE_CONTINUE);
         /* Block 0 after block 1: a new download of other bytes. */
         const uint8_t *other = f->data + 100000;
-        assert_int_equal(push_block(f, other, total, 0, NULL), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, other, total, 0), COAP_RESPONSE_CODE_CONTINUE);
         assert_int_equal(f->sp.aborts, 1);
         assert_int_equal(f->sp.opens, 2);
-        assert_int_equal(push_block(f, other, total, 1, NULL), COAP_RESPONSE_CODE_CONTINUE);
-        assert_int_equal(push_block(f, other, total, 2, NULL), COAP_RESPONSE_CODE_CHANGED);
+        assert_int_equal(push_block(f, other, total, 1), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, other, total, 2), COAP_RESPONSE_CODE_CHANGED);
         expect_spooled(f, other, total);
+}
+
+/* RFC 7959 2.5: the block size may shrink during a transfer; offsets are in bytes. A
+ * POST without a Content-Format writes an opaque resource as well. */
+static void test_push_smaller_blocks_without_format(void **state)
+{
+        fixture *f = *state;
+        size_t total = 1024 + 512 + 256 + 100;
+        coap_pdu_code_t post = COAP_REQUEST_CODE_POST;
+        assert_int_equal(push_block_as(f, post, -1, f->data, total, 0, 6),
+                         COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block_as(f, post, -1, f->data, total, 2, 5),
+                         COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block_as(f, post, -1, f->data, total, 6, 4),
+                         COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block_as(f, post, -1, f->data, total, 7, 4),
+                         COAP_RESPONSE_CODE_CHANGED);
+        assert_int_equal(f->sp.opens, 1);
+        expect_spooled(f, f->data, total);
 }
 
 static void test_push_refused(void **state)
 {
         fixture *f = *state;
         f->sp.open_error = -ENOSPC;
-        assert_int_equal(push_block(f, f->data, 5000, 0, NULL),
-                         COAP_RESPONSE_CODE_REQUEST_TOO_LARGE);
+        assert_int_equal(push_block(f, f->data, 5000, 0), COAP_RESPONSE_CODE_REQUEST_TOO_LARGE);
         f->sp.open_error = -EBUSY;
-        assert_int_equal(push_block(f, f->data, 5000, 0, NULL), COAP_RESPONSE_CODE_NOT_ALLOWED);
+        assert_int_equal(push_block(f, f->data, 5000, 0), COAP_RESPONSE_CODE_NOT_ALLOWED);
         f->sp.open_error = 0;
         /* A write that fails half-way aborts the stream. */
         f->sp.write_error = -ENOSPC;
         f->sp.write_error_at = 2048;
-        assert_int_equal(push_block(f, f->data, 5000, 0, NULL), COAP_RESPONSE_CODE_CONTINUE);
-        assert_int_equal(push_block(f, f->data, 5000, 1, NULL), COAP_RESPONSE_CODE_CONTINUE);
-        assert_int_equal(push_block(f, f->data, 5000, 2, NULL),
-                         COAP_RESPONSE_CODE_REQUEST_TOO_LARGE);
+        assert_int_equal(push_block(f, f->data, 5000, 0), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, f->data, 5000, 1), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, f->data, 5000, 2), COAP_RESPONSE_CODE_REQUEST_TOO_LARGE);
         assert_int_equal(f->sp.aborts, 1);
         assert_int_equal(f->sp.finishes, 0);
         /* Nothing is under way any more. */
-        assert_int_equal(push_block(f, f->data, 5000, 3, NULL), COAP_RESPONSE_CODE_INCOMPLETE);
+        assert_int_equal(push_block(f, f->data, 5000, 3), COAP_RESPONSE_CODE_INCOMPLETE);
 }
 
 static void test_push_idle_abandoned(void **state)
 {
         fixture *f = *state;
-        assert_int_equal(push_block(f, f->data, 3000, 0, NULL), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, f->data, 3000, 0), COAP_RESPONSE_CODE_CONTINUE);
         /* The engine's timers, run as if the idle time had passed. */
         block_run_timers(&f->engine->servers[0], engine_now_ms() + BLOCK_RX_IDLE_MS + 1);
         assert_int_equal(f->sp.aborts, 1);
-        assert_int_equal(push_block(f, f->data, 3000, 1, NULL), COAP_RESPONSE_CODE_INCOMPLETE);
+        assert_int_equal(push_block(f, f->data, 3000, 1), COAP_RESPONSE_CODE_INCOMPLETE);
 }
 
 static void test_push_instance_deleted(void **state)
 {
         fixture *f = *state;
-        assert_int_equal(push_block(f, f->data, 3000, 0, NULL), COAP_RESPONSE_CODE_CONTINUE);
+        assert_int_equal(push_block(f, f->data, 3000, 0), COAP_RESPONSE_CODE_CONTINUE);
         assert_int_equal(lwm2m_tree_delete_instance(f->tree, LWM2M_OBJ_FIRMWARE_UPDATE, 0, NULL),
                          0);
         assert_int_equal(f->sp.aborts, 1);
-        assert_int_equal(push_block(f, f->data, 3000, 1, NULL), COAP_RESPONSE_CODE_NOT_FOUND);
+        assert_int_equal(push_block(f, f->data, 3000, 1), COAP_RESPONSE_CODE_NOT_FOUND);
         assert_int_equal(f->sp.aborts, 1);
 }
 
@@ -622,7 +645,7 @@ static void test_sixteen_mib_both_ways(void **state)
         int64_t t0 = (int64_t)engine_now_ms();
         unsigned n = (unsigned)(len / 1024);
         for (unsigned i = 0; i < n; i++)
-                if (push_block(f, image, len, i, NULL) !=
+                if (push_block(f, image, len, i) !=
                     (i + 1 < n ? COAP_RESPONSE_CODE_CONTINUE : COAP_RESPONSE_CODE_CHANGED))
                         fail_msg("block %u of the push", i);
         expect_spooled(f, image, len);
@@ -672,6 +695,7 @@ int main(void)
                 T(test_push_block0_again_before_more),
                 T(test_push_gap),
                 T(test_push_restart),
+                T(test_push_smaller_blocks_without_format),
                 T(test_push_refused),
                 T(test_push_idle_abandoned),
                 T(test_push_instance_deleted),
