@@ -21,6 +21,7 @@
 #include "lwm2m/engine.h"
 #include "lwm2m/fetch.h"
 #include "lwm2m/server.h"
+#include "lwm2m/session.h"
 #include "model/ddf.h"
 #include "model/oma.h"
 #include "model/request.h"
@@ -403,6 +404,26 @@ static void test_push_idle_abandoned(void **state)
         assert_int_equal(push_block(f, f->data, 3000, 1), COAP_RESPONSE_CODE_INCOMPLETE);
 }
 
+/* A server whose session goes (queue mode, a failed Update, a bootstrap) leaves its
+ * transfers behind; so does the engine's end. */
+static void test_push_session_gone_and_engine_end(void **state)
+{
+        fixture *f = *state;
+        assert_int_equal(push_block(f, f->data, 3000, 0), COAP_RESPONSE_CODE_CONTINUE);
+        session_release(&f->engine->servers[0]);
+        assert_int_equal(f->sp.aborts, 1);
+        assert_null(f->engine->servers[0].block_rx);
+        lwm2m_engine_request_update(f->engine, 0); /* a new session for the next transfer */
+        unsigned updates = ts_update_count(f->server);
+        assert_non_null(ts_wait_update(f->server, updates, TIMEOUT_MS));
+        assert_int_equal(push_block(f, f->data, 3000, 0), COAP_RESPONSE_CODE_CONTINUE);
+        ts_set_idle(f->server, NULL, NULL);
+        lwm2m_engine_free(f->engine);
+        f->engine = NULL;
+        assert_int_equal(f->sp.aborts, 2);
+        assert_int_equal(f->sp.finishes, 0);
+}
+
 static void test_push_instance_deleted(void **state)
 {
         fixture *f = *state;
@@ -698,6 +719,7 @@ int main(void)
                 T(test_push_smaller_blocks_without_format),
                 T(test_push_refused),
                 T(test_push_idle_abandoned),
+                T(test_push_session_gone_and_engine_end),
                 T(test_push_instance_deleted),
                 T(test_push_one_message),
                 T(test_fetch_whole),
