@@ -9,11 +9,12 @@ if ! command -v clang-format >/dev/null 2>&1; then
 fi
 cd "$root"
 files=$(git ls-files '*.c' '*.h' 2>/dev/null || find src bench tests examples -name '*.[ch]')
-bad=0
-for f in $files; do
-        if ! clang-format --dry-run -Werror "$f" >/dev/null 2>&1; then
-                echo "$f: not formatted as .clang-format says (clang-format -i $f)"
-                bad=1
-        fi
+# Many files per clang-format run, a run per CPU: one process per file took longer than
+# the test's timeout on a loaded two-core machine.
+bad=$(printf '%s\n' $files | xargs -P "$(nproc)" -n 50 clang-format --dry-run -Werror 2>&1 |
+        sed -n 's/^\([^:]*\.[ch]\):[0-9]*:[0-9]*: error: .*/\1/p' | sort -u)
+[ -z "$bad" ] && exit 0
+for f in $bad; do
+        echo "$f: not formatted as .clang-format says (clang-format -i $f)"
 done
-exit $bad
+exit 1
