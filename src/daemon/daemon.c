@@ -524,6 +524,13 @@ static void firmware_server_changed(daemon_state *d, uint16_t short_id)
         }
 }
 
+/* Observers of the update's State and Result hear of each change for sure. */
+static bool firmware_confirmable(void *userdata, const lwm2m_path *path)
+{
+        daemon_state *d = userdata;
+        return d->firmware && fw_update_confirmable(path);
+}
+
 /* Needs the event loop (a download to resume); before the engine starts, so that
  * the registration lists /5/0. */
 static int start_firmware(daemon_state *d)
@@ -903,6 +910,7 @@ static int build(daemon_state *d)
                 .attributes_changed = on_attributes_changed,
                 .answering = on_answering,
                 .bootstrap_timeout_s = bootstrap_timeout(c),
+                .confirmable = firmware_confirmable,
         };
         d->engine = lwm2m_engine_new(d->tree, &ec);
         if (!d->engine) {

@@ -11,6 +11,7 @@
 #include "daemon/fw_command.h"
 #include "daemon/log.h"
 #include "daemon/rauc.h"
+#include "model/oma.h"
 #include "objects/firmware.h"
 #include "store/file.h"
 #include "store/firmware_state.h"
@@ -302,6 +303,14 @@ void fw_update_free(fw_update *u)
         rauc_client_free(u->rauc);
         sd_event_unref(u->event);
         free(u);
+}
+
+bool fw_update_confirmable(const lwm2m_path *path)
+{
+        if (path->len == 0 || path->id[0] != LWM2M_OBJ_FIRMWARE_UPDATE)
+                return false;
+        return path->len < 3 || path->id[2] == LWM2M_FW_STATE ||
+               path->id[2] == LWM2M_FW_UPDATE_RESULT;
 }
 
 void fw_update_registered(fw_update *u)

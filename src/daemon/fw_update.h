@@ -39,3 +39,5 @@ void fw_update_free(fw_update *u);
 /* The daemon registered with a server: an update outcome from before a restart is
  * reported now, and RAUC told the booted slot is good. */
 void fw_update_registered(fw_update *u);
+/* Whether an observation of `path` covers /5/0/3 State or /5/0/5 Update Result. */
+bool fw_update_confirmable(const lwm2m_path *path);

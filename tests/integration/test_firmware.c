@@ -347,6 +347,8 @@ static void test_pull_install_reboot(void **state)
         assert_int_equal(ts_wait_observation(c->f.server, handle, 10000, &n), 0);
         assert_int_equal(n.resp.len, 1);
         assert_memory_equal(n.resp.payload, "1", 1);
+        /* State changes are confirmable whatever the server's default mode. */
+        assert_true(n.confirmable);
         ts_notification_free(&n);
 
         wait_state(c, "2", "0", 60000);
