@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/cbor_token.h"
 #include "util/macro.h"
 
 static void item_decrefp(cbor_item_t **item)
@@ -66,30 +67,14 @@ _printf_(3, 4) static int bad(char *why, size_t why_size, const char *fmt, ...)
         return -EBADMSG;
 }
 
-static bool get_uint(const cbor_item_t *v, uint64_t max, uint64_t *out)
+/* A short definite text, copied with its NUL; no NUL inside. */
+static bool copy_text(const cbor_token *t, char *out, size_t size)
 {
-        if (!cbor_isa_uint(v))
+        if (t->kind != CBOR_TOK_TEXT || t->len >= size || (t->len && memchr(t->data, 0, t->len)))
                 return false;
-        uint64_t u = cbor_get_int(v);
-        if (u > max)
-                return false;
-        *out = u;
-        return true;
-}
-
-static bool get_text(const cbor_item_t *v, char *out, size_t size)
-{
-        if (!cbor_isa_string(v) || !cbor_string_is_definite(v))
-                return false;
-        size_t n = cbor_string_length(v);
-        if (n >= size)
-                return false;
-        const unsigned char *s = cbor_string_handle(v);
-        if (n && memchr(s, 0, n))
-                return false;
-        if (n)
-                memcpy(out, s, n);
-        out[n] = 0;
+        if (t->len)
+                memcpy(out, t->data, t->len);
+        out[t->len] = 0;
         return true;
 }
 
@@ -99,30 +84,27 @@ int store_firmware_decode(const uint8_t *data, size_t len, store_firmware *out, 
         memset(out, 0, sizeof(*out));
         if (len > STORE_FIRMWARE_MAX_BYTES)
                 return bad(why, why_size, "%zu bytes, more than a firmware state holds", len);
-        struct cbor_load_result res;
-        _cleanup_(item_decrefp) cbor_item_t *map = cbor_load(data, len, &res);
-        if (!map) {
-                if (res.error.code == CBOR_ERR_MEMERROR)
-                        return -ENOMEM;
-                return bad(why, why_size, "not CBOR (at byte %zu)", res.error.position);
-        }
-        if (res.read != len)
-                return bad(why, why_size, "trailing bytes after byte %zu", res.read);
-        if (!cbor_isa_map(map) || !cbor_map_is_definite(map))
-                return bad(why, why_size, "not a map");
-        struct cbor_pair *pairs = cbor_map_handle(map);
-        size_t n = cbor_map_size(map);
-        unsigned seen = 0;
-        uint64_t version = 0;
-        store_firmware f = {0};
+        /* Walked a head at a time: nothing is allocated from a declared size. */
+        const uint8_t *p = data;
+        size_t left = len;
+        cbor_token t;
+        if (cbor_token_next(&p, &left, &t) < 0 || t.kind != CBOR_TOK_MAP)
+                return bad(why, why_size, "not a definite CBOR map");
         static const char *const keys[] = {"version",     "state",          "result",
                                            "name",        "pkg-version",    "uri",
                                            "spool-bytes", "update-pending", "update-installed"};
-        for (size_t i = 0; i < n; i++) {
-                const cbor_item_t *k = pairs[i].key, *v = pairs[i].value;
+        if (t.u > ELEMENTSOF(keys))
+                return bad(why, why_size, "%llu entries, more than there are keys",
+                           (unsigned long long)t.u);
+        uint64_t n = t.u;
+        unsigned seen = 0;
+        uint64_t version = 0;
+        store_firmware f = {0};
+        for (uint64_t i = 0; i < n; i++) {
                 char key[32];
-                if (!get_text(k, key, sizeof(key)))
-                        return bad(why, why_size, "entry %zu: the key is not a short text", i);
+                if (cbor_token_next(&p, &left, &t) < 0 || !copy_text(&t, key, sizeof(key)))
+                        return bad(why, why_size, "entry %llu: the key is not a short text",
+                                   (unsigned long long)i);
                 size_t which = ELEMENTSOF(keys);
                 for (size_t j = 0; j < ELEMENTSOF(keys); j++)
                         if (strcmp(key, keys[j]) == 0)
@@ -132,47 +114,50 @@ int store_firmware_decode(const uint8_t *data, size_t len, store_firmware *out, 
                 if (seen & (1u << which))
                         return bad(why, why_size, "key '%s' twice", key);
                 seen |= 1u << which;
-                uint64_t u = 0;
-                bool ok;
+                bool ok = cbor_token_next(&p, &left, &t) >= 0;
+                bool is_uint = ok && t.kind == CBOR_TOK_UINT;
+                bool is_bool = ok && t.kind == CBOR_TOK_BOOL;
                 switch (which) {
                 case 0:
-                        ok = get_uint(v, UINT32_MAX, &version);
+                        ok = is_uint && t.u <= UINT32_MAX;
+                        version = t.u;
                         break;
                 case 1:
-                        ok = get_uint(v, 3, &u);
-                        f.state = (uint8_t)u;
+                        ok = is_uint && t.u <= 3;
+                        f.state = (uint8_t)t.u;
                         break;
                 case 2:
-                        ok = get_uint(v, 10, &u);
-                        f.result = (uint8_t)u;
+                        ok = is_uint && t.u <= 10;
+                        f.result = (uint8_t)t.u;
                         break;
                 case 3:
-                        ok = get_text(v, f.pkg_name, sizeof(f.pkg_name));
+                        ok = ok && copy_text(&t, f.pkg_name, sizeof(f.pkg_name));
                         break;
                 case 4:
-                        ok = get_text(v, f.pkg_version, sizeof(f.pkg_version));
+                        ok = ok && copy_text(&t, f.pkg_version, sizeof(f.pkg_version));
                         break;
                 case 5:
-                        ok = get_text(v, f.uri, sizeof(f.uri));
+                        ok = ok && copy_text(&t, f.uri, sizeof(f.uri));
                         break;
                 case 6:
-                        ok = get_uint(v, INT64_MAX, &f.spool_bytes);
+                        ok = is_uint && t.u <= INT64_MAX;
+                        f.spool_bytes = t.u;
                         break;
                 case 7:
-                        ok = cbor_is_bool(v);
-                        f.update_pending = ok && cbor_get_bool(v);
+                        ok = is_bool;
+                        f.update_pending = is_bool && t.b;
                         break;
                 default:
-                        ok = cbor_is_bool(v);
-                        f.update_installed = ok && cbor_get_bool(v);
+                        ok = is_bool;
+                        f.update_installed = is_bool && t.b;
                         break;
                 }
                 if (!ok)
                         return bad(why, why_size,
-                                   "'%s' has a value out of range or of the wrong "
-                                   "type",
-                                   key);
+                                   "'%s' has a value out of range or of the wrong type", key);
         }
+        if (left != 0)
+                return bad(why, why_size, "trailing bytes after byte %zu", len - left);
         if (!(seen & 1u))
                 return bad(why, why_size, "no version");
         if (version > STORE_FIRMWARE_VERSION) {
