@@ -688,7 +688,7 @@ static void stream_abort(void *userdata, void *stream)
 
 static int add_instance(firmware_object *fw)
 {
-        lwm2m_record recs[16] = {0};
+        lwm2m_record recs[24] = {0};
         size_t n = 0;
 #define ADD(rid, v)                                                                                \
         recs[n++] = (lwm2m_record){.path = lwm2m_path_resource(LWM2M_OBJ_FIRMWARE_UPDATE, 0, rid), \
@@ -712,7 +712,7 @@ static int add_instance(firmware_object *fw)
                 if (r >= 0)
                         n++;
         }
-        for (size_t i = 0; i < fw->n_protocols && r >= 0; i++)
+        for (size_t i = 0; i < fw->n_protocols && n < ELEMENTSOF(recs) && r >= 0; i++)
                 recs[n++] = (lwm2m_record){.path = lwm2m_path_resource_instance(
                                                    LWM2M_OBJ_FIRMWARE_UPDATE, 0,
                                                    LWM2M_FW_PROTOCOL_SUPPORT, (uint16_t)i),

@@ -67,5 +67,10 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 server = Server(("127.0.0.1", 0), Handler)
-print(server.server_address[1], flush=True)
+try:
+    sys.stdout.write("%d\n" % server.server_address[1])
+    sys.stdout.flush()
+    sys.stdout.close()
+except BrokenPipeError:
+    pass
 server.serve_forever()

@@ -133,10 +133,17 @@ static void start_http(fw_ctx *c, const char *const *options)
         assert_int_equal(posix_spawn(&c->http, argv[0], &fa, NULL, argv, environ), 0);
         posix_spawn_file_actions_destroy(&fa);
         close(out[1]);
+        /* The whole line: the server must not write into a closed pipe. */
         char line[32] = {0};
-        ssize_t got = read(out[0], line, sizeof(line) - 1);
+        size_t got = 0;
+        while (got < sizeof(line) - 1 && !strchr(line, '\n')) {
+                ssize_t k = read(out[0], line + got, sizeof(line) - 1 - got);
+                if (k <= 0)
+                        break;
+                got += (size_t)k;
+        }
         close(out[0]);
-        assert_true(got > 0);
+        assert_non_null(strchr(line, '\n'));
         c->http_port = atoi(line);
         assert_true(c->http_port > 0);
 }
@@ -438,6 +445,20 @@ static void test_bad_bundles(void **state)
         expect(c, POST, "/5/0/2", NULL, CHANGED);
         wait_state(c, "0", "8", 30000);
         assert_true(fixture_log_contains(&c->f, "slot write failed"));
+
+        /* RAUC goes away between the check and the update: Result 8, the bus named. */
+        write_image(c->image, "GOOD-BUNDLE", 100000);
+        write_uri(c, "image.raucb");
+        wait_state(c, "2", "0", 30000);
+        kill(c->rauc, SIGTERM);
+        waitpid(c->rauc, NULL, 0);
+        c->rauc = 0;
+        expect(c, POST, "/5/0/2", NULL, CHANGED);
+        wait_state(c, "0", "8", 30000);
+        char want[600];
+        snprintf(want, sizeof(want), "RAUC on the %s bus did not start the installation",
+                 c->bus.address);
+        assert_true(fixture_log_contains(&c->f, want));
 }
 
 /* Results without an image, Cancel, an empty URI, and Update where it makes no sense. */
