@@ -95,8 +95,11 @@ static bool unreachable(const sd_bus_error *e)
                                       SD_BUS_ERROR_UNKNOWN_INTERFACE);
 }
 
-/* Reads a{sv} up to its end, keeping the strings `a` and `b` (copied, may stay NULL). */
-static int read_dict(sd_bus_message *m, const char *ka, char **a, const char *kb, char **b)
+/* Walks an a{sv}: `fn` reads the variant of an entry it wants and returns 1, or 0 to
+ * have it skipped. */
+typedef int (*entry_fn)(const char *key, sd_bus_message *m, void *userdata);
+
+static int walk_dict(sd_bus_message *m, entry_fn fn, void *userdata)
 {
         int r = sd_bus_message_enter_container(m, 'a', "{sv}");
         if (r < 0)
@@ -104,22 +107,12 @@ static int read_dict(sd_bus_message *m, const char *ka, char **a, const char *kb
         while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
                 const char *key;
                 r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                char **out = ka && strcmp(key, ka) == 0 ? a : kb && strcmp(key, kb) == 0 ? b : NULL;
-                const char *s;
-                if (out && sd_bus_message_enter_container(m, 'v', "s") > 0) {
-                        r = sd_bus_message_read(m, "s", &s);
-                        if (r < 0)
-                                return r;
-                        free(*out);
-                        *out = strdup(s);
-                        r = sd_bus_message_exit_container(m);
-                } else
+                if (r >= 0)
+                        r = fn(key, m, userdata);
+                if (r == 0)
                         r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
                 if (r < 0)
                         return r;
         }
@@ -128,33 +121,34 @@ static int read_dict(sd_bus_message *m, const char *ka, char **a, const char *kb
         return sd_bus_message_exit_container(m);
 }
 
-/* InspectBundle's a{sv}: the "update" entry holds a{sv} with compatible and version. */
-static int read_inspection(sd_bus_message *m, char **compatible, char **version)
+typedef struct inspection {
+        char *compatible;
+        char *version;
+} inspection;
+
+static int read_update_entry(const char *key, sd_bus_message *m, void *userdata)
 {
-        int r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key;
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                if (strcmp(key, "update") == 0 &&
-                    sd_bus_message_enter_container(m, 'v', "a{sv}") > 0) {
-                        r = read_dict(m, "compatible", compatible, "version", version);
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(m);
-                } else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
+        inspection *in = userdata;
+        char **out = strcmp(key, "compatible") == 0 ? &in->compatible
+                     : strcmp(key, "version") == 0  ? &in->version
+                                                    : NULL;
+        const char *s;
+        if (!out || sd_bus_message_read(m, "v", "s", &s) < 0)
+                return 0;
+        free(*out);
+        *out = strdup(s);
+        return 1;
+}
+
+/* InspectBundle's a{sv}: the "update" entry holds a{sv} with compatible and version. */
+static int read_inspection_entry(const char *key, sd_bus_message *m, void *userdata)
+{
+        if (strcmp(key, "update") != 0 || sd_bus_message_enter_container(m, 'v', "a{sv}") <= 0)
+                return 0;
+        int r = walk_dict(m, read_update_entry, userdata);
+        if (r >= 0)
                 r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        return r < 0 ? r : 1;
 }
 
 static int on_inspect_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -172,17 +166,19 @@ static int on_inspect_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret
                 c->ops.inspected(c->ops.userdata, away ? -EIO : -ENOEXEC, NULL, NULL);
                 return 0;
         }
-        _cleanup_free_ char *compatible = NULL, *version = NULL;
-        int r = read_inspection(m, &compatible, &version);
+        inspection in = {0};
+        int r = walk_dict(m, read_inspection_entry, &in);
         if (r < 0) {
                 log_warning("firmware: RAUC's InspectBundle answer is not understood: %s",
                             strerror(-r));
-                free(compatible), compatible = NULL;
-                free(version), version = NULL;
+                free(in.compatible), in.compatible = NULL;
+                free(in.version), in.version = NULL;
         }
         log_info("firmware: RAUC inspected the bundle: compatible '%s', version '%s'",
-                 compatible ?: "?", version ?: "?");
-        c->ops.inspected(c->ops.userdata, 0, compatible, version);
+                 in.compatible ?: "?", in.version ?: "?");
+        c->ops.inspected(c->ops.userdata, 0, in.compatible, in.version);
+        free(in.compatible);
+        free(in.version);
         return 0;
 }
 
@@ -255,27 +251,22 @@ static int on_completed(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
         return 0;
 }
 
+static int log_progress(const char *key, sd_bus_message *m, void *userdata)
+{
+        int32_t percent = 0, depth = 0;
+        const char *message = NULL;
+        if (strcmp(key, "Progress") != 0 ||
+            sd_bus_message_read(m, "v", "(isi)", &percent, &message, &depth) < 0)
+                return 0;
+        log_info("firmware: RAUC %d%%: %s", (int)percent, message ?: "");
+        return 1;
+}
+
 static int on_properties(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         const char *iface;
-        if (sd_bus_message_read(m, "s", &iface) < 0 || strcmp(iface, RAUC_INSTALLER) != 0)
-                return 0;
-        if (sd_bus_message_enter_container(m, 'a', "{sv}") <= 0)
-                return 0;
-        while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
-                const char *key;
-                if (sd_bus_message_read(m, "s", &key) < 0)
-                        return 0;
-                int32_t percent = 0, depth = 0;
-                const char *message = NULL;
-                if (strcmp(key, "Progress") == 0 &&
-                    sd_bus_message_read(m, "v", "(isi)", &percent, &message, &depth) >= 0)
-                        log_info("firmware: RAUC %d%%: %s", (int)percent, message ?: "");
-                else if (sd_bus_message_skip(m, "v") < 0)
-                        return 0;
-                if (sd_bus_message_exit_container(m) < 0)
-                        return 0;
-        }
+        if (sd_bus_message_read(m, "s", &iface) >= 0 && strcmp(iface, RAUC_INSTALLER) == 0)
+                (void)walk_dict(m, log_progress, NULL);
         return 0;
 }
 

@@ -365,6 +365,7 @@ static void test_pull_install_reboot(void **state)
         assert_true(wait_text(c->calls, want, 0));
         read_text(c, "/5/0/7", text, sizeof(text));
         assert_string_equal(text, "2.0");
+        assert_true(fixture_log_contains(&c->f, "compatible 'lwm2md-test', version '2.0'"));
 
         expect(c, POST, "/5/0/2", NULL, CHANGED);
         /* Cancel is refused once Update started. */
@@ -379,6 +380,7 @@ static void test_pull_install_reboot(void **state)
         assert_int_equal(access(rebooted, F_OK), 0);
         read_text(c, "/5/0/3", text, sizeof(text));
         assert_string_equal(text, "3");
+        assert_true(fixture_log_contains(&c->f, "RAUC 100%: Installing done."));
         assert_false(wait_text(c->calls, "\"Mark\"", 0));
 
         /* The "reboot": a new daemon with the new firmware's version. */
