@@ -128,6 +128,11 @@ static void publish(firmware_object *fw, bool state_changed)
                            why[0] ? why : strerror(-r));
         for (size_t i = 0; i < n; i++)
                 lwm2m_value_clear(&recs[i].value);
+        /* A Package written whole stays in the tree after the write's commit; it is in
+         * the spool, and the tree need not hold megabytes nobody may read. */
+        lwm2m_path package = lwm2m_path_resource(LWM2M_OBJ_FIRMWARE_UPDATE, 0, LWM2M_FW_PACKAGE);
+        if (lwm2m_tree_get(fw->tree, &package))
+                lwm2m_tree_remove(fw->tree, &package, fw);
         if (fw->actions.save)
                 fw->actions.save(fw->actions.userdata, &fw->s);
 }

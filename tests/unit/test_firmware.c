@@ -462,6 +462,11 @@ static void test_push_write(void **state)
         assert_state(f, FIRMWARE_DOWNLOADED, FIRMWARE_RESULT_INITIAL);
         assert_spool(f, image, sizeof(image));
         assert_string_equal(f->last_saved.uri, "");
+        /* The next change takes the copy the write's commit left in the tree. */
+        lwm2m_path package = lwm2m_path_resource(LWM2M_OBJ_FIRMWARE_UPDATE, 0, LWM2M_FW_PACKAGE);
+        assert_non_null(lwm2m_tree_get(f->tree, &package));
+        assert_int_equal(execute(f, LWM2M_FW_UPDATE), 0);
+        assert_null(lwm2m_tree_get(f->tree, &package));
 }
 
 static const lwm2m_stream_ops *stream_ops(fixture *f)
