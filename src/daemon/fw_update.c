@@ -99,6 +99,8 @@ static int download_start(void *userdata, const char *uri, uint64_t offset)
         download_cancel(u);
         snprintf(u->uri, sizeof(u->uri), "%s", uri);
         u->offset = offset;
+        if (offset == 0) /* a new download, or the image starting over */
+                u->lost = 0;
         if (u->lost == 0)
                 return fetch_now(u);
         /* The connection was lost: give the network a moment before trying again. */
