@@ -6,14 +6,17 @@
 # Usage: http_range_server.py FILE [--cut-after N] [--no-range]
 #   --cut-after N  the first response is cut (connection closed) after N body bytes
 #   --no-range     ranges are ignored: always 200 with the whole file
+#   --slow         the body comes in 64 KiB pieces 50 ms apart (about 1.3 MB/s)
 import http.server
 import re
 import socketserver
 import sys
+import time
 
 path = sys.argv[1]
 cut_after = None
 no_range = "--no-range" in sys.argv
+slow = "--slow" in sys.argv
 if "--cut-after" in sys.argv:
     cut_after = int(sys.argv[sys.argv.index("--cut-after") + 1])
 
@@ -55,6 +58,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(2)
+            return
+        if slow:
+            try:
+                for i in range(0, len(body), 65536):
+                    self.wfile.write(body[i:i + 65536])
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
             return
         self.wfile.write(body)
 

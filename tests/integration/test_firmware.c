@@ -430,6 +430,33 @@ static void test_restart_without_ranges(void **state)
         assert_true(fixture_log_contains(&c->f, "does not resume"));
 }
 
+/* The daemon stops in the middle of a pull: the next start resumes it from the bytes in
+ * the spool, with a range request, and the image comes out whole. */
+static void test_pull_survives_restart(void **state)
+{
+        fw_ctx *c = *state;
+        write_image(c->image, "GOOD-BUNDLE", IMAGE_SIZE);
+        const char *const opts[] = {"--slow", NULL};
+        start_http(c, opts);
+        start_daemon(c, NULL);
+        write_uri(c, "image.raucb");
+        struct stat st = {0};
+        for (int i = 0; i < 200 && (stat(c->spool, &st) < 0 || st.st_size < 200000); i++)
+                usleep(20 * 1000);
+        assert_true(st.st_size >= 200000);
+        assert_int_equal(fixture_stop_daemon(&c->f, 10000), 0);
+        assert_int_equal(stat(c->spool, &st), 0);
+        assert_true(st.st_size > 0 && st.st_size < IMAGE_SIZE);
+
+        start_daemon(c, NULL);
+        wait_state(c, "2", "0", 60000);
+        assert_same_file(c->image, c->spool);
+        char want[96];
+        snprintf(want, sizeof(want), "Range=bytes=%lld-", (long long)st.st_size);
+        assert_true(wait_text(c->http_log, want, 0));
+        assert_true(fixture_log_contains(&c->f, "resuming the download of"));
+}
+
 /* RAUC refuses the bundle (Result 6), or its installation fails (Result 8). */
 static void test_bad_bundles(void **state)
 {
@@ -553,6 +580,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_pull_install_reboot, setup_rauc, teardown),
                 cmocka_unit_test_setup_teardown(test_resume, setup_rauc, teardown),
                 cmocka_unit_test_setup_teardown(test_restart_without_ranges, setup_rauc, teardown),
+                cmocka_unit_test_setup_teardown(test_pull_survives_restart, setup_rauc, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_bundles, setup_rauc, teardown),
                 cmocka_unit_test_setup_teardown(test_refusals_and_cancel, setup_rauc, teardown),
                 cmocka_unit_test_setup_teardown(test_command_push, setup_command, teardown),
