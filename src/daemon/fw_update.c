@@ -24,6 +24,7 @@
 struct fw_update {
         sd_event *event;
         fw_update_config cfg;
+        fw_transport coap; /* cfg.coap copied: start NULL without */
         firmware_object *obj;
         rauc_client *rauc;
         fw_command *command;
@@ -63,9 +64,9 @@ static int fetch_now(fw_update *u)
 {
         http_fetch_ops ops = {.data = on_fetch_data, .done = on_fetch_done, .userdata = u};
         if (is_coap(u->uri)) {
-                if (!u->cfg.coap)
+                if (!u->coap.start)
                         return -EPROTONOSUPPORT;
-                u->coap_fetch = u->cfg.coap->start(u->cfg.coap->context, u->uri, u->offset, &ops);
+                u->coap_fetch = u->coap.start(u->coap.context, u->uri, u->offset, &ops);
                 return u->coap_fetch ? 0 : -errno;
         }
         u->http = http_fetch_start(u->event, u->uri, u->offset, &ops);
@@ -88,7 +89,7 @@ static void download_cancel(void *userdata)
         http_fetch_cancel(u->http);
         u->http = NULL;
         if (u->coap_fetch)
-                u->cfg.coap->cancel(u->coap_fetch);
+                u->coap.cancel(u->coap_fetch);
         u->coap_fetch = NULL;
         u->delay = sd_event_source_disable_unref(u->delay);
 }
@@ -241,6 +242,9 @@ fw_update *fw_update_new(sd_event *event, lwm2m_tree *tree, const fw_update_conf
         }
         u->event = sd_event_ref(event);
         u->cfg = *cfg;
+        if (cfg->coap)
+                u->coap = *cfg->coap;
+        u->cfg.coap = NULL;
         u->saved_ok = true;
         if (c->backend == CONFIG_FW_RAUC) {
                 rauc_ops ops = {

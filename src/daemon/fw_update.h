@@ -23,7 +23,7 @@ typedef struct fw_update fw_update;
 typedef struct fw_update_config {
         const config_firmware *firmware;
         const char *state_dir;
-        /* coap:// and coaps:// Package URIs (NULL: not offered in /5/0/8). */
+        /* coap:// and coaps:// Package URIs (NULL: not offered in /5/0/8); copied. */
         const fw_transport *coap;
         /* Restarts the machine after an installation when [firmware] reboot says so. */
         int (*reboot)(void *userdata);
