@@ -761,8 +761,9 @@ static void daemon_free(daemon_state *d)
         sd_event_source_unref(d->io);
         sd_event_source_unref(d->timer);
         sd_event_source_unref(d->post);
-        /* Its downloads may run on the engine. */
+        /* Its downloads may run on the engine, which may still report server changes. */
         fw_update_free(d->firmware);
+        d->firmware = NULL;
         /* The engine and the bus first: they cancel the requests they made. */
         lwm2m_engine_free(d->engine);
         server_object_free(d->servers);
