@@ -5,7 +5,7 @@
 lwm2md_build_packages=(
         meson ninja-build pkg-config gcc
         libcoap3-dev libgnutls28-dev libsystemd-dev libcbor-dev libexpat1-dev
-        libjson-c-dev libinih-dev
+        libjson-c-dev libinih-dev libcurl4-gnutls-dev
 )
 lwm2md_test_packages=(
         libcmocka-dev clang clang-format libclang-rt-14-dev gnutls-bin libxml2-utils dbus systemd

@@ -88,6 +88,7 @@ void config_init(config *c)
         snprintf(c->lwm2m_version, sizeof(c->lwm2m_version), "1.1");
         c->max_value_size = CONFIG_DEFAULT_MAX_VALUE_SIZE;
         c->max_instances_per_caller = CONFIG_DEFAULT_MAX_INSTANCES_PER_CALLER;
+        c->firmware = (config_firmware){.reboot = -1, .push = true, .pull = true};
 }
 
 static void server_free(config_server *s)
@@ -129,6 +130,10 @@ void config_free(config *c)
         free(d->time_bus);
         free(c->location.gpsd);
         free(c->location.where);
+        free(c->firmware.command);
+        free(c->firmware.rauc_bus);
+        free(c->firmware.spool);
+        free(c->firmware.where);
         for (size_t i = 0; i < c->n_servers; i++)
                 server_free(&c->servers[i]);
         free(c->servers);
@@ -691,6 +696,104 @@ static int set_location_key(parse_state *st, const char *key, const char *value,
         return -EINVAL;
 }
 
+static int set_firmware_key(parse_state *st, const char *key, const char *value, const char *where)
+{
+        config_firmware *fw = &st->c->firmware;
+        if (!fw->where && set_string(&fw->where, where) < 0)
+                return -ENOMEM;
+        if (strcmp(key, "backend") == 0) {
+                static const char *const names[] = {"none", "rauc", "command"};
+                for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                        if (strcmp(value, names[i]) == 0) {
+                                fw->backend = (config_fw_backend)i;
+                                return 0;
+                        }
+                config_report(limited_error, &st->limit,
+                              "%s: backend '%s': expected rauc, command or none", where, value);
+                return -EINVAL;
+        }
+        if (strcmp(key, "command") == 0 || strcmp(key, "spool") == 0) {
+                if (value[0] != '/' || !value_is_text(value)) {
+                        config_report(limited_error, &st->limit, "%s: %s wants an absolute path",
+                                      where, key);
+                        return -EINVAL;
+                }
+                return set_string(key[0] == 'c' ? &fw->command : &fw->spool, value);
+        }
+        if (strcmp(key, "rauc-bus") == 0) {
+                if (!value[0] || !value_is_text(value)) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: rauc-bus wants system, user or a D-Bus address", where);
+                        return -EINVAL;
+                }
+                return set_string(&fw->rauc_bus, value);
+        }
+        if (strcmp(key, "spool-reserve") == 0) {
+                if (parse_uint(value, 0, INT64_MAX, &fw->spool_reserve) < 0) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: spool-reserve '%s': expected a number of bytes", where,
+                                      value);
+                        return -EINVAL;
+                }
+                return 0;
+        }
+        if (strcmp(key, "rauc-streaming") == 0 || strcmp(key, "reboot") == 0) {
+                int b = config_parse_boolean(value);
+                if (b < 0) {
+                        config_report(limited_error, &st->limit, "%s: %s '%s': expected yes or no",
+                                      where, key, value);
+                        return -EINVAL;
+                }
+                if (key[0] == 'r' && key[1] == 'a')
+                        fw->rauc_streaming = b;
+                else
+                        fw->reboot = b;
+                return 0;
+        }
+        if (strcmp(key, "delivery") == 0) {
+                bool push = strcmp(value, "push") == 0, pull = strcmp(value, "pull") == 0;
+                bool both = strcmp(value, "both") == 0;
+                if (!push && !pull && !both) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: delivery '%s': expected push, pull or both", where,
+                                      value);
+                        return -EINVAL;
+                }
+                fw->push = push || both;
+                fw->pull = pull || both;
+                return 0;
+        }
+        config_report(limited_error, &st->limit, "%s: unknown key '%s' in [firmware]", where, key);
+        return -EINVAL;
+}
+
+/* The [firmware] section as a whole, once the file is read. */
+static int finish_firmware(config *c, error_limit *limit)
+{
+        config_firmware *fw = &c->firmware;
+        int errors = 0;
+        if (fw->backend == CONFIG_FW_COMMAND && !fw->command) {
+                config_report(limited_error, limit, "%s: [firmware] backend command needs command",
+                              fw->where);
+                errors++;
+        }
+        if (fw->rauc_streaming && fw->backend != CONFIG_FW_RAUC) {
+                config_report(limited_error, limit,
+                              "%s: [firmware] rauc-streaming needs backend rauc", fw->where);
+                errors++;
+        }
+        if (fw->reboot < 0)
+                fw->reboot = fw->backend == CONFIG_FW_RAUC;
+        if (fw->backend != CONFIG_FW_NONE && !fw->spool) {
+                size_t n = strlen(c->state_dir) + sizeof("/firmware.spool");
+                fw->spool = malloc(n);
+                if (!fw->spool)
+                        return -ENOMEM;
+                snprintf(fw->spool, n, "%s/firmware.spool", c->state_dir);
+        }
+        return errors;
+}
+
 static config_server *server_for_section(parse_state *st, const char *section, bool bootstrap)
 {
         config *c = st->c;
@@ -1013,6 +1116,8 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
                 r = set_device_key(st, name, value, where);
         } else if (strcmp(section, "location") == 0) {
                 r = set_location_key(st, name, value, where);
+        } else if (strcmp(section, "firmware") == 0) {
+                r = set_firmware_key(st, name, value, where);
         } else if (strcmp(section, "server") == 0 || strncmp(section, "server ", 7) == 0 ||
                    strcmp(section, "bootstrap-server") == 0) {
                 config_server *s = server_for_section(st, section, section[0] == 'b');
@@ -1029,7 +1134,8 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
         } else {
                 config_report(
                         limited_error, &st->limit,
-                        "%s: unknown section [%s] (expected lwm2md, device, location, server NAME, "
+                        "%s: unknown section [%s] (expected lwm2md, device, location, firmware, "
+                        "server NAME, "
                         "bootstrap-server, send NAME or access-control OID/IID)",
                         where, section);
                 r = -EINVAL;
@@ -1392,6 +1498,10 @@ int config_finish(config *c, config_error_fn error, void *userdata)
                 return -ENOMEM;
         if (!c->bus && set_string(&c->bus, "system") < 0)
                 return -ENOMEM;
+        int fw_errors = finish_firmware(c, &limit);
+        if (fw_errors < 0)
+                return fw_errors;
+        errors += fw_errors;
         if (c->admin_group) {
                 /* Asked now rather than per request: a group that does not exist is a typo
                  * that would otherwise leave only root able to administer the daemon. */

@@ -128,6 +128,25 @@ typedef struct config_location {
         char *where; /* "FILE:LINE" of the first [location] key, for messages */
 } config_location;
 
+/* [firmware]: the Firmware Update object /5/0 and its updater (lwm2md.conf(5)). */
+typedef enum config_fw_backend {
+        CONFIG_FW_NONE = 0, /* no /5/0 at all */
+        CONFIG_FW_RAUC,
+        CONFIG_FW_COMMAND,
+} config_fw_backend;
+
+typedef struct config_firmware {
+        config_fw_backend backend;
+        char *command;          /* run with the image path as its last argument (no shell) */
+        char *rauc_bus;         /* where RAUC is: NULL is the system bus */
+        bool rauc_streaming;    /* https:// Package URIs go to RAUC as they are */
+        char *spool;            /* the image file; default <state-dir>/firmware.spool */
+        uint64_t spool_reserve; /* bytes left free beside the image */
+        int reboot;             /* -1: default (yes for rauc, no for command) */
+        bool push, pull;        /* delivery; both by default */
+        char *where;            /* "FILE:LINE" of the first [firmware] key, for messages */
+} config_firmware;
+
 typedef struct config {
         char *file; /* the file read, or NULL */
         char *endpoint;
@@ -145,6 +164,7 @@ typedef struct config {
         char *admin_group_where; /* "FILE:LINE" (or the option) that set it, for messages */
         config_device device;
         config_location location;
+        config_firmware firmware;
         config_server *servers;
         size_t n_servers;
         /* Stored notifications per server (notification-store-count, -bytes) and

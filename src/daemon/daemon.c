@@ -21,6 +21,7 @@
 #include "build-config.h"
 #include "bus/bus.h"
 #include "bus/errors.h"
+#include "daemon/fw_update.h"
 #include "daemon/gpsd.h"
 #include "daemon/log.h"
 #include "daemon/persist.h"
@@ -64,6 +65,7 @@ struct daemon_state {
         sd_bus *time_bus;          /* to timedated, opened at the first write of the time */
         location_object *location; /* NULL without a [location] section */
         gpsd_client *gpsd;         /* NULL without [location] gpsd */
+        fw_update *firmware;       /* NULL without a [firmware] backend */
         lwm2m_engine *engine;
         server_object *servers; /* the behaviour of /1 instances the engine registers with */
         lwm2m_bus *bus;         /* NULL: running without D-Bus */
@@ -180,6 +182,7 @@ static void on_attributes_changed(void *userdata)
         persist_attributes_changed(d->persist);
 }
 static int own_server_instances(daemon_state *d);
+static void firmware_server_changed(daemon_state *d, uint16_t short_id);
 
 static void on_server_changed(void *userdata, uint16_t short_id)
 {
@@ -195,6 +198,7 @@ static void on_server_changed(void *userdata, uint16_t short_id)
         d->bootstrapping = bootstrapping;
         notify_status(d);
         bus_server_changed(d->bus, short_id);
+        firmware_server_changed(d, short_id);
 }
 
 static void on_servers_changed(void *userdata)
@@ -506,6 +510,44 @@ static int device_set_timezone(void *userdata, const char *zone, lwm2m_ask ask)
         return call_timedated(userdata, ask, "SetTimezone", "sb", zone, false);
 }
 
+/* ---- Firmware Update (/5/0, [firmware]) ---- */
+
+/* An update outcome from before a restart is reported once registered again. */
+static void firmware_server_changed(daemon_state *d, uint16_t short_id)
+{
+        size_t n = lwm2m_engine_server_count(d->engine);
+        for (size_t i = 0; i < n && d->firmware; i++) {
+                lwm2m_server_info info;
+                if (lwm2m_engine_server_info(d->engine, i, &info) == 0 &&
+                    info.short_id == short_id && info.state == LWM2M_SERVER_REGISTERED)
+                        fw_update_registered(d->firmware);
+        }
+}
+
+/* Observers of the update's State and Result hear of each change for sure. */
+static bool firmware_confirmable(void *userdata, const lwm2m_path *path)
+{
+        daemon_state *d = userdata;
+        return d->firmware && fw_update_confirmable(path);
+}
+
+/* Needs the event loop (a download to resume); before the engine starts, so that
+ * the registration lists /5/0. */
+static int start_firmware(daemon_state *d)
+{
+        fw_update_config fc = {
+                .firmware = &d->cfg->firmware,
+                .state_dir = d->cfg->state_dir,
+                .reboot = device_reboot,
+                .userdata = d,
+        };
+        int r;
+        d->firmware = fw_update_new(d->event, d->tree, &fc, &r);
+        if (d->firmware)
+                lwm2m_requests_apply_access_templates(d->requests);
+        return r;
+}
+
 /* ---- what the D-Bus layer sees of the engine ---- */
 
 static size_t bus_server_count(void *userdata)
@@ -719,6 +761,9 @@ static void daemon_free(daemon_state *d)
         sd_event_source_unref(d->io);
         sd_event_source_unref(d->timer);
         sd_event_source_unref(d->post);
+        /* Its downloads may run on the engine, which may still report server changes. */
+        fw_update_free(d->firmware);
+        d->firmware = NULL;
         /* The engine and the bus first: they cancel the requests they made. */
         lwm2m_engine_free(d->engine);
         server_object_free(d->servers);
@@ -866,6 +911,7 @@ static int build(daemon_state *d)
                 .attributes_changed = on_attributes_changed,
                 .answering = on_answering,
                 .bootstrap_timeout_s = bootstrap_timeout(c),
+                .confirmable = firmware_confirmable,
         };
         d->engine = lwm2m_engine_new(d->tree, &ec);
         if (!d->engine) {
@@ -929,6 +975,9 @@ int daemon_run(config *c)
         if (r < 0)
                 goto out;
         r = persist_start(d.persist, d.event, d.tree, d.engine);
+        if (r < 0)
+                goto out;
+        r = start_firmware(&d);
         if (r < 0)
                 goto out;
         /* Pings the service manager's watchdog when WatchdogSec= is set. */

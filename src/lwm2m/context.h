@@ -29,7 +29,8 @@ struct lwm2m_engine {
         void (*servers_changed)(void *userdata); /* see lwm2m_engine_config */
         /* Told when the written attributes change (see lwm2m_engine_config). */
         void (*attributes_changed)(void *userdata);
-        void (*answering)(void *userdata); /* see lwm2m_engine_config */
+        void (*answering)(void *userdata);                           /* see lwm2m_engine_config */
+        bool (*confirmable)(void *userdata, const lwm2m_path *path); /* lwm2m_engine_config */
         void *userdata;
         size_t max_request_body;  /* 0: BLOCK_DEFAULT_MAX_BODY */
         lwm2m_requests *requests; /* where requests that owners may refuse go */

@@ -230,6 +230,7 @@ lwm2m_engine *lwm2m_engine_new(lwm2m_tree *tree, const lwm2m_engine_config *cfg)
         e->servers_changed = cfg->servers_changed;
         e->attributes_changed = cfg->attributes_changed;
         e->answering = cfg->answering;
+        e->confirmable = cfg->confirmable;
         e->userdata = cfg->userdata;
         e->max_request_body = cfg->max_request_body;
         e->requests = cfg->requests;

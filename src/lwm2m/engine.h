@@ -52,6 +52,10 @@ typedef struct lwm2m_engine_config {
          * it is abandoned and retried after the back-off. 0: the Security object's
          * Bootstrap-Server Account Timeout (/0/x/12) if set, else 120 s. */
         uint32_t bootstrap_timeout_s;
+        /* Whether notifications of an observation of `path` go out confirmable, whatever
+         * its attributes say: values a server must not miss (the firmware update's State
+         * and Update Result). May be NULL. */
+        bool (*confirmable)(void *userdata, const lwm2m_path *path);
 } lwm2m_engine_config;
 
 #define LWM2M_STORED_DEFAULT_COUNT 1000u

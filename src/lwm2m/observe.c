@@ -227,6 +227,8 @@ static void resolve(lwm2m_engine *e, observation *o)
                 o->con = eff.con;
         else
                 o->con = server_uint(e, s->server_iid, LWM2M_SRV_DEFAULT_NOTIFY_MODE, 0) == 1;
+        for (size_t i = 0; i < o->n_paths && !o->con && e->confirmable; i++)
+                o->con = e->confirmable(e->userdata, &o->paths[i]);
 }
 
 /* epmax matters only where values are read on demand: pushed values are evaluated

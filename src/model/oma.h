@@ -109,6 +109,23 @@ enum {
         LWM2M_DEV_MEMORY_TOTAL = 21,
 };
 
+/* Firmware Update (5), object version 1.1 */
+enum {
+        LWM2M_FW_PACKAGE = 0,
+        LWM2M_FW_PACKAGE_URI = 1,
+        LWM2M_FW_UPDATE = 2,
+        LWM2M_FW_STATE = 3,
+        LWM2M_FW_UPDATE_RESULT = 5,
+        LWM2M_FW_PKG_NAME = 6,
+        LWM2M_FW_PKG_VERSION = 7,
+        LWM2M_FW_PROTOCOL_SUPPORT = 8,
+        LWM2M_FW_DELIVERY_METHOD = 9,
+        LWM2M_FW_CANCEL = 10,
+        LWM2M_FW_SEVERITY = 11,
+        LWM2M_FW_LAST_STATE_CHANGE = 12,
+        LWM2M_FW_MAX_DEFER_PERIOD = 13,
+};
+
 /* Location (6) */
 enum {
         LWM2M_LOC_LATITUDE = 0,

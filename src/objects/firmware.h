@@ -77,8 +77,11 @@ typedef struct firmware_config {
          * (0 CoAP, 1 CoAPS, 2 HTTP 1.1, 3 HTTPS 1.1). */
         const uint8_t *protocols;
         size_t n_protocols;
-        bool push;                   /* /5/0/9: push allowed */
-        bool pull;                   /* /5/0/9: pull allowed */
+        bool push; /* /5/0/9: push allowed */
+        bool pull; /* /5/0/9: pull allowed */
+        /* https:// Package URIs are not downloaded but handed to actions.install_uri at
+         * Update (checked first with actions.check given the URI): RAUC's streaming. */
+        bool stream_https;
         const firmware_saved *saved; /* from the store, or NULL for a first start */
 } firmware_config;
 
@@ -101,5 +104,5 @@ void firmware_object_check_done(firmware_object *fw, int error, const char *name
 void firmware_object_update_done(firmware_object *fw, int error, bool reboot_follows);
 /* The daemon registered again: an update outcome waiting for that is reported
  * (state Idle, the result set). Returns whether one was, so that the daemon can
- * tell the updater the new system is good (RAUC Mark). */
+ * tell the updater the new system is good (RAUC Mark); true once per outcome. */
 bool firmware_object_registered(firmware_object *fw);

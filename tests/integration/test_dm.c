@@ -577,7 +577,7 @@ static void test_discover(void **state)
         free(l);
 
         /* An object whose version is 1.0 carries no ver=. */
-        l = discover(c, "/5");
+        l = discover(c, "/3311");
         assert_false(strstr(l, "ver="));
         free(l);
 

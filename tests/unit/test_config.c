@@ -277,6 +277,75 @@ static void test_location(void **state)
         config_free(&c);
 }
 
+static void test_firmware(void **state)
+{
+        config c;
+        errors e;
+        /* Without the section: no object 5. */
+        assert_int_equal(load(&c, "[server a]\nuri = coap://a\n", &e), 0);
+        assert_int_equal(config_finish(&c, collect, &e), 0);
+        assert_int_equal(c.firmware.backend, CONFIG_FW_NONE);
+        config_free(&c);
+
+        assert_int_equal(load(&c,
+                              "[lwm2md]\nstate-dir = /var/lib/x\n[server a]\nuri = coap://a\n"
+                              "[firmware]\nbackend = rauc\nrauc-bus = user\n"
+                              "rauc-streaming = yes\nspool-reserve = 1048576\ndelivery = pull\n",
+                              &e),
+                         0);
+        assert_int_equal(config_finish(&c, collect, &e), 0);
+        assert_int_equal(c.firmware.backend, CONFIG_FW_RAUC);
+        assert_string_equal(c.firmware.rauc_bus, "user");
+        assert_true(c.firmware.rauc_streaming);
+        assert_int_equal(c.firmware.spool_reserve, 1048576);
+        assert_string_equal(c.firmware.spool, "/var/lib/x/firmware.spool");
+        assert_true(c.firmware.pull && !c.firmware.push);
+        assert_int_equal(c.firmware.reboot, 1); /* RAUC's default */
+        config_free(&c);
+
+        assert_int_equal(load(&c,
+                              "[server a]\nuri = coap://a\n"
+                              "[firmware]\nbackend = command\ncommand = /usr/bin/install-fw\n"
+                              "spool = /data/fw.img\n",
+                              &e),
+                         0);
+        assert_int_equal(config_finish(&c, collect, &e), 0);
+        assert_int_equal(c.firmware.reboot, 0);
+        assert_string_equal(c.firmware.command, "/usr/bin/install-fw");
+        assert_string_equal(c.firmware.spool, "/data/fw.img");
+        assert_true(c.firmware.pull && c.firmware.push);
+        config_free(&c);
+
+        assert_int_equal(load(&c,
+                              "[firmware]\nbackend = swupdate\n" /* line 2 */
+                              "command = install-fw\n"           /* line 3 */
+                              "spool-reserve = lots\n"           /* line 4 */
+                              "reboot = maybe\n"                 /* line 5 */
+                              "delivery = carrier pigeon\n"      /* line 6 */
+                              "colour = red\n",                  /* line 7 */
+                              &e),
+                         -EINVAL);
+        assert_non_null(strstr(e.text, "test.conf:2: backend 'swupdate': expected rauc"));
+        assert_non_null(strstr(e.text, "test.conf:3: command wants an absolute path"));
+        assert_non_null(strstr(e.text, "test.conf:4: spool-reserve 'lots'"));
+        assert_non_null(strstr(e.text, "test.conf:5: reboot 'maybe': expected yes or no"));
+        assert_non_null(strstr(e.text, "test.conf:6: delivery 'carrier pigeon'"));
+        assert_non_null(strstr(e.text, "test.conf:7: unknown key 'colour' in [firmware]"));
+        config_free(&c);
+
+        /* A command backend without its command; streaming without RAUC. */
+        assert_int_equal(load(&c,
+                              "[server a]\nuri = coap://a\n"
+                              "[firmware]\nbackend = command\nrauc-streaming = yes\n",
+                              &e),
+                         0);
+        assert_int_equal(config_finish(&c, collect, &e), -EINVAL);
+        assert_non_null(strstr(e.text, "test.conf:4: [firmware] backend command needs command"));
+        assert_non_null(
+                strstr(e.text, "test.conf:4: [firmware] rauc-streaming needs backend rauc"));
+        config_free(&c);
+}
+
 static void test_short_ids_numbered_around_explicit_ones(void **state)
 {
         config c;
@@ -1165,6 +1234,7 @@ int main(void)
                 cmocka_unit_test(test_overlong_line),
                 cmocka_unit_test(test_finish_checks_consistency),
                 cmocka_unit_test(test_location),
+                cmocka_unit_test(test_firmware),
                 cmocka_unit_test(test_short_ids_numbered_around_explicit_ones),
                 cmocka_unit_test(test_bootstrap_only),
                 cmocka_unit_test(test_bootstrap_keys_in_server_ignored),

@@ -20,6 +20,7 @@
 #include "model/ddf.h"
 #include "model/oma.h"
 #include "store/file.h"
+#include "store/firmware_state.h"
 #include "store/state.h"
 
 /* Object 2 of these tests holds a resource of every type, single and multiple, so
@@ -621,6 +622,54 @@ static void test_files(void **state)
         assert_int_equal(system(cmd), 0);
 }
 
+/* The firmware record: round trip, every truncation refused, a newer format named. */
+static void test_firmware_record(void **state)
+{
+        store_firmware f = {.state = 3,
+                            .result = 0,
+                            .spool_bytes = 12345678901ull,
+                            .update_pending = true,
+                            .update_installed = true};
+        snprintf(f.uri, sizeof(f.uri), "https://127.0.0.1/b.raucb");
+        snprintf(f.pkg_name, sizeof(f.pkg_name), "gateway");
+        snprintf(f.pkg_version, sizeof(f.pkg_version), "2.0");
+        lwm2m_buf buf = {0};
+        assert_int_equal(store_firmware_encode(&f, &buf), 0);
+        store_firmware g;
+        char why[256] = "";
+        assert_int_equal(store_firmware_decode(buf.data, buf.len, &g, why, sizeof(why)), 0);
+        assert_int_equal(g.state, 3);
+        assert_int_equal(g.spool_bytes, 12345678901ull);
+        assert_true(g.update_pending && g.update_installed);
+        assert_string_equal(g.uri, f.uri);
+        assert_string_equal(g.pkg_name, "gateway");
+        assert_string_equal(g.pkg_version, "2.0");
+        for (size_t n = 0; n < buf.len; n++) {
+                why[0] = 0;
+                assert_int_equal(store_firmware_decode(buf.data, n, &g, why, sizeof(why)),
+                                 -EBADMSG);
+                assert_true(why[0]);
+        }
+        lwm2m_buf_free(&buf);
+        /* {"version": 2, "state": 0, "result": 0} */
+        static const uint8_t newer[] = {0xa3, 0x67, 'v', 'e', 'r', 's', 'i', 'o',  'n',
+                                        0x02, 0x65, 's', 't', 'a', 't', 'e', 0x00, 0x66,
+                                        'r',  'e',  's', 'u', 'l', 't', 0x00};
+        assert_int_equal(store_firmware_decode(newer, sizeof(newer), &g, why, sizeof(why)),
+                         -EPROTONOSUPPORT);
+        /* {"version": 1, "state": 4, "result": 0}: no such state. */
+        uint8_t bad_state[sizeof(newer)];
+        memcpy(bad_state, newer, sizeof(newer));
+        bad_state[9] = 0x01;
+        bad_state[16] = 0x04;
+        assert_int_equal(store_firmware_decode(bad_state, sizeof(bad_state), &g, why, sizeof(why)),
+                         -EBADMSG);
+        assert_non_null(strstr(why, "state"));
+        bad_state[16] = 0x03;
+        assert_int_equal(store_firmware_decode(bad_state, sizeof(bad_state), &g, why, sizeof(why)),
+                         0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -633,6 +682,7 @@ int main(void)
                 cmocka_unit_test(test_refusals),
                 cmocka_unit_test(test_apply),
                 cmocka_unit_test(test_files),
+                cmocka_unit_test(test_firmware_record),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
