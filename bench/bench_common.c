@@ -183,6 +183,13 @@ int bench_read_schedstat(pid_t pid, uint64_t *run_ns, uint64_t *slices)
         return 0;
 }
 
+void bench_libraries(char *out, size_t size)
+{
+        snprintf(out, size, "%s with %s", coap_package_version(),
+                 coap_get_tls_library_version()->type == COAP_TLS_LIBRARY_GNUTLS ? "GnuTLS"
+                                                                                 : "other TLS");
+}
+
 void bench_cell(const char *text, int width, bool left)
 {
         int columns = 0;

@@ -47,6 +47,8 @@ int bench_read_memory(pid_t pid, bench_memory *m);
  * in nanoseconds where /proc/PID/stat counts in ticks. -errno if its threads cannot be listed. */
 int bench_read_schedstat(pid_t pid, uint64_t *run_ns, uint64_t *slices);
 
+/* "libcoap 4.3.1 with GnuTLS": the libraries every figure of the daemon depends on. */
+void bench_libraries(char *out, size_t size);
 /* Prints `text` padded to `width` columns: printf counts bytes, and "µs" takes two. */
 void bench_cell(const char *text, int width, bool left);
 /* The three load averages as "0.17 0.23 0.40" ("?" if unknown): how busy the machine was

@@ -1059,9 +1059,7 @@ static void print_table(const bench *b)
 {
         const figures *fig = &b->fig;
         char a[64], c[64], cond[64], name[64], libraries[128];
-        snprintf(libraries, sizeof(libraries), "%s with %s", coap_package_version(),
-                 coap_get_tls_library_version()->type == COAP_TLS_LIBRARY_GNUTLS ? "GnuTLS"
-                                                                                 : "other TLS");
+        bench_libraries(libraries, sizeof(libraries));
 
         printf("\nlwm2md engine benchmark: the real daemon against the test LwM2M server on "
                "loopback\n");

@@ -21,6 +21,7 @@
 #include "build-config.h"
 #include "bus/bus.h"
 #include "bus/errors.h"
+#include "daemon/fw_coap.h"
 #include "daemon/fw_update.h"
 #include "daemon/gpsd.h"
 #include "daemon/log.h"
@@ -535,8 +536,10 @@ static bool firmware_confirmable(void *userdata, const lwm2m_path *path)
  * the registration lists /5/0. */
 static int start_firmware(daemon_state *d)
 {
+        fw_transport coap = fw_coap_transport(d->engine);
         fw_update_config fc = {
                 .firmware = &d->cfg->firmware,
+                .coap = &coap,
                 .state_dir = d->cfg->state_dir,
                 .reboot = device_reboot,
                 .userdata = d,

@@ -6,6 +6,5 @@
 #include "lwm2m/engine.h"
 
 /* The transport for fw_update_config.coap (daemon.c's start_firmware passes
- * fw_coap_transport(d->engine)); `engine` is its context. Built once
- * lwm2m_engine_fetch is implemented (src/meson.build). */
+ * fw_coap_transport(d->engine)); `engine` is its context. */
 fw_transport fw_coap_transport(lwm2m_engine *engine);

@@ -523,10 +523,11 @@ static int start_update(firmware_object *fw)
 
 /* ---- the owner ---- */
 
-/* A whole image in one write (a single-block push). */
+/* A whole image in one write (a single-block push). The object's definition resets
+ * the state machine on an empty Package or a single NUL byte: servers send either. */
 static int write_package(firmware_object *fw, const uint8_t *bytes, size_t len)
 {
-        if (len == 0) {
+        if (len == 0 || (len == 1 && bytes[0] == 0)) {
                 reset(fw, FIRMWARE_RESULT_INITIAL);
                 return 0;
         }
@@ -664,6 +665,15 @@ static int stream_finish(void *userdata, void *stream, uint64_t size)
         if (!fw->pushing || fw->s.state != FIRMWARE_DOWNLOADING)
                 return -ECANCELED;
         fw->pushing = false;
+        uint8_t first = 1;
+        if (size == 1 && fw->spool_fd >= 0 && pread(fw->spool_fd, &first, 1, 0) != 1)
+                first = 1;
+        if (size == 0 || (size == 1 && first == 0)) {
+                lwm2m_logf(fw_log(fw), LOG_NOTICE,
+                           "Firmware Update: an empty Package was written (a cancel): Idle");
+                reset(fw, FIRMWARE_RESULT_INITIAL);
+                return 0;
+        }
         if (size != fw->received || (fw->announced != UINT64_MAX && size != fw->announced)) {
                 lwm2m_logf(fw_log(fw), LOG_WARNING,
                            "Firmware Update: the pushed image ends at %llu bytes, %llu came",
