@@ -129,6 +129,8 @@ void config_free(config *c)
         free(d->time_bus);
         free(c->location.gpsd);
         free(c->location.where);
+        free(c->connectivity.interface);
+        free(c->connectivity.modem_bus);
         for (size_t i = 0; i < c->n_servers; i++)
                 server_free(&c->servers[i]);
         free(c->servers);
@@ -634,6 +636,35 @@ static int set_device_key(parse_state *st, const char *key, const char *value, c
         return -EINVAL;
 }
 
+static int set_connectivity_key(parse_state *st, const char *key, const char *value,
+                                const char *where)
+{
+        config_connectivity *cc = &st->c->connectivity;
+        if (strcmp(key, "interface") == 0) {
+                /* IF_NAMESIZE, and no '/' since the name is a path under /sys/class/net. */
+                if (!value[0] || strlen(value) >= 16 || strchr(value, '/') ||
+                    !value_is_text(value) || strcmp(value, ".") == 0 || strcmp(value, "..") == 0) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: interface '%s' is not a network interface name", where,
+                                      value);
+                        return -EINVAL;
+                }
+                return set_string(&cc->interface, value);
+        }
+        if (strcmp(key, "modem-bus") == 0) {
+                if (!value[0]) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: modem-bus wants system, user, none or a D-Bus address",
+                                      where);
+                        return -EINVAL;
+                }
+                return set_string(&cc->modem_bus, value);
+        }
+        config_report(limited_error, &st->limit, "%s: unknown key '%s' in [connectivity]", where,
+                      key);
+        return -EINVAL;
+}
+
 /* A finite decimal number within [min, max]. */
 static int parse_double(const char *value, double min, double max, double *out)
 {
@@ -1013,6 +1044,8 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
                 r = set_device_key(st, name, value, where);
         } else if (strcmp(section, "location") == 0) {
                 r = set_location_key(st, name, value, where);
+        } else if (strcmp(section, "connectivity") == 0) {
+                r = set_connectivity_key(st, name, value, where);
         } else if (strcmp(section, "server") == 0 || strncmp(section, "server ", 7) == 0 ||
                    strcmp(section, "bootstrap-server") == 0) {
                 config_server *s = server_for_section(st, section, section[0] == 'b');
@@ -1027,11 +1060,12 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
                 config_access *a = access_for_section(st, section);
                 r = a ? set_access_key(st, a, name, value, where) : -EINVAL;
         } else {
-                config_report(
-                        limited_error, &st->limit,
-                        "%s: unknown section [%s] (expected lwm2md, device, location, server NAME, "
-                        "bootstrap-server, send NAME or access-control OID/IID)",
-                        where, section);
+                config_report(limited_error, &st->limit,
+                              "%s: unknown section [%s] (expected lwm2md, device, location, "
+                              "connectivity, "
+                              "server NAME, "
+                              "bootstrap-server, send NAME or access-control OID/IID)",
+                              where, section);
                 r = -EINVAL;
         }
         if (r == -ENOMEM)

@@ -128,6 +128,12 @@ typedef struct config_location {
         char *where; /* "FILE:LINE" of the first [location] key, for messages */
 } config_location;
 
+/* [connectivity]: what /4/0 watches (lwm2md.conf(5)). */
+typedef struct config_connectivity {
+        char *interface; /* NULL: the default route's */
+        char *modem_bus; /* where ModemManager is: NULL is the system bus, "none" no modem */
+} config_connectivity;
+
 typedef struct config {
         char *file; /* the file read, or NULL */
         char *endpoint;
@@ -145,6 +151,7 @@ typedef struct config {
         char *admin_group_where; /* "FILE:LINE" (or the option) that set it, for messages */
         config_device device;
         config_location location;
+        config_connectivity connectivity;
         config_server *servers;
         size_t n_servers;
         /* Stored notifications per server (notification-store-count, -bytes) and

@@ -23,6 +23,7 @@
 #include "bus/errors.h"
 #include "daemon/gpsd.h"
 #include "daemon/log.h"
+#include "daemon/modem.h"
 #include "daemon/persist.h"
 #include "daemon/provision.h"
 #include "lwm2m/engine.h"
@@ -30,6 +31,7 @@
 #include "model/ddf.h"
 #include "model/oma.h"
 #include "model/request.h"
+#include "objects/connmon.h"
 #include "objects/device.h"
 #include "objects/location.h"
 #include "objects/server.h"
@@ -64,6 +66,8 @@ struct daemon_state {
         sd_bus *time_bus;          /* to timedated, opened at the first write of the time */
         location_object *location; /* NULL without a [location] section */
         gpsd_client *gpsd;         /* NULL without [location] gpsd */
+        connmon_object *connmon;   /* NULL without a definition of object 4 */
+        modem_watch *modem;        /* NULL with [connectivity] modem-bus = none */
         lwm2m_engine *engine;
         server_object *servers; /* the behaviour of /1 instances the engine registers with */
         lwm2m_bus *bus;         /* NULL: running without D-Bus */
@@ -728,6 +732,8 @@ static void daemon_free(daemon_state *d)
         lwm2m_requests_free(d->requests);
         sd_event_source_unref(d->requests_timer);
         gpsd_client_free(d->gpsd);
+        modem_watch_free(d->modem);
+        connmon_object_free(d->connmon);
         location_object_free(d->location);
         device_object_free(d->device);
         lwm2m_tree_free(d->tree);
@@ -759,6 +765,29 @@ static int set_access_templates(daemon_state *d)
                                 .oid = a->oid, .owner = a->owner, .acl = a->acl, .n_acl = a->n_acl};
         }
         return lwm2m_requests_set_access_templates(d->requests, tpl, n);
+}
+
+/* Connectivity Monitoring (/4/0), when its definition is loaded. */
+static int build_connectivity(daemon_state *d)
+{
+        if (!lwm2m_registry_find(d->reg, LWM2M_OBJ_CONNECTIVITY_MONITORING))
+                return 0;
+        d->connmon = connmon_object_new(d->tree, d->cfg->connectivity.interface);
+        if (!d->connmon) {
+                log_error("cannot create the Connectivity Monitoring object: %s", strerror(errno));
+                return -errno;
+        }
+        return 0;
+}
+
+/* ModemManager's radio figures for /4/0, read in the background. */
+static int start_modem_watch(daemon_state *d)
+{
+        const char *address = d->cfg->connectivity.modem_bus ?: "system";
+        if (!d->connmon || strcmp(address, "none") == 0)
+                return 0;
+        d->modem = modem_watch_new(d->event, address, d->connmon);
+        return d->modem ? 0 : -ENOMEM;
 }
 
 static int build(daemon_state *d)
@@ -844,6 +873,9 @@ static int build(daemon_state *d)
                         return -errno;
                 }
         }
+        r = build_connectivity(d);
+        if (r < 0)
+                return r;
         /* The instances there before any request: the Device object's. */
         lwm2m_requests_apply_access_templates(d->requests);
 
@@ -922,6 +954,9 @@ int daemon_run(config *c)
                         goto out;
                 }
         }
+        r = start_modem_watch(&d);
+        if (r < 0)
+                goto out;
         r = sd_event_add_time(d.event, &d.timer, CLOCK_MONOTONIC, 0, 0, on_timer, &d);
         if (r < 0)
                 goto out;

@@ -91,9 +91,13 @@ int fixture_write_config(daemon_fixture *f, const char *extra)
                  "firmware-version = 1.2.3\n"
                  "reboot-command = touch %s/rebooted\n"
                  "time-bus = %s%s\n"
+                 "\n"
+                 "[connectivity]\n"
+                 "modem-bus = %s\n"
                  "\n%s",
                  SOURCE_ROOT, f->dir, f->dir, f->time_bus ? "" : "unix:path=",
-                 f->time_bus ? f->time_bus : "/nonexistent/timedated", extra ? extra : "");
+                 f->time_bus ? f->time_bus : "/nonexistent/timedated",
+                 f->modem_bus ? f->modem_bus : "none", extra ? extra : "");
         return fixture_write_file(f, "lwm2md.conf", text, NULL, 0);
 }
 

@@ -18,6 +18,8 @@ typedef struct daemon_fixture {
         /* [device] time-bus; NULL: a socket nobody listens on, so that no test
          * asks the machine's own timedated to change its clock. */
         const char *time_bus;
+        /* [connectivity] modem-bus; NULL: none, so that no test reads the machine's modem. */
+        const char *modem_bus;
 } daemon_fixture;
 
 /* Makes the scratch directory. */
