@@ -88,6 +88,7 @@ void config_init(config *c)
         snprintf(c->lwm2m_version, sizeof(c->lwm2m_version), "1.1");
         c->max_value_size = CONFIG_DEFAULT_MAX_VALUE_SIZE;
         c->max_instances_per_caller = CONFIG_DEFAULT_MAX_INSTANCES_PER_CALLER;
+        c->device.low_memory_percent = CONFIG_DEFAULT_LOW_MEMORY_PERCENT;
 }
 
 static void server_free(config_server *s)
@@ -632,6 +633,17 @@ static int set_device_key(parse_state *st, const char *key, const char *value, c
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (strcmp(key, keys[i].key) == 0)
                         return set_string((char **)((char *)d + keys[i].offset), value);
+        if (strcmp(key, "low-memory-percent") == 0) {
+                uint64_t v;
+                if (parse_uint(value, 0, 99, &v) < 0) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: low-memory-percent '%s': expected 0 to 99", where,
+                                      value);
+                        return -EINVAL;
+                }
+                d->low_memory_percent = (unsigned)v;
+                return 0;
+        }
         config_report(limited_error, &st->limit, "%s: unknown key '%s' in [device]", where, key);
         return -EINVAL;
 }

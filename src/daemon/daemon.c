@@ -185,6 +185,28 @@ static void on_attributes_changed(void *userdata)
 }
 static int own_server_instances(daemon_state *d);
 
+/* Error Code 7 (IP connectivity failure) while every server that is tried
+ * waits to try again after failing; cleared once one is registered. */
+static void update_connectivity_error(daemon_state *d)
+{
+        size_t n = lwm2m_engine_server_count(d->engine), tried = 0, failed = 0;
+        bool registered = false;
+        for (size_t i = 0; i < n; i++) {
+                lwm2m_server_info info;
+                if (lwm2m_engine_server_info(d->engine, i, &info) < 0)
+                        continue;
+                registered |= info.state == LWM2M_SERVER_REGISTERED;
+                tried += info.state == LWM2M_SERVER_REGISTERING ||
+                         info.state == LWM2M_SERVER_BACKOFF ||
+                         info.state == LWM2M_SERVER_REGISTERED;
+                failed += info.state == LWM2M_SERVER_BACKOFF;
+        }
+        if (registered)
+                device_object_clear_error(d->device, DEVICE_ERROR_IP_CONNECTIVITY_FAILURE);
+        else if (tried > 0 && failed == tried)
+                device_object_raise_error(d->device, DEVICE_ERROR_IP_CONNECTIVITY_FAILURE);
+}
+
 static void on_server_changed(void *userdata, uint16_t short_id)
 {
         daemon_state *d = userdata;
@@ -197,6 +219,7 @@ static void on_server_changed(void *userdata, uint16_t short_id)
         if (d->bootstrapping && !bootstrapping)
                 lwm2m_requests_apply_access_templates(d->requests);
         d->bootstrapping = bootstrapping;
+        update_connectivity_error(d);
         notify_status(d);
         bus_server_changed(d->bus, short_id);
 }
@@ -206,6 +229,7 @@ static void on_servers_changed(void *userdata)
         daemon_state *d = userdata;
         if (d->servers && own_server_instances(d) < 0)
                 log_warning("cannot stand behind the Server object instances");
+        update_connectivity_error(d);
         notify_status(d);
         bus_servers_changed(d->bus);
 }
@@ -843,6 +867,9 @@ static int build(daemon_state *d)
                 .hardware_version = cd->hardware_version,
                 .software_version = cd->software_version,
                 .device_type = cd->device_type,
+                /* Undocumented, for tests: a fake tree of system files. */
+                .sysroot = secure_getenv("LWM2MD_SYSROOT"),
+                .low_memory_percent = cd->low_memory_percent,
         };
         device_actions actions = {
                 .reboot = device_reboot,
@@ -945,7 +972,7 @@ int daemon_run(config *c)
         if (r < 0)
                 goto out;
         if (c->location.gpsd) {
-                d.gpsd = gpsd_client_new(d.event, c->location.gpsd, d.location);
+                d.gpsd = gpsd_client_new(d.event, c->location.gpsd, d.location, d.device);
                 if (!d.gpsd) {
                         r = -errno;
                         log_error("[location] gpsd '%s': %s", c->location.gpsd,

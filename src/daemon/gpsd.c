@@ -22,6 +22,7 @@ struct gpsd_client {
         sd_event *event;
         char *address;
         location_object *location;
+        device_object *device; /* for Error Code 3, or NULL */
         int fd;
         bool connecting;
         sd_event_source *io;
@@ -45,6 +46,7 @@ static void disconnect(gpsd_client *g)
 static void fail(gpsd_client *g, const char *what, int error)
 {
         disconnect(g);
+        device_object_raise_error(g->device, DEVICE_ERROR_GPS_FAILURE);
         if (!g->outage_logged) {
                 log_warning("gpsd at %s: %s%s%s; retrying (Location keeps its last values)",
                             g->address, what, error ? ": " : "", error ? strerror(error) : "");
@@ -103,6 +105,12 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                 g->backoff_usec = BACKOFF_MIN_USEC;
                 unsigned garbage = 0;
                 int r = location_object_feed(g->location, buf, (size_t)n, &garbage);
+                /* A fix, or gpsd's reports without one, is gpsd at work; only lines
+                 * that are not gpsd's protocol, and no fix among them, are a failure. */
+                if (r > 0 || (r == 0 && garbage == 0))
+                        device_object_clear_error(g->device, DEVICE_ERROR_GPS_FAILURE);
+                else if (garbage > 0)
+                        device_object_raise_error(g->device, DEVICE_ERROR_GPS_FAILURE);
                 if (garbage > 0)
                         log_debug("gpsd at %s: %u line(s) that are not gpsd reports skipped",
                                   g->address, garbage);
@@ -201,7 +209,8 @@ static void schedule_retry(gpsd_client *g)
                 log_error("gpsd at %s: cannot arm the retry timer: %s", g->address, strerror(-r));
 }
 
-gpsd_client *gpsd_client_new(sd_event *event, const char *address, location_object *location)
+gpsd_client *gpsd_client_new(sd_event *event, const char *address, location_object *location,
+                             device_object *device)
 {
         struct sockaddr_storage sa;
         socklen_t len;
@@ -225,6 +234,7 @@ gpsd_client *gpsd_client_new(sd_event *event, const char *address, location_obje
         }
         g->event = sd_event_ref(event);
         g->location = location;
+        g->device = device;
         g->fd = -1;
         g->backoff_usec = BACKOFF_MIN_USEC;
         try_connect(g);

@@ -4,7 +4,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <ifaddrs.h>
 #include <limits.h>
 #include <net/if.h>
@@ -14,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "model/oma.h"
 #include "util/macro.h"
+#include "util/sysfile.h"
 
 /* ModemManager's MMModemAccessTechnology flags. */
 enum {
@@ -181,35 +180,13 @@ void connmon_parse_routers(const char *route_text, const char *ipv6_route_text,
         }
 }
 
-/* A small file of /proc or /sys, NUL-terminated; NULL if unreadable. */
-static char *read_small_file(const char *path, size_t max)
-{
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return NULL;
-        char *buf = malloc(max + 1);
-        if (!buf)
-                return NULL;
-        size_t len = 0;
-        while (len < max) {
-                ssize_t n = read(fd, buf + len, max - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                len += (size_t)n;
-        }
-        buf[len] = 0;
-        return buf;
-}
-
 static int link_bearer(const char *ifname)
 {
         char path[PATH_MAX];
         snprintf(path, sizeof(path), "/sys/class/net/%s/type", ifname);
-        _cleanup_free_ char *type = read_small_file(path, 32);
+        _cleanup_free_ char *type = sysfile_read(path, 32, NULL);
         snprintf(path, sizeof(path), "/sys/class/net/%s/uevent", ifname);
-        _cleanup_free_ char *uevent = read_small_file(path, 4096);
+        _cleanup_free_ char *uevent = sysfile_read(path, 4096, NULL);
         snprintf(path, sizeof(path), "/sys/class/net/%s/wireless", ifname);
         struct stat st;
         bool wireless = stat(path, &st) == 0 || (uevent && strstr(uevent, "DEVTYPE=wlan"));
@@ -285,8 +262,8 @@ static void first_interface(connmon_network *net)
 int connmon_read_network(const char *interface, connmon_network *net)
 {
         *net = (connmon_network){.bearer = CONNMON_BEARER_UNKNOWN};
-        _cleanup_free_ char *route = read_small_file("/proc/net/route", 64 * 1024);
-        _cleanup_free_ char *route6 = read_small_file("/proc/net/ipv6_route", 64 * 1024);
+        _cleanup_free_ char *route = sysfile_read("/proc/net/route", 64 * 1024, NULL);
+        _cleanup_free_ char *route6 = sysfile_read("/proc/net/ipv6_route", 64 * 1024, NULL);
         if (interface) {
                 if (strlen(interface) >= sizeof(net->interface))
                         return -EINVAL;
@@ -302,7 +279,7 @@ int connmon_read_network(const char *interface, connmon_network *net)
  * "wlan0: 0000   70.  -40.  -256 ...". */
 static bool read_wireless(const char *ifname, int *quality, int *level)
 {
-        _cleanup_free_ char *text = read_small_file("/proc/net/wireless", 16 * 1024);
+        _cleanup_free_ char *text = sysfile_read("/proc/net/wireless", 16 * 1024, NULL);
         for (const char *line = text; line && *line;) {
                 char name[CONNMON_IFNAME_SIZE + 1];
                 float q, l;

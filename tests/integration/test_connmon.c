@@ -27,27 +27,12 @@ extern char **environ;
 #define NOT_FOUND 132 /* 4.04 */
 #define TEXT      0
 
-/* A resource (instance) as text: the CoAP code, the payload in buf. */
-static int read_text(ts_server *s, const char *path, char *buf, size_t size)
-{
-        ts_response r;
-        buf[0] = 0;
-        if (ts_request(s, COAP_REQUEST_CODE_GET, path, -1, TEXT, -1, NULL, 0, 5000, &r) != 0)
-                return -1;
-        int code = r.code;
-        if (code == CONTENT && r.len < size) {
-                memcpy(buf, r.payload, r.len);
-                buf[r.len] = 0;
-        }
-        ts_response_free(&r);
-        return code;
-}
-
 static bool wait_text(ts_server *s, const char *path, const char *want, int timeout_ms)
 {
         char got[128] = "";
         for (int waited = 0; waited < timeout_ms; waited += 200) {
-                if (read_text(s, path, got, sizeof(got)) == CONTENT && strcmp(got, want) == 0)
+                if (fixture_read_text(s, path, got, sizeof(got)) == CONTENT &&
+                    strcmp(got, want) == 0)
                         return true;
                 ts_process(s, 200);
         }
@@ -62,7 +47,7 @@ static void read_multi(ts_server *s, const char *resource, char *out, size_t siz
         for (unsigned i = 0; i < 16; i++) {
                 char path[64], v[128];
                 snprintf(path, sizeof(path), "%s/%u", resource, i);
-                if (read_text(s, path, v, sizeof(v)) != CONTENT)
+                if (fixture_read_text(s, path, v, sizeof(v)) != CONTENT)
                         break;
                 size_t n = strlen(out);
                 snprintf(out + n, size - n, "%s%s", n ? " " : "", v);
@@ -123,16 +108,16 @@ static void test_loopback(void **state)
         assert_int_equal(fixture_init(&f), 0);
         start(&f, "[connectivity]\ninterface = lo\n");
         char got[512], want[512];
-        assert_int_equal(read_text(f.server, "/4/0/0", got, sizeof(got)), CONTENT);
+        assert_int_equal(fixture_read_text(f.server, "/4/0/0", got, sizeof(got)), CONTENT);
         assert_string_equal(got, "41"); /* loopback reads as wireline */
         read_multi(f.server, "/4/0/4", got, sizeof(got));
         own_addresses("lo", want, sizeof(want));
         assert_non_null(strstr(want, "127.0.0.1"));
         assert_string_equal(got, want);
         /* Loopback has no default route, and without a modem no radio figures. */
-        assert_int_equal(read_text(f.server, "/4/0/5/0", got, sizeof(got)), NOT_FOUND);
-        assert_int_equal(read_text(f.server, "/4/0/2", got, sizeof(got)), NOT_FOUND);
-        assert_int_equal(read_text(f.server, "/4/0/9", got, sizeof(got)), NOT_FOUND);
+        assert_int_equal(fixture_read_text(f.server, "/4/0/5/0", got, sizeof(got)), NOT_FOUND);
+        assert_int_equal(fixture_read_text(f.server, "/4/0/2", got, sizeof(got)), NOT_FOUND);
+        assert_int_equal(fixture_read_text(f.server, "/4/0/9", got, sizeof(got)), NOT_FOUND);
         stop(&f);
 }
 
@@ -193,8 +178,8 @@ static void test_modem(void **state)
         waitpid(modem, NULL, 0);
         assert_true(wait_text(f.server, "/4/0/0", "41", 10000));
         char got[128];
-        assert_int_equal(read_text(f.server, "/4/0/9", got, sizeof(got)), NOT_FOUND);
-        assert_int_equal(read_text(f.server, "/4/0/7/0", got, sizeof(got)), NOT_FOUND);
+        assert_int_equal(fixture_read_text(f.server, "/4/0/9", got, sizeof(got)), NOT_FOUND);
+        assert_int_equal(fixture_read_text(f.server, "/4/0/7/0", got, sizeof(got)), NOT_FOUND);
         stop(&f);
         fixture_bus_stop(&bus);
 }
@@ -226,7 +211,7 @@ static void test_namespace(void **state)
         assert_string_equal(got, "192.0.2.10 2001:db8::10");
         read_multi(f.server, "/4/0/5", got, sizeof(got));
         assert_string_equal(got, "192.0.2.1 2001:db8::1");
-        assert_int_equal(read_text(f.server, "/4/0/0", got, sizeof(got)), CONTENT);
+        assert_int_equal(fixture_read_text(f.server, "/4/0/0", got, sizeof(got)), CONTENT);
         assert_string_equal(got, "41");
 
         /* A route that goes is gone at the next read. */

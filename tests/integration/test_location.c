@@ -83,19 +83,23 @@ static void tpv(int fd, const char *lat)
         say(fd, line);
 }
 
-/* Reads /6/0/0 as text into buf; false when it is not 2.05. */
+/* Reads a resource as text into buf; false when it is not 2.05. */
+static bool read_text(ts_server *s, const char *path, char *buf, size_t size)
+{
+        return fixture_read_text(s, path, buf, size) == CONTENT;
+}
+
 static bool read_latitude(ts_server *s, char *buf, size_t size)
 {
-        ts_response r;
-        if (ts_request(s, COAP_REQUEST_CODE_GET, "/6/0/0", -1, TEXT, -1, NULL, 0, 5000, &r) != 0)
-                return false;
-        bool ok = r.code == CONTENT && r.len < size;
-        if (ok) {
-                memcpy(buf, r.payload, r.len);
-                buf[r.len] = 0;
-        }
-        ts_response_free(&r);
-        return ok;
+        return read_text(s, "/6/0/0", buf, size);
+}
+
+/* The first Error Code of /3/0/11. */
+static void expect_error_code(ts_server *s, const char *want)
+{
+        char got[16];
+        assert_true(read_text(s, "/3/0/11/0", got, sizeof(got)));
+        assert_string_equal(got, want);
 }
 
 static bool wait_latitude(ts_server *s, const char *want, int timeout_ms)
@@ -139,6 +143,7 @@ static void test_location_from_config_and_gpsd(void **state)
         say(cfd, "garbage that is not JSON\n");
         tpv(cfd, "10.5");
         assert_true(wait_latitude(f.server, "10.5", 10000));
+        expect_error_code(f.server, "0"); /* garbage alone would be a GPS failure (3) */
 
         /* An observer gets the next report. */
         ts_response first;
@@ -160,7 +165,8 @@ static void test_location_from_config_and_gpsd(void **state)
         close(cfd);
         close(lfd);
         assert_true(fixture_wait_log(&f, "connection closed", 10000));
-        ts_process(f.server, 3500); /* retries at about 1 s and 3 s */
+        expect_error_code(f.server, "3"); /* GPS failure while gpsd is away */
+        ts_process(f.server, 3500);       /* retries at about 1 s and 3 s */
         assert_true(fixture_daemon_running(&f));
         int fds_gone = fixture_fd_count(f.pid);
         assert_true(fds_gone >= 0 && fds_gone < fds_connected);
@@ -180,6 +186,7 @@ static void test_location_from_config_and_gpsd(void **state)
                         break;
         }
         assert_true(fixture_wait_log(&f, "connected again", 5000));
+        expect_error_code(f.server, "0");
         assert_int_equal(fixture_fd_count(f.pid), fds_connected);
 
         close(cfd);
