@@ -976,7 +976,8 @@ int daemon_run(config *c)
                 if (!d.gpsd) {
                         r = -errno;
                         log_error("[location] gpsd '%s': %s", c->location.gpsd,
-                                  r == -EINVAL ? "expected HOST:PORT or an absolute socket path"
+                                  r == -EINVAL ? "expected an IP address and port (127.0.0.1:2947, "
+                                                 "[::1]:2947) or an absolute socket path"
                                                : strerror(-r));
                         goto out;
                 }
