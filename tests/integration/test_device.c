@@ -129,12 +129,63 @@ static void test_nothing(void **state)
         stop(&f);
 }
 
+/* lwm2mctl read PATH against the daemon on `bus`; its output, or NULL. */
+static char *ctl_read(daemon_fixture *f, const char *bus, const char *path)
+{
+        char ctl[512], cmd[2048], out[400];
+        snprintf(ctl, sizeof(ctl), "%s", LWM2MD_PATH);
+        snprintf(strrchr(ctl, '/') + 1, sizeof(ctl) - (size_t)(strrchr(ctl, '/') + 1 - ctl),
+                 "lwm2mctl");
+        snprintf(out, sizeof(out), "%s/ctl.out", f->dir);
+        snprintf(cmd, sizeof(cmd), "'%s' --bus '%s' read %s >'%s' 2>&1", ctl, bus, path, out);
+        fixture_run(cmd);
+        return fixture_read_file(out);
+}
+
+/* Error Code 7 while the only server refuses to register, gone once it takes it. */
+static void test_ip_connectivity_failure(void **state)
+{
+        daemon_fixture f;
+        fixture_bus bus = {0};
+        assert_int_equal(fixture_init(&f), 0);
+        char log[320];
+        snprintf(log, sizeof(log), "%s/dbus.log", f.dir);
+        assert_int_equal(
+                fixture_bus_start(&bus, SOURCE_ROOT "/tests/integration/dbus-test.conf", log), 0);
+        ts_config cfg = {.security = TS_SECURITY_NOSEC};
+        f.server = ts_new(&cfg);
+        assert_non_null(f.server);
+        ts_fail_next(f.server, COAP_RESPONSE_CODE(503), 1000);
+        char extra[256];
+        snprintf(extra, sizeof(extra), "[server 1]\nuri = %s\nlifetime = 300\nretry-timer = 1\n",
+                 ts_uri(f.server));
+        assert_int_equal(fixture_write_config(&f, extra), 0);
+        const char *args[] = {"--bus", bus.address, NULL};
+        assert_int_equal(fixture_start_daemon(&f, args), 0);
+        bool raised = false;
+        for (int waited = 0; waited < 15000 && !raised; waited += 200) {
+                ts_process(f.server, 200);
+                char *out = ctl_read(&f, bus.address, "/3/0/11");
+                raised = out && strcmp(out, "Error Code[0] = 7\n") == 0;
+                free(out);
+        }
+        assert_true(raised);
+
+        ts_fail_next(f.server, 0, 0);
+        assert_non_null(ts_wait_register(f.server, 0, 15000));
+        expect(&f, "/3/0/11/0", "0");
+        expect(&f, "/3/0/11/1", NULL);
+        stop(&f);
+        fixture_bus_stop(&bus);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_dmi_and_errors),
                 cmocka_unit_test(test_device_tree_only),
                 cmocka_unit_test(test_nothing),
+                cmocka_unit_test(test_ip_connectivity_failure),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
