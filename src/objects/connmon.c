@@ -347,9 +347,9 @@ static void clear_records(record_set *s)
 static int apply(connmon_object *c)
 {
         connmon_network net;
-        int r = connmon_read_network(c->interface, &net);
-        if (r < 0)
-                return r;
+        /* Without the addresses (getifaddrs refused) the rest is still worth reporting. */
+        (void)connmon_read_network(c->interface, &net);
+        int r;
         const connmon_radio *radio = &c->radio;
         bool cellular = radio->present && radio->bearer != CONNMON_BEARER_UNKNOWN &&
                         (strcmp(radio->interface, net.interface) == 0 ||
