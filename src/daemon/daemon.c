@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <netdb.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -184,6 +185,7 @@ static void on_attributes_changed(void *userdata)
         persist_attributes_changed(d->persist);
 }
 static int own_server_instances(daemon_state *d);
+static void set_connectivity_peer(daemon_state *d);
 
 /* Error Code 7 (IP connectivity failure) while every server that is tried
  * waits to try again after failing; cleared once one is registered. */
@@ -229,6 +231,7 @@ static void on_servers_changed(void *userdata)
         daemon_state *d = userdata;
         if (d->servers && own_server_instances(d) < 0)
                 log_warning("cannot stand behind the Server object instances");
+        set_connectivity_peer(d);
         update_connectivity_error(d);
         notify_status(d);
         bus_servers_changed(d->bus);
@@ -791,6 +794,41 @@ static int set_access_templates(daemon_state *d)
         return lwm2m_requests_set_access_templates(d->requests, tpl, n);
 }
 
+/* The first management server's address, when its URI names one by number (a
+ * name would need a lookup that blocks): its route picks the interface of /4/0. */
+static void set_connectivity_peer(daemon_state *d)
+{
+        if (!d->connmon)
+                return;
+        connmon_object_set_peer(d->connmon, NULL, 0);
+        for (int iid = -1;
+             (iid = lwm2m_tree_next_instance(d->tree, LWM2M_OBJ_SECURITY, iid)) >= 0;) {
+                lwm2m_path p =
+                        lwm2m_path_resource(LWM2M_OBJ_SECURITY, (uint16_t)iid, LWM2M_SEC_BOOTSTRAP);
+                const lwm2m_value *bs = lwm2m_tree_get(d->tree, &p);
+                p.id[2] = LWM2M_SEC_URI;
+                const lwm2m_value *uri = lwm2m_tree_get(d->tree, &p);
+                if ((bs && bs->b) || !uri || uri->type != LWM2M_TYPE_STRING)
+                        continue;
+                coap_uri_t u;
+                char host[64], port[8];
+                if (coap_split_uri(uri->buf.data, uri->buf.len, &u) < 0 ||
+                    u.host.length >= sizeof(host))
+                        return;
+                memcpy(host, u.host.s, u.host.length);
+                host[u.host.length] = 0;
+                snprintf(port, sizeof(port), "%u", u.port);
+                struct addrinfo hints = {.ai_socktype = SOCK_DGRAM,
+                                         .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+                struct addrinfo *ai = NULL;
+                if (getaddrinfo(host, port, &hints, &ai) == 0 && ai)
+                        connmon_object_set_peer(d->connmon, ai->ai_addr, ai->ai_addrlen);
+                if (ai)
+                        freeaddrinfo(ai);
+                return;
+        }
+}
+
 /* Connectivity Monitoring (/4/0), when its definition is loaded. */
 static int build_connectivity(daemon_state *d)
 {
@@ -801,6 +839,7 @@ static int build_connectivity(daemon_state *d)
                 log_error("cannot create the Connectivity Monitoring object: %s", strerror(errno));
                 return -errno;
         }
+        set_connectivity_peer(d);
         return 0;
 }
 

@@ -45,6 +45,8 @@ struct connmon_object {
         lwm2m_tree *tree;
         lwm2m_owner owner;
         char *interface; /* configured, or NULL */
+        struct sockaddr_storage peer;
+        socklen_t peer_len; /* 0: none */
         connmon_radio radio;
 };
 
@@ -243,6 +245,59 @@ static int read_addresses(connmon_network *net)
         return 0;
 }
 
+static bool is_loopback(const struct sockaddr *sa)
+{
+        if (sa->sa_family == AF_INET)
+                return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >>
+                        24) == 127;
+        if (sa->sa_family == AF_INET6) {
+                const struct in6_addr *a =
+                        &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+                return IN6_IS_ADDR_LOOPBACK(a) ||
+                       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+        }
+        return false;
+}
+
+static bool same_address(const struct sockaddr *a, const struct sockaddr *b)
+{
+        if (a->sa_family != b->sa_family)
+                return false;
+        if (a->sa_family == AF_INET)
+                return ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr ==
+                       ((const struct sockaddr_in *)(const void *)b)->sin_addr.s_addr;
+        return a->sa_family == AF_INET6 &&
+               memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr,
+                      sizeof(struct in6_addr)) == 0;
+}
+
+int connmon_interface_toward(const struct sockaddr *peer, socklen_t len, char *ifname, size_t size)
+{
+        _cleanup_close_ int fd = socket(peer->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        struct sockaddr_storage local;
+        socklen_t local_len = sizeof(local);
+        if (connect(fd, peer, len) < 0 ||
+            getsockname(fd, (struct sockaddr *)&local, &local_len) < 0)
+                return -errno;
+        if (is_loopback((struct sockaddr *)&local))
+                return -ENOENT;
+        struct ifaddrs *list = NULL;
+        if (getifaddrs(&list) < 0)
+                return -errno;
+        int r = -ENOENT;
+        for (struct ifaddrs *i = list; i && r < 0; i = i->ifa_next)
+                if (i->ifa_addr && same_address(i->ifa_addr, (struct sockaddr *)&local) &&
+                    strlen(i->ifa_name) < size) {
+                        strcpy(ifname, i->ifa_name);
+                        r = 0;
+                }
+        freeifaddrs(list);
+        return r;
+}
+
 /* The first interface that is up and not loopback, else "lo". */
 static void first_interface(connmon_network *net)
 {
@@ -347,8 +402,14 @@ static void clear_records(record_set *s)
 static int apply(connmon_object *c)
 {
         connmon_network net;
+        char toward[CONNMON_IFNAME_SIZE];
+        const char *interface = c->interface;
+        if (!interface && c->peer_len > 0 &&
+            connmon_interface_toward((struct sockaddr *)&c->peer, c->peer_len, toward,
+                                     sizeof(toward)) == 0)
+                interface = toward;
         /* Without the addresses (getifaddrs refused) the rest is still worth reporting. */
-        (void)connmon_read_network(c->interface, &net);
+        (void)connmon_read_network(interface, &net);
         int r;
         const connmon_radio *radio = &c->radio;
         bool cellular = radio->present && radio->bearer != CONNMON_BEARER_UNKNOWN &&
@@ -474,6 +535,15 @@ void connmon_object_free(connmon_object *c)
                 lwm2m_tree_set_owner(c->tree, LWM2M_OBJ_CONNECTIVITY_MONITORING, 0, NULL);
         free(c->interface);
         free(c);
+}
+
+void connmon_object_set_peer(connmon_object *c, const struct sockaddr *peer, socklen_t len)
+{
+        c->peer_len = 0;
+        if (peer && len <= sizeof(c->peer)) {
+                memcpy(&c->peer, peer, len);
+                c->peer_len = len;
+        }
 }
 
 int connmon_object_set_radio(connmon_object *c, const connmon_radio *radio)

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
 #include "model/tree.h"
 
 #define CONNMON_MAX_ADDRESSES 8
@@ -71,6 +73,12 @@ void connmon_parse_routers(const char *route_text, const char *ipv6_route_text,
  * (DEVTYPE=wwan). */
 int connmon_bearer_of_link(int arphrd, bool wireless, bool wwan);
 
+/* The interface the kernel would send to `peer` through: the local address of
+ * a connected UDP socket (connecting sends nothing) and the interface holding
+ * it. -ENOENT when that is loopback (a server on the gateway itself says
+ * nothing of the uplink) or no interface holds the address. */
+int connmon_interface_toward(const struct sockaddr *peer, socklen_t len, char *ifname, size_t size);
+
 /* Reads the kernel's view of `interface` (NULL: the default route's, else the
  * first interface that is up and not loopback, else "lo") in the current
  * network namespace. */
@@ -82,6 +90,10 @@ typedef struct connmon_object connmon_object;
  * as connmon_read_network does. NULL with errno set. */
 connmon_object *connmon_object_new(lwm2m_tree *tree, const char *interface);
 void connmon_object_free(connmon_object *c);
+
+/* Without a configured interface, /4/0 describes the one toward `peer` (the
+ * first management server) when it is not loopback; NULL forgets it. */
+void connmon_object_set_peer(connmon_object *c, const struct sockaddr *peer, socklen_t len);
 
 /* The radio figures, cached for the next reads (NULL or !present: no modem).
  * Applied to /4/0 at once as one change. */

@@ -1,12 +1,18 @@
 /* test_connmon.c - the parsing behind Connectivity Monitoring: /proc/net route
  * tables, link types and ModemManager's access technologies. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if_arp.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -103,6 +109,45 @@ static void test_read_loopback(void **state)
         assert_int_equal(connmon_read_network("a-name-far-too-long-for-linux", &net), -EINVAL);
 }
 
+static struct sockaddr_in v4(const char *address)
+{
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(5683)};
+        assert_int_equal(inet_pton(AF_INET, address, &sa.sin_addr), 1);
+        return sa;
+}
+
+/* Last: it moves the test into a network namespace of its own. */
+static void test_interface_toward(void **state)
+{
+        char ifname[16] = "";
+        struct sockaddr_in lo = v4("127.0.0.1");
+        /* A server on the gateway itself says nothing about the uplink. */
+        assert_int_equal(connmon_interface_toward((struct sockaddr *)&lo, sizeof(lo), ifname,
+                                                  sizeof(ifname)),
+                         -ENOENT);
+        if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0 ||
+            system("ip link set lo up && ip link add veth-up type veth peer name veth-far && "
+                   "ip addr add 198.51.100.10/24 dev veth-up && ip link set veth-up up && "
+                   "ip link set veth-far up") != 0) {
+                printf("SKIP: the route toward a server needs root and a network namespace\n");
+                skip();
+        }
+        struct sockaddr_in far = v4("198.51.100.7");
+        assert_int_equal(connmon_interface_toward((struct sockaddr *)&far, sizeof(far), ifname,
+                                                  sizeof(ifname)),
+                         0);
+        assert_string_equal(ifname, "veth-up");
+        /* No route at all: the kernel says so. */
+        struct sockaddr_in nowhere = v4("203.0.113.1");
+        assert_true(connmon_interface_toward((struct sockaddr *)&nowhere, sizeof(nowhere), ifname,
+                                             sizeof(ifname)) < 0);
+        /* Without a default route, the first interface that is up. */
+        connmon_network net;
+        assert_int_equal(connmon_read_network(NULL, &net), 0);
+        assert_true(strcmp(net.interface, "veth-up") == 0 ||
+                    strcmp(net.interface, "veth-far") == 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -111,6 +156,7 @@ int main(void)
                 cmocka_unit_test(test_link_bearer),
                 cmocka_unit_test(test_access_technologies),
                 cmocka_unit_test(test_read_loopback),
+                cmocka_unit_test(test_interface_toward),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
