@@ -89,6 +89,7 @@ void config_init(config *c)
         c->max_value_size = CONFIG_DEFAULT_MAX_VALUE_SIZE;
         c->max_instances_per_caller = CONFIG_DEFAULT_MAX_INSTANCES_PER_CALLER;
         c->firmware = (config_firmware){.reboot = -1, .push = true, .pull = true};
+        c->device.low_memory_percent = CONFIG_DEFAULT_LOW_MEMORY_PERCENT;
 }
 
 static void server_free(config_server *s)
@@ -134,6 +135,8 @@ void config_free(config *c)
         free(c->firmware.rauc_bus);
         free(c->firmware.spool);
         free(c->firmware.where);
+        free(c->connectivity.interface);
+        free(c->connectivity.modem_bus);
         for (size_t i = 0; i < c->n_servers; i++)
                 server_free(&c->servers[i]);
         free(c->servers);
@@ -635,7 +638,47 @@ static int set_device_key(parse_state *st, const char *key, const char *value, c
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (strcmp(key, keys[i].key) == 0)
                         return set_string((char **)((char *)d + keys[i].offset), value);
+        if (strcmp(key, "low-memory-percent") == 0) {
+                uint64_t v;
+                if (parse_uint(value, 0, 99, &v) < 0) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: low-memory-percent '%s': expected 0 to 99", where,
+                                      value);
+                        return -EINVAL;
+                }
+                d->low_memory_percent = (unsigned)v;
+                return 0;
+        }
         config_report(limited_error, &st->limit, "%s: unknown key '%s' in [device]", where, key);
+        return -EINVAL;
+}
+
+static int set_connectivity_key(parse_state *st, const char *key, const char *value,
+                                const char *where)
+{
+        config_connectivity *cc = &st->c->connectivity;
+        if (strcmp(key, "interface") == 0) {
+                /* IF_NAMESIZE, and no '/' since the name is a path under /sys/class/net. */
+                if (!value[0] || strlen(value) >= 16 || strchr(value, '/') ||
+                    !value_is_text(value) || strcmp(value, ".") == 0 || strcmp(value, "..") == 0) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: interface '%s' is not a network interface name", where,
+                                      value);
+                        return -EINVAL;
+                }
+                return set_string(&cc->interface, value);
+        }
+        if (strcmp(key, "modem-bus") == 0) {
+                if (!value[0]) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: modem-bus wants system, user, none or a D-Bus address",
+                                      where);
+                        return -EINVAL;
+                }
+                return set_string(&cc->modem_bus, value);
+        }
+        config_report(limited_error, &st->limit, "%s: unknown key '%s' in [connectivity]", where,
+                      key);
         return -EINVAL;
 }
 
@@ -1118,6 +1161,8 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
                 r = set_location_key(st, name, value, where);
         } else if (strcmp(section, "firmware") == 0) {
                 r = set_firmware_key(st, name, value, where);
+        } else if (strcmp(section, "connectivity") == 0) {
+                r = set_connectivity_key(st, name, value, where);
         } else if (strcmp(section, "server") == 0 || strncmp(section, "server ", 7) == 0 ||
                    strcmp(section, "bootstrap-server") == 0) {
                 config_server *s = server_for_section(st, section, section[0] == 'b');
@@ -1132,12 +1177,11 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
                 config_access *a = access_for_section(st, section);
                 r = a ? set_access_key(st, a, name, value, where) : -EINVAL;
         } else {
-                config_report(
-                        limited_error, &st->limit,
-                        "%s: unknown section [%s] (expected lwm2md, device, location, firmware, "
-                        "server NAME, "
-                        "bootstrap-server, send NAME or access-control OID/IID)",
-                        where, section);
+                config_report(limited_error, &st->limit,
+                              "%s: unknown section [%s] (expected lwm2md, device, location, "
+                              "connectivity, firmware, server NAME, bootstrap-server, send NAME "
+                              "or access-control OID/IID)",
+                              where, section);
                 r = -EINVAL;
         }
         if (r == -ENOMEM)

@@ -36,9 +36,10 @@ typedef enum config_security_mode {
 #define CONFIG_ACCESS_MAX   1024          /* access-control sections */
 
 /* Bounds of the [lwm2md] keys for stored notifications and queue mode. */
-#define CONFIG_STORE_COUNT_LIMIT 1000000u
-#define CONFIG_STORE_BYTES_LIMIT (64u * 1024 * 1024)
-#define CONFIG_QUEUE_IDLE_LIMIT  86400u /* seconds */
+#define CONFIG_STORE_COUNT_LIMIT          1000000u
+#define CONFIG_STORE_BYTES_LIMIT          (64u * 1024 * 1024)
+#define CONFIG_QUEUE_IDLE_LIMIT           86400u /* seconds */
+#define CONFIG_DEFAULT_LOW_MEMORY_PERCENT 5u
 
 typedef struct config_server {
         char *section; /* "server NAME" as written, for messages */
@@ -117,6 +118,7 @@ typedef struct config_device {
         char *reboot_command;        /* run by /bin/sh; NULL: reboot through logind */
         char *factory_reset_command; /* NULL: factory reset is refused */
         char *time_bus;              /* where timedated is: NULL is the system bus */
+        unsigned low_memory_percent; /* Error Code 5 under this much MemAvailable; 0 never */
 } config_device;
 
 /* [location]: where /6/0 comes from (lwm2md.conf(5)). */
@@ -146,6 +148,11 @@ typedef struct config_firmware {
         bool push, pull;        /* delivery; both by default */
         char *where;            /* "FILE:LINE" of the first [firmware] key, for messages */
 } config_firmware;
+/* [connectivity]: what /4/0 watches (lwm2md.conf(5)). */
+typedef struct config_connectivity {
+        char *interface; /* NULL: the default route's */
+        char *modem_bus; /* where ModemManager is: NULL is the system bus, "none" no modem */
+} config_connectivity;
 
 typedef struct config {
         char *file; /* the file read, or NULL */
@@ -165,6 +172,7 @@ typedef struct config {
         config_device device;
         config_location location;
         config_firmware firmware;
+        config_connectivity connectivity;
         config_server *servers;
         size_t n_servers;
         /* Stored notifications per server (notification-store-count, -bytes) and

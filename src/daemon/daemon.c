@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <netdb.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include "daemon/fw_update.h"
 #include "daemon/gpsd.h"
 #include "daemon/log.h"
+#include "daemon/modem.h"
 #include "daemon/persist.h"
 #include "daemon/provision.h"
 #include "lwm2m/engine.h"
@@ -32,6 +34,7 @@
 #include "model/ddf.h"
 #include "model/oma.h"
 #include "model/request.h"
+#include "objects/connmon.h"
 #include "objects/device.h"
 #include "objects/location.h"
 #include "objects/server.h"
@@ -67,6 +70,8 @@ struct daemon_state {
         location_object *location; /* NULL without a [location] section */
         gpsd_client *gpsd;         /* NULL without [location] gpsd */
         fw_update *firmware;       /* NULL without a [firmware] backend */
+        connmon_object *connmon;   /* NULL without a definition of object 4 */
+        modem_watch *modem;        /* NULL with [connectivity] modem-bus = none */
         lwm2m_engine *engine;
         server_object *servers; /* the behaviour of /1 instances the engine registers with */
         lwm2m_bus *bus;         /* NULL: running without D-Bus */
@@ -184,6 +189,29 @@ static void on_attributes_changed(void *userdata)
 }
 static int own_server_instances(daemon_state *d);
 static void firmware_server_changed(daemon_state *d, uint16_t short_id);
+static void set_connectivity_peer(daemon_state *d);
+
+/* Error Code 7 (IP connectivity failure) while every server that is tried
+ * waits to try again after failing; cleared once one is registered. */
+static void update_connectivity_error(daemon_state *d)
+{
+        size_t n = lwm2m_engine_server_count(d->engine), tried = 0, failed = 0;
+        bool registered = false;
+        for (size_t i = 0; i < n; i++) {
+                lwm2m_server_info info;
+                if (lwm2m_engine_server_info(d->engine, i, &info) < 0)
+                        continue;
+                registered |= info.state == LWM2M_SERVER_REGISTERED;
+                tried += info.state == LWM2M_SERVER_REGISTERING ||
+                         info.state == LWM2M_SERVER_BACKOFF ||
+                         info.state == LWM2M_SERVER_REGISTERED;
+                failed += info.state == LWM2M_SERVER_BACKOFF;
+        }
+        if (registered)
+                device_object_clear_error(d->device, DEVICE_ERROR_IP_CONNECTIVITY_FAILURE);
+        else if (tried > 0 && failed == tried)
+                device_object_raise_error(d->device, DEVICE_ERROR_IP_CONNECTIVITY_FAILURE);
+}
 
 static void on_server_changed(void *userdata, uint16_t short_id)
 {
@@ -197,6 +225,7 @@ static void on_server_changed(void *userdata, uint16_t short_id)
         if (d->bootstrapping && !bootstrapping)
                 lwm2m_requests_apply_access_templates(d->requests);
         d->bootstrapping = bootstrapping;
+        update_connectivity_error(d);
         notify_status(d);
         bus_server_changed(d->bus, short_id);
         firmware_server_changed(d, short_id);
@@ -207,6 +236,8 @@ static void on_servers_changed(void *userdata)
         daemon_state *d = userdata;
         if (d->servers && own_server_instances(d) < 0)
                 log_warning("cannot stand behind the Server object instances");
+        set_connectivity_peer(d);
+        update_connectivity_error(d);
         notify_status(d);
         bus_servers_changed(d->bus);
 }
@@ -541,6 +572,7 @@ static int start_firmware(daemon_state *d)
                 .firmware = &d->cfg->firmware,
                 .coap = &coap,
                 .state_dir = d->cfg->state_dir,
+                .device = d->device,
                 .reboot = device_reboot,
                 .userdata = d,
         };
@@ -776,6 +808,8 @@ static void daemon_free(daemon_state *d)
         lwm2m_requests_free(d->requests);
         sd_event_source_unref(d->requests_timer);
         gpsd_client_free(d->gpsd);
+        modem_watch_free(d->modem);
+        connmon_object_free(d->connmon);
         location_object_free(d->location);
         device_object_free(d->device);
         lwm2m_tree_free(d->tree);
@@ -807,6 +841,65 @@ static int set_access_templates(daemon_state *d)
                                 .oid = a->oid, .owner = a->owner, .acl = a->acl, .n_acl = a->n_acl};
         }
         return lwm2m_requests_set_access_templates(d->requests, tpl, n);
+}
+
+/* The first management server's address, when its URI names one by number (a
+ * name would need a lookup that blocks): its route picks the interface of /4/0. */
+static void set_connectivity_peer(daemon_state *d)
+{
+        if (!d->connmon)
+                return;
+        connmon_object_set_peer(d->connmon, NULL, 0);
+        for (int iid = -1;
+             (iid = lwm2m_tree_next_instance(d->tree, LWM2M_OBJ_SECURITY, iid)) >= 0;) {
+                lwm2m_path p =
+                        lwm2m_path_resource(LWM2M_OBJ_SECURITY, (uint16_t)iid, LWM2M_SEC_BOOTSTRAP);
+                const lwm2m_value *bs = lwm2m_tree_get(d->tree, &p);
+                p.id[2] = LWM2M_SEC_URI;
+                const lwm2m_value *uri = lwm2m_tree_get(d->tree, &p);
+                if ((bs && bs->b) || !uri || uri->type != LWM2M_TYPE_STRING)
+                        continue;
+                coap_uri_t u;
+                char host[64], port[8];
+                if (coap_split_uri(uri->buf.data, uri->buf.len, &u) < 0 ||
+                    u.host.length >= sizeof(host))
+                        return;
+                memcpy(host, u.host.s, u.host.length);
+                host[u.host.length] = 0;
+                snprintf(port, sizeof(port), "%u", u.port);
+                struct addrinfo hints = {.ai_socktype = SOCK_DGRAM,
+                                         .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+                struct addrinfo *ai = NULL;
+                if (getaddrinfo(host, port, &hints, &ai) == 0 && ai)
+                        connmon_object_set_peer(d->connmon, ai->ai_addr, ai->ai_addrlen);
+                if (ai)
+                        freeaddrinfo(ai);
+                return;
+        }
+}
+
+/* Connectivity Monitoring (/4/0), when its definition is loaded. */
+static int build_connectivity(daemon_state *d)
+{
+        if (!lwm2m_registry_find(d->reg, LWM2M_OBJ_CONNECTIVITY_MONITORING))
+                return 0;
+        d->connmon = connmon_object_new(d->tree, d->cfg->connectivity.interface);
+        if (!d->connmon) {
+                log_error("cannot create the Connectivity Monitoring object: %s", strerror(errno));
+                return -errno;
+        }
+        set_connectivity_peer(d);
+        return 0;
+}
+
+/* ModemManager's radio figures for /4/0, read in the background. */
+static int start_modem_watch(daemon_state *d)
+{
+        const char *address = d->cfg->connectivity.modem_bus ?: "system";
+        if (!d->connmon || strcmp(address, "none") == 0)
+                return 0;
+        d->modem = modem_watch_new(d->event, address, d->connmon);
+        return d->modem ? 0 : -ENOMEM;
 }
 
 static int build(daemon_state *d)
@@ -862,6 +955,9 @@ static int build(daemon_state *d)
                 .hardware_version = cd->hardware_version,
                 .software_version = cd->software_version,
                 .device_type = cd->device_type,
+                /* Undocumented, for tests: a fake tree of system files. */
+                .sysroot = secure_getenv("LWM2MD_SYSROOT"),
+                .low_memory_percent = cd->low_memory_percent,
         };
         device_actions actions = {
                 .reboot = device_reboot,
@@ -892,6 +988,9 @@ static int build(daemon_state *d)
                         return -errno;
                 }
         }
+        r = build_connectivity(d);
+        if (r < 0)
+                return r;
         /* The instances there before any request: the Device object's. */
         lwm2m_requests_apply_access_templates(d->requests);
 
@@ -962,15 +1061,19 @@ int daemon_run(config *c)
         if (r < 0)
                 goto out;
         if (c->location.gpsd) {
-                d.gpsd = gpsd_client_new(d.event, c->location.gpsd, d.location);
+                d.gpsd = gpsd_client_new(d.event, c->location.gpsd, d.location, d.device);
                 if (!d.gpsd) {
                         r = -errno;
                         log_error("[location] gpsd '%s': %s", c->location.gpsd,
-                                  r == -EINVAL ? "expected HOST:PORT or an absolute socket path"
+                                  r == -EINVAL ? "expected an IP address and port (127.0.0.1:2947, "
+                                                 "[::1]:2947) or an absolute socket path"
                                                : strerror(-r));
                         goto out;
                 }
         }
+        r = start_modem_watch(&d);
+        if (r < 0)
+                goto out;
         r = sd_event_add_time(d.event, &d.timer, CLOCK_MONOTONIC, 0, 0, on_timer, &d);
         if (r < 0)
                 goto out;

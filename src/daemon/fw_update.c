@@ -12,6 +12,7 @@
 #include "daemon/log.h"
 #include "daemon/rauc.h"
 #include "model/oma.h"
+#include "objects/device.h"
 #include "objects/firmware.h"
 #include "store/file.h"
 #include "store/firmware_state.h"
@@ -169,6 +170,10 @@ static int install_uri(void *userdata, const char *uri)
 static void save(void *userdata, const firmware_saved *saved)
 {
         fw_update *u = userdata;
+        if (u->cfg.device && saved->result == FIRMWARE_RESULT_UPDATE_FAILED)
+                device_object_raise_error(u->cfg.device, DEVICE_ERROR_UPDATE_FAILED);
+        else if (u->cfg.device && saved->result == FIRMWARE_RESULT_SUCCESS)
+                device_object_clear_error(u->cfg.device, DEVICE_ERROR_UPDATE_FAILED);
         store_firmware f = {
                 .state = (uint8_t)saved->state,
                 .result = (uint8_t)saved->result,

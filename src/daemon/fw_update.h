@@ -9,6 +9,7 @@
 #include "daemon/config.h"
 #include "daemon/http_fetch.h"
 #include "model/tree.h"
+#include "objects/device.h"
 
 /* A fetch by another transport than HTTP (CoAP: daemon/fw_coap.c), with the same
  * callbacks as http_fetch. `start` returns a handle, or NULL with errno set. */
@@ -25,6 +26,9 @@ typedef struct fw_update_config {
         const char *state_dir;
         /* coap:// and coaps:// Package URIs (NULL: not offered in /5/0/8); copied. */
         const fw_transport *coap;
+        /* Told of a failed update (Error Code 16 raised; cleared by a successful one);
+         * may be NULL. */
+        device_object *device;
         /* Restarts the machine after an installation when [firmware] reboot says so. */
         int (*reboot)(void *userdata);
         void *userdata;

@@ -21,7 +21,11 @@ static const char watch_command[] = "?WATCH={\"enable\":true,\"json\":true}\n";
 struct gpsd_client {
         sd_event *event;
         char *address;
+        struct sockaddr_storage sa; /* the address, resolved once */
+        socklen_t sa_len;
+        int family;
         location_object *location;
+        device_object *device; /* for Error Code 3, or NULL */
         int fd;
         bool connecting;
         sd_event_source *io;
@@ -45,6 +49,7 @@ static void disconnect(gpsd_client *g)
 static void fail(gpsd_client *g, const char *what, int error)
 {
         disconnect(g);
+        device_object_raise_error(g->device, DEVICE_ERROR_GPS_FAILURE);
         if (!g->outage_logged) {
                 log_warning("gpsd at %s: %s%s%s; retrying (Location keeps its last values)",
                             g->address, what, error ? ": " : "", error ? strerror(error) : "");
@@ -103,6 +108,12 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                 g->backoff_usec = BACKOFF_MIN_USEC;
                 unsigned garbage = 0;
                 int r = location_object_feed(g->location, buf, (size_t)n, &garbage);
+                /* A fix, or gpsd's reports without one, is gpsd at work; only lines
+                 * that are not gpsd's protocol, and no fix among them, are a failure. */
+                if (r > 0 || (r == 0 && garbage == 0))
+                        device_object_clear_error(g->device, DEVICE_ERROR_GPS_FAILURE);
+                else if (garbage > 0)
+                        device_object_raise_error(g->device, DEVICE_ERROR_GPS_FAILURE);
                 if (garbage > 0)
                         log_debug("gpsd at %s: %u line(s) that are not gpsd reports skipped",
                                   g->address, garbage);
@@ -116,7 +127,10 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
-/* The address as a socket address: a UNIX path or HOST:PORT resolved. */
+/* The address as a socket address: a UNIX path, or an IP address and port.
+ * Numbers only: a name lookup would block the one loop that runs everything,
+ * libsystemd has no public asynchronous resolver, and gpsd is on the gateway
+ * itself; "localhost" is the loopback address. */
 static int resolve(const char *address, struct sockaddr_storage *sa, socklen_t *len, int *family)
 {
         if (address[0] == '/') {
@@ -145,10 +159,13 @@ static int resolve(const char *address, struct sockaddr_storage *sa, socklen_t *
                 return -EINVAL;
         memcpy(host, h, hlen);
         host[hlen] = 0;
-        struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                                 .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
         struct addrinfo *ai = NULL;
-        if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai)
-                return -EHOSTUNREACH;
+        if (getaddrinfo(strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, colon + 1, &hints,
+                        &ai) != 0 ||
+            !ai)
+                return -EINVAL;
         memcpy(sa, ai->ai_addr, ai->ai_addrlen);
         *len = ai->ai_addrlen;
         *family = ai->ai_family;
@@ -158,25 +175,17 @@ static int resolve(const char *address, struct sockaddr_storage *sa, socklen_t *
 
 static void try_connect(gpsd_client *g)
 {
-        struct sockaddr_storage sa;
-        socklen_t len;
-        int family;
-        int r = resolve(g->address, &sa, &len, &family);
-        if (r < 0) {
-                fail(g, "cannot resolve", -r);
-                return;
-        }
-        g->fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        g->fd = socket(g->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (g->fd < 0) {
                 fail(g, "cannot make a socket", errno);
                 return;
         }
         g->connecting = true;
-        if (connect(g->fd, (struct sockaddr *)&sa, len) < 0 && errno != EINPROGRESS) {
+        if (connect(g->fd, (struct sockaddr *)&g->sa, g->sa_len) < 0 && errno != EINPROGRESS) {
                 fail(g, "cannot connect", errno);
                 return;
         }
-        r = sd_event_add_io(g->event, &g->io, g->fd, EPOLLOUT, on_io, g);
+        int r = sd_event_add_io(g->event, &g->io, g->fd, EPOLLOUT, on_io, g);
         if (r < 0)
                 fail(g, "cannot watch the socket", -r);
 }
@@ -201,23 +210,17 @@ static void schedule_retry(gpsd_client *g)
                 log_error("gpsd at %s: cannot arm the retry timer: %s", g->address, strerror(-r));
 }
 
-gpsd_client *gpsd_client_new(sd_event *event, const char *address, location_object *location)
+gpsd_client *gpsd_client_new(sd_event *event, const char *address, location_object *location,
+                             device_object *device)
 {
-        struct sockaddr_storage sa;
-        socklen_t len;
-        int family;
-        /* Only the form is checked here; a host that does not resolve yet is retried. */
-        if (address[0] != '/' && !strrchr(address, ':')) {
-                errno = EINVAL;
-                return NULL;
-        }
-        if (address[0] == '/' && resolve(address, &sa, &len, &family) < 0) {
-                errno = EINVAL;
-                return NULL;
-        }
         gpsd_client *g = calloc(1, sizeof(*g));
         if (!g)
                 return NULL;
+        if (resolve(address, &g->sa, &g->sa_len, &g->family) < 0) {
+                free(g);
+                errno = EINVAL;
+                return NULL;
+        }
         g->address = strdup(address);
         if (!g->address) {
                 free(g);
@@ -225,6 +228,7 @@ gpsd_client *gpsd_client_new(sd_event *event, const char *address, location_obje
         }
         g->event = sd_event_ref(event);
         g->location = location;
+        g->device = device;
         g->fd = -1;
         g->backoff_usec = BACKOFF_MIN_USEC;
         try_connect(g);

@@ -13,68 +13,59 @@
 #include <unistd.h>
 
 #include "model/oma.h"
+#include "objects/identity.h"
 #include "util/macro.h"
 
 struct device_object {
         lwm2m_tree *tree;
         device_actions actions;
         lwm2m_owner owner;
+        unsigned low_memory_percent;
+        uint64_t errors; /* bit n: error code n is raised */
 };
 
-/* The first line of a small system file, trimmed; NULL if absent or empty. */
-static char *read_first_line(const char *path)
+/* /3/0/11 as the raised codes in ascending order, or a single 0: one change. */
+static int write_errors(device_object *d)
 {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        if (!f)
-                return NULL;
-        char buf[256];
-        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-        buf[n] = 0;
-        buf[strcspn(buf, "\n")] = 0; /* device tree strings end in NUL, sysfs in newline */
-        n = strlen(buf);
-        while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-                buf[--n] = 0;
-        return n > 0 ? strdup(buf) : NULL;
-}
-
-/* A key of /etc/os-release (or /usr/lib/os-release), unquoted. */
-static char *os_release(const char *key)
-{
-        static const char *const files[] = {"/etc/os-release", "/usr/lib/os-release"};
-        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                _cleanup_fclose_ FILE *f = fopen(files[i], "re");
-                if (!f)
+        lwm2m_record recs[DEVICE_ERROR_MAX + 1];
+        size_t n = 0;
+        for (int code = 1; code <= DEVICE_ERROR_MAX; code++) {
+                if (!(d->errors & (UINT64_C(1) << code)))
                         continue;
-                char line[512];
-                size_t klen = strlen(key);
-                while (fgets(line, sizeof(line), f)) {
-                        if (strncmp(line, key, klen) != 0 || line[klen] != '=')
-                                continue;
-                        char *v = line + klen + 1;
-                        v[strcspn(v, "\n")] = 0;
-                        size_t n = strlen(v);
-                        if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
-                                v[n - 1] = 0;
-                                v++;
-                        }
-                        return v[0] ? strdup(v) : NULL;
-                }
-                return NULL;
+                recs[n] = (lwm2m_record){.path = lwm2m_path_resource_instance(LWM2M_OBJ_DEVICE, 0,
+                                                                              LWM2M_DEV_ERROR_CODE,
+                                                                              (uint16_t)n),
+                                         .value = lwm2m_value_integer(code)};
+                n++;
         }
-        return NULL;
+        if (n == 0)
+                recs[n++] = (lwm2m_record){.path = lwm2m_path_resource_instance(
+                                                   LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_ERROR_CODE, 0),
+                                           .value = lwm2m_value_integer(DEVICE_ERROR_NONE)};
+        lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_ERROR_CODE);
+        int r = lwm2m_tree_write(d->tree, &p, recs, n, LWM2M_WRITE_REPLACE, d, NULL, 0);
+        return r == -ENOENT ? 0 : r; /* a definition without Error Code */
 }
 
-static char *first_of(const char *configured, char *(*probe)(const char *), const char *const *args,
-                      size_t n_args, const char *fallback)
+static int set_error(device_object *d, int code, bool raised)
 {
-        if (configured)
-                return strdup(configured);
-        for (size_t i = 0; i < n_args; i++) {
-                char *v = probe(args[i]);
-                if (v)
-                        return v;
-        }
-        return fallback ? strdup(fallback) : NULL;
+        if (code <= DEVICE_ERROR_NONE || code > DEVICE_ERROR_MAX)
+                return -EINVAL;
+        uint64_t bit = UINT64_C(1) << code;
+        if (!!(d->errors & bit) == raised)
+                return 0;
+        d->errors = raised ? d->errors | bit : d->errors & ~bit;
+        return write_errors(d);
+}
+
+int device_object_raise_error(device_object *d, int code)
+{
+        return d ? set_error(d, code, true) : 0;
+}
+
+int device_object_clear_error(device_object *d, int code)
+{
+        return d ? set_error(d, code, false) : 0;
 }
 
 static int set_string(device_object *d, uint16_t rid, const char *s)
@@ -91,6 +82,13 @@ static int set_string(device_object *d, uint16_t rid, const char *s)
         r = lwm2m_tree_set(d->tree, &p, &v, d, NULL, 0);
         lwm2m_value_clear(&v);
         return r == -ENOENT ? 0 : r; /* a definition without that resource */
+}
+
+static void remove_resource(device_object *d, uint16_t rid)
+{
+        lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, rid);
+        if (lwm2m_tree_path_exists(d->tree, &p, false) == 0)
+                lwm2m_tree_remove(d->tree, &p, d);
 }
 
 static int set_value(device_object *d, const lwm2m_path *p, lwm2m_value v)
@@ -128,6 +126,10 @@ static void refresh_dynamic(device_object *d)
                 set_value(d, &p, lwm2m_value_integer(avail));
                 p = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_MEMORY_TOTAL);
                 set_value(d, &p, lwm2m_value_integer(total));
+                /* Out of memory while what is left is under the threshold. */
+                if (d->low_memory_percent > 0 && total > 0)
+                        set_error(d, DEVICE_ERROR_OUT_OF_MEMORY,
+                                  avail * 100 < total * (int64_t)d->low_memory_percent);
         }
         time_t now = time(NULL);
         lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_CURRENT_TIME);
@@ -293,14 +295,11 @@ static int device_execute(void *userdata, const lwm2m_path *resource, const uint
                         return -EPERM;
                 r = d->actions.factory_reset(d->actions.userdata);
                 break;
-        case LWM2M_DEV_RESET_ERROR_CODE: {
-                lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_ERROR_CODE);
-                lwm2m_record rec = {.path = lwm2m_path_resource_instance(LWM2M_OBJ_DEVICE, 0,
-                                                                         LWM2M_DEV_ERROR_CODE, 0),
-                                    .value = lwm2m_value_integer(0)};
-                r = lwm2m_tree_write(d->tree, &p, &rec, 1, LWM2M_WRITE_REPLACE, d, NULL, 0);
+        case LWM2M_DEV_RESET_ERROR_CODE:
+                /* Conditions that last are raised again when next seen. */
+                d->errors = 0;
+                r = write_errors(d);
                 break;
-        }
         default:
                 return -EPERM;
         }
@@ -324,6 +323,7 @@ device_object *device_object_new(lwm2m_tree *tree, const device_info *info,
         if (!d)
                 return NULL;
         d->tree = tree;
+        d->low_memory_percent = info->low_memory_percent;
         if (actions)
                 d->actions = *actions;
         d->owner = (lwm2m_owner){.ops = &device_ops, .userdata = d, .name = "device"};
@@ -335,48 +335,36 @@ device_object *device_object_new(lwm2m_tree *tree, const device_info *info,
         if (r < 0)
                 goto fail;
 
-        static const char *const vendor[] = {"/sys/class/dmi/id/sys_vendor"};
-        static const char *const model[] = {"/sys/firmware/devicetree/base/model",
-                                            "/sys/class/dmi/id/product_name"};
-        static const char *const serial[] = {"/sys/firmware/devicetree/base/serial-number",
-                                             "/sys/class/dmi/id/product_serial"};
-        static const char *const pretty[] = {"PRETTY_NAME", "NAME"};
+        device_identity found = {0};
+        if (!info->manufacturer || !info->model || !info->serial_number || !info->firmware_version)
+                identity_read(info->sysroot, &found);
         struct utsname uts;
         const char *kernel = uname(&uts) == 0 ? uts.release : NULL;
 
         struct {
                 uint16_t rid;
-                char *value;
+                const char *value;
         } ids[] = {
-                {LWM2M_DEV_MANUFACTURER,
-                 first_of(info->manufacturer, read_first_line, vendor, 1, "Unknown")},
-                {LWM2M_DEV_MODEL,
-                 first_of(info->model, read_first_line, model, 2, "Linux gateway")},
-                {LWM2M_DEV_SERIAL, first_of(info->serial_number, read_first_line, serial, 2, NULL)},
-                {LWM2M_DEV_FIRMWARE_VERSION,
-                 first_of(info->firmware_version, os_release, pretty, 2, NULL)},
-                {LWM2M_DEV_HARDWARE_VERSION,
-                 info->hardware_version ? strdup(info->hardware_version) : NULL},
-                {LWM2M_DEV_SOFTWARE_VERSION,
-                 first_of(info->software_version, NULL, NULL, 0, kernel)},
-                {LWM2M_DEV_DEVICE_TYPE, first_of(info->device_type, NULL, NULL, 0, "Gateway")},
-                {LWM2M_DEV_SUPPORTED_BINDING,
-                 first_of(info->supported_binding, NULL, NULL, 0, "UQ")},
+                {LWM2M_DEV_MANUFACTURER, info->manufacturer ?: found.manufacturer},
+                {LWM2M_DEV_MODEL, info->model ?: found.model},
+                {LWM2M_DEV_SERIAL, info->serial_number ?: found.serial_number},
+                {LWM2M_DEV_FIRMWARE_VERSION, info->firmware_version ?: found.firmware_version},
+                {LWM2M_DEV_HARDWARE_VERSION, info->hardware_version},
+                {LWM2M_DEV_SOFTWARE_VERSION, info->software_version ?: kernel},
+                {LWM2M_DEV_DEVICE_TYPE, info->device_type ?: "Gateway"},
+                {LWM2M_DEV_SUPPORTED_BINDING, info->supported_binding ?: "UQ"},
         };
         r = 0;
-        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
-                if (r >= 0)
+        for (size_t i = 0; i < ELEMENTSOF(ids) && r >= 0; i++) {
+                if (ids[i].value)
                         r = set_string(d, ids[i].rid, ids[i].value);
-                free(ids[i].value);
+                else /* a stored value from an earlier run no longer holds */
+                        remove_resource(d, ids[i].rid);
         }
+        identity_clear(&found);
+        if (r >= 0)
+                r = write_errors(d);
         if (r < 0)
-                goto fail;
-        lwm2m_record err = {
-                .path = lwm2m_path_resource_instance(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_ERROR_CODE, 0),
-                .value = lwm2m_value_integer(0)};
-        lwm2m_path errp = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_ERROR_CODE);
-        r = lwm2m_tree_write(tree, &errp, &err, 1, LWM2M_WRITE_REPLACE, d, NULL, 0);
-        if (r < 0 && r != -ENOENT)
                 goto fail;
         refresh_dynamic(d);
         return d;

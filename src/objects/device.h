@@ -15,7 +15,29 @@ typedef struct device_info {
         const char *software_version;
         const char *device_type;
         const char *supported_binding; /* "UQ" unless given */
+        /* Where the system's files are read (DMI, device tree, os-release):
+         * NULL is "/"; tests point it at a fake tree. */
+        const char *sysroot;
+        /* Error Code 5 (out of memory) while MemAvailable is under this share of
+         * MemTotal, checked when memory is read; 0 never. */
+        unsigned low_memory_percent;
 } device_info;
+
+/* Error Code values (/3/0/11) of the Device object; 16..32 are device specific. */
+enum {
+        DEVICE_ERROR_NONE = 0,
+        DEVICE_ERROR_LOW_BATTERY = 1,
+        DEVICE_ERROR_EXTERNAL_POWER_OFF = 2,
+        DEVICE_ERROR_GPS_FAILURE = 3,
+        DEVICE_ERROR_LOW_SIGNAL = 4,
+        DEVICE_ERROR_OUT_OF_MEMORY = 5,
+        DEVICE_ERROR_SMS_FAILURE = 6,
+        DEVICE_ERROR_IP_CONNECTIVITY_FAILURE = 7,
+        DEVICE_ERROR_PERIPHERAL_MALFUNCTION = 8,
+        /* lwm2md's own: the last firmware update failed (to install, or to boot). */
+        DEVICE_ERROR_UPDATE_FAILED = 16,
+        DEVICE_ERROR_MAX = 32,
+};
 
 typedef struct device_actions {
         /* Start a reboot (or factory reset) after the answer has gone out:
@@ -47,3 +69,11 @@ typedef struct device_object device_object;
 device_object *device_object_new(lwm2m_tree *tree, const device_info *info,
                                  const device_actions *actions);
 void device_object_free(device_object *d);
+
+/* Raises or clears one error code (1..32; DEVICE_ERROR_*): /3/0/11 lists the
+ * raised codes in ascending order, or a single 0, and changes as one change
+ * (one notification) only when the set does. A server's Reset Error Code
+ * (/3/0/12) clears them all. NULL `d` is accepted and does nothing.
+ * 0, or -EINVAL for a code out of range. */
+int device_object_raise_error(device_object *d, int code);
+int device_object_clear_error(device_object *d, int code);

@@ -99,7 +99,8 @@ int location_parse_gpsd_line(const char *line, size_t len, location_fix *fix)
                 f.has_radius = true;
         }
         f.has_radius = f.has_radius && f.radius >= 0;
-        f.has_speed = get_number(o, "speed", &f.speed);
+        f.has_speed = get_number(o, "speed", &f.speed) && f.speed >= 0;
+        f.has_track = get_number(o, "track", &f.track);
         json_object *t;
         f.has_time = json_object_object_get_ex(o, "time", &t) &&
                      json_object_is_type(t, json_type_string) &&
@@ -127,9 +128,21 @@ static const lwm2m_owner_ops location_ops = {
         .remove = location_remove,
 };
 
+void location_encode_velocity(double speed, double track, uint8_t out[LOCATION_VELOCITY_SIZE])
+{
+        double kmh = floor(speed * 3.6);
+        unsigned h = !(kmh > 0) ? 0 : kmh >= 65535 ? 65535 : (unsigned)kmh;
+        double deg = fmod(floor(track), 360);
+        unsigned bearing = deg < 0 ? (unsigned)(deg + 360) % 360 : (unsigned)deg;
+        out[0] = (uint8_t)(0u << 4 | (bearing >> 8)); /* type 0: horizontal velocity */
+        out[1] = (uint8_t)(bearing & 0xff);
+        out[2] = (uint8_t)(h >> 8);
+        out[3] = (uint8_t)(h & 0xff);
+}
+
 int location_object_update(location_object *l, const location_fix *fix)
 {
-        lwm2m_record recs[6];
+        lwm2m_record recs[7];
         size_t n = 0;
 #define ADD(rid, v)                                                                                \
         recs[n++] = (lwm2m_record){.path = lwm2m_path_resource(LWM2M_OBJ_LOCATION, 0, rid),        \
@@ -144,12 +157,27 @@ int location_object_update(location_object *l, const location_fix *fix)
         ADD(LWM2M_LOC_TIMESTAMP, lwm2m_value_time(fix->has_time ? fix->time : time(NULL)));
         if (fix->has_speed)
                 ADD(LWM2M_LOC_SPEED, lwm2m_value_float(fix->speed));
+        /* Velocity needs a direction as well; without one it is left as it was. */
+        lwm2m_value velocity = {0};
+        if (fix->has_speed && fix->has_track) {
+                uint8_t v[LOCATION_VELOCITY_SIZE];
+                location_encode_velocity(fix->speed, fix->track, v);
+                int r = lwm2m_value_set_bytes(&velocity, LWM2M_TYPE_OPAQUE, v, sizeof(v));
+                if (r < 0)
+                        return r;
+                ADD(LWM2M_LOC_VELOCITY, velocity);
+        }
 #undef ADD
+        int r;
         if (!lwm2m_tree_has_instance(l->tree, LWM2M_OBJ_LOCATION, 0))
-                return lwm2m_tree_add_instance(l->tree, LWM2M_OBJ_LOCATION, 0, recs, n, &l->owner,
-                                               l, NULL, 0, NULL);
-        lwm2m_path base = lwm2m_path_instance(LWM2M_OBJ_LOCATION, 0);
-        return lwm2m_tree_write(l->tree, &base, recs, n, LWM2M_WRITE_UPDATE, l, NULL, 0);
+                r = lwm2m_tree_add_instance(l->tree, LWM2M_OBJ_LOCATION, 0, recs, n, &l->owner, l,
+                                            NULL, 0, NULL);
+        else {
+                lwm2m_path base = lwm2m_path_instance(LWM2M_OBJ_LOCATION, 0);
+                r = lwm2m_tree_write(l->tree, &base, recs, n, LWM2M_WRITE_UPDATE, l, NULL, 0);
+        }
+        lwm2m_value_clear(&velocity);
+        return r;
 }
 
 location_object *location_object_new(lwm2m_tree *tree, const location_fix *fixed)

@@ -17,9 +17,18 @@ typedef struct location_fix {
         double altitude;  /* metres */
         double radius;    /* accuracy, metres */
         double speed;     /* metres per second */
+        double track;     /* degrees clockwise from true north */
         int64_t time;     /* seconds since the epoch */
-        bool has_altitude, has_radius, has_speed, has_time;
+        bool has_altitude, has_radius, has_speed, has_track, has_time;
 } location_fix;
+
+#define LOCATION_VELOCITY_SIZE 4
+
+/* Velocity (/6/0/4) as 3GPP TS 23.032 encodes "horizontal velocity" (type 0):
+ * 4 bits of type, 3 spare, a 9-bit bearing in whole degrees (0..359) and a
+ * 16-bit horizontal speed in whole km/h (rounded down, at most 65535). Speed in
+ * metres per second (not negative), track in degrees (any finite value). */
+void location_encode_velocity(double speed, double track, uint8_t out[LOCATION_VELOCITY_SIZE]);
 
 /* One line of gpsd's JSON protocol (without the newline). 1 and *fix filled
  * for a TPV report with a 2D or 3D fix; 0 for any other report (VERSION,

@@ -74,6 +74,22 @@ int fixture_write_file(daemon_fixture *f, const char *name, const char *text, ch
         return 0;
 }
 
+int fixture_read_text(ts_server *s, const char *path, char *buf, size_t size)
+{
+        ts_response r;
+        buf[0] = 0;
+        if (ts_request(s, COAP_REQUEST_CODE_GET, path, -1, 0 /* text/plain */, -1, NULL, 0, 5000,
+                       &r) != 0)
+                return -1;
+        int code = r.code;
+        if (code == 69 /* 2.05 */ && r.len < size) {
+                memcpy(buf, r.payload, r.len);
+                buf[r.len] = 0;
+        }
+        ts_response_free(&r);
+        return code;
+}
+
 int fixture_write_config(daemon_fixture *f, const char *extra)
 {
         char text[8192];
@@ -85,15 +101,22 @@ int fixture_write_config(daemon_fixture *f, const char *extra)
                  "bus = none\n"
                  "\n"
                  "[device]\n"
-                 "manufacturer = lwm2md tests\n"
-                 "model = itest-1\n"
-                 "serial-number = SN-0001\n"
-                 "firmware-version = 1.2.3\n"
+                 "%s"
                  "reboot-command = touch %s/rebooted\n"
                  "time-bus = %s%s\n"
+                 "\n"
+                 "[connectivity]\n"
+                 "modem-bus = %s\n"
                  "\n%s",
-                 SOURCE_ROOT, f->dir, f->dir, f->time_bus ? "" : "unix:path=",
-                 f->time_bus ? f->time_bus : "/nonexistent/timedated", extra ? extra : "");
+                 SOURCE_ROOT, f->dir,
+                 f->system_identity ? ""
+                                    : "manufacturer = lwm2md tests\n"
+                                      "model = itest-1\n"
+                                      "serial-number = SN-0001\n"
+                                      "firmware-version = 1.2.3\n",
+                 f->dir, f->time_bus ? "" : "unix:path=",
+                 f->time_bus ? f->time_bus : "/nonexistent/timedated",
+                 f->modem_bus ? f->modem_bus : "none", extra ? extra : "");
         return fixture_write_file(f, "lwm2md.conf", text, NULL, 0);
 }
 

@@ -18,7 +18,15 @@ typedef struct daemon_fixture {
         /* [device] time-bus; NULL: a socket nobody listens on, so that no test
          * asks the machine's own timedated to change its clock. */
         const char *time_bus;
+        /* [connectivity] modem-bus; NULL: none, so that no test reads the machine's modem. */
+        const char *modem_bus;
+        /* Leave manufacturer, model, serial number and firmware version to the system. */
+        bool system_identity;
 } daemon_fixture;
+
+/* GETs `path` as text/plain: the response code (-1 without an answer), the
+ * payload NUL-terminated in buf when it is 2.05 and fits ("" otherwise). */
+int fixture_read_text(ts_server *s, const char *path, char *buf, size_t size);
 
 /* Makes the scratch directory. */
 int fixture_init(daemon_fixture *f);

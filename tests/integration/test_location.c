@@ -21,6 +21,7 @@
 
 #define CONTENT 69 /* 2.05 */
 #define TEXT    0  /* text/plain */
+#define OPAQUE  42 /* application/octet-stream */
 
 /* A listening socket on 127.0.0.1:port (0: any free port, written back). */
 static int listen_on(uint16_t *port)
@@ -78,24 +79,28 @@ static void tpv(int fd, const char *lat)
         snprintf(line, sizeof(line),
                  "{\"class\":\"TPV\",\"device\":\"/dev/ttyACM0\",\"mode\":3,"
                  "\"time\":\"2026-12-06T22:55:02.000Z\",\"lat\":%s,\"lon\":13.5,"
-                 "\"altMSL\":34.5,\"eph\":5.0,\"speed\":0.5}\r\n",
+                 "\"altMSL\":34.5,\"eph\":5.0,\"speed\":0.5,\"track\":45.0}\r\n",
                  lat);
         say(fd, line);
 }
 
-/* Reads /6/0/0 as text into buf; false when it is not 2.05. */
+/* Reads a resource as text into buf; false when it is not 2.05. */
+static bool read_text(ts_server *s, const char *path, char *buf, size_t size)
+{
+        return fixture_read_text(s, path, buf, size) == CONTENT;
+}
+
 static bool read_latitude(ts_server *s, char *buf, size_t size)
 {
-        ts_response r;
-        if (ts_request(s, COAP_REQUEST_CODE_GET, "/6/0/0", -1, TEXT, -1, NULL, 0, 5000, &r) != 0)
-                return false;
-        bool ok = r.code == CONTENT && r.len < size;
-        if (ok) {
-                memcpy(buf, r.payload, r.len);
-                buf[r.len] = 0;
-        }
-        ts_response_free(&r);
-        return ok;
+        return read_text(s, "/6/0/0", buf, size);
+}
+
+/* The first Error Code of /3/0/11. */
+static void expect_error_code(ts_server *s, const char *want)
+{
+        char got[16];
+        assert_true(read_text(s, "/3/0/11/0", got, sizeof(got)));
+        assert_string_equal(got, want);
 }
 
 static bool wait_latitude(ts_server *s, const char *want, int timeout_ms)
@@ -139,6 +144,16 @@ static void test_location_from_config_and_gpsd(void **state)
         say(cfd, "garbage that is not JSON\n");
         tpv(cfd, "10.5");
         assert_true(wait_latitude(f.server, "10.5", 10000));
+        expect_error_code(f.server, "0"); /* garbage alone would be a GPS failure (3) */
+        /* Velocity from speed and track (TS 23.032): bearing 45, 0.5 m/s = 1.8 km/h -> 1. */
+        ts_response vel;
+        assert_int_equal(ts_request(f.server, COAP_REQUEST_CODE_GET, "/6/0/4", -1, OPAQUE, -1, NULL,
+                                    0, 5000, &vel),
+                         0);
+        assert_int_equal(vel.code, CONTENT);
+        assert_int_equal((int)vel.len, 4);
+        assert_memory_equal(vel.payload, "\x00\x2d\x00\x01", 4);
+        ts_response_free(&vel);
 
         /* An observer gets the next report. */
         ts_response first;
@@ -160,7 +175,8 @@ static void test_location_from_config_and_gpsd(void **state)
         close(cfd);
         close(lfd);
         assert_true(fixture_wait_log(&f, "connection closed", 10000));
-        ts_process(f.server, 3500); /* retries at about 1 s and 3 s */
+        expect_error_code(f.server, "3"); /* GPS failure while gpsd is away */
+        ts_process(f.server, 3500);       /* retries at about 1 s and 3 s */
         assert_true(fixture_daemon_running(&f));
         int fds_gone = fixture_fd_count(f.pid);
         assert_true(fds_gone >= 0 && fds_gone < fds_connected);
@@ -180,6 +196,7 @@ static void test_location_from_config_and_gpsd(void **state)
                         break;
         }
         assert_true(fixture_wait_log(&f, "connected again", 5000));
+        expect_error_code(f.server, "0");
         assert_int_equal(fixture_fd_count(f.pid), fds_connected);
 
         close(cfd);
@@ -212,11 +229,29 @@ static void test_no_location_configured(void **state)
         fixture_cleanup(&f);
 }
 
+/* A host name would need a lookup that blocks the loop: refused at start, saying why. */
+static void test_gpsd_host_name_refused(void **state)
+{
+        daemon_fixture f;
+        assert_int_equal(fixture_init(&f), 0);
+        assert_int_equal(fixture_write_config(&f, "[server 1]\nuri = coap://127.0.0.1:9\n"
+                                                  "[location]\ngpsd = gps.invalid:2947\n"),
+                         0);
+        assert_int_equal(fixture_start_daemon(&f, NULL), 0);
+        assert_true(fixture_wait_log(&f, "expected an IP address and port", 10000));
+        for (int waited = 0; waited < 10000 && fixture_daemon_running(&f); waited += 100)
+                usleep(100 * 1000);
+        assert_false(fixture_daemon_running(&f));
+        fixture_assert_clean_log(&f);
+        fixture_cleanup(&f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_location_from_config_and_gpsd),
                 cmocka_unit_test(test_no_location_configured),
+                cmocka_unit_test(test_gpsd_host_name_refused),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

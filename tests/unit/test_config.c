@@ -346,6 +346,41 @@ static void test_firmware(void **state)
         config_free(&c);
 }
 
+static void test_connectivity_and_device_limits(void **state)
+{
+        config c;
+        errors e;
+        assert_int_equal(load(&c,
+                              "[server a]\nuri = coap://a\n"
+                              "[connectivity]\ninterface = wwan0\nmodem-bus = none\n",
+                              &e),
+                         0);
+        assert_string_equal(c.connectivity.interface, "wwan0");
+        assert_string_equal(c.connectivity.modem_bus, "none");
+        assert_int_equal(c.device.low_memory_percent, 5); /* the default */
+        config_free(&c);
+
+        assert_int_equal(load(&c, "[device]\nlow-memory-percent = 0\n", &e), 0);
+        assert_int_equal(c.device.low_memory_percent, 0);
+        config_free(&c);
+
+        assert_int_equal(load(&c,
+                              "[connectivity]\ninterface = ../etc\n"  /* line 2 */
+                              "interface = a-name-much-too-long\n"    /* line 3 */
+                              "modem-bus =\n"                         /* line 4 */
+                              "colour = red\n"                        /* line 5 */
+                              "[device]\nlow-memory-percent = 100\n", /* line 7 */
+                              &e),
+                         -EINVAL);
+        assert_non_null(strstr(e.text, "test.conf:2: interface '../etc' is not a network"));
+        assert_non_null(strstr(e.text, "test.conf:3: interface 'a-name-much-too-long'"));
+        assert_non_null(strstr(e.text, "test.conf:4: modem-bus wants system, user, none"));
+        assert_non_null(strstr(e.text, "test.conf:5: unknown key 'colour' in [connectivity]"));
+        assert_non_null(strstr(e.text, "test.conf:7: low-memory-percent '100': expected 0 to 99"));
+        assert_int_equal(e.n, 5);
+        config_free(&c);
+}
+
 static void test_short_ids_numbered_around_explicit_ones(void **state)
 {
         config c;
@@ -1235,6 +1270,7 @@ int main(void)
                 cmocka_unit_test(test_finish_checks_consistency),
                 cmocka_unit_test(test_location),
                 cmocka_unit_test(test_firmware),
+                cmocka_unit_test(test_connectivity_and_device_limits),
                 cmocka_unit_test(test_short_ids_numbered_around_explicit_ones),
                 cmocka_unit_test(test_bootstrap_only),
                 cmocka_unit_test(test_bootstrap_keys_in_server_ignored),

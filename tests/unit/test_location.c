@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,6 +216,51 @@ static void test_absent_until_first_fix(void **state)
         assert_true(get_float(f, LWM2M_LOC_LATITUDE) == 12);
 }
 
+static void check_velocity(double speed, double track, const char *want_hex)
+{
+        uint8_t v[LOCATION_VELOCITY_SIZE];
+        location_encode_velocity(speed, track, v);
+        char hex[2 * LOCATION_VELOCITY_SIZE + 1];
+        for (size_t i = 0; i < sizeof(v); i++)
+                snprintf(hex + 2 * i, 3, "%02x", v[i]);
+        assert_string_equal(hex, want_hex);
+}
+
+/* 3GPP TS 23.032 horizontal velocity: type 0 in the high nibble, bearing's
+ * ninth bit in bit 0 of the first octet, its low eight bits, then km/h. */
+static void test_velocity_encoding(void **state)
+{
+        check_velocity(0, 0, "00000000");
+        check_velocity(10, 90, "005a0024");      /* 36 km/h east */
+        check_velocity(27.8, 270.9, "010e0064"); /* 100.08 km/h -> 100, 270 = 0x10e */
+        check_velocity(1e6, -90, "010effff");    /* capped; bearings wrap into 0..359 */
+        check_velocity(0.27, 720.5, "00000000"); /* 0.97 km/h rounds down */
+}
+
+static void test_velocity_from_gpsd(void **state)
+{
+        fixture *f = *state;
+        f->loc = location_object_new(f->tree, NULL);
+        assert_non_null(f->loc);
+        const char *tpv = "{\"class\":\"TPV\",\"mode\":2,\"lat\":1,\"lon\":2,"
+                          "\"speed\":13.9,\"track\":359.99}\n";
+        assert_int_equal(location_object_feed(f->loc, tpv, strlen(tpv), NULL), 1);
+        lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_LOCATION, 0, LWM2M_LOC_VELOCITY);
+        const lwm2m_value *v = lwm2m_tree_get(f->tree, &p);
+        assert_non_null(v);
+        assert_int_equal(v->type, LWM2M_TYPE_OPAQUE);
+        assert_int_equal(v->buf.len, 4);
+        /* 359 degrees (0x167), 13.9 m/s = 50.04 km/h -> 50 (0x32) */
+        assert_memory_equal(v->buf.data, "\x01\x67\x00\x32", 4);
+        assert_true(get_float(f, LWM2M_LOC_SPEED) == 13.9);
+        /* Without a track the velocity is left as it was. */
+        const char *no_track = "{\"class\":\"TPV\",\"mode\":2,\"lat\":1,\"lon\":2,"
+                               "\"speed\":1}\n";
+        assert_int_equal(location_object_feed(f->loc, no_track, strlen(no_track), NULL), 1);
+        v = lwm2m_tree_get(f->tree, &p);
+        assert_memory_equal(v->buf.data, "\x01\x67\x00\x32", 4);
+}
+
 static void test_over_long_line(void **state)
 {
         fixture *f = *state;
@@ -245,6 +291,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_fixed_values, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_absent_until_first_fix, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_over_long_line, setup, teardown),
+                cmocka_unit_test(test_velocity_encoding),
+                cmocka_unit_test_setup_teardown(test_velocity_from_gpsd, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
