@@ -1,6 +1,7 @@
 /* test_firmware_push.c - integration: firmware images pushed block by block (Block1) into
  * /5/0/0 and pulled over CoAP, streamed by the real daemon into its spool file, byte for byte. */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -351,6 +352,39 @@ static void test_pull_coap(void **state)
         reset(t);
 }
 
+/* The server goes silent midway and the daemon is stopped (the reboot of a gateway that
+ * lost power): the next start resumes from what the spool holds, not from byte 0. */
+static void test_pull_coap_resumed_after_restart(void **state)
+{
+        fw_test *t = *state;
+        size_t len = 2 * MiB + 5;
+        unsigned blocks = (unsigned)((len + 1023) / 1024);
+        uint8_t *img = image(len, 8);
+        ts_serve_blob(t->f.server, "/fw/resume.img", img, len);
+        unsigned served = ts_blob_blocks(t->f.server);
+        ts_blob_drop_after(t->f.server, 700);
+        char uri[128];
+        snprintf(uri, sizeof(uri), "coap://127.0.0.1:%u/fw/resume.img", ts_port(t->f.server));
+        write_uri(t, uri);
+        for (int i = 0; i < 300 && ts_blob_blocks(t->f.server) - served < 700; i++)
+                ts_process(t->f.server, 20);
+        assert_int_equal(ts_blob_blocks(t->f.server) - served, 700);
+        assert_int_equal(fixture_stop_daemon(&t->f, 10000), 0);
+        ts_set_silent(t->f.server, false);
+        ts_blob_drop_after(t->f.server, UINT_MAX);
+        unsigned registered = ts_register_count(t->f.server);
+        assert_int_equal(fixture_start_daemon(&t->f, NULL), 0);
+        assert_non_null(ts_wait_register(t->f.server, registered, 15000));
+        wait_state(t, 2, 0, 120000);
+        expect_file(t->spool, img, len);
+        /* Resumed: the blocks before the stop were not asked for again. */
+        unsigned total = ts_blob_blocks(t->f.server) - served;
+        if (total > blocks + 8)
+                fail_msg("%u blocks served for an image of %u: not resumed", total, blocks);
+        free(img);
+        reset(t);
+}
+
 static void test_pull_coap_missing(void **state)
 {
         fw_test *t = *state;
@@ -375,6 +409,7 @@ int main(void)
                 cmocka_unit_test(test_push_new_block0_restarts),
                 cmocka_unit_test(test_push_16mib_as_libcoap_sends_it),
                 cmocka_unit_test(test_pull_coap),
+                cmocka_unit_test(test_pull_coap_resumed_after_restart),
                 cmocka_unit_test(test_pull_coap_missing),
                 cmocka_unit_test(test_pull_unsupported_scheme),
                 cmocka_unit_test(test_push_then_update),
