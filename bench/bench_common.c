@@ -251,6 +251,9 @@ const char *bench_daemon_path(void)
         const char *path = getenv("LWM2MD") ?: LWM2MD_PATH;
         if (access(path, X_OK) < 0)
                 bench_die("%s: %s (build it first)", path, strerror(errno));
+        /* The daemon of the build tree loads its modules (lwm2md-http.so) from there too. */
+        if (setenv("LWM2MD_MODULE_DIR", LWM2MD_MODULE_BUILD_DIR, 0) < 0)
+                bench_die("setenv: %s", strerror(errno));
         return path;
 }
 

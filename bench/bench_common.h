@@ -62,7 +62,7 @@ void bench_print_setup(const char *daemon_path, const char *libraries, bool gove
                        const char *load_before, const char *load_after);
 
 /* $LWM2MD, to compare another build of the daemon with the same benchmark, or this build's;
- * dies if it cannot be run. */
+ * dies if it cannot be run. Sets $LWM2MD_MODULE_DIR to this build's, unless set. */
 const char *bench_daemon_path(void);
 /* A new scratch directory "$TMPDIR/prefix.XXXXXX" (/tmp without TMPDIR) into `dir`. */
 int bench_make_scratch(char *dir, size_t size, const char *prefix);

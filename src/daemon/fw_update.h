@@ -7,7 +7,7 @@
 #include <systemd/sd-event.h>
 
 #include "daemon/config.h"
-#include "daemon/http_fetch.h"
+#include "daemon/http_module.h"
 #include "model/tree.h"
 #include "objects/device.h"
 

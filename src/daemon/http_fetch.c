@@ -7,14 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#include "build-config.h"
-#include "daemon/log.h"
-
-#if HAVE_HTTP_DOWNLOAD
 
 #include <curl/curl.h>
+#include <syslog.h>
+
+#include "build-config.h"
 
 /* Seconds: to connect, and without a single byte before the connection counts as lost. */
 #define CONNECT_TIMEOUT_S 30
@@ -33,6 +30,7 @@ struct http_fetch {
         int data_error;        /* what ops.data returned */
         int result;            /* the end, once known */
         struct watch *watches; /* the sockets libcurl asked to watch */
+        http_fetch_log log;
         char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -54,9 +52,14 @@ static void unwatch(http_fetch *f, watch *w)
         free(w);
 }
 
-bool http_fetch_available(void)
+static void say(http_fetch_log log, int priority, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void say(http_fetch_log log, int priority, const char *fmt, ...)
 {
-        return true;
+        va_list ap;
+        va_start(ap, fmt);
+        log(priority, fmt, ap);
+        va_end(ap);
 }
 
 static void finish(http_fetch *f, int result)
@@ -87,8 +90,9 @@ static int error_of(http_fetch *f, CURLcode code)
         switch (code) {
         case CURLE_OK:
                 if (f->total != UINT64_MAX && f->offset != f->total) {
-                        log_warning("firmware download: %llu bytes came, %llu were announced",
-                                    (unsigned long long)f->offset, (unsigned long long)f->total);
+                        say(f->log, LOG_WARNING,
+                            "firmware download: %llu bytes came, %llu were announced",
+                            (unsigned long long)f->offset, (unsigned long long)f->total);
                         return -EBADMSG;
                 }
                 return 0;
@@ -96,7 +100,7 @@ static int error_of(http_fetch *f, CURLcode code)
                 return f->data_error < 0 ? f->data_error : -EIO;
         case CURLE_HTTP_RETURNED_ERROR:
                 curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
-                log_warning("firmware download: the server answered %ld", status);
+                say(f->log, LOG_WARNING, "firmware download: the server answered %ld", status);
                 return status == 404 || status == 410 ? -ENOENT : -EPROTO;
         case CURLE_OPERATION_TIMEDOUT:
                 return -ETIMEDOUT;
@@ -134,9 +138,10 @@ static void check_done(http_fetch *f)
                 if (msg->msg == CURLMSG_DONE) {
                         CURLcode code = msg->data.result;
                         if (code != CURLE_OK && code != CURLE_WRITE_ERROR)
-                                log_warning("firmware download stopped at byte %llu: %s",
-                                            (unsigned long long)f->offset,
-                                            f->errbuf[0] ? f->errbuf : curl_easy_strerror(code));
+                                say(f->log, LOG_WARNING,
+                                    "firmware download stopped at byte %llu: %s",
+                                    (unsigned long long)f->offset,
+                                    f->errbuf[0] ? f->errbuf : curl_easy_strerror(code));
                         finish(f, error_of(f, code));
                 }
 }
@@ -219,9 +224,10 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
                 curl_easy_getinfo(f->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
                 if (f->offset > 0 && status != 206) {
                         /* The range was ignored: the whole image comes again. */
-                        log_notice("firmware download: the server does not resume (HTTP %ld); "
-                                   "starting over",
-                                   status);
+                        say(f->log, LOG_NOTICE,
+                            "firmware download: the server does not resume (HTTP %ld); "
+                            "starting over",
+                            status);
                         f->offset = 0;
                 }
                 f->total = length >= 0 ? f->offset + (uint64_t)length : UINT64_MAX;
@@ -235,21 +241,10 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
         return len;
 }
 
-static int scheme_ok(const char *uri)
+static http_fetch *start(sd_event *event, const char *uri, uint64_t offset,
+                         const http_fetch_ops *ops, http_fetch_log log)
 {
-        if (strncasecmp(uri, "http://", 7) == 0 || strncasecmp(uri, "https://", 8) == 0)
-                return 0;
-        return strstr(uri, "://") ? -EPROTONOSUPPORT : -EINVAL;
-}
-
-http_fetch *http_fetch_start(sd_event *event, const char *uri, uint64_t offset,
-                             const http_fetch_ops *ops)
-{
-        int r = scheme_ok(uri);
-        if (r < 0) {
-                errno = -r;
-                return NULL;
-        }
+        int r;
         static bool initialised;
         if (!initialised) {
                 if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -265,6 +260,7 @@ http_fetch *http_fetch_start(sd_event *event, const char *uri, uint64_t offset,
         }
         f->event = sd_event_ref(event);
         f->ops = *ops;
+        f->log = log;
         f->offset = offset;
         f->total = UINT64_MAX;
         f->multi = curl_multi_init();
@@ -315,7 +311,8 @@ http_fetch *http_fetch_start(sd_event *event, const char *uri, uint64_t offset,
                 r = -ENOMEM;
                 goto fail;
         }
-        log_info("firmware download: fetching %s from byte %llu", uri, (unsigned long long)offset);
+        say(f->log, LOG_INFO, "firmware download: fetching %s from byte %llu", uri,
+            (unsigned long long)offset);
         return f;
 fail:
         free_fetch(f);
@@ -323,28 +320,15 @@ fail:
         return NULL;
 }
 
-void http_fetch_cancel(http_fetch *f)
+static void cancel(http_fetch *f)
 {
         if (f)
                 free_fetch(f);
 }
 
-#else /* !HAVE_HTTP_DOWNLOAD */
-
-bool http_fetch_available(void)
-{
-        return false;
-}
-
-http_fetch *http_fetch_start(sd_event *event, const char *uri, uint64_t offset,
-                             const http_fetch_ops *ops)
-{
-        errno = EPROTONOSUPPORT;
-        return NULL;
-}
-
-void http_fetch_cancel(http_fetch *f)
-{
-}
-
-#endif
+__attribute__((visibility("default"))) const http_fetch_module lwm2md_http_fetch_module = {
+        .abi = HTTP_FETCH_MODULE_ABI,
+        .version = PACKAGE_VERSION,
+        .start = start,
+        .cancel = cancel,
+};

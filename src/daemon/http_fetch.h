@@ -1,8 +1,8 @@
 /* http_fetch.h - a firmware image fetched over http:// or https:// with libcurl, driven by
- * sd-event (never blocking the loop), from a byte offset when the server allows ranges. */
+ * sd-event (never blocking the loop): the table of the loadable module lwm2md-http.so. */
 #pragma once
 
-#include <stdbool.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
@@ -22,12 +22,24 @@ typedef struct http_fetch_ops {
         void *userdata;
 } http_fetch_ops;
 
-/* Whether this build can fetch over HTTP at all (the http-download Meson option). */
-bool http_fetch_available(void);
-/* Starts fetching `uri` (http:// or https://) from byte `offset`. NULL with errno set:
- * EINVAL (a malformed URI), EPROTONOSUPPORT (another scheme, or a build without
- * libcurl), ENOMEM. */
-http_fetch *http_fetch_start(sd_event *event, const char *uri, uint64_t offset,
-                             const http_fetch_ops *ops);
-/* Stops a fetch that has not ended; `done` is not called. NULL is fine. */
-void http_fetch_cancel(http_fetch *f);
+/* Bumped with every change of this table, of http_fetch_ops or of what they mean: the
+ * daemon refuses a module of another ABI or another build (http_module.c). */
+#define HTTP_FETCH_MODULE_ABI 1
+
+/* Where the module's messages go: the daemon's log_msgv (the executable exports nothing). */
+typedef void (*http_fetch_log)(int priority, const char *fmt, va_list ap);
+
+typedef struct http_fetch_module {
+        unsigned abi;        /* HTTP_FETCH_MODULE_ABI: first, whatever the ABI */
+        const char *version; /* PACKAGE_VERSION of the build */
+        /* Starts fetching `uri` (http:// or https://, the caller checked) from byte
+         * `offset`. NULL with errno set: EINVAL (a malformed URI), ENOMEM. */
+        http_fetch *(*start)(sd_event *event, const char *uri, uint64_t offset,
+                             const http_fetch_ops *ops, http_fetch_log log);
+        /* Stops a fetch that has not ended; `done` is not called. */
+        void (*cancel)(http_fetch *f);
+} http_fetch_module;
+
+/* The one symbol the module exports. */
+#define HTTP_FETCH_MODULE_SYMBOL "lwm2md_http_fetch_module"
+extern const http_fetch_module lwm2md_http_fetch_module;

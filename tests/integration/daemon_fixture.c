@@ -131,6 +131,10 @@ int fixture_start_daemon(daemon_fixture *f, const char *const *args)
         for (size_t i = 0; args && args[i] && n < 31; i++)
                 argv[n++] = args[i];
         argv[n] = NULL;
+        /* The daemon of the build tree loads lwm2md-http.so from there; a test may point
+         * elsewhere first. */
+        if (setenv("LWM2MD_MODULE_DIR", LWM2MD_MODULE_BUILD_DIR, 0) < 0)
+                return -errno;
 
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);

@@ -322,6 +322,8 @@ static int teardown(void **state)
                 fixture_bus_stop(&c->bus);
         fixture_cleanup(&c->f);
         free(c);
+        /* Back to the build tree's module for the next test, whatever this one set. */
+        unsetenv("LWM2MD_MODULE_DIR");
         return rc;
 }
 
@@ -519,6 +521,40 @@ static void test_refusals_and_cancel(void **state)
         expect(c, POST, "/5/0/2", NULL, NOT_ALLOWED);
 }
 
+/* The HTTP fetcher is a module (lwm2md-http.so): without it no HTTP is offered; a file
+ * that does not load makes an http:// URI Result 9, logged with the path. */
+static void test_http_module_missing_or_broken(void **state)
+{
+        fw_ctx *c = *state;
+        write_image(c->image, "GOOD-BUNDLE", 200000);
+        start_http(c, NULL);
+        char empty[320], broken[320], text[64];
+        snprintf(empty, sizeof(empty), "%s/no-modules", c->f.dir);
+        assert_int_equal(mkdir(empty, 0700), 0);
+        assert_int_equal(setenv("LWM2MD_MODULE_DIR", empty, 1), 0);
+        start_daemon(c, NULL);
+        read_text(c, "/5/0/8/0", text, sizeof(text));
+        assert_string_equal(text, "0"); /* CoAP only */
+        write_uri(c, "image.raucb");
+        wait_state(c, "0", "9", 5000);
+        assert_int_equal(fixture_stop_daemon(&c->f, 10000), 0);
+
+        snprintf(broken, sizeof(broken), "%s/modules", c->f.dir);
+        assert_int_equal(mkdir(broken, 0700), 0);
+        assert_int_equal(fixture_write_file(&c->f, "modules/lwm2md-http.so", "not ELF\n", NULL, 0),
+                         0);
+        assert_int_equal(setenv("LWM2MD_MODULE_DIR", broken, 1), 0);
+        start_daemon(c, NULL);
+        read_text(c, "/5/0/8/0", text, sizeof(text));
+        assert_string_equal(text, "2");
+        write_uri(c, "image.raucb");
+        wait_state(c, "0", "9", 5000);
+        char want[400];
+        snprintf(want, sizeof(want), "cannot load %s/lwm2md-http.so", broken);
+        assert_true(fixture_log_contains(&c->f, want));
+        assert_int_equal(unsetenv("LWM2MD_MODULE_DIR"), 0);
+}
+
 /* The command backend, with an image pushed in one datagram: the owner's write on this
  * branch, the stream ops once streamed writes are in; the outcome either way. */
 static void test_command_push(void **state)
@@ -583,6 +619,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_pull_survives_restart, setup_rauc, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_bundles, setup_rauc, teardown),
                 cmocka_unit_test_setup_teardown(test_refusals_and_cancel, setup_rauc, teardown),
+                cmocka_unit_test_setup_teardown(test_http_module_missing_or_broken, setup_rauc,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_command_push, setup_command, teardown),
                 cmocka_unit_test_setup_teardown(test_full_spool, setup_rauc, teardown),
         };
