@@ -56,9 +56,13 @@ if [ ! -f "$builddir/build.ninja" ]; then
         meson setup "$builddir" "$srcdir" --cross-file "$cross_file" \
                 --buildtype=release -Dtests=false -Dbenchmarks=false -Dfuzzing=false
 fi
-ninja -C "$builddir" src/lwm2md src/lwm2mctl
+# With tests and benchmarks off: the daemon, lwm2mctl and, with libcurl, lwm2md-http.so.
+ninja -C "$builddir"
 
 file "$builddir/src/lwm2md" "$builddir/src/lwm2mctl"
+if [ -f "$builddir/src/lwm2md-http.so" ]; then
+        file "$builddir/src/lwm2md-http.so"
+fi
 case $(file -b "$builddir/src/lwm2md") in
 *"ARM aarch64"*) ;;
 *)
