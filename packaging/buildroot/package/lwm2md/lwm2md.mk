@@ -6,8 +6,8 @@
 
 # The integrator sets the repository and the commit or tag to build (and adds the
 # tarball's hash to lwm2md.hash, see there).
-LWM2MD_VERSION ?= main
-LWM2MD_SITE ?= https://git.example.invalid/lwm2md.git
+LWM2MD_VERSION = main
+LWM2MD_SITE = https://git.example.invalid/lwm2md.git
 LWM2MD_SITE_METHOD = git
 LWM2MD_LICENSE = LGPL-2.1+
 LWM2MD_LICENSE_FILES = LICENSE
