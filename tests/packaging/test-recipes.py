@@ -108,12 +108,22 @@ def meson_dependencies(root):
     return deps
 
 
-def meson_options(root):
+def meson_option_types(root):
+    """{option name: its type} from meson_options.txt (or meson.options)."""
     text = ''
     for rel in ('meson_options.txt', 'meson.options'):
         if os.path.exists(os.path.join(root, rel)):
             text += read(root, rel)
-    return set(re.findall(r"option\(\s*'([^']+)'", strip_comments(text, '#')))
+    return dict(re.findall(r"option\(\s*'([^']+)'\s*,\s*type\s*:\s*'([^']+)'",
+                           strip_comments(text, '#')))
+
+
+def meson_options(root):
+    return set(meson_option_types(root))
+
+
+# The values a recipe gives -Dopt= for each option type: (when on, when off).
+OPTION_VALUES = {'boolean': ('true', 'false'), 'feature': ('enabled', 'disabled')}
 
 
 def bb_vars(text):
@@ -232,7 +242,8 @@ def check(root):
                 errors.append(f"{BR_DIR}/Config.in: {osym} does not select {sym}")
 
     # (b) every option a distribution sets, in both recipes; and nothing the build lacks.
-    options = meson_options(root)
+    option_types = meson_option_types(root)
+    options = set(option_types)
     oemeson = bb.get('EXTRA_OEMESON', '')
     mk_opts = ' '.join(line for _, line in mk if 'LWM2MD_CONF_OPTS' in line)
     for dev in sorted(DEVELOPER_OPTIONS & options - {'fuzzing'}):
@@ -251,6 +262,18 @@ def check(root):
         if f'-D{opt}=' not in mk_opts:
             errors.append(f"{BR_DIR}/lwm2md.mk: LWM2MD_CONF_OPTS never sets -D{opt}= "
                           f"(meson option '{opt}')")
+        # A boolean takes true/false, a feature enabled/disabled: meson rejects the rest.
+        on, off = OPTION_VALUES.get(option_types[opt], (None, None))
+        if on is None:
+            continue
+        if fields is not None and (fields[0] != f'-D{opt}={on}' or
+                                   fields[1] != f'-D{opt}={off}'):
+            errors.append(f"{YOCTO_RECIPE}: PACKAGECONFIG[{opt}] must set -D{opt}={on} and "
+                          f"-D{opt}={off} ({option_types[opt]} option)")
+        for value in re.findall(rf'-D{re.escape(opt)}=(\S+)', mk_opts):
+            if value not in (on, off):
+                errors.append(f"{BR_DIR}/lwm2md.mk: -D{opt}={value}: the "
+                              f"{option_types[opt]} option takes {on} or {off}")
     for name in sorted(pkgconfig):
         if name not in options and name not in PENDING_OPTIONS:
             errors.append(f"{YOCTO_RECIPE}: PACKAGECONFIG[{name}] names no meson option "
@@ -353,6 +376,9 @@ def self_test(root):
         ('a new meson option', 'meson_options.txt',
          lambda t: t + "option('modem', type : 'boolean', value : false)\n",
          'PACKAGECONFIG[modem]'),
+        ('a feature option set as a boolean', BR_DIR + '/lwm2md.mk',
+         lambda t: t.replace('-Dhttp-download=enabled', '-Dhttp-download=true'),
+         '-Dhttp-download=true'),
         ('the license text changes', 'LICENSE', lambda t: t + '\n', 'md5'),
         ('the http option loses curl', YOCTO_RECIPE,
          lambda t: t.replace('-Dhttp-download=disabled,curl', '-Dhttp-download=disabled,'),
