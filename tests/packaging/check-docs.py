@@ -4,9 +4,11 @@
 # options of --help in the page's SYNOPSIS/OPTIONS and back.
 #
 #   check-docs.py config-keys SRC/daemon/config.c MAN/lwm2md.conf.5
-#   check-docs.py dbus-members MAN/lwm2md.dbus.5 DBUS/org.lwm2md1.*.xml
+#   check-docs.py dbus-members MAN/lwm2md.dbus.5 DBUS_DIR|XML...
 #   check-docs.py options PROGRAM MAN/PAGE
 #   check-docs.py --self-test
+import glob
+import os
 import re
 import subprocess
 import sys
@@ -130,6 +132,13 @@ def check_config_keys(config_c, page):
 
 
 def check_dbus_members(page, xml_files):
+    # A directory stands for its org.lwm2md1.*.xml, so that a new interface is checked too.
+    xml_files = [f for arg in xml_files for f in
+                 (sorted(glob.glob(os.path.join(arg, "org.lwm2md1.*.xml")))
+                  if os.path.isdir(arg) else [arg])]
+    if not xml_files:
+        print("FAIL: no interface description given")
+        return 1
     sections = man_sections(page)
     missing, total = [], 0
     for path in xml_files:
@@ -225,7 +234,6 @@ static int set_device_key(parse_state *st, const char *key)
     assert not key_documented(text, "value-size")
     assert LONG_OPTION.findall(roff_text("\\fB\\-\\-config\\fR \\-v --dump-state")) == \
         ["config", "dump-state"]
-    import os
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
         page, xml = os.path.join(tmp, "p.5"), os.path.join(tmp, "i.xml")
