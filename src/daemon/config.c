@@ -748,6 +748,13 @@ static int set_firmware_key(parse_state *st, const char *key, const char *value,
                 static const char *const names[] = {"none", "rauc", "command"};
                 for (size_t i = 0; i < ELEMENTSOF(names); i++)
                         if (strcmp(value, names[i]) == 0) {
+                                if (!HAVE_RAUC && i == CONFIG_FW_RAUC) {
+                                        config_report(limited_error, &st->limit,
+                                                      "%s: backend rauc: this lwm2md is built "
+                                                      "without RAUC (meson -Drauc=false)",
+                                                      where);
+                                        return -EINVAL;
+                                }
                                 fw->backend = (config_fw_backend)i;
                                 return 0;
                         }

@@ -585,6 +585,8 @@ static int start_firmware(daemon_state *d)
 
 /* ---- what the D-Bus layer sees of the engine ---- */
 
+#if HAVE_DBUS_API
+
 static size_t bus_server_count(void *userdata)
 {
         daemon_state *d = userdata;
@@ -622,6 +624,8 @@ static int bus_send(void *userdata, uint16_t short_id, const lwm2m_path *paths, 
         daemon_state *d = userdata;
         return lwm2m_engine_send(d->engine, short_id, paths, n);
 }
+
+#endif /* HAVE_DBUS_API */
 
 /* Also the Server object's Registration Update Trigger (/1/x/8). */
 static int request_update(void *userdata, uint16_t short_id)
@@ -674,6 +678,7 @@ static int own_server_instances(daemon_state *d)
         return 0;
 }
 
+#if HAVE_DBUS_API
 static const char *bus_state(void *userdata)
 {
         daemon_state *d = userdata;
@@ -732,6 +737,16 @@ static void start_bus(daemon_state *d)
         if (bus_new(d->event, d->tree, &bc, &d->bus, why, sizeof(why)) < 0)
                 log_warning("%s; running without D-Bus", why);
 }
+#else
+/* Built without the org.lwm2md1 API (meson -Ddbus-api=false): d->bus stays NULL, as when
+ * the bus is away, and the servers see the same daemon. */
+static void start_bus(daemon_state *d)
+{
+        if (d->cfg->bus && strcmp(d->cfg->bus, "none") != 0)
+                log_notice("bus = %s ignored: this lwm2md is built without the D-Bus API",
+                           d->cfg->bus);
+}
+#endif
 
 /* ---- periodic Send ([send NAME] sections) ---- */
 

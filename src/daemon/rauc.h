@@ -2,6 +2,8 @@
  * updater uses it: inspect a bundle, install it and hear the outcome, mark the slot good. */
 #pragma once
 
+#include "build-config.h"
+#include <errno.h>
 #include <systemd/sd-event.h>
 
 typedef struct rauc_client rauc_client;
@@ -16,6 +18,7 @@ typedef struct rauc_ops {
         void *userdata;
 } rauc_ops;
 
+#if HAVE_RAUC
 /* RAUC on `address` ("system", "user" or a D-Bus address; connected at the first call). */
 rauc_client *rauc_client_new(sd_event *event, const char *address, const rauc_ops *ops);
 void rauc_client_free(rauc_client *c);
@@ -26,3 +29,27 @@ int rauc_inspect(rauc_client *c, const char *source);
 int rauc_install(rauc_client *c, const char *source);
 /* Mark("good", "booted"): the system that runs is the one to keep. Logged. */
 int rauc_mark_good(rauc_client *c);
+#else
+/* Built without RAUC (-Drauc=false, rauc.c left out): the configuration refuses
+ * backend = rauc, so no client is ever asked for; these keep fw_update.c free of #if. */
+static inline rauc_client *rauc_client_new(sd_event *event, const char *address,
+                                           const rauc_ops *ops)
+{
+        return NULL;
+}
+static inline void rauc_client_free(rauc_client *c)
+{
+}
+static inline int rauc_inspect(rauc_client *c, const char *source)
+{
+        return -EOPNOTSUPP;
+}
+static inline int rauc_install(rauc_client *c, const char *source)
+{
+        return -EOPNOTSUPP;
+}
+static inline int rauc_mark_good(rauc_client *c)
+{
+        return -EOPNOTSUPP;
+}
+#endif
