@@ -135,11 +135,29 @@ chown lwm2md:lwm2md "$conf/lwm2md.conf"
 
 # What lwm2md.service sets up: User=, Group=, no supplementary groups,
 # CapabilityBoundingSet= (empty), AmbientCapabilities= (none), NoNewPrivileges=yes.
-setpriv --reuid=lwm2md --regid=lwm2md --clear-groups --inh-caps=-all \
+# Under strace where there is one, to check the system calls against the unit's filter
+# (setpriv cannot install it); strace, as root, traces what it started.
+tracer=()
+if command -v strace >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>&1; then
+        tracer=(strace -f -qq -o "$work/strace.txt")
+        # LeakSanitizer cannot work under ptrace (a sanitized build); the other
+        # integration tests check the daemon for leaks.
+        export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+fi
+"${tracer[@]}" setpriv --reuid=lwm2md --regid=lwm2md --clear-groups --inh-caps=-all \
         --bounding-set=-all --no-new-privs \
         "$daemon" --config "$conf/lwm2md.conf" --bus "$bus" -v 2>"$work/lwm2md.log" &
+pids+=($!)
 daemon_pid=$!
-pids+=("$daemon_pid")
+if [ ${#tracer[@]} -gt 0 ]; then
+        # strace's child becomes setpriv, then the daemon.
+        for _ in $(seq 50); do
+                daemon_pid=$(pgrep -P "$!" || true)
+                [ -n "$daemon_pid" ] && break
+                sleep 0.1
+        done
+        [ -n "$daemon_pid" ] || fail "strace started nothing"
+fi
 
 echo "wait-register 10000" >&3
 wait_for "$work/server.out" '^registered: endpoint run-as-unit' 120 || fail "no registration"
@@ -176,5 +194,41 @@ if find "$state" -mindepth 1 -perm /077 | grep -q .; then
 fi
 
 kill -TERM "$daemon_pid"
-wait "$daemon_pid" || fail "the daemon exited with status $?"
+# strace exits with the status of what it traced.
+wait "${pids[-1]}" || fail "the daemon exited with status $?"
+
+if [ ${#tracer[@]} -gt 0 ]; then
+        # Every system call the daemon made is one the unit lets it make: the groups of its
+        # SystemCallFilter= lines, less those of the ~ lines (systemd-analyze expands them).
+        expand() {
+                systemd-analyze syscall-filter "$1" | sed 's/^ *//' | grep -v '^#' | grep . |
+                        tail -n +2 | while read -r x; do
+                        case $x in
+                        @*) expand "$x" ;;
+                        *) echo "$x" ;;
+                        esac
+                done
+        }
+        unit_file=$(find "$root" -name lwm2md.service -path '*systemd/system*' | head -n1)
+        [ -n "$unit_file" ] || fail "lwm2md.service not installed"
+        : >"$work/allowed"
+        : >"$work/denied"
+        while read -r line; do
+                case $line in
+                "~"*) for g in ${line#"~"}; do expand "$g"; done >>"$work/denied" ;;
+                *) for g in $line; do expand "$g"; done >>"$work/allowed" ;;
+                esac
+        done <<<"$(sed -n 's/^SystemCallFilter=//p' "$unit_file")"
+        sort -u -o "$work/allowed" "$work/allowed"
+        sort -u -o "$work/denied" "$work/denied"
+        [ -s "$work/allowed" ] || fail "no SystemCallFilter= in $unit_file"
+        awk -v exe="$daemon" 'index($0, "execve(\"" exe "\"") { on = 1 } on' "$work/strace.txt" |
+                sed -n 's/^[0-9]* *\([a-z_0-9]*\)(.*/\1/p' | sort -u >"$work/used"
+        [ -s "$work/used" ] || fail "strace recorded nothing of the daemon"
+        outside=$(comm -23 "$work/used" "$work/allowed" | tr '\n' ' ')
+        refused=$(comm -12 "$work/used" "$work/denied" | tr '\n' ' ')
+        [ -z "$outside" ] || fail "system calls outside the unit's filter: $outside"
+        [ -z "$refused" ] || fail "system calls the unit refuses: $refused"
+        echo "$(wc -l <"$work/used") system calls used, all within the unit's SystemCallFilter="
+fi
 echo "PASS"
