@@ -129,6 +129,8 @@ void config_free(config *c)
         free(d->reboot_command);
         free(d->factory_reset_command);
         free(d->time_bus);
+        free(d->logind_bus);
+        free(d->factory_reset_unit);
         free(c->location.gpsd);
         free(c->location.where);
         free(c->firmware.command);
@@ -634,10 +636,23 @@ static int set_device_key(parse_state *st, const char *key, const char *value, c
                 {"reboot-command", offsetof(config_device, reboot_command)},
                 {"factory-reset-command", offsetof(config_device, factory_reset_command)},
                 {"time-bus", offsetof(config_device, time_bus)},
+                {"logind-bus", offsetof(config_device, logind_bus)},
         };
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (strcmp(key, keys[i].key) == 0)
                         return set_string((char **)((char *)d + keys[i].offset), value);
+        if (strcmp(key, "factory-reset-unit") == 0) {
+                /* A unit name, not a path or a command: systemd gets it verbatim. */
+                size_t n = strlen(value);
+                if (n < 9 || n > 255 || strcmp(value + n - 8, ".service") != 0 ||
+                    strchr(value, '/') || !value_is_text(value) || strchr(value, ' ')) {
+                        config_report(limited_error, &st->limit,
+                                      "%s: factory-reset-unit '%s' is not a service unit name",
+                                      where, value);
+                        return -EINVAL;
+                }
+                return set_string(&d->factory_reset_unit, value);
+        }
         if (strcmp(key, "low-memory-percent") == 0) {
                 uint64_t v;
                 if (parse_uint(value, 0, 99, &v) < 0) {

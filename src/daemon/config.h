@@ -118,6 +118,8 @@ typedef struct config_device {
         char *reboot_command;        /* run by /bin/sh; NULL: reboot through logind */
         char *factory_reset_command; /* NULL: factory reset is refused */
         char *time_bus;              /* where timedated is: NULL is the system bus */
+        char *logind_bus;            /* where logind is: NULL is the system bus */
+        char *factory_reset_unit;    /* started through systemd; wins over the command */
         unsigned low_memory_percent; /* Error Code 5 under this much MemAvailable; 0 never */
 } config_device;
 

@@ -67,6 +67,7 @@ struct daemon_state {
         sd_event_source *requests_timer;
         device_object *device;
         sd_bus *time_bus;          /* to timedated, opened at the first write of the time */
+        sd_bus *action_bus;        /* to logind or systemd, for the last reboot or reset */
         location_object *location; /* NULL without a [location] section */
         gpsd_client *gpsd;         /* NULL without [location] gpsd */
         fw_update *firmware;       /* NULL without a [firmware] backend */
@@ -369,37 +370,80 @@ static int run_command(daemon_state *d, const char *command, const char *what)
         return 0;
 }
 
-static int reboot_through_logind(void)
+/* Logs what logind or systemd answered: the server already has its 2.04. */
+static int on_action_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        if (e)
+                log_error("the %s was refused: %s", (const char *)userdata,
+                          e->message ? e->message : e->name);
+        else
+                log_notice("the %s has started", (const char *)userdata);
+        return 0;
+}
+
+/* Calls a method of logind or systemd without waiting, on a connection of
+ * its own (the bus address may name a test's private bus), kept until the
+ * next action or the end of the daemon so that the reply can be heard. */
+static int call_system_action(daemon_state *d, const char *address, const char *what,
+                              const char *destination, const char *path, const char *interface,
+                              const char *member, const char *types, ...)
+{
+        d->action_bus = sd_bus_flush_close_unref(d->action_bus);
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r = sd_bus_open_system(&bus);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r = bus_open_address(address, &bus);
         if (r >= 0)
-                r = sd_bus_call_method(bus, "org.freedesktop.login1", "/org/freedesktop/login1",
-                                       "org.freedesktop.login1.Manager", "Reboot", &error, NULL,
-                                       "b", false);
-        if (r < 0)
-                log_error("cannot reboot through logind: %s",
-                          error.message ? error.message : strerror(-r));
-        sd_bus_error_free(&error);
-        return r;
+                r = sd_bus_attach_event(bus, d->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                log_error("cannot start the %s: cannot connect to the %s bus: %s", what, address,
+                          strerror(-r));
+                return r;
+        }
+        r = sd_bus_message_new_method_call(bus, &m, destination, path, interface, member);
+        if (r >= 0) {
+                va_list ap;
+                va_start(ap, types);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+        }
+        if (r >= 0)
+                r = sd_bus_call_async(bus, NULL, m, on_action_reply, (void *)what, 0);
+        if (r < 0) {
+                log_error("cannot start the %s: %s", what, strerror(-r));
+                return r;
+        }
+        d->action_bus = TAKE_PTR(bus);
+        return 0;
 }
 
 static int on_action_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         daemon_state *d = userdata;
+        const config_device *cd = &d->cfg->device;
         const char *what = d->pending_action;
         d->pending_action = NULL;
         log_notice("%s requested by the server", what);
         if (strcmp(what, "reboot") == 0) {
-                if (d->cfg->device.reboot_command)
-                        run_command(d, d->cfg->device.reboot_command, what);
+                if (cd->reboot_command)
+                        run_command(d, cd->reboot_command, what);
                 else
-                        reboot_through_logind();
+                        /* interactive=false: polkit must allow it outright
+                         * (polkit/50-lwm2md.rules). */
+                        call_system_action(d, cd->logind_bus ? cd->logind_bus : "system", what,
+                                           "org.freedesktop.login1", "/org/freedesktop/login1",
+                                           "org.freedesktop.login1.Manager", "Reboot", "b", false);
         } else {
                 /* The stored state goes first: the reset must not come back with it. */
                 persist_clear(d->persist);
-                run_command(d, d->cfg->device.factory_reset_command, what);
+                if (cd->factory_reset_unit)
+                        /* Outside this sandbox, as root: lwm2md-factory-reset.service. */
+                        call_system_action(d, "system", what, "org.freedesktop.systemd1",
+                                           "/org/freedesktop/systemd1",
+                                           "org.freedesktop.systemd1.Manager", "StartUnit", "ss",
+                                           cd->factory_reset_unit, "replace");
+                else
+                        run_command(d, cd->factory_reset_command, what);
         }
         sd_event_source_unref(s);
         return 0;
@@ -820,6 +864,7 @@ static void daemon_free(daemon_state *d)
         bus_free(d->bus);
         /* Its pending calls' replies would answer requests about to go. */
         sd_bus_flush_close_unref(d->time_bus);
+        sd_bus_flush_close_unref(d->action_bus);
         lwm2m_requests_free(d->requests);
         sd_event_source_unref(d->requests_timer);
         gpsd_client_free(d->gpsd);
@@ -976,7 +1021,9 @@ static int build(daemon_state *d)
         };
         device_actions actions = {
                 .reboot = device_reboot,
-                .factory_reset = cd->factory_reset_command ? device_factory_reset : NULL,
+                .factory_reset = cd->factory_reset_command || cd->factory_reset_unit
+                                         ? device_factory_reset
+                                         : NULL,
                 .set_time = device_set_time,
                 .set_timezone = device_set_timezone,
                 .userdata = d,

@@ -33,9 +33,6 @@ RECIPE_MAP = {
 # Options for developers, never set by a distribution build.
 DEVELOPER_OPTIONS = {'tests', 'benchmarks', 'fuzzing'}
 
-# Options the recipes already carry while another branch adds them to meson_options.txt
-# (issue 14). Once they are in meson_options.txt this set changes nothing; then drop it.
-PENDING_OPTIONS = {'dbus-api', 'rauc'}
 
 # What the Yocto FILES list ships -> its source in the tree ('*' globs). Entries marked
 # optional are installed only where the build needs them (i14-common.md).
@@ -51,14 +48,6 @@ FILES_SOURCES = {
         ('dbus/org.lwm2md1.service', False),
     '${datadir}/polkit-1/rules.d/50-lwm2md.rules': ('polkit/50-lwm2md.rules', False),
     '${datadir}/dbus-1/interfaces/org.lwm2md1.*.xml': ('dbus/org.lwm2md1.*.xml', False),
-}
-
-# Sources other branches of issue 14 create: absent before the merge, checked after it.
-PENDING_SOURCES = {
-    'systemd/lwm2md-factory-reset.service',
-    'systemd/lwm2md.sysusers',
-    'dbus/org.lwm2md1.service',
-    'polkit/50-lwm2md.rules',
 }
 
 YOCTO_RECIPE = 'packaging/yocto/recipes-connectivity/lwm2md/lwm2md_git.bb'
@@ -275,11 +264,11 @@ def check(root):
                 errors.append(f"{BR_DIR}/lwm2md.mk: -D{opt}={value}: the "
                               f"{option_types[opt]} option takes {on} or {off}")
     for name in sorted(pkgconfig):
-        if name not in options and name not in PENDING_OPTIONS:
+        if name not in options:
             errors.append(f"{YOCTO_RECIPE}: PACKAGECONFIG[{name}] names no meson option "
                           f"(meson_options.txt): meson would reject -D{name}")
     for opt in sorted(set(re.findall(r'-D([a-z0-9-]+)=', mk_opts))):
-        if opt not in options and opt not in PENDING_OPTIONS:
+        if opt not in options:
             errors.append(f"{BR_DIR}/lwm2md.mk: -D{opt}= names no meson option")
 
     # (c) the license and its checksums.
@@ -316,9 +305,6 @@ def check(root):
         if glob.glob(os.path.join(root, source)):
             continue
         if optional:
-            continue
-        if source in PENDING_SOURCES:
-            print(f"note: {source} (for {path}) not in this tree yet (another branch)")
             continue
         errors.append(f"{YOCTO_RECIPE}: FILES ships {path} but {source} is not in the tree")
     for unit in bb.get('SYSTEMD_SERVICE:${PN}', '').split():

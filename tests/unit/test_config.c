@@ -93,6 +93,34 @@ static void fill_random(uint8_t *buf, size_t len)
         }
 }
 
+/* The system services a server's Reboot and Factory Reset go to (lwm2md(8), SYSTEMD). */
+static void test_device_system_actions(void **state)
+{
+        config c;
+        errors e;
+        assert_int_equal(load(&c,
+                              "[device]\n"
+                              "logind-bus = unix:path=/run/test/bus\n"
+                              "factory-reset-unit = lwm2md-factory-reset.service\n",
+                              &e),
+                         0);
+        assert_string_equal(c.device.logind_bus, "unix:path=/run/test/bus");
+        assert_string_equal(c.device.factory_reset_unit, "lwm2md-factory-reset.service");
+        assert_null(c.device.factory_reset_command);
+        config_free(&c);
+
+        static const char *const bad[] = {"/etc/lwm2md/factory-reset", "reset.target", ".service",
+                                          "a b.service", "reset"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+                char text[128];
+                snprintf(text, sizeof(text), "[device]\nfactory-reset-unit = %s\n", bad[i]);
+                assert_int_equal(load(&c, text, &e), -EINVAL);
+                assert_non_null(strstr(e.text, "test.conf:2: factory-reset-unit"));
+                assert_non_null(strstr(e.text, "is not a service unit name"));
+                config_free(&c);
+        }
+}
+
 static void test_full_file(void **state)
 {
         config c;
@@ -1263,6 +1291,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_full_file),
+                cmocka_unit_test(test_device_system_actions),
                 cmocka_unit_test(test_access_control_sections),
                 cmocka_unit_test(test_access_control_templates),
                 cmocka_unit_test(test_errors_name_the_line),
