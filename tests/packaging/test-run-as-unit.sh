@@ -30,9 +30,15 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/lwm2md-unit.XXXXXX")
 # The daemon, as lwm2md, must reach its files and the bus sockets in here.
 chmod 0755 "$work"
 pids=()
+daemon_pid=
 cleanup() {
-        for pid in "${pids[@]}"; do
+        # The daemon first: under strace it is not this shell's child.
+        for pid in $daemon_pid "${pids[@]}"; do
                 kill "$pid" 2>/dev/null || true
+        done
+        sleep 0.5
+        for pid in $daemon_pid "${pids[@]}"; do
+                kill -KILL "$pid" 2>/dev/null || true
         done
         wait 2>/dev/null || true
         exec 3>&- 2>/dev/null || true
