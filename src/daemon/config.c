@@ -131,6 +131,7 @@ void config_free(config *c)
         free(d->time_bus);
         free(d->logind_bus);
         free(d->factory_reset_unit);
+        free(d->systemd_bus);
         free(c->location.gpsd);
         free(c->location.where);
         free(c->firmware.command);
@@ -637,6 +638,7 @@ static int set_device_key(parse_state *st, const char *key, const char *value, c
                 {"factory-reset-command", offsetof(config_device, factory_reset_command)},
                 {"time-bus", offsetof(config_device, time_bus)},
                 {"logind-bus", offsetof(config_device, logind_bus)},
+                {"systemd-bus", offsetof(config_device, systemd_bus)},
         };
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (strcmp(key, keys[i].key) == 0)

@@ -120,6 +120,7 @@ typedef struct config_device {
         char *time_bus;              /* where timedated is: NULL is the system bus */
         char *logind_bus;            /* where logind is: NULL is the system bus */
         char *factory_reset_unit;    /* started through systemd; wins over the command */
+        char *systemd_bus;           /* where systemd is: NULL is the system bus */
         unsigned low_memory_percent; /* Error Code 5 under this much MemAvailable; 0 never */
 } config_device;
 

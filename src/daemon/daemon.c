@@ -438,8 +438,8 @@ static int on_action_timer(sd_event_source *s, uint64_t usec, void *userdata)
                 persist_clear(d->persist);
                 if (cd->factory_reset_unit)
                         /* Outside this sandbox, as root: lwm2md-factory-reset.service. */
-                        call_system_action(d, "system", what, "org.freedesktop.systemd1",
-                                           "/org/freedesktop/systemd1",
+                        call_system_action(d, cd->systemd_bus ? cd->systemd_bus : "system", what,
+                                           "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                            "org.freedesktop.systemd1.Manager", "StartUnit", "ss",
                                            cd->factory_reset_unit, "replace");
                 else

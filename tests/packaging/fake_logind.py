@@ -14,6 +14,7 @@ from gi.repository import GLib
 
 NAME = "org.freedesktop.login1"
 IFACE = "org.freedesktop.login1.Manager"
+SYSTEMD_IFACE = "org.freedesktop.systemd1.Manager"
 
 
 class Manager(dbus.service.Object):
@@ -32,12 +33,30 @@ class Manager(dbus.service.Object):
         self.note("Reboot interactive=%s uid=%d" % (bool(interactive), uid))
 
 
+class Systemd(Manager):
+    """systemd's manager: records StartUnit (factory-reset-unit)."""
+
+    def __init__(self, bus, record):
+        dbus.service.Object.__init__(self, bus, "/org/freedesktop/systemd1")
+        self.bus = bus
+        self.record = record
+
+    @dbus.service.method(SYSTEMD_IFACE, in_signature="ss", out_signature="o",
+                         sender_keyword="sender")
+    def StartUnit(self, name, mode, sender=None):
+        uid = self.bus.get_unix_user(sender)
+        self.note("StartUnit %s %s uid=%d" % (name, mode, uid))
+        return dbus.ObjectPath("/org/freedesktop/systemd1/job/1")
+
+
 def main():
     address, record = sys.argv[1], sys.argv[2]
     dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
     bus = dbus.bus.BusConnection(address)
-    name = dbus.service.BusName(NAME, bus)  # noqa: F841 (held while running)
+    names = [dbus.service.BusName(n, bus)  # noqa: F841 (held while running)
+             for n in (NAME, "org.freedesktop.systemd1")]
     Manager(bus, record)
+    Systemd(bus, record)
     with open(record, "a") as f:
         f.write("ready\n")
     GLib.MainLoop().run()

@@ -3,8 +3,9 @@
 # user lwm2md made by the shipped sysusers file, with no capabilities and no way to
 # gain any, its state and configuration directories its own (0700), on a bus with
 # the shipped D-Bus policy. It must register with the test server, take org.lwm2md1,
-# and send the server's Reboot (/3/0/4) to logind: a stand-in on a private bus
-# ([device] logind-bus).
+# send the server's Reboot (/3/0/4) to logind and its Factory Reset (/3/0/5) to systemd
+# (StartUnit of lwm2md-factory-reset.service): stand-ins on a private bus
+# ([device] logind-bus, systemd-bus).
 #
 # Usage: test-run-as-unit.sh SOURCE_ROOT BUILD_DIR TEST_SERVER
 # Needs root (to install the user and drop to it): skipped (77) otherwise.
@@ -30,9 +31,15 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/lwm2md-unit.XXXXXX")
 # The daemon, as lwm2md, must reach its files and the bus sockets in here.
 chmod 0755 "$work"
 pids=()
+daemon_pid=
 cleanup() {
-        for pid in "${pids[@]}"; do
+        # The daemon first: under strace it is not this shell's child.
+        for pid in $daemon_pid "${pids[@]}"; do
                 kill "$pid" 2>/dev/null || true
+        done
+        sleep 0.5
+        for pid in $daemon_pid "${pids[@]}"; do
+                kill -KILL "$pid" 2>/dev/null || true
         done
         wait 2>/dev/null || true
         exec 3>&- 2>/dev/null || true
@@ -123,6 +130,8 @@ manufacturer = lwm2md tests
 model = unit-1
 serial-number = SN-UNIT
 logind-bus = $logind_bus
+systemd-bus = $logind_bus
+factory-reset-unit = lwm2md-factory-reset.service
 
 [connectivity]
 modem-bus = none
@@ -184,6 +193,14 @@ wait_for "$work/logind.record" '^Reboot ' 50 || fail "Reboot did not reach the s
 grep -q "^Reboot interactive=False uid=$uid$" "$work/logind.record" ||
         fail "unexpected Reboot call: $(grep '^Reboot' "$work/logind.record")"
 echo "logind got: $(grep '^Reboot' "$work/logind.record")"
+
+# Factory Reset: systemd (a stand-in on the same private bus, [device] systemd-bus) is
+# asked to start the factory reset unit, by the user lwm2md.
+echo "exec /3/0/5" >&3
+wait_for "$work/logind.record" '^StartUnit ' 50 || fail "Factory Reset did not reach systemd"
+grep -q "^StartUnit lwm2md-factory-reset.service replace uid=$uid$" "$work/logind.record" ||
+        fail "unexpected StartUnit call: $(grep '^StartUnit' "$work/logind.record")"
+echo "systemd got: $(grep '^StartUnit' "$work/logind.record")"
 
 # Whatever the daemon wrote is in its state directory, private to it.
 if find "$state" -mindepth 1 ! -user lwm2md | grep -q .; then

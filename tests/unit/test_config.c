@@ -101,11 +101,13 @@ static void test_device_system_actions(void **state)
         assert_int_equal(load(&c,
                               "[device]\n"
                               "logind-bus = unix:path=/run/test/bus\n"
-                              "factory-reset-unit = lwm2md-factory-reset.service\n",
+                              "factory-reset-unit = lwm2md-factory-reset.service\n"
+                              "systemd-bus = user\n",
                               &e),
                          0);
         assert_string_equal(c.device.logind_bus, "unix:path=/run/test/bus");
         assert_string_equal(c.device.factory_reset_unit, "lwm2md-factory-reset.service");
+        assert_string_equal(c.device.systemd_bus, "user");
         assert_null(c.device.factory_reset_command);
         config_free(&c);
 
