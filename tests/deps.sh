@@ -9,7 +9,7 @@ lwm2md_build_packages=(
 )
 lwm2md_test_packages=(
         libcmocka-dev clang clang-format libclang-rt-14-dev gnutls-bin libxml2-utils dbus systemd
-        python3 python3-cbor2 python3-dbus python3-gi iproute2 groff-base
+        python3 python3-cbor2 python3-dbus python3-gi iproute2 groff-base strace util-linux
 )
 # Node.js and npm run the interoperability test (tests/interop). A machine that has them from
 # elsewhere keeps its own: NodeSource's nodejs conflicts with Debian's npm package.
