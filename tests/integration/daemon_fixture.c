@@ -263,7 +263,7 @@ void fixture_print_log(daemon_fixture *f, size_t tail)
         free(log);
 }
 
-void fixture_assert_clean_log(daemon_fixture *f)
+static bool log_has_sanitizer_report(daemon_fixture *f)
 {
         char *log = fixture_read_log(f);
         bool dirty = strstr(log, "ERROR: AddressSanitizer") ||
@@ -271,7 +271,22 @@ void fixture_assert_clean_log(daemon_fixture *f)
         free(log);
         if (dirty)
                 fixture_print_log(f, SIZE_MAX);
-        assert_false(dirty);
+        return dirty;
+}
+
+void fixture_assert_clean_log(daemon_fixture *f)
+{
+        assert_false(log_has_sanitizer_report(f));
+}
+
+int fixture_stop_checked(daemon_fixture *f)
+{
+        int rc = 0;
+        if (f->pid > 0 && fixture_stop_daemon(f, 10000) != 0)
+                rc = -1;
+        if (log_has_sanitizer_report(f))
+                rc = -1;
+        return rc;
 }
 
 int fixture_run(const char *command)

@@ -61,6 +61,10 @@ unsigned fixture_log_count(daemon_fixture *f, const char *needle);
 bool fixture_wait_log(daemon_fixture *f, const char *needle, int timeout_ms);
 /* Prints the last `tail` bytes of the daemon's log to stderr, for a failing test. */
 void fixture_print_log(daemon_fixture *f, size_t tail);
+/* For a teardown: stops the daemon if it runs (10 s) and checks its log for a sanitizer
+ * report, printing the log if there is one. 0, or -1 when the daemon did not exit 0 or
+ * reported something. */
+int fixture_stop_checked(daemon_fixture *f);
 /* Fails the test (cmocka) if the log shows a sanitizer report. */
 void fixture_assert_clean_log(daemon_fixture *f);
 /* Open file descriptors of process `pid` (/proc/PID/fd), or -1. */

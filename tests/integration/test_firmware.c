@@ -301,16 +301,7 @@ static int teardown(void **state)
         fw_ctx *c = *state;
         if (!c)
                 return 0;
-        int rc = 0;
-        if (c->f.pid > 0 && fixture_stop_daemon(&c->f, 10000) != 0)
-                rc = -1;
-        char *log = fixture_read_log(&c->f);
-        if (strstr(log, "ERROR: AddressSanitizer") || strstr(log, "ERROR: LeakSanitizer") ||
-            strstr(log, "runtime error:")) {
-                fprintf(stderr, "---- daemon log ----\n%s\n----\n", log);
-                rc = -1;
-        }
-        free(log);
+        int rc = fixture_stop_checked(&c->f);
         stop_http(c);
         if (c->mounted[0])
                 umount2(c->mounted, MNT_DETACH);
