@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <signal.h>
 #include <spawn.h>
@@ -78,11 +79,9 @@ struct daemon_state {
         lwm2m_bus *bus;         /* NULL: running without D-Bus */
         persist *persist;       /* state-dir/state.cbor */
         sd_event *event;
-        sd_event_source *io;
-        sd_event_source *timer;
-        sd_event_source *post;
-        /* The event loop iteration after the one that last ran the engine (0: none). */
-        uint64_t iteration_after_engine;
+        /* Milliseconds until the engine wants to run again, from its last run (-1: only
+         * input can wake it); run_loop's wait ends by then. */
+        int64_t engine_wait_ms;
         bool stopping;
         bool bootstrapping;         /* as the engine was at the last server change */
         const char *pending_action; /* "reboot" or "factory reset", after the delay */
@@ -243,52 +242,60 @@ static void on_servers_changed(void *userdata)
         bus_servers_changed(d->bus);
 }
 
-/* Runs the engine and sets the timer to when it next wants to run. */
+/* Runs the engine on what changed outside it (its input is read by run_loop's wait)
+ * and keeps when it next wants to run. */
 static void run_engine(daemon_state *d)
 {
-        uint64_t iteration = 0;
-        sd_event_get_iteration(d->event, &iteration);
-        d->iteration_after_engine = iteration + 1;
-        int64_t wait_ms = lwm2m_engine_process(d->engine);
-        if (d->stopping && lwm2m_engine_finished(d->engine)) {
+        d->engine_wait_ms = lwm2m_engine_run_due(d->engine);
+        if (d->stopping && lwm2m_engine_finished(d->engine))
                 sd_event_exit(d->event, 0);
-                return;
+}
+
+/* One wait serves both event loops: the daemon sleeps in the engine's epoll
+ * descriptor (libcoap's, holding the sessions' sockets), with sd-event's own
+ * descriptor nested in it. A server's request then costs that epoll_wait, libcoap's
+ * recv and its send, as in a client that owns its loop. sd-event, whose every
+ * iteration costs an epoll_wait and a gettid of its own (libsystemd 252), gets a turn
+ * only when its descriptor is ready (D-Bus, its timers, signals) or when code outside
+ * the engine and the model ran meanwhile and may have changed its sources (a hook, an
+ * owner, a tree listener: lwm2m_wakeup.called_out). Its turns last until it
+ * dispatches nothing, so that its last prepare armed what its sources want; after
+ * each dispatch the engine acts on what changed (a tree change over D-Bus, an
+ * owner's answer) at once. */
+static int run_loop(daemon_state *d)
+{
+        int r = lwm2m_engine_nest_fd(d->engine, sd_event_get_fd(d->event));
+        if (r < 0)
+                return r;
+        bool sd_turn = true;
+        for (;;) {
+                while (sd_turn) {
+                        r = sd_event_run(d->event, 0);
+                        if (r < 0)
+                                return r;
+                        if (sd_event_get_state(d->event) == SD_EVENT_FINISHED) {
+                                int code = 0;
+                                (void)sd_event_get_exit_code(d->event, &code);
+                                return code;
+                        }
+                        if (r > 0)
+                                run_engine(d);
+                        sd_turn = r > 0;
+                }
+                int timeout = d->engine_wait_ms < 0         ? -1
+                              : d->engine_wait_ms > INT_MAX ? INT_MAX
+                                                            : (int)d->engine_wait_ms;
+                lwm2m_wakeup w;
+                r = lwm2m_engine_wait(d->engine, timeout, &w);
+                if (r < 0)
+                        return r;
+                d->engine_wait_ms = w.next_ms;
+                sd_turn = w.nested_ready || w.called_out;
+                if (d->stopping && lwm2m_engine_finished(d->engine)) {
+                        sd_event_exit(d->event, 0);
+                        sd_turn = true;
+                }
         }
-        if (wait_ms < 0) {
-                sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
-                return;
-        }
-        uint64_t now;
-        sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-        sd_event_source_set_time(d->timer, now + (uint64_t)wait_ms * 1000);
-        sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
-}
-
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-        run_engine(userdata);
-        return 0;
-}
-
-static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        run_engine(userdata);
-        return 0;
-}
-
-/* After anything else ran (a D-Bus call that changed the tree, an owner's
- * answer the engine waits for), the engine acts on it at once rather than at
- * its next timer. sd-event dispatches one source per iteration and this one
- * in a later iteration than the sources that made it pending: only when the
- * engine ran in the iteration just before did nothing else run since. */
-static int on_post(sd_event_source *s, void *userdata)
-{
-        daemon_state *d = userdata;
-        uint64_t now = 0;
-        sd_event_get_iteration(d->event, &now);
-        if (now != d->iteration_after_engine)
-                run_engine(d);
-        return 0;
 }
 
 static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -817,7 +824,7 @@ static int on_send_timer(sd_event_source *s, uint64_t usec, void *userdata)
                 r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         if (r < 0)
                 log_error("[%s]: cannot arm the next Send: %s", cs->section, strerror(-r));
-        /* on_post runs the engine next, so what it queued goes out now. */
+        /* run_loop runs the engine after this, so what it queued goes out now. */
         return 0;
 }
 
@@ -852,9 +859,6 @@ static void daemon_free(daemon_state *d)
         for (size_t i = 0; i < d->n_sends; i++)
                 sd_event_source_disable_unref(d->sends[i].timer);
         free(d->sends);
-        sd_event_source_unref(d->io);
-        sd_event_source_unref(d->timer);
-        sd_event_source_unref(d->post);
         /* Its downloads may run on the engine, which may still report server changes. */
         fw_update_free(d->firmware);
         d->firmware = NULL;
@@ -1119,9 +1123,6 @@ int daemon_run(config *c)
             (r = sd_event_add_signal(d.event, NULL, SIGINT, on_stop_signal, &d)) < 0 ||
             (r = sd_event_add_signal(d.event, NULL, SIGHUP, on_reload_signal, &d)) < 0)
                 goto out;
-        r = sd_event_add_io(d.event, &d.io, lwm2m_engine_fd(d.engine), EPOLLIN, on_io, &d);
-        if (r < 0)
-                goto out;
         if (c->location.gpsd) {
                 d.gpsd = gpsd_client_new(d.event, c->location.gpsd, d.location, d.device);
                 if (!d.gpsd) {
@@ -1134,12 +1135,6 @@ int daemon_run(config *c)
                 }
         }
         r = start_modem_watch(&d);
-        if (r < 0)
-                goto out;
-        r = sd_event_add_time(d.event, &d.timer, CLOCK_MONOTONIC, 0, 0, on_timer, &d);
-        if (r < 0)
-                goto out;
-        r = sd_event_add_post(d.event, &d.post, on_post, &d);
         if (r < 0)
                 goto out;
         r = persist_start(d.persist, d.event, d.tree, d.engine);
@@ -1169,7 +1164,7 @@ int daemon_run(config *c)
         log_notice("lwm2md %s started as endpoint '%s'", PACKAGE_VERSION, c->endpoint);
         sd_notify(false, "READY=1");
         notify_status(&d);
-        r = sd_event_loop(d.event);
+        r = run_loop(&d);
         log_info("stopped");
 out:
         if (r < 0 && r != -ENOENT)

@@ -242,19 +242,6 @@ bool bootstrap_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent,
         return true;
 }
 
-void bootstrap_drop_stray_datagrams(lwm2m_engine *e)
-{
-        server *s = e->bs_server;
-        int r = security_drop_stray_datagrams(s);
-        if ((r == -ECONNREFUSED || r == -EHOSTUNREACH) && s->in_flight != REG_NONE) {
-                s->in_flight = REG_NONE;
-                char why[200];
-                snprintf(why, sizeof(why), "Bootstrap-Request failed: %s",
-                         coap_msg_nack_reason_str(COAP_NACK_ICMP_ISSUE));
-                fail(e, why);
-        }
-}
-
 uint64_t bootstrap_run(lwm2m_engine *e, uint64_t now)
 {
         bootstrap *b = e->bs;

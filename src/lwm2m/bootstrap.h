@@ -42,9 +42,6 @@ bool bootstrap_active(const lwm2m_engine *e);
 /* Timers: the hold-off, the back-off, the bootstrap's deadline, a DTLS handshake that
  * does not complete. Returns the next time it wants to run (UINT64_MAX: none). */
 uint64_t bootstrap_run(lwm2m_engine *e, uint64_t now);
-/* security_drop_stray_datagrams for the bootstrap server's session; an ICMP error
- * it reports fails a Bootstrap-Request in flight. */
-void bootstrap_drop_stray_datagrams(lwm2m_engine *e);
 /* True when `received` answers our Bootstrap-Request (and is handled). */
 bool bootstrap_on_response(lwm2m_engine *e, server *s, const coap_pdu_t *received);
 bool bootstrap_on_nack(lwm2m_engine *e, server *s, const coap_pdu_t *sent,

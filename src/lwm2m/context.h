@@ -32,6 +32,10 @@ struct lwm2m_engine {
         void (*answering)(void *userdata);                           /* see lwm2m_engine_config */
         bool (*confirmable)(void *userdata, const lwm2m_path *path); /* lwm2m_engine_config */
         void *userdata;
+        /* Calls of the hooks above (but the pure `confirmable`) and of fetch callbacks:
+         * with the tree's callouts, what lwm2m_engine_wait reports as called_out. */
+        uint64_t callouts;
+        char nested; /* its address tags the caller's descriptor (lwm2m_engine_nest_fd) */
         size_t max_request_body;  /* 0: BLOCK_DEFAULT_MAX_BODY */
         lwm2m_requests *requests; /* where requests that owners may refuse go */
         coap_context_t *ctx;
@@ -71,6 +75,13 @@ void engine_idle_servers(lwm2m_engine *e);
 /* Bootstrap finished: the old server records go and the engine registers with the
  * servers the objects describe now. */
 int engine_rebuild_servers(lwm2m_engine *e);
+
+/* Everything the engine and the model have called out to so far (hooks, owners,
+ * listeners, the request timer): see lwm2m_engine_wait. */
+static inline uint64_t engine_callouts(const lwm2m_engine *e)
+{
+        return e->callouts + lwm2m_tree_callouts(e->tree);
+}
 
 /* The monotonic clock every deadline of the engine is on. */
 static inline uint64_t engine_now_ms(void)

@@ -448,8 +448,10 @@ static void dm_write_attributes(dm_request *r)
                 return;
         }
         observe_attributes_changed(e, r->s->short_id);
-        if (e->attributes_changed)
+        if (e->attributes_changed) {
+                e->callouts++;
                 e->attributes_changed(e->userdata);
+        }
         respond(r, COAP_RESPONSE_CODE_CHANGED);
 }
 

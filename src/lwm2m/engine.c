@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <syslog.h>
 
 #include "lwm2m/block.h"
@@ -102,9 +103,14 @@ static void on_request(coap_resource_t *resource, coap_session_t *session,
                 return;
         }
         s->last_exchange_ms = engine_now_ms();
+        uint64_t before = engine_callouts(e);
         engine_handle_request(e, s, request, query, response);
-        if (e->answering)
+        /* A request that ran nothing outside the engine and the model changed nothing
+         * that needs making durable: a read of stored values, the hot path, skips it. */
+        if (e->answering && engine_callouts(e) != before) {
+                e->callouts++;
                 e->answering(e->userdata);
+        }
         if (lwm2m_log_enabled(&e->log, LOG_DEBUG))
                 log_request(e, s, request, response);
 }
@@ -176,8 +182,10 @@ static void forget_attributes(lwm2m_engine *e, const lwm2m_path *instance)
 {
         size_t before = lwm2m_attributes_count(e->attrs);
         lwm2m_attributes_forget(e->attrs, 0, instance);
-        if (lwm2m_attributes_count(e->attrs) != before && e->attributes_changed)
+        if (lwm2m_attributes_count(e->attrs) != before && e->attributes_changed) {
+                e->callouts++;
                 e->attributes_changed(e->userdata);
+        }
 }
 
 static void on_tree_change(void *userdata, const lwm2m_change *c)
@@ -423,8 +431,10 @@ static int install_servers(lwm2m_engine *e)
         }
         /* Also on failure: after a bootstrap the old list has gone all the same. Before
          * registration_start_all, so that the daemon shows a server before its state. */
-        if (e->servers_changed)
+        if (e->servers_changed) {
+                e->callouts++;
                 e->servers_changed(e->userdata);
+        }
         if (r < 0)
                 return r;
         registration_start_all(e);
@@ -633,26 +643,20 @@ static uint64_t server_deadline(server *s, uint64_t now)
         }
 }
 
-/* Peeking at a DTLS socket takes a pending ICMP error from libcoap, so it is acted
- * on here as libcoap would have. */
-static void drop_stray_datagrams(lwm2m_engine *e)
+/* Everything due at `now` but input: sessions given up, the servers', observations',
+ * fetches' and the bootstrap's timers, libcoap's retransmissions and delayed answers.
+ * Returns milliseconds until the engine next wants to run, -1 when only input can wake it.
+ *
+ * libcoap's deadline joins the caller's wait rather than libcoap's timerfd:
+ * coap_io_prepare_io runs its retransmissions and returns its next deadline without
+ * the timerfd_settime coap_io_prepare_epoll makes on every call. libcoap 4.3.1 arms
+ * that timerfd itself only from coap_update_epoll_timer, which after the first time
+ * (its next_timeout left behind in the past) it never does again: one early wake-up in
+ * the daemon's life, handled as input by coap_io_do_epoll. */
+static int64_t run_due(lwm2m_engine *e)
 {
-        if (e->bs_server)
-                bootstrap_drop_stray_datagrams(e);
-        for (size_t i = 0; i < e->n_servers; i++) {
-                server *s = &e->servers[i];
-                int r = security_drop_stray_datagrams(s);
-                if ((r == -ECONNREFUSED || r == -EHOSTUNREACH) && s->in_flight != REG_NONE)
-                        registration_failed(s, coap_msg_nack_reason_str(COAP_NACK_ICMP_ISSUE),
-                                            false);
-        }
-}
-
-int64_t lwm2m_engine_process(lwm2m_engine *e)
-{
-        assert(e);
-        drop_stray_datagrams(e);
-        coap_io_process(e->ctx, COAP_IO_NO_WAIT);
+        coap_tick_t ticks;
+        coap_ticks(&ticks);
         engine_release_retired_sessions(e);
         uint64_t now = engine_now_ms();
         for (size_t i = 0; i < e->n_servers; i++)
@@ -690,17 +694,67 @@ int64_t lwm2m_engine_process(lwm2m_engine *e)
                 next = min_u64(next, server_deadline(&e->servers[i], now));
         if (e->shutting_down && !lwm2m_engine_finished(e) && e->shutdown_deadline_ms < next)
                 next = e->shutdown_deadline_ms;
-        /* libcoap's own timers (retransmissions); 0 means it has none. */
-        coap_tick_t ticks;
-        coap_ticks(&ticks);
-        unsigned coap_ms = coap_io_prepare_epoll(e->ctx, ticks);
-        now = engine_now_ms();
+        coap_socket_t *unused[1];
+        unsigned n_unused = 0;
+        unsigned coap_ms = coap_io_prepare_io(e->ctx, unused, 1, &n_unused, ticks);
         int64_t wait = -1;
         if (next != UINT64_MAX)
                 wait = next > now ? (int64_t)(next - now) : 0;
         if (coap_ms > 0 && (wait < 0 || (int64_t)coap_ms < wait))
                 wait = coap_ms;
         return wait;
+}
+
+/* epoll_wait's events hold, in data.ptr, libcoap's socket or timer (NULL) or, for the
+ * caller's nested descriptor, &e->nested. */
+int lwm2m_engine_nest_fd(lwm2m_engine *e, int fd)
+{
+        assert(e && fd >= 0);
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &e->nested};
+        if (epoll_ctl(coap_context_get_coap_fd(e->ctx), EPOLL_CTL_ADD, fd, &ev) < 0)
+                return -errno;
+        return 0;
+}
+
+#define WAIT_EVENTS 16
+
+int lwm2m_engine_wait(lwm2m_engine *e, int timeout_ms, lwm2m_wakeup *out)
+{
+        assert(e && out);
+        *out = (lwm2m_wakeup){0};
+        struct epoll_event ev[WAIT_EVENTS];
+        int n = epoll_wait(coap_context_get_coap_fd(e->ctx), ev, WAIT_EVENTS, timeout_ms);
+        if (n < 0 && errno != EINTR)
+                return -errno;
+        uint64_t callouts = engine_callouts(e);
+        size_t k = 0;
+        for (int i = 0; i < n; i++) {
+                if (ev[i].data.ptr == &e->nested)
+                        out->nested_ready = true;
+                else
+                        ev[k++] = ev[i];
+        }
+        if (k > 0)
+                coap_io_do_epoll(e->ctx, ev, k);
+        out->next_ms = run_due(e);
+        out->called_out = engine_callouts(e) != callouts;
+        return 0;
+}
+
+int64_t lwm2m_engine_process(lwm2m_engine *e)
+{
+        assert(e);
+        lwm2m_wakeup w;
+        /* The nested descriptor stays ready for the caller's next wait. */
+        if (lwm2m_engine_wait(e, 0, &w) < 0)
+                return run_due(e);
+        return w.next_ms;
+}
+
+int64_t lwm2m_engine_run_due(lwm2m_engine *e)
+{
+        assert(e);
+        return run_due(e);
 }
 
 void lwm2m_engine_shutdown(lwm2m_engine *e)

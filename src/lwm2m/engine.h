@@ -46,7 +46,9 @@ typedef struct lwm2m_engine_config {
         void (*attributes_changed)(void *userdata);
         /* Called before the answer to a server's request leaves (libcoap sends it when
          * the handler returns), so that what the request changed can be made durable
-         * first: a server told 2.04 must find the change after a power cut. */
+         * first: a server told 2.04 must find the change after a power cut. Only for
+         * requests that ran something outside the engine and the model (changed the
+         * tree, asked an owner): a read of stored values does not call it. */
         void (*answering)(void *userdata);
         /* How long a bootstrap may take from Bootstrap-Request to Bootstrap-Finish before
          * it is abandoned and retried after the back-off. 0: the Security object's
@@ -93,11 +95,37 @@ int lwm2m_engine_start(lwm2m_engine *e);
 int lwm2m_engine_bootstrap(lwm2m_engine *e);
 /* A bootstrap is under way (from its request, or the hold-off, to its Finish). */
 bool lwm2m_engine_bootstrapping(const lwm2m_engine *e);
-/* The file descriptor to watch for input (libcoap's epoll fd). */
+/* The engine's epoll descriptor (libcoap's, holding the sessions' sockets). A loop
+ * that waits in lwm2m_engine_wait needs nothing else from it. */
 int lwm2m_engine_fd(const lwm2m_engine *e);
-/* Handles pending input and due timers. Returns milliseconds until it wants to
- * run again without input, or -1 when only input can wake it. */
+/* Adds the caller's own descriptor (another event loop's epoll descriptor) to the
+ * engine's epoll set, so that one wait serves both: lwm2m_engine_wait reports it
+ * ready and leaves it alone. 0 or a negative errno. */
+int lwm2m_engine_nest_fd(lwm2m_engine *e, int fd);
+
+typedef struct lwm2m_wakeup {
+        /* Milliseconds until the engine wants to run again without input; -1: only
+         * input can wake it. */
+        int64_t next_ms;
+        bool nested_ready; /* the descriptor of lwm2m_engine_nest_fd is readable */
+        /* Code outside the engine and the model ran (a hook, an owner, a tree listener,
+         * the request timer): it may have changed the caller's other event sources. */
+        bool called_out;
+} lwm2m_wakeup;
+
+/* One wait of at most `timeout_ms` (-1: no limit) on the engine's descriptor, then
+ * what came in and what fell due is handled. In the steady state a server's request
+ * costs this epoll_wait, libcoap's receive and its send, and one timerfd_settime that
+ * libcoap 4.3.1 forces: coap_io_do_epoll, the only call that hands it input, ends in
+ * coap_io_prepare_epoll, which re-arms libcoap's timer whether or not it changed.
+ * 0 or a negative errno of epoll_wait (then nothing was handled). */
+int lwm2m_engine_wait(lwm2m_engine *e, int timeout_ms, lwm2m_wakeup *out);
+/* Handles pending input and due timers without waiting. Returns milliseconds until
+ * it wants to run again without input, or -1 when only input can wake it. */
 int64_t lwm2m_engine_process(lwm2m_engine *e);
+/* Acts on what changed outside the engine (tree changes, owners' answers, queued
+ * Sends) and on due timers, without reading input; returns as lwm2m_engine_process. */
+int64_t lwm2m_engine_run_due(lwm2m_engine *e);
 /* Sends a Registration Update to one server (0: all) as soon as possible. */
 void lwm2m_engine_request_update(lwm2m_engine *e, uint16_t short_id);
 /* The server's Disable (/1/x/4), once answered: de-registers from it and stays away

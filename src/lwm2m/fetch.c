@@ -90,6 +90,7 @@ static void fetch_end(lwm2m_fetch *f, int error)
                 lwm2m_logf(&f->e->log, LOG_INFO, "fetch of %s done: %llu bytes", f->uri,
                            (unsigned long long)f->offset);
         f->ended = true;
+        f->e->callouts++;
         f->done(f->userdata, error);
         fetch_free(f);
 }
@@ -186,6 +187,7 @@ static int take_block(lwm2m_fetch *f, const coap_pdu_t *received)
         if (end > f->offset) {
                 size_t skip = (size_t)(f->offset - pos);
                 f->in_data = true;
+                f->e->callouts++;
                 int r = f->data(f->userdata, f->offset, pdata + skip, plen - skip, f->total);
                 f->in_data = false;
                 f->offset = end;

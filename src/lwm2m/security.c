@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <linux/filter.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,51 +349,45 @@ static int find_session_fd(coap_session_t *session)
         return found;
 }
 
-/* Whether a datagram is nothing but whole DTLS records (RFC 6347 4.1: type, version
- * 0xfeXX, epoch, sequence number, length). */
-static bool is_dtls_records(const uint8_t *p, size_t n)
-{
-        if (n == 0)
-                return false;
-        while (n > 0) {
-                if (n < 13 || p[0] < 20 || p[0] > 25 || p[1] != 0xfe)
-                        return false;
-                size_t len = (size_t)p[11] << 8 | p[12];
-                if (len > n - 13)
-                        return false;
-                p += 13 + len;
-                n -= 13 + len;
-        }
-        return true;
-}
+/* Records one datagram may hold that the filter checks; a datagram of more (no real
+ * flight has them) passes on the strength of its first ones. */
+#define FILTER_RECORDS 32
 
-/* The most datagrams dropped in one go, so that a flood does not starve the rest. */
-#define MAX_STRAYS_AT_ONCE 64
-
-int security_drop_stray_datagrams(server *s)
+/* A classic BPF program for the socket: a datagram passes only when it is whole DTLS
+ * records (RFC 6347 4.1: type 20..25, version 0xfeXX, then epoch, sequence number and
+ * a length that ends within the datagram), so that GnuTLS never takes a short stray
+ * for the start of a record and reads the next datagram as its tail, losing a real
+ * request. The kernel drops the rest before they are queued: no system call of ours
+ * per datagram. The program sees the UDP header first (8 bytes); a load past the end
+ * drops the datagram. */
+static int filter_dtls_records(int fd)
 {
-        assert(s);
-        if (!s->session || !s->secure || s->session_fd < 0)
-                return 0;
-        uint8_t buf[2048];
-        for (unsigned i = 0; i < MAX_STRAYS_AT_ONCE; i++) {
-                ssize_t n =
-                        recv(s->session_fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
-                if (n < 0)
-                        return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-                if ((size_t)n <= sizeof(buf) && is_dtls_records(buf, (size_t)n))
-                        return 0;
-                /* GnuTLS would keep a short one and read the next datagram as its tail,
-                 * losing a real request with it. */
-                if (recv(s->session_fd, buf, sizeof(buf), MSG_DONTWAIT) < 0)
-                        return 0;
-                s->strays++;
-                if ((s->strays & (s->strays - 1)) == 0)
-                        lwm2m_logf(&s->e->log, LOG_NOTICE,
-                                   "server %u: dropped %llu datagram(s) from %s that are not DTLS "
-                                   "records (last: %zd bytes)",
-                                   s->short_id, (unsigned long long)s->strays, s->uri, n);
+        struct sock_filter f[4 + FILTER_RECORDS * 14 + 1];
+        size_t i = 0;
+        f[i++] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, 8); /* X: the next record */
+        f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0);
+        f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 8, 1, 0);
+        f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0); /* empty */
+        for (unsigned r = 0; r < FILTER_RECORDS; r++) {
+                f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0);
+                f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, 11, 0);
+                f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0);
+                f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 20, 0, 8);
+                f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 25, 7, 0);
+                f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 1);
+                f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xfe, 0, 5);
+                f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_IND, 11);
+                f[i++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 13);
+                f[i++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0);
+                f[i++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
+                f[i++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 2);
+                f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);           /* drop */
+                f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffffu); /* pass */
         }
+        f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffffu);
+        struct sock_fprog prog = {.len = (unsigned short)i, .filter = f};
+        if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+                return -errno;
         return 0;
 }
 
@@ -514,6 +509,11 @@ int security_open_session(lwm2m_engine *e, server *s)
         s->secure = secure;
         s->session_fd = secure ? find_session_fd(s->session) : -1;
         s->strays = 0;
+        if (s->session_fd >= 0 && (r = filter_dtls_records(s->session_fd)) < 0)
+                lwm2m_logf(&e->log, LOG_WARNING,
+                           "server %u: cannot filter the DTLS socket (%s): a stray datagram may "
+                           "cost the request after it",
+                           s->short_id, strerror(-r));
         s->handshake_deadline_ms = secure ? engine_now_ms() + DTLS_HANDSHAKE_TIMEOUT_MS : 0;
         return 0;
 }

@@ -35,10 +35,6 @@ bool security_is_address_literal(const char *host);
 /* The address of `host` (not NUL-terminated) at `port`: numeric ones at once, names
  * with getaddrinfo, which blocks. 0 or -EINVAL, -EHOSTUNREACH. */
 int security_resolve(const char *host, size_t host_len, uint16_t port, coap_address_t *out);
-/* Drops what waits on a DTLS session's socket that is not DTLS records (garbage,
- * stray plaintext), before GnuTLS can take it for the start of a record. 0, or a
- * negative errno the socket reported (-ECONNREFUSED: ICMP unreachable). */
-int security_drop_stray_datagrams(server *s);
 /* Why a DTLS handshake with the server did not complete, as far as the messages it
  * got tell (no answer at all, or an answer that refused our credentials). */
 void security_diagnose_handshake(server *s, char *why, size_t size);

@@ -14,8 +14,10 @@
 void server_changed(server *s)
 {
         assert(s);
-        if (s->e->server_changed)
+        if (s->e->server_changed) {
+                s->e->callouts++;
                 s->e->server_changed(s->e->userdata, s->short_id);
+        }
 }
 
 void server_set_state(server *s, lwm2m_server_state state)

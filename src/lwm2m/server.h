@@ -63,8 +63,8 @@ typedef struct server {
         bool registration_failed; /* every sequence the retry rules allow has failed */
         bool security_checked;    /* the handshake verified what the Security object pins */
         bool secure;              /* the session is DTLS */
-        int session_fd;           /* its socket, for security_drop_stray_datagrams */
-        uint64_t strays;          /* datagrams dropped on it */
+        int session_fd;           /* its socket: DTLS record filter, drop count */
+        uint64_t strays;          /* its drops reported so far */
         uint64_t handshake_deadline_ms;
 
         /* The body of the Register or Update in flight, sent in Block1 slices when

@@ -3,7 +3,10 @@
 #include "lwm2m/session.h"
 
 #include <assert.h>
+#include <linux/sock_diag.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <syslog.h>
 
 #include "lwm2m/block.h"
 #include "lwm2m/context.h"
@@ -61,6 +64,33 @@ bool session_handshake_pending(const server *s)
                coap_session_get_state(s->session) != COAP_SESSION_STATE_ESTABLISHED;
 }
 
+/* What the socket has dropped so far: the filter's strays, and datagrams that found
+ * the receive buffer full. */
+static uint64_t socket_drops(int fd)
+{
+        uint32_t info[SK_MEMINFO_VARS] = {0};
+        socklen_t len = sizeof(info);
+        if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_MEMINFO, info, &len) < 0 ||
+            len <= SK_MEMINFO_DROPS * sizeof(uint32_t))
+                return 0;
+        return info[SK_MEMINFO_DROPS];
+}
+
+void session_report_drops(server *s)
+{
+        assert(s);
+        if (!s->secure || s->session_fd < 0)
+                return;
+        uint64_t drops = socket_drops(s->session_fd);
+        if (drops <= s->strays)
+                return;
+        lwm2m_logf(&s->e->log, LOG_NOTICE,
+                   "server %u: %llu datagram(s) from %s dropped: not DTLS records, or the "
+                   "receive buffer was full",
+                   s->short_id, (unsigned long long)(drops - s->strays), s->uri);
+        s->strays = drops;
+}
+
 void session_release(server *s)
 {
         assert(s);
@@ -72,6 +102,7 @@ void session_release(server *s)
         s->reachable = false;
         send_session_gone(s->e, s);
         s->handshake_deadline_ms = 0;
+        session_report_drops(s);
         s->session_fd = -1;
         lwm2m_buf_free(&s->out_body);
         block_forget_all(s);

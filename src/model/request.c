@@ -84,6 +84,7 @@ static void rearm(lwm2m_requests *q)
                         next = r->deadline_ms;
         if (next != q->armed_ms && q->timer.arm) {
                 q->armed_ms = next;
+                lwm2m_tree_note_callout(q->tree);
                 q->timer.arm(q->timer.userdata, next);
         }
 }
@@ -201,9 +202,11 @@ static void withdraw_asks(lwm2m_request *r)
                 if (a->answered)
                         continue;
                 a->answered = true;
-                if (a->owner->ops->cancel)
+                if (a->owner->ops->cancel) {
+                        lwm2m_tree_note_callout(r->q->tree);
                         a->owner->ops->cancel(a->owner->userdata,
                                               (lwm2m_ask){.requests = r->q, .id = a->id});
+                }
         }
 }
 
@@ -279,6 +282,7 @@ static void ask_owner(lwm2m_request *r, const lwm2m_owner *o, const lwm2m_path *
         const lwm2m_request_spec *s = &r->spec;
         const lwm2m_owner_ops *ops = o->ops;
         r->outstanding++;
+        lwm2m_tree_note_callout(q->tree);
         int err;
         switch (s->kind) {
         case LWM2M_REQUEST_READ:
@@ -791,6 +795,7 @@ lwm2m_stream *lwm2m_stream_open(lwm2m_requests *q, const lwm2m_origin *origin,
         }
         *s = (lwm2m_stream){.q = q, .owner = *owner, .path = *path};
         uint16_t short_id = origin->kind == LWM2M_ORIGIN_SERVER ? origin->short_id : 0;
+        lwm2m_tree_note_callout(q->tree);
         int r = s->owner.ops->stream->open(s->owner.userdata, path, short_id, size, &s->handle);
         if (r < 0) {
                 char ps[LWM2M_PATH_STRLEN];
@@ -812,6 +817,7 @@ int lwm2m_stream_write(lwm2m_stream *s, uint64_t offset, const uint8_t *bytes, s
         assert(s && (bytes || len == 0));
         if (s->dead)
                 return -ENOENT;
+        lwm2m_tree_note_callout(s->q->tree);
         return s->owner.ops->stream->write(s->owner.userdata, s->handle, offset, bytes, len);
 }
 
@@ -828,6 +834,7 @@ static void stream_unlink_free(lwm2m_stream *s)
 int lwm2m_stream_finish(lwm2m_stream *s, uint64_t size)
 {
         assert(s);
+        lwm2m_tree_note_callout(s->q->tree);
         int r = s->dead ? -ENOENT
                         : s->owner.ops->stream->finish(s->owner.userdata, s->handle, size);
         stream_unlink_free(s);
@@ -838,6 +845,7 @@ void lwm2m_stream_abort(lwm2m_stream *s)
 {
         if (!s)
                 return;
+        lwm2m_tree_note_callout(s->q->tree);
         if (!s->dead)
                 s->owner.ops->stream->abort(s->owner.userdata, s->handle);
         stream_unlink_free(s);
@@ -848,6 +856,7 @@ static void streams_instance_removed(lwm2m_requests *q, uint16_t oid, uint16_t i
         for (lwm2m_stream *s = q->streams; s; s = s->next)
                 if (!s->dead && s->path.id[0] == oid && s->path.id[1] == iid) {
                         s->dead = true;
+                        lwm2m_tree_note_callout(q->tree);
                         s->owner.ops->stream->abort(s->owner.userdata, s->handle);
                         lwm2m_logf(&q->log, LOG_WARNING,
                                    "/%u/%u was removed during a streamed write of it", oid, iid);

@@ -85,6 +85,7 @@ struct lwm2m_tree {
         size_t cap_object_owners;
         /* While above 0, changes are not announced (the steps of an atomic add). */
         unsigned quiet;
+        uint64_t callouts; /* see lwm2m_tree_callouts */
 };
 
 /* Index of the element with `id` in a sorted array whose elements start with

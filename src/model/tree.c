@@ -110,6 +110,7 @@ void tree_notify(lwm2m_tree *t, const lwm2m_change *c)
 {
         if (t->quiet > 0)
                 return;
+        t->callouts++;
         /* By index, re-reading the count: a listener may write to the tree and
          * cause nested notifications, which is fine as long as the listener
          * array itself is left alone (tree.h forbids that). */
@@ -160,6 +161,18 @@ void lwm2m_tree_free(lwm2m_tree *t)
 const lwm2m_registry *lwm2m_tree_registry(const lwm2m_tree *t)
 {
         return t->reg;
+}
+
+uint64_t lwm2m_tree_callouts(const lwm2m_tree *t)
+{
+        assert(t);
+        return t->callouts;
+}
+
+void lwm2m_tree_note_callout(lwm2m_tree *t)
+{
+        assert(t);
+        t->callouts++;
 }
 
 int lwm2m_tree_add_listener(lwm2m_tree *t, lwm2m_listener_fn fn, void *userdata)

@@ -17,6 +17,14 @@ lwm2m_tree *lwm2m_tree_new(const lwm2m_registry *reg);
 void lwm2m_tree_free(lwm2m_tree *t);
 const lwm2m_registry *lwm2m_tree_registry(const lwm2m_tree *t);
 
+/* How often code outside the model has been run on the tree's behalf: each change
+ * announced to the listeners, and each call into an owner or the request timer that
+ * the request lifecycle counts with lwm2m_tree_note_callout. Unchanged across a piece
+ * of work, it proves that only the caller and the model ran meanwhile: the daemon's
+ * loop then owes the other event sources nothing (daemon.c, run_loop). */
+uint64_t lwm2m_tree_callouts(const lwm2m_tree *t);
+void lwm2m_tree_note_callout(lwm2m_tree *t);
+
 /* Listeners are called synchronously after each change, in the order added.
  * A listener must not add or remove listeners from within the callback. */
 int lwm2m_tree_add_listener(lwm2m_tree *t, lwm2m_listener_fn fn, void *userdata);

@@ -86,12 +86,21 @@ void faults_start(fault_env *e, ts_config *cfg, bool direct, uint32_t seed)
                 assert_non_null(e->relay);
                 port = relay_port(e->relay);
         }
+        /* DTLS with a pre-shared key when the server was set up for it. */
+        char psk[256] = "";
+        if (cfg->security == TS_SECURITY_PSK) {
+                int n = snprintf(psk, sizeof(psk), "security = psk\npsk-identity = %s\npsk-key = ",
+                                 cfg->psk_identity);
+                for (size_t i = 0; i < cfg->psk_key_len && n + 3 < (int)sizeof(psk); i++)
+                        n += snprintf(psk + n, sizeof(psk) - (size_t)n, "%02x", cfg->psk_key[i]);
+                snprintf(psk + n, sizeof(psk) - (size_t)n, "\n");
+        }
         char extra[1024];
         snprintf(extra, sizeof(extra),
-                 "[server 1]\nuri = coap://127.0.0.1:%u\nlifetime = %u\nretry-timer = %u\n"
-                 "retry-max = %u\n\n%s",
-                 port, e->lifetime, e->retry_timer, e->retry_max,
-                 e->extra_config ? e->extra_config : "");
+                 "[server 1]\nuri = %s://127.0.0.1:%u\nlifetime = %u\nretry-timer = %u\n"
+                 "retry-max = %u\n%s\n%s",
+                 cfg->security == TS_SECURITY_PSK ? "coaps" : "coap", port, e->lifetime,
+                 e->retry_timer, e->retry_max, psk, e->extra_config ? e->extra_config : "");
         assert_int_equal(fixture_write_config(&e->f, extra), 0);
         assert_int_equal(fixture_start_daemon(&e->f, NULL), 0);
         if (!ts_wait_register(e->f.server, 0, 15000)) {

@@ -246,6 +246,58 @@ static void test_retransmitted_requests_answered_alike(void **state)
         faults_finish(e);
 }
 
+/* Datagrams that are not DTLS records reach the daemon's DTLS socket as from its server
+ * (garbage, plaintext CoAP, a record header cut short, a record followed by junk): the
+ * socket filter drops them before GnuTLS sees them, so none costs the request after
+ * it; the drops are counted in the log when the session ends. */
+static void test_dtls_strays_dropped(void **state)
+{
+        fault_env *e = *state;
+        static const uint8_t key[] = {0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe};
+        ts_config cfg = {.security = TS_SECURITY_PSK,
+                         .psk_identity = "faults",
+                         .psk_key = key,
+                         .psk_key_len = sizeof(key)};
+        faults_start(e, &cfg, false, 0x5ea);
+        faults_assert_reachable(e);
+        proc_reading before = faults_read(e);
+        /* Bytes 2 and 3 (a CoAP message ID to the relay) never match a DTLS record's,
+         * which hold the version's low byte and the epoch's high byte. */
+        const uint8_t coap_get[] = {0x40, 0x01, 0x00, 0x00, 0xb1, '3'};
+        const uint8_t short_header[] = {23, 0xfe, 0x00, 0x00, 0x01, 0x00};
+        const uint8_t long_length[] = {23, 0xfe, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 9, 0, 40, 1, 2};
+        const uint8_t record_then_junk[] = {23, 0xfe, 0x00, 0x00, 0x01, 0, 0,  0,
+                                            0,  0,    2,    0,    1,    0, 'x'};
+        const struct {
+                const uint8_t *bytes;
+                size_t len;
+        } strays[] = {
+                {coap_get, sizeof(coap_get)},
+                {short_header, sizeof(short_header)},
+                {long_length, sizeof(long_length)},
+                {record_then_junk, sizeof(record_then_junk)},
+        };
+        const unsigned rounds = 10;
+        for (unsigned round = 0; round < rounds; round++) {
+                for (size_t i = 0; i < sizeof(strays) / sizeof(strays[0]); i++)
+                        assert_int_equal(relay_inject(e->relay, strays[i].bytes, strays[i].len,
+                                                      NULL, 0, 20, RELAY_PASS),
+                                         -ETIMEDOUT);
+                /* Each stray is followed by a real request: it is answered at once. */
+                ts_response r;
+                assert_int_equal(ts_request(e->f.server, COAP_REQUEST_CODE_GET, "/3/0/0", -1, 0, -1,
+                                            NULL, 0, 1500, &r),
+                                 0);
+                assert_int_equal(r.code, COAP_RESPONSE_CODE_CONTENT);
+                ts_response_free(&r);
+        }
+        proc_reading after = faults_read(e);
+        assert_int_equal(after.fds, before.fds);
+        assert_int_equal(ts_register_count(e->f.server), 1);
+        faults_finish(e);
+        assert_true(fixture_log_contains(&e->f, "dropped: not DTLS records"));
+}
+
 int main(void)
 {
         faults_main_init();
@@ -258,6 +310,8 @@ int main(void)
                                                 faults_teardown),
                 cmocka_unit_test_setup_teardown(test_retransmitted_requests_answered_alike,
                                                 faults_setup, faults_teardown),
+                cmocka_unit_test_setup_teardown(test_dtls_strays_dropped, faults_setup,
+                                                faults_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
