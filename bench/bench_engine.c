@@ -1359,18 +1359,31 @@ static void print_syscalls(const bench *b)
                               total1 = {.per_read = s1->per_read};
                 row(name, cond, fmt_per_read(a, sizeof(a), s0->done, &total0),
                     fmt_per_read(c, sizeof(c), s1->done, &total1));
+                /* Calls made less than once in 50 Reads (the tracer's own attaching, a log
+                 * line) are summed into one row. */
+                syscall_count rare[2] = {{.per_read = 0}, {.per_read = 0}};
                 for (int side = 0; side < 2; side++) {
                         const syscalls *s = side ? s1 : s0;
                         for (size_t i = 0; i < s->n_calls; i++) {
                                 const char *call = s->calls[i].name;
-                                if (side && find_call(s0, call))
+                                const syscall_count *c0 = find_call(s0, call),
+                                                    *c1 = find_call(s1, call);
+                                if (side && c0)
                                         continue;
+                                if ((!c0 || c0->per_read < 0.02) && (!c1 || c1->per_read < 0.02)) {
+                                        rare[0].per_read += c0 ? c0->per_read : 0;
+                                        rare[1].per_read += c1 ? c1->per_read : 0;
+                                        continue;
+                                }
                                 snprintf(name, sizeof(name), "  %s", call);
-                                row(name, "per read",
-                                    fmt_per_read(a, sizeof(a), s0->done, find_call(s0, call)),
-                                    fmt_per_read(c, sizeof(c), s1->done, find_call(s1, call)));
+                                row(name, "per read", fmt_per_read(a, sizeof(a), s0->done, c0),
+                                    fmt_per_read(c, sizeof(c), s1->done, c1));
                         }
                 }
+                if (rare[0].per_read > 0 || rare[1].per_read > 0)
+                        row("  other calls", "per read, summed",
+                            fmt_per_read(a, sizeof(a), s0->done, &rare[0]),
+                            fmt_per_read(c, sizeof(c), s1->done, &rare[1]));
         }
 }
 
