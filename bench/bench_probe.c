@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "tests/faults/raw_coap.h"
 
 /* CoAP (RFC 7252) as numbers on the wire. */
 enum {
@@ -51,27 +52,14 @@ enum {
  * test server negotiate the same cipher suite with the same client. */
 #define DTLS_PRIORITIES "NORMAL:+ECDHE-PSK:+PSK:+AES-128-CCM-8:-VERS-TLS1.3"
 
+/* What the probe looks at in a message, from the options raw_parse() found. */
 typedef struct coap_msg {
-        uint8_t type, code, tkl;
-        uint16_t mid;
-        const uint8_t *token;
-        struct {
-                const uint8_t *s;
-                size_t len;
-        } path[MAX_PATH];
+        const raw_msg *raw;
+        const raw_option *path[MAX_PATH];
         unsigned n_path;
-        const uint8_t *ep; /* the value of the Uri-Query "ep=" */
-        size_t ep_len;
+        const raw_option *ep;        /* the Uri-Query "ep=..." */
         long content_format, block1; /* -1: absent */
-        size_t payload_len;
 } coap_msg;
-
-typedef struct coap_writer {
-        uint8_t *buf;
-        size_t size, pos;
-        unsigned last; /* option number written last */
-        bool overflow;
-} coap_writer;
 
 struct bench_probe {
         int fd;
@@ -111,6 +99,8 @@ struct bench_probe {
         unsigned separate;
 
         uint8_t rx[2048];
+        raw_msg msg;   /* what came in last, pointing into rx */
+        raw_msg reply; /* what goes out, before it is encoded */
         char error[256];
 };
 
@@ -129,165 +119,71 @@ const char *bench_probe_error(const bench_probe *p)
         return p->error;
 }
 
-/* ---- CoAP: parsing and encoding ---- */
+/* ---- CoAP, on raw_coap's parser and encoder ---- */
 
-static unsigned long read_uint(const uint8_t *s, size_t len)
+static unsigned long read_uint(const raw_option *o)
 {
         unsigned long v = 0;
-        for (size_t i = 0; i < len; i++)
-                v = v << 8 | s[i];
+        for (size_t i = 0; i < o->len; i++)
+                v = v << 8 | o->value[i];
         return v;
 }
 
-/* Option delta or length with its extended forms (13: one more byte, 14: two). */
-static bool read_extended(const uint8_t *d, size_t len, size_t *pos, unsigned *v)
+/* p->rx as a message into p->msg; false for a message format error (RFC 7252 section 3)
+ * or options the probe cannot take (more than MAX_PATH segments, oversized integers). */
+static bool parse_message(bench_probe *p, size_t len, coap_msg *m)
 {
-        if (*v == 13) {
-                if (*pos + 1 > len)
-                        return false;
-                *v = 13u + d[(*pos)++];
-        } else if (*v == 14) {
-                if (*pos + 2 > len)
-                        return false;
-                *v = 269u + ((unsigned)d[*pos] << 8 | d[*pos + 1]);
-                *pos += 2;
-        } else if (*v == 15) {
-                return false; /* reserved, except as the payload marker */
-        }
-        return true;
-}
-
-static bool coap_parse(const uint8_t *d, size_t len, coap_msg *m)
-{
-        if (len < 4 || d[0] >> 6 != 1 || (d[0] & 15) > 8 || 4u + (d[0] & 15) > len)
+        if (!raw_parse(p->rx, len, &p->msg))
                 return false;
-        *m = (coap_msg){
-                .type = (d[0] >> 4) & 3,
-                .code = d[1],
-                .tkl = d[0] & 15,
-                .mid = (uint16_t)(d[2] << 8 | d[3]),
-                .token = d + 4,
-                .content_format = -1,
-                .block1 = -1,
-        };
-        size_t pos = 4u + m->tkl;
-        unsigned number = 0;
-        while (pos < len) {
-                if (d[pos] == 0xff) {
-                        if (pos + 1 == len)
-                                return false; /* a marker with no payload */
-                        m->payload_len = len - pos - 1;
-                        break;
-                }
-                unsigned delta = d[pos] >> 4, olen = d[pos] & 15;
-                pos++;
-                if (!read_extended(d, len, &pos, &delta) || !read_extended(d, len, &pos, &olen))
-                        return false;
-                number += delta;
-                if (number > 65535 || olen > len - pos)
-                        return false;
-                const uint8_t *v = d + pos;
-                pos += olen;
-                switch (number) {
+        *m = (coap_msg){.raw = &p->msg, .content_format = -1, .block1 = -1};
+        for (size_t i = 0; i < p->msg.n_opts; i++) {
+                const raw_option *o = &p->msg.opts[i];
+                switch (o->number) {
                 case OPT_URI_PATH:
                         if (m->n_path == MAX_PATH)
                                 return false;
-                        m->path[m->n_path].s = v;
-                        m->path[m->n_path++].len = olen;
+                        m->path[m->n_path++] = o;
                         break;
                 case OPT_URI_QUERY:
-                        if (olen > 3 && memcmp(v, "ep=", 3) == 0) {
-                                m->ep = v + 3;
-                                m->ep_len = olen - 3;
-                        }
+                        if (o->len > 3 && memcmp(o->value, "ep=", 3) == 0)
+                                m->ep = o;
                         break;
                 case OPT_CONTENT_FORMAT:
-                        if (olen > 2)
+                        if (o->len > 2)
                                 return false;
-                        m->content_format = (long)read_uint(v, olen);
+                        m->content_format = (long)read_uint(o);
                         break;
                 case OPT_BLOCK1:
-                        if (olen > 3)
+                        if (o->len > 3)
                                 return false;
-                        m->block1 = (long)read_uint(v, olen);
+                        m->block1 = (long)read_uint(o);
                         break;
                 default:
                         break;
                 }
         }
-        /* An empty message is the 4-byte header alone. */
-        return m->code != CODE_EMPTY || (len == 4 && m->tkl == 0);
+        return true;
 }
 
 static bool path_is(const coap_msg *m, unsigned i, const char *s)
 {
         size_t n = strlen(s);
-        return i < m->n_path && m->path[i].len == n && memcmp(m->path[i].s, s, n) == 0;
+        return i < m->n_path && m->path[i]->len == n && memcmp(m->path[i]->value, s, n) == 0;
 }
 
-static void put_bytes(coap_writer *w, const void *s, size_t n)
+/* A message with no options yet, `token` copied. */
+static void start_message(raw_msg *out, uint8_t type, uint8_t code, uint16_t mid,
+                          const uint8_t *token, uint8_t tkl)
 {
-        if (w->overflow || n > w->size - w->pos) {
-                w->overflow = true;
-                return;
-        }
-        memcpy(w->buf + w->pos, s, n);
-        w->pos += n;
-}
-
-static void put_header(coap_writer *w, uint8_t type, uint8_t code, uint16_t mid,
-                       const uint8_t *token, uint8_t tkl)
-{
-        uint8_t h[4] = {(uint8_t)(0x40 | type << 4 | tkl), code, (uint8_t)(mid >> 8), (uint8_t)mid};
-        put_bytes(w, h, sizeof(h));
-        put_bytes(w, token, tkl);
-}
-
-static uint8_t nibble(unsigned v, uint8_t ext[2], size_t *n_ext)
-{
-        if (v < 13) {
-                *n_ext = 0;
-                return (uint8_t)v;
-        }
-        if (v < 269) {
-                ext[0] = (uint8_t)(v - 13);
-                *n_ext = 1;
-                return 13;
-        }
-        ext[0] = (uint8_t)((v - 269) >> 8);
-        ext[1] = (uint8_t)(v - 269);
-        *n_ext = 2;
-        return 14;
-}
-
-/* Options go in increasing number: the delta to the previous one is what is encoded. */
-static void put_option(coap_writer *w, unsigned number, const void *value, size_t len)
-{
-        if (number < w->last || len > 65535 + 269) {
-                w->overflow = true;
-                return;
-        }
-        uint8_t dext[2], lext[2];
-        size_t n_dext, n_lext;
-        uint8_t d = nibble(number - w->last, dext, &n_dext),
-                l = nibble((unsigned)len, lext, &n_lext);
-        uint8_t first = (uint8_t)(d << 4 | l);
-        put_bytes(w, &first, 1);
-        put_bytes(w, dext, n_dext);
-        put_bytes(w, lext, n_lext);
-        put_bytes(w, value, len);
-        w->last = number;
-}
-
-/* The shortest big-endian form: 0 has no bytes at all. */
-static void put_uint_option(coap_writer *w, unsigned number, unsigned long v)
-{
-        uint8_t b[4];
-        size_t n = 0;
-        for (int shift = 24; shift >= 0; shift -= 8)
-                if (n > 0 || (v >> shift) & 0xff)
-                        b[n++] = (uint8_t)(v >> shift);
-        put_option(w, number, b, n);
+        out->version = 1;
+        out->type = type;
+        out->code = code;
+        out->mid = mid;
+        out->token_len = tkl;
+        memcpy(out->token, token, tkl);
+        out->n_opts = 0;
+        out->marker = false;
+        out->len = 0;
 }
 
 /* ---- the socket and the DTLS session ---- */
@@ -473,35 +369,38 @@ static int send_message(bench_probe *p, const uint8_t *d, size_t len)
 
 /* ---- what the client sends of its own ---- */
 
+/* An empty ACK or Reset for message `mid`. */
+static int send_empty(bench_probe *p, uint8_t type, uint16_t mid)
+{
+        uint8_t d[4] = {(uint8_t)(0x40 | type << 4), CODE_EMPTY, (uint8_t)(mid >> 8), (uint8_t)mid};
+        return send_message(p, d, sizeof(d));
+}
+
 /* The registration interface; any other request is not found. A CON that is no request
  * (a confirmable notification) gets its empty ACK, a CoAP ping its Reset. */
 static int answer_client(bench_probe *p, const coap_msg *m)
 {
-        bool request = m->code >= 1 && m->code <= 31;
-        if (!request) {
-                if (m->type != TYPE_CON)
-                        return 0;
-                uint8_t reply[4];
-                coap_writer w = {reply, sizeof(reply)};
-                put_header(&w, m->code == CODE_EMPTY ? TYPE_RST : TYPE_ACK, CODE_EMPTY, m->mid,
-                           NULL, 0);
-                return send_message(p, reply, w.pos);
-        }
-        if (m->type == TYPE_CON && p->have_last && m->mid == p->last_mid)
+        const raw_msg *r = m->raw;
+        bool request = r->code >= 1 && r->code <= 31;
+        if (!request)
+                return r->type != TYPE_CON
+                               ? 0
+                               : send_empty(p, r->code == CODE_EMPTY ? TYPE_RST : TYPE_ACK, r->mid);
+        if (r->type == TYPE_CON && p->have_last && r->mid == p->last_mid)
                 return send_message(p, p->last_reply, p->last_reply_len); /* a retransmission */
 
-        bool con = m->type == TYPE_CON;
+        bool con = r->type == TYPE_CON;
         uint8_t code = CODE_NOT_FOUND;
         bool created = false, more = false;
-        if (m->code == CODE_POST && m->n_path == 1 && path_is(m, 0, "rd") && m->ep) {
+        if (r->code == CODE_POST && m->n_path == 1 && path_is(m, 0, "rd") && m->ep) {
                 more = m->block1 >= 0 && (m->block1 & BLOCK_MORE);
                 code = more ? CODE_CONTINUE : CODE_CREATED;
                 created = !more;
         } else if (m->n_path == 2 && path_is(m, 0, "rd") && p->registered &&
                    path_is(m, 1, p->location)) {
-                if (m->code == CODE_POST) {
+                if (r->code == CODE_POST) {
                         code = CODE_CHANGED;
-                } else if (m->code == CODE_DELETE) {
+                } else if (r->code == CODE_DELETE) {
                         code = CODE_DELETED;
                         p->registered = false;
                         p->deregistered = true;
@@ -512,26 +411,29 @@ static int answer_client(bench_probe *p, const coap_msg *m)
                 p->registered = true;
                 p->deregistered = false;
                 snprintf(p->location, sizeof(p->location), "%u", p->registrations);
+                size_t n = m->ep->len - 3;
                 snprintf(p->endpoint, sizeof(p->endpoint), "%.*s",
-                         (int)(m->ep_len < sizeof(p->endpoint) ? m->ep_len
-                                                               : sizeof(p->endpoint) - 1),
-                         (const char *)m->ep);
+                         (int)(n < sizeof(p->endpoint) ? n : sizeof(p->endpoint) - 1),
+                         (const char *)m->ep->value + 3);
         }
 
-        coap_writer w = {p->last_reply, sizeof(p->last_reply)};
-        put_header(&w, con ? TYPE_ACK : TYPE_NON, code, con ? m->mid : ++p->mid, m->token, m->tkl);
+        raw_msg *reply = &p->reply;
+        start_message(reply, con ? TYPE_ACK : TYPE_NON, code, con ? r->mid : ++p->mid, r->token,
+                      r->token_len);
+        uint8_t block1[4];
         if (created) {
-                put_option(&w, OPT_LOCATION_PATH, "rd", 2);
-                put_option(&w, OPT_LOCATION_PATH, p->location, strlen(p->location));
+                raw_add_option(reply, OPT_LOCATION_PATH, "rd", 2);
+                raw_add_option(reply, OPT_LOCATION_PATH, p->location,
+                               (uint16_t)strlen(p->location));
         }
         if (m->block1 >= 0 && (created || more))
-                put_uint_option(&w, OPT_BLOCK1, (unsigned long)m->block1);
-        if (w.overflow)
+                raw_add_option(reply, OPT_BLOCK1, block1, raw_uint((uint32_t)m->block1, block1));
+        p->last_reply_len = raw_encode(reply, p->last_reply, sizeof(p->last_reply));
+        if (p->last_reply_len == 0)
                 return fail(p, -ENOBUFS, "reply too long");
-        p->last_reply_len = w.pos;
         p->have_last = con;
-        p->last_mid = m->mid;
-        return send_message(p, p->last_reply, w.pos);
+        p->last_mid = r->mid;
+        return send_message(p, p->last_reply, p->last_reply_len);
 }
 
 static int receive_and_answer(bench_probe *p, int timeout_ms)
@@ -542,7 +444,7 @@ static int receive_and_answer(bench_probe *p, int timeout_ms)
         if (n < 0)
                 return (int)n;
         coap_msg m;
-        if (!coap_parse(p->rx, (size_t)n, &m))
+        if (!parse_message(p, (size_t)n, &m))
                 return fail(p, -EBADMSG, "the client sent %zd bytes that are no CoAP message", n);
         return answer_client(p, &m);
 }
@@ -654,20 +556,21 @@ int bench_probe_wait_register(bench_probe *p, int timeout_ms)
 
 int bench_probe_prepare_get(bench_probe *p, const char *path, int accept)
 {
-        coap_writer w = {p->get, sizeof(p->get)};
-        uint8_t token[TOKEN_LEN] = {0};
-        put_header(&w, TYPE_CON, CODE_GET, 0, token, TOKEN_LEN);
+        raw_msg *get = &p->reply;
+        uint8_t token[TOKEN_LEN] = {0}, accept_value[4];
+        start_message(get, TYPE_CON, CODE_GET, 0, token, TOKEN_LEN);
         for (const char *s = path; *s;) {
                 size_t n = strcspn(s, "/");
-                if (n > 0)
-                        put_option(&w, OPT_URI_PATH, s, n);
+                if (n > 0 && !raw_add_option(get, OPT_URI_PATH, s, (uint16_t)n))
+                        return fail(p, -ENOBUFS, "%s: too many segments", path);
                 s += n + (s[n] == '/');
         }
         if (accept >= 0)
-                put_uint_option(&w, OPT_ACCEPT, (unsigned long)accept);
-        if (w.overflow)
+                raw_add_option(get, OPT_ACCEPT, accept_value,
+                               raw_uint((uint32_t)accept, accept_value));
+        p->get_len = raw_encode(get, p->get, sizeof(p->get));
+        if (p->get_len == 0)
                 return fail(p, -ENOBUFS, "%s: request too long", path);
-        p->get_len = w.pos;
         p->accept = accept;
         return 0;
 }
@@ -681,6 +584,7 @@ int bench_probe_get(bench_probe *p, int timeout_ms, int64_t *rtt_ns)
         for (int i = 0; i < TOKEN_LEN; i++)
                 p->get[4 + i] = (uint8_t)(token >> (8 * (TOKEN_LEN - 1 - i)));
         const uint8_t *tok = p->get + 4;
+        const raw_msg *in = &p->msg;
 
         int64_t t0 = bench_now_ns(), deadline = t0 + (int64_t)timeout_ms * 1000000, t1;
         int r = send_message(p, p->get, p->get_len);
@@ -700,14 +604,14 @@ int bench_probe_get(bench_probe *p, int timeout_ms, int64_t *rtt_ns)
                 }
                 if (n < 0)
                         return (int)n;
-                if (!coap_parse(p->rx, (size_t)n, &m))
+                if (!parse_message(p, (size_t)n, &m))
                         return fail(p, -EBADMSG,
                                     "the client sent %zd bytes that are no CoAP message", n);
-                bool ours = m.tkl == TOKEN_LEN && memcmp(m.token, tok, TOKEN_LEN) == 0;
-                if (m.mid == mid && m.type == TYPE_RST)
+                bool ours = in->token_len == TOKEN_LEN && memcmp(in->token, tok, TOKEN_LEN) == 0;
+                if (in->mid == mid && in->type == TYPE_RST)
                         return fail(p, -ECONNRESET, "the client reset the GET");
-                if (m.mid == mid && m.type == TYPE_ACK) {
-                        if (m.code == CODE_EMPTY) {
+                if (in->mid == mid && in->type == TYPE_ACK) {
+                        if (in->code == CODE_EMPTY) {
                                 separate = true; /* the response follows on its own */
                                 continue;
                         }
@@ -715,17 +619,11 @@ int bench_probe_get(bench_probe *p, int timeout_ms, int64_t *rtt_ns)
                                 return fail(p, -EPROTO, "piggybacked response with another token");
                         break;
                 }
-                if (ours && m.code >= 64 && (m.type == TYPE_CON || m.type == TYPE_NON)) {
+                if (ours && in->code >= 64 && (in->type == TYPE_CON || in->type == TYPE_NON)) {
                         /* A separate response, whether or not its empty ACK got here. */
                         separate = true;
-                        if (m.type == TYPE_CON) {
-                                uint8_t ack[4];
-                                coap_writer w = {ack, sizeof(ack)};
-                                put_header(&w, TYPE_ACK, CODE_EMPTY, m.mid, NULL, 0);
-                                r = send_message(p, ack, w.pos);
-                                if (r < 0)
-                                        return r;
-                        }
+                        if (in->type == TYPE_CON && (r = send_empty(p, TYPE_ACK, in->mid)) < 0)
+                                return r;
                         break;
                 }
                 r = answer_client(p, &m);
@@ -734,12 +632,12 @@ int bench_probe_get(bench_probe *p, int timeout_ms, int64_t *rtt_ns)
         }
         *rtt_ns = t1 - t0;
         p->separate += separate;
-        if (m.code != CODE_CONTENT)
-                return fail(p, -EPROTO, "answered %u.%02u, not 2.05", m.code >> 5, m.code & 31);
+        if (in->code != CODE_CONTENT)
+                return fail(p, -EPROTO, "answered %u.%02u, not 2.05", in->code >> 5, in->code & 31);
         if (m.content_format != p->accept)
                 return fail(p, -EPROTO, "asked for Content-Format %ld, got %ld", p->accept,
                             m.content_format);
-        if (m.payload_len == 0)
+        if (in->len == 0)
                 return fail(p, -EPROTO, "2.05 without a payload");
         return 0;
 }
