@@ -645,8 +645,8 @@ static void parse_strace_summary(const char *path, unsigned reads, syscalls *out
 
 /* strace -c -f attached to the daemon for `-t` Reads, then detached: no latency is taken
  * meanwhile (every call of a traced process stops it twice). */
-static void measure_syscalls(bench *b, bench_probe *p, const daemon_run *d, const read_target *t,
-                             syscalls *out)
+static void measure_syscalls(bench *b, bench_probe *p, const daemon_run *d, security sec,
+                             const read_target *t, syscalls *out)
 {
         char strace[PATH_MAX], summary[PATH_MAX], log_path[PATH_MAX], pid[16];
         *out = (syscalls){0};
@@ -658,6 +658,8 @@ static void measure_syscalls(bench *b, bench_probe *p, const daemon_run *d, cons
                 said = true;
                 return;
         }
+        bench_progress("%s: %s x %u under strace -c -f", security_names[sec], t->label,
+                       b->opt.syscall_reads);
         unsigned n = ++b->runs;
         snprintf(summary, sizeof(summary), "%s/strace-%u.txt", b->dir, n);
         snprintf(log_path, sizeof(log_path), "%s/strace-%u.log", b->dir, n);
@@ -778,9 +780,7 @@ static void run_read_scenario(bench *b, security sec, pinning pin)
         for (size_t i = 0; pin == PIN_NONE && i < N_TARGETS; i++) {
                 if (!read_targets[i].syscalls)
                         continue;
-                bench_progress("%s: %s x %u under strace -c -f", security_names[sec],
-                               read_targets[i].label, b->opt.syscall_reads);
-                measure_syscalls(b, p, &d, &read_targets[i], &fig->calls[sec][i]);
+                measure_syscalls(b, p, &d, sec, &read_targets[i], &fig->calls[sec][i]);
         }
         fig->separate[sec] += bench_probe_separate_responses(p);
         stop_probed(p, &d);
