@@ -98,9 +98,9 @@ struct bench_probe {
         uint32_t token;
         unsigned separate;
 
-        uint8_t rx[2048];
-        raw_msg msg;   /* what came in last, pointing into rx */
-        raw_msg reply; /* what goes out, before it is encoded */
+        uint8_t rx[16384]; /* a DTLS record's largest plaintext */
+        raw_msg msg;       /* what came in last, pointing into rx */
+        raw_msg reply;     /* what goes out, before it is encoded */
         char error[256];
 };
 
@@ -329,18 +329,24 @@ static ssize_t recv_message(bench_probe *p, int timeout_ms)
                 ssize_t n = gnutls_record_recv(p->session, p->rx, sizeof(p->rx));
                 if (n >= 0)
                         return n;
-                if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED ||
-                    !gnutls_error_is_fatal((int)n))
+                /* AGAIN also when a record was dropped (a replay, a bad tag): wait on. */
+                if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
                         return -EAGAIN;
                 return fail(p, -EPROTO, "DTLS record: %s", gnutls_strerror((int)n));
         }
+        /* MSG_TRUNC: the datagram's real length, so that a cut one is an error, not a
+         * shorter message. */
         ssize_t n;
         if (p->connected) {
-                n = recv(p->fd, p->rx, sizeof(p->rx), 0);
+                n = recv(p->fd, p->rx, sizeof(p->rx), MSG_TRUNC);
         } else {
                 socklen_t flen = sizeof(p->peer);
-                n = recvfrom(p->fd, p->rx, sizeof(p->rx), 0, (struct sockaddr *)&p->peer, &flen);
+                n = recvfrom(p->fd, p->rx, sizeof(p->rx), MSG_TRUNC, (struct sockaddr *)&p->peer,
+                             &flen);
         }
+        if (n > (ssize_t)sizeof(p->rx))
+                return fail(p, -EMSGSIZE, "a datagram of %zd bytes, more than %zu", n,
+                            sizeof(p->rx));
         if (n >= 0)
                 return n;
         if (errno == EAGAIN || errno == EINTR)
