@@ -1,5 +1,6 @@
-/* bench_engine.c - end-to-end figures of the real lwm2md daemon against the test LwM2M server
- * on loopback: Read round trips, bytes on the wire, DTLS PSK handshake, memory, idle wake-ups. */
+/* bench_engine.c - end-to-end figures of the real lwm2md daemon on loopback: Read round trips
+ * and system calls against a lean probe; wire bytes, handshake, memory, wake-ups with the test
+ * server. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "bench_probe.h"
 #include "tests/server/test_server.h"
 
 #define REQUEST_TIMEOUT_MS  5000
@@ -59,13 +61,14 @@ typedef struct read_target {
         const char *label;
         const char *path;
         int accept;
+        bool syscalls; /* whose system calls are counted */
 } read_target;
 
 /* What the round-trip benchmark reads. */
 static const read_target read_targets[] = {
-        {"Read /3/0/0 text", "/3/0/0", FMT_TEXT},
-        {"Read /3/0 SenML CBOR", "/3/0", FMT_SENML_CBOR},
-        {"Read /3/0 TLV", "/3/0", FMT_TLV},
+        {"Read /3/0/0 text", "/3/0/0", FMT_TEXT, true},
+        {"Read /3/0 SenML CBOR", "/3/0", FMT_SENML_CBOR, false},
+        {"Read /3/0 TLV", "/3/0", FMT_TLV, true},
 };
 #define N_TARGETS (sizeof(read_targets) / sizeof(read_targets[0]))
 
@@ -81,8 +84,8 @@ typedef struct latency {
         bool done;
         bench_spread spread;
         double per_second;
-        double daemon_cpu_us, server_cpu_us; /* CPU time per Read: lwm2md, this process */
-        double daemon_sys_us;                /* the part of daemon_cpu_us spent in the kernel */
+        double daemon_cpu_us, probe_cpu_us; /* CPU time per Read: lwm2md, the probe's thread */
+        double daemon_sys_us;               /* the part of daemon_cpu_us spent in the kernel */
 } latency;
 
 typedef struct wakeups {
@@ -117,9 +120,29 @@ typedef struct handshake {
         size_t bytes;
 } handshake;
 
+#define MAX_SYSCALL_NAMES 32
+
+typedef struct syscall_count {
+        char name[32];
+        double per_read;
+} syscall_count;
+
+/* What strace -c counted in the daemon over `reads` Reads. */
+typedef struct syscalls {
+        bool done;
+        unsigned reads;
+        double per_read;
+        syscall_count calls[MAX_SYSCALL_NAMES];
+        size_t n_calls;
+} syscalls;
+
 typedef struct figures {
         latency reads[_SEC_MAX][_PIN_MAX][N_TARGETS];
-        latency floor[_PIN_MAX]; /* plain UDP echo: what the machine allows at best */
+        syscalls calls[_SEC_MAX][N_TARGETS];
+        unsigned separate[_SEC_MAX]; /* GETs answered by a separate response */
+        char cipher[96];             /* the DTLS cipher suite the probe negotiated */
+        char endpoint[64];           /* of the NoSec client (-C: another one) */
+        latency floor[_PIN_MAX];     /* plain UDP echo: what the machine allows at best */
         bench_memory mem_idle[_SEC_MAX], mem_load[_SEC_MAX];
         wakeups idle[_SEC_MAX];
         wire_size reg[_SEC_MAX];
@@ -132,8 +155,10 @@ typedef struct figures {
 
 typedef struct options {
         unsigned requests, warmup, handshakes, startups, idle_seconds;
-        unsigned pin_cpu;   /* the one CPU of the pinned runs */
-        bool reads_only;    /* for profilers: only the round trips */
+        unsigned syscall_reads;     /* Reads under strace */
+        const char *client_command; /* -C: another client for the NoSec Reads */
+        unsigned pin_cpu;           /* the one CPU of the pinned runs */
+        bool reads_only;            /* for profilers: only the round trips */
         bool show_mappings; /* Private_Dirty per mapping on stderr, at each memory reading */
         const char *registry_dir;
 } options;
@@ -403,7 +428,7 @@ static void measure_idle(ts_server *s, pid_t pid, unsigned seconds, wakeups *out
         };
 }
 
-/* ---- Read round trips ---- */
+/* ---- the test server's requests, and the UDP floor ---- */
 
 static void request_or_die(ts_server *s, coap_pdu_code_t method, const char *path, int accept,
                            uint8_t want, ts_response *resp)
@@ -415,44 +440,6 @@ static void request_or_die(ts_server *s, coap_pdu_code_t method, const char *pat
                 char cs[8];
                 bench_die("%s (accept %d): answered %s", path, accept, ts_code_str(resp->code, cs));
         }
-}
-
-static void measure_reads(bench *b, ts_server *s, pid_t daemon, const read_target *t, latency *out)
-{
-        wakeups before, after;
-        ts_response resp;
-        for (unsigned i = 0; i < b->opt.warmup; i++) {
-                request_or_die(s, COAP_REQUEST_CODE_GET, t->path, t->accept, CODE_CONTENT, &resp);
-                ts_response_free(&resp);
-        }
-        read_switches(daemon, &before);
-        int64_t start = bench_now_ns(), cpu_start = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-        for (unsigned i = 0; i < b->opt.requests; i++) {
-                int64_t t0 = bench_now_ns();
-                request_or_die(s, COAP_REQUEST_CODE_GET, t->path, t->accept, CODE_CONTENT, &resp);
-                b->samples[i] = bench_now_ns() - t0;
-                if (resp.content_format != t->accept)
-                        bench_die("%s: asked for format %d, got %d", t->path, t->accept,
-                                  resp.content_format);
-                ts_response_free(&resp);
-        }
-        int64_t total = bench_now_ns() - start,
-                cpu = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
-        read_switches(daemon, &after);
-        size_t n = b->opt.requests;
-        *out = (latency){
-                .done = true,
-                .per_second = (double)n * 1e9 / (double)total,
-                .daemon_cpu_us = (double)(after.cpu_ns - before.cpu_ns) / 1e3 / (double)n,
-                .server_cpu_us = (double)cpu / 1e3 / (double)n,
-        };
-        bench_spread_of(b->samples, n, &out->spread);
-        uint64_t ticks =
-                after.user_ticks + after.system_ticks - before.user_ticks - before.system_ticks;
-        if (ticks > 0)
-                out->daemon_sys_us = out->daemon_cpu_us *
-                                     (double)(after.system_ticks - before.system_ticks) /
-                                     (double)ticks;
 }
 
 /* The same one-in-flight round trip with a trivial UDP echo process instead of
@@ -513,35 +500,320 @@ static void measure_udp_floor(bench *b, pinning pin, latency *out)
         set_affinity(b, PIN_NONE);
 }
 
-/* One daemon per security mode and pinning: reads, plus memory and idle figures unpinned. */
+/* ---- Read round trips, against the probe ---- */
+
+static void probe_or_die(const bench_probe *p, const daemon_run *d, const char *what, int r)
+{
+        if (r >= 0)
+                return;
+        show_log(d);
+        bench_die("%s: %s", what, bench_probe_error(p));
+}
+
+static void prepare_get(bench_probe *p, const daemon_run *d, const read_target *t)
+{
+        probe_or_die(p, d, t->label, bench_probe_prepare_get(p, t->path, t->accept));
+}
+
+/* `n` GETs of what prepare_get() set, the round trip of each into `samples` (NULL: none). */
+static void run_gets(bench_probe *p, const daemon_run *d, const read_target *t, unsigned n,
+                     int64_t *samples)
+{
+        unsigned regs = bench_probe_registrations(p);
+        for (unsigned i = 0; i < n; i++) {
+                int64_t rtt;
+                probe_or_die(p, d, t->label, bench_probe_get(p, REQUEST_TIMEOUT_MS, &rtt));
+                if (samples)
+                        samples[i] = rtt;
+        }
+        /* A client that started over in the middle measured its handshake too. */
+        if (bench_probe_registrations(p) != regs) {
+                show_log(d);
+                bench_die("%s: the client registered again during the reads", t->label);
+        }
+}
+
+static void measure_reads(bench *b, bench_probe *p, const daemon_run *d, const read_target *t,
+                          latency *out)
+{
+        wakeups before, after;
+        prepare_get(p, d, t);
+        run_gets(p, d, t, b->opt.warmup, NULL);
+        read_switches(d->pid, &before);
+        int64_t start = bench_now_ns(), cpu_start = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+        run_gets(p, d, t, b->opt.requests, b->samples);
+        int64_t total = bench_now_ns() - start,
+                cpu = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
+        read_switches(d->pid, &after);
+        size_t n = b->opt.requests;
+        *out = (latency){
+                .done = true,
+                .per_second = (double)n * 1e9 / (double)total,
+                .daemon_cpu_us = (double)(after.cpu_ns - before.cpu_ns) / 1e3 / (double)n,
+                .probe_cpu_us = (double)cpu / 1e3 / (double)n,
+        };
+        bench_spread_of(b->samples, n, &out->spread);
+        uint64_t ticks =
+                after.user_ticks + after.system_ticks - before.user_ticks - before.system_ticks;
+        if (ticks > 0)
+                out->daemon_sys_us = out->daemon_cpu_us *
+                                     (double)(after.system_ticks - before.system_ticks) /
+                                     (double)ticks;
+}
+
+/* ---- system calls per Read, counted by strace ---- */
+
+/* `name` looked up in $PATH into `out`; false if it is not there. */
+static bool find_program(const char *name, char *out, size_t size)
+{
+        const char *path = getenv("PATH") ?: "/usr/bin:/bin";
+        while (*path) {
+                size_t n = strcspn(path, ":");
+                snprintf(out, size, "%.*s/%s", (int)n, path, name);
+                if (n > 0 && access(out, X_OK) == 0)
+                        return true;
+                path += n + (path[n] == ':');
+        }
+        return false;
+}
+
+/* Every thread of `pid` traced by `tracer`: only then does the count cover the whole daemon. */
+static bool all_threads_traced(pid_t pid, pid_t tracer)
+{
+        char path[PATH_MAX], line[256];
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+        DIR *dir = opendir(path);
+        if (!dir)
+                return false;
+        bool all = true;
+        struct dirent *de;
+        while (all && (de = readdir(dir))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%d/task/%s/status", (int)pid, de->d_name);
+                FILE *f = fopen(path, "re");
+                int traced_by = 0;
+                while (f && fgets(line, sizeof(line), f))
+                        if (sscanf(line, "TracerPid: %d", &traced_by) == 1)
+                                break;
+                if (f)
+                        fclose(f);
+                all = traced_by == tracer;
+        }
+        closedir(dir);
+        return all;
+}
+
+/* The table of `strace -c`: a row per call ("% time seconds usecs/call calls [errors]
+ * syscall"), then "total". */
+static void parse_strace_summary(const char *path, unsigned reads, syscalls *out)
+{
+        FILE *f = fopen(path, "re");
+        if (!f)
+                bench_die("%s: %s", path, strerror(errno));
+        char line[256];
+        unsigned long total = 0;
+        bool have_total = false;
+        while (fgets(line, sizeof(line), f)) {
+                char *tok[8], *save = NULL;
+                size_t n = 0;
+                for (char *t = strtok_r(line, " \t\n", &save); t && n < 8;
+                     t = strtok_r(NULL, " \t\n", &save))
+                        tok[n++] = t;
+                char *end;
+                if (n < 5 || (n > 6))
+                        continue;
+                unsigned long calls = strtoul(tok[3], &end, 10);
+                if (*end || !strchr(tok[0], '.'))
+                        continue; /* the heading and the rules */
+                if (strcmp(tok[n - 1], "total") == 0) {
+                        total = calls;
+                        have_total = true;
+                } else if (out->n_calls < MAX_SYSCALL_NAMES) {
+                        syscall_count *c = &out->calls[out->n_calls++];
+                        snprintf(c->name, sizeof(c->name), "%s", tok[n - 1]);
+                        c->per_read = (double)calls / reads;
+                }
+        }
+        fclose(f);
+        if (!have_total)
+                bench_die("%s: no strace summary in it", path);
+        out->per_read = (double)total / reads;
+        out->reads = reads;
+        out->done = true;
+}
+
+/* strace -c -f attached to the daemon for `-t` Reads, then detached: no latency is taken
+ * meanwhile (every call of a traced process stops it twice). */
+static void measure_syscalls(bench *b, bench_probe *p, const daemon_run *d, security sec,
+                             const read_target *t, syscalls *out)
+{
+        char strace[PATH_MAX], summary[PATH_MAX], log_path[PATH_MAX], pid[16];
+        *out = (syscalls){0};
+        if (!find_program("strace", strace, sizeof(strace))) {
+                static bool said;
+                if (!said)
+                        fprintf(stderr, "bench_engine: strace is not installed (tests/deps.sh "
+                                        "installs it): no system call counts\n");
+                said = true;
+                return;
+        }
+        bench_progress("%s: %s x %u under strace -c -f", security_names[sec], t->label,
+                       b->opt.syscall_reads);
+        unsigned n = ++b->runs;
+        snprintf(summary, sizeof(summary), "%s/strace-%u.txt", b->dir, n);
+        snprintf(log_path, sizeof(log_path), "%s/strace-%u.log", b->dir, n);
+        snprintf(pid, sizeof(pid), "%d", (int)d->pid);
+        char *argv[] = {strace,  (char *)"-c", (char *)"-f", (char *)"-o",
+                        summary, (char *)"-p", pid,          NULL};
+        _cleanup_close_ int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (log < 0)
+                bench_die("%s: %s", log_path, strerror(errno));
+        /* SIGINT if we die: strace detaches, and the daemon goes on untraced. */
+        pid_t tracer = bench_spawn(strace, argv, log, log, SIGINT);
+        if (tracer < 0)
+                bench_die("cannot start %s: %s", strace, strerror((int)-tracer));
+        int64_t deadline = bench_now_ns() + 5000 * 1000000LL;
+        while (!all_threads_traced(d->pid, tracer)) {
+                if (bench_now_ns() > deadline || waitpid(tracer, NULL, WNOHANG) == tracer) {
+                        kill(tracer, SIGKILL);
+                        bench_show_log(log_path, SIZE_MAX);
+                        bench_die("strace did not attach to %d", (int)d->pid);
+                }
+                usleep(1000);
+        }
+        prepare_get(p, d, t);
+        run_gets(p, d, t, b->opt.syscall_reads, NULL);
+        /* strace detaches, writes its summary and leaves as SIGINT tells it to: killed by it. */
+        int status;
+        if (kill(tracer, SIGINT) < 0 || waitpid(tracer, &status, 0) != tracer ||
+            !((WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
+              (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT))) {
+                bench_show_log(log_path, SIZE_MAX);
+                bench_die("strace did not end cleanly");
+        }
+        parse_strace_summary(summary, b->opt.syscall_reads, out);
+        /* Detached, the daemon answers as before. */
+        run_gets(p, d, t, 1, NULL);
+}
+
+/* SIGTERM, answering the client while it de-registers; SIGKILL if it has not ended in 5 s
+ * (another client may not leave on SIGTERM at all). */
+static void stop_probed(bench_probe *p, daemon_run *d)
+{
+        kill(d->pid, SIGTERM);
+        int64_t deadline = bench_now_ns() + 5000 * 1000000LL;
+        while (waitpid(d->pid, NULL, WNOHANG) != d->pid) {
+                if (bench_now_ns() > deadline) {
+                        kill(d->pid, SIGKILL);
+                        waitpid(d->pid, NULL, 0);
+                        break;
+                }
+                bench_probe_serve(p, 10);
+        }
+        d->pid = 0;
+}
+
+/* -C: another LwM2M client, through the shell, "{port}" replaced by the probe's port. */
+static void spawn_command(bench *b, uint16_t port, daemon_run *d)
+{
+        char cmd[4096] = "exec ", num[8];
+        snprintf(num, sizeof(num), "%u", port);
+        size_t len = strlen(cmd);
+        for (const char *s = b->opt.client_command; *s && len + 8 < sizeof(cmd);) {
+                if (strncmp(s, "{port}", 6) == 0) {
+                        len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "%s", num);
+                        s += 6;
+                } else {
+                        cmd[len++] = *s++;
+                }
+        }
+        cmd[len] = 0;
+        snprintf(d->log_path, sizeof(d->log_path), "%s/client-%u.log", b->dir, ++b->runs);
+        _cleanup_close_ int log = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (log < 0)
+                bench_die("%s: %s", d->log_path, strerror(errno));
+        char *argv[] = {(char *)"/bin/sh", (char *)"-c", cmd, NULL};
+        d->spawned_ns = bench_now_ns();
+        d->pid = bench_spawn("/bin/sh", argv, log, log, SIGTERM);
+        if (d->pid < 0)
+                bench_die("cannot start /bin/sh: %s", strerror((int)-d->pid));
+}
+
+/* One client per security mode and pinning, against the probe: the round trips, and
+ * unpinned the system calls per Read. */
 static void run_read_scenario(bench *b, security sec, pinning pin)
 {
         figures *fig = &b->fig;
         set_affinity(b, pin);
+        bench_probe_config cfg = {.dtls = sec == SEC_PSK};
+        if (sec == SEC_PSK) {
+                cfg.psk_identity = PSK_IDENTITY;
+                cfg.psk_key = psk_key;
+                cfg.psk_key_len = sizeof(psk_key);
+        }
+        bench_probe *p = bench_probe_new(&cfg);
+        if (!p)
+                bench_die("cannot start the probe: %s", strerror(errno));
+        daemon_run d = {0};
+        if (sec == SEC_NOSEC && b->opt.client_command) {
+                spawn_command(b, bench_probe_port(p), &d);
+        } else {
+                char uri[64];
+                snprintf(uri, sizeof(uri), "%s://127.0.0.1:%u", sec == SEC_PSK ? "coaps" : "coap",
+                         bench_probe_port(p));
+                const char *dirs[] = {OBJECTS_DIR};
+                spawn_daemon(b, uri, sec, dirs, 1, &d);
+        }
+        probe_or_die(p, &d, "Register", bench_probe_wait_register(p, REGISTER_TIMEOUT_MS));
+        if (sec == SEC_PSK)
+                snprintf(fig->cipher, sizeof(fig->cipher), "%s", bench_probe_cipher(p));
+        if (sec == SEC_NOSEC)
+                snprintf(fig->endpoint, sizeof(fig->endpoint), "%s", bench_probe_endpoint(p));
+
+        for (size_t i = 0; i < N_TARGETS; i++) {
+                bench_progress("%s, %s: %s x %u", security_names[sec],
+                               pin == PIN_ONE_CPU ? "pinned" : "unpinned", read_targets[i].label,
+                               b->opt.requests);
+                measure_reads(b, p, &d, &read_targets[i], &fig->reads[sec][pin][i]);
+        }
+        for (size_t i = 0; pin == PIN_NONE && i < N_TARGETS; i++) {
+                if (!read_targets[i].syscalls)
+                        continue;
+                measure_syscalls(b, p, &d, sec, &read_targets[i], &fig->calls[sec][i]);
+        }
+        fig->separate[sec] += bench_probe_separate_responses(p);
+        stop_probed(p, &d);
+        bench_probe_free(p);
+        set_affinity(b, PIN_NONE);
+}
+
+/* Memory and idle wake-ups of a daemon served by the test server, as before the probe, with
+ * the same number of Reads in between (untimed). */
+static void run_memory_scenario(bench *b, security sec)
+{
+        figures *fig = &b->fig;
         ts_server *s = new_server(sec);
         const char *dirs[] = {OBJECTS_DIR};
         daemon_run d = {0};
         spawn_daemon(b, ts_uri(s), sec, dirs, 1, &d);
         wait_register(s, 0, &d);
-
-        bool extras = pin == PIN_NONE && !b->opt.reads_only;
-        if (extras) {
-                ts_process(s, SETTLE_MS);
-                read_memory(b, d.pid, "idle", &fig->mem_idle[sec]);
-                bench_progress("%s: idle for %u s", security_names[sec], b->opt.idle_seconds);
-                measure_idle(s, d.pid, b->opt.idle_seconds, &fig->idle[sec]);
-        }
-        for (size_t i = 0; i < N_TARGETS; i++) {
-                bench_progress("%s, %s: %s x %u", security_names[sec],
-                               pin == PIN_ONE_CPU ? "pinned" : "unpinned", read_targets[i].label,
-                               b->opt.requests);
-                measure_reads(b, s, d.pid, &read_targets[i], &fig->reads[sec][pin][i]);
-        }
-        if (extras)
-                read_memory(b, d.pid, "after the reads", &fig->mem_load[sec]);
+        ts_process(s, SETTLE_MS);
+        read_memory(b, d.pid, "idle", &fig->mem_idle[sec]);
+        bench_progress("%s: idle for %u s", security_names[sec], b->opt.idle_seconds);
+        measure_idle(s, d.pid, b->opt.idle_seconds, &fig->idle[sec]);
+        bench_progress("%s: %u Reads, then memory", security_names[sec],
+                       (unsigned)N_TARGETS * (b->opt.requests + b->opt.warmup));
+        for (size_t i = 0; i < N_TARGETS; i++)
+                for (unsigned k = 0; k < b->opt.requests + b->opt.warmup; k++) {
+                        ts_response resp;
+                        request_or_die(s, COAP_REQUEST_CODE_GET, read_targets[i].path,
+                                       read_targets[i].accept, CODE_CONTENT, &resp);
+                        ts_response_free(&resp);
+                }
+        read_memory(b, d.pid, "after the reads", &fig->mem_load[sec]);
         stop_daemon(s, &d);
         ts_free(s);
-        set_affinity(b, PIN_NONE);
 }
 
 /* ---- a UDP proxy that records what crosses the wire ---- */
@@ -1027,7 +1299,7 @@ static const char *fmt_latency(char *buf, size_t size, const latency *l, int whi
         else if (which == 4)
                 snprintf(buf, size, "%.1f µs", l->daemon_sys_us);
         else
-                snprintf(buf, size, "%.1f µs", l->server_cpu_us);
+                snprintf(buf, size, "%.1f µs", l->probe_cpu_us);
         return buf;
 }
 
@@ -1055,18 +1327,84 @@ static const char *fmt_ms(char *buf, size_t size, bool done, double ms)
         return buf;
 }
 
+static const syscall_count *find_call(const syscalls *s, const char *name)
+{
+        for (size_t i = 0; i < s->n_calls; i++)
+                if (strcmp(s->calls[i].name, name) == 0)
+                        return &s->calls[i];
+        return NULL;
+}
+
+static const char *fmt_per_read(char *buf, size_t size, bool done, const syscall_count *c)
+{
+        if (!done)
+                return "-";
+        snprintf(buf, size, "%.2f", c ? c->per_read : 0.0);
+        return buf;
+}
+
+/* The calls per Read, then each call: the NoSec column's in its order (strace sorts by
+ * time), then those only DTLS makes. */
+static void print_syscalls(const bench *b)
+{
+        const figures *fig = &b->fig;
+        char a[64], c[64], cond[64], name[64];
+        for (size_t t = 0; t < N_TARGETS; t++) {
+                const syscalls *s0 = &fig->calls[0][t], *s1 = &fig->calls[1][t];
+                if (!read_targets[t].syscalls)
+                        continue;
+                snprintf(name, sizeof(name), "%s syscalls/read", read_targets[t].label);
+                snprintf(cond, sizeof(cond), "strace -c -f, %u reads", b->opt.syscall_reads);
+                syscall_count total0 = {.per_read = s0->per_read},
+                              total1 = {.per_read = s1->per_read};
+                row(name, cond, fmt_per_read(a, sizeof(a), s0->done, &total0),
+                    fmt_per_read(c, sizeof(c), s1->done, &total1));
+                /* Calls made less than once in 50 Reads (the tracer's own attaching, a log
+                 * line) are summed into one row. */
+                syscall_count rare[2] = {{.per_read = 0}, {.per_read = 0}};
+                for (int side = 0; side < 2; side++) {
+                        const syscalls *s = side ? s1 : s0;
+                        for (size_t i = 0; i < s->n_calls; i++) {
+                                const char *call = s->calls[i].name;
+                                const syscall_count *c0 = find_call(s0, call),
+                                                    *c1 = find_call(s1, call);
+                                if (side && c0)
+                                        continue;
+                                if ((!c0 || c0->per_read < 0.02) && (!c1 || c1->per_read < 0.02)) {
+                                        rare[0].per_read += c0 ? c0->per_read : 0;
+                                        rare[1].per_read += c1 ? c1->per_read : 0;
+                                        continue;
+                                }
+                                snprintf(name, sizeof(name), "  %s", call);
+                                row(name, "per read", fmt_per_read(a, sizeof(a), s0->done, c0),
+                                    fmt_per_read(c, sizeof(c), s1->done, c1));
+                        }
+                }
+                if (rare[0].per_read > 0 || rare[1].per_read > 0)
+                        row("  other calls", "per read, summed",
+                            fmt_per_read(a, sizeof(a), s0->done, &rare[0]),
+                            fmt_per_read(c, sizeof(c), s1->done, &rare[1]));
+        }
+}
+
 static void print_table(const bench *b)
 {
         const figures *fig = &b->fig;
         char a[64], c[64], cond[64], name[64], libraries[128];
         bench_libraries(libraries, sizeof(libraries));
 
-        printf("\nlwm2md engine benchmark: the real daemon against the test LwM2M server on "
-               "loopback\n");
+        printf("\nlwm2md engine benchmark: the real daemon on loopback, its Reads timed by a "
+               "lean probe server\n");
         bench_print_setup(b->daemon_path, libraries, true, b->load_before, b->load_after);
         printf("reads: %u timed requests after %u warm-up, one in flight (confirmable GET, "
-               "piggybacked 2.05)\n\n",
+               "piggybacked 2.05), from bench_probe\n",
                b->opt.requests, b->opt.warmup);
+        if (b->opt.client_command)
+                printf("NoSec reads: client \"%s\" (endpoint %s), not lwm2md\n",
+                       b->opt.client_command, fig->endpoint);
+        if (fig->cipher[0])
+                printf("DTLS PSK reads: cipher suite %s\n", fig->cipher);
+        putchar('\n');
         row("figure", "conditions", security_names[0], security_names[1]);
         row("------", "----------", "-----", "--------");
 
@@ -1082,12 +1420,13 @@ static void print_table(const bench *b)
         }
         for (int pin = 0; pin < _PIN_MAX; pin++) {
                 for (size_t t = 0; t < N_TARGETS; t++) {
-                        static const char *const what[] = {"p50",
-                                                           "p99",
-                                                           "rate",
-                                                           "lwm2md CPU/req",
-                                                           "  of which kernel",
-                                                           "server CPU/req"};
+                        const char *const what[] = {"p50",
+                                                    "p99",
+                                                    "rate",
+                                                    b->opt.client_command ? "client CPU/req"
+                                                                          : "lwm2md CPU/req",
+                                                    "  of which kernel",
+                                                    "probe CPU/req"};
                         for (int w = 0; w < 6; w++) {
                                 snprintf(name, sizeof(name), "%s %s", read_targets[t].label,
                                          what[w]);
@@ -1097,6 +1436,8 @@ static void print_table(const bench *b)
                         }
                 }
         }
+
+        print_syscalls(b);
 
         row("Register CoAP payload (links)", "objects.d",
             fmt_bytes(a, sizeof(a), fig->reg[0].done, fig->reg[0].payload),
@@ -1194,6 +1535,11 @@ static void print_table(const bench *b)
         row("Pss, idle", cond, fmt_kib(a, sizeof(a), sr->done, sr->mem.pss_kib), "-");
         row("Register CoAP payload (links)", cond,
             fmt_bytes(a, sizeof(a), sr->done, sr->register_payload), "-");
+        for (int sec = 0; sec < _SEC_MAX; sec++)
+                if (fig->separate[sec])
+                        printf("note: %s: %u Reads were answered by a separate response, not "
+                               "piggybacked\n",
+                               security_names[sec], fig->separate[sec]);
 }
 
 /* ---- main ---- */
@@ -1202,9 +1548,13 @@ static void usage(FILE *f)
 {
         fprintf(f,
                 "Usage: bench_engine [-n REQUESTS] [-w WARMUP] [-k HANDSHAKES] [-s STARTUPS]\n"
-                "                    [-i IDLE_SECONDS] [-c CPU] [-r REGISTRY_DIR] [-R] [-m]\n"
-                "Runs lwm2md (%s, or $LWM2MD) against the test LwM2M server on 127.0.0.1\n"
-                "and prints one table. -R: only the Read round trips (for a profiler);\n"
+                "                    [-i IDLE_SECONDS] [-c CPU] [-r REGISTRY_DIR] [-t READS]\n"
+                "                    [-C 'COMMAND'] [-R] [-m]\n"
+                "Runs lwm2md (%s, or $LWM2MD) on 127.0.0.1, its Reads timed by a lean\n"
+                "probe server and the rest against the test LwM2M server, and prints one table.\n"
+                "-t: Reads counted under strace -c (2000); -C: the NoSec Reads of another\n"
+                "LwM2M client, COMMAND run by /bin/sh with {port} replaced by the probe's port;\n"
+                "-R: only the Read round trips (for a profiler);\n"
                 "-m: show where the daemon's Private_Dirty lies, mapping by mapping.\n",
                 LWM2MD_PATH);
 }
@@ -1219,9 +1569,11 @@ static unsigned parse_count(const char *s, unsigned min)
         return v;
 }
 
-/* Bytes on the wire, the handshake, and start-up time and memory. */
+/* Memory and wake-ups, bytes on the wire, the handshake, and start-up time and memory. */
 static void run_other_scenarios(bench *b)
 {
+        for (int sec = 0; sec < _SEC_MAX; sec++)
+                run_memory_scenario(b, (security)sec);
         for (int sec = 0; sec < _SEC_MAX; sec++)
                 for (int pin = 0; pin < _PIN_MAX; pin++)
                         run_wire_scenario(b, (security)sec, (pinning)pin);
@@ -1250,9 +1602,10 @@ int main(int argc, char **argv)
                           .handshakes = 20,
                           .startups = 5,
                           .idle_seconds = 10,
+                          .syscall_reads = 2000,
                           .registry_dir = REGISTRY_DIR};
         int c;
-        while ((c = getopt(argc, argv, "n:w:k:s:i:c:r:Rmh")) >= 0) {
+        while ((c = getopt(argc, argv, "n:w:k:s:i:c:r:t:C:Rmh")) >= 0) {
                 switch (c) {
                 case 'n':
                         b.opt.requests = parse_count(optarg, 1);
@@ -1276,6 +1629,12 @@ int main(int argc, char **argv)
                         break;
                 case 'r':
                         b.opt.registry_dir = optarg;
+                        break;
+                case 't':
+                        b.opt.syscall_reads = parse_count(optarg, 1);
+                        break;
+                case 'C':
+                        b.opt.client_command = optarg;
                         break;
                 case 'R':
                         b.opt.reads_only = true;

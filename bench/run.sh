@@ -39,7 +39,7 @@ echo
 echo "== bench_formats: content format codecs =="
 "$build/bench/bench_formats"
 echo
-echo "== bench_engine: the daemon against the test LwM2M server on loopback =="
+echo "== bench_engine: the daemon on loopback, its Reads timed by a lean probe server =="
 "$build/bench/bench_engine" "$@"
 echo
 echo "== bench_bus: the daemon's D-Bus side on a private dbus-daemon, with a provider =="
