@@ -111,6 +111,20 @@ static void test_dmi_and_errors(void **state)
         ts_response_free(&rr);
         expect(&f, "/3/0/10", "995000");
         expect(&f, "/3/0/11/0", "0");
+        /* A Read-Composite reads memory when read, too. */
+        PUT(&f, "/proc/meminfo",
+            "MemTotal:        1000000 kB\nMemFree:         900000 kB\n"
+            "MemAvailable:     990000 kB\n");
+        const char *paths = "[{\"n\":\"/3/0/10\"},{\"n\":\"/3/0/13\"},{\"n\":\"/3/0/0\"}]";
+        assert_int_equal(ts_request(f.server, COAP_REQUEST_CODE_FETCH, "/", 110, -1, -1, paths,
+                                    strlen(paths), 5000, &rr),
+                         0);
+        assert_int_equal(rr.code, CONTENT);
+        char text[512];
+        snprintf(text, sizeof(text), "%.*s", (int)rr.len, (const char *)rr.payload);
+        ts_response_free(&rr);
+        assert_non_null(strstr(text, "\"v\":990000"));
+        assert_non_null(strstr(text, "\"vs\":\"Advantech\""));
         stop(&f);
 }
 
