@@ -66,6 +66,17 @@ static void expect(daemon_fixture *f, const char *path, const char *want)
         assert_string_equal(got, want);
 }
 
+/* The server executes Reset Error Code (/3/0/12). */
+static void reset_error_code(daemon_fixture *f)
+{
+        ts_response r;
+        assert_int_equal(ts_request(f->server, COAP_REQUEST_CODE_POST, "/3/0/12", -1, -1, -1, NULL,
+                                    0, 5000, &r),
+                         0);
+        assert_int_equal(r.code, CHANGED);
+        ts_response_free(&r);
+}
+
 static void test_dmi_and_errors(void **state)
 {
         daemon_fixture f;
@@ -90,12 +101,7 @@ static void test_dmi_and_errors(void **state)
         expect(&f, "/3/0/21", "1000000");
         expect(&f, "/3/0/11/0", "5");
         expect(&f, "/3/0/11/1", NULL);
-        ts_response r;
-        assert_int_equal(ts_request(f.server, COAP_REQUEST_CODE_POST, "/3/0/12", -1, -1, -1, NULL,
-                                    0, 5000, &r),
-                         0);
-        assert_int_equal(r.code, CHANGED);
-        ts_response_free(&r);
+        reset_error_code(&f);
         expect(&f, "/3/0/11/0", "0");
         expect(&f, "/3/0/10", "1000");
         expect(&f, "/3/0/11/0", "5");
@@ -103,26 +109,22 @@ static void test_dmi_and_errors(void **state)
         PUT(&f, "/proc/meminfo",
             "MemTotal:        1000000 kB\nMemFree:         900000 kB\n"
             "MemAvailable:     995000 kB\n");
-        ts_response rr;
-        assert_int_equal(ts_request(f.server, COAP_REQUEST_CODE_POST, "/3/0/12", -1, -1, -1, NULL,
-                                    0, 5000, &rr),
-                         0);
-        assert_int_equal(rr.code, CHANGED);
-        ts_response_free(&rr);
+        reset_error_code(&f);
         expect(&f, "/3/0/10", "995000");
         expect(&f, "/3/0/11/0", "0");
         /* A Read-Composite reads memory when read, too. */
         PUT(&f, "/proc/meminfo",
             "MemTotal:        1000000 kB\nMemFree:         900000 kB\n"
             "MemAvailable:     990000 kB\n");
+        ts_response r;
         const char *paths = "[{\"n\":\"/3/0/10\"},{\"n\":\"/3/0/13\"},{\"n\":\"/3/0/0\"}]";
         assert_int_equal(ts_request(f.server, COAP_REQUEST_CODE_FETCH, "/", 110, -1, -1, paths,
-                                    strlen(paths), 5000, &rr),
+                                    strlen(paths), 5000, &r),
                          0);
-        assert_int_equal(rr.code, CONTENT);
+        assert_int_equal(r.code, CONTENT);
         char text[512];
-        snprintf(text, sizeof(text), "%.*s", (int)rr.len, (const char *)rr.payload);
-        ts_response_free(&rr);
+        snprintf(text, sizeof(text), "%.*s", (int)r.len, (const char *)r.payload);
+        ts_response_free(&r);
         assert_non_null(strstr(text, "\"v\":990000"));
         assert_non_null(strstr(text, "\"vs\":\"Advantech\""));
         stop(&f);
