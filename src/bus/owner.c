@@ -232,6 +232,21 @@ static on_demand *on_demand_find(bus_owner *o, uint16_t oid, uint16_t iid)
         return NULL;
 }
 
+/* Only a path that includes one of the instance's on-demand resources (SetOnDemand)
+ * needs the provider asked; the rest is answered from the pushed values. */
+static bool owner_refreshes(void *userdata, const lwm2m_path *path)
+{
+        on_demand *d = path->len >= LWM2M_PATH_INSTANCE
+                               ? on_demand_find(userdata, path->id[0], path->id[1])
+                               : NULL;
+        if (!d || path->len == LWM2M_PATH_INSTANCE)
+                return d != NULL;
+        for (size_t i = 0; i < d->n; i++)
+                if (d->rids[i] == path->id[2])
+                        return true;
+        return false;
+}
+
 static int owner_refresh(void *userdata, const lwm2m_path *path, lwm2m_ask ask)
 {
         bus_owner *o = userdata;
@@ -287,6 +302,7 @@ static const lwm2m_owner_ops bus_owner_ops = {
         .create = owner_create,
         .remove = owner_remove,
         .refresh = owner_refresh,
+        .refreshes = owner_refreshes,
         .cancel = owner_cancel,
 };
 

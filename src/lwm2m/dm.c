@@ -21,6 +21,15 @@
 #include "model/request.h"
 #include "util/macro.h"
 
+/* What a waiting Read-Composite answers with once the owners have refreshed: the
+ * request's body is not kept, so its decoded paths are. */
+typedef struct dm_composite {
+        lwm2m_path root;
+        lwm2m_path *paths; /* owned by the dm_wait */
+        size_t n;
+        uint16_t format;
+} dm_composite;
+
 /* A server request whose answer waits for the model's request: libcoap keeps it
  * (coap_register_async) and hands the request back once `done`; it is found
  * again by session and token (coap_find_async), with this as its app data. */
@@ -34,6 +43,7 @@ typedef struct dm_wait {
         int error;
         uint16_t iid;
         char why[200];
+        dm_composite composite; /* a Read-Composite's, else empty */
 } dm_wait;
 
 /* What the handler has to say about a request it put to the model. */
@@ -129,6 +139,7 @@ static lwm2m_origin server_origin(const dm_request *r)
 static void dm_wait_free(dm_wait *w)
 {
         coap_session_release(w->session);
+        free(w->composite.paths);
         free(w);
 }
 
@@ -151,9 +162,10 @@ static void on_request_done(void *userdata, const lwm2m_request_result *res)
 }
 
 /* Puts `spec` to the model; GIVEN or REFUSED (with *error) when it is done at
- * once, else WAITING: libcoap answers the server later, through dm_answer_waited. */
-static consent_state dm_consent(dm_request *r, lwm2m_request_spec *spec, const char *what,
-                                int *error, uint16_t *iid)
+ * once, else WAITING: libcoap answers the server later, through dm_answer_waited.
+ * A Read-Composite's `composite` is taken when WAITING, left to the caller otherwise. */
+static consent_state dm_consent_composite(dm_request *r, lwm2m_request_spec *spec, const char *what,
+                                          int *error, uint16_t *iid, dm_composite *composite)
 {
         dm_wait *w = calloc(1, sizeof(*w));
         if (!w) {
@@ -188,7 +200,17 @@ static consent_state dm_consent(dm_request *r, lwm2m_request_spec *spec, const c
                 return CONSENT_REFUSED;
         }
         coap_async_set_app_data(w->async, w);
+        if (composite) {
+                w->composite = *composite;
+                *composite = (dm_composite){0};
+        }
         return CONSENT_WAITING;
+}
+
+static consent_state dm_consent(dm_request *r, lwm2m_request_spec *spec, const char *what,
+                                int *error, uint16_t *iid)
+{
+        return dm_consent_composite(r, spec, what, error, iid, NULL);
 }
 
 void dm_cancel_session(lwm2m_engine *e, coap_session_t *session)
@@ -198,9 +220,12 @@ void dm_cancel_session(lwm2m_engine *e, coap_session_t *session)
 
 /* ---- Read ---- */
 
-static bool wants_refresh(const lwm2m_owner *o)
+/* Whether the owner of `p` must refresh before `p` is read: a request (and its
+ * allocations) only then, stored and static values are read at once. */
+static bool wants_refresh(const lwm2m_engine *e, const lwm2m_path *p)
 {
-        return o && o->ops && o->ops->refresh;
+        return p->len >= LWM2M_PATH_INSTANCE &&
+               lwm2m_owner_refreshes(lwm2m_tree_get_owner(e->tree, p->id[0], p->id[1]), p);
 }
 
 static void read_respond(dm_request *r);
@@ -229,7 +254,7 @@ static void dm_read(dm_request *r)
 
         /* Values read on demand: the owner of an instance refreshes them first
          * (a request only then: stored values are read at once). */
-        if (p->len >= 2 && wants_refresh(lwm2m_tree_get_owner(e->tree, p->id[0], p->id[1]))) {
+        if (wants_refresh(e, p)) {
                 lwm2m_request_spec spec = {.kind = LWM2M_REQUEST_READ, .path = *p};
                 int cerr = 0;
                 consent_state st = dm_consent(r, &spec, "Read", &cerr, NULL);
@@ -680,6 +705,51 @@ static bool is_composite_format(int64_t f)
                f == LWM2M_FORMAT_LWM2M_CBOR;
 }
 
+/* The answer to a Read-Composite whose values are fresh; with Observe 0 in the
+ * request, the observation starts with this answer. */
+static void read_composite_respond(dm_request *r, const dm_composite *c)
+{
+        lwm2m_engine *e = r->e;
+        _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
+        int err = readout_collect(e, r->s->short_id, c->paths, c->n, &l);
+        _cleanup_(lwm2m_buf_free) lwm2m_buf out = {0};
+        err = err ?: lwm2m_format_encode(c->format, &c->root, l.items, l.n, &out);
+        if (err < 0) {
+                respond_error(r, err, true, "Read-Composite");
+                return;
+        }
+        if (coap_msg_uint_option(r->pdu, COAP_OPTION_OBSERVE) == COAP_OBSERVE_ESTABLISH &&
+            observe_start(e, r->s, r->pdu, c->paths, c->n, true, c->format, r->response) ==
+                    -EINVAL) {
+                respond_error(r, -EINVAL, false, "Observe-Composite");
+                return;
+        }
+        respond_payload(r, COAP_RESPONSE_CODE_CONTENT, c->format, &out);
+}
+
+/* Asks the owners of the paths whose values change by themselves to refresh them,
+ * as one request (owner.h: lwm2m_ask.request); none asked, nothing allocated, when
+ * no path needs it. GIVEN, REFUSED or WAITING (then `c` is taken). */
+static consent_state read_composite_refresh(dm_request *r, dm_composite *c, int *error)
+{
+        size_t wanted = 0;
+        for (size_t i = 0; i < c->n; i++)
+                wanted += wants_refresh(r->e, &c->paths[i]);
+        if (wanted == 0)
+                return CONSENT_GIVEN;
+        lwm2m_request_spec spec = {.kind = LWM2M_REQUEST_READ};
+        for (size_t i = 0; i < c->n; i++) {
+                if (!wants_refresh(r->e, &c->paths[i]))
+                        continue;
+                if (!lwm2m_record_list_add(&spec.records, &c->paths[i])) {
+                        lwm2m_record_list_free(&spec.records);
+                        *error = -errno;
+                        return CONSENT_REFUSED;
+                }
+        }
+        return dm_consent_composite(r, &spec, "Read-Composite", error, NULL, c);
+}
+
 static void dm_read_composite(dm_request *r)
 {
         lwm2m_engine *e = r->e;
@@ -696,35 +766,27 @@ static void dm_read_composite(dm_request *r)
         }
         if (coap_msg_uint_option(r->pdu, COAP_OPTION_OBSERVE) == COAP_OBSERVE_CANCEL)
                 observe_cancel(e, r->s, coap_pdu_get_token(r->pdu), "cancelled by the server");
-        lwm2m_path root = {0};
+        dm_composite c = {.format = (uint16_t)format};
         _cleanup_(lwm2m_record_list_free) lwm2m_record_list paths = {0};
-        int err = decode_payload(r, &root, &paths);
+        int err = decode_payload(r, &c.root, &paths);
         if (err < 0) {
                 respond_error(r, err, false, "Read-Composite");
                 return;
         }
-        _cleanup_free_ lwm2m_path *list = calloc(paths.n ?: 1, sizeof(*list));
-        if (!list) {
+        c.paths = calloc(paths.n ?: 1, sizeof(*c.paths));
+        if (!c.paths) {
                 respond_error(r, -ENOMEM, false, "Read-Composite");
                 return;
         }
+        c.n = paths.n;
         for (size_t i = 0; i < paths.n; i++)
-                list[i] = paths.items[i].path;
-        _cleanup_(lwm2m_record_list_free) lwm2m_record_list l = {0};
-        err = readout_collect(e, r->s->short_id, list, paths.n, &l);
-        _cleanup_(lwm2m_buf_free) lwm2m_buf out = {0};
-        err = err ?: lwm2m_format_encode((uint16_t)format, &root, l.items, l.n, &out);
-        if (err < 0) {
-                respond_error(r, err, true, "Read-Composite");
-                return;
-        }
-        if (coap_msg_uint_option(r->pdu, COAP_OPTION_OBSERVE) == COAP_OBSERVE_ESTABLISH &&
-            observe_start(e, r->s, r->pdu, list, paths.n, true, (uint16_t)format, r->response) ==
-                    -EINVAL) {
-                respond_error(r, -EINVAL, false, "Observe-Composite");
-                return;
-        }
-        respond_payload(r, COAP_RESPONSE_CODE_CONTENT, (uint16_t)format, &out);
+                c.paths[i] = paths.items[i].path;
+        consent_state st = read_composite_refresh(r, &c, &err);
+        if (st == CONSENT_REFUSED)
+                respond_error(r, err, false, "Read-Composite");
+        else if (st == CONSENT_GIVEN)
+                read_composite_respond(r, &c);
+        free(c.paths); /* NULL when WAITING took it */
 }
 
 static void dm_write_composite(dm_request *r)
@@ -870,6 +932,8 @@ bool dm_answer_waited(lwm2m_engine *e, server *s, const coap_pdu_t *request, coa
                         engine_log(e, LOG_INFO, "server %u: %s refused: %s", s->short_id, w->what,
                                    w->why);
                 respond_error(&r, w->error < 0 ? w->error : -EINVAL, false, w->what);
+        } else if (w->kind == LWM2M_REQUEST_READ && w->composite.paths) {
+                read_composite_respond(&r, &w->composite);
         } else if (w->kind == LWM2M_REQUEST_READ) {
                 read_respond(&r);
         } else if (w->kind == LWM2M_REQUEST_CREATE) {

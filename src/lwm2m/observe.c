@@ -231,15 +231,23 @@ static void resolve(lwm2m_engine *e, observation *o)
                 o->con = e->confirmable(e->userdata, &o->paths[i]);
 }
 
+/* Whether `p` holds values its owner refreshes when read (owner.h). */
+static bool refreshed(const lwm2m_engine *e, const lwm2m_path *p)
+{
+        return p->len >= LWM2M_PATH_INSTANCE &&
+               lwm2m_owner_refreshes(lwm2m_tree_get_owner(e->tree, p->id[0], p->id[1]), p);
+}
+
 /* epmax matters only where values are read on demand: pushed values are evaluated
  * as they come, which is more often than any epmax. */
 static bool samples(const lwm2m_engine *e, const observation *o)
 {
-        if (!o->periods.epmax_ms || o->composite || o->paths[0].len < 2)
+        if (!o->periods.epmax_ms)
                 return false;
-        const lwm2m_owner *owner =
-                lwm2m_tree_get_owner(e->tree, o->paths[0].id[0], o->paths[0].id[1]);
-        return owner && owner->ops && owner->ops->refresh;
+        for (size_t i = 0; i < o->n_paths; i++)
+                if (refreshed(e, &o->paths[i]))
+                        return true;
+        return false;
 }
 
 static void on_sampled(void *userdata, const lwm2m_request_result *res)
@@ -248,7 +256,9 @@ static void on_sampled(void *userdata, const lwm2m_request_result *res)
         o->sampling = NULL; /* fresh values, if any, came as a tree change */
 }
 
-/* Asks the owner for fresh values (a Read's refresh), at most one request at a time. */
+/* Asks the owners for fresh values (a Read's refresh), at most one request at a
+ * time; an Observe-Composite's paths in one request, so that an owner reads each
+ * of its sources once (owner.h: lwm2m_ask.request). */
 static void sample(lwm2m_engine *e, observation *o, uint64_t now)
 {
         o->sampled_ms = now;
@@ -262,6 +272,15 @@ static void sample(lwm2m_engine *e, observation *o, uint64_t now)
                 .done = on_sampled,
                 .userdata = o,
         };
+        if (o->composite) {
+                spec.path = (lwm2m_path){0};
+                for (size_t i = 0; i < o->n_paths; i++)
+                        if (refreshed(e, &o->paths[i]) &&
+                            !lwm2m_record_list_add(&spec.records, &o->paths[i])) {
+                                lwm2m_record_list_free(&spec.records);
+                                return; /* out of memory: the stored values are reported */
+                        }
+        }
         o->sampling = lwm2m_request_start(e->requests, &spec);
 }
 

@@ -2,6 +2,7 @@
  * interface that built-in objects and D-Bus providers implement. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,11 @@ typedef struct lwm2m_requests lwm2m_requests;
 typedef struct lwm2m_ask {
         lwm2m_requests *requests;
         uint64_t id;
+        /* The request the question belongs to (never 0): the questions of one
+         * request share it. A Read-Composite asks `refresh` once per path that
+         * needs it, so an owner that keeps what it read under this number reads
+         * each of its sources once per request, however many paths name them. */
+        uint64_t request;
 } lwm2m_ask;
 
 /* Every operation is optional (NULL gives the default in brackets). An
@@ -68,6 +74,11 @@ typedef struct lwm2m_owner_ops {
         int (*remove)(void *userdata, const lwm2m_path *instance, lwm2m_ask ask);
         /* Refresh the values under `path` in the tree before a read [nothing to do]. */
         int (*refresh)(void *userdata, const lwm2m_path *path, lwm2m_ask ask);
+        /* Whether a read of `path` (an instance, resource or resource instance)
+         * needs `refresh` [absent: always]. A pure predicate answered at once: it
+         * must not change anything or call out. A read it says no to asks nothing,
+         * allocates nothing and is answered from the tree. */
+        bool (*refreshes)(void *userdata, const lwm2m_path *path);
         /* The request gave up on `ask` (a timeout, a cancellation): never answer it. */
         void (*cancel)(void *userdata, lwm2m_ask ask);
         /* Streamed writes of opaque resources [none: such writes are reassembled
@@ -80,6 +91,15 @@ typedef struct lwm2m_owner {
         void *userdata;
         const char *name; /* for logs: "device", ":1.42" */
 } lwm2m_owner;
+
+/* Whether a read of `path` must first ask `o` to refresh: it has `refresh`, and
+ * `refreshes`, if it has one, says yes. The one place that decides it (the
+ * request lifecycle, the engine's Read and its observations). */
+static inline bool lwm2m_owner_refreshes(const lwm2m_owner *o, const lwm2m_path *path)
+{
+        return o && o->ops && o->ops->refresh &&
+               (!o->ops->refreshes || o->ops->refreshes(o->userdata, path));
+}
 
 /* Answers a question an owner was asked: the first answer counts, later ones
  * and answers to questions given up are ignored. */

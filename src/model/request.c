@@ -22,6 +22,7 @@ struct lwm2m_request {
         lwm2m_requests *q;
         lwm2m_request_spec spec; /* owns spec.records and spec.args */
         uint16_t iid;            /* CREATE: the ID chosen before the owner is asked */
+        uint64_t serial;         /* lwm2m_ask.request of its questions */
         request_ask *asks;
         size_t n_asks;
         size_t outstanding; /* answers still to come, plus one while asking */
@@ -43,6 +44,7 @@ struct lwm2m_requests {
         lwm2m_request *waiting; /* the one list of requests that wait for owners */
         size_t n_waiting;
         uint64_t next_ask_id;
+        uint64_t next_serial;
         uint64_t armed_ms;
         lwm2m_access_template *templates; /* their entries follow them in the one block */
         size_t n_templates;
@@ -204,8 +206,9 @@ static void withdraw_asks(lwm2m_request *r)
                 a->answered = true;
                 if (a->owner->ops->cancel) {
                         lwm2m_tree_note_callout(r->q->tree);
-                        a->owner->ops->cancel(a->owner->userdata,
-                                              (lwm2m_ask){.requests = r->q, .id = a->id});
+                        a->owner->ops->cancel(
+                                a->owner->userdata,
+                                (lwm2m_ask){.requests = r->q, .id = a->id, .request = r->serial});
                 }
         }
 }
@@ -278,7 +281,7 @@ static void ask_owner(lwm2m_request *r, const lwm2m_owner *o, const lwm2m_path *
         request_ask *a = &r->asks[r->n_asks++];
         *a = (request_ask){
                 .owner = o, .oid = base->id[0], .iid = base->id[1], .id = ++q->next_ask_id};
-        lwm2m_ask ask = {.requests = q, .id = a->id};
+        lwm2m_ask ask = {.requests = q, .id = a->id, .request = r->serial};
         const lwm2m_request_spec *s = &r->spec;
         const lwm2m_owner_ops *ops = o->ops;
         r->outstanding++;
@@ -432,9 +435,12 @@ static int plan_single(lwm2m_request *r)
                         return -EPERM;
                 }
                 wanted = true; /* executing is the owner's business, whoever asks */
+        } else if (s->kind == LWM2M_REQUEST_READ) {
+                /* A value that does not change by itself is read from the tree:
+                 * no question, no allocation. */
+                wanted = asks_owner(s) && lwm2m_owner_refreshes(o, &s->path);
         } else {
-                wanted = asks_owner(s) && ops &&
-                         (s->kind == LWM2M_REQUEST_READ ? ops->refresh : ops->remove);
+                wanted = asks_owner(s) && ops && ops->remove;
         }
         if (!wanted)
                 return 0;
@@ -445,12 +451,61 @@ static int plan_single(lwm2m_request *r)
         return 0;
 }
 
+/* Whether the origin may read `p`, an existing instance, resource or resource instance. */
+static bool readable(lwm2m_request *r, const lwm2m_path *p)
+{
+        lwm2m_requests *q = r->q;
+        return p->len >= LWM2M_PATH_INSTANCE && lwm2m_tree_path_exists(q->tree, p, true) == 0 &&
+               lwm2m_policy_check(q->tree, &r->spec.origin, LWM2M_OPERATION_READ, p, NULL, 0) == 0;
+}
+
+/* A Read-Composite (or an Observe-Composite's sample): one question per listed
+ * path that its owner refreshes, not one per instance, since `refresh` takes
+ * one path; an owner asked several times in one request sees the same
+ * lwm2m_ask.request and reads each source once. Paths that do not exist or may
+ * not be read ask nobody: the caller's readout leaves them out or refuses. */
+static int plan_read_composite(lwm2m_request *r)
+{
+        lwm2m_request_spec *s = &r->spec;
+        lwm2m_requests *q = r->q;
+        if (!asks_owner(s))
+                return 0;
+        size_t wanted = 0;
+        for (size_t i = 0; i < s->records.n; i++) {
+                const lwm2m_path *p = &s->records.items[i].path;
+                if (readable(r, p) &&
+                    lwm2m_owner_refreshes(instance_owner(q, p->id[0], p->id[1]), p))
+                        wanted++;
+        }
+        if (wanted == 0)
+                return 0;
+        r->asks = calloc(wanted, sizeof(*r->asks));
+        if (!r->asks)
+                return -ENOMEM;
+        /* Asked again rather than remembered: an owner answering at once may
+         * have changed the tree under the next path. At most `wanted` asks. */
+        for (size_t i = 0; i < s->records.n && r->n_asks < wanted; i++) {
+                const lwm2m_path *p = &s->records.items[i].path;
+                const lwm2m_owner *o =
+                        readable(r, p) ? instance_owner(q, p->id[0], p->id[1]) : NULL;
+                if (lwm2m_owner_refreshes(o, p))
+                        ask_owner(r, o, p, NULL, 0);
+        }
+        return 0;
+}
+
+static bool is_read_composite(const lwm2m_request_spec *s)
+{
+        return s->kind == LWM2M_REQUEST_READ && s->path.len == LWM2M_PATH_ROOT;
+}
+
 static int check_target(lwm2m_request *r)
 {
         lwm2m_request_spec *s = &r->spec;
         lwm2m_requests *q = r->q;
-        /* Write-Composite names the root: plan_write checks each record's path. */
-        if (s->kind == LWM2M_REQUEST_WRITE && s->path.len == LWM2M_PATH_ROOT)
+        /* Write- and Read-Composite name the root: the planning checks each record's path. */
+        if ((s->kind == LWM2M_REQUEST_WRITE && s->path.len == LWM2M_PATH_ROOT) ||
+            is_read_composite(s))
                 return 0;
         int err = lwm2m_policy_check(q->tree, &s->origin, operation_of[s->kind], &s->path, r->why,
                                      sizeof(r->why));
@@ -481,7 +536,7 @@ lwm2m_request *lwm2m_request_start(lwm2m_requests *q, lwm2m_request_spec *spec)
         assert(spec->kind < _LWM2M_REQUEST_KIND_MAX);
         /* Planned on the stack (the list finds it by the handles owners answer
          * with), moved to the heap only when an answer is still to come. */
-        lwm2m_request local = {.q = q, .spec = *spec, .outstanding = 1};
+        lwm2m_request local = {.q = q, .spec = *spec, .outstanding = 1, .serial = ++q->next_serial};
         spec->records = (lwm2m_record_list){0};
         local.spec.args = NULL;
         local.deadline_ms =
@@ -504,6 +559,8 @@ lwm2m_request *lwm2m_request_start(lwm2m_requests *q, lwm2m_request_spec *spec)
                         err = plan_write(&local, asks_owner(&local.spec));
                 else if (local.spec.kind == LWM2M_REQUEST_CREATE)
                         err = plan_create(&local);
+                else if (is_read_composite(&local.spec))
+                        err = plan_read_composite(&local);
                 else
                         err = plan_single(&local);
                 if (err < 0) {

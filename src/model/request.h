@@ -19,8 +19,11 @@
 typedef struct lwm2m_request lwm2m_request;
 
 typedef enum lwm2m_request_kind {
-        /* Before reading `path`: asks the owner to refresh its on-demand values.
-         * The caller reads the tree itself when the request is done. */
+        /* Before reading `path`: asks the owner to refresh its on-demand values
+         * (lwm2m_owner_refreshes decides whether it is asked at all). The caller
+         * reads the tree itself when the request is done. A Read-Composite names
+         * the root and lists its paths as value-less records (instances and
+         * below): each path whose owner refreshes is asked about, in one request. */
         LWM2M_REQUEST_READ,
         /* Stores records (absolute paths under `path`: an instance, resource or
          * resource instance; the root for Write-Composite) as one change. */
@@ -47,9 +50,10 @@ typedef struct lwm2m_request_spec {
         lwm2m_request_kind kind;
         lwm2m_origin origin;
         lwm2m_path path;
-        lwm2m_write_mode mode;     /* WRITE */
-        lwm2m_record_list records; /* WRITE, CREATE: taken, emptied by lwm2m_request_start */
-        const uint8_t *args;       /* EXECUTE: copied */
+        lwm2m_write_mode mode; /* WRITE */
+        /* WRITE, CREATE, READ of the root (the paths): taken, emptied by lwm2m_request_start */
+        lwm2m_record_list records;
+        const uint8_t *args; /* EXECUTE: copied */
         size_t args_len;
         /* CREATE: who stands behind the new instance (NULL: the object's owner,
          * which is then asked first). */

@@ -477,6 +477,16 @@ static int apply(connmon_object *c)
         return r;
 }
 
+/* Bearer, available bearers, signal, link quality, addresses and routers (0..5)
+ * are looked up in the kernel when read; the radio figures (7..12) come pushed
+ * from ModemManager (connmon_object_set_radio) and are in the tree already. */
+#define CONNMON_LAST_MEASURED 5 /* IP routers */
+
+static bool connmon_refreshes(void *userdata, const lwm2m_path *path)
+{
+        return path->len < LWM2M_PATH_RESOURCE || path->id[2] <= CONNMON_LAST_MEASURED;
+}
+
 static int connmon_refresh(void *userdata, const lwm2m_path *path, lwm2m_ask ask)
 {
         /* A failed look keeps the last values: they are the best there is. */
@@ -498,6 +508,7 @@ static int connmon_remove(void *userdata, const lwm2m_path *instance, lwm2m_ask 
 
 static const lwm2m_owner_ops connmon_ops = {
         .refresh = connmon_refresh,
+        .refreshes = connmon_refreshes,
         .write = connmon_write,
         .remove = connmon_remove,
 };

@@ -16,13 +16,41 @@
 #include "objects/identity.h"
 #include "util/macro.h"
 
+/* What one request has read already (owner.h: lwm2m_ask.request): a
+ * Read-Composite of /3/0/13 and /3/0/14 asks twice and reads the clock once. */
+typedef struct device_reading {
+        lwm2m_requests *requests;
+        uint64_t request; /* 0: none (start-up) */
+        uint32_t written; /* bit rid: refreshed in this request */
+        bool has_now;
+        time_t now;
+} device_reading;
+
 struct device_object {
         lwm2m_tree *tree;
         device_actions actions;
         lwm2m_owner owner;
         unsigned low_memory_percent;
         uint64_t errors; /* bit n: error code n is raised */
+        /* /proc/meminfo, opened once: each read is one pread (seq_file regenerates
+         * at offset 0); -1 until (re)opened. */
+        int meminfo_fd;
+        char *meminfo_path;
+        char *localtime_path;
+        int64_t memory_total; /* KiB, read once: it does not change; 0 unknown */
+        /* The UTC offset last formatted, so that the string is made only when the
+         * offset moves (a DST change, a new zone). */
+        bool has_offset;
+        long offset_seconds;
+        char offset[16];
+        device_reading reading;
 };
+
+/* The resources that change by themselves, by the source each is read from;
+ * Memory Total is read once at start and never refreshed. */
+#define DYNAMIC_RIDS                                                                               \
+        ((UINT32_C(1) << LWM2M_DEV_MEMORY_FREE) | (UINT32_C(1) << LWM2M_DEV_CURRENT_TIME) |        \
+         (UINT32_C(1) << LWM2M_DEV_UTC_OFFSET) | (UINT32_C(1) << LWM2M_DEV_TIMEZONE))
 
 /* /3/0/11 as the raised codes in ascending order, or a single 0: one change. */
 static int write_errors(device_object *d)
@@ -91,84 +119,161 @@ static void remove_resource(device_object *d, uint16_t rid)
                 lwm2m_tree_remove(d->tree, &p, d);
 }
 
-static int set_value(device_object *d, const lwm2m_path *p, lwm2m_value v)
+/* Stores a value unless the tree holds it already: an unchanged value costs a
+ * lookup, not a write (whose plan and checks would find nothing to do). */
+static void set_if_changed(device_object *d, uint16_t rid, const lwm2m_value *v)
 {
-        int r = lwm2m_tree_set(d->tree, p, &v, d, NULL, 0);
-        return r == -ENOENT ? 0 : r;
+        lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, rid);
+        const lwm2m_value *old = lwm2m_tree_get(d->tree, &p);
+        if (old && lwm2m_value_equal(old, v))
+                return;
+        (void)lwm2m_tree_set(d->tree, &p, v, d, NULL, 0); /* -ENOENT: not defined */
 }
 
-/* MemTotal and MemAvailable from /proc/meminfo, in KiB: one read, no stdio,
- * since a server may read /3/0 thousands of times a second. */
-static int read_meminfo(int64_t *total, int64_t *available)
+static void set_string_if_changed(device_object *d, uint16_t rid, const char *s)
 {
-        _cleanup_close_ int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        char buf[512]; /* both keys are in the first lines */
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return -EIO;
-        buf[n] = 0;
-        const char *t = strstr(buf, "MemTotal:");
-        const char *a = strstr(buf, "MemAvailable:");
-        if (!t || !a)
-                return -EIO;
-        *total = strtoll(t + strlen("MemTotal:"), NULL, 10);
-        *available = strtoll(a + strlen("MemAvailable:"), NULL, 10);
-        return 0;
+        /* Borrowed for the comparison; stored as a copy. */
+        lwm2m_value v = {.type = LWM2M_TYPE_STRING,
+                         .buf = {.data = (uint8_t *)(uintptr_t)s, .len = strlen(s)}};
+        set_if_changed(d, rid, &v);
 }
 
-static void refresh_dynamic(device_object *d)
+/* One pread of /proc/meminfo: the descriptor stays open, reopened after an error
+ * (a file that went, as in tests). */
+static ssize_t read_meminfo_text(device_object *d, char *buf, size_t size)
 {
-        int64_t total = 0, avail = 0;
-        if (read_meminfo(&total, &avail) == 0) {
-                lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_MEMORY_FREE);
-                set_value(d, &p, lwm2m_value_integer(avail));
-                p = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_MEMORY_TOTAL);
-                set_value(d, &p, lwm2m_value_integer(total));
-                /* Out of memory while what is left is under the threshold. */
-                if (d->low_memory_percent > 0 && total > 0)
-                        set_error(d, DEVICE_ERROR_OUT_OF_MEMORY,
-                                  avail * 100 < total * (int64_t)d->low_memory_percent);
+        for (int attempt = 0; attempt < 2; attempt++) {
+                if (d->meminfo_fd < 0)
+                        d->meminfo_fd = open(d->meminfo_path, O_RDONLY | O_CLOEXEC);
+                if (d->meminfo_fd < 0)
+                        return -errno;
+                ssize_t n = pread(d->meminfo_fd, buf, size, 0);
+                if (n > 0)
+                        return n;
+                close(d->meminfo_fd);
+                d->meminfo_fd = -1;
         }
-        time_t now = time(NULL);
-        lwm2m_path p = lwm2m_path_resource(LWM2M_OBJ_DEVICE, 0, LWM2M_DEV_CURRENT_TIME);
-        set_value(d, &p, lwm2m_value_time(now));
+        return -EIO;
+}
 
+/* A "Key:   123 kB" line's number, or -1. */
+static int64_t meminfo_field(const char *text, const char *key)
+{
+        const char *at = strstr(text, key);
+        return at ? strtoll(at + strlen(key), NULL, 10) : -1;
+}
+
+/* MemAvailable (and, at start, MemTotal) in KiB: no stdio, since a server may
+ * read /3/0 thousands of times a second. */
+static int read_meminfo(device_object *d, int64_t *available, int64_t *total)
+{
+        char buf[512]; /* both keys are in the first lines */
+        ssize_t n = read_meminfo_text(d, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return (int)n;
+        buf[n] = 0;
+        *available = meminfo_field(buf, "MemAvailable:");
+        if (total)
+                *total = meminfo_field(buf, "MemTotal:");
+        return *available < 0 || (total && *total < 0) ? -EIO : 0;
+}
+
+static void set_memory_free(device_object *d, int64_t avail)
+{
+        lwm2m_value v = lwm2m_value_integer(avail);
+        set_if_changed(d, LWM2M_DEV_MEMORY_FREE, &v);
+        /* Out of memory while what is left is under the threshold. */
+        if (d->low_memory_percent > 0 && d->memory_total > 0)
+                set_error(d, DEVICE_ERROR_OUT_OF_MEMORY,
+                          avail * 100 < d->memory_total * (int64_t)d->low_memory_percent);
+}
+
+static void refresh_memory_free(device_object *d)
+{
+        int64_t avail = 0;
+        if (read_meminfo(d, &avail, NULL) == 0)
+                set_memory_free(d, avail); /* else the last value stays: the best there is */
+}
+
+/* The clock, read once per request. */
+static time_t reading_now(device_object *d)
+{
+        if (!d->reading.has_now) {
+                d->reading.now = time(NULL);
+                d->reading.has_now = true;
+        }
+        return d->reading.now;
+}
+
+static void refresh_utc_offset(device_object *d)
+{
+        time_t now = reading_now(d);
         struct tm tm;
-        if (localtime_r(&now, &tm)) {
+        if (!localtime_r(&now, &tm))
+                return;
+        if (!d->has_offset || tm.tm_gmtoff != d->offset_seconds) {
                 /* Offsets stay within a day; the casts keep the format bounded. */
                 unsigned off = (unsigned)labs(tm.tm_gmtoff) % 86400u;
-                char buf[32];
-                snprintf(buf, sizeof(buf), "UTC%c%02u:%02u", tm.tm_gmtoff < 0 ? '-' : '+',
-                         off / 3600, (off % 3600) / 60);
-                set_string(d, LWM2M_DEV_UTC_OFFSET, buf);
+                snprintf(d->offset, sizeof(d->offset), "UTC%c%02u:%02u",
+                         tm.tm_gmtoff < 0 ? '-' : '+', off / 3600, (off % 3600) / 60);
+                d->offset_seconds = tm.tm_gmtoff;
+                d->has_offset = true;
         }
+        set_string_if_changed(d, LWM2M_DEV_UTC_OFFSET, d->offset);
+}
+
+static void refresh_timezone(device_object *d)
+{
         /* The IANA name: the tail of /etc/localtime's link target, as timedatectl shows. */
         char target[256];
-        ssize_t n = readlink("/etc/localtime", target, sizeof(target) - 1);
+        ssize_t n = readlink(d->localtime_path, target, sizeof(target) - 1);
         const char *zone = NULL;
         if (n > 0) {
                 target[n] = 0;
                 const char *z = strstr(target, "zoneinfo/");
                 zone = z ? z + strlen("zoneinfo/") : NULL;
         }
-        set_string(d, LWM2M_DEV_TIMEZONE, zone ? zone : "Etc/UTC");
+        set_string_if_changed(d, LWM2M_DEV_TIMEZONE, zone ? zone : "Etc/UTC");
 }
 
-/* Only these resources change by themselves; a read of another needs nothing. */
-static bool is_dynamic(uint16_t rid)
+/* Refreshes the resources in `rids` (bit rid) not yet refreshed in this reading. */
+static void refresh_resources(device_object *d, uint32_t rids)
 {
-        return rid == LWM2M_DEV_MEMORY_FREE || rid == LWM2M_DEV_CURRENT_TIME ||
-               rid == LWM2M_DEV_UTC_OFFSET || rid == LWM2M_DEV_TIMEZONE ||
-               rid == LWM2M_DEV_MEMORY_TOTAL;
+        rids &= ~d->reading.written;
+        d->reading.written |= rids;
+        if (rids & (UINT32_C(1) << LWM2M_DEV_MEMORY_FREE))
+                refresh_memory_free(d);
+        if (rids & (UINT32_C(1) << LWM2M_DEV_CURRENT_TIME)) {
+                lwm2m_value v = lwm2m_value_time(reading_now(d));
+                set_if_changed(d, LWM2M_DEV_CURRENT_TIME, &v);
+        }
+        if (rids & (UINT32_C(1) << LWM2M_DEV_UTC_OFFSET))
+                refresh_utc_offset(d);
+        if (rids & (UINT32_C(1) << LWM2M_DEV_TIMEZONE))
+                refresh_timezone(d);
 }
 
+/* The resources that change by themselves under `path`: all for the instance. */
+static uint32_t dynamic_under(const lwm2m_path *path)
+{
+        if (path->len < LWM2M_PATH_RESOURCE)
+                return DYNAMIC_RIDS;
+        return path->id[2] < 32 ? DYNAMIC_RIDS & (UINT32_C(1) << path->id[2]) : 0;
+}
+
+static bool device_refreshes(void *userdata, const lwm2m_path *path)
+{
+        return dynamic_under(path) != 0;
+}
+
+/* Values that change by themselves are read when asked, each source once per
+ * request however many of the request's paths name it. */
 static int device_refresh(void *userdata, const lwm2m_path *path, lwm2m_ask ask)
 {
         device_object *d = userdata;
-        if (path->len < 3 || is_dynamic(path->id[2]))
-                refresh_dynamic(d);
+        if (d->reading.requests != ask.requests || d->reading.request != ask.request)
+                d->reading = (device_reading){.requests = ask.requests, .request = ask.request};
+        refresh_resources(d, dynamic_under(path));
         lwm2m_ask_reply(ask, 0);
         return 0;
 }
@@ -311,6 +416,7 @@ static int device_execute(void *userdata, const lwm2m_path *resource, const uint
 
 static const lwm2m_owner_ops device_ops = {
         .refresh = device_refresh,
+        .refreshes = device_refreshes,
         .write = device_write,
         .execute = device_execute,
 };
@@ -324,11 +430,19 @@ device_object *device_object_new(lwm2m_tree *tree, const device_info *info,
                 return NULL;
         d->tree = tree;
         d->low_memory_percent = info->low_memory_percent;
+        d->meminfo_fd = -1;
         if (actions)
                 d->actions = *actions;
         d->owner = (lwm2m_owner){.ops = &device_ops, .userdata = d, .name = "device"};
+        const char *root = info->sysroot ?: "";
+        int r = -ENOMEM;
+        if (asprintf(&d->meminfo_path, "%s/proc/meminfo", root) < 0 ||
+            asprintf(&d->localtime_path, "%s/etc/localtime", root) < 0) {
+                d->meminfo_path = d->localtime_path = NULL; /* undefined after a failure */
+                goto fail;
+        }
 
-        int r = lwm2m_tree_create_instance(tree, LWM2M_OBJ_DEVICE, 0, d, NULL);
+        r = lwm2m_tree_create_instance(tree, LWM2M_OBJ_DEVICE, 0, d, NULL);
         if (r < 0 && r != -EEXIST)
                 goto fail;
         r = lwm2m_tree_set_owner(tree, LWM2M_OBJ_DEVICE, 0, &d->owner);
@@ -366,11 +480,20 @@ device_object *device_object_new(lwm2m_tree *tree, const device_info *info,
                 r = write_errors(d);
         if (r < 0)
                 goto fail;
-        refresh_dynamic(d);
+        /* One reading at start for both memory figures; the rest as a Read would. */
+        int64_t avail = 0;
+        if (read_meminfo(d, &avail, &d->memory_total) == 0) {
+                lwm2m_value v = lwm2m_value_integer(d->memory_total);
+                set_if_changed(d, LWM2M_DEV_MEMORY_TOTAL, &v);
+                set_memory_free(d, avail);
+                d->reading.written = UINT32_C(1) << LWM2M_DEV_MEMORY_FREE;
+        }
+        refresh_resources(d, DYNAMIC_RIDS);
+        d->reading = (device_reading){0};
         return d;
 fail:
         lwm2m_tree_set_owner(tree, LWM2M_OBJ_DEVICE, 0, NULL);
-        free(d);
+        device_object_free(d);
         errno = -r;
         return NULL;
 }
@@ -381,5 +504,9 @@ void device_object_free(device_object *d)
                 return;
         if (lwm2m_tree_get_owner(d->tree, LWM2M_OBJ_DEVICE, 0) == &d->owner)
                 lwm2m_tree_set_owner(d->tree, LWM2M_OBJ_DEVICE, 0, NULL);
+        if (d->meminfo_fd >= 0)
+                close(d->meminfo_fd);
+        free(d->meminfo_path);
+        free(d->localtime_path);
         free(d);
 }

@@ -1185,6 +1185,34 @@ static void test_on_demand_read(void **state)
         assert_true(d == 31.0);
         sd_bus_message_unref(reply);
         assert_int_equal(provider_count(&e->prov, &e->prov.reads), 2);
+
+        /* A Read-Composite asks the owner about its on-demand path (once), answers
+         * when the owner has, and reads the rest from the stored values. */
+        pthread_mutex_lock(&e->prov.lock);
+        e->prov.on_demand_value = 32.5;
+        pthread_mutex_unlock(&e->prov.lock);
+        const char *both = "[{\"n\":\"/3303/0/5700\"},{\"n\":\"/3303/0/5701\"},"
+                           "{\"n\":\"/3/0/0\"}]";
+        assert_int_equal(ts_request(e->f.server, COAP_REQUEST_CODE_FETCH, "/",
+                                    LWM2M_FORMAT_SENML_JSON, -1, -1, both, strlen(both), 3000,
+                                    &resp),
+                         0);
+        assert_int_equal(resp.code, COAP_RESPONSE_CODE(205));
+        char text[512];
+        snprintf(text, sizeof(text), "%.*s", (int)resp.len, (const char *)resp.payload);
+        ts_response_free(&resp);
+        assert_non_null(strstr(text, "32.5"));
+        assert_non_null(strstr(text, "\"Cel\""));
+        assert_int_equal(provider_count(&e->prov, &e->prov.reads), 3);
+        /* Without an on-demand path it asks nobody. */
+        const char *stored = "[{\"n\":\"/3303/0/5701\"}]";
+        assert_int_equal(ts_request(e->f.server, COAP_REQUEST_CODE_FETCH, "/",
+                                    LWM2M_FORMAT_SENML_JSON, -1, -1, stored, strlen(stored), 3000,
+                                    &resp),
+                         0);
+        assert_int_equal(resp.code, COAP_RESPONSE_CODE(205));
+        ts_response_free(&resp);
+        assert_int_equal(provider_count(&e->prov, &e->prov.reads), 3);
         finish(e);
 }
 

@@ -66,6 +66,17 @@ static void expect(daemon_fixture *f, const char *path, const char *want)
         assert_string_equal(got, want);
 }
 
+/* The server executes Reset Error Code (/3/0/12). */
+static void reset_error_code(daemon_fixture *f)
+{
+        ts_response r;
+        assert_int_equal(ts_request(f->server, COAP_REQUEST_CODE_POST, "/3/0/12", -1, -1, -1, NULL,
+                                    0, 5000, &r),
+                         0);
+        assert_int_equal(r.code, CHANGED);
+        ts_response_free(&r);
+}
+
 static void test_dmi_and_errors(void **state)
 {
         daemon_fixture f;
@@ -75,7 +86,10 @@ static void test_dmi_and_errors(void **state)
         PUT(&f, "/sys/class/dmi/id/product_serial", "ADV\x01-123\n");
         PUT(&f, "/proc/device-tree/model", "Not this one\0");
         PUT(&f, "/etc/os-release", "NAME=Yocto\nIMAGE_VERSION=\"2026.12.1\"\n");
-        /* 99%: MemAvailable is under it on any machine that runs anything. */
+        /* 99%: 1000 of 1000000 kB available is under it. */
+        PUT(&f, "/proc/meminfo",
+            "MemTotal:        1000000 kB\nMemFree:            900 kB\n"
+            "MemAvailable:       1000 kB\n");
         start(&f, "low-memory-percent = 99\n");
         expect(&f, "/3/0/0", "Advantech");
         expect(&f, "/3/0/1", "UNO-2271G");
@@ -83,19 +97,36 @@ static void test_dmi_and_errors(void **state)
         expect(&f, "/3/0/3", "2026.12.1");
 
         /* Memory is checked when it is read; the server resets, it comes back when seen. */
-        char buf[64];
-        assert_int_equal(fixture_read_text(f.server, "/3/0/10", buf, sizeof(buf)), CONTENT);
+        expect(&f, "/3/0/10", "1000");
+        expect(&f, "/3/0/21", "1000000");
         expect(&f, "/3/0/11/0", "5");
         expect(&f, "/3/0/11/1", NULL);
-        ts_response r;
-        assert_int_equal(ts_request(f.server, COAP_REQUEST_CODE_POST, "/3/0/12", -1, -1, -1, NULL,
-                                    0, 5000, &r),
-                         0);
-        assert_int_equal(r.code, CHANGED);
-        ts_response_free(&r);
+        reset_error_code(&f);
         expect(&f, "/3/0/11/0", "0");
-        assert_int_equal(fixture_read_text(f.server, "/3/0/10", buf, sizeof(buf)), CONTENT);
+        expect(&f, "/3/0/10", "1000");
         expect(&f, "/3/0/11/0", "5");
+        /* Read when read: more memory now, and the error is not raised again. */
+        PUT(&f, "/proc/meminfo",
+            "MemTotal:        1000000 kB\nMemFree:         900000 kB\n"
+            "MemAvailable:     995000 kB\n");
+        reset_error_code(&f);
+        expect(&f, "/3/0/10", "995000");
+        expect(&f, "/3/0/11/0", "0");
+        /* A Read-Composite reads memory when read, too. */
+        PUT(&f, "/proc/meminfo",
+            "MemTotal:        1000000 kB\nMemFree:         900000 kB\n"
+            "MemAvailable:     990000 kB\n");
+        ts_response r;
+        const char *paths = "[{\"n\":\"/3/0/10\"},{\"n\":\"/3/0/13\"},{\"n\":\"/3/0/0\"}]";
+        assert_int_equal(ts_request(f.server, COAP_REQUEST_CODE_FETCH, "/", 110, -1, -1, paths,
+                                    strlen(paths), 5000, &r),
+                         0);
+        assert_int_equal(r.code, CONTENT);
+        char text[512];
+        snprintf(text, sizeof(text), "%.*s", (int)r.len, (const char *)r.payload);
+        ts_response_free(&r);
+        assert_non_null(strstr(text, "\"v\":990000"));
+        assert_non_null(strstr(text, "\"vs\":\"Advantech\""));
         stop(&f);
 }
 

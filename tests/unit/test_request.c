@@ -35,6 +35,27 @@ static const char gadget_ddf[] =
         "<Item ID=\"3\"><Name>Reset</Name><Operations>E</Operations><Type></Type></Item>"
         "</Resources></Object></LWM2M>";
 
+/* ---- allocations, counted (the suite is linked with --wrap=malloc,calloc) ---- */
+
+static size_t n_allocations;
+
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+
+void *__wrap_malloc(size_t size)
+{
+        n_allocations++;
+        return __real_malloc(size);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+        n_allocations++;
+        return __real_calloc(n, size);
+}
+
 /* ---- a test owner: records every question, answers as the case says ---- */
 
 typedef enum answer_how {
@@ -65,6 +86,7 @@ typedef struct test_owner {
         lwm2m_ask cancelled[MAX_ASKS];
         size_t n_cancelled;
         char args[16];
+        size_t n_predicates; /* calls of refreshes */
 } test_owner;
 
 static int64_t level_in(const lwm2m_tree *t, uint16_t iid)
@@ -158,6 +180,21 @@ static const lwm2m_owner_ops full_ops = {
         .create = owner_create,
         .remove = owner_remove,
         .refresh = owner_refresh,
+        .cancel = owner_cancel,
+};
+
+/* Level changes by itself (a sensor's reading); Label and Serial do not. */
+static bool owner_refreshes(void *userdata, const lwm2m_path *path)
+{
+        test_owner *o = userdata;
+        o->n_predicates++;
+        return path->len < LWM2M_PATH_RESOURCE || path->id[2] == R_LEVEL;
+}
+
+static const lwm2m_owner_ops predicate_ops = {
+        .write = owner_write,
+        .refresh = owner_refresh,
+        .refreshes = owner_refreshes,
         .cancel = owner_cancel,
 };
 
@@ -1036,6 +1073,122 @@ static void test_read_asks_refresh(void **state)
                 assert_int_equal(d[i].n, 1);
 }
 
+/* (a) An owner that says a read needs no refresh is not asked, and the request
+ * allocates nothing: no question, no waiting request. */
+static void test_read_without_refresh_asks_nobody(void **state)
+{
+        fixture *f = *state;
+        owner_init(&f->a, &predicate_ops, "gadget-a", f->tree);
+        done_log d = {0};
+        lwm2m_path serial = lwm2m_path_resource(OID_GADGET, 0, R_SERIAL);
+        lwm2m_request_spec s = spec_of(f, LWM2M_REQUEST_READ, LWM2M_ORIGIN_SERVER, serial, &d);
+        n_allocations = 0;
+        assert_null(lwm2m_request_start(f->q, &s));
+        assert_int_equal(n_allocations, 0);
+        assert_int_equal(d.n, 1);
+        assert_int_equal(d.error, 0);
+        assert_int_equal(f->a.n_asked, 0);
+        assert_int_equal(f->a.n_predicates, 1);
+
+        /* A resource instance of a static resource, the same. */
+        s = spec_of(f, LWM2M_REQUEST_READ, LWM2M_ORIGIN_LOCAL,
+                    lwm2m_path_resource(OID_GADGET, 0, R_LABEL), &d);
+        set_level(f, 0, 2);
+        lwm2m_path label = lwm2m_path_resource(OID_GADGET, 0, R_LABEL);
+        lwm2m_value v = {0};
+        assert_int_equal(lwm2m_value_set_string(&v, "x", 1), 0);
+        assert_int_equal(lwm2m_tree_set(f->tree, &label, &v, NULL, NULL, 0), 0);
+        lwm2m_value_clear(&v);
+        n_allocations = 0;
+        assert_null(lwm2m_request_start(f->q, &s));
+        assert_int_equal(n_allocations, 0);
+        assert_int_equal(f->a.n_asked, 0);
+
+        /* The dynamic resource and the whole instance are asked about: one question each. */
+        lwm2m_path level = lwm2m_path_resource(OID_GADGET, 0, R_LEVEL);
+        f->a.how = ANSWER_AT_ONCE;
+        s = spec_of(f, LWM2M_REQUEST_READ, LWM2M_ORIGIN_SERVER, level, &d);
+        n_allocations = 0;
+        assert_null(lwm2m_request_start(f->q, &s));
+        assert_int_equal(n_allocations, 1); /* the question */
+        assert_int_equal(f->a.n_asked, 1);
+        assert_true(lwm2m_path_equal(&f->a.asked[0].path, &level));
+        s = spec_of(f, LWM2M_REQUEST_READ, LWM2M_ORIGIN_SERVER, lwm2m_path_instance(OID_GADGET, 0),
+                    &d);
+        assert_null(lwm2m_request_start(f->q, &s));
+        assert_int_equal(f->a.n_asked, 2);
+        assert_int_equal(d.n, 4);
+        /* Each request is its own for the owner. */
+        assert_true(f->a.asked[0].ask.request != 0);
+        assert_true(f->a.asked[0].ask.request != f->a.asked[1].ask.request);
+
+        /* The owner itself and the daemon are never asked, nor is the predicate. */
+        size_t predicates = f->a.n_predicates;
+        s = spec_of(f, LWM2M_REQUEST_READ, LWM2M_ORIGIN_OWNER, level, &d);
+        assert_null(lwm2m_request_start(f->q, &s));
+        assert_int_equal(f->a.n_asked, 2);
+        assert_int_equal(f->a.n_predicates, predicates);
+}
+
+/* A Read-Composite (the root, the paths as records) asks each owner once per path
+ * that it refreshes, all in one request; the rest asks nobody. */
+static void test_read_composite(void **state)
+{
+        fixture *f = *state;
+        owner_init(&f->a, &predicate_ops, "gadget-a", f->tree);
+        done_log d = {0};
+        lwm2m_request_spec s = spec_of(f, LWM2M_REQUEST_READ, LWM2M_ORIGIN_SERVER,
+                                       (lwm2m_path){.len = LWM2M_PATH_ROOT}, &d);
+        const lwm2m_path paths[] = {
+                lwm2m_path_resource(OID_GADGET, 0, R_SERIAL),
+                lwm2m_path_resource(OID_GADGET, 0, R_LEVEL),
+                lwm2m_path_instance(OID_GADGET, 0),
+                lwm2m_path_resource(OID_GADGET, 1, R_LABEL), /* b: no predicate, always */
+                lwm2m_path_instance(OID_GADGET, 7),          /* absent: nobody */
+                lwm2m_path_object(OID_GADGET),               /* above instances: nobody */
+        };
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++)
+                assert_non_null(lwm2m_record_list_add(&s.records, &paths[i]));
+        lwm2m_request *r = lwm2m_request_start(f->q, &s);
+        assert_non_null(r);
+        assert_int_equal(s.records.n, 0); /* taken */
+        assert_int_equal(f->a.n_asked, 2);
+        assert_true(lwm2m_path_equal(&f->a.asked[0].path, &paths[1]));
+        assert_true(lwm2m_path_equal(&f->a.asked[1].path, &paths[2]));
+        assert_int_equal(f->b.n_asked, 1);
+        assert_true(lwm2m_path_equal(&f->b.asked[0].path, &paths[3]));
+        /* One request: the same lwm2m_ask.request for every question. */
+        assert_true(f->a.asked[0].ask.request == f->a.asked[1].ask.request);
+        assert_true(f->a.asked[0].ask.request == f->b.asked[0].ask.request);
+        assert_true(f->a.asked[0].ask.id != f->a.asked[1].ask.id);
+        lwm2m_ask_reply(f->a.asked[0].ask, 0);
+        lwm2m_ask_reply(f->b.asked[0].ask, 0);
+        assert_int_equal(d.n, 0);
+        lwm2m_ask_reply(f->a.asked[1].ask, 0);
+        assert_int_equal(d.n, 1);
+        assert_int_equal(d.error, 0);
+
+        /* Only static paths: done at once, nothing allocated. */
+        s = spec_of(f, LWM2M_REQUEST_READ, LWM2M_ORIGIN_SERVER,
+                    (lwm2m_path){.len = LWM2M_PATH_ROOT}, &d);
+        assert_non_null(lwm2m_record_list_add(&s.records, &paths[0]));
+        n_allocations = 0;
+        assert_null(lwm2m_request_start(f->q, &s));
+        assert_int_equal(n_allocations, 0);
+        assert_int_equal(d.n, 2);
+        assert_int_equal(f->a.n_asked, 2);
+
+        /* A refusal fails the whole read. */
+        f->b.how = REFUSE_AT_ONCE;
+        f->b.error = -EIO;
+        s = spec_of(f, LWM2M_REQUEST_READ, LWM2M_ORIGIN_SERVER,
+                    (lwm2m_path){.len = LWM2M_PATH_ROOT}, &d);
+        assert_non_null(lwm2m_record_list_add(&s.records, &paths[3]));
+        assert_null(lwm2m_request_start(f->q, &s));
+        assert_int_equal(d.n, 3);
+        assert_int_equal(d.error, -EIO);
+}
+
 static void test_delete_asks_remove(void **state)
 {
         fixture *f = *state;
@@ -1139,6 +1292,8 @@ int main(void)
                 T(test_create_with_explicit_owner),
                 T(test_execute),
                 T(test_read_asks_refresh),
+                T(test_read_without_refresh_asks_nobody),
+                T(test_read_composite),
                 T(test_delete_asks_remove),
                 T(test_timer_arm),
 #undef T
