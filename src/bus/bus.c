@@ -723,6 +723,10 @@ static void announce_change(lwm2m_bus *b, const lwm2m_change *c)
 static void on_tree_change(void *userdata, const lwm2m_change *c)
 {
         lwm2m_bus *b = userdata;
+        /* Signals on the bus: sd-bus may queue them, and its event sources then want
+         * a turn of the loop (quiet listener, lwm2m_tree_add_quiet_listener). */
+        if (b->bus)
+                lwm2m_tree_note_callout(b->tree);
         if (c->kind == LWM2M_CHANGE_INSTANCE_REMOVED)
                 access_forget(b, c->instance.id[0], c->instance.id[1]);
         announce_change(b, c);
@@ -915,7 +919,7 @@ int bus_new(sd_event *event, lwm2m_tree *tree, const bus_config *cfg, lwm2m_bus 
         if (r >= 0)
                 r = sd_event_source_set_enabled(b->retry, SD_EVENT_OFF);
         if (r >= 0) {
-                r = lwm2m_tree_add_listener(tree, on_tree_change, b);
+                r = lwm2m_tree_add_quiet_listener(tree, on_tree_change, b);
                 b->listening = r >= 0;
         }
         if (r < 0) {

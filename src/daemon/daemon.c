@@ -10,8 +10,10 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
@@ -66,6 +68,7 @@ struct daemon_state {
         lwm2m_tree *tree;
         lwm2m_requests *requests;
         sd_event_source *requests_timer;
+        sd_event_source *etc_watch; /* /etc, for a new /etc/localtime (watch_timezone) */
         device_object *device;
         sd_bus *time_bus;          /* to timedated, opened at the first write of the time */
         sd_bus *action_bus;        /* to logind or systemd, for the last reboot or reset */
@@ -871,6 +874,7 @@ static void daemon_free(daemon_state *d)
         sd_bus_flush_close_unref(d->action_bus);
         lwm2m_requests_free(d->requests);
         sd_event_source_unref(d->requests_timer);
+        sd_event_source_unref(d->etc_watch);
         gpsd_client_free(d->gpsd);
         modem_watch_free(d->modem);
         connmon_object_free(d->connmon);
@@ -954,6 +958,36 @@ static int build_connectivity(daemon_state *d)
         }
         set_connectivity_peer(d);
         return 0;
+}
+
+static int on_etc_change(sd_event_source *s, const struct inotify_event *ev, void *userdata)
+{
+        daemon_state *d = userdata;
+        if ((ev->len > 0 && strcmp(ev->name, "localtime") == 0) || (ev->mask & IN_Q_OVERFLOW))
+                device_object_timezone_changed(d->device);
+        return 0;
+}
+
+/* The time zone changes by a new /etc/localtime (timedated, an administrator): told
+ * so, the Device object need not read the link at every read of /3/0/15. Without
+ * the watch it still does. */
+static void watch_timezone(daemon_state *d)
+{
+        const char *root = secure_getenv("LWM2MD_SYSROOT") ?: "";
+        char etc[PATH_MAX];
+        if (snprintf(etc, sizeof(etc), "%s/etc", root) >= (int)sizeof(etc))
+                return;
+        int r = sd_event_add_inotify(d->event, &d->etc_watch, etc,
+                                     IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
+                                             IN_CLOSE_WRITE | IN_ONLYDIR,
+                                     on_etc_change, d);
+        if (r < 0) {
+                log_info("cannot watch %s for time zone changes (%s): reading /etc/localtime "
+                         "at every read of the time zone",
+                         etc, strerror(-r));
+                return;
+        }
+        device_object_timezone_watched(d->device);
 }
 
 /* ModemManager's radio figures for /4/0, read in the background. */
@@ -1134,6 +1168,7 @@ int daemon_run(config *c)
                         goto out;
                 }
         }
+        watch_timezone(&d);
         r = start_modem_watch(&d);
         if (r < 0)
                 goto out;

@@ -120,8 +120,10 @@ static void mark_dirty(persist *p)
                 return;
         p->dirty = true;
         /* Runs in a later turn of the loop than the change: a burst is one write. */
-        if (p->flush)
+        if (p->flush) {
                 sd_event_source_set_enabled(p->flush, SD_EVENT_ONESHOT);
+                lwm2m_tree_note_callout(p->tree);
+        }
 }
 
 static void on_tree_change(void *userdata, const lwm2m_change *c)
@@ -150,7 +152,7 @@ int persist_start(persist *p, sd_event *event, lwm2m_tree *t, lwm2m_engine *e)
         if (r >= 0)
                 r = sd_event_source_set_enabled(p->retry, SD_EVENT_OFF);
         if (r >= 0)
-                r = lwm2m_tree_add_listener(t, on_tree_change, p);
+                r = lwm2m_tree_add_quiet_listener(t, on_tree_change, p);
         if (r < 0)
                 return r;
         if (p->dirty)

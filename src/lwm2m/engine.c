@@ -272,7 +272,7 @@ lwm2m_engine *lwm2m_engine_new(lwm2m_tree *tree, const lwm2m_engine_config *cfg)
         coap_add_resource(e->ctx, any);
         if (coap_context_get_coap_fd(e->ctx) < 0)
                 goto fail; /* libcoap without epoll cannot join an event loop */
-        if (lwm2m_tree_add_listener(tree, on_tree_change, e) < 0)
+        if (lwm2m_tree_add_quiet_listener(tree, on_tree_change, e) < 0)
                 goto fail;
         return e;
 fail:

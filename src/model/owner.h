@@ -79,6 +79,10 @@ typedef struct lwm2m_owner_ops {
          * must not change anything or call out. A read it says no to asks nothing,
          * allocates nothing and is answered from the tree. */
         bool (*refreshes)(void *userdata, const lwm2m_path *path);
+        /* `refresh` only reads the kernel's or the process's own state into the tree
+         * and answers at once: asking it is not a callout (lwm2m_tree_callouts), so a
+         * read of such values costs the daemon's loop no turn of its other sources. */
+        bool refresh_stays_local;
         /* The request gave up on `ask` (a timeout, a cancellation): never answer it. */
         void (*cancel)(void *userdata, lwm2m_ask ask);
         /* Streamed writes of opaque resources [none: such writes are reassembled

@@ -285,7 +285,8 @@ static void ask_owner(lwm2m_request *r, const lwm2m_owner *o, const lwm2m_path *
         const lwm2m_request_spec *s = &r->spec;
         const lwm2m_owner_ops *ops = o->ops;
         r->outstanding++;
-        lwm2m_tree_note_callout(q->tree);
+        if (s->kind != LWM2M_REQUEST_READ || !ops->refresh_stays_local)
+                lwm2m_tree_note_callout(q->tree);
         int err;
         switch (s->kind) {
         case LWM2M_REQUEST_READ:
@@ -642,7 +643,7 @@ lwm2m_requests *lwm2m_requests_new(lwm2m_tree *tree, const lwm2m_request_timer *
                 q->log = *log;
         q->timeout_ms = timeout_ms ? timeout_ms : LWM2M_REQUEST_TIMEOUT_MS;
         q->armed_ms = UINT64_MAX;
-        if (lwm2m_tree_add_listener(tree, on_tree_change, q) < 0) {
+        if (lwm2m_tree_add_quiet_listener(tree, on_tree_change, q) < 0) {
                 free(q);
                 return NULL;
         }

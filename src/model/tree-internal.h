@@ -70,6 +70,7 @@ typedef struct tree_object_owner {
 typedef struct tree_listener {
         lwm2m_listener_fn fn;
         void *userdata;
+        bool quiet; /* lwm2m_tree_add_quiet_listener's: not a callout by itself */
 } tree_listener;
 
 struct lwm2m_tree {
@@ -85,7 +86,8 @@ struct lwm2m_tree {
         size_t cap_object_owners;
         /* While above 0, changes are not announced (the steps of an atomic add). */
         unsigned quiet;
-        uint64_t callouts; /* see lwm2m_tree_callouts */
+        uint64_t callouts;     /* see lwm2m_tree_callouts */
+        size_t loud_listeners; /* listeners not added as quiet ones */
 };
 
 /* Index of the element with `id` in a sorted array whose elements start with

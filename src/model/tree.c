@@ -110,7 +110,8 @@ void tree_notify(lwm2m_tree *t, const lwm2m_change *c)
 {
         if (t->quiet > 0)
                 return;
-        t->callouts++;
+        if (t->loud_listeners > 0)
+                t->callouts++;
         /* By index, re-reading the count: a listener may write to the tree and
          * cause nested notifications, which is fine as long as the listener
          * array itself is left alone (tree.h forbids that). */
@@ -175,7 +176,7 @@ void lwm2m_tree_note_callout(lwm2m_tree *t)
         t->callouts++;
 }
 
-int lwm2m_tree_add_listener(lwm2m_tree *t, lwm2m_listener_fn fn, void *userdata)
+static int add_listener(lwm2m_tree *t, lwm2m_listener_fn fn, void *userdata, bool quiet)
 {
         if (!fn)
                 return -EINVAL;
@@ -183,14 +184,28 @@ int lwm2m_tree_add_listener(lwm2m_tree *t, lwm2m_listener_fn fn, void *userdata)
                                 t->n_listeners + 1, true);
         if (r < 0)
                 return r;
-        t->listeners[t->n_listeners++] = (tree_listener){fn, userdata};
+        t->listeners[t->n_listeners++] = (tree_listener){fn, userdata, quiet};
+        if (!quiet)
+                t->loud_listeners++;
         return 0;
+}
+
+int lwm2m_tree_add_listener(lwm2m_tree *t, lwm2m_listener_fn fn, void *userdata)
+{
+        return add_listener(t, fn, userdata, false);
+}
+
+int lwm2m_tree_add_quiet_listener(lwm2m_tree *t, lwm2m_listener_fn fn, void *userdata)
+{
+        return add_listener(t, fn, userdata, true);
 }
 
 void lwm2m_tree_remove_listener(lwm2m_tree *t, lwm2m_listener_fn fn, void *userdata)
 {
         for (size_t i = 0; i < t->n_listeners; i++) {
                 if (t->listeners[i].fn == fn && t->listeners[i].userdata == userdata) {
+                        if (!t->listeners[i].quiet)
+                                t->loud_listeners--;
                         memmove(&t->listeners[i], &t->listeners[i + 1],
                                 (t->n_listeners - i - 1) * sizeof(tree_listener));
                         t->n_listeners--;

@@ -20,11 +20,18 @@ const lwm2m_registry *lwm2m_tree_registry(const lwm2m_tree *t);
 /* How often code outside the model has been run on the tree's behalf: each change
  * announced to the listeners, and each call into an owner or the request timer that
  * the request lifecycle counts with lwm2m_tree_note_callout. Unchanged across a piece
- * of work, it proves that only the caller and the model ran meanwhile: the daemon's
+ * of work, it proves that only the caller and the model ran meanwhile (quiet
+ * listeners, and owners' refreshes that stay in the process, say so themselves;
+ * see lwm2m_tree_add_quiet_listener, lwm2m_owner_ops.refresh_stays_local): the daemon's
  * loop then owes the other event sources nothing (daemon.c, run_loop). */
 uint64_t lwm2m_tree_callouts(const lwm2m_tree *t);
 void lwm2m_tree_note_callout(lwm2m_tree *t);
 
+/* A listener whose calls do not count as callouts by themselves: it calls
+ * lwm2m_tree_note_callout whenever it does something the caller's event loop may
+ * have to act on (arms a timer, talks on D-Bus). The engine's and the request set's
+ * own listeners never do. Every other listener is counted at each change. */
+int lwm2m_tree_add_quiet_listener(lwm2m_tree *t, lwm2m_listener_fn fn, void *userdata);
 /* Listeners are called synchronously after each change, in the order added.
  * A listener must not add or remove listeners from within the callback. */
 int lwm2m_tree_add_listener(lwm2m_tree *t, lwm2m_listener_fn fn, void *userdata);

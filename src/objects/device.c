@@ -43,6 +43,10 @@ struct device_object {
         bool has_offset;
         long offset_seconds;
         char offset[16];
+        /* The zone's name as last read from the link, valid while zone_fresh; kept
+         * only while the caller watches the link (device_object_timezone_watched). */
+        bool zone_watched, zone_fresh;
+        char zone[128];
         device_reading reading;
 };
 
@@ -224,16 +228,37 @@ static void refresh_utc_offset(device_object *d)
 
 static void refresh_timezone(device_object *d)
 {
-        /* The IANA name: the tail of /etc/localtime's link target, as timedatectl shows. */
-        char target[256];
-        ssize_t n = readlink(d->localtime_path, target, sizeof(target) - 1);
-        const char *zone = NULL;
-        if (n > 0) {
-                target[n] = 0;
-                const char *z = strstr(target, "zoneinfo/");
-                zone = z ? z + strlen("zoneinfo/") : NULL;
+        if (!d->zone_fresh) {
+                /* The IANA name: the tail of /etc/localtime's link target, as timedatectl
+                 * shows. */
+                char target[256];
+                ssize_t n = readlink(d->localtime_path, target, sizeof(target) - 1);
+                const char *zone = NULL;
+                if (n > 0) {
+                        target[n] = 0;
+                        const char *z = strstr(target, "zoneinfo/");
+                        zone = z ? z + strlen("zoneinfo/") : NULL;
+                }
+                snprintf(d->zone, sizeof(d->zone), "%s", zone ? zone : "Etc/UTC");
+                d->zone_fresh = d->zone_watched;
         }
-        set_string_if_changed(d, LWM2M_DEV_TIMEZONE, zone ? zone : "Etc/UTC");
+        set_string_if_changed(d, LWM2M_DEV_TIMEZONE, d->zone);
+}
+
+void device_object_timezone_watched(device_object *d)
+{
+        if (d)
+                d->zone_watched = true;
+}
+
+void device_object_timezone_changed(device_object *d)
+{
+        if (!d)
+                return;
+        d->zone_fresh = false;
+        d->has_offset = false;
+        /* localtime_r keeps the rules it loaded; tzset looks at /etc/localtime again. */
+        tzset();
 }
 
 /* Refreshes the resources in `rids` (bit rid) not yet refreshed in this reading. */
@@ -417,6 +442,7 @@ static int device_execute(void *userdata, const lwm2m_path *resource, const uint
 static const lwm2m_owner_ops device_ops = {
         .refresh = device_refresh,
         .refreshes = device_refreshes,
+        .refresh_stays_local = true,
         .write = device_write,
         .execute = device_execute,
 };

@@ -77,3 +77,11 @@ void device_object_free(device_object *d);
  * 0, or -EINVAL for a code out of range. */
 int device_object_raise_error(device_object *d, int code);
 int device_object_clear_error(device_object *d, int code);
+
+/* The caller watches <sysroot>/etc/localtime and calls device_object_timezone_changed
+ * whenever it changes: from now on the time zone's name is read from the link only
+ * after such a call (and at the first read), not at every read of /3/0/15. */
+void device_object_timezone_watched(device_object *d);
+/* /etc/localtime changed (a new zone): the next read takes the zone's name anew,
+ * and the UTC offset the new zone's rules (tzset). */
+void device_object_timezone_changed(device_object *d);

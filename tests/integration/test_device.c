@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -210,6 +211,40 @@ static void test_ip_connectivity_failure(void **state)
         fixture_bus_stop(&bus);
 }
 
+/* The time zone follows /etc/localtime as timedated replaces it (a new link renamed
+ * over the old one), though the daemon reads the link only when told it changed. */
+static void test_timezone_follows_localtime(void **state)
+{
+        daemon_fixture f;
+        assert_int_equal(fixture_init(&f), 0);
+        PUT(&f, "/etc/os-release", "NAME=Test\n");
+        char link[400], fresh[400];
+        snprintf(link, sizeof(link), "%s/root/etc/localtime", f.dir);
+        snprintf(fresh, sizeof(fresh), "%s/root/etc/.localtime.new", f.dir);
+        assert_int_equal(symlink("../usr/share/zoneinfo/Europe/Berlin", link), 0);
+        start(&f, "");
+        expect(&f, "/3/0/15", "Europe/Berlin");
+        expect(&f, "/3/0/15", "Europe/Berlin");
+        for (int i = 0; i < 3; i++) {
+                const char *zone = i % 2 ? "Europe/Berlin" : "America/Chicago";
+                char target[128];
+                snprintf(target, sizeof(target), "../usr/share/zoneinfo/%s", zone);
+                assert_int_equal(symlink(target, fresh), 0);
+                assert_int_equal(rename(fresh, link), 0);
+                /* The watch's event is handled in the daemon's next turn. */
+                char got[256] = "";
+                for (int tries = 0; tries < 100; tries++) {
+                        assert_int_equal(fixture_read_text(f.server, "/3/0/15", got, sizeof(got)),
+                                         CONTENT);
+                        if (strcmp(got, zone) == 0)
+                                break;
+                        usleep(20000);
+                }
+                assert_string_equal(got, zone);
+        }
+        stop(&f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -217,6 +252,7 @@ int main(void)
                 cmocka_unit_test(test_device_tree_only),
                 cmocka_unit_test(test_nothing),
                 cmocka_unit_test(test_ip_connectivity_failure),
+                cmocka_unit_test(test_timezone_follows_localtime),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -305,6 +305,31 @@ static void test_reads_what_the_path_includes(void **state)
         assert_int_equal(int_of(f, LWM2M_DEV_MEMORY_FREE), 1300000);
 }
 
+/* While the caller watches /etc/localtime, the zone's name is read from the link at
+ * the first read and after each change it reports, not at every read. */
+static void test_watched_timezone_read_on_change(void **state)
+{
+        fixture *f = *state;
+        device_object_timezone_watched(f->dev);
+        read1(f, dev_res(LWM2M_DEV_TIMEZONE));
+        assert_calls(0, 0, 1, 0);
+        assert_string_equal(string_of(f, LWM2M_DEV_TIMEZONE), "Europe/Berlin");
+        read1(f, dev_res(LWM2M_DEV_TIMEZONE));
+        read1(f, lwm2m_path_instance(LWM2M_OBJ_DEVICE, 0));
+        assert_calls(0, 1, 0, 1);
+
+        put_zone(f, "Asia/Tokyo");
+        read1(f, dev_res(LWM2M_DEV_TIMEZONE));
+        assert_calls(0, 0, 0, 0);
+        assert_string_equal(string_of(f, LWM2M_DEV_TIMEZONE), "Europe/Berlin");
+        device_object_timezone_changed(f->dev);
+        read1(f, dev_res(LWM2M_DEV_TIMEZONE));
+        assert_calls(0, 0, 1, 0);
+        assert_string_equal(string_of(f, LWM2M_DEV_TIMEZONE), "Asia/Tokyo");
+        read1(f, dev_res(LWM2M_DEV_TIMEZONE));
+        assert_calls(0, 0, 0, 0);
+}
+
 /* Memory Total does not change: read at start, never again. */
 static void test_memory_total_read_once(void **state)
 {
@@ -408,6 +433,7 @@ int main(void)
                 T(test_start_values),
                 T(test_refreshes),
                 T(test_reads_what_the_path_includes),
+                T(test_watched_timezone_read_on_change),
                 T(test_memory_total_read_once),
                 T(test_unchanged_values_not_rewritten),
                 T(test_composite_reads_each_source_once),
