@@ -264,8 +264,9 @@ static void test_device_object(void **state)
         assert_int_equal(device_object_raise_error(NULL, 5), 0);
         device_object_free(d);
 
-        /* Out of memory under a threshold no machine stays below: 100% can never be
-         * available, so 99% is (nearly) always under. */
+        /* Out of memory under the threshold: 10 of 1000 kB available is under 99%
+         * (/proc/meminfo is read under the system root too). */
+        PUT(&r, "/proc/meminfo", "MemTotal: 1000 kB\nMemFree: 5 kB\nMemAvailable: 10 kB\n");
         info.low_memory_percent = 99;
         d = device_object_new(f.tree, &info, NULL);
         assert_non_null(d);
