@@ -1,5 +1,5 @@
 /* codec.c - checks and steps the codecs share: where a single-value format (text, opaque)
- * may carry its one value, and adding that value to the decoded records. */
+ * may carry its one value, adding that value to the decoded records, and writing names. */
 #include "formats/codec.h"
 
 #include <assert.h>
@@ -62,4 +62,29 @@ int lwm2m_codec_add_single(lwm2m_record_list *out, const lwm2m_path *base, lwm2m
         }
         rec->value = *v;
         return 0;
+}
+
+size_t lwm2m_codec_decimal(uint64_t v, char *p)
+{
+        char tmp[20];
+        size_t n = 0;
+        do {
+                tmp[n++] = (char)('0' + v % 10);
+                v /= 10;
+        } while (v);
+        for (size_t i = 0; i < n; i++)
+                p[i] = tmp[n - 1 - i];
+        return n;
+}
+
+size_t lwm2m_codec_ids_text(const lwm2m_path *path, unsigned from, unsigned to, char *p)
+{
+        assert(path && to <= path->len);
+        size_t n = 0;
+        for (unsigned k = from; k < to; k++) {
+                if (k > from)
+                        p[n++] = '/';
+                n += lwm2m_codec_decimal(path->id[k], p + n);
+        }
+        return n;
 }

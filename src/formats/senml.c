@@ -5,7 +5,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 static const struct {
@@ -424,28 +423,23 @@ int senml_encoder_next(senml_encoder *e, const lwm2m_record *r, senml_out *out)
                 depth = LWM2M_PATH_INSTANCE;
         if (depth < e->base.len)
                 depth = e->base.len;
-        lwm2m_path prefix = lwm2m_path_truncate(p, depth);
-        int len = lwm2m_path_format(&prefix, bn, sizeof(bn));
-        if (len < 0)
-                return len;
-        if (depth < p->len) {
-                if (prefix.len > 0)
+        size_t len = 1;
+        bn[0] = '/';
+        if (depth > 0) {
+                len += lwm2m_codec_ids_text(p, 0, depth, bn + 1);
+                if (depth < p->len)
                         bn[len++] = '/';
-                bn[len] = 0;
-                size_t off = 0;
-                for (unsigned k = depth; k < p->len; k++) {
-                        int w = snprintf(out->n + off, sizeof(out->n) - off, "%s%u",
-                                         k > depth ? "/" : "", (unsigned)p->id[k]);
-                        if (w < 0 || (size_t)w >= sizeof(out->n) - off)
-                                return -EINVAL;
-                        off += (size_t)w;
-                }
+        }
+        if (depth < p->len) {
+                out->n_len = lwm2m_codec_ids_text(p, depth, p->len, out->n);
                 out->has_n = true;
         }
-        if (!e->has_bn || strcmp(bn, e->bn) != 0) {
-                memcpy(e->bn, bn, sizeof(bn));
+        if (!e->has_bn || len != e->bn_len || memcmp(bn, e->bn, len) != 0) {
+                memcpy(e->bn, bn, len);
+                e->bn_len = len;
                 e->has_bn = true;
                 out->bn = e->bn;
+                out->bn_len = len;
         }
 
         /* Time 0 is SenML's "now", the same as no time; bt carries every time exactly. */
@@ -471,6 +465,10 @@ bool senml_double_to_int64(double d, int64_t *i)
 
 int senml_objlnk_format(const lwm2m_objlnk *l, char *buf, size_t size)
 {
-        assert(l);
-        return snprintf(buf, size, "%u:%u", (unsigned)l->oid, (unsigned)l->iid);
+        assert(l && size >= 12);
+        size_t n = lwm2m_codec_decimal(l->oid, buf);
+        buf[n++] = ':';
+        n += lwm2m_codec_decimal(l->iid, buf + n);
+        buf[n] = '\0';
+        return (int)n;
 }

@@ -639,7 +639,7 @@ static int put_record(lwm2m_buf *b, const senml_out *o)
         if (r >= 0 && o->bn) {
                 r = put_label(b, SENML_BN);
                 if (r >= 0)
-                        r = put_text(b, o->bn);
+                        r = put_string(b, true, o->bn, o->bn_len);
         }
         if (r >= 0 && o->has_bt) {
                 int64_t i;
@@ -650,7 +650,7 @@ static int put_record(lwm2m_buf *b, const senml_out *o)
         if (r >= 0 && o->has_n) {
                 r = put_label(b, SENML_N);
                 if (r >= 0)
-                        r = put_text(b, o->n);
+                        r = put_string(b, true, o->n, o->n_len);
         }
         if (r >= 0 && o->value)
                 r = put_value(b, o->value);
@@ -660,21 +660,21 @@ static int put_record(lwm2m_buf *b, const senml_out *o)
 int senml_cbor_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out)
 {
         assert(recs || n == 0);
-        _cleanup_(lwm2m_buf_free) lwm2m_buf b = {0};
         senml_encoder e;
 
         if (n > LWM2M_RECORDS_MAX)
                 return -E2BIG;
         senml_encoder_init(&e, base);
-        int r = CBOR_PUT(&b, cbor_encode_array_start, n);
+        size_t start = out->len;
+        int r = CBOR_PUT(out, cbor_encode_array_start, n);
         for (size_t i = 0; i < n && r >= 0; i++) {
                 senml_out o;
                 r = senml_encoder_next(&e, &recs[i], &o);
                 if (r >= 0)
-                        r = put_record(&b, &o);
+                        r = put_record(out, &o);
         }
+        /* A failure leaves `out` as it was. */
         if (r < 0)
-                return r;
-        /* Built aside so that a failure leaves `out` as it was. */
-        return lwm2m_buf_append(out, b.data, b.len);
+                out->len = start;
+        return r;
 }
