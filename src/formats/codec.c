@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <string.h>
 
 static int check_single_target(const lwm2m_path *base)
 {
@@ -64,16 +65,55 @@ int lwm2m_codec_add_single(lwm2m_record_list *out, const lwm2m_path *base, lwm2m
         return 0;
 }
 
+const uint64_t lwm2m_codec_pow10[20] = {
+        1ull,
+        10ull,
+        100ull,
+        1000ull,
+        10000ull,
+        100000ull,
+        1000000ull,
+        10000000ull,
+        100000000ull,
+        1000000000ull,
+        10000000000ull,
+        100000000000ull,
+        1000000000000ull,
+        10000000000000ull,
+        100000000000000ull,
+        1000000000000000ull,
+        10000000000000000ull,
+        100000000000000000ull,
+        1000000000000000000ull,
+        10000000000000000000ull,
+};
+
 size_t lwm2m_codec_decimal(uint64_t v, char *p)
 {
-        char tmp[20];
-        size_t n = 0;
-        do {
-                tmp[n++] = (char)('0' + v % 10);
-                v /= 10;
-        } while (v);
-        for (size_t i = 0; i < n; i++)
-                p[i] = tmp[n - 1 - i];
+        /* Two digits per division, from the end: names and numbers are most of a JSON
+         * payload. */
+        static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
+                                    "31323334353637383940414243444546474849505152535455565758596061"
+                                    "62636465666768697071727374757677787980818283848586878889909192"
+                                    "93949596979899";
+        /* The digit count from the bit length (log10(2) ~ 1233 / 4096), one off at most. */
+        unsigned bits = v ? 64 - (unsigned)__builtin_clzll(v) : 1;
+        size_t n = (bits * 1233) >> 12;
+        n += n < 20 && v >= lwm2m_codec_pow10[n];
+        n += n == 0;
+        char *q = p + n;
+        while (v >= 100) {
+                unsigned k = (unsigned)(v % 100) * 2;
+                v /= 100;
+                *--q = pairs[k + 1];
+                *--q = pairs[k];
+        }
+        if (v >= 10) {
+                *--q = pairs[v * 2 + 1];
+                *--q = pairs[v * 2];
+        } else {
+                *--q = (char)('0' + v);
+        }
         return n;
 }
 

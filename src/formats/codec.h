@@ -64,6 +64,8 @@ int lwm2m_codec_resolve_single(const lwm2m_path *base, const lwm2m_resolver *res
 /* Appends the record `base` = `v`, taking `v` (cleared on failure). */
 int lwm2m_codec_add_single(lwm2m_record_list *out, const lwm2m_path *base, lwm2m_value *v);
 
+/* 10^0 .. 10^19, every power of ten a uint64_t holds. */
+extern const uint64_t lwm2m_codec_pow10[20];
 /* Writes `v` in decimal at `p` (room for 20), without a terminator; returns the length. */
 size_t lwm2m_codec_decimal(uint64_t v, char *p);
 /* Writes the IDs path->id[from..to) as "3/0/5700" at `p` (room for 6 per ID), without a

@@ -65,31 +65,38 @@ static bool low_bits_zero(u128 a, unsigned k)
         return (a.lo << (64 - k)) == 0;
 }
 
-static const uint64_t pow10_u64[] = {
-        1ull,
-        10ull,
-        100ull,
-        1000ull,
-        10000ull,
-        100000ull,
-        1000000ull,
-        10000000ull,
-        100000000ull,
-        1000000000ull,
-        10000000000ull,
-        100000000000ull,
-        1000000000000ull,
-        10000000000000ull,
-        100000000000000ull,
-        1000000000000000ull,
-        10000000000000000ull,
-        100000000000000000ull,
-        1000000000000000000ull,
-        10000000000000000000ull,
-};
-
 /* 5^27 is the largest power of five below 2^64. */
 #define POW5_MAX 27
+static const uint64_t pow5_u64[POW5_MAX + 1] = {
+        1ull,
+        5ull,
+        25ull,
+        125ull,
+        625ull,
+        3125ull,
+        15625ull,
+        78125ull,
+        390625ull,
+        1953125ull,
+        9765625ull,
+        48828125ull,
+        244140625ull,
+        1220703125ull,
+        6103515625ull,
+        30517578125ull,
+        152587890625ull,
+        762939453125ull,
+        3814697265625ull,
+        19073486328125ull,
+        95367431640625ull,
+        476837158203125ull,
+        2384185791015625ull,
+        11920928955078125ull,
+        59604644775390625ull,
+        298023223876953125ull,
+        1490116119384765625ull,
+        7450580596923828125ull,
+};
 
 /* d * 10^s as an exact quotient and what remains of it. */
 typedef struct scaled {
@@ -99,10 +106,57 @@ typedef struct scaled {
         uint64_t a, b; /* the integers that read back as d, scaled: [a, b] */
 } scaled;
 
+/* v / 10^j: with a constant divisor each, the compiler multiplies instead of dividing. */
+static uint64_t div_pow10(uint64_t v, unsigned j)
+{
+        switch (j) {
+        case 1:
+                return v / 10ull;
+        case 2:
+                return v / 100ull;
+        case 3:
+                return v / 1000ull;
+        case 4:
+                return v / 10000ull;
+        case 5:
+                return v / 100000ull;
+        case 6:
+                return v / 1000000ull;
+        case 7:
+                return v / 10000000ull;
+        case 8:
+                return v / 100000000ull;
+        case 9:
+                return v / 1000000000ull;
+        case 10:
+                return v / 10000000000ull;
+        case 11:
+                return v / 100000000000ull;
+        case 12:
+                return v / 1000000000000ull;
+        case 13:
+                return v / 10000000000000ull;
+        case 14:
+                return v / 100000000000000ull;
+        case 15:
+                return v / 1000000000000000ull;
+        case 16:
+                return v / 10000000000000000ull;
+        case 17:
+                return v / 100000000000000000ull;
+        case 18:
+                return v / 1000000000000000000ull;
+        case 19:
+                return v / 10000000000000000000ull;
+        default:
+                return v;
+        }
+}
+
 /* d * 10^s rounded to a multiple of 10^j (half to even), divided by 10^j. */
 static uint64_t round_to(const scaled *x, unsigned j)
 {
-        uint64_t t = pow10_u64[j], q = x->q / t, r = x->q % t;
+        uint64_t t = lwm2m_codec_pow10[j], q = div_pow10(x->q, j), r = x->q - q * t;
         int cmp; /* the fraction below q * 10^j against half of 10^j */
         if (j > 0) {
                 uint64_t twice = 2 * r;
@@ -121,9 +175,11 @@ static uint64_t round_to(const scaled *x, unsigned j)
         return q;
 }
 
-static bool fits(const scaled *x, unsigned j)
+/* Whether rounding to 10^j reads back as d; `*q` is the rounded value. */
+static bool fits(const scaled *x, unsigned j, uint64_t *q)
 {
-        uint64_t v = round_to(x, j) * pow10_u64[j];
+        *q = round_to(x, j);
+        uint64_t v = *q * lwm2m_codec_pow10[j];
         return v >= x->a && v <= x->b;
 }
 
@@ -162,13 +218,12 @@ static bool shortest_exact(double d, decimal_digits *out)
                 return false; /* a power of two: the interval is lopsided */
 
         int e2 = e + 52; /* 2^e2 <= |d| < 2^(e2 + 1) */
-        int x_est = (int)floor(e2 * 0.30102999566398119521);
+        /* floor(e2 * log10(2)), exact for |e2| < 1650; >> of a negative is floor in gcc. */
+        int x_est = (e2 * 78913) >> 18;
         int s = 17 - x_est; /* |d| * 10^s has 17 or 18 integer digits */
         if (s < 0 || s > POW5_MAX)
                 return false;
-        uint64_t p5 = 1;
-        for (int i = 0; i < s; i++)
-                p5 *= 5;
+        uint64_t p5 = pow5_u64[s];
 
         /* d * 10^s = n * 2^(e+s); the interval is (2n -+ 5^s) * 2^(e+s-1). */
         u128 n = mul_64x64(m, p5);
@@ -207,30 +262,33 @@ static bool shortest_exact(double d, decimal_digits *out)
                 x.a = a.lo + (!low_bits_zero(lo, kk) || !inclusive);
                 x.b = b.lo - (low_bits_zero(hi, kk) && !inclusive);
         }
-        if (x.b < x.a || x.b > pow10_u64[19] - pow10_u64[18])
+        if (x.b < x.a || x.b > lwm2m_codec_pow10[19] - lwm2m_codec_pow10[18])
                 return false;
 
         /* Rounding to 10^j with 10^j <= b - a always fits; find the last j that does. */
         unsigned j = 0;
-        while (j + 1 < 19 && pow10_u64[j + 1] <= x.b - x.a)
+        while (j + 1 < 19 && lwm2m_codec_pow10[j + 1] <= x.b - x.a)
                 j++;
         unsigned good, bad;
-        if (fits(&x, j + 1)) {
+        uint64_t q, q_good;
+        if (fits(&x, j + 1, &q_good)) {
                 good = j + 1;
                 bad = 19;
                 while (bad - good > 1) {
                         unsigned mid = (good + bad) / 2;
-                        if (fits(&x, mid))
+                        if (fits(&x, mid, &q)) {
                                 good = mid;
-                        else
+                                q_good = q;
+                        } else {
                                 bad = mid;
+                        }
                 }
         } else {
                 good = j;
-                while (good > 0 && !fits(&x, good))
+                while (!fits(&x, good, &q_good) && good > 0)
                         good--;
         }
-        put_digits(round_to(&x, good), (int)good - s, out);
+        put_digits(q_good, (int)good - s, out);
         return true;
 }
 

@@ -68,49 +68,24 @@ int json_write_string(lwm2m_buf *out, const void *data, size_t len)
         return lwm2m_buf_append_byte(out, '"');
 }
 
-int json_write_key(lwm2m_buf *out, const char *key, bool first)
+char *json_put_uint(char *p, uint64_t v)
 {
-        size_t len = strlen(key);
-        int r = lwm2m_buf_reserve(out, len + 4);
-        if (r < 0)
-                return r;
-        uint8_t *p = out->data + out->len;
-        if (!first)
-                *p++ = ',';
-        *p++ = '"';
-        memcpy(p, key, len);
-        p += len;
-        *p++ = '"';
-        *p++ = ':';
-        out->len = (size_t)(p - out->data);
-        return 0;
+        return p + lwm2m_codec_decimal(v, p);
 }
 
-int json_write_uint(lwm2m_buf *out, uint64_t v)
+char *json_put_int(char *p, int64_t v)
 {
-        char buf[20];
-        return lwm2m_buf_append(out, buf, lwm2m_codec_decimal(v, buf));
-}
-
-int json_write_int(lwm2m_buf *out, int64_t v)
-{
-        char buf[21];
-        size_t n = 0;
         if (v < 0)
-                buf[n++] = '-';
+                *p++ = '-';
         /* -(v + 1) + 1 stays inside uint64_t for INT64_MIN too. */
-        uint64_t magnitude = v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
-        n += lwm2m_codec_decimal(magnitude, buf + n);
-        return lwm2m_buf_append(out, buf, n);
+        return json_put_uint(p, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v);
 }
 
-int json_write_double(lwm2m_buf *out, double d, unsigned flags)
+char *json_put_double(char *p, double d, unsigned flags)
 {
-        char buf[DECIMAL_DOUBLE_STRLEN];
-        int n = decimal_format_double_ex(d, flags, buf);
-        if (n < 0)
-                return n;
-        return lwm2m_buf_append(out, buf, (size_t)n);
+        int n = decimal_format_double_ex(d, flags, p);
+        assert(n >= 0); /* the encoders refuse what is not finite before */
+        return p + (n > 0 ? n : 0);
 }
 
 int json_write_base64(lwm2m_buf *out, const uint8_t *data, size_t len, bool url, bool pad)

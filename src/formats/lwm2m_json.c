@@ -34,71 +34,78 @@ static int base64_decode_value(const char *s, size_t len, lwm2m_value *v)
 
 /* --- encoding --- */
 
-/* Floats always look like floats ("25.0", not "25"), which would read back as an integer
- * where no resolver gives the type; times need no such care. */
-static int put_value(lwm2m_buf *out, const lwm2m_value *v, bool first)
+/* An entry besides a string or opaque value: braces, three keys, a name and two numbers. */
+#define ENTRY_HEAD_MAX (32 + LWM2M_PATH_STRLEN + 2 * JSON_NUMBER_MAX)
+
+/* {"n":"6/0","v":1,"t":...}: the name ("6/0" for /3/0/6/0 under "/3/0/") left out when
+ * empty, at the base itself. Floats always look like floats ("25.0", not "25", which would
+ * read back as an integer where no resolver gives the type); times need no such care. */
+static int put_entry(lwm2m_buf *out, const lwm2m_path *base, const lwm2m_record *rec,
+                     bool first_entry)
 {
-        char text[16];
-        int r;
+        char head[ENTRY_HEAD_MAX], *p = head;
+        const lwm2m_value *v = &rec->value;
+
+        if (!first_entry)
+                *p++ = ',';
+        *p++ = '{';
+        char name[LWM2M_PATH_STRLEN];
+        size_t len = lwm2m_codec_ids_text(&rec->path, base->len, rec->path.len, name);
+        if (len)
+                p = json_put_name(json_put_key(p, "n", true), name, len);
+        bool first = len == 0;
 
         switch (v->type) {
         case LWM2M_TYPE_STRING:
         case LWM2M_TYPE_CORELNK:
-                r = json_write_key(out, "sv", first);
-                return r < 0 ? r : json_write_string(out, v->buf.data, v->buf.len);
         case LWM2M_TYPE_OPAQUE:
-                r = json_write_key(out, "sv", first);
-                return r < 0 ? r : json_write_base64(out, v->buf.data, v->buf.len, false, true);
+                p = json_put_key(p, "sv", first);
+                break;
         case LWM2M_TYPE_INTEGER:
         case LWM2M_TYPE_TIME:
-                r = json_write_key(out, "v", first);
-                return r < 0 ? r : json_write_int(out, v->i);
+                p = json_put_int(json_put_key(p, "v", first), v->i);
+                break;
         case LWM2M_TYPE_UNSIGNED:
-                r = json_write_key(out, "v", first);
-                return r < 0 ? r : json_write_uint(out, v->u);
+                p = json_put_uint(json_put_key(p, "v", first), v->u);
+                break;
         case LWM2M_TYPE_FLOAT:
                 /* JSON has no NaN or infinity: another format must carry them. */
                 if (!isfinite(v->f))
                         return -EMEDIUMTYPE;
-                r = json_write_key(out, "v", first);
-                return r < 0 ? r : json_write_double(out, v->f, DECIMAL_FLOAT_MARK);
+                p = json_put_double(json_put_key(p, "v", first), v->f, DECIMAL_FLOAT_MARK);
+                break;
         case LWM2M_TYPE_BOOLEAN:
-                r = json_write_key(out, "bv", first);
-                return r < 0 ? r : json_write_raw(out, v->b ? "true" : "false", v->b ? 4 : 5);
+                p = json_put_key(p, "bv", first);
+                p = v->b ? json_put_raw(p, "true", 4) : json_put_raw(p, "false", 5);
+                break;
         case LWM2M_TYPE_OBJLNK: {
+                char text[16];
                 size_t n = lwm2m_codec_decimal(v->lnk.oid, text);
                 text[n++] = ':';
                 n += lwm2m_codec_decimal(v->lnk.iid, text + n);
-                r = json_write_key(out, "ov", first);
-                return r < 0 ? r : json_write_string(out, text, n);
+                p = json_put_name(json_put_key(p, "ov", first), text, n);
+                break;
         }
         default:
                 return -EINVAL;
         }
-}
+        if (rec->has_time && !isfinite(rec->time))
+                return -EINVAL;
 
-/* {"n":"6/0","v":1,"t":...}: the name ("6/0" for /3/0/6/0 under "/3/0/") left out when
- * empty, at the base itself. */
-static int put_entry(lwm2m_buf *out, const lwm2m_path *base, const lwm2m_record *rec)
-{
-        char name[LWM2M_PATH_STRLEN];
-        size_t len = lwm2m_codec_ids_text(&rec->path, base->len, rec->path.len, name);
-        int r = json_write_raw(out, "{", 1);
-        if (r >= 0 && len) {
-                r = json_write_key(out, "n", true);
-                if (r >= 0)
-                        r = json_write_string(out, name, len);
-        }
-        if (r >= 0)
-                r = put_value(out, &rec->value, len == 0);
-        if (r >= 0 && rec->has_time) {
-                if (!isfinite(rec->time))
-                        return -EINVAL;
-                r = json_write_key(out, "t", false);
-                if (r >= 0)
-                        r = json_write_double(out, rec->time, 0);
-        }
-        return r < 0 ? r : json_write_raw(out, "}", 1);
+        bool string = v->type == LWM2M_TYPE_STRING || v->type == LWM2M_TYPE_CORELNK ||
+                      v->type == LWM2M_TYPE_OPAQUE;
+        int r = json_write_raw(out, head, (size_t)(p - head));
+        if (r >= 0 && string)
+                r = v->type == LWM2M_TYPE_OPAQUE
+                            ? json_write_base64(out, v->buf.data, v->buf.len, false, true)
+                            : json_write_string(out, v->buf.data, v->buf.len);
+        if (r < 0)
+                return r;
+        p = head;
+        if (rec->has_time)
+                p = json_put_double(json_put_key(p, "t", false), rec->time, 0);
+        *p++ = '}';
+        return json_write_raw(out, head, (size_t)(p - head));
 }
 
 int lwm2m_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out)
@@ -118,15 +125,12 @@ int lwm2m_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n
         }
 
         size_t start = out->len;
-        int r = json_write_raw(out, "{", 1);
-        if (r >= 0)
-                r = json_write_key(out, "bn", true);
-        if (r >= 0)
-                r = json_write_string(out, bn, bn_len);
-        if (r >= 0)
-                r = json_write_key(out, "e", false);
-        if (r >= 0)
-                r = json_write_raw(out, "[", 1);
+        char head[16 + LWM2M_PATH_STRLEN + 1], *p = head;
+        *p++ = '{';
+        p = json_put_name(json_put_key(p, "bn", true), bn, bn_len);
+        p = json_put_key(p, "e", false);
+        *p++ = '[';
+        int r = json_write_raw(out, head, (size_t)(p - head));
         bool first = true;
         for (size_t i = 0; i < n && r >= 0; i++) {
                 /* Empty instances and "no value" markers have no JSON form. */
@@ -136,10 +140,7 @@ int lwm2m_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n
                         r = -EINVAL;
                         break;
                 }
-                if (!first)
-                        r = json_write_raw(out, ",", 1);
-                if (r >= 0)
-                        r = put_entry(out, base, &recs[i]);
+                r = put_entry(out, base, &recs[i], first);
                 first = false;
         }
         if (r >= 0)

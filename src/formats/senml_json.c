@@ -200,72 +200,87 @@ int senml_json_decode(const lwm2m_path *base, const uint8_t *data, size_t len,
 /* Numbers as floats always look like floats ("3.0"), so readers keep Float resources floats. */
 #define SENML_JSON_FLOAT (DECIMAL_G_EXPONENT | DECIMAL_FLOAT_MARK)
 
-static int json_put_value(lwm2m_buf *out, const lwm2m_value *v, bool first)
-{
-        char lnk[16];
-        int r;
+/* What a record holds besides a string or opaque value: braces, four keys, two names, two
+ * numbers (a time and a value) or an object link. */
+#define RECORD_HEAD_MAX (32 + 2 * (SENML_NAME_MAX + 2) + 2 * JSON_NUMBER_MAX)
 
-        switch (v->type) {
+/* Writes a record: its names and numbers at once from the stack, a string or opaque value
+ * (which has no bound) straight after. */
+static int json_put_record(lwm2m_buf *out, const senml_out *o, bool first_record)
+{
+        char head[RECORD_HEAD_MAX], *p = head;
+        bool first = true;
+        int64_t i;
+
+        if (!first_record)
+                *p++ = ',';
+        *p++ = '{';
+        if (o->bn) {
+                p = json_put_key(p, "bn", first);
+                p = json_put_name(p, o->bn, o->bn_len);
+                first = false;
+        }
+        if (o->has_bt) {
+                p = json_put_key(p, "bt", first);
+                p = senml_double_to_int64(o->bt, &i) ? json_put_int(p, i)
+                                                     : json_put_double(p, o->bt, SENML_JSON_FLOAT);
+                first = false;
+        }
+        if (o->has_n) {
+                p = json_put_key(p, "n", first);
+                p = json_put_name(p, o->n, o->n_len);
+                first = false;
+        }
+
+        const lwm2m_value *v = o->value;
+        const char *tail_key = NULL; /* the value goes after the head */
+        switch (v ? v->type : LWM2M_TYPE_NONE) {
+        case LWM2M_TYPE_NONE:
+                break;
         case LWM2M_TYPE_INTEGER:
         case LWM2M_TYPE_TIME:
-                r = json_write_key(out, "v", first);
-                return r < 0 ? r : json_write_int(out, v->i);
+                p = json_put_int(json_put_key(p, "v", first), v->i);
+                break;
         case LWM2M_TYPE_UNSIGNED:
-                r = json_write_key(out, "v", first);
-                return r < 0 ? r : json_write_uint(out, v->u);
+                p = json_put_uint(json_put_key(p, "v", first), v->u);
+                break;
         case LWM2M_TYPE_FLOAT:
                 if (!isfinite(v->f))
                         return -EMEDIUMTYPE; /* JSON has no NaN or infinity; CBOR has */
-                r = json_write_key(out, "v", first);
-                return r < 0 ? r : json_write_double(out, v->f, SENML_JSON_FLOAT);
+                p = json_put_double(json_put_key(p, "v", first), v->f, SENML_JSON_FLOAT);
+                break;
         case LWM2M_TYPE_BOOLEAN:
-                r = json_write_key(out, "vb", first);
-                return r < 0 ? r : json_write_raw(out, v->b ? "true" : "false", v->b ? 4 : 5);
+                p = json_put_key(p, "vb", first);
+                p = v->b ? json_put_raw(p, "true", 4) : json_put_raw(p, "false", 5);
+                break;
+        case LWM2M_TYPE_OBJLNK: {
+                char lnk[16];
+                int n = senml_objlnk_format(&v->lnk, lnk, sizeof(lnk));
+                p = json_put_name(json_put_key(p, "vlo", first), lnk, (size_t)n);
+                break;
+        }
         case LWM2M_TYPE_STRING:
         case LWM2M_TYPE_CORELNK:
-                r = json_write_key(out, "vs", first);
-                return r < 0 ? r : json_write_string(out, v->buf.data, v->buf.len);
+                tail_key = "vs";
+                break;
         case LWM2M_TYPE_OPAQUE:
-                r = json_write_key(out, "vd", first);
-                return r < 0 ? r : json_write_base64(out, v->buf.data, v->buf.len, true, false);
-        case LWM2M_TYPE_OBJLNK:
-                r = json_write_key(out, "vlo", first);
-                return r < 0 ? r
-                             : json_write_string(
-                                       out, lnk,
-                                       (size_t)senml_objlnk_format(&v->lnk, lnk, sizeof(lnk)));
+                tail_key = "vd";
+                break;
         default:
                 return -EINVAL;
         }
-}
-
-static int json_put_record(lwm2m_buf *out, const senml_out *o)
-{
-        bool first = true;
-        int r = json_write_raw(out, "{", 1);
-        if (r >= 0 && o->bn) {
-                r = json_write_key(out, "bn", first);
-                if (r >= 0)
-                        r = json_write_string(out, o->bn, o->bn_len);
-                first = false;
-        }
-        if (r >= 0 && o->has_bt) {
-                int64_t i;
-                r = json_write_key(out, "bt", first);
-                if (r >= 0)
-                        r = senml_double_to_int64(o->bt, &i)
-                                    ? json_write_int(out, i)
-                                    : json_write_double(out, o->bt, SENML_JSON_FLOAT);
-                first = false;
-        }
-        if (r >= 0 && o->has_n) {
-                r = json_write_key(out, "n", first);
-                if (r >= 0)
-                        r = json_write_string(out, o->n, o->n_len);
-                first = false;
-        }
-        if (r >= 0 && o->value)
-                r = json_put_value(out, o->value, first);
+        if (tail_key)
+                p = json_put_key(p, tail_key, first);
+        else
+                *p++ = '}';
+        assert((size_t)(p - head) <= sizeof(head));
+        int r = json_write_raw(out, head, (size_t)(p - head));
+        if (r < 0 || !tail_key)
+                return r;
+        if (v->type == LWM2M_TYPE_OPAQUE)
+                r = json_write_base64(out, v->buf.data, v->buf.len, true, false);
+        else
+                r = json_write_string(out, v->buf.data, v->buf.len);
         return r < 0 ? r : json_write_raw(out, "}", 1);
 }
 
@@ -282,10 +297,8 @@ int senml_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n
         for (size_t i = 0; i < n && r >= 0; i++) {
                 senml_out o;
                 r = senml_encoder_next(&e, &recs[i], &o);
-                if (r >= 0 && i > 0)
-                        r = json_write_raw(out, ",", 1);
                 if (r >= 0)
-                        r = json_put_record(out, &o);
+                        r = json_put_record(out, &o, i == 0);
         }
         if (r >= 0)
                 r = json_write_raw(out, "]", 1);
