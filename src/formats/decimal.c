@@ -16,9 +16,9 @@
  * 128 bits, and so are the bounds of the interval of reals that read back as d. The
  * correctly rounded p digits are d * 10^s rounded to a multiple of 10^j (j = digits
  * dropped), and they read back as d exactly when that multiple lies in the interval. The
- * interval is symmetric unless M is a power of two, so rounding to a finer grid never lands
- * further from d: the largest j that fits is found by bisection. Everything else (powers of
- * two, tiny and huge numbers) takes printf's way.
+ * interval is symmetric unless M is a power of two, so when any multiple of 10^j lies in it,
+ * the nearest one, which rounding picks, does too: the largest such j gives the fewest
+ * digits. Everything else (powers of two, tiny and huge numbers) takes printf's way.
  */
 
 typedef struct u128 {
@@ -175,14 +175,6 @@ static uint64_t round_to(const scaled *x, unsigned j)
         return q;
 }
 
-/* Whether rounding to 10^j reads back as d; `*q` is the rounded value. */
-static bool fits(const scaled *x, unsigned j, uint64_t *q)
-{
-        *q = round_to(x, j);
-        uint64_t v = *q * lwm2m_codec_pow10[j];
-        return v >= x->a && v <= x->b;
-}
-
 static void put_digits(uint64_t q, int exp10_of_last, decimal_digits *out)
 {
         while (q % 10 == 0) {
@@ -265,29 +257,14 @@ static bool shortest_exact(double d, decimal_digits *out)
         if (x.b < x.a || x.b > lwm2m_codec_pow10[19] - lwm2m_codec_pow10[18])
                 return false;
 
-        /* Rounding to 10^j with 10^j <= b - a always fits; find the last j that does. */
-        unsigned j = 0;
-        while (j + 1 < 19 && lwm2m_codec_pow10[j + 1] <= x.b - x.a)
-                j++;
-        unsigned good, bad;
-        uint64_t q, q_good;
-        if (fits(&x, j + 1, &q_good)) {
-                good = j + 1;
-                bad = 19;
-                while (bad - good > 1) {
-                        unsigned mid = (good + bad) / 2;
-                        if (fits(&x, mid, &q)) {
-                                good = mid;
-                                q_good = q;
-                        } else {
-                                bad = mid;
-                        }
-                }
-        } else {
-                good = j;
-                while (!fits(&x, good, &q_good) && good > 0)
-                        good--;
-        }
+        /* The most digits that can go: the largest j with a multiple of 10^j in [a, b]. The
+         * interval is symmetric about d, so the multiple nearest to d, which rounding
+         * picks, is in it too. */
+        unsigned good = 0;
+        for (uint64_t top = x.b / 10; good < 18 && top * lwm2m_codec_pow10[good + 1] >= x.a;
+             top /= 10)
+                good++;
+        uint64_t q_good = round_to(&x, good);
         put_digits(q_good, (int)good - s, out);
         return true;
 }

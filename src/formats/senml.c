@@ -403,7 +403,6 @@ int senml_encoder_next(senml_encoder *e, const lwm2m_record *r, senml_out *out)
 {
         assert(r && out);
         const lwm2m_path *p = &r->path;
-        char bn[SENML_NAME_MAX + 1];
 
         if (p->len > LWM2M_PATH_RESOURCE_INSTANCE || !lwm2m_path_starts_with(p, &e->base))
                 return -EINVAL;
@@ -423,23 +422,24 @@ int senml_encoder_next(senml_encoder *e, const lwm2m_record *r, senml_out *out)
                 depth = LWM2M_PATH_INSTANCE;
         if (depth < e->base.len)
                 depth = e->base.len;
-        size_t len = 1;
-        bn[0] = '/';
-        if (depth > 0) {
-                len += lwm2m_codec_ids_text(p, 0, depth, bn + 1);
-                if (depth < p->len)
-                        bn[len++] = '/';
+        bool slash = depth > 0 && depth < p->len;
+        bool same = e->has_bn && e->bn_path.len == depth && e->bn_slash == slash;
+        for (unsigned k = 0; same && k < depth; k++)
+                same = e->bn_path.id[k] == p->id[k];
+        if (!same) {
+                e->bn[0] = '/';
+                e->bn_len = 1 + lwm2m_codec_ids_text(p, 0, depth, e->bn + 1);
+                if (slash)
+                        e->bn[e->bn_len++] = '/';
+                e->bn_path = lwm2m_path_truncate(p, depth);
+                e->bn_slash = slash;
+                e->has_bn = true;
+                out->bn = e->bn;
+                out->bn_len = e->bn_len;
         }
         if (depth < p->len) {
                 out->n_len = lwm2m_codec_ids_text(p, depth, p->len, out->n);
                 out->has_n = true;
-        }
-        if (!e->has_bn || len != e->bn_len || memcmp(bn, e->bn, len) != 0) {
-                memcpy(e->bn, bn, len);
-                e->bn_len = len;
-                e->has_bn = true;
-                out->bn = e->bn;
-                out->bn_len = len;
         }
 
         /* Time 0 is SenML's "now", the same as no time; bt carries every time exactly. */

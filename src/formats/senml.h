@@ -125,6 +125,8 @@ typedef struct senml_encoder {
         char bn[SENML_NAME_MAX + 1];
         size_t bn_len;
         bool has_bn;
+        lwm2m_path bn_path; /* what bn names, and whether it ends in '/' */
+        bool bn_slash;
         double bt;
 } senml_encoder;
 
