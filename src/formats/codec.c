@@ -117,6 +117,17 @@ size_t lwm2m_codec_decimal(uint64_t v, char *p)
         return n;
 }
 
+/* An ID: at most five digits, in 32-bit arithmetic. */
+static size_t id_text(unsigned v, char *p)
+{
+        size_t n = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+        for (size_t i = n; i > 0; i--) {
+                p[i - 1] = (char)('0' + v % 10);
+                v /= 10;
+        }
+        return n;
+}
+
 size_t lwm2m_codec_ids_text(const lwm2m_path *path, unsigned from, unsigned to, char *p)
 {
         assert(path && to <= path->len);
@@ -124,7 +135,7 @@ size_t lwm2m_codec_ids_text(const lwm2m_path *path, unsigned from, unsigned to, 
         for (unsigned k = from; k < to; k++) {
                 if (k > from)
                         p[n++] = '/';
-                n += lwm2m_codec_decimal(path->id[k], p + n);
+                n += id_text(path->id[k], p + n);
         }
         return n;
 }

@@ -261,9 +261,11 @@ static bool shortest_exact(double d, decimal_digits *out)
          * interval is symmetric about d, so the multiple nearest to d, which rounding
          * picks, is in it too. */
         unsigned good = 0;
-        for (uint64_t top = x.b / 10; good < 18 && top * lwm2m_codec_pow10[good + 1] >= x.a;
-             top /= 10)
-                good++;
+        for (unsigned step = 16; step > 0; step /= 2) {
+                unsigned j = good + step;
+                if (j <= 18 && div_pow10(x.b, j) * lwm2m_codec_pow10[j] >= x.a)
+                        good = j;
+        }
         uint64_t q_good = round_to(&x, good);
         put_digits(q_good, (int)good - s, out);
         return true;

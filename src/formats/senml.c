@@ -413,7 +413,14 @@ int senml_encoder_next(senml_encoder *e, const lwm2m_record *r, senml_out *out)
         if (r->has_time && !isfinite(r->time))
                 return -EINVAL;
 
-        *out = (senml_out){.value = r->value.type != LWM2M_TYPE_NONE ? &r->value : NULL};
+        /* Field by field: zeroing the name buffer too would cost more than writing it. */
+        out->value = r->value.type != LWM2M_TYPE_NONE ? &r->value : NULL;
+        out->bn = NULL;
+        out->bn_len = 0;
+        out->has_bt = false;
+        out->bt = 0;
+        out->has_n = false;
+        out->n_len = 0;
 
         /* The base name is the record's instance, or the request base when that is deeper:
          * "/3/0/" then "0", "6/0"; a record at the base itself is named by bn alone. */
@@ -431,7 +438,8 @@ int senml_encoder_next(senml_encoder *e, const lwm2m_record *r, senml_out *out)
                 e->bn_len = 1 + lwm2m_codec_ids_text(p, 0, depth, e->bn + 1);
                 if (slash)
                         e->bn[e->bn_len++] = '/';
-                e->bn_path = lwm2m_path_truncate(p, depth);
+                e->bn_path = *p;
+                e->bn_path.len = depth;
                 e->bn_slash = slash;
                 e->has_bn = true;
                 out->bn = e->bn;
