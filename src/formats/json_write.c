@@ -49,6 +49,8 @@ int json_write_string(lwm2m_buf *out, const void *data, size_t len)
         if (r < 0)
                 return r;
         out->data[out->len++] = '"';
+        if (len == 0)
+                return lwm2m_buf_append_byte(out, '"'); /* and `data` may be NULL */
         size_t run = 0; /* bytes from s + run onwards not yet copied */
         for (size_t i = 0; i < len; i++) {
                 if (s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
