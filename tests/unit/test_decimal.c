@@ -119,13 +119,20 @@ static void test_chosen(void **state)
                 check(18.25 + i * 0.137);
 }
 
+/* Marsaglia's xorshift: the same numbers on every run. */
+static uint64_t next_random(uint64_t *x)
+{
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        return *x;
+}
+
 static void test_random_bits(void **state)
 {
         uint64_t x = 0x9e3779b97f4a7c15ull;
         for (int i = 0; i < 200000; i++) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                next_random(&x);
                 double d;
                 memcpy(&d, &x, sizeof(d));
                 if (isfinite(d))
@@ -138,9 +145,7 @@ static void test_random_readings(void **state)
 {
         uint64_t x = 88172645463325252ull;
         for (int i = 0; i < 200000; i++) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                next_random(&x);
                 int digits = 1 + (int)(x % 17);
                 int exp10 = (int)((x >> 8) % 40) - 20;
                 double d = (double)((x >> 16) % (uint64_t)pow(10, digits)) * pow(10, exp10);
