@@ -225,7 +225,9 @@ static bool shortest_exact(double d, decimal_digits *out)
         scaled x = {0};
         int sh = e + s;
         if (sh >= 0) {
-                /* Never above 10^18 * 2^1: shifting stays inside 64 bits. */
+                /* Only just below 2^53 (sh <= 2, n below 2^58): shifting stays in 64 bits. */
+                if (n.hi || sh > 2)
+                        return false;
                 x.q = n.lo << sh;
                 x.a = sh > 0 ? lo.lo << (sh - 1) : (lo.lo >> 1) + 1;
                 x.b = sh > 0 ? hi.lo << (sh - 1) : hi.lo >> 1;
