@@ -35,7 +35,7 @@ static int base64_decode_value(const char *s, size_t len, lwm2m_value *v)
 /* --- encoding --- */
 
 /* An entry besides a string or opaque value: braces, three keys, a name and two numbers. */
-#define ENTRY_HEAD_MAX (32 + LWM2M_PATH_STRLEN + 2 * JSON_NUMBER_MAX)
+#define ENTRY_HEAD_MAX (48 + LWM2M_PATH_STRLEN + 2 * JSON_NUMBER_MAX)
 
 /* {"n":"6/0","v":1,"t":...}: the name ("6/0" for /3/0/6/0 under "/3/0/") left out when
  * empty, at the base itself. Floats always look like floats ("25.0", not "25", which would

@@ -202,7 +202,7 @@ int senml_json_decode(const lwm2m_path *base, const uint8_t *data, size_t len,
 
 /* What a record holds besides a string or opaque value: braces, four keys, two names, two
  * numbers (a time and a value) or an object link. */
-#define RECORD_HEAD_MAX (32 + 2 * (SENML_NAME_MAX + 2) + 2 * JSON_NUMBER_MAX)
+#define RECORD_HEAD_MAX (48 + 2 * (SENML_NAME_MAX + 2) + 2 * JSON_NUMBER_MAX)
 
 /* Writes a record: its names and numbers at once from the stack, a string or opaque value
  * (which has no bound) straight after. */
