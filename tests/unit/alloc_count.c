@@ -10,7 +10,18 @@
  * otherwise glibc's documented way to replace malloc, forwarding to its own. */
 static volatile unsigned long allocations;
 
+/* gcc says so with __SANITIZE_*__, older clang only through __has_feature. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||                         \
+        __has_feature(memory_sanitizer)
+#define ALLOC_COUNT_SANITIZER 1
+#endif
+#endif
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define ALLOC_COUNT_SANITIZER 1
+#endif
+
+#ifdef ALLOC_COUNT_SANITIZER
 #include <sanitizer/allocator_interface.h>
 
 static void on_malloc(const volatile void *ptr, size_t size)
