@@ -22,7 +22,10 @@ static volatile unsigned long allocations;
 #endif
 
 #ifdef ALLOC_COUNT_SANITIZER
-#include <sanitizer/allocator_interface.h>
+/* The sanitizer runtime's (compiler-rt's sanitizer/allocator_interface.h, which gcc does not
+ * install). */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+                                              void (*free_hook)(const volatile void *));
 
 static void on_malloc(const volatile void *ptr, size_t size)
 {
