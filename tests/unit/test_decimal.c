@@ -131,7 +131,7 @@ static uint64_t next_random(uint64_t *x)
 static void test_random_bits(void **state)
 {
         uint64_t x = 0x9e3779b97f4a7c15ull;
-        for (int i = 0; i < 200000; i++) {
+        for (int i = 0; i < 100000; i++) {
                 next_random(&x);
                 double d;
                 memcpy(&d, &x, sizeof(d));
@@ -144,7 +144,7 @@ static void test_random_bits(void **state)
 static void test_random_readings(void **state)
 {
         uint64_t x = 88172645463325252ull;
-        for (int i = 0; i < 200000; i++) {
+        for (int i = 0; i < 100000; i++) {
                 next_random(&x);
                 int digits = 1 + (int)(x % 17);
                 int exp10 = (int)((x >> 8) % 40) - 20;
