@@ -88,32 +88,39 @@ const uint64_t lwm2m_codec_pow10[20] = {
         10000000000000000000ull,
 };
 
+/* "00" to "99": two digits per division, from the end. Names and numbers are most of a
+ * JSON payload. */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
+                                  "31323334353637383940414243444546474849505152535455565758596061"
+                                  "62636465666768697071727374757677787980818283848586878889909192"
+                                  "93949596979899";
+
+/* Writes the `n` digits of `v` backwards from `end`. */
+#define PUT_DIGITS_BACKWARDS(v, end)                                                               \
+        do {                                                                                       \
+                char *q_ = (end);                                                                  \
+                while ((v) >= 100) {                                                               \
+                        unsigned k_ = (unsigned)((v) % 100) * 2;                                   \
+                        (v) /= 100;                                                                \
+                        *--q_ = digit_pairs[k_ + 1];                                               \
+                        *--q_ = digit_pairs[k_];                                                   \
+                }                                                                                  \
+                if ((v) >= 10) {                                                                   \
+                        *--q_ = digit_pairs[(v)*2 + 1];                                            \
+                        *--q_ = digit_pairs[(v)*2];                                                \
+                } else {                                                                           \
+                        *--q_ = (char)('0' + (v));                                                 \
+                }                                                                                  \
+        } while (0)
+
 size_t lwm2m_codec_decimal(uint64_t v, char *p)
 {
-        /* Two digits per division, from the end: names and numbers are most of a JSON
-         * payload. */
-        static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
-                                    "31323334353637383940414243444546474849505152535455565758596061"
-                                    "62636465666768697071727374757677787980818283848586878889909192"
-                                    "93949596979899";
         /* The digit count from the bit length (log10(2) ~ 1233 / 4096), one off at most. */
         unsigned bits = v ? 64 - (unsigned)__builtin_clzll(v) : 1;
         size_t n = (bits * 1233) >> 12;
         n += n < 20 && v >= lwm2m_codec_pow10[n];
         n += n == 0;
-        char *q = p + n;
-        while (v >= 100) {
-                unsigned k = (unsigned)(v % 100) * 2;
-                v /= 100;
-                *--q = pairs[k + 1];
-                *--q = pairs[k];
-        }
-        if (v >= 10) {
-                *--q = pairs[v * 2 + 1];
-                *--q = pairs[v * 2];
-        } else {
-                *--q = (char)('0' + v);
-        }
+        PUT_DIGITS_BACKWARDS(v, p + n);
         return n;
 }
 
@@ -121,10 +128,7 @@ size_t lwm2m_codec_decimal(uint64_t v, char *p)
 static size_t id_text(unsigned v, char *p)
 {
         size_t n = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
-        for (size_t i = n; i > 0; i--) {
-                p[i - 1] = (char)('0' + v % 10);
-                v /= 10;
-        }
+        PUT_DIGITS_BACKWARDS(v, p + n);
         return n;
 }
 
