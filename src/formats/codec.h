@@ -63,3 +63,11 @@ int lwm2m_codec_resolve_single(const lwm2m_path *base, const lwm2m_resolver *res
                                lwm2m_type required, lwm2m_type *type);
 /* Appends the record `base` = `v`, taking `v` (cleared on failure). */
 int lwm2m_codec_add_single(lwm2m_record_list *out, const lwm2m_path *base, lwm2m_value *v);
+
+/* 10^0 .. 10^19, every power of ten a uint64_t holds. */
+extern const uint64_t lwm2m_codec_pow10[20];
+/* Writes `v` in decimal at `p` (room for 20), without a terminator; returns the length. */
+size_t lwm2m_codec_decimal(uint64_t v, char *p);
+/* Writes the IDs path->id[from..to) as "3/0/5700" at `p` (room for 6 per ID), without a
+ * terminator; returns the length. What SenML and LwM2M JSON names are made of. */
+size_t lwm2m_codec_ids_text(const lwm2m_path *path, unsigned from, unsigned to, char *p);

@@ -1,5 +1,5 @@
-/* decimal.h - decimal numbers as the text-based formats write them (text/plain, link format):
- * strict, locale-independent parsing and shortest exact formatting. Header-only helpers. */
+/* decimal.h - decimal numbers as the text-based formats write them (text/plain, link format,
+ * JSON): strict, locale-independent parsing and shortest exact formatting. */
 #pragma once
 
 #include <errno.h>
@@ -119,34 +119,35 @@ static inline int decimal_parse_double(const char *s, size_t len, double *out)
         return 0;
 }
 
-/* Writes the fewest significant digits that read back as exactly `d`: plain
- * decimals for exponents -5..16 ("25", "42.2", "0.30000000000000004", "-0"),
- * scientific notation beyond ("1e+100", "5e-324"). Returns the length, or
- * -EINVAL for NaN and infinities. */
+/* The shortest decimal that reads back as exactly `d` (finite): `n` significant digits,
+ * the first one standing for 10^`exp10`, no trailing zeros (zero is the one digit "0"). */
+typedef struct decimal_digits {
+        bool negative;
+        uint8_t n;
+        int exp10;
+        char digits[20];
+} decimal_digits;
+
+/* Fills `out` without allocating; 0, or -EINVAL for NaN and infinities. The digits are those
+ * of the smallest printf precision whose correctly rounded output strtod reads back. */
+int decimal_shortest(double d, decimal_digits *out);
+
+/* How decimal_format_double spells the shortest digits. */
+enum {
+        /* printf's %g rule for when to use an exponent (exponent below -4 or at least the
+         * number of digits), rather than plain decimals for exponents -5..16. */
+        DECIMAL_G_EXPONENT = 1 << 0,
+        /* Always recognisably a float: ".0" after what would read as an integer. */
+        DECIMAL_FLOAT_MARK = 1 << 1,
+};
+
+/* Writes the fewest significant digits that read back as exactly `d`, NUL-terminated:
+ * plain decimals for exponents -5..16 ("25", "42.2", "0.30000000000000004", "-0"),
+ * scientific notation beyond ("1e+100", "5e-324"); `flags` change that. Returns the
+ * length, or -EINVAL for NaN and infinities. Never allocates. */
+int decimal_format_double_ex(double d, unsigned flags, char buf[static DECIMAL_DOUBLE_STRLEN]);
+
 static inline int decimal_format_double(double d, char buf[static DECIMAL_DOUBLE_STRLEN])
 {
-        if (!isfinite(d))
-                return -EINVAL;
-        locale_t c = decimal_c_locale();
-        if (c == (locale_t)0)
-                return -ENOMEM;
-        locale_t previous = uselocale(c);
-        int digits = 17, n = 0;
-        for (int p = 1; p <= 17; p++) {
-                n = snprintf(buf, DECIMAL_DOUBLE_STRLEN, "%.*e", p - 1, d);
-                if (strtod_l(buf, NULL, c) == d) {
-                        digits = p;
-                        break;
-                }
-        }
-        /* The same digits without an exponent where that reads more naturally. */
-        const char *e = strchr(buf, 'e');
-        int exponent = e ? atoi(e + 1) : 0;
-        if (exponent >= -5 && exponent < 17) {
-                int decimals = digits - 1 - exponent;
-                n = snprintf(buf, DECIMAL_DOUBLE_STRLEN, "%.*f", decimals > 0 ? decimals : 0, d);
-        }
-        uselocale(previous);
-        freelocale(c);
-        return n;
+        return decimal_format_double_ex(d, 0, buf);
 }

@@ -2,15 +2,10 @@
  * via libcbor: maps keyed by path IDs, with path arrays where a level is shared. */
 #include "formats/lwm2m_cbor.h"
 
-#include <cbor.h>
 #include <errno.h>
-#include <float.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "util/macro.h"
+#include "formats/cbor_write.h"
+#include "formats/codec.h"
 
 /*
  * The format (TS Core 1.2, "LwM2M CBOR"): a CBOR map whose keys are path IDs
@@ -34,115 +29,31 @@
  * The decoder is lwm2m_cbor_decode.c.
  */
 
-/* Longest CBOR head: initial byte plus an 8-byte argument. */
-#define CBOR_HEAD_MAX 9
-
-/* Room for a head, then runs one libcbor encoder into the buffer's tail. */
-#define EMIT(out, call)                                                                            \
-        ({                                                                                         \
-                int _r = lwm2m_buf_reserve((out), CBOR_HEAD_MAX);                                  \
-                if (_r >= 0) {                                                                     \
-                        unsigned char *p = (out)->data + (out)->len;                               \
-                        size_t room = (out)->cap - (out)->len;                                     \
-                        size_t _n = (call);                                                        \
-                        if (_n == 0)                                                               \
-                                _r = -ENOBUFS;                                                     \
-                        else                                                                       \
-                                (out)->len += _n;                                                  \
-                }                                                                                  \
-                _r;                                                                                \
-        })
-
-static int emit_uint(lwm2m_buf *out, uint64_t v)
-{
-        return EMIT(out, cbor_encode_uint(v, p, room));
-}
-
-static int emit_int(lwm2m_buf *out, int64_t v)
-{
-        if (v >= 0)
-                return emit_uint(out, (uint64_t)v);
-        /* CBOR stores -1 - v, which is never negative and never overflows. */
-        return EMIT(out, cbor_encode_negint((uint64_t)(-(v + 1)), p, room));
-}
-
-static int emit_map_start(lwm2m_buf *out, size_t n)
-{
-        return EMIT(out, cbor_encode_map_start(n, p, room));
-}
-
-static int emit_array_start(lwm2m_buf *out, size_t n)
-{
-        return EMIT(out, cbor_encode_array_start(n, p, room));
-}
-
-static int emit_text(lwm2m_buf *out, const void *data, size_t len)
-{
-        int r = EMIT(out, cbor_encode_string_start(len, p, room));
-        return r < 0 ? r : lwm2m_buf_append(out, data, len);
-}
-
-static int emit_bytes(lwm2m_buf *out, const void *data, size_t len)
-{
-        int r = EMIT(out, cbor_encode_bytestring_start(len, p, room));
-        return r < 0 ? r : lwm2m_buf_append(out, data, len);
-}
-
-static void on_half(void *ctx, float f)
-{
-        *(double *)ctx = f;
-}
-
-/* True if `d` survives a trip through a CBOR half float. libcbor's half
- * encoder drops bits of subnormal halves, so the encoding is decoded again
- * and compared rather than predicted. */
-static bool fits_half(double d)
-{
-        if (!(fabs(d) <= 65504.0) || (double)(float)d != d)
-                return false;
-        unsigned char tmp[3];
-        if (cbor_encode_half((float)d, tmp, sizeof(tmp)) != 3)
-                return false;
-        struct cbor_callbacks cb = cbor_empty_callbacks;
-        cb.float2 = on_half;
-        double back = NAN;
-        struct cbor_decoder_result res = cbor_stream_decode(tmp, sizeof(tmp), &cb, &back);
-        return res.status == CBOR_DECODER_FINISHED && back == d && !signbit(back) == !signbit(d);
-}
-
-static int emit_float(lwm2m_buf *out, double d)
-{
-        if (isnan(d) || isinf(d) || fits_half(d))
-                return EMIT(out, cbor_encode_half(isnan(d) ? NAN : (float)d, p, room));
-        /* The range test keeps the float conversion defined. */
-        if (fabs(d) <= FLT_MAX && (double)(float)d == d)
-                return EMIT(out, cbor_encode_single((float)d, p, room));
-        return EMIT(out, cbor_encode_double(d, p, room));
-}
-
 static int emit_value(lwm2m_buf *out, const lwm2m_value *v)
 {
         switch (v->type) {
         case LWM2M_TYPE_NONE:
-                return EMIT(out, cbor_encode_null(p, room));
+                return cbor_write_null(out);
         case LWM2M_TYPE_STRING:
         case LWM2M_TYPE_CORELNK:
-                return emit_text(out, v->buf.data, v->buf.len);
+                return cbor_write_string(out, true, v->buf.data, v->buf.len);
         case LWM2M_TYPE_OPAQUE:
-                return emit_bytes(out, v->buf.data, v->buf.len);
+                return cbor_write_string(out, false, v->buf.data, v->buf.len);
         case LWM2M_TYPE_INTEGER:
         case LWM2M_TYPE_TIME:
-                return emit_int(out, v->i);
+                return cbor_write_int(out, v->i);
         case LWM2M_TYPE_UNSIGNED:
-                return emit_uint(out, v->u);
+                return cbor_write_uint(out, v->u);
         case LWM2M_TYPE_FLOAT:
-                return emit_float(out, v->f);
+                return cbor_write_float(out, v->f);
         case LWM2M_TYPE_BOOLEAN:
-                return EMIT(out, cbor_encode_bool(v->b, p, room));
+                return cbor_write_bool(out, v->b);
         case LWM2M_TYPE_OBJLNK: {
                 char s[sizeof("65535:65535")];
-                int n = snprintf(s, sizeof(s), "%u:%u", (unsigned)v->lnk.oid, (unsigned)v->lnk.iid);
-                return emit_text(out, s, (size_t)n);
+                size_t n = lwm2m_codec_decimal(v->lnk.oid, s);
+                s[n++] = ':';
+                n += lwm2m_codec_decimal(v->lnk.iid, s + n);
+                return cbor_write_string(out, true, s, n);
         }
         default:
                 return -EINVAL;
@@ -153,10 +64,10 @@ static int emit_value(lwm2m_buf *out, const lwm2m_value *v)
 static int emit_key(lwm2m_buf *out, const lwm2m_path *path, unsigned from, unsigned to)
 {
         if (to - from == 1)
-                return emit_uint(out, path->id[from]);
-        int r = emit_array_start(out, to - from);
+                return cbor_write_uint(out, path->id[from]);
+        int r = cbor_write_array_start(out, to - from);
         for (unsigned k = from; r >= 0 && k < to; k++)
-                r = emit_uint(out, path->id[k]);
+                r = cbor_write_uint(out, path->id[k]);
         return r;
 }
 
@@ -168,7 +79,7 @@ static int encode_level(lwm2m_buf *out, const lwm2m_record *recs, size_t n, unsi
         for (size_t i = 0; i < n; i++)
                 if (i == 0 || recs[i].path.id[depth] != recs[i - 1].path.id[depth])
                         groups++;
-        int r = emit_map_start(out, groups);
+        int r = cbor_write_map_start(out, groups);
         if (r < 0)
                 return r;
 

@@ -11,6 +11,7 @@
 
 #include "formats/base64.h"
 #include "formats/decimal.h"
+#include "formats/json_write.h"
 #include "util/macro.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
@@ -33,131 +34,78 @@ static int base64_decode_value(const char *s, size_t len, lwm2m_value *v)
 
 /* --- encoding --- */
 
-/* `as_float`: write "25.0" rather than "25", which would read back as an
- * integer where no resolver gives the type (times need no such care). */
-static json_object *json_from_double(double d, bool as_float)
-{
-        char text[DECIMAL_DOUBLE_STRLEN + 2];
-        int n = decimal_format_double(d, text);
-        if (n < 0)
-                return NULL;
-        if (as_float && !strpbrk(text, ".eE"))
-                strcat(text, ".0");
-        return json_object_new_double_s(d, text);
-}
+/* An entry besides a string or opaque value: braces, three keys, a name and two numbers. */
+#define ENTRY_HEAD_MAX (48 + LWM2M_PATH_STRLEN + 2 * JSON_NUMBER_MAX)
 
-/* Creates the value member of an entry: its key and its JSON value. */
-static int value_to_json(const lwm2m_value *v, const char **key, json_object **out)
+/* {"n":"6/0","v":1,"t":...}: the name ("6/0" for /3/0/6/0 under "/3/0/") left out when
+ * empty, at the base itself. Floats always look like floats ("25.0", not "25", which would
+ * read back as an integer where no resolver gives the type); times need no such care. */
+static int put_entry(lwm2m_buf *out, const lwm2m_path *base, const lwm2m_record *rec,
+                     bool first_entry)
 {
-        _cleanup_(lwm2m_buf_free) lwm2m_buf b64 = {0};
-        json_object *o;
-        int r;
+        char head[ENTRY_HEAD_MAX], *p = head;
+        const lwm2m_value *v = &rec->value;
+
+        if (!first_entry)
+                *p++ = ',';
+        *p++ = '{';
+        char name[LWM2M_PATH_STRLEN];
+        size_t len = lwm2m_codec_ids_text(&rec->path, base->len, rec->path.len, name);
+        if (len)
+                p = json_put_name(json_put_key(p, "n", true), name, len);
+        bool first = len == 0;
 
         switch (v->type) {
         case LWM2M_TYPE_STRING:
         case LWM2M_TYPE_CORELNK:
-                *key = "sv";
-                o = json_object_new_string_len((const char *)v->buf.data, (int)v->buf.len);
-                break;
         case LWM2M_TYPE_OPAQUE:
-                *key = "sv";
-                r = base64_append(&b64, v->buf.data, v->buf.len, false, true);
-                if (r < 0)
-                        return r;
-                o = json_object_new_string_len(b64.data ? (const char *)b64.data : "",
-                                               (int)b64.len);
+                p = json_put_key(p, "sv", first);
                 break;
         case LWM2M_TYPE_INTEGER:
         case LWM2M_TYPE_TIME:
-                *key = "v";
-                o = json_object_new_int64(v->i);
+                p = json_put_int(json_put_key(p, "v", first), v->i);
                 break;
         case LWM2M_TYPE_UNSIGNED:
-                *key = "v";
-                o = json_object_new_uint64(v->u);
+                p = json_put_uint(json_put_key(p, "v", first), v->u);
                 break;
         case LWM2M_TYPE_FLOAT:
                 /* JSON has no NaN or infinity: another format must carry them. */
                 if (!isfinite(v->f))
                         return -EMEDIUMTYPE;
-                *key = "v";
-                o = json_from_double(v->f, true);
+                p = json_put_double(json_put_key(p, "v", first), v->f, DECIMAL_FLOAT_MARK);
                 break;
         case LWM2M_TYPE_BOOLEAN:
-                *key = "bv";
-                o = json_object_new_boolean(v->b);
+                p = json_put_key(p, "bv", first);
+                p = v->b ? json_put_raw(p, "true", 4) : json_put_raw(p, "false", 5);
                 break;
         case LWM2M_TYPE_OBJLNK: {
                 char text[16];
-                snprintf(text, sizeof(text), "%u:%u", (unsigned)v->lnk.oid, (unsigned)v->lnk.iid);
-                *key = "ov";
-                o = json_object_new_string(text);
+                size_t n = lwm2m_codec_decimal(v->lnk.oid, text);
+                text[n++] = ':';
+                n += lwm2m_codec_decimal(v->lnk.iid, text + n);
+                p = json_put_name(json_put_key(p, "ov", first), text, n);
                 break;
         }
         default:
                 return -EINVAL;
         }
-        if (!o)
-                return -ENOMEM;
-        *out = o;
-        return 0;
-}
+        if (rec->has_time && !isfinite(rec->time))
+                return -EINVAL;
 
-static int object_add(json_object *obj, const char *key, json_object *member)
-{
-        /* On failure json-c leaves the member with us. */
-        if (json_object_object_add(obj, key, member) < 0) {
-                json_object_put(member);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-/* "6/0" for /3/0/6/0 under "/3/0/"; empty at the base itself. */
-static void relative_name(const lwm2m_path *p, const lwm2m_path *base, char *buf, size_t size)
-{
-        size_t w = 0;
-        buf[0] = '\0';
-        for (uint8_t i = base->len; i < p->len; i++)
-                w += (size_t)snprintf(buf + w, size - w, "%s%u", i > base->len ? "/" : "",
-                                      (unsigned)p->id[i]);
-}
-
-static int encode_entry(const lwm2m_path *base, const lwm2m_record *rec, json_object *entries)
-{
-        _cleanup_(json_object_putp) json_object *entry = json_object_new_object();
-        if (!entry)
-                return -ENOMEM;
-
-        char name[LWM2M_PATH_STRLEN];
-        relative_name(&rec->path, base, name, sizeof(name));
-        if (name[0]) {
-                json_object *n = json_object_new_string(name);
-                if (!n || object_add(entry, "n", n) < 0)
-                        return -ENOMEM;
-        }
-
-        const char *key;
-        json_object *value;
-        int r = value_to_json(&rec->value, &key, &value);
+        bool string = v->type == LWM2M_TYPE_STRING || v->type == LWM2M_TYPE_CORELNK ||
+                      v->type == LWM2M_TYPE_OPAQUE;
+        int r = json_write_raw(out, head, (size_t)(p - head));
+        if (r >= 0 && string)
+                r = v->type == LWM2M_TYPE_OPAQUE
+                            ? json_write_base64(out, v->buf.data, v->buf.len, false, true)
+                            : json_write_string(out, v->buf.data, v->buf.len);
         if (r < 0)
                 return r;
-        r = object_add(entry, key, value);
-        if (r < 0)
-                return r;
-
-        if (rec->has_time) {
-                json_object *t = json_from_double(rec->time, false);
-                if (!t)
-                        return isfinite(rec->time) ? -ENOMEM : -EINVAL;
-                r = object_add(entry, "t", t);
-                if (r < 0)
-                        return r;
-        }
-        if (json_object_array_add(entries, entry) < 0)
-                return -ENOMEM;
-        entry = NULL;
-        return 0;
+        p = head;
+        if (rec->has_time)
+                p = json_put_double(json_put_key(p, "t", false), rec->time, 0);
+        *p++ = '}';
+        return json_write_raw(out, head, (size_t)(p - head));
 }
 
 int lwm2m_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out)
@@ -167,41 +115,40 @@ int lwm2m_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n
                 if (!lwm2m_path_starts_with(&recs[i].path, base))
                         return -EINVAL;
 
-        _cleanup_(json_object_putp) json_object *root = json_object_new_object();
-        if (!root)
-                return -ENOMEM;
-
         /* The base name ends in a slash so that bn + n spells each path. */
         char bn[LWM2M_PATH_STRLEN + 1];
-        int len = lwm2m_path_format(base, bn, sizeof(bn));
-        if (len < 0)
-                return len;
-        if (base->len > 0)
-                strcat(bn, "/");
-        json_object *bn_obj = json_object_new_string(bn);
-        if (!bn_obj || object_add(root, "bn", bn_obj) < 0)
-                return -ENOMEM;
+        size_t bn_len = 1;
+        bn[0] = '/';
+        if (base->len > 0) {
+                bn_len += lwm2m_codec_ids_text(base, 0, base->len, bn + 1);
+                bn[bn_len++] = '/';
+        }
 
-        json_object *entries = json_object_new_array();
-        if (!entries || object_add(root, "e", entries) < 0)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
+        size_t start = out->len;
+        char head[16 + LWM2M_PATH_STRLEN + 1], *p = head;
+        *p++ = '{';
+        p = json_put_name(json_put_key(p, "bn", true), bn, bn_len);
+        p = json_put_key(p, "e", false);
+        *p++ = '[';
+        int r = json_write_raw(out, head, (size_t)(p - head));
+        bool first = true;
+        for (size_t i = 0; i < n && r >= 0; i++) {
                 /* Empty instances and "no value" markers have no JSON form. */
                 if (recs[i].value.type == LWM2M_TYPE_NONE)
                         continue;
-                if (recs[i].path.len < LWM2M_PATH_RESOURCE)
-                        return -EINVAL;
-                int r = encode_entry(base, &recs[i], entries);
-                if (r < 0)
-                        return r;
+                if (recs[i].path.len < LWM2M_PATH_RESOURCE) {
+                        r = -EINVAL;
+                        break;
+                }
+                r = put_entry(out, base, &recs[i], first);
+                first = false;
         }
-
-        size_t text_len = 0;
-        const char *text = json_object_to_json_string_length(
-                root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &text_len);
-        if (!text)
-                return -ENOMEM;
-        return lwm2m_buf_append(out, text, text_len);
+        if (r >= 0)
+                r = json_write_raw(out, "]}", 2);
+        /* A failure leaves `out` as it was. */
+        if (r < 0)
+                out->len = start;
+        return r;
 }
 
 /* --- decoding --- */

@@ -5,7 +5,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 static const struct {
@@ -404,7 +403,6 @@ int senml_encoder_next(senml_encoder *e, const lwm2m_record *r, senml_out *out)
 {
         assert(r && out);
         const lwm2m_path *p = &r->path;
-        char bn[SENML_NAME_MAX + 1];
 
         if (p->len > LWM2M_PATH_RESOURCE_INSTANCE || !lwm2m_path_starts_with(p, &e->base))
                 return -EINVAL;
@@ -415,7 +413,14 @@ int senml_encoder_next(senml_encoder *e, const lwm2m_record *r, senml_out *out)
         if (r->has_time && !isfinite(r->time))
                 return -EINVAL;
 
-        *out = (senml_out){.value = r->value.type != LWM2M_TYPE_NONE ? &r->value : NULL};
+        /* Field by field: zeroing the name buffer too would cost more than writing it. */
+        out->value = r->value.type != LWM2M_TYPE_NONE ? &r->value : NULL;
+        out->bn = NULL;
+        out->bn_len = 0;
+        out->has_bt = false;
+        out->bt = 0;
+        out->has_n = false;
+        out->n_len = 0;
 
         /* The base name is the record's instance, or the request base when that is deeper:
          * "/3/0/" then "0", "6/0"; a record at the base itself is named by bn alone. */
@@ -424,28 +429,25 @@ int senml_encoder_next(senml_encoder *e, const lwm2m_record *r, senml_out *out)
                 depth = LWM2M_PATH_INSTANCE;
         if (depth < e->base.len)
                 depth = e->base.len;
-        lwm2m_path prefix = lwm2m_path_truncate(p, depth);
-        int len = lwm2m_path_format(&prefix, bn, sizeof(bn));
-        if (len < 0)
-                return len;
-        if (depth < p->len) {
-                if (prefix.len > 0)
-                        bn[len++] = '/';
-                bn[len] = 0;
-                size_t off = 0;
-                for (unsigned k = depth; k < p->len; k++) {
-                        int w = snprintf(out->n + off, sizeof(out->n) - off, "%s%u",
-                                         k > depth ? "/" : "", (unsigned)p->id[k]);
-                        if (w < 0 || (size_t)w >= sizeof(out->n) - off)
-                                return -EINVAL;
-                        off += (size_t)w;
-                }
-                out->has_n = true;
-        }
-        if (!e->has_bn || strcmp(bn, e->bn) != 0) {
-                memcpy(e->bn, bn, sizeof(bn));
+        bool slash = depth > 0 && depth < p->len;
+        bool same = e->has_bn && e->bn_path.len == depth && e->bn_slash == slash;
+        for (unsigned k = 0; same && k < depth; k++)
+                same = e->bn_path.id[k] == p->id[k];
+        if (!same) {
+                e->bn[0] = '/';
+                e->bn_len = 1 + lwm2m_codec_ids_text(p, 0, depth, e->bn + 1);
+                if (slash)
+                        e->bn[e->bn_len++] = '/';
+                e->bn_path = *p;
+                e->bn_path.len = depth;
+                e->bn_slash = slash;
                 e->has_bn = true;
                 out->bn = e->bn;
+                out->bn_len = e->bn_len;
+        }
+        if (depth < p->len) {
+                out->n_len = lwm2m_codec_ids_text(p, depth, p->len, out->n);
+                out->has_n = true;
         }
 
         /* Time 0 is SenML's "now", the same as no time; bt carries every time exactly. */
@@ -471,6 +473,10 @@ bool senml_double_to_int64(double d, int64_t *i)
 
 int senml_objlnk_format(const lwm2m_objlnk *l, char *buf, size_t size)
 {
-        assert(l);
-        return snprintf(buf, size, "%u:%u", (unsigned)l->oid, (unsigned)l->iid);
+        assert(l && size >= 12);
+        size_t n = lwm2m_codec_decimal(l->oid, buf);
+        buf[n++] = ':';
+        n += lwm2m_codec_decimal(l->iid, buf + n);
+        buf[n] = '\0';
+        return (int)n;
 }

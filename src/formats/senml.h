@@ -107,12 +107,15 @@ int senml_decoder_add(senml_decoder *d, const senml_record *r);
 int senml_decoder_finish(senml_decoder *d, int r);
 
 /* What to write for one record, in this order: bn (when it changes), bt (when it changes),
- * n (when the name is longer than bn), then the value unless it is NONE. */
+ * n (when the name is longer than bn), then the value unless it is NONE. Names are not
+ * NUL-terminated: their lengths say where they end. */
 typedef struct senml_out {
         const char *bn; /* NULL: unchanged */
+        size_t bn_len;
         bool has_bt;
         double bt;
         bool has_n;
+        size_t n_len;
         char n[SENML_NAME_MAX];
         const lwm2m_value *value;
 } senml_out;
@@ -120,7 +123,10 @@ typedef struct senml_out {
 typedef struct senml_encoder {
         lwm2m_path base;
         char bn[SENML_NAME_MAX + 1];
+        size_t bn_len;
         bool has_bn;
+        lwm2m_path bn_path; /* what bn names, and whether it ends in '/' */
+        bool bn_slash;
         double bt;
 } senml_encoder;
 

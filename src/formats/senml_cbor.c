@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/cbor_write.h"
 #include "formats/senml.h"
 #include "util/macro.h"
 
@@ -496,81 +497,14 @@ int senml_cbor_decode(const lwm2m_path *base, const uint8_t *data, size_t len,
         return senml_decoder_finish(&c.dec, c.err);
 }
 
-/* Writes one head or fixed item with a libcbor encoder into `b`. */
-#define CBOR_PUT(b, fn, ...)                                                                       \
-        ({                                                                                         \
-                unsigned char head_[9];                                                            \
-                size_t n_ = fn(__VA_ARGS__, head_, sizeof(head_));                                 \
-                n_ ? lwm2m_buf_append((b), head_, n_) : -EINVAL;                                   \
-        })
-
 static int put_int(lwm2m_buf *b, int64_t i)
 {
-        if (i >= 0)
-                return CBOR_PUT(b, cbor_encode_uint, (uint64_t)i);
-        return CBOR_PUT(b, cbor_encode_negint, (uint64_t)(-(i + 1)));
-}
-
-/* IEEE 754 half precision, when it holds `d` exactly (NaN: the canonical 0x7e00). */
-static bool double_to_half(double d, uint16_t *out)
-{
-        uint16_t sign = signbit(d) ? 0x8000 : 0;
-        if (isnan(d)) {
-                *out = 0x7e00;
-                return true;
-        }
-        if (isinf(d)) {
-                *out = sign | 0x7c00;
-                return true;
-        }
-        if (d == 0) {
-                *out = sign;
-                return true;
-        }
-        int e;
-        double m = frexp(fabs(d), &e); /* |d| = m * 2^e, 0.5 <= m < 1 */
-        int exp = e - 1;               /* |d| = (2m) * 2^exp, 1 <= 2m < 2 */
-        if (exp > 15)
-                return false;
-        if (exp >= -14) {
-                double frac = ldexp(m, 11); /* 1024 <= frac < 2048 */
-                if (frac != floor(frac))
-                        return false;
-                *out = sign | (uint16_t)((exp + 15) << 10) | (uint16_t)((int)frac - 1024);
-                return true;
-        }
-        double sub = ldexp(fabs(d), 24); /* subnormal: |d| = sub * 2^-24, sub < 1024 */
-        if (sub != floor(sub))
-                return false;
-        *out = sign | (uint16_t)sub;
-        return true;
-}
-
-/* The smallest width that holds the value exactly (RFC 8949 preferred serialization). */
-static int put_float(lwm2m_buf *b, double d)
-{
-        uint16_t h;
-        if (double_to_half(d, &h)) {
-                uint8_t bytes[3] = {0xf9, (uint8_t)(h >> 8), (uint8_t)h};
-                return lwm2m_buf_append(b, bytes, sizeof(bytes));
-        }
-        if (fabs(d) <= FLT_MAX && (double)(float)d == d)
-                return CBOR_PUT(b, cbor_encode_single, (float)d);
-        return CBOR_PUT(b, cbor_encode_double, d);
-}
-
-static int put_string(lwm2m_buf *b, bool text, const void *data, size_t len)
-{
-        int r = text ? CBOR_PUT(b, cbor_encode_string_start, len)
-                     : CBOR_PUT(b, cbor_encode_bytestring_start, len);
-        if (r < 0 || len == 0)
-                return r;
-        return lwm2m_buf_append(b, data, len);
+        return cbor_write_int(b, i);
 }
 
 static int put_text(lwm2m_buf *b, const char *s)
 {
-        return put_string(b, true, s, strlen(s));
+        return cbor_write_string(b, true, s, strlen(s));
 }
 
 static int put_label(lwm2m_buf *b, senml_field f)
@@ -609,20 +543,20 @@ static int put_value(lwm2m_buf *b, const lwm2m_value *v)
                 return r < 0 ? r : put_int(b, v->i);
         case LWM2M_TYPE_UNSIGNED:
                 r = put_label(b, SENML_V);
-                return r < 0 ? r : CBOR_PUT(b, cbor_encode_uint, v->u);
+                return r < 0 ? r : cbor_write_uint(b, v->u);
         case LWM2M_TYPE_FLOAT:
                 r = put_label(b, SENML_V);
-                return r < 0 ? r : put_float(b, v->f);
+                return r < 0 ? r : cbor_write_float(b, v->f);
         case LWM2M_TYPE_BOOLEAN:
                 r = put_label(b, SENML_VB);
-                return r < 0 ? r : CBOR_PUT(b, cbor_encode_bool, v->b);
+                return r < 0 ? r : cbor_write_bool(b, v->b);
         case LWM2M_TYPE_STRING:
         case LWM2M_TYPE_CORELNK:
                 r = put_label(b, SENML_VS);
-                return r < 0 ? r : put_string(b, true, v->buf.data, v->buf.len);
+                return r < 0 ? r : cbor_write_string(b, true, v->buf.data, v->buf.len);
         case LWM2M_TYPE_OPAQUE:
                 r = put_label(b, SENML_VD);
-                return r < 0 ? r : put_string(b, false, v->buf.data, v->buf.len);
+                return r < 0 ? r : cbor_write_string(b, false, v->buf.data, v->buf.len);
         case LWM2M_TYPE_OBJLNK:
                 senml_objlnk_format(&v->lnk, lnk, sizeof(lnk));
                 r = put_label(b, SENML_VLO);
@@ -635,22 +569,23 @@ static int put_value(lwm2m_buf *b, const lwm2m_value *v)
 static int put_record(lwm2m_buf *b, const senml_out *o)
 {
         size_t pairs = (o->bn != NULL) + o->has_bt + o->has_n + (o->value != NULL);
-        int r = CBOR_PUT(b, cbor_encode_map_start, pairs);
+        int r = cbor_write_map_start(b, pairs);
         if (r >= 0 && o->bn) {
                 r = put_label(b, SENML_BN);
                 if (r >= 0)
-                        r = put_text(b, o->bn);
+                        r = cbor_write_string(b, true, o->bn, o->bn_len);
         }
         if (r >= 0 && o->has_bt) {
                 int64_t i;
                 r = put_label(b, SENML_BT);
                 if (r >= 0)
-                        r = senml_double_to_int64(o->bt, &i) ? put_int(b, i) : put_float(b, o->bt);
+                        r = senml_double_to_int64(o->bt, &i) ? put_int(b, i)
+                                                             : cbor_write_float(b, o->bt);
         }
         if (r >= 0 && o->has_n) {
                 r = put_label(b, SENML_N);
                 if (r >= 0)
-                        r = put_text(b, o->n);
+                        r = cbor_write_string(b, true, o->n, o->n_len);
         }
         if (r >= 0 && o->value)
                 r = put_value(b, o->value);
@@ -660,21 +595,21 @@ static int put_record(lwm2m_buf *b, const senml_out *o)
 int senml_cbor_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out)
 {
         assert(recs || n == 0);
-        _cleanup_(lwm2m_buf_free) lwm2m_buf b = {0};
         senml_encoder e;
 
         if (n > LWM2M_RECORDS_MAX)
                 return -E2BIG;
         senml_encoder_init(&e, base);
-        int r = CBOR_PUT(&b, cbor_encode_array_start, n);
+        size_t start = out->len;
+        int r = cbor_write_array_start(out, n);
         for (size_t i = 0; i < n && r >= 0; i++) {
                 senml_out o;
                 r = senml_encoder_next(&e, &recs[i], &o);
                 if (r >= 0)
-                        r = put_record(&b, &o);
+                        r = put_record(out, &o);
         }
+        /* A failure leaves `out` as it was. */
         if (r < 0)
-                return r;
-        /* Built aside so that a failure leaves `out` as it was. */
-        return lwm2m_buf_append(out, b.data, b.len);
+                out->len = start;
+        return r;
 }

@@ -12,24 +12,13 @@
 #include <string.h>
 
 #include "formats/base64.h"
+#include "formats/decimal.h"
+#include "formats/json_write.h"
 #include "formats/senml.h"
 #include "util/macro.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)
-
-/* The shortest decimal that reads back as the same double, and always recognisably a
- * float ("3.0", not "3"), so readers keep Float resources as floats. */
-static void format_double(double d, char *buf, size_t size)
-{
-        for (int prec = 1; prec <= 17; prec++) {
-                snprintf(buf, size, "%.*g", prec, d);
-                if (strtod(buf, NULL) == d)
-                        break;
-        }
-        if (!strpbrk(buf, ".e"))
-                strncat(buf, ".0", size - strlen(buf) - 1);
-}
 
 /* An integer literal (without its '-') that int64_t (negative) or uint64_t holds. */
 static bool int_literal_fits(const char *s, size_t len, bool negative)
@@ -208,90 +197,91 @@ int senml_json_decode(const lwm2m_path *base, const uint8_t *data, size_t len,
         return senml_decoder_finish(&d, r);
 }
 
-/* Adds `val` (NULL: allocation failed) under a literal key, taking it in every case. */
-static int json_put(json_object *obj, const char *key, json_object *val)
-{
-        if (!val)
-                return -ENOMEM;
-        if (json_object_object_add_ex(obj, key, val,
-                                      JSON_C_OBJECT_ADD_KEY_IS_NEW |
-                                              JSON_C_OBJECT_KEY_IS_CONSTANT) < 0) {
-                json_object_put(val);
-                return -ENOMEM;
-        }
-        return 0;
-}
+/* Numbers as floats always look like floats ("3.0"), so readers keep Float resources floats. */
+#define SENML_JSON_FLOAT (DECIMAL_G_EXPONENT | DECIMAL_FLOAT_MARK)
 
-static json_object *json_new_double(double d)
-{
-        char buf[32];
-        format_double(d, buf, sizeof(buf));
-        return json_object_new_double_s(d, buf);
-}
+/* What a record holds besides a string or opaque value: braces, four keys, two names, two
+ * numbers (a time and a value) or an object link. */
+#define RECORD_HEAD_MAX (48 + 2 * (SENML_NAME_MAX + 2) + 2 * JSON_NUMBER_MAX)
 
-static json_object *json_new_time(double t)
+/* Writes a record: its names and numbers at once from the stack, a string or opaque value
+ * (which has no bound) straight after. */
+static int json_put_record(lwm2m_buf *out, const senml_out *o, bool first_record)
 {
+        char head[RECORD_HEAD_MAX], *p = head;
+        bool first = true;
         int64_t i;
-        if (senml_double_to_int64(t, &i))
-                return json_object_new_int64(i);
-        return json_new_double(t);
-}
 
-static int json_put_value(json_object *obj, const lwm2m_value *v)
-{
-        _cleanup_(lwm2m_buf_free) lwm2m_buf b64 = {0};
-        char lnk[16];
-        int r;
+        if (!first_record)
+                *p++ = ',';
+        *p++ = '{';
+        if (o->bn) {
+                p = json_put_key(p, "bn", first);
+                p = json_put_name(p, o->bn, o->bn_len);
+                first = false;
+        }
+        if (o->has_bt) {
+                p = json_put_key(p, "bt", first);
+                p = senml_double_to_int64(o->bt, &i) ? json_put_int(p, i)
+                                                     : json_put_double(p, o->bt, SENML_JSON_FLOAT);
+                first = false;
+        }
+        if (o->has_n) {
+                p = json_put_key(p, "n", first);
+                p = json_put_name(p, o->n, o->n_len);
+                first = false;
+        }
 
-        switch (v->type) {
+        const lwm2m_value *v = o->value;
+        const char *tail_key = NULL; /* the value goes after the head */
+        switch (v ? v->type : LWM2M_TYPE_NONE) {
+        case LWM2M_TYPE_NONE:
+                break;
         case LWM2M_TYPE_INTEGER:
         case LWM2M_TYPE_TIME:
-                return json_put(obj, "v", json_object_new_int64(v->i));
+                p = json_put_int(json_put_key(p, "v", first), v->i);
+                break;
         case LWM2M_TYPE_UNSIGNED:
-                return json_put(obj, "v", json_object_new_uint64(v->u));
+                p = json_put_uint(json_put_key(p, "v", first), v->u);
+                break;
         case LWM2M_TYPE_FLOAT:
                 if (!isfinite(v->f))
                         return -EMEDIUMTYPE; /* JSON has no NaN or infinity; CBOR has */
-                return json_put(obj, "v", json_new_double(v->f));
+                p = json_put_double(json_put_key(p, "v", first), v->f, SENML_JSON_FLOAT);
+                break;
         case LWM2M_TYPE_BOOLEAN:
-                return json_put(obj, "vb", json_object_new_boolean(v->b));
+                p = json_put_key(p, "vb", first);
+                p = v->b ? json_put_raw(p, "true", 4) : json_put_raw(p, "false", 5);
+                break;
+        case LWM2M_TYPE_OBJLNK: {
+                char lnk[16];
+                int n = senml_objlnk_format(&v->lnk, lnk, sizeof(lnk));
+                p = json_put_name(json_put_key(p, "vlo", first), lnk, (size_t)n);
+                break;
+        }
         case LWM2M_TYPE_STRING:
         case LWM2M_TYPE_CORELNK:
-                if (v->buf.len > INT_MAX)
-                        return -E2BIG;
-                return json_put(
-                        obj, "vs",
-                        json_object_new_string_len(v->buf.len ? (const char *)v->buf.data : "",
-                                                   (int)v->buf.len));
+                tail_key = "vs";
+                break;
         case LWM2M_TYPE_OPAQUE:
-                r = base64_append(&b64, v->buf.data, v->buf.len, true, false);
-                if (r < 0)
-                        return r;
-                if (b64.len > INT_MAX)
-                        return -E2BIG;
-                return json_put(obj, "vd",
-                                json_object_new_string_len(b64.len ? (const char *)b64.data : "",
-                                                           (int)b64.len));
-        case LWM2M_TYPE_OBJLNK:
-                senml_objlnk_format(&v->lnk, lnk, sizeof(lnk));
-                return json_put(obj, "vlo", json_object_new_string(lnk));
+                tail_key = "vd";
+                break;
         default:
                 return -EINVAL;
         }
-}
-
-static int json_put_record(json_object *obj, const senml_out *o)
-{
-        int r = 0;
-        if (o->bn)
-                r = json_put(obj, "bn", json_object_new_string(o->bn));
-        if (r >= 0 && o->has_bt)
-                r = json_put(obj, "bt", json_new_time(o->bt));
-        if (r >= 0 && o->has_n)
-                r = json_put(obj, "n", json_object_new_string(o->n));
-        if (r >= 0 && o->value)
-                r = json_put_value(obj, o->value);
-        return r;
+        if (tail_key)
+                p = json_put_key(p, tail_key, first);
+        else
+                *p++ = '}';
+        assert((size_t)(p - head) <= sizeof(head));
+        int r = json_write_raw(out, head, (size_t)(p - head));
+        if (r < 0 || !tail_key)
+                return r;
+        if (v->type == LWM2M_TYPE_OPAQUE)
+                r = json_write_base64(out, v->buf.data, v->buf.len, true, false);
+        else
+                r = json_write_string(out, v->buf.data, v->buf.len);
+        return r < 0 ? r : json_write_raw(out, "}", 1);
 }
 
 int senml_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out)
@@ -299,33 +289,21 @@ int senml_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n
         assert(recs || n == 0);
         if (n > LWM2M_RECORDS_MAX)
                 return -E2BIG;
-        _cleanup_(json_object_putp) json_object *root = json_object_new_array_ext((int)n);
-        if (!root)
-                return -ENOMEM;
 
         senml_encoder e;
         senml_encoder_init(&e, base);
-        for (size_t i = 0; i < n; i++) {
+        size_t start = out->len;
+        int r = json_write_raw(out, "[", 1);
+        for (size_t i = 0; i < n && r >= 0; i++) {
                 senml_out o;
-                int r = senml_encoder_next(&e, &recs[i], &o);
-                if (r < 0)
-                        return r;
-                json_object *obj = json_object_new_object();
-                if (!obj)
-                        return -ENOMEM;
-                if (json_object_array_add(root, obj) < 0) {
-                        json_object_put(obj);
-                        return -ENOMEM;
-                }
-                r = json_put_record(obj, &o);
-                if (r < 0)
-                        return r;
+                r = senml_encoder_next(&e, &recs[i], &o);
+                if (r >= 0)
+                        r = json_put_record(out, &o, i == 0);
         }
-
-        size_t len;
-        const char *text = json_object_to_json_string_length(
-                root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-        if (!text)
-                return -ENOMEM;
-        return lwm2m_buf_append(out, text, len);
+        if (r >= 0)
+                r = json_write_raw(out, "]", 1);
+        /* A failure leaves `out` as it was. */
+        if (r < 0)
+                out->len = start;
+        return r;
 }

@@ -22,7 +22,7 @@ void lwm2m_buf_reset(lwm2m_buf *b)
         b->len = 0;
 }
 
-int lwm2m_buf_reserve(lwm2m_buf *b, size_t extra)
+int lwm2m_buf_grow(lwm2m_buf *b, size_t extra)
 {
         assert(b);
         assert(b->len <= b->cap);
@@ -42,7 +42,7 @@ int lwm2m_buf_reserve(lwm2m_buf *b, size_t extra)
         return 0;
 }
 
-int lwm2m_buf_append(lwm2m_buf *b, const void *data, size_t len)
+int lwm2m_buf_append_slow(lwm2m_buf *b, const void *data, size_t len)
 {
         assert(b);
         if (len == 0)
@@ -53,11 +53,6 @@ int lwm2m_buf_append(lwm2m_buf *b, const void *data, size_t len)
         memcpy(b->data + b->len, data, len);
         b->len += len;
         return 0;
-}
-
-int lwm2m_buf_append_byte(lwm2m_buf *b, uint8_t byte)
-{
-        return lwm2m_buf_append(b, &byte, 1);
 }
 
 int lwm2m_buf_printf(lwm2m_buf *b, const char *fmt, ...)

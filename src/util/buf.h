@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct lwm2m_buf {
         uint8_t *data;
@@ -16,10 +17,38 @@ typedef struct lwm2m_buf {
 
 void lwm2m_buf_free(lwm2m_buf *b);
 void lwm2m_buf_reset(lwm2m_buf *b);
-/* Makes room for `extra` more bytes: 0, -ENOMEM, or -E2BIG past LWM2M_BUF_MAX. */
-int lwm2m_buf_reserve(lwm2m_buf *b, size_t extra);
-int lwm2m_buf_append(lwm2m_buf *b, const void *data, size_t len);
-int lwm2m_buf_append_byte(lwm2m_buf *b, uint8_t byte);
+/* The slow half of lwm2m_buf_reserve: grows the allocation. */
+int lwm2m_buf_grow(lwm2m_buf *b, size_t extra);
+int lwm2m_buf_append_slow(lwm2m_buf *b, const void *data, size_t len);
+
+/* Makes room for `extra` more bytes: 0, -ENOMEM, or -E2BIG past LWM2M_BUF_MAX. Inline
+ * because encoders call it per field: once the buffer has grown it is a comparison. */
+static inline int lwm2m_buf_reserve(lwm2m_buf *b, size_t extra)
+{
+        /* cap never exceeds LWM2M_BUF_MAX, so fitting in cap is within the limit. */
+        if (extra <= b->cap - b->len)
+                return 0;
+        return lwm2m_buf_grow(b, extra);
+}
+
+static inline int lwm2m_buf_append(lwm2m_buf *b, const void *data, size_t len)
+{
+        if (len <= b->cap - b->len && len > 0) {
+                memcpy(b->data + b->len, data, len);
+                b->len += len;
+                return 0;
+        }
+        return lwm2m_buf_append_slow(b, data, len);
+}
+
+static inline int lwm2m_buf_append_byte(lwm2m_buf *b, uint8_t byte)
+{
+        if (b->len < b->cap) {
+                b->data[b->len++] = byte;
+                return 0;
+        }
+        return lwm2m_buf_append_slow(b, &byte, 1);
+}
 int lwm2m_buf_printf(lwm2m_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Hands the bytes to the caller (who frees them) and empties the buffer. */
 uint8_t *lwm2m_buf_steal(lwm2m_buf *b, size_t *len);
