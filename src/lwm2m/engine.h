@@ -117,7 +117,9 @@ typedef struct lwm2m_wakeup {
  * what came in and what fell due is handled. In the steady state a server's request
  * costs this epoll_wait, libcoap's receive and its send, and one timerfd_settime that
  * libcoap 4.3.1 forces: coap_io_do_epoll, the only call that hands it input, ends in
- * coap_io_prepare_epoll, which re-arms libcoap's timer whether or not it changed.
+ * coap_io_prepare_epoll, which sets libcoap's timer whether or not it changed. The
+ * timer stays disarmed (libcoap's deadline is in next_ms instead), and the daemon's
+ * own timerfd_settime (daemon/timer_disarm.c) keeps that disarm from the kernel.
  * 0 or a negative errno of epoll_wait (then nothing was handled). */
 int lwm2m_engine_wait(lwm2m_engine *e, int timeout_ms, lwm2m_wakeup *out);
 /* Handles pending input and due timers without waiting. Returns milliseconds until
