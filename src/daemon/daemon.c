@@ -69,6 +69,8 @@ struct daemon_state {
         lwm2m_requests *requests;
         sd_event_source *requests_timer;
         sd_event_source *etc_watch; /* /etc, for a new /etc/localtime (watch_timezone) */
+        /* Undocumented, for tests: a fake tree of system files (LWM2MD_SYSROOT); NULL: /. */
+        const char *sysroot;
         device_object *device;
         sd_bus *time_bus;          /* to timedated, opened at the first write of the time */
         sd_bus *action_bus;        /* to logind or systemd, for the last reboot or reset */
@@ -973,9 +975,8 @@ static int on_etc_change(sd_event_source *s, const struct inotify_event *ev, voi
  * the watch it still does. */
 static void watch_timezone(daemon_state *d)
 {
-        const char *root = secure_getenv("LWM2MD_SYSROOT") ?: "";
         char etc[PATH_MAX];
-        if (snprintf(etc, sizeof(etc), "%s/etc", root) >= (int)sizeof(etc))
+        if (snprintf(etc, sizeof(etc), "%s/etc", d->sysroot ?: "") >= (int)sizeof(etc))
                 return;
         int r = sd_event_add_inotify(d->event, &d->etc_watch, etc,
                                      IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
@@ -1053,8 +1054,7 @@ static int build(daemon_state *d)
                 .hardware_version = cd->hardware_version,
                 .software_version = cd->software_version,
                 .device_type = cd->device_type,
-                /* Undocumented, for tests: a fake tree of system files. */
-                .sysroot = secure_getenv("LWM2MD_SYSROOT"),
+                .sysroot = d->sysroot,
                 .low_memory_percent = cd->low_memory_percent,
         };
         device_actions actions = {
@@ -1138,7 +1138,7 @@ static int build(daemon_state *d)
 int daemon_run(config *c)
 {
         assert(c);
-        daemon_state d = {.cfg = c};
+        daemon_state d = {.cfg = c, .sysroot = secure_getenv("LWM2MD_SYSROOT")};
         int r = build(&d);
         if (r < 0)
                 goto out;

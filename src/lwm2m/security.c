@@ -508,7 +508,6 @@ int security_open_session(lwm2m_engine *e, server *s)
         coap_session_set_app_data(s->session, s);
         s->secure = secure;
         s->session_fd = secure ? find_session_fd(s->session) : -1;
-        s->strays = 0;
         if (s->session_fd >= 0 && (r = filter_dtls_records(s->session_fd)) < 0)
                 lwm2m_logf(&e->log, LOG_WARNING,
                            "server %u: cannot filter the DTLS socket (%s): a stray datagram may "

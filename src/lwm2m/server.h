@@ -64,7 +64,6 @@ typedef struct server {
         bool security_checked;    /* the handshake verified what the Security object pins */
         bool secure;              /* the session is DTLS */
         int session_fd;           /* its socket: DTLS record filter, drop count */
-        uint64_t strays;          /* its drops reported so far */
         uint64_t handshake_deadline_ms;
 
         /* The body of the Register or Update in flight, sent in Block1 slices when

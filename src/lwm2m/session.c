@@ -76,19 +76,19 @@ static uint64_t socket_drops(int fd)
         return info[SK_MEMINFO_DROPS];
 }
 
-void session_report_drops(server *s)
+/* Logs what a DTLS session's socket dropped in its life: datagrams that were not DTLS
+ * records (garbage, stray plaintext; the socket filter security.c sets at the
+ * session's start keeps them from GnuTLS) or found the receive buffer full. */
+static void report_drops(const server *s)
 {
-        assert(s);
         if (!s->secure || s->session_fd < 0)
                 return;
         uint64_t drops = socket_drops(s->session_fd);
-        if (drops <= s->strays)
-                return;
-        lwm2m_logf(&s->e->log, LOG_NOTICE,
-                   "server %u: %llu datagram(s) from %s dropped: not DTLS records, or the "
-                   "receive buffer was full",
-                   s->short_id, (unsigned long long)(drops - s->strays), s->uri);
-        s->strays = drops;
+        if (drops > 0)
+                lwm2m_logf(&s->e->log, LOG_NOTICE,
+                           "server %u: %llu datagram(s) from %s dropped: not DTLS records, or "
+                           "the receive buffer was full",
+                           s->short_id, (unsigned long long)drops, s->uri);
 }
 
 void session_release(server *s)
@@ -102,7 +102,7 @@ void session_release(server *s)
         s->reachable = false;
         send_session_gone(s->e, s);
         s->handshake_deadline_ms = 0;
-        session_report_drops(s);
+        report_drops(s);
         s->session_fd = -1;
         lwm2m_buf_free(&s->out_body);
         block_forget_all(s);

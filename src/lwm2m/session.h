@@ -17,10 +17,6 @@ void engine_retire_session(lwm2m_engine *e, coap_session_t *session);
 /* Runs after libcoap's processing has returned, never from a callback. */
 void engine_release_retired_sessions(lwm2m_engine *e);
 /* Gives the server's session up, with what was in flight or half received on it. */
-/* Logs what a DTLS session's socket dropped since the last report: datagrams that
- * were not DTLS records (garbage, stray plaintext; the socket filter security.c sets
- * at the session's start keeps them from GnuTLS) or found the receive buffer full. */
-void session_report_drops(server *s);
 void session_release(server *s);
 /* A DTLS handshake is under way (libcoap 4.3.1 does not report a client's completed
  * handshake as an event). */

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "alloc_count.h"
+
 #include "model/ddf.h"
 #include "model/request.h"
 #include "util/macro.h"
@@ -35,25 +37,19 @@ static const char gadget_ddf[] =
         "<Item ID=\"3\"><Name>Reset</Name><Operations>E</Operations><Type></Type></Item>"
         "</Resources></Object></LWM2M>";
 
-/* ---- allocations, counted (the suite is linked with --wrap=malloc,calloc) ---- */
+/* ---- allocations, counted for the whole process (alloc_count.c) ---- */
 
-static size_t n_allocations;
+static unsigned long allocations_from;
 
-void *__real_malloc(size_t size);
-void *__real_calloc(size_t n, size_t size);
-void *__wrap_malloc(size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-
-void *__wrap_malloc(size_t size)
+static void count_allocations(void)
 {
-        n_allocations++;
-        return __real_malloc(size);
+        assert_true(alloc_count_available());
+        allocations_from = alloc_count();
 }
 
-void *__wrap_calloc(size_t n, size_t size)
+static unsigned long allocations_since(void)
 {
-        n_allocations++;
-        return __real_calloc(n, size);
+        return alloc_count() - allocations_from;
 }
 
 /* ---- a test owner: records every question, answers as the case says ---- */
@@ -1082,9 +1078,9 @@ static void test_read_without_refresh_asks_nobody(void **state)
         done_log d = {0};
         lwm2m_path serial = lwm2m_path_resource(OID_GADGET, 0, R_SERIAL);
         lwm2m_request_spec s = spec_of(f, LWM2M_REQUEST_READ, LWM2M_ORIGIN_SERVER, serial, &d);
-        n_allocations = 0;
+        count_allocations();
         assert_null(lwm2m_request_start(f->q, &s));
-        assert_int_equal(n_allocations, 0);
+        assert_int_equal(allocations_since(), 0);
         assert_int_equal(d.n, 1);
         assert_int_equal(d.error, 0);
         assert_int_equal(f->a.n_asked, 0);
@@ -1099,18 +1095,18 @@ static void test_read_without_refresh_asks_nobody(void **state)
         assert_int_equal(lwm2m_value_set_string(&v, "x", 1), 0);
         assert_int_equal(lwm2m_tree_set(f->tree, &label, &v, NULL, NULL, 0), 0);
         lwm2m_value_clear(&v);
-        n_allocations = 0;
+        count_allocations();
         assert_null(lwm2m_request_start(f->q, &s));
-        assert_int_equal(n_allocations, 0);
+        assert_int_equal(allocations_since(), 0);
         assert_int_equal(f->a.n_asked, 0);
 
         /* The dynamic resource and the whole instance are asked about: one question each. */
         lwm2m_path level = lwm2m_path_resource(OID_GADGET, 0, R_LEVEL);
         f->a.how = ANSWER_AT_ONCE;
         s = spec_of(f, LWM2M_REQUEST_READ, LWM2M_ORIGIN_SERVER, level, &d);
-        n_allocations = 0;
+        count_allocations();
         assert_null(lwm2m_request_start(f->q, &s));
-        assert_int_equal(n_allocations, 1); /* the question */
+        assert_int_equal(allocations_since(), 1); /* the question */
         assert_int_equal(f->a.n_asked, 1);
         assert_true(lwm2m_path_equal(&f->a.asked[0].path, &level));
         s = spec_of(f, LWM2M_REQUEST_READ, LWM2M_ORIGIN_SERVER, lwm2m_path_instance(OID_GADGET, 0),
@@ -1172,9 +1168,9 @@ static void test_read_composite(void **state)
         s = spec_of(f, LWM2M_REQUEST_READ, LWM2M_ORIGIN_SERVER,
                     (lwm2m_path){.len = LWM2M_PATH_ROOT}, &d);
         assert_non_null(lwm2m_record_list_add(&s.records, &paths[0]));
-        n_allocations = 0;
+        count_allocations();
         assert_null(lwm2m_request_start(f->q, &s));
-        assert_int_equal(n_allocations, 0);
+        assert_int_equal(allocations_since(), 0);
         assert_int_equal(d.n, 2);
         assert_int_equal(f->a.n_asked, 2);
 
